@@ -1,0 +1,5 @@
+//! Checks over node state.
+
+mod diff;
+
+pub use diff::{diff_entities, EntityDifference, StateDiff};

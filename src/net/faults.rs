@@ -1,0 +1,164 @@
+//! What the network does to frames, per directed link. Every knob is a probability or a duration
+//! drawn from the router's seeded RNG, so a seed fixes every fault.
+//!
+//! The builder verbs follow the upstream sync-sim guide (`with_loss`, `with_latency(ms, jitter)`,
+//! `with_reorder_window(ms)`, `with_duplicate`) so tests written against it keep compiling.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use super::NodeId;
+
+/// Fault parameters of one directed link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkFaults {
+    /// Base one-way delay.
+    pub latency: Duration,
+    /// Uniform extra delay in `[0, jitter]`.
+    pub jitter: Duration,
+    /// Probability that a frame is silently dropped.
+    pub loss: f64,
+    /// Probability that a frame is delivered twice (the copy gets its own delay).
+    pub duplicate: f64,
+    /// Uniform extra delay in `[0, reorder_window]`, so frames overtake each other.
+    pub reorder_window: Duration,
+    /// Probability that a frame's bytes are damaged in flight (bit flips or truncation).
+    pub corruption: f64,
+}
+
+impl LinkFaults {
+    pub const NONE: LinkFaults = LinkFaults {
+        latency: Duration::ZERO,
+        jitter: Duration::ZERO,
+        loss: 0.0,
+        duplicate: 0.0,
+        reorder_window: Duration::ZERO,
+        corruption: 0.0,
+    };
+
+    /// Largest delay this link can give a frame; used to bound waits and budgets.
+    pub fn max_delay(&self) -> Duration {
+        self.latency + self.jitter + self.reorder_window
+    }
+}
+
+impl Default for LinkFaults {
+    fn default() -> Self {
+        Self::NONE
+    }
+}
+
+/// Network-wide faults: one default for every link plus optional per-link overrides.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultConfig {
+    pub default_link: LinkFaults,
+    pub links: BTreeMap<(NodeId, NodeId), LinkFaults>,
+}
+
+impl FaultConfig {
+    /// A perfect network: no delay, nothing lost.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Realistic LAN-ish network: 10 ms ± 5, 1 % loss, 20 ms reorder window, 1 % duplicates.
+    pub fn light_chaos() -> Self {
+        Self::none().with_latency(10, 5).with_loss(0.01).with_reorder_window(20).with_duplicate(0.01)
+    }
+
+    /// Stress network: 50 ms ± 25, 10 % loss, 100 ms reorder window, 5 % duplicates, 1 % corruption.
+    pub fn heavy_chaos() -> Self {
+        Self::none()
+            .with_latency(50, 25)
+            .with_loss(0.10)
+            .with_reorder_window(100)
+            .with_duplicate(0.05)
+            .with_corruption(0.01)
+    }
+
+    pub fn with_latency(mut self, base_ms: u64, jitter_ms: u64) -> Self {
+        self.default_link.latency = Duration::from_millis(base_ms);
+        self.default_link.jitter = Duration::from_millis(jitter_ms);
+        self
+    }
+
+    pub fn with_loss(mut self, probability: f64) -> Self {
+        self.default_link.loss = clamp_probability(probability);
+        self
+    }
+
+    pub fn with_duplicate(mut self, probability: f64) -> Self {
+        self.default_link.duplicate = clamp_probability(probability);
+        self
+    }
+
+    /// Alias of [`with_duplicate`](Self::with_duplicate), as the upstream guide spells it too.
+    pub fn with_duplicates(self, probability: f64) -> Self {
+        self.with_duplicate(probability)
+    }
+
+    pub fn with_reorder_window(mut self, window_ms: u64) -> Self {
+        self.default_link.reorder_window = Duration::from_millis(window_ms);
+        self
+    }
+
+    /// Alias of [`with_reorder_window`](Self::with_reorder_window).
+    pub fn with_reorder(self, window_ms: u64) -> Self {
+        self.with_reorder_window(window_ms)
+    }
+
+    pub fn with_corruption(mut self, probability: f64) -> Self {
+        self.default_link.corruption = clamp_probability(probability);
+        self
+    }
+
+    /// Overrides the faults of the directed link `from → to` (asymmetric links).
+    pub fn with_link(mut self, from: NodeId, to: NodeId, faults: LinkFaults) -> Self {
+        self.links.insert((from, to), faults);
+        self
+    }
+
+    /// The faults that apply to `from → to`.
+    pub fn link(&self, from: NodeId, to: NodeId) -> &LinkFaults {
+        self.links.get(&(from, to)).unwrap_or(&self.default_link)
+    }
+
+    /// Largest delay any link can give a frame.
+    pub fn max_delay(&self) -> Duration {
+        self.links
+            .values()
+            .map(LinkFaults::max_delay)
+            .chain(std::iter::once(self.default_link.max_delay()))
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+fn clamp_probability(p: f64) -> f64 {
+    if p.is_nan() {
+        0.0
+    } else {
+        p.clamp(0.0, 1.0)
+    }
+}
+
+impl fmt::Display for LinkFaults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "latency={:?} jitter={:?} loss={} duplicate={} reorder_window={:?} corruption={}",
+            self.latency, self.jitter, self.loss, self.duplicate, self.reorder_window, self.corruption
+        )
+    }
+}
+
+impl fmt::Display for FaultConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "default: {}", self.default_link)?;
+        for ((from, to), link) in &self.links {
+            write!(f, "; {from}->{to}: {link}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! The receiving end of one stream direction: frames the router delivered, waiting for `recv`.
+//! Receivers sleep on a `Notify` and wake on arrival — no polling, so an idle simulation has no
+//! events and madsim can jump the clock straight to the next timer.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use tokio::sync::Notify;
+
+#[derive(Default)]
+pub(crate) struct Mailbox {
+    state: Mutex<MailboxState>,
+    notify: Notify,
+}
+
+#[derive(Default)]
+struct MailboxState {
+    frames: VecDeque<Vec<u8>>,
+    fin: bool,
+}
+
+/// What a receiver finds when it looks.
+pub(crate) enum Next {
+    Frame(Vec<u8>),
+    /// The peer closed the stream and every frame before the close was drained.
+    Finished,
+    Empty,
+}
+
+impl Mailbox {
+    pub(crate) fn push(&self, frame: Vec<u8>) {
+        self.lock().frames.push_back(frame);
+        self.notify.notify_one();
+    }
+
+    pub(crate) fn finish(&self) {
+        self.lock().fin = true;
+        self.notify.notify_one();
+    }
+
+    pub(crate) fn take(&self) -> Next {
+        let mut state = self.lock();
+        match state.frames.pop_front() {
+            Some(frame) => Next::Frame(frame),
+            None if state.fin => Next::Finished,
+            None => Next::Empty,
+        }
+    }
+
+    /// Resolves after the next `push`/`finish` (or at once if one happened since the last wait).
+    pub(crate) async fn changed(&self) {
+        self.notify.notified().await;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MailboxState> {
+        // A panic while holding this lock already failed the run; keep reporting, don't cascade.
+        self.state.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+}

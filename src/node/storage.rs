@@ -1,0 +1,315 @@
+//! A node's replicated state: the real `calimero-storage` Merkle tree over a `calimero-store`
+//! in-memory database — the same `Index`/`Interface<MainStorage>` code production runs, reached
+//! through the same `RuntimeEnv` callbacks the sync protocols install.
+//!
+//! calimero-storage resolves "which store am I writing to" through a thread-local `RuntimeEnv`.
+//! Every call here goes through [`SimStorage::with_env`], a synchronous scope with no `.await`
+//! inside, so interleaved simulated nodes on one OS thread never see each other's store.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use calimero_node_primitives::sync::storage_bridge::create_runtime_env;
+use calimero_primitives::context::ContextId;
+use calimero_primitives::crdt::CrdtType;
+use calimero_primitives::identity::PublicKey;
+use calimero_storage::address::Id;
+use calimero_storage::entities::{ChildInfo, Metadata};
+use calimero_storage::env::{time_now, with_runtime_env};
+use calimero_storage::index::Index;
+use calimero_storage::interface::{Action, ApplyContext, Interface};
+use calimero_storage::store::MainStorage;
+use calimero_store::db::InMemoryDB;
+use calimero_store::Store;
+use sha2::{Digest, Sha256};
+
+use crate::error::StorageError;
+
+/// `inner_type` of the LWW registers merosim writes by default.
+pub const DEFAULT_INNER_TYPE: &str = "merosim::Bytes";
+
+/// 32-byte entity identifier, as calimero-storage addresses entities.
+pub type EntityId = [u8; 32];
+
+/// The Merkle tree guard rails: a malformed tree (a cycle) makes HashComparison re-queue nodes
+/// until its own 10,000-node limit fires, so walks here stop at a depth no sane tree reaches.
+const MAX_WALK_DEPTH: usize = 4_096;
+
+/// One node's store: a context's Merkle tree in `Store<InMemoryDB>`.
+#[derive(Clone)]
+pub struct SimStorage {
+    store: Store,
+    context_id: ContextId,
+    identity: PublicKey,
+    /// Last write timestamp this node issued; see [`SimStorage::stamp`].
+    last_stamp: Arc<AtomicU64>,
+}
+
+/// One live entity as the canonical digest sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntitySnapshot {
+    pub id: EntityId,
+    pub parent: EntityId,
+    pub depth: usize,
+    pub data: Vec<u8>,
+}
+
+impl SimStorage {
+    /// Creates an empty store with the context root in place.
+    pub fn new(context_id: ContextId, identity: PublicKey) -> Result<Self, StorageError> {
+        let storage = Self {
+            store: Store::new(Arc::new(InMemoryDB::owned())),
+            context_id,
+            identity,
+            last_stamp: Arc::new(AtomicU64::new(0)),
+        };
+        let root = storage.root_id();
+        storage.apply(
+            "init root",
+            Action::Update {
+                id: root,
+                data: Vec::new(),
+                ancestors: Vec::new(),
+                metadata: Metadata::new(0, 0),
+            },
+        )?;
+        Ok(storage)
+    }
+
+    /// The underlying store, as the sync protocols take it.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn context_id(&self) -> ContextId {
+        self.context_id
+    }
+
+    pub fn identity(&self) -> PublicKey {
+        self.identity
+    }
+
+    /// The root entity's id is the context id (`Id::root()` in calimero-storage).
+    pub fn root_id(&self) -> Id {
+        Id::new(*self.context_id.as_ref())
+    }
+
+    /// Runs `f` with this store installed as calimero-storage's current environment.
+    pub fn with_env<R>(&self, f: impl FnOnce() -> R) -> R {
+        with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity), f)
+    }
+
+    /// Creates `id` under `parent` (the root when `None`) or overwrites its data if it exists.
+    ///
+    /// The entity is typed as an LWW register, as the Calimero SDK types a plain state field;
+    /// [`upsert_typed`](Self::upsert_typed) chooses the CRDT type (or none: an "opaque" entity).
+    pub fn upsert(&self, id: EntityId, parent: Option<EntityId>, data: &[u8]) -> Result<(), StorageError> {
+        self.upsert_typed(id, parent, data, Some(CrdtType::lww_register(DEFAULT_INNER_TYPE)))
+    }
+
+    /// [`upsert`](Self::upsert) with an explicit CRDT type in the entity's metadata.
+    ///
+    /// Refuses the root id: a child whose id equals the context id makes the root its own
+    /// descendant, and HashComparison then walks the cycle until its pending-node guard aborts
+    /// (see docs/pending-nodes-abort.md).
+    pub fn upsert_typed(
+        &self,
+        id: EntityId,
+        parent: Option<EntityId>,
+        data: &[u8],
+        crdt_type: Option<CrdtType>,
+    ) -> Result<(), StorageError> {
+        let entity = Id::new(id);
+        if entity == self.root_id() {
+            return Err(StorageError::ReservedId { id: hex::encode(id) });
+        }
+        let parent = parent.map_or(self.root_id(), Id::new);
+        if parent == entity {
+            return Err(StorageError::SelfParent { id: hex::encode(id) });
+        }
+        let now = self.stamp();
+        if self.exists(id) {
+            let existing = self.index(entity)?.map(|i| i.metadata.created_at).unwrap_or(now);
+            return self.apply(
+                "update entity",
+                Action::Update {
+                    id: entity,
+                    data: data.to_vec(),
+                    ancestors: Vec::new(),
+                    metadata: typed(Metadata::new(existing, now), crdt_type),
+                },
+            );
+        }
+        let ancestors = self.ancestor_chain(parent)?;
+        self.apply(
+            "add entity",
+            Action::Add {
+                id: entity,
+                data: data.to_vec(),
+                ancestors,
+                metadata: typed(Metadata::new(now, now), crdt_type),
+            },
+        )
+    }
+
+    /// Tombstones `id` (calimero's `DeleteRef`); its subtree leaves the live view with it.
+    pub fn delete(&self, id: EntityId) -> Result<(), StorageError> {
+        let entity = Id::new(id);
+        if entity == self.root_id() {
+            return Err(StorageError::ReservedId { id: hex::encode(id) });
+        }
+        if !self.exists(id) {
+            return Err(StorageError::NotFound { id: hex::encode(id) });
+        }
+        let now = self.stamp();
+        self.apply(
+            "delete entity",
+            Action::DeleteRef {
+                id: entity,
+                deleted_at: now,
+                metadata: Metadata::new(now, now),
+            },
+        )
+    }
+
+    /// Whether `id` is present and not tombstoned.
+    pub fn exists(&self, id: EntityId) -> bool {
+        let entity = Id::new(id);
+        self.with_env(|| {
+            matches!(Index::<MainStorage>::get_index(entity), Ok(Some(index)) if index.deleted_at.is_none())
+        })
+    }
+
+    /// The entity's stored bytes, if it is live.
+    pub fn get(&self, id: EntityId) -> Option<Vec<u8>> {
+        if !self.exists(id) {
+            return None;
+        }
+        self.with_env(|| Interface::<MainStorage>::find_by_id_raw(Id::new(id)))
+    }
+
+    /// The root's full Merkle hash — what the sync handshake compares.
+    pub fn root_hash(&self) -> Result<[u8; 32], StorageError> {
+        let root = self.root_id();
+        let hashes = self
+            .with_env(|| Index::<MainStorage>::get_hashes_for(root))
+            .map_err(|source| StorageError::Calimero { op: "root hash", source })?;
+        Ok(hashes.map(|(full, _own)| full).unwrap_or([0; 32]))
+    }
+
+    /// Every live entity below the root, depth-first in id order.
+    pub fn entities(&self) -> Result<Vec<EntitySnapshot>, StorageError> {
+        let mut out = Vec::new();
+        let mut stack = vec![(self.root_id(), 0_usize)];
+        while let Some((parent, depth)) = stack.pop() {
+            if depth >= MAX_WALK_DEPTH {
+                return Err(StorageError::TooDeep { depth });
+            }
+            let mut children = self
+                .with_env(|| Index::<MainStorage>::get_children_of(parent))
+                .map_err(|source| StorageError::Calimero { op: "list children", source })?;
+            children.sort_by_key(|c| *c.id().as_bytes());
+            for child in children.iter().rev() {
+                let id = *child.id().as_bytes();
+                if !self.exists(id) {
+                    continue;
+                }
+                stack.push((child.id(), depth + 1));
+            }
+            if parent != self.root_id() {
+                let id = *parent.as_bytes();
+                let data = self.get(id).unwrap_or_default();
+                let parent_id = self
+                    .index(parent)?
+                    .and_then(|i| i.parent_id())
+                    .map_or([0; 32], |p| *p.as_bytes());
+                out.push(EntitySnapshot { id, parent: parent_id, depth, data });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of live entities, not counting the root.
+    pub fn entity_count(&self) -> Result<usize, StorageError> {
+        Ok(self.entities()?.len())
+    }
+
+    /// Deepest live entity (root = 0, its children = 1).
+    pub fn max_depth(&self) -> Result<usize, StorageError> {
+        Ok(self.entities()?.iter().map(|e| e.depth).max().unwrap_or(0))
+    }
+
+    /// A digest of the live state only (ids, parents, bytes), blind to timestamps and HLC
+    /// metadata, so two nodes that hold the same data agree even when their histories differ.
+    pub fn digest(&self) -> Result<[u8; 32], StorageError> {
+        let mut entities = self.entities()?;
+        entities.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut hasher = Sha256::new();
+        for e in &entities {
+            hasher.update(e.id);
+            hasher.update(e.parent);
+            hasher.update((e.data.len() as u64).to_le_bytes());
+            hasher.update(&e.data);
+        }
+        Ok(hasher.finalize().into())
+    }
+
+    /// A write timestamp: virtual wall-clock nanoseconds, strictly increasing per node.
+    ///
+    /// Production stamps writes with `time_now()`; virtual time stands still while a scenario
+    /// writes, so without the bump every write of a setup would carry the same timestamp and
+    /// last-writer-wins would compare ties instead of order.
+    fn stamp(&self) -> u64 {
+        let now = self.with_env(time_now);
+        let bump = |prev: u64| now.max(prev + 1);
+        let prev = self
+            .last_stamp
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |prev| Some(bump(prev)))
+            .unwrap_or_else(|prev| prev);
+        bump(prev)
+    }
+
+    fn index(
+        &self,
+        id: Id,
+    ) -> Result<Option<calimero_storage::index::EntityIndex>, StorageError> {
+        self.with_env(|| Index::<MainStorage>::get_index(id))
+            .map_err(|source| StorageError::Calimero { op: "read index", source })
+    }
+
+    /// `[parent, grandparent, …, root]` as `Action::Add` expects, each with its current hash.
+    fn ancestor_chain(&self, parent: Id) -> Result<Vec<ChildInfo>, StorageError> {
+        let mut chain = Vec::new();
+        let mut cursor = Some(parent);
+        while let Some(id) = cursor {
+            if chain.len() >= MAX_WALK_DEPTH {
+                return Err(StorageError::TooDeep { depth: chain.len() });
+            }
+            let Some(index) = self.index(id)? else {
+                return Err(StorageError::ParentMissing { id: hex::encode(id.as_bytes()) });
+            };
+            if id != self.root_id() && !self.exists(*id.as_bytes()) {
+                return Err(StorageError::ParentMissing { id: hex::encode(id.as_bytes()) });
+            }
+            chain.push(ChildInfo::new(id, index.full_hash(), index.metadata.clone()));
+            cursor = index.parent_id();
+        }
+        Ok(chain)
+    }
+
+    fn apply(&self, op: &'static str, action: Action) -> Result<(), StorageError> {
+        self.with_env(|| Interface::<MainStorage>::apply_action(action, &ApplyContext::empty()))
+            .map_err(|source| StorageError::Calimero { op, source })
+    }
+}
+
+fn typed(mut metadata: Metadata, crdt_type: Option<CrdtType>) -> Metadata {
+    metadata.crdt_type = crdt_type;
+    metadata
+}
+
+impl std::fmt::Debug for SimStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimStorage").field("context_id", &self.context_id).finish_non_exhaustive()
+    }
+}

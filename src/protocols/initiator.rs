@@ -1,0 +1,66 @@
+//! The initiating side: build the protocol's config from what a handshake would tell us (the
+//! peer's root hash) and run calimero-node's `run_initiator`.
+
+use calimero_node::sync::{
+    HashComparisonConfig, HashComparisonProtocol, LevelWiseConfig, LevelWiseProtocol,
+};
+use calimero_node_primitives::sync::SyncProtocolExecutor;
+
+use super::{Protocol, SessionStats};
+use crate::error::SessionError;
+use crate::node::SimStorage;
+use crate::transport::SimStream;
+
+/// Runs one initiator session against `remote_root_hash` and normalises its stats.
+///
+/// `context_client` and `session_peer` are `None`, as calimero's own sync-sim does: there is no
+/// WASM executor to lock against and no membership store to consult in simulation.
+pub async fn initiate(
+    stream: &mut SimStream,
+    storage: &SimStorage,
+    protocol: Protocol,
+    remote_root_hash: [u8; 32],
+) -> Result<SessionStats, SessionError> {
+    let (store, context, identity) = (storage.store(), storage.context_id(), storage.identity());
+    match protocol {
+        Protocol::HashComparison => {
+            let config = HashComparisonConfig {
+                remote_root_hash,
+                context_client: None,
+                session_peer: None,
+            };
+            let s = HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
+                .await
+                .map_err(|e| SessionError::classify(&e))?;
+            Ok(SessionStats {
+                nodes_compared: s.nodes_compared,
+                nodes_skipped: s.nodes_skipped,
+                entities_merged: s.entities_merged,
+                entities_pushed: s.entities_pushed,
+                requests_sent: s.requests_sent,
+                levels_synced: 0,
+                root_hash_verified: s.root_hash_verified,
+            })
+        }
+        Protocol::LevelWise { max_depth } => {
+            let config = LevelWiseConfig {
+                remote_root_hash,
+                max_depth,
+                context_client: None,
+                session_peer: None,
+            };
+            let s = LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
+                .await
+                .map_err(|e| SessionError::classify(&e))?;
+            Ok(SessionStats {
+                nodes_compared: s.nodes_compared,
+                nodes_skipped: s.nodes_skipped,
+                entities_merged: s.entities_merged,
+                entities_pushed: 0,
+                requests_sent: s.requests_sent,
+                levels_synced: s.levels_synced,
+                root_hash_verified: s.root_hash_verified,
+            })
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The only module that names `calimero-node` types. Everything calimero-node-specific — which
+//! protocols exist, how their stats look, how a responder recognises a session from its first
+//! frame — lives here, so a calimero version bump touches this folder and nothing else.
+//!
+//! The protocols run unchanged: `HashComparisonProtocol` and `LevelWiseProtocol` from the
+//! published crate, driven through their `SyncProtocolExecutor` impls over a [`SimStream`].
+//!
+//! [`SimStream`]: crate::transport::SimStream
+
+mod initiator;
+mod responder;
+mod session;
+
+use std::fmt;
+
+pub use initiator::initiate;
+pub use responder::respond;
+pub use session::{run_session, SessionOptions, SessionReport};
+
+/// A sync protocol calimero-node exports for external drivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    /// Merkle-tree DFS: request a node, compare child hashes, descend where they differ.
+    HashComparison,
+    /// Level-by-level BFS, meant for wide shallow trees; `max_depth` levels at most.
+    LevelWise { max_depth: u32 },
+}
+
+impl Protocol {
+    /// Stable name for reports and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Protocol::HashComparison => "hash-comparison",
+            Protocol::LevelWise { .. } => "level-wise",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Protocol::HashComparison => f.write_str("hash-comparison"),
+            Protocol::LevelWise { max_depth } => write!(f, "level-wise(max_depth={max_depth})"),
+        }
+    }
+}
+
+/// The initiator's view of a finished session, common to both protocols.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    pub nodes_compared: u64,
+    pub nodes_skipped: u64,
+    /// Entities pulled from the peer and merged locally.
+    pub entities_merged: u64,
+    /// Entities pushed to the peer (HashComparison's bidirectional repair).
+    pub entities_pushed: u64,
+    pub requests_sent: u64,
+    /// LevelWise only: levels walked.
+    pub levels_synced: u32,
+    /// The protocol's own post-sync check: local root equals the root it set out to reach.
+    pub root_hash_verified: bool,
+}

@@ -1,0 +1,64 @@
+//! The responding side, dispatched the way calimero-node's manager does it: the first frame on
+//! an inbound stream is an `Init`; its payload names the protocol, and the manager hands the
+//! already-consumed first request to that protocol's `run_responder`.
+
+use calimero_node::sync::{
+    HashComparisonFirstRequest, HashComparisonProtocol, LevelWiseFirstRequest, LevelWiseProtocol,
+};
+use calimero_node_primitives::sync::{InitPayload, StreamMessage, SyncProtocolExecutor, SyncTransport};
+
+use super::Protocol;
+use crate::error::{SessionError, TransportError};
+use crate::node::SimStorage;
+use crate::transport::SimStream;
+
+/// Serves one inbound session; returns which protocol the peer spoke.
+pub async fn respond(stream: &mut SimStream, storage: &SimStorage) -> Result<Protocol, SessionError> {
+    let first = stream
+        .recv()
+        .await
+        .map_err(|e| SessionError::classify(&e))?
+        .ok_or(SessionError::Transport(TransportError::Closed))?;
+    let StreamMessage::Init { context_id, payload, .. } = first else {
+        return Err(SessionError::UnsupportedInit(format!("{first:?}")));
+    };
+    if context_id != storage.context_id() {
+        return Err(SessionError::UnsupportedInit(format!("unknown context {context_id}")));
+    }
+    let (store, identity) = (storage.store(), storage.identity());
+    match payload {
+        InitPayload::TreeNodeRequest { node_id, max_depth, .. } => {
+            let first = HashComparisonFirstRequest { node_id, max_depth };
+            HashComparisonProtocol::run_responder(stream, store, context_id, identity, first)
+                .await
+                .map_err(|e| SessionError::classify(&e))?;
+            Ok(Protocol::HashComparison)
+        }
+        InitPayload::LevelWiseRequest { level, parent_ids, .. } => {
+            let first = LevelWiseFirstRequest { level, parent_ids, context_client: None };
+            LevelWiseProtocol::run_responder(stream, store, context_id, identity, first)
+                .await
+                .map_err(|e| SessionError::classify(&e))?;
+            Ok(Protocol::LevelWise { max_depth: 0 })
+        }
+        other => Err(SessionError::UnsupportedInit(init_name(&other).to_owned())),
+    }
+}
+
+fn init_name(payload: &InitPayload) -> &'static str {
+    match payload {
+        InitPayload::BlobShare { .. } => "BlobShare",
+        InitPayload::DeltaRequest { .. } => "DeltaRequest",
+        InitPayload::DagHeadsRequest { .. } => "DagHeadsRequest",
+        InitPayload::SnapshotBoundaryRequest { .. } => "SnapshotBoundaryRequest",
+        InitPayload::SnapshotStreamRequest { .. } => "SnapshotStreamRequest",
+        InitPayload::TreeNodeRequest { .. } => "TreeNodeRequest",
+        InitPayload::LevelWiseRequest { .. } => "LevelWiseRequest",
+        InitPayload::EntityPush { .. } => "EntityPush",
+        InitPayload::EntityDeletePush { .. } => "EntityDeletePush",
+        InitPayload::NamespaceBackfillRequest { .. } => "NamespaceBackfillRequest",
+        InitPayload::NamespaceJoinRequest { .. } => "NamespaceJoinRequest",
+        InitPayload::OpenSubgroupJoinRequest { .. } => "OpenSubgroupJoinRequest",
+        InitPayload::GroupKeyRequest { .. } => "GroupKeyRequest",
+    }
+}
