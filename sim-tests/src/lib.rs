@@ -1,0 +1,100 @@
+//! Shared set-up for merosim's integration tests: a seeded two-node world with diverged stores,
+//! and checks that say exactly how two stores differ when they should not.
+
+use std::time::Duration;
+
+use merosim::prelude::*;
+use merosim::scenario::{diverge_pair, Divergence, PairLayout};
+
+/// Two nodes, `alice` and `bob`, diverged over `entities` entities.
+pub struct Pair {
+    pub world: World,
+    pub alice: SimNode,
+    pub bob: SimNode,
+    pub divergence: Divergence,
+}
+
+impl Pair {
+    /// Must run inside `simulate`.
+    pub fn new(seed: u64, faults: FaultConfig, entities: usize) -> Pair {
+        let mut world = World::new(seed, faults);
+        let alice = world.add_node("alice").expect("add alice");
+        let bob = world.add_node("bob").expect("add bob");
+        let divergence = diverge_pair(alice.storage(), bob.storage(), entities, seed, &PairLayout::default())
+            .expect("diverge the pair");
+        Pair { world, alice, bob, divergence }
+    }
+
+    /// A full exchange: one session in each direction. LevelWise only pulls, and HashComparison's
+    /// push-back has a gap (docs/findings.md, F3), so one session alone need not converge.
+    pub async fn sync(&self, protocol: Protocol, options: &SessionOptions) -> Vec<SessionReport> {
+        let router = self.world.router();
+        vec![
+            run_session(router, &self.alice, &self.bob, protocol, options).await,
+            run_session(router, &self.bob, &self.alice, protocol, options).await,
+        ]
+    }
+
+    /// LevelWise with enough levels for this pair's trees.
+    pub fn level_wise(&self) -> Protocol {
+        let depth = |n: &SimNode| n.storage().max_depth().expect("depth") as u32;
+        Protocol::LevelWise { max_depth: depth(&self.alice).max(depth(&self.bob)) + 1 }
+    }
+
+    /// Waits until every frame still in flight has landed or been dropped.
+    pub async fn quiesce(&self) {
+        let max = self.world.router().faults().max_delay() + Duration::from_millis(1);
+        tokio::time::sleep(max).await;
+    }
+
+    /// Asserts both nodes hold exactly the expected live entities with equal root hashes.
+    pub fn assert_converged(&self, context: &str) {
+        let (a, b) = (self.alice.storage(), self.bob.storage());
+        let expected = self.divergence.expected_union();
+        for (name, storage) in [("alice", a), ("bob", b)] {
+            let live: std::collections::BTreeSet<_> =
+                storage.entities().expect("list entities").into_iter().map(|e| e.id).collect();
+            let d = &self.divergence;
+            let origin = |id: &EntityId| {
+                let tag = if d.only_a.contains(id) { "only-alice" } else if d.only_b.contains(id) { "only-bob" } else { "shared" };
+                format!("{}({tag})", short(id))
+            };
+            let missing: Vec<_> = expected.difference(&live).map(origin).collect();
+            let extra: Vec<_> = live.difference(&expected).map(short).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{context}: {name} differs from the expected union: missing {missing:?}, unexpected {extra:?}"
+            );
+        }
+        let diff = merosim::check::diff_entities(&a.entities().unwrap(), &b.entities().unwrap());
+        assert!(diff.is_empty(), "{context}: alice (left) and bob (right) differ:\n{diff}");
+        assert_eq!(a.digest().unwrap(), b.digest().unwrap(), "{context}: state digests differ");
+        assert_eq!(
+            hex::encode(a.root_hash().unwrap()),
+            hex::encode(b.root_hash().unwrap()),
+            "{context}: root hashes differ although the live entities match"
+        );
+    }
+}
+
+/// Asserts every session in `reports` succeeded on both ends.
+pub fn assert_sessions_ok(reports: &[SessionReport], context: &str) {
+    for r in reports {
+        assert!(r.initiator.is_ok(), "{context}: initiator failed: {:?}", r.initiator);
+        assert!(r.responder.is_ok(), "{context}: responder failed: {:?}", r.responder);
+    }
+}
+
+pub fn short(id: &EntityId) -> String {
+    hex::encode(&id[..6])
+}
+
+/// The line that re-runs one seed of one test.
+pub fn repro(test: &str, seed: u64) -> String {
+    format!("repro: MADSIM_TEST_SEED={seed} cargo test -p sim-tests --test slice -- {test} --exact")
+}
+
+/// Seed from `MADSIM_TEST_SEED` when set (to replay a failure), otherwise `default`.
+pub fn seed_or(default: u64) -> u64 {
+    std::env::var("MADSIM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}

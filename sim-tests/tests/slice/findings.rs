@@ -1,0 +1,95 @@
+//! Protocol behaviours merosim found in calimero-node 0.11.0-rc.4 (docs/findings.md). Each test
+//! asserts the behaviour *as it is*, so a calimero release that changes it turns the test red
+//! and the finding gets re-checked.
+
+use merosim::check::{diff_entities, EntityDifference};
+use merosim::prelude::*;
+use sim_tests::{repro, seed_or};
+
+/// F1: an interior entity (one with children) that exists on one node only reaches the peer as
+/// a data-less placeholder, through either protocol; HashComparison reports
+/// `root_hash_verified = false` yet the session returns `Ok`.
+#[test]
+fn f1_one_sided_interior_entity_arrives_without_its_bytes() {
+    for level_wise in [false, true] {
+        let seed = seed_or(61);
+        let context = format!("level_wise={level_wise}; {}", repro("findings::f1_one_sided_interior_entity_arrives_without_its_bytes", seed));
+        simulate(seed, move || async move {
+            let mut world = World::new(seed, FaultConfig::none());
+            let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+            let (folder, leaf) = ([0xf0; 32], [0xf1; 32]);
+            alice.storage().upsert(folder, None, b"folder bytes").unwrap();
+            alice.storage().upsert(leaf, Some(folder), b"leaf bytes").unwrap();
+            let protocol = if level_wise { Protocol::LevelWise { max_depth: 4 } } else { Protocol::HashComparison };
+            let report = run_session(world.router(), &bob, &alice, protocol, &SessionOptions::default()).await;
+            let stats = report.initiator.unwrap_or_else(|e| panic!("{context}: session failed: {e}"));
+            assert!(!stats.root_hash_verified, "{context}: the protocol itself notices the mismatch");
+
+            assert_eq!(bob.storage().get(leaf).as_deref(), Some(&b"leaf bytes"[..]), "{context}: the leaf arrives");
+            assert!(bob.storage().exists(folder), "{context}: the folder exists on bob (as an ancestor)");
+            assert_eq!(bob.storage().get(folder), None, "{context}: … but without its bytes");
+            let diff = diff_entities(&alice.storage().entities().unwrap(), &bob.storage().entities().unwrap());
+            assert!(
+                diff.different.iter().any(|(id, d)| *id == folder && matches!(d, EntityDifference::Data { .. })),
+                "{context}: {diff}"
+            );
+            assert_ne!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{context}");
+        });
+    }
+}
+
+/// F2: LevelWise skips leaves whose metadata has no CRDT type ("opaque" leaves, which
+/// HashComparison merges as last-writer-wins registers): the session returns `Ok` with nothing
+/// merged.
+#[test]
+fn f2_level_wise_skips_leaves_without_a_crdt_type() {
+    let seed = seed_or(62);
+    let context = repro("findings::f2_level_wise_skips_leaves_without_a_crdt_type", seed);
+    simulate(seed, move || async move {
+        let mut world = World::new(seed, FaultConfig::none());
+        let nodes: Vec<SimNode> = ["alice", "bob", "carol"].iter().map(|n| world.add_node(n).unwrap()).collect();
+        let (alice, bob, carol) = (&nodes[0], &nodes[1], &nodes[2]);
+        for i in 0..5_u8 {
+            alice.storage().upsert_typed([0x40 + i; 32], None, b"opaque", None).unwrap();
+        }
+        let lw = run_session(world.router(), bob, alice, Protocol::LevelWise { max_depth: 2 }, &SessionOptions::default()).await;
+        let stats = lw.initiator.unwrap_or_else(|e| panic!("{context}: {e}"));
+        assert_eq!(stats.entities_merged, 0, "{context}");
+        assert!(!stats.root_hash_verified, "{context}");
+        assert_eq!(bob.storage().entity_count().unwrap(), 0, "{context}: LevelWise transferred an opaque leaf");
+
+        let hc = run_session(world.router(), carol, alice, Protocol::HashComparison, &SessionOptions::default()).await;
+        assert!(hc.initiator.is_ok(), "{context}: {:?}", hc.initiator);
+        assert_eq!(carol.storage().entity_count().unwrap(), 5, "{context}: HashComparison transfers them");
+    });
+}
+
+/// F3: HashComparison's push-back misses children the initiator holds under an entity the
+/// responder has as a *leaf* (no children): the responder answers with leaf data, the initiator
+/// merges it as a leaf and never offers its own children under it. The session returns `Ok` with
+/// `root_hash_verified = false`; a session in the other direction completes the exchange.
+#[test]
+fn f3_hash_comparison_does_not_push_children_under_a_remote_leaf() {
+    let seed = seed_or(63);
+    let context = repro("findings::f3_hash_comparison_does_not_push_children_under_a_remote_leaf", seed);
+    simulate(seed, move || async move {
+        let mut world = World::new(seed, FaultConfig::none());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        let (folder, leaf) = ([0xa0; 32], [0xa1; 32]);
+        for node in [&alice, &bob] {
+            node.storage().upsert(folder, None, b"folder").unwrap();
+        }
+        alice.storage().upsert(leaf, Some(folder), b"alice's leaf").unwrap();
+
+        let first = run_session(world.router(), &alice, &bob, Protocol::HashComparison, &SessionOptions::default()).await;
+        let stats = first.initiator.unwrap_or_else(|e| panic!("{context}: {e}"));
+        assert!(!stats.root_hash_verified, "{context}: alice knows the trees still differ");
+        assert_eq!(stats.entities_pushed, 0, "{context}");
+        assert!(!bob.storage().exists(leaf), "{context}: the leaf was pushed after all");
+
+        let back = run_session(world.router(), &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
+        assert!(back.initiator.as_ref().is_ok_and(|s| s.root_hash_verified), "{context}: {:?}", back.initiator);
+        assert_eq!(bob.storage().get(leaf).as_deref(), Some(&b"alice's leaf"[..]), "{context}");
+        assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{context}");
+    });
+}
