@@ -32,8 +32,12 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = ProtocolArg::HashComparison)]
     protocol: ProtocolArg,
     /// Network fault preset.
-    #[arg(long, value_enum, default_value_t = FaultsArg::Light)]
+    #[arg(long, value_enum, default_value_t = FaultsArg::Lan)]
     faults: FaultsArg,
+    /// Sync rounds at most; a round is one session in each direction. Stops early once the
+    /// root hashes match.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rounds: u32,
     /// Print every routed frame.
     #[arg(long)]
     frames: bool,
@@ -41,7 +45,7 @@ struct RunArgs {
 
 impl Default for RunArgs {
     fn default() -> Self {
-        Self { seed: 42, entities: 200, protocol: ProtocolArg::HashComparison, faults: FaultsArg::Light, frames: false }
+        Self { seed: 42, entities: 200, protocol: ProtocolArg::HashComparison, faults: FaultsArg::Lan, rounds: 3, frames: false }
     }
 }
 
@@ -53,8 +57,13 @@ enum ProtocolArg {
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 enum FaultsArg {
+    /// Perfect network: no delay, nothing lost.
     None,
+    /// Healthy network: 2 ms ± 1 ms, streams intact.
+    Lan,
+    /// 10 ± 5 ms, 1 % loss and duplicates, 20 ms reorder window (within streams).
     Light,
+    /// 50 ± 25 ms, 10 % loss, 5 % duplicates, 100 ms reorder window, 1 % corruption.
     Heavy,
 }
 
@@ -62,6 +71,7 @@ impl FaultsArg {
     fn config(self) -> FaultConfig {
         match self {
             FaultsArg::None => FaultConfig::none(),
+            FaultsArg::Lan => FaultConfig::lan(),
             FaultsArg::Light => FaultConfig::light_chaos(),
             FaultsArg::Heavy => FaultConfig::heavy_chaos(),
         }
@@ -75,16 +85,19 @@ fn main() -> ExitCode {
     }
 }
 
+fn value_name(value: &impl ValueEnum) -> String {
+    value.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
+}
+
 fn repro_line(args: &RunArgs) -> String {
     format!(
-        "merosim run --seed {} --entities {} --protocol {:?} --faults {:?}",
-        args.seed, args.entities, args.protocol, args.faults
+        "merosim run --seed {} --entities {} --protocol {} --faults {} --rounds {}",
+        args.seed,
+        args.entities,
+        value_name(&args.protocol),
+        value_name(&args.faults),
+        args.rounds
     )
-    .replace("HashComparison", "hash-comparison")
-    .replace("LevelWise", "level-wise")
-    .replace("None", "none")
-    .replace("Light", "light")
-    .replace("Heavy", "heavy")
 }
 
 fn run(args: RunArgs) -> ExitCode {
@@ -92,7 +105,7 @@ fn run(args: RunArgs) -> ExitCode {
     println!("merosim run");
     println!("  seed      {}", args.seed);
     println!("  scenario  two nodes diverged over {} entities (nested, with deletions)", args.entities);
-    println!("  protocol  {:?} (initiator: alice, responder: bob)", args.protocol);
+    println!("  protocol  {} (up to {} rounds, one session each way per round)", value_name(&args.protocol), args.rounds);
     println!("  faults    {faults}");
     let wall = Instant::now();
     let task_args = args.clone();
@@ -115,6 +128,27 @@ fn run(args: RunArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn describe(initiator: &SimNode, responder: &SimNode, report: &SessionReport) -> String {
+    let initiator_outcome = match &report.initiator {
+        Ok(s) => format!(
+            "ok (merged {}, pushed {}, requests {}, root verified {})",
+            s.entities_merged, s.entities_pushed, s.requests_sent, s.root_hash_verified
+        ),
+        Err(e) => format!("failed: {e}"),
+    };
+    let responder_outcome = match &report.responder {
+        Ok(_) => "ok".to_owned(),
+        Err(e) => format!("failed: {e}"),
+    };
+    format!(
+        "{} -> {}: {} in {:.3}s virtual; initiator {initiator_outcome}; responder {responder_outcome}",
+        initiator.name(),
+        responder.name(),
+        report.protocol,
+        (report.ended_at - report.started_at).as_secs_f64(),
+    )
 }
 
 /// Returns the printed summary and whether both nodes ended with the same root hash.
@@ -141,29 +175,14 @@ async fn run_world(args: RunArgs, faults: FaultConfig) -> Result<(String, bool),
         ProtocolArg::LevelWise => Protocol::LevelWise { max_depth: depth + 1 },
     };
     let options = SessionOptions::default().with_budget(Duration::from_secs(300));
-    // LevelWise only pulls, so a full exchange is one session each way; HashComparison pushes too.
-    let pairs: Vec<(&SimNode, &SimNode)> = match protocol {
-        Protocol::HashComparison => vec![(&alice, &bob)],
-        Protocol::LevelWise { .. } => vec![(&alice, &bob), (&bob, &alice)],
-    };
-    for (initiator, responder) in pairs {
-        let report = run_session(world.router(), initiator, responder, protocol, &options).await;
-        let _ = writeln!(
-            out,
-            "  session   {} -> {}: {} in {:.3}s virtual; initiator {}; responder {}",
-            initiator.name(),
-            responder.name(),
-            report.protocol,
-            (report.ended_at - report.started_at).as_secs_f64(),
-            match &report.initiator {
-                Ok(s) => format!("ok (merged {}, pushed {}, requests {})", s.entities_merged, s.entities_pushed, s.requests_sent),
-                Err(e) => format!("failed: {e}"),
-            },
-            match &report.responder {
-                Ok(_) => "ok".to_owned(),
-                Err(e) => format!("failed: {e}"),
-            }
-        );
+    'rounds: for round in 1..=args.rounds {
+        for (initiator, responder) in [(&alice, &bob), (&bob, &alice)] {
+            let report = run_session(world.router(), initiator, responder, protocol, &options).await;
+            let _ = writeln!(out, "  round {round}   {}", describe(initiator, responder, &report));
+        }
+        if alice.storage().root_hash().map_err(|e| e.to_string())? == bob.storage().root_hash().map_err(|e| e.to_string())? {
+            break 'rounds;
+        }
     }
     let router = world.router();
     let frames = router.frames();

@@ -62,6 +62,12 @@ impl FaultConfig {
         Self::default()
     }
 
+    /// A healthy network as a libp2p stream sees it: 2 ms ± 1 ms, nothing lost, duplicated,
+    /// reordered or damaged within a stream.
+    pub fn lan() -> Self {
+        Self::none().with_latency(2, 1)
+    }
+
     /// Realistic LAN-ish network: 10 ms ± 5, 1 % loss, 20 ms reorder window, 1 % duplicates.
     pub fn light_chaos() -> Self {
         Self::none().with_latency(10, 5).with_loss(0.01).with_reorder_window(20).with_duplicate(0.01)

@@ -124,14 +124,15 @@ pub async fn run_session(
     let initiator_outcome = tokio::time::timeout(left(), initiator_run)
         .await
         .unwrap_or(Err(SessionError::Budget(options.budget)));
-    // The initiator's end is gone now (closed or dropped); the responder either sees the FIN or
-    // runs into its own receive timeout, both well inside the budget's tail.
-    drop(near);
+    // The initiator has closed its end; the responder either sees that FIN or runs into its own
+    // receive timeout, both well inside the budget's tail.
     let responder_outcome = match tokio::time::timeout(left(), responder_task).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(join)) => Err(SessionError::Protocol(format!("responder task died: {join}"))),
         Err(_) => Err(SessionError::Budget(options.budget)),
     };
+    // Wait for the responder's FIN too, so a healthy session leaves nothing undelivered behind it.
+    let _ = tokio::time::timeout(left(), drain(&mut near)).await;
 
     SessionReport {
         protocol,
@@ -141,4 +142,9 @@ pub async fn run_session(
         initiator: initiator_outcome,
         responder: responder_outcome,
     }
+}
+
+/// Reads until the peer's FIN (or an error): the frames themselves are of no further use.
+async fn drain(stream: &mut SimStream) {
+    while let Ok(Some(_)) = stream.recv().await {}
 }

@@ -51,3 +51,21 @@ fn different_seeds_give_different_logs() {
     let (a, b) = (run(1), run(2));
     assert_ne!(a.log_hash, b.log_hash, "seeds 1 and 2 produced the same frame log");
 }
+
+/// What calimero draws from `rand::thread_rng()` (HLC node id, sync nonces) and the HLC itself.
+fn entropy(seed: u64) -> (u64, String) {
+    simulate(seed, || async {
+        use rand::Rng;
+        let drawn = rand::thread_rng().gen::<u64>();
+        (drawn, format!("{:?}", calimero_storage::env::hlc_timestamp()))
+    })
+}
+
+/// getrandom 0.2 reaches the kernel with a raw syscall madsim cannot see; merosim's drop-in
+/// (patches/getrandom-0.2) routes it through libc, which madsim seeds. Without the patch the
+/// first assertion fails: every run draws fresh kernel entropy.
+#[test]
+fn thread_rng_and_hlc_are_seeded_by_the_simulation() {
+    assert_eq!(entropy(9), entropy(9), "thread_rng/HLC differ between two runs of one seed");
+    assert_ne!(entropy(9).0, entropy(10).0, "thread_rng ignores the seed");
+}
