@@ -2,7 +2,8 @@
 //! peer's root hash) and run calimero-node's `run_initiator`.
 
 use calimero_node::sync::{
-    HashComparisonConfig, HashComparisonProtocol, LevelWiseConfig, LevelWiseProtocol,
+    HashComparisonConfig, HashComparisonProtocol, HashComparisonStats, LevelWiseConfig, LevelWiseProtocol,
+    LevelWiseStats,
 };
 use calimero_node_primitives::sync::SyncProtocolExecutor;
 
@@ -29,18 +30,10 @@ pub async fn initiate(
                 context_client: None,
                 session_peer: None,
             };
-            let s = HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
+            HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
                 .await
-                .map_err(|e| SessionError::classify(&e))?;
-            Ok(SessionStats {
-                nodes_compared: s.nodes_compared,
-                nodes_skipped: s.nodes_skipped,
-                entities_merged: s.entities_merged,
-                entities_pushed: s.entities_pushed,
-                requests_sent: s.requests_sent,
-                levels_synced: 0,
-                root_hash_verified: s.root_hash_verified,
-            })
+                .map(SessionStats::from)
+                .map_err(|e| SessionError::classify(&e))
         }
         Protocol::LevelWise { max_depth } => {
             let config = LevelWiseConfig {
@@ -49,18 +42,39 @@ pub async fn initiate(
                 context_client: None,
                 session_peer: None,
             };
-            let s = LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
+            LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
                 .await
-                .map_err(|e| SessionError::classify(&e))?;
-            Ok(SessionStats {
-                nodes_compared: s.nodes_compared,
-                nodes_skipped: s.nodes_skipped,
-                entities_merged: s.entities_merged,
-                entities_pushed: 0,
-                requests_sent: s.requests_sent,
-                levels_synced: s.levels_synced,
-                root_hash_verified: s.root_hash_verified,
-            })
+                .map(SessionStats::from)
+                .map_err(|e| SessionError::classify(&e))
+        }
+    }
+}
+
+impl From<HashComparisonStats> for SessionStats {
+    fn from(s: HashComparisonStats) -> Self {
+        SessionStats {
+            nodes_compared: s.nodes_compared,
+            nodes_skipped: s.nodes_skipped,
+            entities_merged: s.entities_merged,
+            entities_pushed: s.entities_pushed,
+            requests_sent: s.requests_sent,
+            levels_synced: 0,
+            root_hash_verified: s.root_hash_verified,
+        }
+    }
+}
+
+impl From<LevelWiseStats> for SessionStats {
+    /// LevelWise only pulls, so nothing is ever pushed.
+    fn from(s: LevelWiseStats) -> Self {
+        SessionStats {
+            nodes_compared: s.nodes_compared,
+            nodes_skipped: s.nodes_skipped,
+            entities_merged: s.entities_merged,
+            entities_pushed: 0,
+            requests_sent: s.requests_sent,
+            levels_synced: s.levels_synced,
+            root_hash_verified: s.root_hash_verified,
         }
     }
 }
