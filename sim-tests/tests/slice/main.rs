@@ -9,4 +9,5 @@ mod drops;
 mod encryption;
 mod latency;
 mod partition;
+mod transport;
 mod findings;
