@@ -54,6 +54,8 @@ pub enum SessionError {
     Budget(Duration),
     #[error("storage: {0}")]
     Storage(String),
+    #[error("peer is down: nothing accepted the stream")]
+    Unreachable,
 }
 
 impl SessionError {
@@ -79,6 +81,7 @@ impl SessionError {
             SessionError::UnsupportedInit(_) => "unsupported-init",
             SessionError::Budget(_) => "budget",
             SessionError::Storage(_) => "storage",
+            SessionError::Unreachable => "unreachable",
         }
     }
 }

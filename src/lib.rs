@@ -4,8 +4,10 @@
 //! partitions) → [`transport`] (`SimStream`, calimero's `SyncTransport`) → [`node`] (real
 //! calimero-storage per node) → [`protocols`] (calimero-node's protocols, unchanged).
 
+pub mod assertions;
 pub mod check;
 pub mod error;
+pub mod metrics;
 pub mod net;
 pub mod node;
 pub mod protocols;
@@ -19,6 +21,10 @@ pub mod prelude {
     pub use crate::net::{DropReason, Fate, FaultConfig, FrameKind, FrameRecord, LinkFaults, NetworkRouter, NodeId};
     pub use crate::node::{EntityId, SimNode, SimStorage};
     pub use crate::protocols::{run_session, Protocol, SessionOptions, SessionReport, SessionStats};
-    pub use crate::runtime::{simulate, World};
+    pub use crate::check::{ConvergenceStatus, Property};
+    pub use crate::{assert_converged, assert_entity_count, assert_has_entity, assert_idle, assert_not_converged};
+    pub use crate::metrics::SimMetrics;
+    pub use crate::runtime::{simulate, SimClock, SimConfig, SimDuration, SimRuntime, SimTime, StopCondition, World};
+    pub use crate::scenario::{RandomScenario, RandomScenarioConfig, Scenario};
     pub use crate::transport::SimStream;
 }

@@ -61,9 +61,7 @@ fn list(items: impl Iterator<Item = String>, total: usize) -> String {
     }
 }
 
-fn short(id: &EntityId) -> String {
-    hex::encode(&id[..6])
-}
+use crate::node::short_id as short;
 
 impl fmt::Display for StateDiff {
     /// At most ten ids per category, so a thousand-entity divergence stays readable.

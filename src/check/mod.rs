@@ -1,5 +1,7 @@
-//! Checks over node state.
+//! Checks over node state: entity-level diffs and the C1–C5 convergence properties.
 
+mod convergence;
 mod diff;
 
+pub use convergence::{check, ConvergenceStatus, Divergence, NodeView, Property};
 pub use diff::{diff_entities, EntityDifference, StateDiff};

@@ -25,6 +25,8 @@ pub enum DropReason {
     Partition,
     /// The receiving end of the stream no longer exists.
     ReceiverGone,
+    /// The receiving node is down.
+    Crash,
 }
 
 /// How a frame's bytes were damaged in flight.

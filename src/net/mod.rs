@@ -1,5 +1,6 @@
 //! The simulated network: fault model, partitions, the router, and the frame log.
 
+mod activity;
 mod faults;
 mod frame;
 pub(crate) mod mailbox;
@@ -8,6 +9,7 @@ mod router;
 
 use std::fmt;
 
+pub use activity::Activity;
 pub use faults::{FaultConfig, LinkFaults};
 pub use frame::{Corruption, DropReason, Fate, FrameKind, FrameRecord};
 pub use partition::Partitions;

@@ -3,7 +3,7 @@
 //! drawing random nonces never shifts which frames get lost), logs it, and schedules delivery in
 //! virtual time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::frame::{content_hash, Corruption, DropReason, Fate, FrameKind, FrameRecord};
 use super::mailbox::Mailbox;
-use super::{FaultConfig, NodeId, Partitions};
+use super::{Activity, FaultConfig, NodeId, Partitions};
 
 /// Shared handle to the network. Cloning is cheap; all clones see the same state.
 #[derive(Clone)]
@@ -32,6 +32,12 @@ struct RouterState {
     last_arrival: BTreeMap<(u64, NodeId), Duration>,
     next_stream: u64,
     capture_payloads: bool,
+    activity: Arc<Activity>,
+    /// Nodes that are down: frames addressed to them are dropped (`DropReason::Crash`).
+    down: BTreeSet<NodeId>,
+    /// The madsim node delivery tasks run on. Frames on the wire belong to the network, not to
+    /// the sender: a sender's crash must not take its in-flight frames with it.
+    wire: madsim::runtime::NodeHandle,
 }
 
 /// Where a frame goes: the directed link and the stream it belongs to.
@@ -46,6 +52,11 @@ impl NetworkRouter {
     /// A router whose fault decisions are a pure function of `seed`. Must be created inside the
     /// simulation, since it anchors its clock at the current virtual time.
     pub fn new(seed: u64, faults: FaultConfig) -> Self {
+        Self::with_activity(seed, faults, Arc::default())
+    }
+
+    /// Like [`new`](Self::new), counting every frame event on `activity`.
+    pub fn with_activity(seed: u64, faults: FaultConfig, activity: Arc<Activity>) -> Self {
         // A fixed salt keeps the router's stream independent of other seed-derived streams.
         let rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6e65_7477_6f72_6b21);
         Self {
@@ -58,6 +69,9 @@ impl NetworkRouter {
                 last_arrival: BTreeMap::new(),
                 next_stream: 0,
                 capture_payloads: false,
+                activity,
+                down: BTreeSet::new(),
+                wire: madsim::runtime::Handle::current().create_node().name("network").build(),
             })),
         }
     }
@@ -142,12 +156,25 @@ impl NetworkRouter {
     }
 
     /// Routes one frame. Returns at once; delivery (if any) happens later in virtual time.
+    /// Marks `node` down (frames to it are dropped as `Crash`) or up again.
+    pub fn set_down(&self, node: NodeId, down: bool) {
+        let mut state = self.lock();
+        if down {
+            state.down.insert(node);
+        } else {
+            state.down.remove(&node);
+        }
+    }
+
     pub(crate) fn send(&self, route: Route, kind: FrameKind, bytes: Vec<u8>, to: Weak<Mailbox>) {
-        let deliveries = self.lock().admit(route, kind, bytes);
+        let (deliveries, wire) = {
+            let mut state = self.lock();
+            (state.admit(route, kind, bytes), state.wire.clone())
+        };
         for (id, delay, bytes) in deliveries {
             let router = self.clone();
             let to = to.clone();
-            madsim::task::spawn(async move {
+            wire.spawn(async move {
                 tokio::time::sleep(delay).await;
                 router.deliver(id, route, kind, bytes, &to);
             });
@@ -157,7 +184,9 @@ impl NetworkRouter {
     fn deliver(&self, id: u64, route: Route, kind: FrameKind, bytes: Vec<u8>, to: &Weak<Mailbox>) {
         let mut state = self.lock();
         let now = state.elapsed();
-        let fate = if state.partitions.is_cut(route.from, route.to, now) {
+        let fate = if state.down.contains(&route.to) {
+            Fate::Dropped { at: now, reason: DropReason::Crash }
+        } else if state.partitions.is_cut(route.from, route.to, now) {
             Fate::Dropped { at: now, reason: DropReason::Partition }
         } else if let Some(mailbox) = to.upgrade() {
             match kind {
@@ -169,6 +198,7 @@ impl NetworkRouter {
             Fate::Dropped { at: now, reason: DropReason::ReceiverGone }
         };
         state.frames[id as usize].fate = fate;
+        state.activity.bump();
     }
 
     fn lock(&self) -> MutexGuard<'_, RouterState> {
@@ -187,6 +217,10 @@ impl RouterState {
         let link = self.faults.link(route.from, route.to).clone();
         let original = self.record(route, kind, &bytes, now, None);
 
+        if self.down.contains(&route.to) {
+            self.frames[original as usize].fate = Fate::Dropped { at: now, reason: DropReason::Crash };
+            return Vec::new();
+        }
         if self.partitions.is_cut(route.from, route.to, now) {
             self.frames[original as usize].fate = Fate::Dropped { at: now, reason: DropReason::Partition };
             return Vec::new();
@@ -253,6 +287,7 @@ impl RouterState {
             fate: Fate::InFlight,
             payload: self.capture_payloads.then(|| bytes.to_vec()),
         });
+        self.activity.bump();
         id
     }
 }

@@ -1,8 +1,16 @@
 //! A simulated Calimero node: a name, a network address, an identity and its own store.
 
+pub(crate) mod cluster;
 mod storage;
+pub(crate) mod sync_loop;
+mod sync_state;
 
 pub use storage::{EntityId, EntitySnapshot, SimStorage};
+
+/// The first eight bytes of an id in hex: enough to tell entities apart in a report.
+pub fn short_id(id: &EntityId) -> String {
+    hex::encode(&id[..8])
+}
 
 use calimero_primitives::context::ContextId;
 use calimero_primitives::identity::PublicKey;

@@ -8,12 +8,14 @@
 //! [`SimStream`]: crate::transport::SimStream
 
 mod initiator;
+mod plan;
 mod responder;
 mod session;
 
 use std::fmt;
 
 pub use initiator::initiate;
+pub use plan::{plan, protocol_name, SyncPlan};
 pub use responder::respond;
 pub use session::{run_session, SessionOptions, SessionReport};
 

@@ -1,18 +1,49 @@
-//! Running a simulation: one seeded madsim runtime on a fresh OS thread per run.
+//! Running a simulation. Two entry points share one discipline — every run gets a fresh OS
+//! thread with a seeded madsim runtime on it:
 //!
-//! A fresh thread is a determinism fence. calimero-storage keeps its HLC, ordered index and root
-//! hash in thread-locals, and `rand::thread_rng()` keeps its state in one too; a second run on a
-//! reused thread would start from the first run's leftovers. A new thread starts them all empty,
-//! so a run depends on its seed alone.
+//! - [`SimRuntime`]: a cluster of nodes with sync loops, scenarios, convergence checks, faults,
+//!   crashes — the test API of the upstream sync-sim guide;
+//! - [`simulate`]: run one async body in simulation, for tests that drive sessions by hand.
+//!
+//! The fresh thread is a determinism fence. calimero-storage keeps its HLC, ordered index and
+//! root hash in thread-locals, and `rand::thread_rng()` keeps its state in one too; a second run
+//! on a reused thread would start from the first run's leftovers.
 
+mod config;
+mod engine;
+mod sim;
+mod stop;
+mod time;
 mod world;
 
+use std::any::Any;
 use std::future::Future;
+use std::thread::JoinHandle;
 
+pub use config::{MillisOrDuration, SimConfig};
+pub use sim::{NodeRef, SimRuntime};
+pub use stop::StopCondition;
+pub use time::{SimClock, SimDuration, SimTime};
 pub use world::World;
 
 /// Stack size for simulation threads: the protocol futures are large and deeply nested.
 const SIM_THREAD_STACK: usize = 64 * 1024 * 1024;
+
+fn spawn_sim_thread(seed: u64, body: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(format!("merosim-seed-{seed}"))
+        .stack_size(SIM_THREAD_STACK)
+        .spawn(body)
+        .unwrap_or_else(|e| panic!("could not start the simulation thread for seed {seed}: {e}"))
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "non-string panic".to_owned())
+}
 
 /// Runs `body` to completion on a madsim runtime seeded with `seed`, in virtual time.
 ///
@@ -23,27 +54,21 @@ where
     Fut: Future<Output = T> + 'static,
     T: Send + 'static,
 {
-    let thread = std::thread::Builder::new()
-        .name(format!("merosim-seed-{seed}"))
-        .stack_size(SIM_THREAD_STACK)
-        .spawn(move || {
-            let runtime = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-            runtime.block_on(async move {
-                // Re-derive calimero-storage's HLC (and its random node id) from this run's seed.
-                calimero_storage::env::reset_environment();
-                body().await
-            })
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = spawn_sim_thread(seed, move || {
+        let runtime = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
+        let value = runtime.block_on(async move {
+            // Re-derive calimero-storage's HLC (and its random node id) from this run's seed.
+            calimero_storage::env::reset_environment();
+            body().await
         });
-    match thread.map(std::thread::JoinHandle::join) {
-        Ok(Ok(value)) => value,
-        Ok(Err(panic)) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "non-string panic".to_owned());
-            panic!("simulation with seed {seed} panicked: {message}\nrepro: MADSIM_TEST_SEED={seed}")
-        }
-        Err(spawn) => panic!("could not start the simulation thread for seed {seed}: {spawn}"),
+        let _ = tx.send(value);
+    });
+    match thread.join() {
+        Ok(()) => rx.recv().expect("the simulation thread sent its result"),
+        Err(panic) => panic!(
+            "simulation with seed {seed} panicked: {}\nrepro: MADSIM_TEST_SEED={seed}",
+            panic_message(&*panic)
+        ),
     }
 }

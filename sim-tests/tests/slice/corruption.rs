@@ -1,9 +1,15 @@
 //! Corrupted frames (bit flips, truncation): every session ends — in a clean error or with
 //! convergence — within its virtual-time budget, never by panicking, and both stores stay
 //! readable.
+//!
+//! Streams are encrypted here, as production's Noise-secured libp2p streams are: the AEAD is what
+//! turns a damaged frame into an error. Without it the protocols accept damaged frames that still
+//! decode (docs/findings.md, F4; `findings::f4_…`).
 
 use std::time::Duration;
 
+use calimero_crypto::SharedKey;
+use calimero_primitives::identity::PrivateKey;
 use merosim::prelude::*;
 use sim_tests::{repro, Pair};
 
@@ -20,7 +26,8 @@ fn corrupted_frames_end_in_error_or_convergence() {
             let pair = Pair::new(seed, faults, 100);
             let options = SessionOptions::default()
                 .with_recv_timeout(Duration::from_secs(10))
-                .with_budget(Duration::from_secs(120));
+                .with_budget(Duration::from_secs(120))
+                .with_encryption(SharedKey::from_sk(&PrivateKey::from([seed as u8; 32])), [9; 12]);
             let protocol = if seed % 2 == 0 { Protocol::HashComparison } else { pair.level_wise() };
             let reports = pair.sync(protocol, &options).await;
             for r in &reports {

@@ -2,6 +2,8 @@
 //! asserts the behaviour *as it is*, so a calimero release that changes it turns the test red
 //! and the finding gets re-checked.
 
+use std::time::Duration;
+
 use merosim::check::{diff_entities, EntityDifference};
 use merosim::prelude::*;
 use sim_tests::{repro, seed_or};
@@ -92,4 +94,29 @@ fn f3_hash_comparison_does_not_push_children_under_a_remote_leaf() {
         assert_eq!(bob.storage().get(leaf).as_deref(), Some(&b"alice's leaf"[..]), "{context}");
         assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{context}");
     });
+}
+
+/// F4: the sync protocols carry no integrity check of their own. On a plaintext stream a
+/// corrupted frame that still decodes is applied: both sessions report success and a node ends
+/// up holding an entity nobody wrote (a flipped bit in a pushed entity's id). Production's Noise
+/// encryption rejects such frames; merosim's corruption test therefore runs encrypted.
+#[test]
+fn f4_plaintext_streams_accept_corrupted_frames_silently() {
+    let found = (0..64_u64).find_map(|seed| {
+        simulate(seed, move || async move {
+            let pair = sim_tests::Pair::new(seed, FaultConfig::none().with_latency(5, 5).with_corruption(0.25), 100);
+            let options = SessionOptions::default().with_recv_timeout(Duration::from_secs(10));
+            let protocol = if seed % 2 == 0 { Protocol::HashComparison } else { pair.level_wise() };
+            let reports = pair.sync(protocol, &options).await;
+            let written = pair.divergence.expected_union().union(&pair.divergence.deleted()).copied().collect::<std::collections::BTreeSet<_>>();
+            let invented = [&pair.alice, &pair.bob]
+                .iter()
+                .flat_map(|n| n.storage().entities().unwrap())
+                .filter(|e| !written.contains(&e.id))
+                .count();
+            (reports.iter().all(SessionReport::succeeded) && invented > 0).then_some((seed, invented))
+        })
+    });
+    let (seed, invented) = found.expect("no seed in 0..64 showed a silently accepted corrupted frame");
+    assert!(invented > 0, "seed {seed}");
 }

@@ -1,0 +1,6 @@
+//! The SimRuntime test API: nodes with sync loops, scenarios, convergence C1–C5, metrics,
+//! assertions, partitions and crashes.
+
+mod guide;
+mod faults;
+mod topology;

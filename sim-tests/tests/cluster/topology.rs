@@ -1,0 +1,77 @@
+//! 3 and 5 nodes, diverged and partially overlapping, on a perfect network and under light
+//! chaos: every run converges, and every session that ran is the one `select_protocol` picked
+//! for the handshakes it was given (re-derived here, independently of the runtime).
+
+use calimero_node_primitives::sync::{select_protocol, SyncProtocol};
+use merosim::prelude::*;
+use merosim::protocols::protocol_name;
+
+fn converge(scenario: Scenario, faults: FaultConfig, seed: u64) {
+    let label = format!("{scenario} seed={seed} faults=[{faults}]");
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed).with_faults(faults));
+    rt.apply_scenario(scenario);
+    let stop = rt.run();
+    assert_eq!(stop, StopCondition::Converged, "{label}: {}", rt.check_convergence());
+    assert_converged!(rt);
+
+    let metrics = rt.metrics();
+    let handshakes = &metrics.protocol.handshakes;
+    assert!(handshakes.iter().any(|h| h.ran.is_some()), "{label}: no session ran");
+    for h in handshakes {
+        let again = select_protocol(&h.local, &h.remote);
+        assert_eq!(protocol_name(&again.protocol), h.selected, "{label}: {h:?}");
+        match (&again.protocol, h.ran) {
+            (SyncProtocol::None, None) => {}
+            (SyncProtocol::HashComparison { .. }, Some(Protocol::HashComparison)) => {}
+            (SyncProtocol::LevelWise { max_depth }, Some(Protocol::LevelWise { max_depth: ran })) => {
+                assert_eq!(*max_depth, ran, "{label}: LevelWise depth")
+            }
+            (_, Some(Protocol::HashComparison)) => {
+                assert!(metrics.protocol.fallbacks.contains_key(h.selected), "{label}: silent fallback from {}", h.selected)
+            }
+            other => panic!("{label}: selection {other:?} ran the wrong protocol"),
+        }
+    }
+    for (name, counts) in &metrics.protocol.sessions {
+        let planned = handshakes.iter().filter(|h| h.ran.is_some_and(|p| p.name() == *name)).count() as u64;
+        assert_eq!(counts.started, planned, "{label}: {name} sessions vs handshakes");
+        assert!(counts.frames > 0 && counts.bytes > 0, "{label}: {name} sessions sent nothing");
+    }
+}
+
+#[test]
+fn three_and_five_nodes_converge_without_faults() {
+    for n in [3, 5] {
+        converge(Scenario::n_nodes_diverged(n, 20), FaultConfig::none(), 3);
+        converge(Scenario::partial_overlap(n, 15, 5), FaultConfig::none(), 4);
+    }
+}
+
+#[test]
+fn three_and_five_nodes_converge_under_light_chaos() {
+    for n in [3, 5] {
+        converge(Scenario::n_nodes_diverged(n, 20), FaultConfig::light_chaos(), 5);
+        converge(Scenario::partial_overlap(n, 15, 5), FaultConfig::light_chaos(), 6);
+    }
+}
+
+#[test]
+fn fresh_node_bootstraps_through_a_counted_fallback() {
+    let mut rt = SimRuntime::with_seed(8);
+    rt.apply_scenario(Scenario::force_snapshot());
+    assert_eq!(rt.run(), StopCondition::Converged);
+    assert_entity_count!(rt, "bob", 20);
+    let metrics = rt.metrics();
+    assert!(metrics.protocol.fallbacks.get("snapshot").copied().unwrap_or(0) >= 1, "{}", metrics.summary());
+}
+
+#[test]
+fn equal_nodes_select_none_and_send_nothing() {
+    let mut rt = SimRuntime::with_seed(9);
+    rt.apply_scenario(Scenario::force_none());
+    assert_eq!(rt.run_until(|rt| rt.clock().now() > 5_000.into()), StopCondition::Manual);
+    let metrics = rt.metrics();
+    assert!(metrics.protocol.selected.get("none").copied().unwrap_or(0) >= 10, "{}", metrics.summary());
+    assert_eq!(metrics.protocol.messages_sent, 0);
+    assert_converged!(rt);
+}

@@ -1,0 +1,134 @@
+//! Convergence as five properties (upstream sync-sim's C1–C5), each checked separately so a
+//! failing check names what blocks it:
+//!
+//! - C1 network quiescent: no frame in flight;
+//! - C2 all nodes idle: no live node is in a sync session;
+//! - C3 no pending buffers: no live node holds buffered deltas;
+//! - C4 no pending sync that would change state: all live nodes report the same root hash, so
+//!   every handshake selects `None`;
+//! - C5 states equal: all live nodes hold the same live entities (digest over ids, parents, bytes).
+//!
+//! Crashed nodes are left out: a node that is down cannot converge and is not waited for.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::{diff_entities, StateDiff};
+use crate::net::NodeId;
+use crate::node::SimStorage;
+
+/// One of the five convergence properties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Property {
+    C1NetworkQuiescent,
+    C2AllIdle,
+    C3NoPendingBuffers,
+    C4NoPendingSync,
+    C5StatesEqual,
+}
+
+/// A node as the checker sees it.
+pub struct NodeView {
+    pub id: NodeId,
+    pub name: String,
+    pub live: bool,
+    pub active_sessions: u32,
+    pub buffered: usize,
+    pub storage: SimStorage,
+}
+
+/// How one node differs from the majority state.
+#[derive(Clone, Debug)]
+pub struct Divergence {
+    pub node: String,
+    /// Left = the majority representative, right = this node.
+    pub diff: StateDiff,
+}
+
+/// The result of a convergence check.
+#[derive(Clone, Debug)]
+pub struct ConvergenceStatus {
+    pub live_nodes: usize,
+    pub in_flight: usize,
+    /// Properties that do not hold, in order C1…C5.
+    pub blocking: Vec<Property>,
+    /// Nodes holding the majority state (when C5 fails).
+    pub majority: Vec<String>,
+    /// Every other live node, with its entity-level difference from the majority.
+    pub divergent: Vec<Divergence>,
+}
+
+impl ConvergenceStatus {
+    pub fn is_converged(&self) -> bool {
+        self.blocking.is_empty()
+    }
+
+    pub fn holds(&self, property: Property) -> bool {
+        !self.blocking.contains(&property)
+    }
+}
+
+/// Checks C1–C5 over `nodes` with `in_flight` frames on the network. With `full = false`, C5
+/// (which walks every entity) is only evaluated once C1–C4 hold.
+pub fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceStatus {
+    let live: Vec<&NodeView> = nodes.iter().filter(|n| n.live).collect();
+    let mut blocking = Vec::new();
+    if in_flight > 0 {
+        blocking.push(Property::C1NetworkQuiescent);
+    }
+    if live.iter().any(|n| n.active_sessions > 0) {
+        blocking.push(Property::C2AllIdle);
+    }
+    if live.iter().any(|n| n.buffered > 0) {
+        blocking.push(Property::C3NoPendingBuffers);
+    }
+    let roots: Vec<[u8; 32]> = live.iter().map(|n| n.storage.root_hash().unwrap_or([0; 32])).collect();
+    if roots.windows(2).any(|w| w[0] != w[1]) {
+        blocking.push(Property::C4NoPendingSync);
+    }
+
+    if !full && !blocking.is_empty() {
+        return ConvergenceStatus { live_nodes: live.len(), in_flight, blocking, majority: Vec::new(), divergent: Vec::new() };
+    }
+    // C5: group nodes by digest; the biggest group (ties: the one with the lowest node id) is
+    // the majority, everyone else is described against it.
+    let mut groups: BTreeMap<[u8; 32], Vec<&NodeView>> = BTreeMap::new();
+    for node in &live {
+        groups.entry(node.storage.digest().unwrap_or([0xff; 32])).or_default().push(node);
+    }
+    let (mut majority, mut divergent) = (Vec::new(), Vec::new());
+    if groups.len() > 1 {
+        blocking.push(Property::C5StatesEqual);
+        let biggest = groups
+            .values()
+            .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| b[0].id.cmp(&a[0].id)))
+            .expect("at least two groups");
+        let representative = biggest[0];
+        let reference = representative.storage.entities().unwrap_or_default();
+        majority = biggest.iter().map(|n| n.name.clone()).collect();
+        for node in live.iter().filter(|n| !majority.contains(&n.name)) {
+            let diff = diff_entities(&reference, &node.storage.entities().unwrap_or_default());
+            divergent.push(Divergence { node: node.name.clone(), diff });
+        }
+    }
+    ConvergenceStatus { live_nodes: live.len(), in_flight, blocking, majority, divergent }
+}
+
+impl fmt::Display for ConvergenceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_converged() {
+            return write!(f, "converged ({} live nodes)", self.live_nodes);
+        }
+        write!(f, "not converged; blocking: {:?}", self.blocking)?;
+        if !self.holds(Property::C1NetworkQuiescent) {
+            write!(f, "; {} frames in flight", self.in_flight)?;
+        }
+        if !self.divergent.is_empty() {
+            write!(f, "\nmajority state: {}", self.majority.join(", "))?;
+            for d in &self.divergent {
+                write!(f, "\n{} differs from the majority:\n{}", d.node, d.diff)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,90 @@
+//! A node's life inside the simulation, modelled on calimero-node's sync manager: a periodic
+//! sync timer picks a peer, both sides' handshakes go through `select_protocol`, and the chosen
+//! protocol runs as initiator; an acceptor serves inbound streams as responder. Both run as
+//! tasks of the node's madsim node, so a crash drops them — and their streams — at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use calimero_node_primitives::sync::SyncTransport;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+use super::cluster::{ActiveGuard, Cluster, Inbound};
+use crate::error::SessionError;
+use crate::net::NodeId;
+use crate::protocols::{initiate, plan, respond};
+use crate::transport::SimStream;
+
+/// Entry point of a node's madsim task; re-run from scratch on restart.
+pub(crate) async fn node_main(cluster: Arc<Cluster>, id: NodeId, incarnation: u64) {
+    let (tx, rx) = unbounded_channel();
+    if let Some(member) = cluster.members().get_mut(id.0 as usize) {
+        member.acceptor = Some(tx);
+    }
+    madsim::task::spawn_local(acceptor(Arc::clone(&cluster), id, rx));
+    sync_loop(cluster, id, incarnation).await;
+}
+
+async fn acceptor(cluster: Arc<Cluster>, id: NodeId, mut inbox: UnboundedReceiver<Inbound>) {
+    while let Some(Inbound { mut stream }) = inbox.recv().await {
+        let cluster = Arc::clone(&cluster);
+        madsim::task::spawn_local(async move {
+            let Some(node) = cluster.node(id) else { return };
+            let _active = ActiveGuard::new(&cluster.active_counter(id));
+            let outcome = respond(&mut stream, node.storage()).await;
+            let _ = stream.close().await;
+            cluster.counters().responder_finished(outcome.as_ref().err());
+            cluster.activity.bump();
+        });
+    }
+}
+
+async fn sync_loop(cluster: Arc<Cluster>, id: NodeId, incarnation: u64) {
+    let config = cluster.config.clone();
+    // Each incarnation of each node has its own timer stream, all derived from the run's seed.
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ (u64::from(id.0) << 32) ^ incarnation ^ 0x7379_6e63);
+    loop {
+        let jitter = if config.sync_jitter.is_zero() {
+            Duration::ZERO
+        } else {
+            rng.gen_range(Duration::ZERO..=config.sync_jitter)
+        };
+        tokio::time::sleep(config.sync_interval + jitter).await;
+        cluster.activity.bump();
+        let peers = cluster.live_peers(id);
+        if peers.is_empty() {
+            continue;
+        }
+        let peer = peers[rng.gen_range(0..peers.len())].clone();
+        let Some(me) = cluster.node(id) else { return };
+        let plan = plan(me.storage(), peer.storage());
+        cluster.counters().planned(id, peer.id(), &plan);
+        let Some(protocol) = plan.run else { continue };
+
+        let (near, far) = SimStream::pair(&cluster.router, id, peer.id());
+        let (mut near, far) = (near.with_recv_timeout(config.recv_timeout), far.with_recv_timeout(config.recv_timeout));
+        let _active = ActiveGuard::new(&cluster.active_counter(id));
+        let stream = near.stream_id();
+        cluster.counters().session_started(protocol, stream, id);
+        cluster.activity.bump();
+        let Some(acceptor) = cluster.acceptor(peer.id()) else {
+            cluster.counters().session_finished(stream, Err(&SessionError::Unreachable));
+            continue;
+        };
+        if acceptor.send(Inbound { stream: far }).is_err() {
+            cluster.counters().session_finished(stream, Err(&SessionError::Unreachable));
+            continue;
+        }
+        let remote_root = peer.storage().root_hash().unwrap_or([0; 32]);
+        let outcome = tokio::time::timeout(config.session_budget, initiate(&mut near, me.storage(), protocol, remote_root))
+            .await
+            .unwrap_or(Err(SessionError::Budget(config.session_budget)));
+        let _ = near.close().await;
+        // Let the responder's end-of-stream land before the session counts as over.
+        let _ = tokio::time::timeout(config.recv_timeout, async { while let Ok(Some(_)) = near.recv().await {} }).await;
+        cluster.counters().session_finished(stream, outcome.as_ref().map(|_| ()));
+        cluster.activity.bump();
+    }
+}

@@ -1,0 +1,234 @@
+//! The simulation side of a `SimRuntime`: the seeded madsim runtime, the cluster of nodes, and
+//! the stop conditions. It lives on the run's own thread (see `sim.rs`) and is only touched
+//! through jobs sent there.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use calimero_primitives::context::ContextId;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{SimConfig, SimTime, StopCondition};
+use crate::check::{check, ConvergenceStatus, NodeView, Property};
+use crate::error::StorageError;
+use crate::metrics::{ConvergenceMetrics, SimMetrics};
+use crate::net::{Activity, NetworkRouter, NodeId};
+use crate::node::cluster::{Cluster, Member};
+use crate::node::sync_loop::node_main;
+use crate::node::SimNode;
+use crate::scenario::Scenario;
+
+pub(crate) struct Engine {
+    runtime: madsim::runtime::Runtime,
+    cluster: Arc<Cluster>,
+    converged_at: Option<SimTime>,
+}
+
+impl Engine {
+    pub fn new(config: SimConfig) -> Self {
+        let runtime = madsim::runtime::Runtime::with_seed_and_config(config.seed, madsim::Config::default());
+        let cluster = runtime.block_on(async move {
+            calimero_storage::env::reset_environment();
+            let activity = Arc::new(Activity::default());
+            let router = NetworkRouter::with_activity(config.seed, config.faults.clone(), Arc::clone(&activity));
+            let mut context = [0_u8; 32];
+            ChaCha8Rng::seed_from_u64(config.seed ^ 0x636f_6e74_6578_7421).fill_bytes(&mut context);
+            Arc::new(Cluster::new(config, ContextId::from(context), router, activity))
+        });
+        Engine { runtime, cluster, converged_at: None }
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.cluster.config
+    }
+
+    pub fn router(&self) -> &NetworkRouter {
+        &self.cluster.router
+    }
+
+    /// Runs `f` inside the simulation (virtual clock, seeded randomness, madsim context).
+    pub fn within<R>(&self, f: impl FnOnce(&Cluster) -> R) -> R {
+        let cluster = Arc::clone(&self.cluster);
+        self.runtime.block_on(async move { f(&cluster) })
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.within(|c| SimTime::from(c.router.now()))
+    }
+
+    pub fn add_node(&mut self, name: &str) -> Result<NodeId, StorageError> {
+        let cluster = Arc::clone(&self.cluster);
+        let name = name.to_owned();
+        self.runtime.block_on(async move {
+            let id = NodeId(cluster.members().len() as u32);
+            let node = SimNode::new(id, name.clone(), cluster.context_id)?;
+            cluster.members().push(Member {
+                node,
+                crashed: false,
+                active: Arc::default(),
+                acceptor: None,
+                madsim_id: None,
+            });
+            let incarnations = Arc::new(AtomicU64::new(0));
+            let for_init = Arc::clone(&cluster);
+            let handle = madsim::runtime::Handle::current()
+                .create_node()
+                .name(name)
+                .init(move || node_main(Arc::clone(&for_init), id, incarnations.fetch_add(1, Ordering::Relaxed)))
+                .build();
+            cluster.members()[id.0 as usize].madsim_id = Some(handle.id());
+            Ok(id)
+        })
+    }
+
+    pub fn apply_scenario(&mut self, scenario: &Scenario) -> Result<Vec<NodeId>, StorageError> {
+        let mut ids = Vec::with_capacity(scenario.nodes.len());
+        for spec in &scenario.nodes {
+            let id = self.add_node(&spec.name)?;
+            let entities = spec.entities.clone();
+            self.within(move |c| {
+                let node = c.node(id).expect("node was just added");
+                entities.iter().try_for_each(|e| node.storage().upsert(e.id, e.parent, &e.data))
+            })?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    pub fn crash(&mut self, id: NodeId) {
+        let madsim_id = self.within(|c| {
+            let mut members = c.members();
+            let member = &mut members[id.0 as usize];
+            member.crashed = true;
+            member.acceptor = None;
+            c.router.set_down(id, true);
+            c.counters().node_crashed(id);
+            member.madsim_id
+        });
+        if let Some(madsim_id) = madsim_id {
+            self.runtime.handle().kill(madsim_id);
+        }
+        self.within(|c| c.activity.bump());
+    }
+
+    pub fn restart(&mut self, id: NodeId) {
+        let madsim_id = self.within(|c| {
+            let mut members = c.members();
+            members[id.0 as usize].crashed = false;
+            c.router.set_down(id, false);
+            members[id.0 as usize].madsim_id
+        });
+        if let Some(madsim_id) = madsim_id {
+            self.runtime.handle().restart(madsim_id);
+        }
+        self.within(|c| c.activity.bump());
+    }
+
+    /// Runs until the next event (frame, timer tick, session start/end). False once a limit
+    /// (`max_time`, `max_events`) is reached.
+    pub fn step(&mut self) -> bool {
+        if self.limit_reached().is_some() {
+            return false;
+        }
+        let left = self.config().max_time.saturating_sub(self.now().since_start());
+        let cluster = Arc::clone(&self.cluster);
+        self.runtime.block_on(async move {
+            let start = cluster.activity.events();
+            let _ = tokio::time::timeout(left, async {
+                while cluster.activity.events() == start {
+                    cluster.activity.next().await;
+                }
+            })
+            .await;
+        });
+        self.limit_reached().is_none()
+    }
+
+    /// Advances virtual time by up to `span`, stopping early at a limit.
+    pub fn advance(&mut self, span: Duration) -> Option<StopCondition> {
+        if let Some(stop) = self.limit_reached() {
+            return Some(stop);
+        }
+        let left = self.config().max_time.saturating_sub(self.now().since_start());
+        let span = span.min(left);
+        self.runtime.block_on(async move { tokio::time::sleep(span).await });
+        self.limit_reached()
+    }
+
+    fn limit_reached(&self) -> Option<StopCondition> {
+        let (now, events) = self.within(|c| (c.router.now(), c.activity.events()));
+        if now >= self.config().max_time {
+            Some(StopCondition::MaxTime)
+        } else if events >= self.config().max_events {
+            Some(StopCondition::MaxEvents)
+        } else {
+            None
+        }
+    }
+
+    /// One stop-condition evaluation of `run()`: `None` means keep going.
+    pub fn evaluate(&mut self) -> Option<StopCondition> {
+        let status = self.convergence(false);
+        if status.is_converged() {
+            self.converged_at.get_or_insert(self.now());
+            return Some(StopCondition::Converged);
+        }
+        if status.live_nodes == 0 {
+            return Some(StopCondition::Deadlock);
+        }
+        let quiet = [Property::C1NetworkQuiescent, Property::C2AllIdle, Property::C3NoPendingBuffers, Property::C4NoPendingSync];
+        if quiet.iter().all(|p| status.holds(*p)) {
+            return Some(StopCondition::Diverged);
+        }
+        None
+    }
+
+    pub fn run(&mut self) -> StopCondition {
+        if let Some(stop) = self.evaluate() {
+            return stop;
+        }
+        loop {
+            let span = self.config().check_interval;
+            if let Some(stop) = self.advance(span) {
+                return self.evaluate().filter(|s| *s == StopCondition::Converged).unwrap_or(stop);
+            }
+            if let Some(stop) = self.evaluate() {
+                return stop;
+            }
+        }
+    }
+
+    /// C1–C5 over the live nodes. `full = false` skips the entity walk (C5) while a cheaper
+    /// property already blocks, which is what keeps `run()`'s frequent checks cheap.
+    pub fn convergence(&self, full: bool) -> ConvergenceStatus {
+        self.within(|c| {
+            let views: Vec<NodeView> = c
+                .members()
+                .iter()
+                .map(|m| NodeView {
+                    id: m.node.id(),
+                    name: m.node.name().to_owned(),
+                    live: !m.crashed,
+                    active_sessions: m.active.load(Ordering::Relaxed),
+                    buffered: 0,
+                    storage: m.node.storage().clone(),
+                })
+                .collect();
+            check(&views, c.router.in_flight(), full)
+        })
+    }
+
+    pub fn metrics(&self) -> SimMetrics {
+        let converged = self.converged_at.is_some() && self.convergence(false).is_converged();
+        self.within(|c| {
+            let convergence = ConvergenceMetrics {
+                converged,
+                time_to_converge: self.converged_at,
+                events_processed: c.activity.events(),
+            };
+            SimMetrics::assemble(&c.counters(), &c.router.frames(), convergence)
+        })
+    }
+}

@@ -1,0 +1,26 @@
+//! Why `SimRuntime::run` returned.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopCondition {
+    /// C1–C5 hold over the live nodes.
+    Converged,
+    /// The virtual clock reached `max_time`.
+    MaxTime,
+    /// `max_events` events were processed.
+    MaxEvents,
+    /// No live node is left to make progress.
+    Deadlock,
+    /// Stable divergence: the network is quiet, nobody syncs (all root hashes are equal, so every
+    /// handshake selects `None`), and yet the nodes' states differ.
+    Diverged,
+    /// `run_until`'s predicate returned true.
+    Manual,
+}
+
+impl fmt::Display for StopCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
