@@ -77,3 +77,16 @@ macro_rules! assert_idle {
         }
     }};
 }
+
+/// Asserts `node` holds no deltas buffered from a session (I6: drained once it is idle).
+#[macro_export]
+macro_rules! assert_buffer_empty {
+    ($rt:expr, $node:expr) => {{
+        let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
+        let buffered = rt.buffered($node);
+        if buffered > 0 {
+            let detail = format!("{} still buffers {buffered} deltas", rt.node_name($node));
+            panic!("{}", $crate::assertions::failure(rt, "assert_buffer_empty!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME")));
+        }
+    }};
+}

@@ -22,7 +22,7 @@ pub mod prelude {
     pub use crate::node::{EntityId, SimNode, SimStorage};
     pub use crate::protocols::{run_session, Protocol, SessionOptions, SessionReport, SessionStats};
     pub use crate::check::{ConvergenceStatus, Property};
-    pub use crate::{assert_converged, assert_entity_count, assert_has_entity, assert_idle, assert_not_converged};
+    pub use crate::{assert_buffer_empty, assert_converged, assert_entity_count, assert_has_entity, assert_idle, assert_not_converged};
     pub use crate::metrics::SimMetrics;
     pub use crate::runtime::{simulate, SimClock, SimConfig, SimDuration, SimRuntime, SimTime, StopCondition, World};
     pub use crate::scenario::{RandomScenario, RandomScenarioConfig, Scenario};

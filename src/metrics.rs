@@ -33,6 +33,11 @@ pub struct Counters {
     pub fallbacks: BTreeMap<&'static str, u64>,
     /// Responder-side failures by kind.
     pub responder_failed: BTreeMap<&'static str, u64>,
+    pub deltas_sent: u64,
+    pub deltas_applied: u64,
+    /// Deltas that arrived during a session and waited for it to end (I6).
+    pub deltas_buffered: u64,
+    pub deltas_rejected: BTreeMap<&'static str, u64>,
     /// Every handshake that led to a session, in order: enough to re-check the choice.
     pub handshakes: Vec<HandshakeRecord>,
     pub(crate) streams: BTreeMap<u64, &'static str>,
@@ -82,6 +87,10 @@ impl Counters {
         }
     }
 
+    pub(crate) fn delta_rejected(&mut self, why: &'static str) {
+        *self.deltas_rejected.entry(why).or_default() += 1;
+    }
+
     /// The initiator died with its node: its sessions count as failed with kind `crash`.
     pub(crate) fn node_crashed(&mut self, node: NodeId) {
         let dead: Vec<u64> = self.open.iter().filter(|(_, (_, i))| *i == node).map(|(s, _)| *s).collect();
@@ -121,6 +130,15 @@ pub struct EffectMetrics {
     pub in_flight: u64,
 }
 
+/// Local writes broadcast as deltas.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GossipMetrics {
+    pub deltas_sent: u64,
+    pub deltas_applied: u64,
+    pub deltas_buffered: u64,
+    pub deltas_rejected: BTreeMap<&'static str, u64>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConvergenceMetrics {
     pub converged: bool,
@@ -133,6 +151,7 @@ pub struct ConvergenceMetrics {
 pub struct SimMetrics {
     pub protocol: ProtocolMetrics,
     pub effects: EffectMetrics,
+    pub gossip: GossipMetrics,
     pub convergence: ConvergenceMetrics,
 }
 
@@ -166,7 +185,13 @@ impl SimMetrics {
         protocol.fallbacks = counters.fallbacks.clone();
         protocol.responder_failed = counters.responder_failed.clone();
         protocol.handshakes = counters.handshakes.clone();
-        SimMetrics { protocol, effects, convergence }
+        let gossip = GossipMetrics {
+            deltas_sent: counters.deltas_sent,
+            deltas_applied: counters.deltas_applied,
+            deltas_buffered: counters.deltas_buffered,
+            deltas_rejected: counters.deltas_rejected.clone(),
+        };
+        SimMetrics { protocol, effects, gossip, convergence }
     }
 
     /// One line per area, for failure reports and the CLI.
@@ -179,7 +204,8 @@ impl SimMetrics {
             .collect();
         format!(
             "sessions [{}]; selected {:?}, fallbacks {:?}; {} frames / {} bytes; dropped {:?}, {} duplicates, \
-             {} corrupted, {} in flight; converged={} at {}; {} events",
+             {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?}; converged={} at {}; \
+             {} events",
             sessions.join("; "),
             self.protocol.selected,
             self.protocol.fallbacks,
@@ -189,6 +215,10 @@ impl SimMetrics {
             self.effects.duplicates_delivered,
             self.effects.corrupted,
             self.effects.in_flight,
+            self.gossip.deltas_sent,
+            self.gossip.deltas_applied,
+            self.gossip.deltas_buffered,
+            self.gossip.deltas_rejected,
             self.convergence.converged,
             self.convergence.time_to_converge.map_or("-".to_owned(), |t| t.to_string()),
             self.convergence.events_processed,

@@ -59,8 +59,9 @@ pub struct ConvergenceStatus {
 }
 
 impl ConvergenceStatus {
+    /// All five properties hold over at least one live node (nothing is vacuously converged).
     pub fn is_converged(&self) -> bool {
-        self.blocking.is_empty()
+        self.blocking.is_empty() && self.live_nodes > 0
     }
 
     pub fn holds(&self, property: Property) -> bool {
@@ -116,6 +117,9 @@ pub fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceSta
 
 impl fmt::Display for ConvergenceStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.live_nodes == 0 {
+            return f.write_str("no live nodes");
+        }
         if self.is_converged() {
             return write!(f, "converged ({} live nodes)", self.live_nodes);
         }

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use calimero_primitives::context::ContextId;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::gossip::Delta;
 use super::SimNode;
+use crate::net::mailbox::Mailbox;
 use crate::metrics::Counters;
 use crate::net::{Activity, NetworkRouter, NodeId};
 use crate::runtime::SimConfig;
@@ -29,6 +31,10 @@ pub(crate) struct Member {
     pub acceptor: Option<UnboundedSender<Inbound>>,
     /// madsim's id for the node, for kill/restart.
     pub madsim_id: Option<madsim::task::NodeId>,
+    /// Where gossiped deltas arrive.
+    pub gossip: Arc<Mailbox>,
+    /// Deltas received during a session, applied when the node is idle again (I6).
+    pub buffer: Vec<Delta>,
 }
 
 pub(crate) struct Cluster {

@@ -1,6 +1,7 @@
 //! A simulated Calimero node: a name, a network address, an identity and its own store.
 
 pub(crate) mod cluster;
+pub(crate) mod gossip;
 mod storage;
 pub(crate) mod sync_loop;
 mod sync_state;

@@ -103,7 +103,9 @@ impl SimStorage {
     ///
     /// The entity is typed as an LWW register, as the Calimero SDK types a plain state field;
     /// [`upsert_typed`](Self::upsert_typed) chooses the CRDT type (or none: an "opaque" entity).
-    pub fn upsert(&self, id: EntityId, parent: Option<EntityId>, data: &[u8]) -> Result<(), StorageError> {
+    ///
+    /// Returns the calimero `Action` that was applied — what a node would broadcast as a delta.
+    pub fn upsert(&self, id: EntityId, parent: Option<EntityId>, data: &[u8]) -> Result<Action, StorageError> {
         self.upsert_typed(id, parent, data, Some(CrdtType::lww_register(DEFAULT_INNER_TYPE)))
     }
 
@@ -118,7 +120,7 @@ impl SimStorage {
         parent: Option<EntityId>,
         data: &[u8],
         crdt_type: Option<CrdtType>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<Action, StorageError> {
         let entity = Id::new(id);
         if entity == self.root_id() {
             return Err(StorageError::ReservedId { id: hex::encode(id) });
@@ -128,32 +130,28 @@ impl SimStorage {
             return Err(StorageError::SelfParent { id: hex::encode(id) });
         }
         let now = self.stamp();
-        if self.exists(id) {
-            let existing = self.index(entity)?.map(|i| i.metadata.created_at).unwrap_or(now);
-            return self.apply(
-                "update entity",
-                Action::Update {
-                    id: entity,
-                    data: data.to_vec(),
-                    ancestors: Vec::new(),
-                    metadata: typed(Metadata::new(existing, now), crdt_type),
-                },
-            );
-        }
-        let ancestors = self.ancestor_chain(parent)?;
-        self.apply(
-            "add entity",
-            Action::Add {
+        // Updates carry the ancestor chain too, so a peer that missed the entity's creation can
+        // still place it when the update arrives as a delta.
+        let action = match self.index(entity)?.filter(|i| i.deleted_at.is_none()) {
+            Some(existing) => Action::Update {
                 id: entity,
                 data: data.to_vec(),
-                ancestors,
+                ancestors: self.ancestor_chain(existing.parent_id().unwrap_or(parent))?,
+                metadata: typed(Metadata::new(existing.metadata.created_at, now), crdt_type),
+            },
+            None => Action::Add {
+                id: entity,
+                data: data.to_vec(),
+                ancestors: self.ancestor_chain(parent)?,
                 metadata: typed(Metadata::new(now, now), crdt_type),
             },
-        )
+        };
+        self.apply("write entity", action.clone())?;
+        Ok(action)
     }
 
     /// Tombstones `id` (calimero's `DeleteRef`); its subtree leaves the live view with it.
-    pub fn delete(&self, id: EntityId) -> Result<(), StorageError> {
+    pub fn delete(&self, id: EntityId) -> Result<Action, StorageError> {
         let entity = Id::new(id);
         if entity == self.root_id() {
             return Err(StorageError::ReservedId { id: hex::encode(id) });
@@ -162,14 +160,15 @@ impl SimStorage {
             return Err(StorageError::NotFound { id: hex::encode(id) });
         }
         let now = self.stamp();
-        self.apply(
-            "delete entity",
-            Action::DeleteRef {
-                id: entity,
-                deleted_at: now,
-                metadata: Metadata::new(now, now),
-            },
-        )
+        let action = Action::DeleteRef { id: entity, deleted_at: now, metadata: Metadata::new(now, now) };
+        self.apply("delete entity", action.clone())?;
+        Ok(action)
+    }
+
+    /// Applies an action another node produced (a gossiped delta) with calimero's own
+    /// `Interface::apply_action`, exactly as a received delta is applied.
+    pub fn apply_remote(&self, action: Action) -> Result<(), StorageError> {
+        self.apply("apply delta", action)
     }
 
     /// Whether `id` is present and not tombstoned.

@@ -12,9 +12,11 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 use super::cluster::{ActiveGuard, Cluster, Inbound};
+use super::gossip;
 use crate::error::SessionError;
 use crate::net::NodeId;
-use crate::protocols::{initiate, plan, respond};
+use super::SimNode;
+use crate::protocols::{initiate, plan, respond, Protocol};
 use crate::transport::SimStream;
 
 /// Entry point of a node's madsim task; re-run from scratch on restart.
@@ -24,6 +26,7 @@ pub(crate) async fn node_main(cluster: Arc<Cluster>, id: NodeId, incarnation: u6
         member.acceptor = Some(tx);
     }
     madsim::task::spawn_local(acceptor(Arc::clone(&cluster), id, rx));
+    madsim::task::spawn_local(gossip::receive(Arc::clone(&cluster), id));
     sync_loop(cluster, id, incarnation).await;
 }
 
@@ -32,9 +35,11 @@ async fn acceptor(cluster: Arc<Cluster>, id: NodeId, mut inbox: UnboundedReceive
         let cluster = Arc::clone(&cluster);
         madsim::task::spawn_local(async move {
             let Some(node) = cluster.node(id) else { return };
-            let _active = ActiveGuard::new(&cluster.active_counter(id));
+            let active = ActiveGuard::new(&cluster.active_counter(id));
             let outcome = respond(&mut stream, node.storage()).await;
             let _ = stream.close().await;
+            drop(active);
+            gossip::drain(&cluster, id);
             cluster.counters().responder_finished(outcome.as_ref().err());
             cluster.activity.bump();
         });
@@ -63,28 +68,35 @@ async fn sync_loop(cluster: Arc<Cluster>, id: NodeId, incarnation: u64) {
         cluster.counters().planned(id, peer.id(), &plan);
         let Some(protocol) = plan.run else { continue };
 
-        let (near, far) = SimStream::pair(&cluster.router, id, peer.id());
-        let (mut near, far) = (near.with_recv_timeout(config.recv_timeout), far.with_recv_timeout(config.recv_timeout));
-        let _active = ActiveGuard::new(&cluster.active_counter(id));
-        let stream = near.stream_id();
-        cluster.counters().session_started(protocol, stream, id);
-        cluster.activity.bump();
-        let Some(acceptor) = cluster.acceptor(peer.id()) else {
-            cluster.counters().session_finished(stream, Err(&SessionError::Unreachable));
-            continue;
-        };
-        if acceptor.send(Inbound { stream: far }).is_err() {
-            cluster.counters().session_finished(stream, Err(&SessionError::Unreachable));
-            continue;
-        }
-        let remote_root = peer.storage().root_hash().unwrap_or([0; 32]);
-        let outcome = tokio::time::timeout(config.session_budget, initiate(&mut near, me.storage(), protocol, remote_root))
-            .await
-            .unwrap_or(Err(SessionError::Budget(config.session_budget)));
-        let _ = near.close().await;
-        // Let the responder's end-of-stream land before the session counts as over.
-        let _ = tokio::time::timeout(config.recv_timeout, async { while let Ok(Some(_)) = near.recv().await {} }).await;
-        cluster.counters().session_finished(stream, outcome.as_ref().map(|_| ()));
-        cluster.activity.bump();
+        let active = ActiveGuard::new(&cluster.active_counter(id));
+        initiate_session(&cluster, &me, &peer, protocol).await;
+        drop(active);
+        gossip::drain(&cluster, id);
     }
+}
+
+/// One initiator session against `peer`, from opening the stream to the responder's
+/// end-of-stream, with its books kept.
+async fn initiate_session(cluster: &Cluster, me: &SimNode, peer: &SimNode, protocol: Protocol) {
+    let config = &cluster.config;
+    let id = me.id();
+    let (near, far) = SimStream::pair(&cluster.router, id, peer.id());
+    let (mut near, far) = (near.with_recv_timeout(config.recv_timeout), far.with_recv_timeout(config.recv_timeout));
+    let stream = near.stream_id();
+    cluster.counters().session_started(protocol, stream, id);
+    cluster.activity.bump();
+    let accepted = cluster.acceptor(peer.id()).is_some_and(|acceptor| acceptor.send(Inbound { stream: far }).is_ok());
+    if !accepted {
+        cluster.counters().session_finished(stream, Err(&SessionError::Unreachable));
+        return;
+    }
+    let remote_root = peer.storage().root_hash().unwrap_or([0; 32]);
+    let outcome = tokio::time::timeout(config.session_budget, initiate(&mut near, me.storage(), protocol, remote_root))
+        .await
+        .unwrap_or(Err(SessionError::Budget(config.session_budget)));
+    let _ = near.close().await;
+    // Let the responder's end-of-stream land before the session counts as over.
+    let _ = tokio::time::timeout(config.recv_timeout, async { while let Ok(Some(_)) = near.recv().await {} }).await;
+    cluster.counters().session_finished(stream, outcome.as_ref().map(|_| ()));
+    cluster.activity.bump();
 }

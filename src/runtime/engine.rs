@@ -16,8 +16,9 @@ use crate::error::StorageError;
 use crate::metrics::{ConvergenceMetrics, SimMetrics};
 use crate::net::{Activity, NetworkRouter, NodeId};
 use crate::node::cluster::{Cluster, Member};
+use crate::node::gossip;
 use crate::node::sync_loop::node_main;
-use crate::node::SimNode;
+use crate::node::{EntityId, SimNode};
 use crate::scenario::Scenario;
 
 pub(crate) struct Engine {
@@ -70,6 +71,8 @@ impl Engine {
                 active: Arc::default(),
                 acceptor: None,
                 madsim_id: None,
+                gossip: Arc::default(),
+                buffer: Vec::new(),
             });
             let incarnations = Arc::new(AtomicU64::new(0));
             let for_init = Arc::clone(&cluster);
@@ -90,11 +93,47 @@ impl Engine {
             let entities = spec.entities.clone();
             self.within(move |c| {
                 let node = c.node(id).expect("node was just added");
-                entities.iter().try_for_each(|e| node.storage().upsert(e.id, e.parent, &e.data))
+                entities.iter().try_for_each(|e| node.storage().upsert(e.id, e.parent, &e.data).map(drop))
             })?;
             ids.push(id);
         }
         Ok(ids)
+    }
+
+    /// A local application write on `id`: applied there, then gossiped to every peer.
+    pub fn write(&mut self, id: NodeId, entity: EntityId, data: Vec<u8>) -> Result<(), StorageError> {
+        self.within(move |c| {
+            let node = c.node(id).ok_or(StorageError::NotFound { id: format!("node {id}") })?;
+            let action = node.storage().upsert(entity, None, &data)?;
+            gossip::broadcast(c, id, &action);
+            Ok(())
+        })
+    }
+
+    /// Keeps writing on `writers`: `count` writes each, one every `every`, as tasks of the writers'
+    /// own madsim nodes (a crash stops them). Ids are `[0x77, writer, sequence…]`.
+    pub fn start_workload(&mut self, writers: Vec<NodeId>, every: Duration, count: u32) {
+        for writer in writers {
+            let cluster = Arc::clone(&self.cluster);
+            let Some(madsim_id) = self.within(|c| c.members()[writer.0 as usize].madsim_id) else { continue };
+            self.within(move |_| {
+                let Some(node) = madsim::runtime::Handle::current().get_node(madsim_id) else { return };
+                node.spawn(async move {
+                    for seq in 0..count {
+                        tokio::time::sleep(every).await;
+                        let Some(me) = cluster.node(writer) else { return };
+                        let mut id = [0_u8; 32];
+                        id[0] = 0x77;
+                        id[1..3].copy_from_slice(&(writer.0 as u16).to_be_bytes());
+                        id[3..7].copy_from_slice(&seq.to_be_bytes());
+                        if let Ok(action) = me.storage().upsert(id, None, format!("write-{seq}").as_bytes()) {
+                            gossip::broadcast(&cluster, writer, &action);
+                        }
+                        cluster.activity.bump();
+                    }
+                });
+            });
+        }
     }
 
     pub fn crash(&mut self, id: NodeId) {
@@ -171,12 +210,12 @@ impl Engine {
     /// One stop-condition evaluation of `run()`: `None` means keep going.
     pub fn evaluate(&mut self) -> Option<StopCondition> {
         let status = self.convergence(false);
+        if status.live_nodes == 0 {
+            return Some(StopCondition::Deadlock);
+        }
         if status.is_converged() {
             self.converged_at.get_or_insert(self.now());
             return Some(StopCondition::Converged);
-        }
-        if status.live_nodes == 0 {
-            return Some(StopCondition::Deadlock);
         }
         let quiet = [Property::C1NetworkQuiescent, Property::C2AllIdle, Property::C3NoPendingBuffers, Property::C4NoPendingSync];
         if quiet.iter().all(|p| status.holds(*p)) {
@@ -212,7 +251,7 @@ impl Engine {
                     name: m.node.name().to_owned(),
                     live: !m.crashed,
                     active_sessions: m.active.load(Ordering::Relaxed),
-                    buffered: 0,
+                    buffered: m.buffer.len(),
                     storage: m.node.storage().clone(),
                 })
                 .collect();

@@ -234,13 +234,25 @@ impl SimRuntime {
         self.call(move |e| e.within(|c| c.node(id).is_some_and(|n| n.storage().exists(entity))))
     }
 
-    /// Writes an entity on `node` (a local application write).
+    /// A local application write on `node`: applied there, then gossiped to every peer as a
+    /// delta.
     pub fn write(&mut self, node: impl NodeRef, entity: EntityId, data: &[u8]) {
         let id = self.node_id(node);
         let data = data.to_vec();
-        self.call(move |e| e.within(|c| c.node(id).map(|n| n.storage().upsert(entity, None, &data))))
-            .unwrap_or_else(|| panic!("no node {id}"))
-            .unwrap_or_else(|err| panic!("write on {id}: {err}"));
+        self.call(move |e| e.write(id, entity, data)).unwrap_or_else(|err| panic!("write on {id}: {err}"));
+    }
+
+    /// Keeps writing while sync runs: each of `writers` writes `count` entities, one every
+    /// `every`, gossiping each write. Ids start with `0x77`, then the writer's index.
+    pub fn start_workload(&mut self, writers: &[NodeId], every: std::time::Duration, count: u32) {
+        let writers = writers.to_vec();
+        self.call(move |e| e.start_workload(writers, every, count));
+    }
+
+    /// Deltas `node` received during a session and has not applied yet (I6).
+    pub fn buffered(&mut self, node: impl NodeRef) -> usize {
+        let id = self.node_id(node);
+        self.call(move |e| e.within(|c| c.members()[id.0 as usize].buffer.len()))
     }
 
     /// Whether `node` takes part in no sync session right now.

@@ -1,6 +1,8 @@
 //! The SimRuntime test API: nodes with sync loops, scenarios, convergence C1–C5, metrics,
 //! assertions, partitions and crashes.
 
+mod gossip;
 mod guide;
+mod runtime;
 mod faults;
 mod topology;

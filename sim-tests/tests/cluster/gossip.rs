@@ -1,0 +1,50 @@
+//! Local writes as gossiped deltas, buffered while a session runs (I6), drained after.
+
+use std::time::Duration;
+
+use merosim::prelude::*;
+
+/// A delta that reaches alice mid-session waits in her buffer (C3 blocks convergence), is
+/// applied once she is idle, and the write ends up on every node.
+#[test]
+fn delta_written_during_a_session_is_buffered_then_reaches_every_node() {
+    let config = SimConfig::with_seed(21).with_faults(FaultConfig::none().with_latency(20, 0));
+    let mut rt = SimRuntime::with_config(config);
+    rt.apply_scenario(Scenario::n_nodes_diverged(3, 30));
+    assert_eq!(rt.run_until(|rt| !rt.is_idle("alice")), StopCondition::Manual);
+
+    let written = [0x99; 32];
+    rt.write("carol", written, b"written mid-session");
+    let deadline = rt.now() + Duration::from_millis(200);
+    rt.run_until(|rt| rt.buffered("alice") > 0 || rt.clock().now() > deadline);
+    assert!(rt.buffered("alice") > 0, "the delta was not buffered: {}", rt.metrics().summary());
+    let status = rt.check_convergence();
+    assert!(!status.holds(Property::C3NoPendingBuffers), "C3 should block while alice buffers: {status}");
+
+    assert_eq!(rt.run(), StopCondition::Converged, "{}", rt.check_convergence());
+    assert_converged!(rt);
+    for node in ["alice", "bob", "carol"] {
+        assert_buffer_empty!(rt, node);
+        assert_has_entity!(rt, node, written);
+    }
+    let gossip = rt.metrics().gossip;
+    assert!(gossip.deltas_buffered >= 1 && gossip.deltas_applied >= 1, "{gossip:?}");
+}
+
+/// Two nodes keep writing while sync runs under light chaos; when the writes stop, everyone
+/// converges on every write.
+#[test]
+fn concurrent_writes_under_light_chaos_converge() {
+    let config = SimConfig::with_seed(22).with_faults(FaultConfig::light_chaos()).with_recv_timeout(Duration::from_secs(5));
+    let mut rt = SimRuntime::with_config(config);
+    let nodes = rt.apply_scenario(Scenario::partial_overlap(3, 10, 5));
+    rt.start_workload(&[nodes[0], nodes[2]], Duration::from_millis(100), 20);
+    rt.run_until(|rt| rt.clock().now() > 3_000.into());
+    assert_eq!(rt.run(), StopCondition::Converged, "{}", rt.check_convergence());
+    assert_converged!(rt);
+    for node in ["alice", "bob", "carol"] {
+        assert_entity_count!(rt, node, 10 + 3 * 5 + 2 * 20);
+    }
+    let metrics = rt.metrics();
+    assert_eq!(metrics.gossip.deltas_sent, 2 * 20 * 2, "{}", metrics.summary());
+}

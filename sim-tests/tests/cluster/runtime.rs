@@ -1,0 +1,68 @@
+//! SimRuntime itself: stop conditions, failure reports, replay.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+use merosim::prelude::*;
+
+#[test]
+fn all_nodes_down_is_a_deadlock() {
+    let mut rt = SimRuntime::with_seed(31);
+    rt.apply_scenario(Scenario::n_nodes_diverged(2, 5));
+    rt.crash("alice");
+    rt.crash("bob");
+    assert_eq!(rt.run(), StopCondition::Deadlock);
+}
+
+#[test]
+fn max_events_stops_the_run() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(32).max_events(50));
+    rt.apply_scenario(Scenario::n_nodes_diverged(3, 50));
+    assert_eq!(rt.run(), StopCondition::MaxEvents);
+    assert!(rt.metrics().convergence.events_processed >= 50);
+}
+
+#[test]
+fn max_time_stops_the_run() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(33).max_time(2_000));
+    let [a, b]: [NodeId; 2] = rt.apply_scenario(Scenario::n_nodes_diverged(2, 5)).try_into().unwrap();
+    rt.partition_bidirectional(&a, &b, None);
+    assert_eq!(rt.run(), StopCondition::MaxTime);
+    let now = rt.clock().now();
+    assert!(now >= SimTime::from(2_000) && now < SimTime::from(2_100), "stopped at {now}");
+}
+
+/// A failing assertion reports the seed, the expanded options, metrics and a repro line.
+#[test]
+fn assertion_failures_carry_seed_options_and_repro() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(34).max_time(1_000));
+    let [a, b]: [NodeId; 2] = rt.apply_scenario(Scenario::n_nodes_diverged(2, 5)).try_into().unwrap();
+    rt.partition_bidirectional(&a, &b, None);
+    rt.run();
+    let panic = catch_unwind(AssertUnwindSafe(|| assert_converged!(rt))).expect_err("must not converge");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    for needle in ["assert_converged! failed", "C5StatesEqual", "seed: 34", "options: seed=34", "faults=[", "metrics: sessions", "repro: MADSIM_TEST_SEED=34 cargo test -p sim-tests --test cluster -- runtime::assertion_failures_carry_seed_options_and_repro --exact"] {
+        assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
+    }
+    let panic = catch_unwind(AssertUnwindSafe(|| assert_entity_count!(rt, "alice", 99))).expect_err("alice has 5");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("alice holds 5 entities, expected 99"), "{message}");
+}
+
+fn fingerprint(seed: u64) -> (String, u64, String) {
+    let config = SimConfig::with_seed(seed).with_faults(FaultConfig::light_chaos()).with_recv_timeout(Duration::from_secs(5));
+    let mut rt = SimRuntime::with_config(config);
+    let nodes = rt.apply_scenario(Scenario::partial_overlap(4, 10, 10));
+    rt.start_workload(&nodes[..2], Duration::from_millis(150), 10);
+    rt.run_until(|rt| rt.clock().now() > 5_000.into());
+    let stop = rt.run();
+    let metrics = rt.metrics();
+    (format!("{stop:?} {}", metrics.summary()), metrics.convergence.events_processed, hex::encode(rt.log_hash()))
+}
+
+/// A whole cluster run — four nodes, a concurrent workload, light chaos — replays exactly.
+#[test]
+fn same_seed_replays_the_whole_run() {
+    assert_eq!(fingerprint(35), fingerprint(35));
+    assert_ne!(fingerprint(35).2, fingerprint(36).2, "different seeds, same frame log");
+}
