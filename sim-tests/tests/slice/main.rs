@@ -5,6 +5,7 @@ mod convergence;
 mod corruption;
 mod cycle;
 mod determinism;
+mod docs;
 mod drops;
 mod encryption;
 mod latency;
