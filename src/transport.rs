@@ -56,6 +56,11 @@ impl SimStream {
         self
     }
 
+    /// The budget `recv()` waits for.
+    pub fn recv_budget(&self) -> Duration {
+        self.recv_timeout
+    }
+
     pub fn stream_id(&self) -> u64 {
         self.stream
     }

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use calimero_node_primitives::sync::SyncTransport;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
@@ -16,7 +15,7 @@ use super::gossip;
 use crate::error::SessionError;
 use crate::net::NodeId;
 use super::SimNode;
-use crate::protocols::{initiate, plan, respond, Protocol};
+use crate::protocols::{initiator_half, plan, responder_half, Protocol};
 use crate::transport::SimStream;
 
 /// Entry point of a node's madsim task; re-run from scratch on restart.
@@ -36,8 +35,7 @@ async fn acceptor(cluster: Arc<Cluster>, id: NodeId, mut inbox: UnboundedReceive
         madsim::task::spawn_local(async move {
             let Some(node) = cluster.node(id) else { return };
             let active = ActiveGuard::new(&cluster.active_counter(id));
-            let outcome = respond(&mut stream, node.storage()).await;
-            let _ = stream.close().await;
+            let outcome = responder_half(&mut stream, node.storage()).await;
             drop(active);
             gossip::drain(&cluster, id);
             cluster.counters().responder_finished(outcome.as_ref().err());
@@ -91,12 +89,7 @@ async fn initiate_session(cluster: &Cluster, me: &SimNode, peer: &SimNode, proto
         return;
     }
     let remote_root = peer.storage().root_hash().unwrap_or([0; 32]);
-    let outcome = tokio::time::timeout(config.session_budget, initiate(&mut near, me.storage(), protocol, remote_root))
-        .await
-        .unwrap_or(Err(SessionError::Budget(config.session_budget)));
-    let _ = near.close().await;
-    // Let the responder's end-of-stream land before the session counts as over.
-    let _ = tokio::time::timeout(config.recv_timeout, async { while let Ok(Some(_)) = near.recv().await {} }).await;
+    let outcome = initiator_half(&mut near, me.storage(), protocol, remote_root, config.session_budget).await;
     cluster.counters().session_finished(stream, outcome.as_ref().map(|_| ()));
     cluster.activity.bump();
 }

@@ -17,7 +17,7 @@ use std::fmt;
 pub use initiator::initiate;
 pub use plan::{plan, protocol_name, SyncPlan};
 pub use responder::respond;
-pub use session::{run_session, SessionOptions, SessionReport};
+pub use session::{initiator_half, responder_half, run_session, SessionOptions, SessionReport};
 
 /// A sync protocol calimero-node exports for external drivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

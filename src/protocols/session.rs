@@ -9,7 +9,7 @@ use calimero_node_primitives::sync::SyncTransport;
 
 use super::{initiate, respond, Protocol, SessionStats};
 use crate::error::SessionError;
-use crate::node::SimNode;
+use crate::node::{SimNode, SimStorage};
 use crate::transport::{SimStream, DEFAULT_RECV_TIMEOUT};
 
 /// Knobs for one session.
@@ -17,7 +17,8 @@ use crate::transport::{SimStream, DEFAULT_RECV_TIMEOUT};
 pub struct SessionOptions {
     /// Budget of each `recv()` on both ends (production default: 30 s).
     pub recv_timeout: Duration,
-    /// Hard cap on the whole session in virtual time; exceeding it is `SessionError::Budget`.
+    /// Cap on the protocol run in virtual time (exceeding it is `SessionError::Budget`); closing
+    /// the stream afterwards adds at most one receive budget.
     pub budget: Duration,
     /// Key and nonce on the initiator's end.
     pub initiator_key: Option<(SharedKey, Nonce)>,
@@ -107,32 +108,17 @@ pub async fn run_session(
     };
 
     let serving = responder.storage().clone();
-    let responder_task = madsim::task::spawn_local(async move {
-        let outcome = respond(&mut far, &serving).await;
-        let _ = far.close().await;
-        outcome
-    });
+    let responder_task = madsim::task::spawn_local(async move { responder_half(&mut far, &serving).await });
 
-    let storage = initiator.storage().clone();
-    let initiator_run = async {
-        let outcome = initiate(&mut near, &storage, protocol, remote_root).await;
-        let _ = near.close().await;
-        outcome
-    };
-    let deadline = tokio::time::Instant::now() + options.budget;
-    let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
-    let initiator_outcome = tokio::time::timeout(left(), initiator_run)
-        .await
-        .unwrap_or(Err(SessionError::Budget(options.budget)));
+    let initiator_outcome =
+        initiator_half(&mut near, initiator.storage(), protocol, remote_root, options.budget).await;
     // The initiator has closed its end; the responder either sees that FIN or runs into its own
-    // receive timeout, both well inside the budget's tail.
-    let responder_outcome = match tokio::time::timeout(left(), responder_task).await {
+    // receive timeout, both well inside a budget's length.
+    let responder_outcome = match tokio::time::timeout(options.budget, responder_task).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(join)) => Err(SessionError::Protocol(format!("responder task died: {join}"))),
         Err(_) => Err(SessionError::Budget(options.budget)),
     };
-    // Wait for the responder's FIN too, so a healthy session leaves nothing undelivered behind it.
-    let _ = tokio::time::timeout(left(), drain(&mut near)).await;
 
     SessionReport {
         protocol,
@@ -144,7 +130,28 @@ pub async fn run_session(
     }
 }
 
-/// Reads until the peer's FIN (or an error): the frames themselves are of no further use.
-async fn drain(stream: &mut SimStream) {
-    while let Ok(Some(_)) = stream.recv().await {}
+/// The initiator's half of a session: run `protocol` within `budget`, close, then wait (one
+/// receive budget at most) for the responder's end-of-stream, so a healthy session leaves
+/// nothing undelivered behind it.
+pub async fn initiator_half(
+    stream: &mut SimStream,
+    storage: &SimStorage,
+    protocol: Protocol,
+    remote_root: [u8; 32],
+    budget: Duration,
+) -> Result<SessionStats, SessionError> {
+    let outcome = tokio::time::timeout(budget, initiate(stream, storage, protocol, remote_root))
+        .await
+        .unwrap_or(Err(SessionError::Budget(budget)));
+    let _ = stream.close().await;
+    let wait = stream.recv_budget();
+    let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
+    outcome
+}
+
+/// The responder's half: serve whatever the first frame asks for, then close.
+pub async fn responder_half(stream: &mut SimStream, storage: &SimStorage) -> Result<Protocol, SessionError> {
+    let outcome = respond(stream, storage).await;
+    let _ = stream.close().await;
+    outcome
 }
