@@ -13,6 +13,7 @@ pub mod node;
 pub mod protocols;
 pub mod runtime;
 pub mod scenario;
+pub mod trace;
 pub mod transport;
 
 /// Everything a test usually needs.

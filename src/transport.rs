@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use calimero_crypto::{Nonce, SharedKey};
-use calimero_node_primitives::sync::{EncryptionState, StreamMessage, SyncTransport};
+use calimero_node_primitives::sync::{EncryptionState, InitPayload, MessagePayload, StreamMessage, SyncTransport};
 
 use crate::error::TransportError;
 use crate::net::mailbox::{Mailbox, Next};
@@ -34,7 +34,12 @@ pub struct SimStream {
 impl SimStream {
     /// Opens a stream between `a` and `b`; returns `(a's end, b's end)`.
     pub fn pair(router: &NetworkRouter, a: NodeId, b: NodeId) -> (SimStream, SimStream) {
-        let stream = router.open_stream();
+        Self::pair_for(router, a, b, "stream")
+    }
+
+    /// Like [`pair`](Self::pair), labelling the stream's frames with `protocol` in the trace.
+    pub fn pair_for(router: &NetworkRouter, a: NodeId, b: NodeId, protocol: &'static str) -> (SimStream, SimStream) {
+        let stream = router.open_stream(protocol);
         let (inbox_a, inbox_b) = (Arc::new(Mailbox::default()), Arc::new(Mailbox::default()));
         let end = |local, peer, inbox: &Arc<Mailbox>, peer_inbox: &Arc<Mailbox>| SimStream {
             router: router.clone(),
@@ -92,7 +97,7 @@ impl SyncTransport for SimStream {
         }
         let encoded = borsh::to_vec(message).map_err(|e| TransportError::Encode(e.to_string()))?;
         let frame = self.encryption.encrypt(encoded).map_err(|_| TransportError::Encrypt)?;
-        self.router.send(self.route(), FrameKind::Data, frame, self.peer_inbox.clone());
+        self.router.send(self.route(), FrameKind::Data, message_name(message), frame, self.peer_inbox.clone());
         Ok(())
     }
 
@@ -126,9 +131,51 @@ impl SyncTransport for SimStream {
     async fn close(&mut self) -> eyre::Result<()> {
         if !self.closed {
             self.closed = true;
-            self.router.send(self.route(), FrameKind::Fin, Vec::new(), self.peer_inbox.clone());
+            self.router.send(self.route(), FrameKind::Fin, "fin", Vec::new(), self.peer_inbox.clone());
         }
         Ok(())
+    }
+}
+
+/// What a frame carries, for the trace: the init payload or message payload variant.
+fn message_name(message: &StreamMessage<'_>) -> &'static str {
+    match message {
+        StreamMessage::Init { payload, .. } => match payload {
+            InitPayload::BlobShare { .. } => "BlobShare",
+            InitPayload::DeltaRequest { .. } => "DeltaRequest",
+            InitPayload::DagHeadsRequest { .. } => "DagHeadsRequest",
+            InitPayload::SnapshotBoundaryRequest { .. } => "SnapshotBoundaryRequest",
+            InitPayload::SnapshotStreamRequest { .. } => "SnapshotStreamRequest",
+            InitPayload::TreeNodeRequest { .. } => "TreeNodeRequest",
+            InitPayload::LevelWiseRequest { .. } => "LevelWiseRequest",
+            InitPayload::EntityPush { .. } => "EntityPush",
+            InitPayload::EntityDeletePush { .. } => "EntityDeletePush",
+            InitPayload::NamespaceBackfillRequest { .. } => "NamespaceBackfillRequest",
+            InitPayload::NamespaceJoinRequest { .. } => "NamespaceJoinRequest",
+            InitPayload::OpenSubgroupJoinRequest { .. } => "OpenSubgroupJoinRequest",
+            InitPayload::GroupKeyRequest { .. } => "GroupKeyRequest",
+        },
+        StreamMessage::Message { payload, .. } => match payload {
+            MessagePayload::BlobShare { .. } => "BlobShareChunk",
+            MessagePayload::DeltaResponse { .. } => "DeltaResponse",
+            MessagePayload::DeltaNotFound => "DeltaNotFound",
+            MessagePayload::DagHeadsResponse { .. } => "DagHeadsResponse",
+            MessagePayload::SnapshotBoundaryResponse { .. } => "SnapshotBoundaryResponse",
+            MessagePayload::SnapshotPage { .. } => "SnapshotPage",
+            MessagePayload::SnapshotError { .. } => "SnapshotError",
+            MessagePayload::TreeNodeResponse { .. } => "TreeNodeResponse",
+            MessagePayload::LevelWiseResponse { .. } => "LevelWiseResponse",
+            MessagePayload::EntityPushAck { .. } => "EntityPushAck",
+            MessagePayload::EntityDeletePushAck { .. } => "EntityDeletePushAck",
+            MessagePayload::NamespaceBackfillResponse { .. } => "NamespaceBackfillResponse",
+            MessagePayload::NamespaceJoinResponse { .. } => "NamespaceJoinResponse",
+            MessagePayload::NamespaceJoinRejected { .. } => "NamespaceJoinRejected",
+            MessagePayload::OpenSubgroupJoinResponse { .. } => "OpenSubgroupJoinResponse",
+            MessagePayload::OpenSubgroupJoinRejected { .. } => "OpenSubgroupJoinRejected",
+            MessagePayload::GroupKeyResponse { .. } => "GroupKeyResponse",
+        },
+        StreamMessage::OpaqueError => "OpaqueError",
+        StreamMessage::NotMaterialized => "NotMaterialized",
     }
 }
 

@@ -1,6 +1,5 @@
 //! The simulated network: fault model, partitions, the router, and the frame log.
 
-mod activity;
 mod faults;
 mod frame;
 pub(crate) mod mailbox;
@@ -9,7 +8,6 @@ mod router;
 
 use std::fmt;
 
-pub use activity::Activity;
 pub use faults::{FaultConfig, LinkFaults};
 pub use frame::{Corruption, DropReason, Fate, FrameKind, FrameRecord};
 pub use partition::Partitions;

@@ -14,7 +14,8 @@ use tokio::time::Instant;
 
 use super::frame::{content_hash, Corruption, DropReason, Fate, FrameKind, FrameRecord};
 use super::mailbox::Mailbox;
-use super::{Activity, FaultConfig, NodeId, Partitions};
+use super::{FaultConfig, NodeId, Partitions};
+use crate::trace::{Trace, TraceKind};
 
 /// Shared handle to the network. Cloning is cheap; all clones see the same state.
 #[derive(Clone)]
@@ -32,7 +33,9 @@ struct RouterState {
     last_arrival: BTreeMap<(u64, NodeId), Duration>,
     next_stream: u64,
     capture_payloads: bool,
-    activity: Arc<Activity>,
+    trace: Arc<Trace>,
+    /// What each stream carries (protocol name), for the trace.
+    stream_labels: BTreeMap<u64, &'static str>,
     /// Nodes that are down: frames addressed to them are dropped (`DropReason::Crash`).
     down: BTreeSet<NodeId>,
     /// The madsim node delivery tasks run on. Frames on the wire belong to the network, not to
@@ -52,11 +55,11 @@ impl NetworkRouter {
     /// A router whose fault decisions are a pure function of `seed`. Must be created inside the
     /// simulation, since it anchors its clock at the current virtual time.
     pub fn new(seed: u64, faults: FaultConfig) -> Self {
-        Self::with_activity(seed, faults, Arc::default())
+        Self::with_trace(seed, faults, Arc::new(Trace::new()))
     }
 
-    /// Like [`new`](Self::new), counting every frame event on `activity`.
-    pub fn with_activity(seed: u64, faults: FaultConfig, activity: Arc<Activity>) -> Self {
+    /// Like [`new`](Self::new), recording every frame event into `trace`.
+    pub fn with_trace(seed: u64, faults: FaultConfig, trace: Arc<Trace>) -> Self {
         // A fixed salt keeps the router's stream independent of other seed-derived streams.
         let rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6e65_7477_6f72_6b21);
         Self {
@@ -69,7 +72,8 @@ impl NetworkRouter {
                 last_arrival: BTreeMap::new(),
                 next_stream: 0,
                 capture_payloads: false,
-                activity,
+                trace,
+                stream_labels: BTreeMap::new(),
                 down: BTreeSet::new(),
                 wire: madsim::runtime::Handle::current().create_node().name("network").build(),
             })),
@@ -91,13 +95,21 @@ impl NetworkRouter {
     }
 
     pub fn set_faults(&self, faults: FaultConfig) {
-        self.lock().faults = faults;
+        let mut state = self.lock();
+        state.trace.record(TraceKind::Fault { description: format!("faults now [{faults}]") });
+        state.faults = faults;
+    }
+
+    /// The trace this router records into.
+    pub fn trace(&self) -> Arc<Trace> {
+        Arc::clone(&self.lock().trace)
     }
 
     /// Cuts both directions between `a` and `b`, healing after `heal_after` if given.
     pub fn partition(&self, a: NodeId, b: NodeId, heal_after: Option<Duration>) {
         let mut state = self.lock();
         let heal_at = heal_after.map(|d| state.elapsed() + d);
+        state.trace.record(TraceKind::Fault { description: format!("partition {a}<->{b} heal_at={heal_at:?}") });
         state.partitions.cut_both(a, b, heal_at);
     }
 
@@ -105,17 +117,22 @@ impl NetworkRouter {
     pub fn partition_one_way(&self, from: NodeId, to: NodeId, heal_after: Option<Duration>) {
         let mut state = self.lock();
         let heal_at = heal_after.map(|d| state.elapsed() + d);
+        state.trace.record(TraceKind::Fault { description: format!("partition {from}->{to} heal_at={heal_at:?}") });
         state.partitions.cut(from, to, heal_at);
     }
 
     /// Repairs both directions between `a` and `b`.
     pub fn repair(&self, a: NodeId, b: NodeId) {
-        self.lock().partitions.repair_both(a, b);
+        let mut state = self.lock();
+        state.trace.record(TraceKind::Fault { description: format!("repair {a}<->{b}") });
+        state.partitions.repair_both(a, b);
     }
 
     /// Repairs only `from → to`.
     pub fn repair_one_way(&self, from: NodeId, to: NodeId) {
-        self.lock().partitions.repair(from, to);
+        let mut state = self.lock();
+        state.trace.record(TraceKind::Fault { description: format!("repair {from}->{to}") });
+        state.partitions.repair(from, to);
     }
 
     pub fn is_partitioned(&self, from: NodeId, to: NodeId) -> bool {
@@ -149,10 +166,13 @@ impl NetworkRouter {
         hasher.finalize().into()
     }
 
-    pub(crate) fn open_stream(&self) -> u64 {
+    /// A new stream id; `protocol` labels its frames in the trace.
+    pub(crate) fn open_stream(&self, protocol: &'static str) -> u64 {
         let mut state = self.lock();
         state.next_stream += 1;
-        state.next_stream
+        let stream = state.next_stream;
+        state.stream_labels.insert(stream, protocol);
+        stream
     }
 
     /// Routes one frame. Returns at once; delivery (if any) happens later in virtual time.
@@ -166,10 +186,11 @@ impl NetworkRouter {
         }
     }
 
-    pub(crate) fn send(&self, route: Route, kind: FrameKind, bytes: Vec<u8>, to: Weak<Mailbox>) {
+    /// Routes one frame; `message` names what it carries (for the trace).
+    pub(crate) fn send(&self, route: Route, kind: FrameKind, message: &'static str, bytes: Vec<u8>, to: Weak<Mailbox>) {
         let (deliveries, wire) = {
             let mut state = self.lock();
-            (state.admit(route, kind, bytes), state.wire.clone())
+            (state.admit(route, kind, message, bytes), state.wire.clone())
         };
         for (id, delay, bytes) in deliveries {
             let router = self.clone();
@@ -198,7 +219,10 @@ impl NetworkRouter {
             Fate::Dropped { at: now, reason: DropReason::ReceiverGone }
         };
         state.frames[id as usize].fate = fate;
-        state.activity.bump();
+        state.trace.record(match fate {
+            Fate::Dropped { reason, .. } => TraceKind::FrameDropped { frame: id, to: route.to, reason },
+            _ => TraceKind::FrameDelivered { frame: id, to: route.to },
+        });
     }
 
     fn lock(&self) -> MutexGuard<'_, RouterState> {
@@ -212,18 +236,16 @@ impl RouterState {
     }
 
     /// Decides a frame's fate(s) and logs them; returns the copies to deliver with their delays.
-    fn admit(&mut self, route: Route, kind: FrameKind, bytes: Vec<u8>) -> Vec<(u64, Duration, Vec<u8>)> {
+    fn admit(&mut self, route: Route, kind: FrameKind, message: &'static str, bytes: Vec<u8>) -> Vec<(u64, Duration, Vec<u8>)> {
         let now = self.elapsed();
         let link = self.faults.link(route.from, route.to).clone();
-        let original = self.record(route, kind, &bytes, now, None);
+        let original = self.record(route, kind, message, &bytes, now, None);
 
         if self.down.contains(&route.to) {
-            self.frames[original as usize].fate = Fate::Dropped { at: now, reason: DropReason::Crash };
-            return Vec::new();
+            return self.drop_at_send(original, route, now, DropReason::Crash);
         }
         if self.partitions.is_cut(route.from, route.to, now) {
-            self.frames[original as usize].fate = Fate::Dropped { at: now, reason: DropReason::Partition };
-            return Vec::new();
+            return self.drop_at_send(original, route, now, DropReason::Partition);
         }
         // FIN is the stream's end marker: it obeys partitions and latency but is not lost,
         // duplicated or corrupted, and never overtakes the data it follows.
@@ -233,13 +255,12 @@ impl RouterState {
             return vec![(original, arrival - now, bytes)];
         }
         if self.rng.gen_bool(link.loss) {
-            self.frames[original as usize].fate = Fate::Dropped { at: now, reason: DropReason::Loss };
-            return Vec::new();
+            return self.drop_at_send(original, route, now, DropReason::Loss);
         }
         let duplicate = self.rng.gen_bool(link.duplicate);
         let mut copies = vec![(original, bytes)];
         if duplicate {
-            let copy = self.record(route, kind, &copies[0].1, now, Some(original));
+            let copy = self.record(route, kind, message, &copies[0].1, now, Some(original));
             let bytes = copies[0].1.clone();
             copies.push((copy, bytes));
         }
@@ -249,6 +270,7 @@ impl RouterState {
                 if self.rng.gen_bool(link.corruption) {
                     let corruption = corrupt(&mut self.rng, &mut bytes);
                     self.frames[id as usize].corruption = Some(corruption);
+                    self.trace.record(TraceKind::Fault { description: format!("corrupt #{id} {corruption:?}") });
                 }
                 let delay = self.delay(&link);
                 let key = (route.stream, route.from);
@@ -271,7 +293,21 @@ impl RouterState {
         delay
     }
 
-    fn record(&mut self, route: Route, kind: FrameKind, bytes: &[u8], now: Duration, copy_of: Option<u64>) -> u64 {
+    fn drop_at_send(&mut self, frame: u64, route: Route, now: Duration, reason: DropReason) -> Vec<(u64, Duration, Vec<u8>)> {
+        self.frames[frame as usize].fate = Fate::Dropped { at: now, reason };
+        self.trace.record(TraceKind::FrameDropped { frame, to: route.to, reason });
+        Vec::new()
+    }
+
+    fn record(
+        &mut self,
+        route: Route,
+        kind: FrameKind,
+        message: &'static str,
+        bytes: &[u8],
+        now: Duration,
+        copy_of: Option<u64>,
+    ) -> u64 {
         let id = self.frames.len() as u64;
         self.frames.push(FrameRecord {
             id,
@@ -287,7 +323,19 @@ impl RouterState {
             fate: Fate::InFlight,
             payload: self.capture_payloads.then(|| bytes.to_vec()),
         });
-        self.activity.bump();
+        let protocol = self.stream_labels.get(&route.stream).copied().unwrap_or("gossip");
+        self.trace.record(TraceKind::FrameSent {
+            frame: id,
+            from: route.from,
+            to: route.to,
+            stream: route.stream,
+            protocol,
+            message,
+            size: bytes.len(),
+            hash: content_hash(bytes),
+            copy_of,
+            corruption: None,
+        });
         id
     }
 }

@@ -12,7 +12,8 @@ use super::gossip::Delta;
 use super::SimNode;
 use crate::net::mailbox::Mailbox;
 use crate::metrics::Counters;
-use crate::net::{Activity, NetworkRouter, NodeId};
+use crate::net::{NetworkRouter, NodeId};
+use crate::trace::Trace;
 use crate::runtime::SimConfig;
 use crate::transport::SimStream;
 
@@ -41,7 +42,7 @@ pub(crate) struct Cluster {
     pub config: SimConfig,
     pub context_id: ContextId,
     pub router: NetworkRouter,
-    pub activity: Arc<Activity>,
+    pub trace: Arc<Trace>,
     members: Mutex<Vec<Member>>,
     counters: Mutex<Counters>,
 }
@@ -64,8 +65,9 @@ impl Drop for ActiveGuard {
 }
 
 impl Cluster {
-    pub fn new(config: SimConfig, context_id: ContextId, router: NetworkRouter, activity: Arc<Activity>) -> Self {
-        Self { config, context_id, router, activity, members: Mutex::new(Vec::new()), counters: Mutex::default() }
+    pub fn new(config: SimConfig, context_id: ContextId, router: NetworkRouter) -> Self {
+        let trace = router.trace();
+        Self { config, context_id, router, trace, members: Mutex::new(Vec::new()), counters: Mutex::default() }
     }
 
     pub fn members(&self) -> MutexGuard<'_, Vec<Member>> {

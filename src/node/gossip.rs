@@ -15,6 +15,7 @@ use calimero_storage::action::Action;
 use super::cluster::Cluster;
 use crate::net::mailbox::Next;
 use crate::net::{FrameKind, NodeId, Route};
+use crate::trace::TraceKind;
 
 /// Stream id reserved for gossip; session streams are numbered from 1.
 pub(crate) const GOSSIP_STREAM: u64 = 0;
@@ -39,7 +40,7 @@ pub(crate) fn broadcast(cluster: &Cluster, from: NodeId, action: &Action) {
         .map(|m| (m.node.id(), Arc::downgrade(&m.gossip)))
         .collect();
     for (to, inbox) in targets {
-        cluster.router.send(Route { stream: GOSSIP_STREAM, from, to }, FrameKind::Data, bytes.clone(), inbox);
+        cluster.router.send(Route { stream: GOSSIP_STREAM, from, to }, FrameKind::Data, "Delta", bytes.clone(), inbox);
         cluster.counters().deltas_sent += 1;
     }
 }
@@ -62,13 +63,13 @@ fn handle(cluster: &Cluster, id: NodeId, frame: &[u8]) {
         return;
     };
     let busy = cluster.members()[id.0 as usize].active.load(Ordering::Relaxed) > 0;
+    cluster.trace.record(TraceKind::DeltaReceived { node: id, origin: NodeId(delta.origin), buffered: busy });
     if busy {
         cluster.members()[id.0 as usize].buffer.push(delta);
         cluster.counters().deltas_buffered += 1;
     } else {
         apply(cluster, id, delta);
     }
-    cluster.activity.bump();
 }
 
 /// Applies what was buffered during sessions, once the node has none left.

@@ -16,6 +16,7 @@ use crate::error::SessionError;
 use crate::net::NodeId;
 use super::SimNode;
 use crate::protocols::{initiator_half, plan, responder_half, Protocol};
+use crate::trace::TraceKind;
 use crate::transport::SimStream;
 
 /// Entry point of a node's madsim task; re-run from scratch on restart.
@@ -39,7 +40,6 @@ async fn acceptor(cluster: Arc<Cluster>, id: NodeId, mut inbox: UnboundedReceive
             drop(active);
             gossip::drain(&cluster, id);
             cluster.counters().responder_finished(outcome.as_ref().err());
-            cluster.activity.bump();
         });
     }
 }
@@ -55,14 +55,15 @@ async fn sync_loop(cluster: Arc<Cluster>, id: NodeId, incarnation: u64) {
             rng.gen_range(Duration::ZERO..=config.sync_jitter)
         };
         tokio::time::sleep(config.sync_interval + jitter).await;
-        cluster.activity.bump();
         let peers = cluster.live_peers(id);
         if peers.is_empty() {
+            cluster.trace.record(TraceKind::SyncTick { node: id, peer: None, selected: "none" });
             continue;
         }
         let peer = peers[rng.gen_range(0..peers.len())].clone();
         let Some(me) = cluster.node(id) else { return };
         let plan = plan(me.storage(), peer.storage());
+        cluster.trace.record(TraceKind::SyncTick { node: id, peer: Some(peer.id()), selected: plan.selected });
         cluster.counters().planned(id, peer.id(), &plan);
         let Some(protocol) = plan.run else { continue };
 
@@ -78,18 +79,22 @@ async fn sync_loop(cluster: Arc<Cluster>, id: NodeId, incarnation: u64) {
 async fn initiate_session(cluster: &Cluster, me: &SimNode, peer: &SimNode, protocol: Protocol) {
     let config = &cluster.config;
     let id = me.id();
-    let (near, far) = SimStream::pair(&cluster.router, id, peer.id());
+    let (near, far) = SimStream::pair_for(&cluster.router, id, peer.id(), protocol.name());
     let (mut near, far) = (near.with_recv_timeout(config.recv_timeout), far.with_recv_timeout(config.recv_timeout));
     let stream = near.stream_id();
     cluster.counters().session_started(protocol, stream, id);
-    cluster.activity.bump();
+    cluster.trace.record(TraceKind::SessionStart { stream, initiator: id, responder: peer.id(), protocol: protocol.name() });
     let accepted = cluster.acceptor(peer.id()).is_some_and(|acceptor| acceptor.send(Inbound { stream: far }).is_ok());
-    if !accepted {
-        cluster.counters().session_finished(stream, Err(&SessionError::Unreachable));
-        return;
-    }
-    let remote_root = peer.storage().root_hash().unwrap_or([0; 32]);
-    let outcome = initiator_half(&mut near, me.storage(), protocol, remote_root, config.session_budget).await;
-    cluster.counters().session_finished(stream, outcome.as_ref().map(|_| ()));
-    cluster.activity.bump();
+    let outcome = if accepted {
+        let remote_root = peer.storage().root_hash().unwrap_or([0; 32]);
+        initiator_half(&mut near, me.storage(), protocol, remote_root, config.session_budget).await.map(drop)
+    } else {
+        Err(SessionError::Unreachable)
+    };
+    cluster.counters().session_finished(stream, outcome.as_ref().copied());
+    let outcome = match outcome {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => format!("failed:{} ({e})", e.kind()),
+    };
+    cluster.trace.record(TraceKind::SessionEnd { stream, initiator: id, responder: peer.id(), outcome });
 }

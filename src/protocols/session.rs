@@ -86,7 +86,7 @@ pub async fn run_session(
     options: &SessionOptions,
 ) -> SessionReport {
     let started_at = router.now();
-    let (mut near, mut far) = SimStream::pair(router, initiator.id(), responder.id());
+    let (mut near, mut far) = SimStream::pair_for(router, initiator.id(), responder.id(), protocol.name());
     near = near.with_recv_timeout(options.recv_timeout);
     far = far.with_recv_timeout(options.recv_timeout);
     near.set_encryption(options.initiator_key.clone());

@@ -14,7 +14,8 @@ use super::{SimConfig, SimTime, StopCondition};
 use crate::check::{check, ConvergenceStatus, NodeView, Property};
 use crate::error::StorageError;
 use crate::metrics::{ConvergenceMetrics, SimMetrics};
-use crate::net::{Activity, NetworkRouter, NodeId};
+use crate::net::{NetworkRouter, NodeId};
+use crate::trace::TraceKind;
 use crate::node::cluster::{Cluster, Member};
 use crate::node::gossip;
 use crate::node::sync_loop::node_main;
@@ -32,11 +33,10 @@ impl Engine {
         let runtime = madsim::runtime::Runtime::with_seed_and_config(config.seed, madsim::Config::default());
         let cluster = runtime.block_on(async move {
             calimero_storage::env::reset_environment();
-            let activity = Arc::new(Activity::default());
-            let router = NetworkRouter::with_activity(config.seed, config.faults.clone(), Arc::clone(&activity));
+            let router = NetworkRouter::new(config.seed, config.faults.clone());
             let mut context = [0_u8; 32];
             ChaCha8Rng::seed_from_u64(config.seed ^ 0x636f_6e74_6578_7421).fill_bytes(&mut context);
-            Arc::new(Cluster::new(config, ContextId::from(context), router, activity))
+            Arc::new(Cluster::new(config, ContextId::from(context), router))
         });
         Engine { runtime, cluster, converged_at: None }
     }
@@ -105,6 +105,7 @@ impl Engine {
         self.within(move |c| {
             let node = c.node(id).ok_or(StorageError::NotFound { id: format!("node {id}") })?;
             let action = node.storage().upsert(entity, None, &data)?;
+            c.trace.record(TraceKind::Write { node: id, entity: short8(&entity) });
             gossip::broadcast(c, id, &action);
             Ok(())
         })
@@ -127,9 +128,9 @@ impl Engine {
                         id[1..3].copy_from_slice(&(writer.0 as u16).to_be_bytes());
                         id[3..7].copy_from_slice(&seq.to_be_bytes());
                         if let Ok(action) = me.storage().upsert(id, None, format!("write-{seq}").as_bytes()) {
+                            cluster.trace.record(TraceKind::Write { node: writer, entity: short8(&id) });
                             gossip::broadcast(&cluster, writer, &action);
                         }
-                        cluster.activity.bump();
                     }
                 });
             });
@@ -149,7 +150,7 @@ impl Engine {
         if let Some(madsim_id) = madsim_id {
             self.runtime.handle().kill(madsim_id);
         }
-        self.within(|c| c.activity.bump());
+        self.within(|c| c.trace.record(TraceKind::Crash { node: id }));
     }
 
     pub fn restart(&mut self, id: NodeId) {
@@ -162,7 +163,7 @@ impl Engine {
         if let Some(madsim_id) = madsim_id {
             self.runtime.handle().restart(madsim_id);
         }
-        self.within(|c| c.activity.bump());
+        self.within(|c| c.trace.record(TraceKind::Restart { node: id }));
     }
 
     /// Runs until the next event (frame, timer tick, session start/end). False once a limit
@@ -174,10 +175,10 @@ impl Engine {
         let left = self.config().max_time.saturating_sub(self.now().since_start());
         let cluster = Arc::clone(&self.cluster);
         self.runtime.block_on(async move {
-            let start = cluster.activity.events();
+            let start = cluster.trace.len();
             let _ = tokio::time::timeout(left, async {
-                while cluster.activity.events() == start {
-                    cluster.activity.next().await;
+                while cluster.trace.len() == start {
+                    cluster.trace.next().await;
                 }
             })
             .await;
@@ -197,7 +198,7 @@ impl Engine {
     }
 
     fn limit_reached(&self) -> Option<StopCondition> {
-        let (now, events) = self.within(|c| (c.router.now(), c.activity.events()));
+        let (now, events) = self.within(|c| (c.router.now(), c.trace.len()));
         if now >= self.config().max_time {
             Some(StopCondition::MaxTime)
         } else if events >= self.config().max_events {
@@ -265,9 +266,13 @@ impl Engine {
             let convergence = ConvergenceMetrics {
                 converged,
                 time_to_converge: self.converged_at,
-                events_processed: c.activity.events(),
+                events_processed: c.trace.len(),
             };
             SimMetrics::assemble(&c.counters(), &c.router.frames(), convergence)
         })
     }
+}
+
+fn short8(id: &EntityId) -> [u8; 8] {
+    id[..8].try_into().expect("ids are 32 bytes")
 }

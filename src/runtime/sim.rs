@@ -271,6 +271,21 @@ impl SimRuntime {
         self.call(|e| e.router().log_hash())
     }
 
+    /// Everything that happened so far, in order.
+    pub fn trace(&mut self) -> Vec<crate::trace::TraceEvent> {
+        self.call(|e| e.router().trace().events())
+    }
+
+    /// SHA-256 of the trace: equal for two runs iff they are the same run.
+    pub fn trace_hash(&mut self) -> [u8; 32] {
+        self.call(|e| e.router().trace().hash())
+    }
+
+    /// Node names, by id.
+    pub fn node_names(&self) -> &[String] {
+        &self.names
+    }
+
     /// A handle on the network, for the frame log and partitions (valid inside `within`).
     pub fn with_router<R: Send + 'static>(&mut self, f: impl FnOnce(&NetworkRouter) -> R + Send + 'static) -> R {
         self.call(move |e| e.within(|c| f(&c.router)))
