@@ -6,6 +6,7 @@
 
 pub mod assertions;
 pub mod check;
+pub mod cli;
 pub mod error;
 pub mod metrics;
 pub mod net;

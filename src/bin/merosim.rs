@@ -1,14 +1,19 @@
-//! `merosim` — run Calimero's real sync protocols in a seeded simulation from the terminal.
+//! `merosim` — run Calimero's real sync protocols in seeded simulations from the terminal.
+//!
+//! Exit codes: 0 every run converged, 1 some run did not, 2 bad arguments or I/O error.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use merosim::prelude::*;
-use merosim::scenario::{diverge_pair, PairLayout};
+use clap::{Args, Parser, Subcommand};
+use merosim::cli::{
+    init_virtual_time_logs, parse_seeds, parse_shard, run_one, sweep, RunOptions, ScenarioSpec, FAULT_PRESETS, SCENARIOS,
+};
+use merosim::trace::{to_mermaid, to_perfetto};
 
 #[derive(Parser)]
-#[command(name = "merosim", version, about = "Deterministic simulator for Calimero state sync")]
+#[command(name = "merosim", version, about = "Deterministic simulator for Calimero state sync",
+    after_help = "Without a command, runs `merosim sweep` on its defaults.")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -16,206 +21,221 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Diverge two nodes, sync them with a real calimero-node protocol, print what happened.
-    Run(RunArgs),
+    /// List scenarios and fault presets.
+    List,
+    /// Run one seed: print the expanded options, the outcome, metrics and the trace hash.
+    Run {
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[command(flatten)]
+        world: WorldArgs,
+    },
+    /// Run many seeds in parallel; summarise, list failing seeds with repro lines.
+    Sweep(SweepArgs),
+    /// Re-run one seed with calimero's protocol logs, stamped with virtual time.
+    Repro {
+        seed: u64,
+        #[command(flatten)]
+        world: WorldArgs,
+        /// Log filter (tracing EnvFilter syntax); RUST_LOG overrides it.
+        #[arg(long, default_value = "info,calimero_node=debug,merosim=debug")]
+        log: String,
+        /// Also print every trace event.
+        #[arg(long)]
+        events: bool,
+    },
+    /// Run one seed and export its trace: Perfetto/Chrome JSON and/or a Mermaid sequence diagram.
+    Trace {
+        seed: u64,
+        #[command(flatten)]
+        world: WorldArgs,
+        /// Write Chrome trace-event JSON (open in ui.perfetto.dev).
+        #[arg(long, value_name = "FILE.json")]
+        perfetto: Option<std::path::PathBuf>,
+        /// Write a Mermaid sequence diagram of the sessions.
+        #[arg(long, value_name = "FILE.md")]
+        mermaid: Option<std::path::PathBuf>,
+    },
 }
 
-#[derive(clap::Args, Clone)]
-struct RunArgs {
-    /// Seed: fixes the scenario, every fault and every task interleaving.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Entities written across the two nodes before syncing.
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+#[derive(Args, Clone)]
+struct WorldArgs {
+    /// Scenario NAME or NAME-NODESxENTITIES (e.g. diverged-3x200); see `merosim list`.
+    #[arg(long, default_value = "diverged", value_parser = parse_scenario)]
+    scenario: ScenarioSpec,
+    /// Fault preset; see `merosim list`.
+    #[arg(long, default_value = "lan", value_parser = parse_faults)]
+    faults: String,
+    /// Nodes (when the scenario name carries no size).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    nodes: u64,
+    /// Entities per node (when the scenario name carries no size).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
     entities: u64,
-    /// Sync protocol the initiator runs.
-    #[arg(long, value_enum, default_value_t = ProtocolArg::HashComparison)]
-    protocol: ProtocolArg,
-    /// Network fault preset.
-    #[arg(long, value_enum, default_value_t = FaultsArg::Lan)]
-    faults: FaultsArg,
-    /// Sync rounds at most; a round is one session in each direction. Stops early once the
-    /// root hashes match.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    rounds: u32,
-    /// Print every routed frame.
-    #[arg(long)]
-    frames: bool,
+    /// Virtual-time limit of a run, in seconds.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    max_time: u64,
+    /// Receive budget of every stream, in seconds (production: 30).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    recv_timeout: u64,
 }
 
-impl Default for RunArgs {
-    fn default() -> Self {
-        Self { seed: 42, entities: 200, protocol: ProtocolArg::HashComparison, faults: FaultsArg::Lan, rounds: 3, frames: false }
+#[derive(Args)]
+struct SweepArgs {
+    /// Seeds: A..B (end excluded) or A..=B.
+    #[arg(long, default_value = "0..100", value_parser = parse_seeds)]
+    seeds: std::ops::Range<u64>,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=256))]
+    jobs: u64,
+    /// Run only shard K of N (seeds with seed % N == K-1), to split one sweep across machines.
+    #[arg(long, default_value = "1/1", value_parser = parse_shard)]
+    shard: (u64, u64),
+    /// Hide the progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Print `seed outcome trace-hash` for every seed (to compare runs across processes).
+    #[arg(long)]
+    hashes: bool,
+    #[command(flatten)]
+    world: WorldArgs,
+}
+
+fn parse_scenario(s: &str) -> Result<ScenarioSpec, String> {
+    s.parse()
+}
+
+fn parse_faults(s: &str) -> Result<String, String> {
+    merosim::cli::fault_preset(s).map(|_| s.to_owned())
+}
+
+fn options(seed: u64, world: &WorldArgs) -> RunOptions {
+    RunOptions {
+        seed,
+        scenario: world.scenario.clone(),
+        faults: world.faults.clone(),
+        nodes: world.nodes as usize,
+        entities: world.entities as usize,
+        max_time: Duration::from_secs(world.max_time),
+        recv_timeout: Duration::from_secs(world.recv_timeout),
     }
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum ProtocolArg {
-    HashComparison,
-    LevelWise,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum FaultsArg {
-    /// Perfect network: no delay, nothing lost.
-    None,
-    /// Healthy network: 2 ms ± 1 ms, streams intact.
-    Lan,
-    /// 10 ± 5 ms, 1 % loss and duplicates, 20 ms reorder window (within streams).
-    Light,
-    /// 50 ± 25 ms, 10 % loss, 5 % duplicates, 100 ms reorder window, 1 % corruption.
-    Heavy,
-}
-
-impl FaultsArg {
-    fn config(self) -> FaultConfig {
-        match self {
-            FaultsArg::None => FaultConfig::none(),
-            FaultsArg::Lan => FaultConfig::lan(),
-            FaultsArg::Light => FaultConfig::light_chaos(),
-            FaultsArg::Heavy => FaultConfig::heavy_chaos(),
-        }
+fn default_sweep() -> SweepArgs {
+    SweepArgs {
+        seeds: 0..100,
+        jobs: 2,
+        shard: (1, 1),
+        quiet: false,
+        hashes: false,
+        world: WorldArgs {
+            scenario: "random".parse().expect("known scenario"),
+            faults: "light".into(),
+            nodes: 3,
+            entities: 20,
+            max_time: 600,
+            recv_timeout: 5,
+        },
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
-        Command::Run(args) => run(args),
-    }
-}
-
-fn value_name(value: &impl ValueEnum) -> String {
-    value.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
-}
-
-fn repro_line(args: &RunArgs) -> String {
-    format!(
-        "merosim run --seed {} --entities {} --protocol {} --faults {} --rounds {}",
-        args.seed,
-        args.entities,
-        value_name(&args.protocol),
-        value_name(&args.faults),
-        args.rounds
-    )
-}
-
-fn run(args: RunArgs) -> ExitCode {
-    let faults = args.faults.config();
-    println!("merosim run");
-    println!("  seed      {}", args.seed);
-    println!("  scenario  two nodes diverged over {} entities (nested, with deletions)", args.entities);
-    println!("  protocol  {} (up to {} rounds, one session each way per round)", value_name(&args.protocol), args.rounds);
-    println!("  faults    {faults}");
-    let wall = Instant::now();
-    let task_args = args.clone();
-    let outcome = merosim::runtime::simulate(args.seed, move || async move { run_world(task_args, faults).await });
-    let wall = wall.elapsed();
-    match outcome {
-        Ok((summary, converged)) => {
-            print!("{summary}");
-            println!("  wall time {:.3}s", wall.as_secs_f64());
-            println!("repro: {}", repro_line(&args));
-            if converged {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
+    match cli.command.unwrap_or_else(|| Command::Sweep(default_sweep())) {
+        Command::List => list(),
+        Command::Run { seed, world } => single(&options(seed, &world), false, false),
+        Command::Repro { seed, world, log, events } => {
+            if let Err(e) = init_virtual_time_logs(&log) {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
             }
+            single(&options(seed, &world), true, events)
         }
-        Err(message) => {
-            eprintln!("error: {message}");
-            eprintln!("repro: {}", repro_line(&args));
-            ExitCode::from(2)
-        }
+        Command::Sweep(args) => run_sweep(args),
+        Command::Trace { seed, world, perfetto, mermaid } => export(&options(seed, &world), perfetto, mermaid),
     }
 }
 
-fn describe(initiator: &SimNode, responder: &SimNode, report: &SessionReport) -> String {
-    let initiator_outcome = match &report.initiator {
-        Ok(s) => format!(
-            "ok (merged {}, pushed {}, requests {}, root verified {})",
-            s.entities_merged, s.entities_pushed, s.requests_sent, s.root_hash_verified
-        ),
-        Err(e) => format!("failed: {e}"),
-    };
-    let responder_outcome = match &report.responder {
-        Ok(_) => "ok".to_owned(),
-        Err(e) => format!("failed: {e}"),
-    };
-    format!(
-        "{} -> {}: {} in {:.3}s virtual; initiator {initiator_outcome}; responder {responder_outcome}",
-        initiator.name(),
-        responder.name(),
-        report.protocol,
-        (report.ended_at - report.started_at).as_secs_f64(),
-    )
+fn list() -> ExitCode {
+    println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
+    for (name, about) in SCENARIOS {
+        println!("  {name:<10} {about}");
+    }
+    println!("fault presets (--faults NAME):");
+    for (name, about) in FAULT_PRESETS {
+        println!("  {name:<10} {about}");
+    }
+    ExitCode::SUCCESS
 }
 
-/// Returns the printed summary and whether both nodes ended with the same root hash.
-async fn run_world(args: RunArgs, faults: FaultConfig) -> Result<(String, bool), String> {
-    use std::fmt::Write;
-    let mut world = World::new(args.seed, faults);
-    let alice = world.add_node("alice").map_err(|e| e.to_string())?;
-    let bob = world.add_node("bob").map_err(|e| e.to_string())?;
-    let divergence = diverge_pair(alice.storage(), bob.storage(), args.entities as usize, args.seed, &PairLayout::default())
-        .map_err(|e| e.to_string())?;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  before    alice={} entities, bob={} entities ({} only on alice, {} only on bob, {} deleted)",
-        alice.storage().entity_count().map_err(|e| e.to_string())?,
-        bob.storage().entity_count().map_err(|e| e.to_string())?,
-        divergence.only_a.len(),
-        divergence.only_b.len(),
-        divergence.deleted().len()
-    );
-    let depth = alice.storage().max_depth().unwrap_or(0).max(bob.storage().max_depth().unwrap_or(0)) as u32;
-    let protocol = match args.protocol {
-        ProtocolArg::HashComparison => Protocol::HashComparison,
-        ProtocolArg::LevelWise => Protocol::LevelWise { max_depth: depth + 1 },
-    };
-    let options = SessionOptions::default().with_budget(Duration::from_secs(300));
-    'rounds: for round in 1..=args.rounds {
-        for (initiator, responder) in [(&alice, &bob), (&bob, &alice)] {
-            let report = run_session(world.router(), initiator, responder, protocol, &options).await;
-            let _ = writeln!(out, "  round {round}   {}", describe(initiator, responder, &report));
-        }
-        if alice.storage().root_hash().map_err(|e| e.to_string())? == bob.storage().root_hash().map_err(|e| e.to_string())? {
-            break 'rounds;
+fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
+    println!("merosim {} seed {}", if repro { "repro" } else { "run" }, options.seed);
+    println!("{options}");
+    let (outcome, trace, _) = run_one(options, events);
+    for event in &trace {
+        println!("    {event}");
+    }
+    println!("{outcome}");
+    println!("repro: {}", options.repro_line());
+    if outcome.converged() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn run_sweep(args: SweepArgs) -> ExitCode {
+    let template = options(args.seeds.start, &args.world);
+    println!("merosim sweep seeds {}..{} shard {}/{} jobs {}", args.seeds.start, args.seeds.end, args.shard.0, args.shard.1, args.jobs);
+    println!("  options (per seed; seed {} shown)\n{template}", template.seed);
+    // A panicking seed is reported in the summary; keep the default hook from printing over the bar.
+    std::panic::set_hook(Box::new(|_| {}));
+    let report = sweep(&template, args.seeds, args.shard, args.jobs as usize, !args.quiet);
+    let _ = std::panic::take_hook();
+    if args.hashes {
+        for o in &report.outcomes {
+            println!("seed {} {} {}", o.seed, o.label(), hex::encode(o.trace_hash));
         }
     }
-    let router = world.router();
-    let frames = router.frames();
-    if args.frames {
-        for frame in &frames {
-            let _ = writeln!(out, "    {frame}");
-        }
+    println!("{report}");
+    if report.failures().next().is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
-    let drops = router.drops();
-    let (ha, hb) = (
-        alice.storage().root_hash().map_err(|e| e.to_string())?,
-        bob.storage().root_hash().map_err(|e| e.to_string())?,
-    );
-    let _ = writeln!(
-        out,
-        "  network   {} frame copies, {} dropped ({} loss, {} partition, {} receiver gone), {} corrupted",
-        frames.len(),
-        drops.len(),
-        drops.iter().filter(|f| f.dropped() == Some(DropReason::Loss)).count(),
-        drops.iter().filter(|f| f.dropped() == Some(DropReason::Partition)).count(),
-        drops.iter().filter(|f| f.dropped() == Some(DropReason::ReceiverGone)).count(),
-        frames.iter().filter(|f| f.corruption.is_some()).count(),
-    );
-    let _ = writeln!(
-        out,
-        "  after     alice={} entities root {}, bob={} entities root {}",
-        alice.storage().entity_count().map_err(|e| e.to_string())?,
-        &hex::encode(ha)[..16],
-        bob.storage().entity_count().map_err(|e| e.to_string())?,
-        &hex::encode(hb)[..16],
-    );
-    let _ = writeln!(out, "  virtual   {:.3}s", router.now().as_secs_f64());
-    let _ = writeln!(out, "  frame log hash {}", hex::encode(router.log_hash()));
-    let _ = writeln!(out, "  converged: {}", if ha == hb { "yes" } else { "no" });
-    Ok((out, ha == hb))
+}
+
+fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: Option<std::path::PathBuf>) -> ExitCode {
+    if perfetto.is_none() && mermaid.is_none() {
+        eprintln!("error: nothing to export: give --perfetto FILE.json and/or --mermaid FILE.md");
+        return ExitCode::from(2);
+    }
+    println!("merosim trace seed {}", options.seed);
+    println!("{options}");
+    let (outcome, trace, names) = run_one(options, true);
+    println!("{outcome}");
+    let mut written = Vec::new();
+    if let Some(path) = perfetto {
+        let json = to_perfetto(&trace, &names).to_string();
+        if let Err(e) = std::fs::write(&path, json) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            eprintln!("repro: merosim trace {}", options.flags());
+            return ExitCode::from(2);
+        }
+        written.push(path);
+    }
+    if let Some(path) = mermaid {
+        let diagram = format!("```mermaid\n{}```\n", to_mermaid(&trace, &names));
+        if let Err(e) = std::fs::write(&path, diagram) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            eprintln!("repro: merosim trace {}", options.flags());
+            return ExitCode::from(2);
+        }
+        written.push(path);
+    }
+    for path in written {
+        println!("  wrote     {}", path.display());
+    }
+    println!("repro: {}", options.repro_line());
+    ExitCode::SUCCESS
 }

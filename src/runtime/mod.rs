@@ -37,7 +37,7 @@ fn spawn_sim_thread(seed: u64, body: impl FnOnce() + Send + 'static) -> JoinHand
         .unwrap_or_else(|e| panic!("could not start the simulation thread for seed {seed}: {e}"))
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
     panic
         .downcast_ref::<String>()
         .cloned()

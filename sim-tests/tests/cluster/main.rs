@@ -3,6 +3,7 @@
 
 mod gossip;
 mod guide;
+mod replay;
 mod runtime;
 mod faults;
 mod topology;

@@ -1,0 +1,113 @@
+//! Running one seed and describing how it ended.
+
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use super::RunOptions;
+use crate::runtime::{panic_message, SimRuntime, SimTime, StopCondition};
+use crate::trace::TraceEvent;
+
+/// How one run ended.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub seed: u64,
+    /// `Err` holds a panic or setup error message.
+    pub stop: Result<StopCondition, String>,
+    pub virtual_time: SimTime,
+    pub converged_at: Option<SimTime>,
+    pub status: String,
+    pub metrics: String,
+    pub trace_hash: [u8; 32],
+    pub events: u64,
+    /// Frames the network dropped (any reason).
+    pub dropped: u64,
+    pub wall: Duration,
+}
+
+impl Outcome {
+    pub fn converged(&self) -> bool {
+        matches!(self.stop, Ok(StopCondition::Converged))
+    }
+
+    /// `converged`, `max-time`, `error`, … — the sweep table's row key.
+    pub fn label(&self) -> &'static str {
+        match &self.stop {
+            Ok(StopCondition::Converged) => "converged",
+            Ok(StopCondition::Diverged) => "diverged",
+            Ok(StopCondition::Deadlock) => "deadlock",
+            Ok(StopCondition::MaxTime) => "max-time",
+            Ok(StopCondition::MaxEvents) => "max-events",
+            Ok(StopCondition::Manual) => "manual",
+            Err(_) => "error",
+        }
+    }
+}
+
+/// Runs one seed to a stop condition. Never panics: a panic inside the simulation becomes an
+/// `Err` outcome carrying its message. `keep_trace` hands the full trace back too.
+pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEvent>, Vec<String>) {
+    let wall = Instant::now();
+    let seed = options.seed;
+    let attempt = catch_unwind(AssertUnwindSafe(|| {
+        let mut rt = SimRuntime::with_config(options.config()?);
+        rt.apply_scenario(options.build_scenario());
+        let stop = rt.run();
+        let metrics = rt.metrics();
+        let status = rt.check_convergence().to_string();
+        let trace = if keep_trace { rt.trace() } else { Vec::new() };
+        Ok::<_, String>((stop, rt.now(), metrics, status, rt.trace_hash(), trace, rt.node_names().to_vec()))
+    }));
+    let failed = |message: String| Outcome {
+        seed,
+        stop: Err(message),
+        virtual_time: SimTime::ZERO,
+        converged_at: None,
+        status: String::new(),
+        metrics: String::new(),
+        trace_hash: [0; 32],
+        events: 0,
+        dropped: 0,
+        wall: wall.elapsed(),
+    };
+    match attempt {
+        Ok(Ok((stop, now, metrics, status, trace_hash, trace, names))) => (
+            Outcome {
+                seed,
+                stop: Ok(stop),
+                virtual_time: now,
+                converged_at: metrics.convergence.time_to_converge,
+                status,
+                metrics: metrics.summary(),
+                trace_hash,
+                events: metrics.convergence.events_processed,
+                dropped: metrics.effects.messages_dropped,
+                wall: wall.elapsed(),
+            },
+            trace,
+            names,
+        ),
+        Ok(Err(message)) => (failed(message), Vec::new(), Vec::new()),
+        Err(panic) => {
+            let message = panic_message(&*panic);
+            (failed(message.lines().next().unwrap_or_default().to_owned()), Vec::new(), Vec::new())
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.stop {
+            Ok(stop) => writeln!(f, "  outcome   {stop} at {} virtual ({} events)", self.virtual_time, self.events)?,
+            Err(e) => writeln!(f, "  outcome   error: {e}")?,
+        }
+        if !self.status.is_empty() {
+            writeln!(f, "  status    {}", self.status.replace('\n', "\n            "))?;
+        }
+        if !self.metrics.is_empty() {
+            writeln!(f, "  metrics   {}", self.metrics)?;
+        }
+        writeln!(f, "  trace     {}", hex::encode(self.trace_hash))?;
+        write!(f, "  wall      {:.3}s", self.wall.as_secs_f64())
+    }
+}

@@ -1,0 +1,143 @@
+//! Many seeds: parallel, shardable across machines, with a progress bar and a summary that lists
+//! every failing seed with the line that reproduces it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{run_one, Outcome, RunOptions};
+
+/// `A..B` (end excluded) or `A..=B`.
+pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
+    let bad = || format!("bad seed range '{s}': expected A..B or A..=B, e.g. 0..1000");
+    let (a, b, inclusive) = match s.split_once("..=") {
+        Some((a, b)) => (a, b, true),
+        None => {
+            let (a, b) = s.split_once("..").ok_or_else(bad)?;
+            (a, b, false)
+        }
+    };
+    let (a, b): (u64, u64) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+    let end = if inclusive { b.checked_add(1).ok_or_else(bad)? } else { b };
+    if end <= a {
+        return Err(format!("empty seed range '{s}'"));
+    }
+    Ok(a..end)
+}
+
+/// `K/N`: this machine runs the K-th of N shards (1-based), i.e. the seeds with `seed % N == K-1`.
+pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("bad shard '{s}': expected K/N with 1 <= K <= N, e.g. 2/4");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// The result of a sweep.
+pub struct SweepReport {
+    pub outcomes: Vec<Outcome>,
+    pub wall: Duration,
+    pub jobs: usize,
+    pub template: RunOptions,
+}
+
+impl SweepReport {
+    pub fn failures(&self) -> impl Iterator<Item = &Outcome> {
+        self.outcomes.iter().filter(|o| !o.converged())
+    }
+
+    pub fn seeds_per_second(&self) -> f64 {
+        self.outcomes.len() as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Runs `seeds` (restricted to `shard`) with `jobs` worker threads.
+pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: usize, progress: bool) -> SweepReport {
+    let (k, n) = shard;
+    let seeds: Vec<u64> = seeds.filter(|s| s % n == k - 1).collect();
+    let bar = if progress { ProgressBar::new(seeds.len() as u64) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; seeds.len()]);
+    let failed = AtomicUsize::new(0);
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&seed) = seeds.get(i) else { return };
+                let options = RunOptions { seed, ..template.clone() };
+                let (outcome, _, _) = run_one(&options, false);
+                if !outcome.converged() {
+                    let f = failed.fetch_add(1, Ordering::Relaxed) + 1;
+                    bar.set_message(format!("{f} failing"));
+                }
+                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let outcomes = results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect();
+    SweepReport { outcomes, wall: start.elapsed(), jobs: jobs.max(1), template: template.clone() }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+impl fmt::Display for SweepReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for o in &self.outcomes {
+            *counts.entry(o.label()).or_default() += 1;
+        }
+        writeln!(f, "  seeds      {} in {:.2}s wall with {} jobs ({:.1} seeds/s)", self.outcomes.len(), self.wall.as_secs_f64(), self.jobs, self.seeds_per_second())?;
+        writeln!(f, "  outcome    count")?;
+        for label in ["converged", "diverged", "deadlock", "max-time", "max-events", "error"] {
+            writeln!(f, "  {label:<10} {:>5}", counts.get(label).copied().unwrap_or(0))?;
+        }
+        let mut times: Vec<Duration> = self.outcomes.iter().filter_map(|o| o.converged_at.map(|t| t.since_start())).collect();
+        times.sort();
+        if !times.is_empty() {
+            writeln!(
+                f,
+                "  time to converge (virtual): p50 {:.3}s  p90 {:.3}s  p99 {:.3}s  max {:.3}s",
+                percentile(&times, 50.0).as_secs_f64(),
+                percentile(&times, 90.0).as_secs_f64(),
+                percentile(&times, 99.0).as_secs_f64(),
+                times.last().copied().unwrap_or_default().as_secs_f64()
+            )?;
+        }
+        let failures: Vec<&Outcome> = self.failures().collect();
+        if failures.is_empty() {
+            return write!(f, "  all seeds converged");
+        }
+        writeln!(f, "  failing seeds ({}):", failures.len())?;
+        for o in failures {
+            let what = match &o.stop {
+                Ok(stop) => format!("{stop} at {}", o.virtual_time),
+                Err(e) => format!("error: {e}"),
+            };
+            let options = RunOptions { seed: o.seed, ..self.template.clone() };
+            writeln!(f, "    seed {:<8} {what}", o.seed)?;
+            writeln!(f, "      repro: {}", options.repro_line())?;
+        }
+        Ok(())
+    }
+}

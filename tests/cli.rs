@@ -1,0 +1,118 @@
+//! The `merosim` binary as a user meets it: exit codes, one-line errors, repro lines, exports,
+//! and the same trace hashes from separate processes.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use merosim::cli::{run_one, RunOptions};
+
+fn merosim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_merosim")).args(args).output().expect("run merosim")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn list_names_scenarios_and_presets() {
+    let out = merosim(&["list"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    for name in ["diverged", "synced", "overlap", "random", "snapshot", "none", "lan", "light", "heavy"] {
+        assert!(stdout.contains(name), "{name} missing from:\n{stdout}");
+    }
+}
+
+#[test]
+fn bad_arguments_get_one_clear_error_and_exit_2() {
+    for args in [
+        &["run", "--scenario", "bogus"][..],
+        &["run", "--scenario", "diverged-3"],
+        &["run", "--faults", "stormy"],
+        &["sweep", "--seeds", "9..3"],
+        &["sweep", "--shard", "0/2"],
+        &["sweep", "--jobs", "0"],
+        &["trace", "1"],
+        &["trace", "1", "--perfetto", "/nonexistent-dir/x.json"],
+        &["frobnicate"],
+    ] {
+        let out = merosim(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.lines().next().unwrap_or_default().starts_with("error:"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    }
+}
+
+#[test]
+fn run_prints_options_outcome_metrics_trace_and_repro() {
+    let out = merosim(&["run", "--seed", "3", "--scenario", "diverged-3x10"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    for needle in ["scenario  diverged-3x10", "config    seed=3", "outcome   Converged", "metrics   sessions", "trace     ", "repro: merosim repro 3 --scenario diverged --faults lan --nodes 3 --entities 10"] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn sweep_with_failures_lists_them_and_exits_1() {
+    let out = merosim(&["sweep", "--seeds", "0..4", "--scenario", "diverged-3x20", "--faults", "heavy", "--max-time", "1", "--quiet"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("failing seeds"), "{stdout}");
+    assert!(stdout.contains("repro: merosim repro 0 --scenario diverged --faults heavy"), "{stdout}");
+}
+
+#[test]
+fn sweep_shards_partition_the_seeds() {
+    let seeds = |shard: &str| -> Vec<u64> {
+        let out = merosim(&["sweep", "--seeds", "0..10", "--shard", shard, "--hashes", "--quiet", "--scenario", "synced-2x1"]);
+        assert!(out.status.success(), "{}", text(&out.stdout));
+        text(&out.stdout).lines().filter_map(|l| l.strip_prefix("seed ")).map(|l| l.split(' ').next().unwrap().parse().unwrap()).collect()
+    };
+    let (a, b) = (seeds("1/2"), seeds("2/2"));
+    assert_eq!(a, vec![0, 2, 4, 6, 8]);
+    assert_eq!(b, vec![1, 3, 5, 7, 9]);
+}
+
+#[test]
+fn trace_exports_load() {
+    let dir = std::env::temp_dir().join(format!("merosim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (json, md) = (dir.join("t.json"), dir.join("t.md"));
+    let out = merosim(&["trace", "5", "--scenario", "overlap-3x10", "--faults", "light", "--perfetto", json.to_str().unwrap(), "--mermaid", md.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).expect("valid JSON");
+    assert!(parsed["traceEvents"].as_array().is_some_and(|e| !e.is_empty()));
+    let diagram = std::fs::read_to_string(&md).unwrap();
+    assert!(diagram.starts_with("```mermaid\nsequenceDiagram\n"), "{diagram}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Two separate processes, and this one, agree on every seed's trace hash under heavy chaos.
+#[test]
+fn trace_hashes_match_across_processes() {
+    let args = ["sweep", "--seeds", "0..50", "--hashes", "--quiet", "--scenario", "random", "--faults", "heavy", "--max-time", "60", "--recv-timeout", "3"];
+    let hashes = || -> Vec<String> {
+        let out = merosim(&args);
+        text(&out.stdout).lines().filter(|l| l.starts_with("seed ")).map(str::to_owned).collect()
+    };
+    let (first, second) = (hashes(), hashes());
+    assert_eq!(first.len(), 50, "{first:?}");
+    assert_eq!(first, second, "two processes disagree");
+    for seed in [0_u64, 17, 49] {
+        let options = RunOptions {
+            seed,
+            scenario: "random".parse().unwrap(),
+            faults: "heavy".into(),
+            nodes: 3,
+            entities: 20,
+            max_time: Duration::from_secs(60),
+            recv_timeout: Duration::from_secs(3),
+        };
+        let (outcome, _, _) = run_one(&options, false);
+        let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
+        assert_eq!(first[seed as usize], line, "this process disagrees with the others");
+    }
+}
