@@ -33,6 +33,8 @@ struct RouterState {
     last_arrival: BTreeMap<(u64, NodeId), Duration>,
     next_stream: u64,
     capture_payloads: bool,
+    /// Frame copies sent and not yet resolved; kept as a count because polls ask often.
+    in_flight: usize,
     trace: Arc<Trace>,
     /// What each stream carries (protocol name), for the trace.
     stream_labels: BTreeMap<u64, &'static str>,
@@ -72,6 +74,7 @@ impl NetworkRouter {
                 last_arrival: BTreeMap::new(),
                 next_stream: 0,
                 capture_payloads: false,
+                in_flight: 0,
                 trace,
                 stream_labels: BTreeMap::new(),
                 down: BTreeSet::new(),
@@ -152,7 +155,7 @@ impl NetworkRouter {
 
     /// Frame copies sent but not yet delivered or dropped.
     pub fn in_flight(&self) -> usize {
-        self.lock().frames.iter().filter(|f| f.fate == Fate::InFlight).count()
+        self.lock().in_flight
     }
 
     /// SHA-256 over the frame log's lines: equal for two runs iff they routed the same frames,
@@ -219,6 +222,7 @@ impl NetworkRouter {
             Fate::Dropped { at: now, reason: DropReason::ReceiverGone }
         };
         state.frames[id as usize].fate = fate;
+        state.in_flight -= 1;
         state.trace.record(match fate {
             Fate::Dropped { reason, .. } => TraceKind::FrameDropped { frame: id, to: route.to, reason },
             _ => TraceKind::FrameDelivered { frame: id, to: route.to },
@@ -295,6 +299,7 @@ impl RouterState {
 
     fn drop_at_send(&mut self, frame: u64, route: Route, now: Duration, reason: DropReason) -> Vec<(u64, Duration, Vec<u8>)> {
         self.frames[frame as usize].fate = Fate::Dropped { at: now, reason };
+        self.in_flight -= 1;
         self.trace.record(TraceKind::FrameDropped { frame, to: route.to, reason });
         Vec::new()
     }
@@ -323,6 +328,7 @@ impl RouterState {
             fate: Fate::InFlight,
             payload: self.capture_payloads.then(|| bytes.to_vec()),
         });
+        self.in_flight += 1;
         let protocol = self.stream_labels.get(&route.stream).copied().unwrap_or("gossip");
         self.trace.record(TraceKind::FrameSent {
             frame: id,

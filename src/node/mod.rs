@@ -6,7 +6,7 @@ mod storage;
 pub(crate) mod sync_loop;
 mod sync_state;
 
-pub use storage::{EntityId, EntitySnapshot, SimStorage};
+pub use storage::{EntityId, EntitySnapshot, SimStorage, StateSummary};
 
 /// The first eight bytes of an id in hex: enough to tell entities apart in a report.
 pub fn short_id(id: &EntityId) -> String {

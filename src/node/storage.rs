@@ -16,7 +16,7 @@ use calimero_primitives::identity::PublicKey;
 use calimero_storage::address::Id;
 use calimero_storage::entities::{ChildInfo, Metadata};
 use calimero_storage::env::{time_now, with_runtime_env};
-use calimero_storage::index::Index;
+use calimero_storage::index::{EntityIndex, Index};
 use calimero_storage::interface::{Action, ApplyContext, Interface};
 use calimero_storage::store::MainStorage;
 use calimero_store::db::InMemoryDB;
@@ -43,6 +43,14 @@ pub struct SimStorage {
     identity: PublicKey,
     /// Last write timestamp this node issued; see [`SimStorage::stamp`].
     last_stamp: Arc<AtomicU64>,
+}
+
+/// What a handshake carries about a node's state, computed in one pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateSummary {
+    pub root_hash: [u8; 32],
+    pub entity_count: u64,
+    pub max_depth: u32,
 }
 
 /// One live entity as the canonical digest sees it.
@@ -199,43 +207,61 @@ impl SimStorage {
     /// Every live entity below the root, depth-first in id order.
     pub fn entities(&self) -> Result<Vec<EntitySnapshot>, StorageError> {
         let mut out = Vec::new();
-        let mut stack = vec![(self.root_id(), 0_usize)];
-        while let Some((parent, depth)) = stack.pop() {
-            if depth >= MAX_WALK_DEPTH {
-                return Err(StorageError::TooDeep { depth });
-            }
-            let mut children = self
-                .with_env(|| Index::<MainStorage>::get_children_of(parent))
-                .map_err(|source| StorageError::Calimero { op: "list children", source })?;
-            children.sort_by_key(|c| *c.id().as_bytes());
-            for child in children.iter().rev() {
-                let id = *child.id().as_bytes();
-                if !self.exists(id) {
-                    continue;
-                }
-                stack.push((child.id(), depth + 1));
-            }
-            if parent != self.root_id() {
-                let id = *parent.as_bytes();
-                let data = self.get(id).unwrap_or_default();
-                let parent_id = self
-                    .index(parent)?
-                    .and_then(|i| i.parent_id())
-                    .map_or([0; 32], |p| *p.as_bytes());
-                out.push(EntitySnapshot { id, parent: parent_id, depth, data });
-            }
-        }
+        self.walk(|index, depth| {
+            let id = *index.id().as_bytes();
+            let parent = index.parent_id().map_or([0; 32], |p| *p.as_bytes());
+            let data = Interface::<MainStorage>::find_by_id_raw(index.id()).unwrap_or_default();
+            out.push(EntitySnapshot { id, parent, depth, data });
+        })?;
         Ok(out)
+    }
+
+    /// Root hash, live entity count and depth from one walk — what a handshake needs.
+    pub fn summary(&self) -> Result<StateSummary, StorageError> {
+        let (mut entity_count, mut max_depth) = (0_u64, 0_usize);
+        self.walk(|_, depth| {
+            entity_count += 1;
+            max_depth = max_depth.max(depth);
+        })?;
+        Ok(StateSummary { root_hash: self.root_hash()?, entity_count, max_depth: max_depth as u32 })
     }
 
     /// Number of live entities, not counting the root.
     pub fn entity_count(&self) -> Result<usize, StorageError> {
-        Ok(self.entities()?.len())
+        Ok(self.summary()?.entity_count as usize)
     }
 
     /// Deepest live entity (root = 0, its children = 1).
     pub fn max_depth(&self) -> Result<usize, StorageError> {
-        Ok(self.entities()?.iter().map(|e| e.depth).max().unwrap_or(0))
+        Ok(self.summary()?.max_depth as usize)
+    }
+
+    /// Visits every live entity below the root, depth-first in id order, reading each index
+    /// once inside one storage scope (`visit` runs inside it too). A visited set stops cycles.
+    fn walk(&self, mut visit: impl FnMut(&EntityIndex, usize)) -> Result<(), StorageError> {
+        let root = self.root_id();
+        self.with_env(|| {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut stack = vec![(root, 0_usize)];
+            while let Some((id, depth)) = stack.pop() {
+                if depth >= MAX_WALK_DEPTH {
+                    return Err(StorageError::TooDeep { depth });
+                }
+                if !seen.insert(id) {
+                    continue;
+                }
+                let index = Index::<MainStorage>::get_index(id)
+                    .map_err(|source| StorageError::Calimero { op: "read index", source })?;
+                let Some(index) = index.filter(|i| i.deleted_at.is_none()) else { continue };
+                if id != root {
+                    visit(&index, depth);
+                }
+                let mut children: Vec<Id> = index.children().unwrap_or_default().iter().map(ChildInfo::id).collect();
+                children.sort_unstable_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
+                stack.extend(children.into_iter().map(|c| (c, depth + 1)));
+            }
+            Ok(())
+        })
     }
 
     /// A digest of the live state only (ids, parents, bytes), blind to timestamps and HLC
@@ -271,7 +297,7 @@ impl SimStorage {
     fn index(
         &self,
         id: Id,
-    ) -> Result<Option<calimero_storage::index::EntityIndex>, StorageError> {
+    ) -> Result<Option<EntityIndex>, StorageError> {
         self.with_env(|| Index::<MainStorage>::get_index(id))
             .map_err(|source| StorageError::Calimero { op: "read index", source })
     }

@@ -62,7 +62,8 @@ async fn sync_loop(cluster: Arc<Cluster>, id: NodeId, incarnation: u64) {
         }
         let peer = peers[rng.gen_range(0..peers.len())].clone();
         let Some(me) = cluster.node(id) else { return };
-        let plan = plan(me.storage(), peer.storage());
+        let (Ok(mine), Ok(theirs)) = (me.storage().summary(), peer.storage().summary()) else { continue };
+        let plan = plan(&mine, &theirs);
         cluster.trace.record(TraceKind::SyncTick { node: id, peer: Some(peer.id()), selected: plan.selected });
         cluster.counters().planned(id, peer.id(), &plan);
         let Some(protocol) = plan.run else { continue };
