@@ -5,6 +5,7 @@
 //! calimero-storage per node) → [`protocols`] (calimero-node's protocols, unchanged).
 
 pub mod assertions;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod error;

@@ -5,19 +5,18 @@ use calimero_node::sync::{
     HashComparisonConfig, HashComparisonProtocol, HashComparisonStats, LevelWiseConfig, LevelWiseProtocol,
     LevelWiseStats,
 };
-use calimero_node_primitives::sync::SyncProtocolExecutor;
+use calimero_node_primitives::sync::{SyncProtocolExecutor, SyncTransport};
 
 use super::{Protocol, SessionStats};
 use crate::error::SessionError;
 use crate::node::SimStorage;
-use crate::transport::SimStream;
 
 /// Runs one initiator session against `remote_root_hash` and normalises its stats.
 ///
 /// `context_client` and `session_peer` are `None`, as calimero's own sync-sim does: there is no
 /// WASM executor to lock against and no membership store to consult in simulation.
-pub async fn initiate(
-    stream: &mut SimStream,
+pub async fn initiate<T: SyncTransport>(
+    stream: &mut T,
     storage: &SimStorage,
     protocol: Protocol,
     remote_root_hash: [u8; 32],

@@ -10,10 +10,9 @@ use calimero_node_primitives::sync::{InitPayload, StreamMessage, SyncProtocolExe
 use super::Protocol;
 use crate::error::{SessionError, TransportError};
 use crate::node::SimStorage;
-use crate::transport::SimStream;
 
 /// Serves one inbound session; returns which protocol the peer spoke.
-pub async fn respond(stream: &mut SimStream, storage: &SimStorage) -> Result<Protocol, SessionError> {
+pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> Result<Protocol, SessionError> {
     let first = stream
         .recv()
         .await

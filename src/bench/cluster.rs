@@ -1,0 +1,40 @@
+//! Items 2 and 3: how much faster than real time a light-chaos cluster runs, and how many
+//! heavy-chaos seeds per second a sweep gets through.
+
+use std::time::{Duration, Instant};
+
+use crate::cli::{sweep, RunOptions};
+use crate::net::FaultConfig;
+use crate::runtime::{SimConfig, SimRuntime};
+use crate::scenario::Scenario;
+
+/// Virtual seconds simulated per wall second: 3 nodes, light chaos, a 10 s (+1 s jitter) sync
+/// interval — the order of production's periodic sync — for `virtual_span` of virtual time.
+pub fn time_compression(virtual_span: Duration) -> (Duration, Duration) {
+    let config = SimConfig::with_seed(5)
+        .with_faults(FaultConfig::light_chaos())
+        .with_sync_interval(Duration::from_secs(10), Duration::from_secs(1))
+        .with_recv_timeout(Duration::from_secs(5))
+        .max_time(virtual_span + Duration::from_secs(1));
+    let wall = Instant::now();
+    let mut rt = SimRuntime::with_config(config);
+    rt.apply_scenario(Scenario::partial_overlap(3, 30, 10));
+    rt.advance(virtual_span);
+    (rt.now().since_start(), wall.elapsed())
+}
+
+/// Heavy-chaos seeds per second for 3 nodes x 200 entities with `jobs` workers.
+pub fn throughput(seeds: u64, jobs: usize) -> (f64, usize, usize) {
+    let template = RunOptions {
+        seed: 0,
+        scenario: "diverged-3x200".parse().expect("known scenario"),
+        faults: "heavy".into(),
+        nodes: 3,
+        entities: 200,
+        max_time: Duration::from_secs(120),
+        recv_timeout: Duration::from_secs(5),
+    };
+    let report = sweep(&template, 0..seeds, (1, 1), jobs, false);
+    let converged = report.outcomes.iter().filter(|o| o.converged()).count();
+    (report.seeds_per_second(), converged, report.outcomes.len())
+}

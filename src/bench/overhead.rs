@@ -1,0 +1,107 @@
+//! Item 1: the same protocol session on real tokio over channels (a) and on merosim with no
+//! faults (b), same store contents, same code path (`protocols::initiate` / `respond`); the ratio
+//! of the session's CPU time is what merosim costs on top of the protocol.
+
+use std::time::Duration;
+
+use super::channel::ChannelStream;
+use super::cpu::thread_cpu;
+use crate::net::FaultConfig;
+use crate::node::{SimNode, SimStorage};
+use crate::protocols::{initiate, respond, run_session, Protocol, SessionOptions};
+use crate::runtime::{simulate, World};
+use crate::scenario::{diverge_pair, PairLayout};
+
+/// One row of the overhead table.
+#[derive(Clone, Debug)]
+pub struct OverheadRow {
+    pub protocol: &'static str,
+    pub entities: usize,
+    pub tokio_cpu: Duration,
+    pub merosim_cpu: Duration,
+    pub frames: usize,
+}
+
+impl OverheadRow {
+    pub fn ratio(&self) -> f64 {
+        self.merosim_cpu.as_secs_f64() / self.tokio_cpu.as_secs_f64().max(1e-9)
+    }
+}
+
+fn protocol(level_wise: bool, a: &SimStorage, b: &SimStorage) -> Protocol {
+    if level_wise {
+        let depth = a.max_depth().unwrap_or(0).max(b.max_depth().unwrap_or(0)) as u32;
+        Protocol::LevelWise { max_depth: depth + 1 }
+    } else {
+        Protocol::HashComparison
+    }
+}
+
+/// (a): a fresh thread, a current-thread tokio runtime, initiator and responder as local tasks.
+fn on_tokio(seed: u64, entities: usize, level_wise: bool) -> Duration {
+    std::thread::spawn(move || {
+        let runtime = real_tokio::runtime::Builder::new_current_thread().enable_time().build().expect("tokio runtime");
+        let local = real_tokio::task::LocalSet::new();
+        local.block_on(&runtime, async move {
+            let context = calimero_primitives::context::ContextId::from([7; 32]);
+            let alice = SimNode::new(crate::net::NodeId(0), "alice", context).expect("alice");
+            let bob = SimNode::new(crate::net::NodeId(1), "bob", context).expect("bob");
+            diverge_pair(alice.storage(), bob.storage(), entities, seed, &PairLayout::default()).expect("diverge");
+            let protocol = protocol(level_wise, alice.storage(), bob.storage());
+            let remote_root = bob.storage().root_hash().expect("root");
+            let (mut near, mut far) = ChannelStream::pair();
+            let serving = bob.storage().clone();
+            let start = thread_cpu();
+            let responder = real_tokio::task::spawn_local(async move {
+                let _ = respond(&mut far, &serving).await;
+            });
+            let outcome = initiate(&mut near, alice.storage(), protocol, remote_root).await;
+            use calimero_node_primitives::sync::SyncTransport;
+            let _ = near.close().await;
+            let _ = responder.await;
+            let spent = thread_cpu() - start;
+            assert!(outcome.is_ok(), "tokio baseline session failed: {outcome:?}");
+            spent
+        })
+    })
+    .join()
+    .expect("tokio baseline thread")
+}
+
+/// (b): the same session through merosim (SimStream, router, madsim) with no faults.
+fn on_merosim(seed: u64, entities: usize, level_wise: bool) -> (Duration, usize) {
+    simulate(seed, move || async move {
+        let mut world = World::new(seed, FaultConfig::none());
+        let alice = world.add_node("alice").expect("alice");
+        let bob = world.add_node("bob").expect("bob");
+        diverge_pair(alice.storage(), bob.storage(), entities, seed, &PairLayout::default()).expect("diverge");
+        let protocol = protocol(level_wise, alice.storage(), bob.storage());
+        let start = thread_cpu();
+        let report = run_session(world.router(), &alice, &bob, protocol, &SessionOptions::default()).await;
+        let spent = thread_cpu() - start;
+        assert!(report.succeeded(), "merosim session failed: {report:?}");
+        (spent, world.router().frames().len())
+    })
+}
+
+/// Both sides for every protocol and size; each measurement is the best of `repeat` runs.
+pub fn overhead(sizes: &[usize], repeat: usize) -> Vec<OverheadRow> {
+    let mut rows = Vec::new();
+    for level_wise in [false, true] {
+        for &entities in sizes {
+            let runs = repeat.max(1);
+            let tokio_cpu = (0..runs).map(|_| on_tokio(1, entities, level_wise)).min().unwrap_or_default();
+            let merosim: Vec<(Duration, usize)> = (0..runs).map(|_| on_merosim(1, entities, level_wise)).collect();
+            let merosim_cpu = merosim.iter().map(|(cpu, _)| *cpu).min().unwrap_or_default();
+            let frames = merosim.first().map_or(0, |(_, f)| *f);
+            rows.push(OverheadRow {
+                protocol: if level_wise { "level-wise" } else { "hash-comparison" },
+                entities,
+                tokio_cpu,
+                merosim_cpu,
+                frames,
+            });
+        }
+    }
+    rows
+}

@@ -1,0 +1,68 @@
+//! Item 4: cost as the cluster grows. Each configuration runs in a child process (`merosim
+//! bench-child`) so its peak memory is its own.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::runtime::{SimConfig, SimRuntime, StopCondition};
+use crate::scenario::Scenario;
+use crate::net::FaultConfig;
+
+/// One configuration's measurements.
+#[derive(Clone, Debug, Default)]
+pub struct ScalingRow {
+    pub nodes: usize,
+    pub entities: usize,
+    pub wall: Duration,
+    pub frames: u64,
+    pub peak_rss_kib: u64,
+    pub outcome: String,
+}
+
+impl ScalingRow {
+    /// Wall time per routed frame, the number that shows linear vs super-linear growth.
+    pub fn cost_per_frame(&self) -> Duration {
+        self.wall.checked_div(self.frames.max(1) as u32).unwrap_or_default()
+    }
+}
+
+/// The child's work: `nodes` nodes sharing `entities` entities between them (each node starts
+/// with its own `entities / nodes`), synced on a healthy LAN until converged or `max_time`.
+/// Prints one line the parent parses.
+pub fn child(nodes: usize, entities: usize, max_time: Duration) -> String {
+    let wall = Instant::now();
+    let config = SimConfig::with_seed(3).with_faults(FaultConfig::lan()).max_time(max_time);
+    let mut rt = SimRuntime::with_config(config);
+    rt.apply_scenario(Scenario::n_nodes_diverged(nodes, (entities / nodes).max(1)));
+    let stop = rt.run();
+    let frames = rt.metrics().protocol.messages_sent + rt.metrics().gossip.deltas_sent;
+    let wall = wall.elapsed();
+    let outcome = if stop == StopCondition::Converged { format!("converged@{}", rt.now()) } else { format!("{stop}@{}", rt.now()) };
+    format!("bench-child {} {frames} {} {outcome}", wall.as_micros(), super::cpu::peak_rss_kib())
+}
+
+/// Runs every (nodes, entities) pair in a child process of `exe`, each bounded by `max_time`
+/// virtual time.
+pub fn scaling(exe: &std::path::Path, configs: &[(usize, usize)], max_time: Duration) -> Vec<ScalingRow> {
+    configs
+        .iter()
+        .map(|&(nodes, entities)| {
+            let mut row = ScalingRow { nodes, entities, ..ScalingRow::default() };
+            let out = Command::new(exe)
+                .args(["bench-child", &nodes.to_string(), &entities.to_string(), &max_time.as_secs().to_string()])
+                .output();
+            let line = out.ok().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+            let fields: Vec<&str> = line.lines().find(|l| l.starts_with("bench-child ")).unwrap_or("").split(' ').collect();
+            match fields.as_slice() {
+                ["bench-child", wall, frames, rss, outcome] => {
+                    row.wall = Duration::from_micros(wall.parse().unwrap_or(0));
+                    row.frames = frames.parse().unwrap_or(0);
+                    row.peak_rss_kib = rss.parse().unwrap_or(0);
+                    row.outcome = (*outcome).to_owned();
+                }
+                _ => row.outcome = "child failed".into(),
+            }
+            row
+        })
+        .collect()
+}
