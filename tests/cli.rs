@@ -116,3 +116,18 @@ fn trace_hashes_match_across_processes() {
         assert_eq!(first[seed as usize], line, "this process disagrees with the others");
     }
 }
+
+/// `merosim bench` runs all five sections end to end (tiny sizes; no timing is asserted).
+#[test]
+fn bench_runs_every_section() {
+    let out = merosim(&[
+        "bench", "--sizes", "20", "--repeat", "1", "--span", "60", "--seeds", "1",
+        "--scaling-nodes", "3", "--scaling-entities", "30", "--scaling-max-time", "30",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    for needle in ["1. overhead", "hash-comparison", "level-wise", "2. time compression", "3. throughput", "4. scaling", "converged@", "5. reference"] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("child failed"), "{stdout}");
+}

@@ -12,4 +12,4 @@ pub use channel::ChannelStream;
 pub use cluster::{throughput, time_compression};
 pub use cpu::{peak_rss_kib, thread_cpu};
 pub use overhead::{overhead, OverheadRow};
-pub use scaling::{child, scaling, ScalingRow};
+pub use scaling::{child, scaling_row, ScalingRow};

@@ -41,28 +41,23 @@ pub fn child(nodes: usize, entities: usize, max_time: Duration) -> String {
     format!("bench-child {} {frames} {} {outcome}", wall.as_micros(), super::cpu::peak_rss_kib())
 }
 
-/// Runs every (nodes, entities) pair in a child process of `exe`, each bounded by `max_time`
-/// virtual time.
-pub fn scaling(exe: &std::path::Path, configs: &[(usize, usize)], max_time: Duration) -> Vec<ScalingRow> {
-    configs
-        .iter()
-        .map(|&(nodes, entities)| {
-            let mut row = ScalingRow { nodes, entities, ..ScalingRow::default() };
-            let out = Command::new(exe)
-                .args(["bench-child", &nodes.to_string(), &entities.to_string(), &max_time.as_secs().to_string()])
-                .output();
-            let line = out.ok().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
-            let fields: Vec<&str> = line.lines().find(|l| l.starts_with("bench-child ")).unwrap_or("").split(' ').collect();
-            match fields.as_slice() {
-                ["bench-child", wall, frames, rss, outcome] => {
-                    row.wall = Duration::from_micros(wall.parse().unwrap_or(0));
-                    row.frames = frames.parse().unwrap_or(0);
-                    row.peak_rss_kib = rss.parse().unwrap_or(0);
-                    row.outcome = (*outcome).to_owned();
-                }
-                _ => row.outcome = "child failed".into(),
-            }
-            row
-        })
-        .collect()
+/// Runs one (nodes, entities) configuration in a child process of `exe`, bounded by `max_time`
+/// of virtual time.
+pub fn scaling_row(exe: &std::path::Path, nodes: usize, entities: usize, max_time: Duration) -> ScalingRow {
+    let mut row = ScalingRow { nodes, entities, ..ScalingRow::default() };
+    let out = Command::new(exe)
+        .args(["bench-child", &nodes.to_string(), &entities.to_string(), &max_time.as_secs().to_string()])
+        .output();
+    let line = out.ok().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let fields: Vec<&str> = line.lines().find(|l| l.starts_with("bench-child ")).unwrap_or("").split(' ').collect();
+    match fields.as_slice() {
+        ["bench-child", wall, frames, rss, outcome] => {
+            row.wall = Duration::from_micros(wall.parse().unwrap_or(0));
+            row.frames = frames.parse().unwrap_or(0);
+            row.peak_rss_kib = rss.parse().unwrap_or(0);
+            row.outcome = (*outcome).to_owned();
+        }
+        _ => row.outcome = "child failed".into(),
+    }
+    row
 }

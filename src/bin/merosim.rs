@@ -322,7 +322,8 @@ fn bench(args: BenchArgs) -> ExitCode {
         configs.extend(args.scaling_entities.iter().skip(1).map(|&e| (3, e)));
         println!("\n4. scaling: diverged nodes sharing N entities, healthy LAN, until converged (cap {} s virtual)", args.scaling_max_time);
         println!("   {:>5} {:>8} {:>10} {:>9} {:>12} {:>10}  outcome", "nodes", "entities", "wall", "frames", "per frame", "peak RSS");
-        for row in bench::scaling(&exe, &configs, Duration::from_secs(args.scaling_max_time)) {
+        for (nodes, entities) in configs {
+            let row = bench::scaling_row(&exe, nodes, entities, Duration::from_secs(args.scaling_max_time));
             println!(
                 "   {:>5} {:>8} {:>9.2}s {:>9} {:>10.1}us {:>8}MiB  {}",
                 row.nodes,
