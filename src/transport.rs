@@ -140,21 +140,7 @@ impl SyncTransport for SimStream {
 /// What a frame carries, for the trace: the init payload or message payload variant.
 fn message_name(message: &StreamMessage<'_>) -> &'static str {
     match message {
-        StreamMessage::Init { payload, .. } => match payload {
-            InitPayload::BlobShare { .. } => "BlobShare",
-            InitPayload::DeltaRequest { .. } => "DeltaRequest",
-            InitPayload::DagHeadsRequest { .. } => "DagHeadsRequest",
-            InitPayload::SnapshotBoundaryRequest { .. } => "SnapshotBoundaryRequest",
-            InitPayload::SnapshotStreamRequest { .. } => "SnapshotStreamRequest",
-            InitPayload::TreeNodeRequest { .. } => "TreeNodeRequest",
-            InitPayload::LevelWiseRequest { .. } => "LevelWiseRequest",
-            InitPayload::EntityPush { .. } => "EntityPush",
-            InitPayload::EntityDeletePush { .. } => "EntityDeletePush",
-            InitPayload::NamespaceBackfillRequest { .. } => "NamespaceBackfillRequest",
-            InitPayload::NamespaceJoinRequest { .. } => "NamespaceJoinRequest",
-            InitPayload::OpenSubgroupJoinRequest { .. } => "OpenSubgroupJoinRequest",
-            InitPayload::GroupKeyRequest { .. } => "GroupKeyRequest",
-        },
+        StreamMessage::Init { payload, .. } => init_payload_name(payload),
         StreamMessage::Message { payload, .. } => match payload {
             MessagePayload::BlobShare { .. } => "BlobShareChunk",
             MessagePayload::DeltaResponse { .. } => "DeltaResponse",
@@ -176,6 +162,25 @@ fn message_name(message: &StreamMessage<'_>) -> &'static str {
         },
         StreamMessage::OpaqueError => "OpaqueError",
         StreamMessage::NotMaterialized => "NotMaterialized",
+    }
+}
+
+/// The name of an init payload's variant (what a stream is opened for).
+pub(crate) fn init_payload_name(payload: &InitPayload) -> &'static str {
+    match payload {
+        InitPayload::BlobShare { .. } => "BlobShare",
+        InitPayload::DeltaRequest { .. } => "DeltaRequest",
+        InitPayload::DagHeadsRequest { .. } => "DagHeadsRequest",
+        InitPayload::SnapshotBoundaryRequest { .. } => "SnapshotBoundaryRequest",
+        InitPayload::SnapshotStreamRequest { .. } => "SnapshotStreamRequest",
+        InitPayload::TreeNodeRequest { .. } => "TreeNodeRequest",
+        InitPayload::LevelWiseRequest { .. } => "LevelWiseRequest",
+        InitPayload::EntityPush { .. } => "EntityPush",
+        InitPayload::EntityDeletePush { .. } => "EntityDeletePush",
+        InitPayload::NamespaceBackfillRequest { .. } => "NamespaceBackfillRequest",
+        InitPayload::NamespaceJoinRequest { .. } => "NamespaceJoinRequest",
+        InitPayload::OpenSubgroupJoinRequest { .. } => "OpenSubgroupJoinRequest",
+        InitPayload::GroupKeyRequest { .. } => "GroupKeyRequest",
     }
 }
 

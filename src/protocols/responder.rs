@@ -10,6 +10,7 @@ use calimero_node_primitives::sync::{InitPayload, StreamMessage, SyncProtocolExe
 use super::Protocol;
 use crate::error::{SessionError, TransportError};
 use crate::node::SimStorage;
+use crate::transport::init_payload_name;
 
 /// Serves one inbound session; returns which protocol the peer spoke.
 pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> Result<Protocol, SessionError> {
@@ -40,24 +41,6 @@ pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> 
                 .map_err(|e| SessionError::classify(&e))?;
             Ok(Protocol::LevelWise { max_depth: 0 })
         }
-        other => Err(SessionError::UnsupportedInit(init_name(&other).to_owned())),
-    }
-}
-
-fn init_name(payload: &InitPayload) -> &'static str {
-    match payload {
-        InitPayload::BlobShare { .. } => "BlobShare",
-        InitPayload::DeltaRequest { .. } => "DeltaRequest",
-        InitPayload::DagHeadsRequest { .. } => "DagHeadsRequest",
-        InitPayload::SnapshotBoundaryRequest { .. } => "SnapshotBoundaryRequest",
-        InitPayload::SnapshotStreamRequest { .. } => "SnapshotStreamRequest",
-        InitPayload::TreeNodeRequest { .. } => "TreeNodeRequest",
-        InitPayload::LevelWiseRequest { .. } => "LevelWiseRequest",
-        InitPayload::EntityPush { .. } => "EntityPush",
-        InitPayload::EntityDeletePush { .. } => "EntityDeletePush",
-        InitPayload::NamespaceBackfillRequest { .. } => "NamespaceBackfillRequest",
-        InitPayload::NamespaceJoinRequest { .. } => "NamespaceJoinRequest",
-        InitPayload::OpenSubgroupJoinRequest { .. } => "OpenSubgroupJoinRequest",
-        InitPayload::GroupKeyRequest { .. } => "GroupKeyRequest",
+        other => Err(SessionError::UnsupportedInit(init_payload_name(&other).to_owned())),
     }
 }

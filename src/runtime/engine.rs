@@ -6,9 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use calimero_primitives::context::ContextId;
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 use super::{SimConfig, SimTime, StopCondition};
 use crate::check::{check, ConvergenceStatus, NodeView, Property};
@@ -30,13 +27,11 @@ pub(crate) struct Engine {
 
 impl Engine {
     pub fn new(config: SimConfig) -> Self {
-        let runtime = madsim::runtime::Runtime::with_seed_and_config(config.seed, madsim::Config::default());
+        let runtime = super::seeded_runtime(config.seed);
         let cluster = runtime.block_on(async move {
-            calimero_storage::env::reset_environment();
-            let router = NetworkRouter::new(config.seed, config.faults.clone());
-            let mut context = [0_u8; 32];
-            ChaCha8Rng::seed_from_u64(config.seed ^ 0x636f_6e74_6578_7421).fill_bytes(&mut context);
-            Arc::new(Cluster::new(config, ContextId::from(context), router))
+            let (seed, context) = (config.seed, super::context_id_for(config.seed));
+            let router = NetworkRouter::new(seed, config.faults.clone());
+            Arc::new(Cluster::new(config, context, router))
         });
         Engine { runtime, cluster, converged_at: None }
     }

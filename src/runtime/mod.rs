@@ -29,6 +29,23 @@ pub use world::World;
 /// Stack size for simulation threads: the protocol futures are large and deeply nested.
 const SIM_THREAD_STACK: usize = 64 * 1024 * 1024;
 
+/// The context every node of a run shares, derived from the seed (salted, so it is independent of
+/// the other seed-derived streams).
+pub(crate) fn context_id_for(seed: u64) -> calimero_primitives::context::ContextId {
+    use rand::{RngCore, SeedableRng};
+    let mut context = [0_u8; 32];
+    rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x636f_6e74_6578_7421).fill_bytes(&mut context);
+    calimero_primitives::context::ContextId::from(context)
+}
+
+/// A madsim runtime seeded with `seed`, with calimero-storage's environment reset inside it so
+/// the HLC (and its random node id) comes from this seed too.
+pub(crate) fn seeded_runtime(seed: u64) -> madsim::runtime::Runtime {
+    let runtime = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
+    runtime.block_on(async { calimero_storage::env::reset_environment() });
+    runtime
+}
+
 fn spawn_sim_thread(seed: u64, body: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name(format!("merosim-seed-{seed}"))
@@ -56,12 +73,7 @@ where
 {
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = spawn_sim_thread(seed, move || {
-        let runtime = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-        let value = runtime.block_on(async move {
-            // Re-derive calimero-storage's HLC (and its random node id) from this run's seed.
-            calimero_storage::env::reset_environment();
-            body().await
-        });
+        let value = seeded_runtime(seed).block_on(async move { body().await });
         let _ = tx.send(value);
     });
     match thread.join() {

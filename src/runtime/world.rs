@@ -1,8 +1,6 @@
 //! A world: the network and the nodes of one simulated run.
 
 use calimero_primitives::context::ContextId;
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 use crate::error::StorageError;
 use crate::net::{FaultConfig, NetworkRouter, NodeId};
@@ -20,13 +18,10 @@ impl World {
     /// Must be called inside [`simulate`](super::simulate): the router anchors itself to the
     /// virtual clock.
     pub fn new(seed: u64, faults: FaultConfig) -> Self {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x636f_6e74_6578_7421);
-        let mut context = [0_u8; 32];
-        rng.fill_bytes(&mut context);
         Self {
             seed,
             router: NetworkRouter::new(seed, faults),
-            context_id: ContextId::from(context),
+            context_id: super::context_id_for(seed),
             nodes: Vec::new(),
         }
     }
