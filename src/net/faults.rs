@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 use std::time::Duration;
 
 use super::NodeId;
@@ -54,6 +55,9 @@ impl Default for LinkFaults {
 pub struct FaultConfig {
     pub default_link: LinkFaults,
     pub links: BTreeMap<(NodeId, NodeId), LinkFaults>,
+    /// Random partitions: each frame sent has this chance of cutting its two nodes apart (both
+    /// directions) for a duration drawn from the range; the frame itself is lost to the cut.
+    pub random_partitions: Option<(f64, Range<Duration>)>,
 }
 
 impl FaultConfig {
@@ -119,6 +123,15 @@ impl FaultConfig {
         self
     }
 
+    /// Random partitions, as the upstream guide spells it: `with_partitions(0.01, 500..2000)` —
+    /// 1 % of frames start a partition between their two nodes lasting 500–2000 ms.
+    pub fn with_partitions(mut self, probability: f64, duration_ms: Range<u64>) -> Self {
+        let (lo, hi) = (duration_ms.start.min(duration_ms.end), duration_ms.end.max(duration_ms.start));
+        let range = Duration::from_millis(lo)..Duration::from_millis(hi.max(lo + 1));
+        self.random_partitions = Some((clamp_probability(probability), range));
+        self
+    }
+
     /// Overrides the faults of the directed link `from → to` (asymmetric links).
     pub fn with_link(mut self, from: NodeId, to: NodeId, faults: LinkFaults) -> Self {
         self.links.insert((from, to), faults);
@@ -162,6 +175,9 @@ impl fmt::Display for LinkFaults {
 impl fmt::Display for FaultConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "default: {}", self.default_link)?;
+        if let Some((p, range)) = &self.random_partitions {
+            write!(f, "; random partitions p={p} for {:?}..{:?}", range.start, range.end)?;
+        }
         for ((from, to), link) in &self.links {
             write!(f, "; {from}->{to}: {link}")?;
         }

@@ -248,6 +248,16 @@ impl RouterState {
         if self.down.contains(&route.to) {
             return self.drop_at_send(original, route, now, DropReason::Crash);
         }
+        // Only configured random partitions draw from the RNG, so other runs keep their traces.
+        if let Some((p, range)) = self.faults.random_partitions.clone() {
+            if self.rng.gen_bool(p) {
+                let heal_at = now + self.rng.gen_range(range);
+                self.partitions.cut_both(route.from, route.to, Some(heal_at));
+                self.trace.record(TraceKind::Fault {
+                    description: format!("random partition {}<->{} heal_at={heal_at:?}", route.from, route.to),
+                });
+            }
+        }
         if self.partitions.is_cut(route.from, route.to, now) {
             return self.drop_at_send(original, route, now, DropReason::Partition);
         }

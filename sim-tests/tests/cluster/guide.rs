@@ -66,3 +66,26 @@ fn run_until_and_step() {
     assert!(rt.step());
     assert!(rt.metrics().convergence.events_processed > before, "a step processes at least one event");
 }
+
+/// The guide's custom fault configuration, including random partitions, compiles as written;
+/// partitions happen, heal, and the cluster still converges.
+#[test]
+fn custom_faults_with_random_partitions() {
+    let faults = FaultConfig::none()
+        .with_latency(100, 50)    // 100ms ± 50ms
+        .with_loss(0.05)          // 5% loss
+        .with_reorder(200)        // 200ms reorder window
+        .with_duplicates(0.02)    // 2% duplication
+        .with_partitions(0.01, 500..2000); // 1% chance, 500-2000ms duration
+    let config = SimConfig::with_seed(42).with_faults(faults).with_recv_timeout(std::time::Duration::from_secs(5));
+    let mut rt = SimRuntime::with_config(config);
+    rt.apply_scenario(Scenario::n_nodes_diverged(3, 10));
+    assert_eq!(rt.run(), StopCondition::Converged, "{}", rt.check_convergence());
+    let partitions = rt
+        .trace()
+        .iter()
+        .filter(|e| matches!(&e.kind, merosim::trace::TraceKind::Fault { description } if description.starts_with("random partition")))
+        .count();
+    assert!(partitions > 0, "no random partition happened");
+    assert!(rt.metrics().effects.dropped_by_reason.contains_key(&DropReason::Partition));
+}
