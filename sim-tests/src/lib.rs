@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use merosim::node::short_id as short;
 use merosim::prelude::*;
 use merosim::scenario::{diverge_pair, Divergence, PairLayout};
 
@@ -83,10 +84,6 @@ pub fn assert_sessions_ok(reports: &[SessionReport], context: &str) {
         assert!(r.initiator.is_ok(), "{context}: initiator failed: {:?}", r.initiator);
         assert!(r.responder.is_ok(), "{context}: responder failed: {:?}", r.responder);
     }
-}
-
-pub fn short(id: &EntityId) -> String {
-    hex::encode(&id[..6])
 }
 
 /// The line that re-runs one seed of one test.

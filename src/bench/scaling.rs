@@ -35,7 +35,8 @@ pub fn child(nodes: usize, entities: usize, max_time: Duration) -> String {
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(Scenario::n_nodes_diverged(nodes, (entities / nodes).max(1)));
     let stop = rt.run();
-    let frames = rt.metrics().protocol.messages_sent + rt.metrics().gossip.deltas_sent;
+    // Every first copy of every data frame, session and gossip alike.
+    let frames = rt.metrics().protocol.messages_sent;
     let wall = wall.elapsed();
     let outcome = if stop == StopCondition::Converged { format!("converged@{}", rt.now()) } else { format!("{stop}@{}", rt.now()) };
     format!("bench-child {} {frames} {} {outcome}", wall.as_micros(), super::cpu::peak_rss_kib())
