@@ -24,7 +24,16 @@ macro_rules! assert_converged {
         let status = rt.check_convergence();
         if !status.is_converged() {
             let detail = status.to_string();
-            panic!("{}", $crate::assertions::failure(rt, "assert_converged!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME")));
+            panic!(
+                "{}",
+                $crate::assertions::failure(
+                    rt,
+                    "assert_converged!",
+                    &detail,
+                    env!("CARGO_PKG_NAME"),
+                    env!("CARGO_CRATE_NAME")
+                )
+            );
         }
     }};
 }
@@ -35,7 +44,16 @@ macro_rules! assert_not_converged {
     ($rt:expr) => {{
         let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
         if rt.check_convergence().is_converged() {
-            panic!("{}", $crate::assertions::failure(rt, "assert_not_converged!", "all live nodes converged", env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME")));
+            panic!(
+                "{}",
+                $crate::assertions::failure(
+                    rt,
+                    "assert_not_converged!",
+                    "all live nodes converged",
+                    env!("CARGO_PKG_NAME"),
+                    env!("CARGO_CRATE_NAME")
+                )
+            );
         }
     }};
 }
@@ -48,7 +66,16 @@ macro_rules! assert_entity_count {
         let (actual, expected) = (rt.entity_count($node), $count as usize);
         if actual != expected {
             let detail = format!("{} holds {actual} entities, expected {expected}", rt.node_name($node));
-            panic!("{}", $crate::assertions::failure(rt, "assert_entity_count!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME")));
+            panic!(
+                "{}",
+                $crate::assertions::failure(
+                    rt,
+                    "assert_entity_count!",
+                    &detail,
+                    env!("CARGO_PKG_NAME"),
+                    env!("CARGO_CRATE_NAME")
+                )
+            );
         }
     }};
 }
@@ -61,7 +88,16 @@ macro_rules! assert_has_entity {
         let id: $crate::node::EntityId = $id;
         if !rt.has_entity($node, id) {
             let detail = format!("{} lacks entity {}", rt.node_name($node), $crate::node::short_id(&id));
-            panic!("{}", $crate::assertions::failure(rt, "assert_has_entity!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME")));
+            panic!(
+                "{}",
+                $crate::assertions::failure(
+                    rt,
+                    "assert_has_entity!",
+                    &detail,
+                    env!("CARGO_PKG_NAME"),
+                    env!("CARGO_CRATE_NAME")
+                )
+            );
         }
     }};
 }
@@ -73,7 +109,16 @@ macro_rules! assert_idle {
         let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
         if !rt.is_idle($node) {
             let detail = format!("{} is in a sync session", rt.node_name($node));
-            panic!("{}", $crate::assertions::failure(rt, "assert_idle!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME")));
+            panic!(
+                "{}",
+                $crate::assertions::failure(
+                    rt,
+                    "assert_idle!",
+                    &detail,
+                    env!("CARGO_PKG_NAME"),
+                    env!("CARGO_CRATE_NAME")
+                )
+            );
         }
     }};
 }
@@ -86,7 +131,16 @@ macro_rules! assert_buffer_empty {
         let buffered = rt.buffered($node);
         if buffered > 0 {
             let detail = format!("{} still buffers {buffered} deltas", rt.node_name($node));
-            panic!("{}", $crate::assertions::failure(rt, "assert_buffer_empty!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME")));
+            panic!(
+                "{}",
+                $crate::assertions::failure(
+                    rt,
+                    "assert_buffer_empty!",
+                    &detail,
+                    env!("CARGO_PKG_NAME"),
+                    env!("CARGO_CRATE_NAME")
+                )
+            );
         }
     }};
 }

@@ -17,10 +17,7 @@ pub enum StorageError {
     #[error("tree deeper than {depth} levels: the index likely contains a cycle")]
     TooDeep { depth: usize },
     #[error("calimero-storage failed to {op}: {source}")]
-    Calimero {
-        op: &'static str,
-        source: calimero_storage::error::StorageError,
-    },
+    Calimero { op: &'static str, source: calimero_storage::error::StorageError },
 }
 
 /// Errors a `SimStream` hands to the protocol (wrapped in `eyre`, recovered by

@@ -3,9 +3,9 @@
 //! shaped like the upstream guide's (`protocol.messages_sent`, `effects.messages_dropped`,
 //! `convergence.time_to_converge`, …).
 
-use std::collections::BTreeMap;
 use crate::error::SessionError;
 use calimero_node_primitives::sync::SyncHandshake;
+use std::collections::BTreeMap;
 
 use crate::net::{DropReason, Fate, FrameKind, FrameRecord, NodeId};
 use crate::protocols::{Protocol, SyncPlan};

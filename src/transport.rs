@@ -84,8 +84,7 @@ impl SimStream {
 
     fn decode(&self, frame: Vec<u8>) -> Result<StreamMessage<'static>, TransportError> {
         let plain = self.encryption.decrypt(frame).map_err(|_| TransportError::Decrypt)?;
-        borsh::from_slice::<StreamMessage<'static>>(&plain)
-            .map_err(|e| TransportError::Decode(e.to_string()))
+        borsh::from_slice::<StreamMessage<'static>>(&plain).map_err(|e| TransportError::Decode(e.to_string()))
     }
 }
 

@@ -50,14 +50,32 @@ fn run_prints_options_outcome_metrics_trace_and_repro() {
     let out = merosim(&["run", "--seed", "3", "--scenario", "diverged-3x10"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    for needle in ["scenario  diverged-3x10", "config    seed=3", "outcome   Converged", "metrics   sessions", "trace     ", "repro: merosim repro 3 --scenario diverged --faults lan --nodes 3 --entities 10"] {
+    for needle in [
+        "scenario  diverged-3x10",
+        "config    seed=3",
+        "outcome   Converged",
+        "metrics   sessions",
+        "trace     ",
+        "repro: merosim repro 3 --scenario diverged --faults lan --nodes 3 --entities 10",
+    ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
 }
 
 #[test]
 fn sweep_with_failures_lists_them_and_exits_1() {
-    let out = merosim(&["sweep", "--seeds", "0..4", "--scenario", "diverged-3x20", "--faults", "heavy", "--max-time", "1", "--quiet"]);
+    let out = merosim(&[
+        "sweep",
+        "--seeds",
+        "0..4",
+        "--scenario",
+        "diverged-3x20",
+        "--faults",
+        "heavy",
+        "--max-time",
+        "1",
+        "--quiet",
+    ]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("failing seeds"), "{stdout}");
@@ -67,9 +85,23 @@ fn sweep_with_failures_lists_them_and_exits_1() {
 #[test]
 fn sweep_shards_partition_the_seeds() {
     let seeds = |shard: &str| -> Vec<u64> {
-        let out = merosim(&["sweep", "--seeds", "0..10", "--shard", shard, "--hashes", "--quiet", "--scenario", "synced-2x1"]);
+        let out = merosim(&[
+            "sweep",
+            "--seeds",
+            "0..10",
+            "--shard",
+            shard,
+            "--hashes",
+            "--quiet",
+            "--scenario",
+            "synced-2x1",
+        ]);
         assert!(out.status.success(), "{}", text(&out.stdout));
-        text(&out.stdout).lines().filter_map(|l| l.strip_prefix("seed ")).map(|l| l.split(' ').next().unwrap().parse().unwrap()).collect()
+        text(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("seed "))
+            .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+            .collect()
     };
     let (a, b) = (seeds("1/2"), seeds("2/2"));
     assert_eq!(a, vec![0, 2, 4, 6, 8]);
@@ -81,7 +113,18 @@ fn trace_exports_load() {
     let dir = std::env::temp_dir().join(format!("merosim-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (json, md) = (dir.join("t.json"), dir.join("t.md"));
-    let out = merosim(&["trace", "5", "--scenario", "overlap-3x10", "--faults", "light", "--perfetto", json.to_str().unwrap(), "--mermaid", md.to_str().unwrap()]);
+    let out = merosim(&[
+        "trace",
+        "5",
+        "--scenario",
+        "overlap-3x10",
+        "--faults",
+        "light",
+        "--perfetto",
+        json.to_str().unwrap(),
+        "--mermaid",
+        md.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     let parsed: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).expect("valid JSON");
     assert!(parsed["traceEvents"].as_array().is_some_and(|e| !e.is_empty()));
@@ -93,7 +136,21 @@ fn trace_exports_load() {
 /// Two separate processes, and this one, agree on every seed's trace hash under heavy chaos.
 #[test]
 fn trace_hashes_match_across_processes() {
-    let args = ["sweep", "--seeds", "0..50", "--hashes", "--quiet", "--scenario", "random", "--faults", "heavy", "--max-time", "60", "--recv-timeout", "3"];
+    let args = [
+        "sweep",
+        "--seeds",
+        "0..50",
+        "--hashes",
+        "--quiet",
+        "--scenario",
+        "random",
+        "--faults",
+        "heavy",
+        "--max-time",
+        "60",
+        "--recv-timeout",
+        "3",
+    ];
     let hashes = || -> Vec<String> {
         let out = merosim(&args);
         text(&out.stdout).lines().filter(|l| l.starts_with("seed ")).map(str::to_owned).collect()
@@ -121,12 +178,34 @@ fn trace_hashes_match_across_processes() {
 #[test]
 fn bench_runs_every_section() {
     let out = merosim(&[
-        "bench", "--sizes", "20", "--repeat", "1", "--span", "60", "--seeds", "1",
-        "--scaling-nodes", "3", "--scaling-entities", "30", "--scaling-max-time", "30",
+        "bench",
+        "--sizes",
+        "20",
+        "--repeat",
+        "1",
+        "--span",
+        "60",
+        "--seeds",
+        "1",
+        "--scaling-nodes",
+        "3",
+        "--scaling-entities",
+        "30",
+        "--scaling-max-time",
+        "30",
     ]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    for needle in ["1. overhead", "hash-comparison", "level-wise", "2. time compression", "3. throughput", "4. scaling", "converged@", "5. reference"] {
+    for needle in [
+        "1. overhead",
+        "hash-comparison",
+        "level-wise",
+        "2. time compression",
+        "3. throughput",
+        "4. scaling",
+        "converged@",
+        "5. reference",
+    ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
     assert!(!stdout.contains("child failed"), "{stdout}");

@@ -57,7 +57,13 @@ impl Pair {
                 storage.entities().expect("list entities").into_iter().map(|e| e.id).collect();
             let d = &self.divergence;
             let origin = |id: &EntityId| {
-                let tag = if d.only_a.contains(id) { "only-alice" } else if d.only_b.contains(id) { "only-bob" } else { "shared" };
+                let tag = if d.only_a.contains(id) {
+                    "only-alice"
+                } else if d.only_b.contains(id) {
+                    "only-bob"
+                } else {
+                    "shared"
+                };
                 format!("{}({tag})", short(id))
             };
             let missing: Vec<_> = expected.difference(&live).map(origin).collect();

@@ -42,7 +42,8 @@ impl SyncTransport for ChannelStream {
             Err(_) => Err(TransportError::Timeout(budget).into()),
             Ok(None) => Ok(None),
             Ok(Some(frame)) => Ok(Some(
-                borsh::from_slice::<StreamMessage<'static>>(&frame).map_err(|e| TransportError::Decode(e.to_string()))?,
+                borsh::from_slice::<StreamMessage<'static>>(&frame)
+                    .map_err(|e| TransportError::Decode(e.to_string()))?,
             )),
         }
     }

@@ -4,9 +4,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::net::FaultConfig;
 use crate::runtime::{SimConfig, SimRuntime, StopCondition};
 use crate::scenario::Scenario;
-use crate::net::FaultConfig;
 
 /// One configuration's measurements.
 #[derive(Clone, Debug, Default)]
@@ -38,7 +38,11 @@ pub fn child(nodes: usize, entities: usize, max_time: Duration) -> String {
     // Every first copy of every data frame, session and gossip alike.
     let frames = rt.metrics().protocol.messages_sent;
     let wall = wall.elapsed();
-    let outcome = if stop == StopCondition::Converged { format!("converged@{}", rt.now()) } else { format!("{stop}@{}", rt.now()) };
+    let outcome = if stop == StopCondition::Converged {
+        format!("converged@{}", rt.now())
+    } else {
+        format!("{stop}@{}", rt.now())
+    };
     format!("bench-child {} {frames} {} {outcome}", wall.as_micros(), super::cpu::peak_rss_kib())
 }
 

@@ -7,13 +7,18 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use merosim::cli::{
-    init_virtual_time_logs, parse_seeds, parse_shard, run_one, sweep, RunOptions, ScenarioSpec, FAULT_PRESETS, SCENARIOS,
+    init_virtual_time_logs, parse_seeds, parse_shard, run_one, sweep, RunOptions, ScenarioSpec, FAULT_PRESETS,
+    SCENARIOS,
 };
 use merosim::trace::{to_mermaid, to_perfetto};
 
 #[derive(Parser)]
-#[command(name = "merosim", version, about = "Deterministic simulator for Calimero state sync",
-    after_help = "Without a command, runs `merosim sweep` on its defaults.")]
+#[command(
+    name = "merosim",
+    version,
+    about = "Deterministic simulator for Calimero state sync",
+    after_help = "Without a command, runs `merosim sweep` on its defaults."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -224,7 +229,10 @@ fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
 
 fn run_sweep(args: SweepArgs) -> ExitCode {
     let template = options(args.seeds.start, &args.world);
-    println!("merosim sweep seeds {}..{} shard {}/{} jobs {}", args.seeds.start, args.seeds.end, args.shard.0, args.shard.1, args.jobs);
+    println!(
+        "merosim sweep seeds {}..{} shard {}/{} jobs {}",
+        args.seeds.start, args.seeds.end, args.shard.0, args.shard.1, args.jobs
+    );
     println!("  options (per seed; seed {} shown)\n{template}", template.seed);
     // A panicking seed is reported in the summary; keep the default hook from printing over the bar.
     std::panic::set_hook(Box::new(|_| {}));
@@ -281,10 +289,20 @@ fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: O
 fn bench(args: BenchArgs) -> ExitCode {
     use merosim::bench;
     let skip = |section: &str| args.skip.iter().any(|s| s == section);
-    println!("merosim bench — {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), env!("CARGO_PKG_VERSION"));
+    println!(
+        "merosim bench — {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        env!("CARGO_PKG_VERSION")
+    );
     if !skip("overhead") {
-        println!("\n1. overhead: one session, real tokio + channels (a) vs merosim, no faults (b); CPU time, best of {}", args.repeat);
-        println!("   {:<16} {:>8} {:>12} {:>12} {:>8} {:>8}", "protocol", "entities", "tokio (a)", "merosim (b)", "b/a", "frames");
+        println!(
+            "\n1. overhead: one session, real tokio + channels (a) vs merosim, no faults (b); CPU time, best of {}",
+            args.repeat
+        );
+        println!(
+            "   {:<16} {:>8} {:>12} {:>12} {:>8} {:>8}",
+            "protocol", "entities", "tokio (a)", "merosim (b)", "b/a", "frames"
+        );
         for row in bench::overhead(&args.sizes, args.repeat) {
             println!(
                 "   {:<16} {:>8} {:>10.1}ms {:>10.1}ms {:>7.2}x {:>8}",
@@ -300,7 +318,12 @@ fn bench(args: BenchArgs) -> ExitCode {
     if !skip("compression") {
         let (virt, wall) = bench::time_compression(Duration::from_secs(args.span));
         println!("\n2. time compression: 3 nodes, light chaos, 10 s sync interval");
-        println!("   {:.0} virtual s in {:.3} wall s = {:.0}x", virt.as_secs_f64(), wall.as_secs_f64(), virt.as_secs_f64() / wall.as_secs_f64().max(1e-9));
+        println!(
+            "   {:.0} virtual s in {:.3} wall s = {:.0}x",
+            virt.as_secs_f64(),
+            wall.as_secs_f64(),
+            virt.as_secs_f64() / wall.as_secs_f64().max(1e-9)
+        );
     }
     if !skip("throughput") {
         println!("\n3. throughput: heavy chaos, 3 nodes x 200 entities, {} seeds, max 120 s virtual each", args.seeds);
@@ -320,8 +343,14 @@ fn bench(args: BenchArgs) -> ExitCode {
         let first_entities = args.scaling_entities.first().copied().unwrap_or(200);
         let mut configs: Vec<(usize, usize)> = args.scaling_nodes.iter().map(|&n| (n, first_entities)).collect();
         configs.extend(args.scaling_entities.iter().skip(1).map(|&e| (3, e)));
-        println!("\n4. scaling: diverged nodes sharing N entities, healthy LAN, until converged (cap {} s virtual)", args.scaling_max_time);
-        println!("   {:>5} {:>8} {:>10} {:>9} {:>12} {:>10}  outcome", "nodes", "entities", "wall", "frames", "per frame", "peak RSS");
+        println!(
+            "\n4. scaling: diverged nodes sharing N entities, healthy LAN, until converged (cap {} s virtual)",
+            args.scaling_max_time
+        );
+        println!(
+            "   {:>5} {:>8} {:>10} {:>9} {:>12} {:>10}  outcome",
+            "nodes", "entities", "wall", "frames", "per frame", "peak RSS"
+        );
         for (nodes, entities) in configs {
             let row = bench::scaling_row(&exe, nodes, entities, Duration::from_secs(args.scaling_max_time));
             println!(

@@ -87,7 +87,13 @@ pub fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceSta
     // C4 and C5 read every node's tree; while the network or a node is busy, `run()`'s frequent
     // polls stop here.
     if !full && !blocking.is_empty() {
-        return ConvergenceStatus { live_nodes: live.len(), in_flight, blocking, majority: Vec::new(), divergent: Vec::new() };
+        return ConvergenceStatus {
+            live_nodes: live.len(),
+            in_flight,
+            blocking,
+            majority: Vec::new(),
+            divergent: Vec::new(),
+        };
     }
     let roots: Vec<[u8; 32]> = live.iter().map(|n| n.storage.root_hash().unwrap_or([0; 32])).collect();
     if roots.windows(2).any(|w| w[0] != w[1]) {
@@ -95,7 +101,13 @@ pub fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceSta
     }
 
     if !full && !blocking.is_empty() {
-        return ConvergenceStatus { live_nodes: live.len(), in_flight, blocking, majority: Vec::new(), divergent: Vec::new() };
+        return ConvergenceStatus {
+            live_nodes: live.len(),
+            in_flight,
+            blocking,
+            majority: Vec::new(),
+            divergent: Vec::new(),
+        };
     }
     // C5: group nodes by digest; the biggest group (ties: the one with the lowest node id) is
     // the majority, everyone else is described against it.

@@ -38,9 +38,9 @@ pub fn diff_entities(left: &[EntitySnapshot], right: &[EntitySnapshot]) -> State
             Some(re) if le.parent != re.parent => {
                 diff.different.push((*id, EntityDifference::Parent { left: le.parent, right: re.parent }))
             }
-            Some(re) if le.data != re.data => diff
-                .different
-                .push((*id, EntityDifference::Data { left: le.data.clone(), right: re.data.clone() })),
+            Some(re) if le.data != re.data => {
+                diff.different.push((*id, EntityDifference::Data { left: le.data.clone(), right: re.data.clone() }))
+            }
             Some(_) => {}
         }
     }
@@ -69,10 +69,22 @@ impl fmt::Display for StateDiff {
         if self.is_empty() {
             return f.write_str("no differences");
         }
-        writeln!(f, "only left ({}): {}", self.only_left.len(), list(self.only_left.iter().map(short), self.only_left.len()))?;
-        writeln!(f, "only right ({}): {}", self.only_right.len(), list(self.only_right.iter().map(short), self.only_right.len()))?;
+        writeln!(
+            f,
+            "only left ({}): {}",
+            self.only_left.len(),
+            list(self.only_left.iter().map(short), self.only_left.len())
+        )?;
+        writeln!(
+            f,
+            "only right ({}): {}",
+            self.only_right.len(),
+            list(self.only_right.iter().map(short), self.only_right.len())
+        )?;
         let describe = |(id, d): &(EntityId, EntityDifference)| match d {
-            EntityDifference::Parent { left, right } => format!("{}: parent {} vs {}", short(id), short(left), short(right)),
+            EntityDifference::Parent { left, right } => {
+                format!("{}: parent {} vs {}", short(id), short(left), short(right))
+            }
             EntityDifference::Data { left, right } => format!(
                 "{}: data {:?} vs {:?}",
                 short(id),
@@ -80,6 +92,11 @@ impl fmt::Display for StateDiff {
                 String::from_utf8_lossy(right)
             ),
         };
-        write!(f, "different ({}): {}", self.different.len(), list(self.different.iter().map(describe), self.different.len()))
+        write!(
+            f,
+            "different ({}): {}",
+            self.different.len(),
+            list(self.different.iter().map(describe), self.different.len())
+        )
     }
 }

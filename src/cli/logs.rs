@@ -21,7 +21,9 @@ impl FormatTime for VirtualTime {
 /// Installs a global subscriber writing to stderr. `filter` is an `EnvFilter` directive (e.g.
 /// `debug`, `calimero_node=trace`); `RUST_LOG` overrides it when set.
 pub fn init_virtual_time_logs(filter: &str) -> Result<(), String> {
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(filter)).map_err(|e| format!("bad log filter '{filter}': {e}"))?;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(filter))
+        .map_err(|e| format!("bad log filter '{filter}': {e}"))?;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_timer(VirtualTime)

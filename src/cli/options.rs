@@ -46,12 +46,16 @@ impl FromStr for ScenarioSpec {
         };
         if !SCENARIOS.iter().any(|(n, _)| *n == name) {
             let known: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
-            return Err(format!("unknown scenario '{name}' (known: {}; `merosim list` describes them)", known.join(", ")));
+            return Err(format!(
+                "unknown scenario '{name}' (known: {}; `merosim list` describes them)",
+                known.join(", ")
+            ));
         }
         let (nodes, entities) = match size {
             None => (None, None),
             Some(size) => {
-                let parsed = size.split_once('x').and_then(|(n, e)| Some((n.parse::<usize>().ok()?, e.parse::<usize>().ok()?)));
+                let parsed =
+                    size.split_once('x').and_then(|(n, e)| Some((n.parse::<usize>().ok()?, e.parse::<usize>().ok()?)));
                 match parsed {
                     Some((n, e)) if n >= 1 => (Some(n), Some(e)),
                     _ => return Err(format!("bad scenario size '{size}': expected NODESxENTITIES, e.g. {name}-3x200")),

@@ -107,12 +107,20 @@ impl fmt::Display for SweepReport {
         for o in &self.outcomes {
             *counts.entry(o.label()).or_default() += 1;
         }
-        writeln!(f, "  seeds      {} in {:.2}s wall with {} jobs ({:.1} seeds/s)", self.outcomes.len(), self.wall.as_secs_f64(), self.jobs, self.seeds_per_second())?;
+        writeln!(
+            f,
+            "  seeds      {} in {:.2}s wall with {} jobs ({:.1} seeds/s)",
+            self.outcomes.len(),
+            self.wall.as_secs_f64(),
+            self.jobs,
+            self.seeds_per_second()
+        )?;
         writeln!(f, "  outcome    count")?;
         for label in ["converged", "diverged", "deadlock", "max-time", "max-events", "error"] {
             writeln!(f, "  {label:<10} {:>5}", counts.get(label).copied().unwrap_or(0))?;
         }
-        let mut times: Vec<Duration> = self.outcomes.iter().filter_map(|o| o.converged_at.map(|t| t.since_start())).collect();
+        let mut times: Vec<Duration> =
+            self.outcomes.iter().filter_map(|o| o.converged_at.map(|t| t.since_start())).collect();
         times.sort();
         if !times.is_empty() {
             writeln!(

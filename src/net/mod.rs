@@ -11,8 +11,8 @@ use std::fmt;
 pub use faults::{FaultConfig, LinkFaults};
 pub use frame::{Corruption, DropReason, Fate, FrameKind, FrameRecord};
 pub use partition::Partitions;
-pub(crate) use router::Route;
 pub use router::NetworkRouter;
+pub(crate) use router::Route;
 
 /// A simulated node's address on the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

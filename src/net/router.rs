@@ -240,7 +240,13 @@ impl RouterState {
     }
 
     /// Decides a frame's fate(s) and logs them; returns the copies to deliver with their delays.
-    fn admit(&mut self, route: Route, kind: FrameKind, message: &'static str, bytes: Vec<u8>) -> Vec<(u64, Duration, Vec<u8>)> {
+    fn admit(
+        &mut self,
+        route: Route,
+        kind: FrameKind,
+        message: &'static str,
+        bytes: Vec<u8>,
+    ) -> Vec<(u64, Duration, Vec<u8>)> {
         let now = self.elapsed();
         let link = self.faults.link(route.from, route.to).clone();
         let original = self.record(route, kind, message, &bytes, now, None);
@@ -307,7 +313,13 @@ impl RouterState {
         delay
     }
 
-    fn drop_at_send(&mut self, frame: u64, route: Route, now: Duration, reason: DropReason) -> Vec<(u64, Duration, Vec<u8>)> {
+    fn drop_at_send(
+        &mut self,
+        frame: u64,
+        route: Route,
+        now: Duration,
+        reason: DropReason,
+    ) -> Vec<(u64, Duration, Vec<u8>)> {
         self.frames[frame as usize].fate = Fate::Dropped { at: now, reason };
         self.in_flight -= 1;
         self.trace.record(TraceKind::FrameDropped { frame, to: route.to, reason });

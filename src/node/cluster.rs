@@ -10,11 +10,11 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::gossip::Delta;
 use super::SimNode;
-use crate::net::mailbox::Mailbox;
 use crate::metrics::Counters;
+use crate::net::mailbox::Mailbox;
 use crate::net::{NetworkRouter, NodeId};
-use crate::trace::Trace;
 use crate::runtime::SimConfig;
+use crate::trace::Trace;
 use crate::transport::SimStream;
 
 /// An inbound stream, handed to the responding node's acceptor.

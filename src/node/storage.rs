@@ -74,12 +74,7 @@ impl SimStorage {
         let root = storage.root_id();
         storage.apply(
             "init root",
-            Action::Update {
-                id: root,
-                data: Vec::new(),
-                ancestors: Vec::new(),
-                metadata: Metadata::new(0, 0),
-            },
+            Action::Update { id: root, data: Vec::new(), ancestors: Vec::new(), metadata: Metadata::new(0, 0) },
         )?;
         Ok(storage)
     }
@@ -182,9 +177,9 @@ impl SimStorage {
     /// Whether `id` is present and not tombstoned.
     pub fn exists(&self, id: EntityId) -> bool {
         let entity = Id::new(id);
-        self.with_env(|| {
-            matches!(Index::<MainStorage>::get_index(entity), Ok(Some(index)) if index.deleted_at.is_none())
-        })
+        self.with_env(
+            || matches!(Index::<MainStorage>::get_index(entity), Ok(Some(index)) if index.deleted_at.is_none()),
+        )
     }
 
     /// The entity's stored bytes, if it is live.
@@ -294,10 +289,7 @@ impl SimStorage {
         bump(prev)
     }
 
-    fn index(
-        &self,
-        id: Id,
-    ) -> Result<Option<EntityIndex>, StorageError> {
+    fn index(&self, id: Id) -> Result<Option<EntityIndex>, StorageError> {
         self.with_env(|| Index::<MainStorage>::get_index(id))
             .map_err(|source| StorageError::Calimero { op: "read index", source })
     }

@@ -12,9 +12,9 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 use super::cluster::{ActiveGuard, Cluster, Inbound};
 use super::gossip;
+use super::SimNode;
 use crate::error::SessionError;
 use crate::net::NodeId;
-use super::SimNode;
 use crate::protocols::{initiator_half, plan, responder_half, Protocol};
 use crate::trace::TraceKind;
 use crate::transport::SimStream;
@@ -84,7 +84,12 @@ async fn initiate_session(cluster: &Cluster, me: &SimNode, peer: &SimNode, proto
     let (mut near, far) = (near.with_recv_timeout(config.recv_timeout), far.with_recv_timeout(config.recv_timeout));
     let stream = near.stream_id();
     cluster.counters().session_started(protocol, stream, id);
-    cluster.trace.record(TraceKind::SessionStart { stream, initiator: id, responder: peer.id(), protocol: protocol.name() });
+    cluster.trace.record(TraceKind::SessionStart {
+        stream,
+        initiator: id,
+        responder: peer.id(),
+        protocol: protocol.name(),
+    });
     let accepted = cluster.acceptor(peer.id()).is_some_and(|acceptor| acceptor.send(Inbound { stream: far }).is_ok());
     let outcome = if accepted {
         let remote_root = peer.storage().root_hash().unwrap_or([0; 32]);

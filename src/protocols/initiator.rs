@@ -24,23 +24,14 @@ pub async fn initiate<T: SyncTransport>(
     let (store, context, identity) = (storage.store(), storage.context_id(), storage.identity());
     match protocol {
         Protocol::HashComparison => {
-            let config = HashComparisonConfig {
-                remote_root_hash,
-                context_client: None,
-                session_peer: None,
-            };
+            let config = HashComparisonConfig { remote_root_hash, context_client: None, session_peer: None };
             HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
                 .await
                 .map(SessionStats::from)
                 .map_err(|e| SessionError::classify(&e))
         }
         Protocol::LevelWise { max_depth } => {
-            let config = LevelWiseConfig {
-                remote_root_hash,
-                max_depth,
-                context_client: None,
-                session_peer: None,
-            };
+            let config = LevelWiseConfig { remote_root_hash, max_depth, context_client: None, session_peer: None };
             LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
                 .await
                 .map(SessionStats::from)

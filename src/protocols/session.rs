@@ -110,8 +110,7 @@ pub async fn run_session(
     let serving = responder.storage().clone();
     let responder_task = madsim::task::spawn_local(async move { responder_half(&mut far, &serving).await });
 
-    let initiator_outcome =
-        initiator_half(&mut near, initiator.storage(), protocol, remote_root, options.budget).await;
+    let initiator_outcome = initiator_half(&mut near, initiator.storage(), protocol, remote_root, options.budget).await;
     // The initiator has closed its end; the responder either sees that FIN or runs into its own
     // receive timeout, both well inside a budget's length.
     let responder_outcome = match tokio::time::timeout(options.budget, responder_task).await {

@@ -6,18 +6,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-
 use super::{SimConfig, SimTime, StopCondition};
 use crate::check::{check, ConvergenceStatus, NodeView, Property};
 use crate::error::StorageError;
 use crate::metrics::{ConvergenceMetrics, SimMetrics};
 use crate::net::{NetworkRouter, NodeId};
-use crate::trace::TraceKind;
 use crate::node::cluster::{Cluster, Member};
 use crate::node::gossip;
 use crate::node::sync_loop::node_main;
 use crate::node::{EntityId, SimNode};
 use crate::scenario::Scenario;
+use crate::trace::TraceKind;
 
 pub(crate) struct Engine {
     runtime: madsim::runtime::Runtime,
@@ -213,7 +212,12 @@ impl Engine {
             self.converged_at.get_or_insert(self.now());
             return Some(StopCondition::Converged);
         }
-        let quiet = [Property::C1NetworkQuiescent, Property::C2AllIdle, Property::C3NoPendingBuffers, Property::C4NoPendingSync];
+        let quiet = [
+            Property::C1NetworkQuiescent,
+            Property::C2AllIdle,
+            Property::C3NoPendingBuffers,
+            Property::C4NoPendingSync,
+        ];
         if quiet.iter().all(|p| status.holds(*p)) {
             return Some(StopCondition::Diverged);
         }
@@ -258,11 +262,8 @@ impl Engine {
     pub fn metrics(&self) -> SimMetrics {
         let converged = self.converged_at.is_some() && self.convergence(false).is_converged();
         self.within(|c| {
-            let convergence = ConvergenceMetrics {
-                converged,
-                time_to_converge: self.converged_at,
-                events_processed: c.trace.len(),
-            };
+            let convergence =
+                ConvergenceMetrics { converged, time_to_converge: self.converged_at, events_processed: c.trace.len() };
             SimMetrics::assemble(&c.counters(), &c.router.frames(), convergence)
         })
     }

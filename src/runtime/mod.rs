@@ -78,9 +78,8 @@ where
     });
     match thread.join() {
         Ok(()) => rx.recv().expect("the simulation thread sent its result"),
-        Err(panic) => panic!(
-            "simulation with seed {seed} panicked: {}\nrepro: MADSIM_TEST_SEED={seed}",
-            panic_message(&*panic)
-        ),
+        Err(panic) => {
+            panic!("simulation with seed {seed} panicked: {}\nrepro: MADSIM_TEST_SEED={seed}", panic_message(&*panic))
+        }
     }
 }

@@ -94,7 +94,10 @@ impl SimRuntime {
             Some(Err(panic)) => panic_message(&*panic),
             _ => "the simulation thread is gone".to_owned(),
         };
-        panic!("simulation with seed {seed} panicked: {message}\noptions: {}\nrepro: MADSIM_TEST_SEED={seed}", self.config)
+        panic!(
+            "simulation with seed {seed} panicked: {message}\noptions: {}\nrepro: MADSIM_TEST_SEED={seed}",
+            self.config
+        )
     }
 
     fn node_id(&self, node: impl NodeRef) -> NodeId {
@@ -121,7 +124,9 @@ impl SimRuntime {
     pub fn apply_scenario(&mut self, scenario: Scenario) -> Vec<NodeId> {
         let names: Vec<String> = scenario.nodes.iter().map(|n| n.name.clone()).collect();
         let label = scenario.to_string();
-        let ids = self.call(move |e| e.apply_scenario(&scenario)).unwrap_or_else(|err| panic!("apply scenario {label}: {err}"));
+        let ids = self
+            .call(move |e| e.apply_scenario(&scenario))
+            .unwrap_or_else(|err| panic!("apply scenario {label}: {err}"));
         self.names.extend(names);
         ids
     }

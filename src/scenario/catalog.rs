@@ -63,7 +63,8 @@ fn unique(owner: usize, count: usize) -> Vec<EntitySpec> {
 
 impl Scenario {
     fn from_nodes(name: String, nodes: impl IntoIterator<Item = Vec<EntitySpec>>) -> Self {
-        let nodes = nodes.into_iter().enumerate().map(|(i, entities)| NodeSpec { name: node_name(i), entities }).collect();
+        let nodes =
+            nodes.into_iter().enumerate().map(|(i, entities)| NodeSpec { name: node_name(i), entities }).collect();
         Scenario { name, nodes }
     }
 

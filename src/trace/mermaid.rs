@@ -24,12 +24,18 @@ pub fn to_mermaid(events: &[TraceEvent], names: &[String]) -> String {
         let t = event.at.as_secs_f64();
         match &event.kind {
             TraceKind::SessionStart { stream, initiator, responder, protocol } => {
-                let _ = writeln!(out, "    {}->>+{}: {protocol} s{stream} @{t:.3}s", name(*initiator), name(*responder));
+                let _ =
+                    writeln!(out, "    {}->>+{}: {protocol} s{stream} @{t:.3}s", name(*initiator), name(*responder));
             }
             TraceKind::SessionEnd { stream, initiator, responder, outcome } => {
                 let count = frames.get(stream).copied().unwrap_or(0);
                 let outcome = outcome.replace([';', '#'], ",");
-                let _ = writeln!(out, "    {}-->>-{}: s{stream} {outcome} ({count} frames) @{t:.3}s", name(*responder), name(*initiator));
+                let _ = writeln!(
+                    out,
+                    "    {}-->>-{}: s{stream} {outcome} ({count} frames) @{t:.3}s",
+                    name(*responder),
+                    name(*initiator)
+                );
             }
             TraceKind::Crash { node } => {
                 let _ = writeln!(out, "    Note over {}: crash @{t:.3}s", name(*node));
@@ -40,7 +46,8 @@ pub fn to_mermaid(events: &[TraceEvent], names: &[String]) -> String {
             TraceKind::Fault { description } if !description.starts_with("corrupt") => {
                 let first = names.first().cloned().unwrap_or_else(|| "n0".into());
                 let last = names.last().cloned().unwrap_or_else(|| first.clone());
-                let _ = writeln!(out, "    Note over {first},{last}: {} @{t:.3}s", description.replace([';', '#'], ","));
+                let _ =
+                    writeln!(out, "    Note over {first},{last}: {} @{t:.3}s", description.replace([';', '#'], ","));
             }
             _ => {}
         }

@@ -35,16 +35,50 @@ pub enum TraceKind {
         copy_of: Option<u64>,
         corruption: Option<Corruption>,
     },
-    FrameDelivered { frame: u64, to: NodeId },
-    FrameDropped { frame: u64, to: NodeId, reason: DropReason },
-    SyncTick { node: NodeId, peer: Option<NodeId>, selected: &'static str },
-    SessionStart { stream: u64, initiator: NodeId, responder: NodeId, protocol: &'static str },
-    SessionEnd { stream: u64, initiator: NodeId, responder: NodeId, outcome: String },
-    DeltaReceived { node: NodeId, origin: NodeId, buffered: bool },
-    Write { node: NodeId, entity: [u8; 8] },
-    Fault { description: String },
-    Crash { node: NodeId },
-    Restart { node: NodeId },
+    FrameDelivered {
+        frame: u64,
+        to: NodeId,
+    },
+    FrameDropped {
+        frame: u64,
+        to: NodeId,
+        reason: DropReason,
+    },
+    SyncTick {
+        node: NodeId,
+        peer: Option<NodeId>,
+        selected: &'static str,
+    },
+    SessionStart {
+        stream: u64,
+        initiator: NodeId,
+        responder: NodeId,
+        protocol: &'static str,
+    },
+    SessionEnd {
+        stream: u64,
+        initiator: NodeId,
+        responder: NodeId,
+        outcome: String,
+    },
+    DeltaReceived {
+        node: NodeId,
+        origin: NodeId,
+        buffered: bool,
+    },
+    Write {
+        node: NodeId,
+        entity: [u8; 8],
+    },
+    Fault {
+        description: String,
+    },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
 }
 
 /// One trace entry.

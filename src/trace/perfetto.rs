@@ -59,7 +59,9 @@ pub fn to_perfetto(events: &[TraceEvent], names: &[String]) -> Value {
                     "name": format!("write {}", hex::encode(entity))}));
             }
             TraceKind::Fault { description } => {
-                out.push(json!({"ph": "i", "s": "g", "cat": "fault", "name": description, "ts": ts, "pid": PID, "tid": 0}));
+                out.push(
+                    json!({"ph": "i", "s": "g", "cat": "fault", "name": description, "ts": ts, "pid": PID, "tid": 0}),
+                );
             }
             TraceKind::Crash { node } | TraceKind::Restart { node } => {
                 let what = if matches!(event.kind, TraceKind::Crash { .. }) { "crash" } else { "restart" };
@@ -80,7 +82,14 @@ pub fn to_perfetto(events: &[TraceEvent], names: &[String]) -> Value {
     json!({"traceEvents": out, "displayTimeUnit": "ms"})
 }
 
-fn session(start: &TraceEvent, end_us: f64, initiator: NodeId, responder: &str, protocol: &str, outcome: &str) -> Value {
+fn session(
+    start: &TraceEvent,
+    end_us: f64,
+    initiator: NodeId,
+    responder: &str,
+    protocol: &str,
+    outcome: &str,
+) -> Value {
     let ts = micros(start);
     json!({"ph": "X", "cat": "session", "name": format!("{protocol} → {responder}"), "ts": ts,
         "dur": (end_us - ts).max(0.0), "pid": PID, "tid": tid(initiator), "args": {"outcome": outcome}})

@@ -35,7 +35,8 @@ fn delta_written_during_a_session_is_buffered_then_reaches_every_node() {
 /// converges on every write.
 #[test]
 fn concurrent_writes_under_light_chaos_converge() {
-    let config = SimConfig::with_seed(22).with_faults(FaultConfig::light_chaos()).with_recv_timeout(Duration::from_secs(5));
+    let config =
+        SimConfig::with_seed(22).with_faults(FaultConfig::light_chaos()).with_recv_timeout(Duration::from_secs(5));
     let mut rt = SimRuntime::with_config(config);
     let nodes = rt.apply_scenario(Scenario::partial_overlap(3, 10, 5));
     rt.start_workload(&[nodes[0], nodes[2]], Duration::from_millis(100), 20);

@@ -52,7 +52,12 @@ fn test_random_scenarios_converge() {
         let mut rt = SimRuntime::with_seed(seed);
         rt.apply_scenario(RandomScenario::generate(&config));
         let result = rt.run();
-        assert!(matches!(result, StopCondition::Converged), "Seed {} failed to converge: {result:?}\n{}", seed, rt.check_convergence());
+        assert!(
+            matches!(result, StopCondition::Converged),
+            "Seed {} failed to converge: {result:?}\n{}",
+            seed,
+            rt.check_convergence()
+        );
     }
 }
 
@@ -72,10 +77,10 @@ fn run_until_and_step() {
 #[test]
 fn custom_faults_with_random_partitions() {
     let faults = FaultConfig::none()
-        .with_latency(100, 50)    // 100ms ± 50ms
-        .with_loss(0.05)          // 5% loss
-        .with_reorder(200)        // 200ms reorder window
-        .with_duplicates(0.02)    // 2% duplication
+        .with_latency(100, 50) // 100ms ± 50ms
+        .with_loss(0.05) // 5% loss
+        .with_reorder(200) // 200ms reorder window
+        .with_duplicates(0.02) // 2% duplication
         .with_partitions(0.01, 500..2000); // 1% chance, 500-2000ms duration
     let config = SimConfig::with_seed(42).with_faults(faults).with_recv_timeout(std::time::Duration::from_secs(5));
     let mut rt = SimRuntime::with_config(config);

@@ -50,7 +50,8 @@ fn assertion_failures_carry_seed_options_and_repro() {
 }
 
 fn fingerprint(seed: u64) -> (String, u64, String) {
-    let config = SimConfig::with_seed(seed).with_faults(FaultConfig::light_chaos()).with_recv_timeout(Duration::from_secs(5));
+    let config =
+        SimConfig::with_seed(seed).with_faults(FaultConfig::light_chaos()).with_recv_timeout(Duration::from_secs(5));
     let mut rt = SimRuntime::with_config(config);
     let nodes = rt.apply_scenario(Scenario::partial_overlap(4, 10, 10));
     rt.start_workload(&nodes[..2], Duration::from_millis(150), 10);

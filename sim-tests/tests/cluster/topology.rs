@@ -27,7 +27,11 @@ fn converge(scenario: Scenario, faults: FaultConfig, seed: u64) {
                 assert_eq!(*max_depth, ran, "{label}: LevelWise depth")
             }
             (_, Some(Protocol::HashComparison)) => {
-                assert!(metrics.protocol.fallbacks.contains_key(h.selected), "{label}: silent fallback from {}", h.selected)
+                assert!(
+                    metrics.protocol.fallbacks.contains_key(h.selected),
+                    "{label}: silent fallback from {}",
+                    h.selected
+                )
             }
             other => panic!("{label}: selection {other:?} ran the wrong protocol"),
         }

@@ -20,7 +20,8 @@ fn corrupted_frames_end_in_error_or_convergence() {
     let mut corrupted_total = 0;
     let mut failed_sessions = 0;
     for seed in 0..SEEDS {
-        let context = format!("seed {seed}; {}", repro("corruption::corrupted_frames_end_in_error_or_convergence", seed));
+        let context =
+            format!("seed {seed}; {}", repro("corruption::corrupted_frames_end_in_error_or_convergence", seed));
         let (corrupted, failed) = simulate(seed, move || async move {
             let faults = FaultConfig::none().with_latency(5, 5).with_corruption(0.25);
             let pair = Pair::new(seed, faults, 100);

@@ -44,7 +44,8 @@ async fn sync_against_cyclic_root(seed: u64, pair: Pair) -> (Result<SessionStats
         )
         .expect("calimero-storage accepts the write");
     });
-    let self_edge = bob.with_env(|| Index::<MainStorage>::get_children_of(root).unwrap().iter().any(|c| c.id() == root));
+    let self_edge =
+        bob.with_env(|| Index::<MainStorage>::get_children_of(root).unwrap().iter().any(|c| c.id() == root));
     assert!(self_edge, "{context}: the write did not make root its own child");
 
     let options = SessionOptions::default().with_budget(Duration::from_secs(3_600));
@@ -52,7 +53,8 @@ async fn sync_against_cyclic_root(seed: u64, pair: Pair) -> (Result<SessionStats
     assert!(report.ended_at - report.started_at < options.budget, "{context}: hit the budget, i.e. hung");
     pair.alice.storage().root_hash().expect("alice still readable");
     pair.bob.storage().root_hash().expect("bob still readable");
-    let sent = pair.world.router().frames().iter().filter(|f| f.from == pair.alice.id() && f.kind == FrameKind::Data).count();
+    let sent =
+        pair.world.router().frames().iter().filter(|f| f.from == pair.alice.id() && f.kind == FrameKind::Data).count();
     (report.initiator, sent, context)
 }
 
@@ -85,8 +87,9 @@ fn flat_cyclic_root_trips_the_pending_node_guard() {
 #[test]
 fn nested_cyclic_root_hits_the_responder_request_cap() {
     let seed = seed_or(53);
-    let (outcome, sent, context) =
-        simulate(seed, move || async move { sync_against_cyclic_root(seed, Pair::new(seed, FaultConfig::none(), 200)).await });
+    let (outcome, sent, context) = simulate(seed, move || async move {
+        sync_against_cyclic_root(seed, Pair::new(seed, FaultConfig::none(), 200)).await
+    });
     let err = outcome.expect_err("a cyclic tree cannot sync");
     assert_eq!(err.kind(), "protocol", "{context}: got {err}");
     assert!(err.to_string().contains("stream closed unexpectedly"), "{context}: {err}");

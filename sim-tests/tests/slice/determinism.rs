@@ -16,9 +16,8 @@ struct Run {
 fn run(seed: u64) -> Run {
     simulate(seed, move || async move {
         let pair = Pair::new(seed, FaultConfig::heavy_chaos(), 200);
-        let options = SessionOptions::default()
-            .with_recv_timeout(Duration::from_secs(5))
-            .with_budget(Duration::from_secs(300));
+        let options =
+            SessionOptions::default().with_recv_timeout(Duration::from_secs(5)).with_budget(Duration::from_secs(300));
         let _ = pair.sync(Protocol::HashComparison, &options).await;
         let _ = pair.sync(pair.level_wise(), &options).await;
         pair.quiesce().await;

@@ -10,7 +10,8 @@ fn one_session() {
         let alice = world.add_node("alice").unwrap();
         let bob = world.add_node("bob").unwrap();
         alice.storage().upsert([1; 32], None, b"hello").unwrap();
-        let report = run_session(world.router(), &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
+        let report =
+            run_session(world.router(), &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
         assert!(report.succeeded());
         assert_eq!(bob.storage().get([1; 32]).as_deref(), Some(&b"hello"[..]));
     });

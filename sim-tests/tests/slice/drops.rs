@@ -14,9 +14,8 @@ fn every_undelivered_frame_has_a_reason() {
         let faults = FaultConfig::none().with_latency(10, 10).with_loss(0.3).with_duplicate(0.2);
         let pair = Pair::new(seed, faults, 200);
         let router = pair.world.router();
-        let options = SessionOptions::default()
-            .with_recv_timeout(Duration::from_secs(2))
-            .with_budget(Duration::from_secs(60));
+        let options =
+            SessionOptions::default().with_recv_timeout(Duration::from_secs(2)).with_budget(Duration::from_secs(60));
         // Many short sessions so loss has plenty of frames to act on; then a cut link.
         for _ in 0..80 {
             let _ = run_session(router, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;

@@ -15,7 +15,10 @@ use sim_tests::{repro, seed_or};
 fn f1_one_sided_interior_entity_arrives_without_its_bytes() {
     for level_wise in [false, true] {
         let seed = seed_or(61);
-        let context = format!("level_wise={level_wise}; {}", repro("findings::f1_one_sided_interior_entity_arrives_without_its_bytes", seed));
+        let context = format!(
+            "level_wise={level_wise}; {}",
+            repro("findings::f1_one_sided_interior_entity_arrives_without_its_bytes", seed)
+        );
         simulate(seed, move || async move {
             let mut world = World::new(seed, FaultConfig::none());
             let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
@@ -54,7 +57,9 @@ fn f2_level_wise_skips_leaves_without_a_crdt_type() {
         for i in 0..5_u8 {
             alice.storage().upsert_typed([0x40 + i; 32], None, b"opaque", None).unwrap();
         }
-        let lw = run_session(world.router(), bob, alice, Protocol::LevelWise { max_depth: 2 }, &SessionOptions::default()).await;
+        let lw =
+            run_session(world.router(), bob, alice, Protocol::LevelWise { max_depth: 2 }, &SessionOptions::default())
+                .await;
         let stats = lw.initiator.unwrap_or_else(|e| panic!("{context}: {e}"));
         assert_eq!(stats.entities_merged, 0, "{context}");
         assert!(!stats.root_hash_verified, "{context}");
@@ -83,13 +88,15 @@ fn f3_hash_comparison_does_not_push_children_under_a_remote_leaf() {
         }
         alice.storage().upsert(leaf, Some(folder), b"alice's leaf").unwrap();
 
-        let first = run_session(world.router(), &alice, &bob, Protocol::HashComparison, &SessionOptions::default()).await;
+        let first =
+            run_session(world.router(), &alice, &bob, Protocol::HashComparison, &SessionOptions::default()).await;
         let stats = first.initiator.unwrap_or_else(|e| panic!("{context}: {e}"));
         assert!(!stats.root_hash_verified, "{context}: alice knows the trees still differ");
         assert_eq!(stats.entities_pushed, 0, "{context}");
         assert!(!bob.storage().exists(leaf), "{context}: the leaf was pushed after all");
 
-        let back = run_session(world.router(), &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
+        let back =
+            run_session(world.router(), &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
         assert!(back.initiator.as_ref().is_ok_and(|s| s.root_hash_verified), "{context}: {:?}", back.initiator);
         assert_eq!(bob.storage().get(leaf).as_deref(), Some(&b"alice's leaf"[..]), "{context}");
         assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{context}");
@@ -108,7 +115,12 @@ fn f4_plaintext_streams_accept_corrupted_frames_silently() {
             let options = SessionOptions::default().with_recv_timeout(Duration::from_secs(10));
             let protocol = if seed % 2 == 0 { Protocol::HashComparison } else { pair.level_wise() };
             let reports = pair.sync(protocol, &options).await;
-            let written = pair.divergence.expected_union().union(&pair.divergence.deleted()).copied().collect::<std::collections::BTreeSet<_>>();
+            let written = pair
+                .divergence
+                .expected_union()
+                .union(&pair.divergence.deleted())
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>();
             let invented = [&pair.alice, &pair.bob]
                 .iter()
                 .flat_map(|n| n.storage().entities().unwrap())

@@ -8,7 +8,7 @@ mod determinism;
 mod docs;
 mod drops;
 mod encryption;
+mod findings;
 mod latency;
 mod partition;
 mod transport;
-mod findings;

@@ -11,7 +11,8 @@ const RECV: Duration = Duration::from_secs(5);
 #[test]
 fn partition_longer_than_recv_timeout_times_out_then_heals() {
     let seed = seed_or(21);
-    let context = format!("seed {seed}; {}", repro("partition::partition_longer_than_recv_timeout_times_out_then_heals", seed));
+    let context =
+        format!("seed {seed}; {}", repro("partition::partition_longer_than_recv_timeout_times_out_then_heals", seed));
     simulate(seed, move || async move {
         let pair = Pair::new(seed, FaultConfig::none().with_latency(10, 5), 200);
         let before = (pair.alice.storage().digest().unwrap(), pair.bob.storage().digest().unwrap());
@@ -66,9 +67,6 @@ fn one_way_partition_loses_only_responses() {
         let to_alice = frames.iter().filter(|f| f.from == pair.bob.id()).collect::<Vec<_>>();
         assert!(!to_bob.is_empty() && !to_alice.is_empty(), "{context}: both directions carried frames");
         assert!(to_bob.iter().all(|f| matches!(f.fate, Fate::Delivered { .. })), "{context}: alice->bob is open");
-        assert!(
-            to_alice.iter().all(|f| f.dropped() == Some(DropReason::Partition)),
-            "{context}: bob->alice is cut"
-        );
+        assert!(to_alice.iter().all(|f| f.dropped() == Some(DropReason::Partition)), "{context}: bob->alice is cut");
     });
 }

@@ -56,7 +56,10 @@ fn recv_timeout_expires_in_virtual_time() {
         let err = b.recv_timeout(Duration::from_secs(3_600)).await.unwrap_err();
         let waited = router.now() - start;
         // madsim charges a few nanoseconds of virtual time per scheduler step.
-        assert!(waited >= Duration::from_secs(3_600) && waited < Duration::from_secs(3_600) + Duration::from_millis(1), "waited {waited:?}");
+        assert!(
+            waited >= Duration::from_secs(3_600) && waited < Duration::from_secs(3_600) + Duration::from_millis(1),
+            "waited {waited:?}"
+        );
         assert_eq!(
             SessionError::classify(&err),
             SessionError::Transport(TransportError::Timeout(Duration::from_secs(3_600)))
