@@ -4,15 +4,16 @@
 use crate::runtime::SimRuntime;
 
 /// Builds the failure report; public for the macros, not meant to be called directly.
+/// `package` and `binary` are the caller's `CARGO_PKG_NAME` and `CARGO_CRATE_NAME`, exact where
+/// the runtime's own guess (from the running executable) could be off.
 #[doc(hidden)]
 pub fn failure(rt: &mut SimRuntime, assertion: &str, detail: &str, package: &str, binary: &str) -> String {
-    let test = std::thread::current().name().unwrap_or("<test>").to_owned();
     let metrics = rt.metrics().summary();
+    let options = rt.config();
+    let repro = rt.repro().clone().package(package).binary(binary);
     format!(
-        "{assertion} failed: {detail}\n  seed: {seed}\n  options: {options}\n  metrics: {metrics}\n  repro: \
-         MADSIM_TEST_SEED={seed} cargo test -p {package} --test {binary} -- {test} --exact",
-        seed = rt.seed(),
-        options = rt.config(),
+        "{assertion} failed: {detail}\n  seed: {}\n  options: {options}\n  metrics: {metrics}\n  {repro}",
+        rt.seed()
     )
 }
 
@@ -85,9 +86,9 @@ macro_rules! assert_entity_count {
 macro_rules! assert_has_entity {
     ($rt:expr, $node:expr, $id:expr) => {{
         let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
-        let id: $crate::node::EntityId = $id;
+        let id: $crate::ids::EntityId = $id;
         if !rt.has_entity($node, id) {
-            let detail = format!("{} lacks entity {}", rt.node_name($node), $crate::node::short_id(&id));
+            let detail = format!("{} lacks entity {}", rt.node_name($node), $crate::ids::short_id(&id));
             panic!(
                 "{}",
                 $crate::assertions::failure(

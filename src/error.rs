@@ -28,6 +28,10 @@ pub enum TransportError {
     Timeout(Duration),
     #[error("stream is closed")]
     Closed,
+    /// The stream failed as a whole, as a libp2p stream does when its connection fails; both
+    /// ends see it.
+    #[error("stream was reset: {0}")]
+    Reset(String),
     #[error("decryption failed (wrong key or corrupted frame)")]
     Decrypt,
     #[error("encryption failed")]
@@ -53,6 +57,10 @@ pub enum SessionError {
     Storage(String),
     #[error("peer is down: nothing accepted the stream")]
     Unreachable,
+    /// The responder ran on its own node, which keeps its outcome in the run's books; the
+    /// initiator's report cannot see it.
+    #[error("the responder's outcome is in its own node's books")]
+    Unobserved,
 }
 
 impl SessionError {
@@ -70,6 +78,7 @@ impl SessionError {
         match self {
             SessionError::Transport(TransportError::Timeout(_)) => "timeout",
             SessionError::Transport(TransportError::Closed) => "closed",
+            SessionError::Transport(TransportError::Reset(_)) => "reset",
             SessionError::Transport(TransportError::Decrypt) => "decrypt",
             SessionError::Transport(TransportError::Encrypt) => "encrypt",
             SessionError::Transport(TransportError::Decode(_)) => "decode",
@@ -79,6 +88,7 @@ impl SessionError {
             SessionError::Budget(_) => "budget",
             SessionError::Storage(_) => "storage",
             SessionError::Unreachable => "unreachable",
+            SessionError::Unobserved => "unobserved",
         }
     }
 }

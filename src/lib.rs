@@ -1,33 +1,66 @@
 //! merosim — a deterministic simulator for Calimero's state-sync protocols.
 //!
-//! The data path reads top to bottom: [`runtime`] (seeded madsim run) → [`net`] (router, faults,
-//! partitions) → [`transport`] (`SimStream`, calimero's `SyncTransport`) → [`node`] (real
-//! calimero-storage per node) → [`protocols`] (calimero-node's protocols, unchanged).
+//! The modules are layers, each importing only the ones above it in this list (the data path,
+//! bottom to top; `docs/architecture.md` draws it):
+//!
+//! 1. [`ids`], [`time`], [`seed`], [`repro`], [`error`] — names, virtual time, seed streams,
+//!    replay lines, typed errors;
+//! 2. [`net`] — faults, partitions, the router;
+//! 3. [`trace`] — the one typed event log (the frame table is a view of it);
+//! 4. [`store`] — a node's real calimero-storage tree and what a handshake reads from it;
+//! 5. [`transport`] — `SimStream`, calimero's `SyncTransport`;
+//! 6. [`protocols`] — the only module naming calimero-node; the one `Session` builder;
+//! 7. [`cluster`] — the `World`: options, trace, network, nodes, their processes, gossip, books;
+//! 8. [`check`], [`scenario`], [`metrics`] — convergence, starting states, the metrics report;
+//! 9. [`runtime`] — `simulate`, `SimRuntime` and the engine behind it;
+//! 10. [`assertions`], [`run`] — the test macros; one seed as the CLI runs it.
+//!
+//! The `merosim` binary (feature `cli`, on by default) adds the command line and benchmarks on
+//! top; a library user turns it off (`default-features = false`) and builds none of it.
+
+pub mod ids;
+pub mod repro;
+pub mod seed;
+pub mod time;
+
+pub mod error;
+
+pub mod net;
+
+pub mod trace;
+
+pub mod store;
+
+pub mod transport;
+
+pub mod protocols;
+
+pub mod cluster;
+
+pub mod check;
+pub mod metrics;
+pub mod scenario;
+
+pub mod runtime;
 
 pub mod assertions;
-pub mod bench;
-pub mod check;
-pub mod cli;
-pub mod error;
-pub mod metrics;
-pub mod net;
-pub mod node;
-pub mod protocols;
-pub mod runtime;
-pub mod scenario;
-pub mod trace;
-pub mod transport;
+pub mod run;
 
 /// Everything a test usually needs.
 pub mod prelude {
     pub use crate::check::{ConvergenceStatus, Property};
+    pub use crate::cluster::{run_session, SimConfig, World};
     pub use crate::error::{SessionError, StorageError, TransportError};
+    pub use crate::ids::{short_id, EntityId, NodeId};
     pub use crate::metrics::SimMetrics;
-    pub use crate::net::{DropReason, Fate, FaultConfig, FrameKind, FrameRecord, LinkFaults, NetworkRouter, NodeId};
-    pub use crate::node::{EntityId, SimNode, SimStorage};
-    pub use crate::protocols::{run_session, Protocol, SessionOptions, SessionReport, SessionStats};
-    pub use crate::runtime::{simulate, SimClock, SimConfig, SimDuration, SimRuntime, SimTime, StopCondition, World};
+    pub use crate::net::{DropReason, FaultConfig, FaultPreset, FrameKind, Integrity, LinkFaults, NetworkRouter};
+    pub use crate::protocols::{Protocol, Session, SessionOptions, SessionReport, SessionStats};
+    pub use crate::repro::{seed_or, seeds, Repro};
+    pub use crate::runtime::{simulate, SimRuntime, StopCondition};
     pub use crate::scenario::{RandomScenario, RandomScenarioConfig, Scenario};
+    pub use crate::store::{EntityMeta, SimNode, SimStorage, WriteMeta};
+    pub use crate::time::{SimClock, SimDuration, SimTime};
+    pub use crate::trace::{Fate, FrameRecord};
     pub use crate::transport::SimStream;
     pub use crate::{
         assert_buffer_empty, assert_converged, assert_entity_count, assert_has_entity, assert_idle,

@@ -9,14 +9,19 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use calimero_crypto::{Nonce, SharedKey};
-use calimero_node_primitives::sync::{EncryptionState, InitPayload, MessagePayload, StreamMessage, SyncTransport};
+use calimero_node_primitives::sync::{EncryptionState, StreamMessage, SyncTransport};
 
 use crate::error::TransportError;
+use crate::ids::NodeId;
 use crate::net::mailbox::{Mailbox, Next};
-use crate::net::{FrameKind, NetworkRouter, NodeId, Route};
+use crate::net::{FrameKind, NetworkRouter, Route};
 
 /// Production's default receive budget for `recv()` (calimero-node `StreamTransport`).
 pub const DEFAULT_RECV_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Names a message for the trace. The exhaustive, version-specific namer lives in `protocols`
+/// (which variants exist changes between calimero releases); a bare stream names the top level.
+pub type MessageNamer = fn(&StreamMessage<'_>) -> &'static str;
 
 /// One end of a bidirectional simulated stream between two nodes.
 pub struct SimStream {
@@ -28,6 +33,7 @@ pub struct SimStream {
     peer_inbox: Weak<Mailbox>,
     encryption: EncryptionState,
     recv_timeout: Duration,
+    namer: MessageNamer,
     closed: bool,
 }
 
@@ -39,8 +45,8 @@ impl SimStream {
 
     /// Like [`pair`](Self::pair), labelling the stream's frames with `protocol` in the trace.
     pub fn pair_for(router: &NetworkRouter, a: NodeId, b: NodeId, protocol: &'static str) -> (SimStream, SimStream) {
-        let stream = router.open_stream(protocol);
         let (inbox_a, inbox_b) = (Arc::new(Mailbox::default()), Arc::new(Mailbox::default()));
+        let stream = router.open_stream(protocol, [&inbox_a, &inbox_b]);
         let end = |local, peer, inbox: &Arc<Mailbox>, peer_inbox: &Arc<Mailbox>| SimStream {
             router: router.clone(),
             stream,
@@ -50,6 +56,7 @@ impl SimStream {
             peer_inbox: Arc::downgrade(peer_inbox),
             encryption: EncryptionState::new(),
             recv_timeout: DEFAULT_RECV_TIMEOUT,
+            namer: top_level_name,
             closed: false,
         };
         (end(a, b, &inbox_a, &inbox_b), end(b, a, &inbox_b, &inbox_a))
@@ -58,6 +65,12 @@ impl SimStream {
     /// Sets the budget `recv()` uses (production: 30 s).
     pub fn with_recv_timeout(mut self, timeout: Duration) -> Self {
         self.recv_timeout = timeout;
+        self
+    }
+
+    /// How this end names the messages it sends, in the trace.
+    pub fn with_namer(mut self, namer: MessageNamer) -> Self {
+        self.namer = namer;
         self
     }
 
@@ -91,12 +104,15 @@ impl SimStream {
 #[async_trait]
 impl SyncTransport for SimStream {
     async fn send(&mut self, message: &StreamMessage<'_>) -> eyre::Result<()> {
+        if let Some(reason) = self.inbox.reset_reason() {
+            return Err(TransportError::Reset(reason).into());
+        }
         if self.closed {
             return Err(TransportError::Closed.into());
         }
         let encoded = borsh::to_vec(message).map_err(|e| TransportError::Encode(e.to_string()))?;
         let frame = self.encryption.encrypt(encoded).map_err(|_| TransportError::Encrypt)?;
-        self.router.send(self.route(), FrameKind::Data, message_name(message), frame, self.peer_inbox.clone());
+        self.router.send(self.route(), FrameKind::Data, (self.namer)(message), frame, self.peer_inbox.clone());
         Ok(())
     }
 
@@ -110,6 +126,7 @@ impl SyncTransport for SimStream {
             match self.inbox.take() {
                 Next::Frame(frame) => return Ok(Some(self.decode(frame)?)),
                 Next::Finished => return Ok(None),
+                Next::Reset(reason) => return Err(TransportError::Reset(reason).into()),
                 Next::Empty => {}
             }
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -136,50 +153,14 @@ impl SyncTransport for SimStream {
     }
 }
 
-/// What a frame carries, for the trace: the init payload or message payload variant.
-fn message_name(message: &StreamMessage<'_>) -> &'static str {
+/// The top-level variant: what a bare stream can say about a message without knowing the
+/// release's payload variants.
+fn top_level_name(message: &StreamMessage<'_>) -> &'static str {
     match message {
-        StreamMessage::Init { payload, .. } => init_payload_name(payload),
-        StreamMessage::Message { payload, .. } => match payload {
-            MessagePayload::BlobShare { .. } => "BlobShareChunk",
-            MessagePayload::DeltaResponse { .. } => "DeltaResponse",
-            MessagePayload::DeltaNotFound => "DeltaNotFound",
-            MessagePayload::DagHeadsResponse { .. } => "DagHeadsResponse",
-            MessagePayload::SnapshotBoundaryResponse { .. } => "SnapshotBoundaryResponse",
-            MessagePayload::SnapshotPage { .. } => "SnapshotPage",
-            MessagePayload::SnapshotError { .. } => "SnapshotError",
-            MessagePayload::TreeNodeResponse { .. } => "TreeNodeResponse",
-            MessagePayload::LevelWiseResponse { .. } => "LevelWiseResponse",
-            MessagePayload::EntityPushAck { .. } => "EntityPushAck",
-            MessagePayload::EntityDeletePushAck { .. } => "EntityDeletePushAck",
-            MessagePayload::NamespaceBackfillResponse { .. } => "NamespaceBackfillResponse",
-            MessagePayload::NamespaceJoinResponse { .. } => "NamespaceJoinResponse",
-            MessagePayload::NamespaceJoinRejected { .. } => "NamespaceJoinRejected",
-            MessagePayload::OpenSubgroupJoinResponse { .. } => "OpenSubgroupJoinResponse",
-            MessagePayload::OpenSubgroupJoinRejected { .. } => "OpenSubgroupJoinRejected",
-            MessagePayload::GroupKeyResponse { .. } => "GroupKeyResponse",
-        },
+        StreamMessage::Init { .. } => "Init",
+        StreamMessage::Message { .. } => "Message",
         StreamMessage::OpaqueError => "OpaqueError",
         StreamMessage::NotMaterialized => "NotMaterialized",
-    }
-}
-
-/// The name of an init payload's variant (what a stream is opened for).
-pub(crate) fn init_payload_name(payload: &InitPayload) -> &'static str {
-    match payload {
-        InitPayload::BlobShare { .. } => "BlobShare",
-        InitPayload::DeltaRequest { .. } => "DeltaRequest",
-        InitPayload::DagHeadsRequest { .. } => "DagHeadsRequest",
-        InitPayload::SnapshotBoundaryRequest { .. } => "SnapshotBoundaryRequest",
-        InitPayload::SnapshotStreamRequest { .. } => "SnapshotStreamRequest",
-        InitPayload::TreeNodeRequest { .. } => "TreeNodeRequest",
-        InitPayload::LevelWiseRequest { .. } => "LevelWiseRequest",
-        InitPayload::EntityPush { .. } => "EntityPush",
-        InitPayload::EntityDeletePush { .. } => "EntityDeletePush",
-        InitPayload::NamespaceBackfillRequest { .. } => "NamespaceBackfillRequest",
-        InitPayload::NamespaceJoinRequest { .. } => "NamespaceJoinRequest",
-        InitPayload::OpenSubgroupJoinRequest { .. } => "OpenSubgroupJoinRequest",
-        InitPayload::GroupKeyRequest { .. } => "GroupKeyRequest",
     }
 }
 

@@ -4,7 +4,8 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use merosim::cli::{run_one, RunOptions};
+use merosim::net::FaultPreset;
+use merosim::run::{run_one, RunOptions};
 
 fn merosim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_merosim")).args(args).output().expect("run merosim")
@@ -162,7 +163,7 @@ fn trace_hashes_match_across_processes() {
         let options = RunOptions {
             seed,
             scenario: "random".parse().unwrap(),
-            faults: "heavy".into(),
+            faults: FaultPreset::Heavy,
             nodes: 3,
             entities: 20,
             max_time: Duration::from_secs(60),

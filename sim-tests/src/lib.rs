@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use merosim::node::short_id as short;
 use merosim::prelude::*;
 use merosim::scenario::{diverge_pair, Divergence, PairLayout};
 
@@ -18,7 +17,7 @@ pub struct Pair {
 impl Pair {
     /// Must run inside `simulate`.
     pub fn new(seed: u64, faults: FaultConfig, entities: usize) -> Pair {
-        let mut world = World::new(seed, faults);
+        let world = World::new(seed, faults);
         let alice = world.add_node("alice").expect("add alice");
         let bob = world.add_node("bob").expect("add bob");
         let divergence = diverge_pair(alice.storage(), bob.storage(), entities, seed, &PairLayout::default())
@@ -29,10 +28,10 @@ impl Pair {
     /// A full exchange: one session in each direction. LevelWise only pulls, and HashComparison's
     /// push-back has a gap (docs/findings.md, F3), so one session alone need not converge.
     pub async fn sync(&self, protocol: Protocol, options: &SessionOptions) -> Vec<SessionReport> {
-        let router = self.world.router();
+        let session = Session::new(protocol).with_options(options.clone());
         vec![
-            run_session(router, &self.alice, &self.bob, protocol, options).await,
-            run_session(router, &self.bob, &self.alice, protocol, options).await,
+            self.world.run_session(&session, &self.alice, &self.bob).await,
+            self.world.run_session(&session, &self.bob, &self.alice).await,
         ]
     }
 
@@ -64,10 +63,10 @@ impl Pair {
                 } else {
                     "shared"
                 };
-                format!("{}({tag})", short(id))
+                format!("{}({tag})", short_id(id))
             };
             let missing: Vec<_> = expected.difference(&live).map(origin).collect();
-            let extra: Vec<_> = live.difference(&expected).map(short).collect();
+            let extra: Vec<_> = live.difference(&expected).map(short_id).collect();
             assert!(
                 missing.is_empty() && extra.is_empty(),
                 "{context}: {name} differs from the expected union: missing {missing:?}, unexpected {extra:?}"
@@ -92,12 +91,7 @@ pub fn assert_sessions_ok(reports: &[SessionReport], context: &str) {
     }
 }
 
-/// The line that re-runs one seed of one test.
+/// The line that re-runs one seed of one test of the `slice` binary.
 pub fn repro(test: &str, seed: u64) -> String {
-    format!("repro: MADSIM_TEST_SEED={seed} cargo test -p sim-tests --test slice -- {test} --exact")
-}
-
-/// Seed from `MADSIM_TEST_SEED` when set (to replay a failure), otherwise `default`.
-pub fn seed_or(default: u64) -> u64 {
-    std::env::var("MADSIM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    Repro::test(seed).package("sim-tests").binary("slice").named(test).to_string()
 }

@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::{diff_entities, StateDiff};
-use crate::net::NodeId;
-use crate::node::SimStorage;
+use crate::cluster::World;
+use crate::ids::NodeId;
+use crate::store::SimStorage;
 
 /// One of the five convergence properties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,7 +29,7 @@ pub enum Property {
 }
 
 /// A node as the checker sees it.
-pub struct NodeView {
+struct NodeView {
     pub id: NodeId,
     pub name: String,
     pub live: bool,
@@ -67,12 +68,38 @@ impl ConvergenceStatus {
     pub fn holds(&self, property: Property) -> bool {
         !self.blocking.contains(&property)
     }
+
+    /// A status from a check that stopped before C5 (nothing to say about majorities).
+    fn cut_short(live_nodes: usize, in_flight: usize, blocking: Vec<Property>) -> Self {
+        ConvergenceStatus { live_nodes, in_flight, blocking, majority: Vec::new(), divergent: Vec::new() }
+    }
+}
+
+/// A view of every node of `world`, live or not.
+fn views(world: &World) -> Vec<NodeView> {
+    world
+        .members()
+        .iter()
+        .map(|m| NodeView {
+            id: m.node.id(),
+            name: m.node.name().to_owned(),
+            live: !m.crashed,
+            active_sessions: m.active.load(std::sync::atomic::Ordering::Relaxed),
+            buffered: m.gossip.buffer.len(),
+            storage: m.node.storage().clone(),
+        })
+        .collect()
+}
+
+/// C1–C5 over `world`'s live nodes (see [`check`]).
+pub fn check_world(world: &World, full: bool) -> ConvergenceStatus {
+    check(&views(world), world.router().in_flight(), full)
 }
 
 /// Checks C1–C5 over `nodes` with `in_flight` frames on the network. With `full = false`, each
 /// costlier property is only evaluated once the cheaper ones hold: C4 (every root hash) after
 /// C1–C3, C5 (every entity) after C4.
-pub fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceStatus {
+fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceStatus {
     let live: Vec<&NodeView> = nodes.iter().filter(|n| n.live).collect();
     let mut blocking = Vec::new();
     if in_flight > 0 {
@@ -87,13 +114,7 @@ pub fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceSta
     // C4 and C5 read every node's tree; while the network or a node is busy, `run()`'s frequent
     // polls stop here.
     if !full && !blocking.is_empty() {
-        return ConvergenceStatus {
-            live_nodes: live.len(),
-            in_flight,
-            blocking,
-            majority: Vec::new(),
-            divergent: Vec::new(),
-        };
+        return ConvergenceStatus::cut_short(live.len(), in_flight, blocking);
     }
     let roots: Vec<[u8; 32]> = live.iter().map(|n| n.storage.root_hash().unwrap_or([0; 32])).collect();
     if roots.windows(2).any(|w| w[0] != w[1]) {
@@ -101,13 +122,7 @@ pub fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceSta
     }
 
     if !full && !blocking.is_empty() {
-        return ConvergenceStatus {
-            live_nodes: live.len(),
-            in_flight,
-            blocking,
-            majority: Vec::new(),
-            divergent: Vec::new(),
-        };
+        return ConvergenceStatus::cut_short(live.len(), in_flight, blocking);
     }
     // C5: group nodes by digest; the biggest group (ties: the one with the lowest node id) is
     // the majority, everyone else is described against it.

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::node::{EntityId, EntitySnapshot};
+use crate::ids::{short_id as short, EntityId};
+use crate::store::EntitySnapshot;
 
 /// What differs about one entity present on both sides.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +28,7 @@ impl StateDiff {
     }
 }
 
-/// Compares two entity listings (as [`SimStorage::entities`](crate::node::SimStorage::entities)
+/// Compares two entity listings (as [`SimStorage::entities`](crate::store::SimStorage::entities)
 /// returns them); ids come out sorted.
 pub fn diff_entities(left: &[EntitySnapshot], right: &[EntitySnapshot]) -> StateDiff {
     let (l, r) = (by_id(left), by_id(right));
@@ -60,8 +61,6 @@ fn list(items: impl Iterator<Item = String>, total: usize) -> String {
         more => format!("{} …(+{more})", shown.join(" ")),
     }
 }
-
-use crate::node::short_id as short;
 
 impl fmt::Display for StateDiff {
     /// At most ten ids per category, so a thousand-entity divergence stays readable.

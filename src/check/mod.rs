@@ -3,5 +3,5 @@
 mod convergence;
 mod diff;
 
-pub use convergence::{check, ConvergenceStatus, Divergence, NodeView, Property};
+pub use convergence::{check_world, ConvergenceStatus, Divergence, Property};
 pub use diff::{diff_entities, EntityDifference, StateDiff};

@@ -1,13 +1,9 @@
-//! The router's record of every frame copy it handled. The log is the ground truth for the
-//! determinism checks (same seed ⇒ same log, byte for byte) and for "nothing is lost silently":
-//! a frame that was not delivered carries the reason in its fate.
-
-use std::fmt;
-use std::time::Duration;
+//! What travels on a link and what can happen to it. The record of each frame's fate is not kept
+//! here but in the run's trace (see `trace::frames`): the network reports, the trace remembers.
 
 use sha2::{Digest, Sha256};
 
-use super::NodeId;
+use crate::ids::NodeId;
 
 /// What a frame carries: protocol bytes, or the end-of-stream marker `close` sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +23,10 @@ pub enum DropReason {
     ReceiverGone,
     /// The receiving node is down.
     Crash,
+    /// An authenticated link rejected the damaged frame, and its stream failed with it.
+    Damaged,
+    /// The frame's stream had already failed when it arrived.
+    Reset,
 }
 
 /// How a frame's bytes were damaged in flight.
@@ -36,73 +36,16 @@ pub enum Corruption {
     Truncated { to: usize },
 }
 
-/// Where a frame copy ended up.
+/// Where a frame goes: the directed link and the stream it belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fate {
-    InFlight,
-    Delivered { at: Duration },
-    Dropped { at: Duration, reason: DropReason },
-}
-
-/// One frame copy as the router saw it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FrameRecord {
-    pub id: u64,
-    /// For a duplicate: the frame it copies.
-    pub copy_of: Option<u64>,
+pub(crate) struct Route {
     pub stream: u64,
     pub from: NodeId,
     pub to: NodeId,
-    pub kind: FrameKind,
-    pub sent_at: Duration,
-    pub size: usize,
-    /// First 8 bytes of SHA-256 of the bytes as sent (before any corruption).
-    pub content_hash: u64,
-    pub corruption: Option<Corruption>,
-    pub fate: Fate,
-    /// The bytes as they went on the wire, kept only when payload capture is on.
-    pub payload: Option<Vec<u8>>,
 }
 
-impl FrameRecord {
-    pub fn dropped(&self) -> Option<DropReason> {
-        match self.fate {
-            Fate::Dropped { reason, .. } => Some(reason),
-            _ => None,
-        }
-    }
-}
-
+/// First 8 bytes of SHA-256: enough to tell frames apart in a log.
 pub(crate) fn content_hash(bytes: &[u8]) -> u64 {
     let digest = Sha256::digest(bytes);
     u64::from_be_bytes(digest[..8].try_into().expect("sha256 is 32 bytes"))
-}
-
-impl fmt::Display for FrameRecord {
-    /// One stable line per frame copy; the determinism hash is computed over these lines.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "#{} t={}ns {}->{} s{} {:?} {}B h={:016x}",
-            self.id,
-            self.sent_at.as_nanos(),
-            self.from,
-            self.to,
-            self.stream,
-            self.kind,
-            self.size,
-            self.content_hash
-        )?;
-        if let Some(orig) = self.copy_of {
-            write!(f, " dup-of=#{orig}")?;
-        }
-        if let Some(c) = self.corruption {
-            write!(f, " corrupt={c:?}")?;
-        }
-        match self.fate {
-            Fate::InFlight => write!(f, " in-flight"),
-            Fate::Delivered { at } => write!(f, " delivered@{}ns", at.as_nanos()),
-            Fate::Dropped { at, reason } => write!(f, " dropped@{}ns:{reason:?}", at.as_nanos()),
-        }
-    }
 }

@@ -1,6 +1,6 @@
-//! The receiving end of one stream direction: frames the router delivered, waiting for `recv`.
-//! Receivers sleep on a `Notify` and wake on arrival — no polling, so an idle simulation has no
-//! events and madsim can jump the clock straight to the next timer.
+//! The receiving end of one stream direction (or of a node's gossip): frames the router delivered,
+//! waiting for `recv`. Receivers sleep on a `Notify` and wake on arrival — no polling, so an idle
+//! simulation has no events and madsim can jump the clock straight to the next timer.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -17,6 +17,7 @@ pub(crate) struct Mailbox {
 struct MailboxState {
     frames: VecDeque<Vec<u8>>,
     fin: bool,
+    reset: Option<String>,
 }
 
 /// What a receiver finds when it looks.
@@ -24,6 +25,8 @@ pub(crate) enum Next {
     Frame(Vec<u8>),
     /// The peer closed the stream and every frame before the close was drained.
     Finished,
+    /// The stream failed as a whole; what was buffered is gone, as with a failed connection.
+    Reset(String),
     Empty,
 }
 
@@ -38,8 +41,21 @@ impl Mailbox {
         self.notify.notify_one();
     }
 
+    pub(crate) fn reset(&self, reason: &str) {
+        self.lock().reset.get_or_insert_with(|| reason.to_owned());
+        self.notify.notify_one();
+    }
+
+    /// Why the stream failed, if it did.
+    pub(crate) fn reset_reason(&self) -> Option<String> {
+        self.lock().reset.clone()
+    }
+
     pub(crate) fn take(&self) -> Next {
         let mut state = self.lock();
+        if let Some(reason) = &state.reset {
+            return Next::Reset(reason.clone());
+        }
         match state.frames.pop_front() {
             Some(frame) => Next::Frame(frame),
             None if state.fin => Next::Finished,
@@ -47,7 +63,8 @@ impl Mailbox {
         }
     }
 
-    /// Resolves after the next `push`/`finish` (or at once if one happened since the last wait).
+    /// Resolves after the next `push`/`finish`/`reset` (or at once if one happened since the last
+    /// wait).
     pub(crate) async fn changed(&self) {
         self.notify.notified().await;
     }

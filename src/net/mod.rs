@@ -1,25 +1,17 @@
-//! The simulated network: fault model, partitions, the router, and the frame log.
+//! The simulated network: fault model, partitions, the router, and the events it reports. It
+//! knows nodes only by address and frames only as bytes; what the bytes mean is the transport's
+//! business, what happened to them is the trace's.
 
+mod event;
 mod faults;
 mod frame;
 pub(crate) mod mailbox;
 mod partition;
 mod router;
 
-use std::fmt;
-
-pub use faults::{FaultConfig, LinkFaults};
-pub use frame::{Corruption, DropReason, Fate, FrameKind, FrameRecord};
-pub use partition::Partitions;
+pub use event::{NetEvent, NetObserver};
+pub use faults::{FaultConfig, FaultPreset, Integrity, LinkFaults, UnknownPreset};
+pub(crate) use frame::Route;
+pub use frame::{Corruption, DropReason, FrameKind};
+pub(crate) use partition::Partitions;
 pub use router::NetworkRouter;
-pub(crate) use router::Route;
-
-/// A simulated node's address on the network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NodeId(pub u32);
-
-impl fmt::Display for NodeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "n{}", self.0)
-    }
-}

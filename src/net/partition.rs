@@ -5,52 +5,43 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::NodeId;
+use crate::ids::NodeId;
 
 /// Directed cuts with optional timed healing (virtual time since the world started).
 #[derive(Clone, Debug, Default)]
-pub struct Partitions {
+pub(crate) struct Partitions {
     cuts: BTreeMap<(NodeId, NodeId), Option<Duration>>,
 }
 
 impl Partitions {
     /// Cuts `from → to` only (asymmetric partition); heals by itself at `heal_at` if given.
-    pub fn cut(&mut self, from: NodeId, to: NodeId, heal_at: Option<Duration>) {
+    pub(crate) fn cut(&mut self, from: NodeId, to: NodeId, heal_at: Option<Duration>) {
         self.cuts.insert((from, to), heal_at);
     }
 
     /// Cuts both directions between `a` and `b`.
-    pub fn cut_both(&mut self, a: NodeId, b: NodeId, heal_at: Option<Duration>) {
+    pub(crate) fn cut_both(&mut self, a: NodeId, b: NodeId, heal_at: Option<Duration>) {
         self.cut(a, b, heal_at);
         self.cut(b, a, heal_at);
     }
 
     /// Repairs `from → to`.
-    pub fn repair(&mut self, from: NodeId, to: NodeId) {
+    pub(crate) fn repair(&mut self, from: NodeId, to: NodeId) {
         self.cuts.remove(&(from, to));
     }
 
     /// Repairs both directions between `a` and `b`.
-    pub fn repair_both(&mut self, a: NodeId, b: NodeId) {
+    pub(crate) fn repair_both(&mut self, a: NodeId, b: NodeId) {
         self.repair(a, b);
         self.repair(b, a);
     }
 
     /// Whether `from → to` drops frames at virtual time `now`.
-    pub fn is_cut(&self, from: NodeId, to: NodeId, now: Duration) -> bool {
+    pub(crate) fn is_cut(&self, from: NodeId, to: NodeId, now: Duration) -> bool {
         match self.cuts.get(&(from, to)) {
             None => false,
             Some(None) => true,
             Some(Some(heal_at)) => now < *heal_at,
         }
-    }
-
-    /// Cuts still in force at `now`, for reports.
-    pub fn active(&self, now: Duration) -> Vec<(NodeId, NodeId, Option<Duration>)> {
-        self.cuts
-            .iter()
-            .filter(|((from, to), _)| self.is_cut(*from, *to, now))
-            .map(|((from, to), heal)| (*from, *to, *heal))
-            .collect()
     }
 }

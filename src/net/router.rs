@@ -1,21 +1,28 @@
-//! The simulated network. Every frame a `SimStream` sends comes here; the router decides its fate
-//! from the link's faults and the partition table, using its own seeded RNG (so protocol code
-//! drawing random nonces never shifts which frames get lost), logs it, and schedules delivery in
-//! virtual time.
+//! The simulated network. Every frame a `SimStream` (or the gossip layer) sends comes here; the
+//! router decides its fate from the link's faults and the partition table, using its own seeded
+//! RNG (so protocol code drawing random nonces never shifts which frames get lost), tells its
+//! observer, and schedules delivery in virtual time.
+//!
+//! Ordering guarantee: a stream direction's FIN is resolved strictly after every data copy sent
+//! before it on that direction. Delivery times alone cannot promise that — madsim starts each
+//! delivery timer when the task is first polled and breaks same-instant ties at random — so a FIN
+//! whose timer fires while earlier data is still on the wire is held and resolved right after the
+//! last of that data.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
-use super::frame::{content_hash, Corruption, DropReason, Fate, FrameKind, FrameRecord};
+use super::event::{NetEvent, NetObserver};
+use super::frame::{content_hash, Corruption, DropReason, FrameKind, Route};
 use super::mailbox::Mailbox;
-use super::{FaultConfig, NodeId, Partitions};
-use crate::trace::{Trace, TraceKind};
+use super::{FaultConfig, Integrity, LinkFaults, Partitions};
+use crate::ids::NodeId;
+use crate::seed::{self, Stream};
 
 /// Shared handle to the network. Cloning is cheap; all clones see the same state.
 #[derive(Clone)]
@@ -28,16 +35,17 @@ struct RouterState {
     partitions: Partitions,
     rng: ChaCha8Rng,
     epoch: Instant,
-    frames: Vec<FrameRecord>,
-    /// Latest scheduled arrival per (stream, from): a stream's FIN never overtakes its data.
-    last_arrival: BTreeMap<(u64, NodeId), Duration>,
+    observer: Arc<dyn NetObserver>,
+    next_frame: u64,
     next_stream: u64,
     capture_payloads: bool,
     /// Frame copies sent and not yet resolved; kept as a count because polls ask often.
     in_flight: usize,
-    trace: Arc<Trace>,
-    /// What each stream carries (protocol name), for the trace.
-    stream_labels: BTreeMap<u64, &'static str>,
+    /// Session streams: their label and both ends, so a failure can reach both.
+    streams: BTreeMap<u64, StreamEnds>,
+    /// Per stream direction: the latest scheduled data arrival, data copies still on the wire, and
+    /// a FIN waiting for them.
+    directions: BTreeMap<(u64, NodeId), Direction>,
     /// Nodes that are down: frames addressed to them are dropped (`DropReason::Crash`).
     down: BTreeSet<NodeId>,
     /// The madsim node delivery tasks run on. Frames on the wire belong to the network, not to
@@ -45,38 +53,46 @@ struct RouterState {
     wire: madsim::runtime::NodeHandle,
 }
 
-/// Where a frame goes: the directed link and the stream it belongs to.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Route {
-    pub stream: u64,
-    pub from: NodeId,
-    pub to: NodeId,
+struct StreamEnds {
+    label: &'static str,
+    ends: [Weak<Mailbox>; 2],
+    reset: bool,
+}
+
+#[derive(Default)]
+struct Direction {
+    last_arrival: Duration,
+    unresolved: usize,
+    held_fin: Option<InFlight>,
+}
+
+/// One frame copy on its way.
+struct InFlight {
+    id: u64,
+    route: Route,
+    kind: FrameKind,
+    bytes: Vec<u8>,
+    damaged: bool,
+    to: Weak<Mailbox>,
 }
 
 impl NetworkRouter {
-    /// A router whose fault decisions are a pure function of `seed`. Must be created inside the
-    /// simulation, since it anchors its clock at the current virtual time.
-    pub fn new(seed: u64, faults: FaultConfig) -> Self {
-        Self::with_trace(seed, faults, Arc::new(Trace::new()))
-    }
-
-    /// Like [`new`](Self::new), recording every frame event into `trace`.
-    pub fn with_trace(seed: u64, faults: FaultConfig, trace: Arc<Trace>) -> Self {
-        // A fixed salt keeps the router's stream independent of other seed-derived streams.
-        let rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6e65_7477_6f72_6b21);
+    /// A router whose fault decisions are a pure function of `seed`, reporting to `observer`.
+    /// Must be created inside the simulation: it anchors its clock at the current virtual time.
+    pub fn new(seed: u64, faults: FaultConfig, observer: Arc<dyn NetObserver>) -> Self {
         Self {
             state: Arc::new(Mutex::new(RouterState {
                 faults,
                 partitions: Partitions::default(),
-                rng,
+                rng: seed::rng(seed, Stream::Router),
                 epoch: Instant::now(),
-                frames: Vec::new(),
-                last_arrival: BTreeMap::new(),
+                observer,
+                next_frame: 0,
                 next_stream: 0,
                 capture_payloads: false,
                 in_flight: 0,
-                trace,
-                stream_labels: BTreeMap::new(),
+                streams: BTreeMap::new(),
+                directions: BTreeMap::new(),
                 down: BTreeSet::new(),
                 wire: madsim::runtime::Handle::current().create_node().name("network").build(),
             })),
@@ -88,7 +104,7 @@ impl NetworkRouter {
         self.lock().elapsed()
     }
 
-    /// Keeps a copy of every frame's wire bytes in the log (off by default: memory).
+    /// Keeps a copy of every frame's wire bytes in its `Sent` event (off by default: memory).
     pub fn capture_payloads(&self, on: bool) {
         self.lock().capture_payloads = on;
     }
@@ -99,42 +115,31 @@ impl NetworkRouter {
 
     pub fn set_faults(&self, faults: FaultConfig) {
         let mut state = self.lock();
-        state.trace.record(TraceKind::Fault { description: format!("faults now [{faults}]") });
+        state.observe(NetEvent::FaultsChanged { faults: faults.to_string() });
         state.faults = faults;
-    }
-
-    /// The trace this router records into.
-    pub fn trace(&self) -> Arc<Trace> {
-        Arc::clone(&self.lock().trace)
     }
 
     /// Cuts both directions between `a` and `b`, healing after `heal_after` if given.
     pub fn partition(&self, a: NodeId, b: NodeId, heal_after: Option<Duration>) {
-        let mut state = self.lock();
-        let heal_at = heal_after.map(|d| state.elapsed() + d);
-        state.trace.record(TraceKind::Fault { description: format!("partition {a}<->{b} heal_at={heal_at:?}") });
-        state.partitions.cut_both(a, b, heal_at);
+        self.lock().cut(a, b, true, heal_after);
     }
 
     /// Cuts only `from → to`: `to` stops hearing `from`, but not the other way round.
     pub fn partition_one_way(&self, from: NodeId, to: NodeId, heal_after: Option<Duration>) {
-        let mut state = self.lock();
-        let heal_at = heal_after.map(|d| state.elapsed() + d);
-        state.trace.record(TraceKind::Fault { description: format!("partition {from}->{to} heal_at={heal_at:?}") });
-        state.partitions.cut(from, to, heal_at);
+        self.lock().cut(from, to, false, heal_after);
     }
 
     /// Repairs both directions between `a` and `b`.
     pub fn repair(&self, a: NodeId, b: NodeId) {
         let mut state = self.lock();
-        state.trace.record(TraceKind::Fault { description: format!("repair {a}<->{b}") });
+        state.observe(NetEvent::Repair { from: a, to: b, both: true });
         state.partitions.repair_both(a, b);
     }
 
     /// Repairs only `from → to`.
     pub fn repair_one_way(&self, from: NodeId, to: NodeId) {
         let mut state = self.lock();
-        state.trace.record(TraceKind::Fault { description: format!("repair {from}->{to}") });
+        state.observe(NetEvent::Repair { from, to, both: false });
         state.partitions.repair(from, to);
     }
 
@@ -143,44 +148,13 @@ impl NetworkRouter {
         state.partitions.is_cut(from, to, state.elapsed())
     }
 
-    /// Every frame copy so far, in the order the router handled them.
-    pub fn frames(&self) -> Vec<FrameRecord> {
-        self.lock().frames.clone()
-    }
-
-    /// Frame copies that were not delivered, each with its reason.
-    pub fn drops(&self) -> Vec<FrameRecord> {
-        self.lock().frames.iter().filter(|f| f.dropped().is_some()).cloned().collect()
-    }
-
     /// Frame copies sent but not yet delivered or dropped.
     pub fn in_flight(&self) -> usize {
         self.lock().in_flight
     }
 
-    /// SHA-256 over the frame log's lines: equal for two runs iff they routed the same frames,
-    /// at the same virtual times, with the same content and fates.
-    pub fn log_hash(&self) -> [u8; 32] {
-        let mut hasher = Sha256::new();
-        for frame in &self.lock().frames {
-            hasher.update(frame.to_string().as_bytes());
-            hasher.update(b"\n");
-        }
-        hasher.finalize().into()
-    }
-
-    /// A new stream id; `protocol` labels its frames in the trace.
-    pub(crate) fn open_stream(&self, protocol: &'static str) -> u64 {
-        let mut state = self.lock();
-        state.next_stream += 1;
-        let stream = state.next_stream;
-        state.stream_labels.insert(stream, protocol);
-        stream
-    }
-
-    /// Routes one frame. Returns at once; delivery (if any) happens later in virtual time.
     /// Marks `node` down (frames to it are dropped as `Crash`) or up again.
-    pub fn set_down(&self, node: NodeId, down: bool) {
+    pub(crate) fn set_down(&self, node: NodeId, down: bool) {
         let mut state = self.lock();
         if down {
             state.down.insert(node);
@@ -189,44 +163,55 @@ impl NetworkRouter {
         }
     }
 
-    /// Routes one frame; `message` names what it carries (for the trace).
+    /// A new session stream between two receiving ends; `label` names what it carries.
+    pub(crate) fn open_stream(&self, label: &'static str, ends: [&Arc<Mailbox>; 2]) -> u64 {
+        let mut state = self.lock();
+        state.next_stream += 1;
+        let stream = state.next_stream;
+        let ends = ends.map(Arc::downgrade);
+        state.streams.insert(stream, StreamEnds { label, ends, reset: false });
+        stream
+    }
+
+    /// Routes one frame; `message` names what it carries (for the trace). Returns at once;
+    /// delivery (if any) happens later in virtual time.
     pub(crate) fn send(&self, route: Route, kind: FrameKind, message: &'static str, bytes: Vec<u8>, to: Weak<Mailbox>) {
-        let (deliveries, wire) = {
+        let (copies, wire) = {
             let mut state = self.lock();
-            (state.admit(route, kind, message, bytes), state.wire.clone())
+            (state.admit(route, kind, message, bytes, &to), state.wire.clone())
         };
-        for (id, delay, bytes) in deliveries {
+        for (delay, copy) in copies {
             let router = self.clone();
-            let to = to.clone();
             wire.spawn(async move {
                 tokio::time::sleep(delay).await;
-                router.deliver(id, route, kind, bytes, &to);
+                router.arrive(copy);
             });
         }
     }
 
-    fn deliver(&self, id: u64, route: Route, kind: FrameKind, bytes: Vec<u8>, to: &Weak<Mailbox>) {
+    /// A copy's delivery timer fired. A FIN with data of its direction still on the wire waits
+    /// for that data (see the module docs).
+    fn arrive(&self, copy: InFlight) {
         let mut state = self.lock();
-        let now = state.elapsed();
-        let fate = if state.down.contains(&route.to) {
-            Fate::Dropped { at: now, reason: DropReason::Crash }
-        } else if state.partitions.is_cut(route.from, route.to, now) {
-            Fate::Dropped { at: now, reason: DropReason::Partition }
-        } else if let Some(mailbox) = to.upgrade() {
-            match kind {
-                FrameKind::Data => mailbox.push(bytes),
-                FrameKind::Fin => mailbox.finish(),
+        let key = (copy.route.stream, copy.route.from);
+        if copy.kind == FrameKind::Fin {
+            let direction = state.directions.entry(key).or_default();
+            if direction.unresolved > 0 {
+                direction.held_fin = Some(copy);
+                return;
             }
-            Fate::Delivered { at: now }
-        } else {
-            Fate::Dropped { at: now, reason: DropReason::ReceiverGone }
-        };
-        state.frames[id as usize].fate = fate;
-        state.in_flight -= 1;
-        state.trace.record(match fate {
-            Fate::Dropped { reason, .. } => TraceKind::FrameDropped { frame: id, to: route.to, reason },
-            _ => TraceKind::FrameDelivered { frame: id, to: route.to },
-        });
+        }
+        let kind = copy.kind;
+        state.resolve(copy);
+        if kind == FrameKind::Data {
+            let direction = state.directions.entry(key).or_default();
+            direction.unresolved = direction.unresolved.saturating_sub(1);
+            if direction.unresolved == 0 {
+                if let Some(fin) = direction.held_fin.take() {
+                    state.resolve(fin);
+                }
+            }
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, RouterState> {
@@ -239,70 +224,136 @@ impl RouterState {
         Instant::now().saturating_duration_since(self.epoch)
     }
 
-    /// Decides a frame's fate(s) and logs them; returns the copies to deliver with their delays.
+    fn observe(&self, event: NetEvent) {
+        self.observer.observe(event);
+    }
+
+    fn cut(&mut self, from: NodeId, to: NodeId, both: bool, heal_after: Option<Duration>) {
+        let heal_at = heal_after.map(|d| self.elapsed() + d);
+        self.observe(NetEvent::Partition { from, to, both, heal_at, random: false });
+        if both {
+            self.partitions.cut_both(from, to, heal_at);
+        } else {
+            self.partitions.cut(from, to, heal_at);
+        }
+    }
+
+    /// Fails `stream` as a whole: both ends see `reason` on their next send or receive.
+    fn reset(&mut self, stream: u64, reason: &str) {
+        let Some(ends) = self.streams.get_mut(&stream).filter(|s| !s.reset) else { return };
+        ends.reset = true;
+        for end in ends.ends.iter().filter_map(Weak::upgrade) {
+            end.reset(reason);
+        }
+        self.observe(NetEvent::StreamReset { stream, reason: reason.to_owned() });
+    }
+
+    /// Decides a frame's fate(s) and reports them; returns the copies to deliver with their
+    /// delays.
     fn admit(
         &mut self,
         route: Route,
         kind: FrameKind,
         message: &'static str,
         bytes: Vec<u8>,
-    ) -> Vec<(u64, Duration, Vec<u8>)> {
+        to: &Weak<Mailbox>,
+    ) -> Vec<(Duration, InFlight)> {
         let now = self.elapsed();
         let link = self.faults.link(route.from, route.to).clone();
-        let original = self.record(route, kind, message, &bytes, now, None);
+        let original = self.record(route, kind, message, &bytes, None);
 
         if self.down.contains(&route.to) {
-            return self.drop_at_send(original, route, now, DropReason::Crash);
+            return self.drop_at_send(original, route, DropReason::Crash);
         }
         // Only configured random partitions draw from the RNG, so other runs keep their traces.
         if let Some((p, range)) = self.faults.random_partitions.clone() {
             if self.rng.gen_bool(p) {
                 let heal_at = now + self.rng.gen_range(range);
                 self.partitions.cut_both(route.from, route.to, Some(heal_at));
-                self.trace.record(TraceKind::Fault {
-                    description: format!("random partition {}<->{} heal_at={heal_at:?}", route.from, route.to),
-                });
+                let event = NetEvent::Partition {
+                    from: route.from,
+                    to: route.to,
+                    both: true,
+                    heal_at: Some(heal_at),
+                    random: true,
+                };
+                self.observe(event);
             }
         }
         if self.partitions.is_cut(route.from, route.to, now) {
-            return self.drop_at_send(original, route, now, DropReason::Partition);
+            return self.drop_at_send(original, route, DropReason::Partition);
         }
+        let copy = |id, bytes, damaged| InFlight { id, route, kind, bytes, damaged, to: to.clone() };
+        let direction = (route.stream, route.from);
         // FIN is the stream's end marker: it obeys partitions and latency but is not lost,
         // duplicated or corrupted, and never overtakes the data it follows.
         if kind == FrameKind::Fin {
-            let key = (route.stream, route.from);
-            let arrival = (now + self.delay(&link)).max(self.last_arrival.get(&key).copied().unwrap_or_default());
-            return vec![(original, arrival - now, bytes)];
+            let last = self.directions.get(&direction).map_or(Duration::ZERO, |d| d.last_arrival);
+            let arrival = (now + self.delay(&link)).max(last);
+            return vec![(arrival - now, copy(original, bytes, false))];
         }
         if self.rng.gen_bool(link.loss) {
-            return self.drop_at_send(original, route, now, DropReason::Loss);
+            return self.drop_at_send(original, route, DropReason::Loss);
         }
-        let duplicate = self.rng.gen_bool(link.duplicate);
         let mut copies = vec![(original, bytes)];
-        if duplicate {
-            let copy = self.record(route, kind, message, &copies[0].1, now, Some(original));
+        if self.rng.gen_bool(link.duplicate) {
+            let duplicate = self.record(route, kind, message, &copies[0].1, Some(original));
             let bytes = copies[0].1.clone();
-            copies.push((copy, bytes));
+            copies.push((duplicate, bytes));
         }
         copies
             .into_iter()
             .map(|(id, mut bytes)| {
-                if self.rng.gen_bool(link.corruption) {
+                let damaged = self.rng.gen_bool(link.corruption);
+                if damaged {
                     let corruption = corrupt(&mut self.rng, &mut bytes);
-                    self.frames[id as usize].corruption = Some(corruption);
-                    self.trace.record(TraceKind::Fault { description: format!("corrupt #{id} {corruption:?}") });
+                    self.observe(NetEvent::Corrupted { frame: id, corruption });
                 }
                 let delay = self.delay(&link);
-                let key = (route.stream, route.from);
-                let arrival = now + delay;
-                let last = self.last_arrival.entry(key).or_default();
-                *last = (*last).max(arrival);
-                (id, delay, bytes)
+                let entry = self.directions.entry(direction).or_default();
+                entry.last_arrival = entry.last_arrival.max(now + delay);
+                entry.unresolved += 1;
+                (delay, copy(id, bytes, damaged))
             })
             .collect()
     }
 
-    fn delay(&mut self, link: &super::LinkFaults) -> Duration {
+    /// Where a copy ends up when it arrives, reported and counted.
+    fn resolve(&mut self, copy: InFlight) {
+        let InFlight { id, route, kind, bytes, damaged, to } = copy;
+        let now = self.elapsed();
+        let authenticated = self.faults.link(route.from, route.to).integrity == Integrity::Authenticated;
+        let reset = self.streams.get(&route.stream).is_some_and(|s| s.reset);
+        let outcome = if self.down.contains(&route.to) {
+            Err(DropReason::Crash)
+        } else if self.partitions.is_cut(route.from, route.to, now) {
+            Err(DropReason::Partition)
+        } else if reset {
+            Err(DropReason::Reset)
+        } else if damaged && authenticated {
+            Err(DropReason::Damaged)
+        } else if let Some(mailbox) = to.upgrade() {
+            match kind {
+                FrameKind::Data => mailbox.push(bytes),
+                FrameKind::Fin => mailbox.finish(),
+            }
+            Ok(())
+        } else {
+            Err(DropReason::ReceiverGone)
+        };
+        self.in_flight -= 1;
+        match outcome {
+            Ok(()) => self.observe(NetEvent::Delivered { frame: id, to: route.to }),
+            Err(reason) => {
+                self.observe(NetEvent::Dropped { frame: id, to: route.to, reason });
+                if reason == DropReason::Damaged {
+                    self.reset(route.stream, &format!("frame #{id} failed authentication"));
+                }
+            }
+        }
+    }
+
+    fn delay(&mut self, link: &LinkFaults) -> Duration {
         let mut delay = link.latency;
         if !link.jitter.is_zero() {
             delay += self.rng.gen_range(Duration::ZERO..=link.jitter);
@@ -313,56 +364,37 @@ impl RouterState {
         delay
     }
 
-    fn drop_at_send(
-        &mut self,
-        frame: u64,
-        route: Route,
-        now: Duration,
-        reason: DropReason,
-    ) -> Vec<(u64, Duration, Vec<u8>)> {
-        self.frames[frame as usize].fate = Fate::Dropped { at: now, reason };
+    fn drop_at_send(&mut self, frame: u64, route: Route, reason: DropReason) -> Vec<(Duration, InFlight)> {
         self.in_flight -= 1;
-        self.trace.record(TraceKind::FrameDropped { frame, to: route.to, reason });
+        self.observe(NetEvent::Dropped { frame, to: route.to, reason });
         Vec::new()
     }
 
+    /// Numbers a new frame copy and reports it sent.
     fn record(
         &mut self,
         route: Route,
         kind: FrameKind,
         message: &'static str,
         bytes: &[u8],
-        now: Duration,
         copy_of: Option<u64>,
     ) -> u64 {
-        let id = self.frames.len() as u64;
-        self.frames.push(FrameRecord {
-            id,
-            copy_of,
-            stream: route.stream,
-            from: route.from,
-            to: route.to,
-            kind,
-            sent_at: now,
-            size: bytes.len(),
-            content_hash: content_hash(bytes),
-            corruption: None,
-            fate: Fate::InFlight,
-            payload: self.capture_payloads.then(|| bytes.to_vec()),
-        });
+        let id = self.next_frame;
+        self.next_frame += 1;
         self.in_flight += 1;
-        let protocol = self.stream_labels.get(&route.stream).copied().unwrap_or("gossip");
-        self.trace.record(TraceKind::FrameSent {
+        let protocol = self.streams.get(&route.stream).map_or("gossip", |s| s.label);
+        self.observe(NetEvent::Sent {
             frame: id,
             from: route.from,
             to: route.to,
             stream: route.stream,
             protocol,
             message,
+            kind,
             size: bytes.len(),
             hash: content_hash(bytes),
             copy_of,
-            corruption: None,
+            payload: self.capture_payloads.then(|| Arc::from(bytes)),
         });
         id
     }

@@ -9,7 +9,7 @@ use calimero_node_primitives::sync::{SyncProtocolExecutor, SyncTransport};
 
 use super::{Protocol, SessionStats};
 use crate::error::SessionError;
-use crate::node::SimStorage;
+use crate::store::SimStorage;
 
 /// Runs one initiator session against `remote_root_hash` and normalises its stats.
 ///

@@ -8,6 +8,7 @@
 //! [`SimStream`]: crate::transport::SimStream
 
 mod initiator;
+mod names;
 mod plan;
 mod responder;
 mod session;
@@ -15,9 +16,11 @@ mod session;
 use std::fmt;
 
 pub use initiator::initiate;
-pub use plan::{plan, protocol_name, SyncPlan};
+pub(crate) use names::{init_payload_name, message_name};
+pub use plan::protocol_name;
+pub(crate) use plan::{plan, SyncPlan};
 pub use responder::respond;
-pub use session::{initiator_half, responder_half, run_session, SessionOptions, SessionReport};
+pub use session::{Session, SessionOptions, SessionReport};
 
 /// A sync protocol calimero-node exports for external drivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -13,7 +13,7 @@ use super::Protocol;
 
 /// What a node will do after a handshake.
 #[derive(Clone, Debug)]
-pub struct SyncPlan {
+pub(crate) struct SyncPlan {
     /// What `select_protocol` chose, by name (e.g. "hash-comparison", "snapshot", "none").
     pub selected: &'static str,
     /// `select_protocol`'s stated reason.
@@ -41,7 +41,7 @@ pub fn protocol_name(protocol: &SyncProtocol) -> &'static str {
 }
 
 /// Handshakes both states with `build_handshake` and asks `select_protocol`.
-pub fn plan(local: &impl LocalSyncState, remote: &impl LocalSyncState) -> SyncPlan {
+pub(crate) fn plan(local: &impl LocalSyncState, remote: &impl LocalSyncState) -> SyncPlan {
     let (local, remote) = (
         calimero_node_primitives::sync::build_handshake(local),
         calimero_node_primitives::sync::build_handshake(remote),

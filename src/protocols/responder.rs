@@ -7,10 +7,9 @@ use calimero_node::sync::{
 };
 use calimero_node_primitives::sync::{InitPayload, StreamMessage, SyncProtocolExecutor, SyncTransport};
 
-use super::Protocol;
+use super::{init_payload_name, Protocol};
 use crate::error::{SessionError, TransportError};
-use crate::node::SimStorage;
-use crate::transport::init_payload_name;
+use crate::store::SimStorage;
 
 /// Serves one inbound session; returns which protocol the peer spoke.
 pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> Result<Protocol, SessionError> {

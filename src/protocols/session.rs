@@ -1,18 +1,23 @@
-//! One sync session between two nodes: open a stream, start the responder (which learns the
-//! protocol from the first frame, as production does), run the initiator, close both ends, and
-//! report both outcomes. Every wait is bounded in virtual time, so a session can fail but not hang.
+//! One sync session, described once: which protocol, with which receive budget, overall budget,
+//! keys and (optionally) which root the initiator believes the peer has. The same [`Session`]
+//! drives hand-written tests and every node's sync loop; `cluster` only decides where the
+//! responder half runs and keeps the books.
+//!
+//! Every wait is bounded in virtual time, so a session can fail but not hang.
 
 use std::time::Duration;
 
 use calimero_crypto::{Nonce, SharedKey};
 use calimero_node_primitives::sync::SyncTransport;
 
-use super::{initiate, respond, Protocol, SessionStats};
+use super::{initiate, message_name, respond, Protocol, SessionStats};
 use crate::error::SessionError;
-use crate::node::{SimNode, SimStorage};
+use crate::ids::NodeId;
+use crate::net::NetworkRouter;
+use crate::store::SimStorage;
 use crate::transport::{SimStream, DEFAULT_RECV_TIMEOUT};
 
-/// Knobs for one session.
+/// Knobs a session's two ends share.
 #[derive(Clone, Debug)]
 pub struct SessionOptions {
     /// Budget of each `recv()` on both ends (production default: 30 s).
@@ -48,11 +53,94 @@ impl SessionOptions {
         self
     }
 
-    /// The same key on both ends.
+    /// The same key on both ends (calimero's sync-level `SharedKey` encryption).
     pub fn with_encryption(mut self, key: SharedKey, nonce: Nonce) -> Self {
-        self.initiator_key = Some((key.clone(), nonce));
+        self.initiator_key = Some((key, nonce));
         self.responder_key = Some((key, nonce));
         self
+    }
+
+    pub fn encrypted(&self) -> bool {
+        self.initiator_key.is_some() || self.responder_key.is_some()
+    }
+}
+
+/// A session to run: a protocol, its options, and what the initiator believes the peer's root
+/// is (by default: the peer's root when the session starts, as a fresh handshake says).
+#[derive(Clone, Debug)]
+pub struct Session {
+    protocol: Protocol,
+    options: SessionOptions,
+    handshake_root: Option<[u8; 32]>,
+}
+
+impl Session {
+    pub fn new(protocol: Protocol) -> Self {
+        Session { protocol, options: SessionOptions::default(), handshake_root: None }
+    }
+
+    pub fn with_options(mut self, options: SessionOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The root hash the initiator targets, as a handshake taken earlier would have carried it —
+    /// for races between a handshake and the session it starts (the peer moved on in between).
+    pub fn with_handshake_root(mut self, root: [u8; 32]) -> Self {
+        self.handshake_root = Some(root);
+        self
+    }
+
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    pub fn options(&self) -> &SessionOptions {
+        &self.options
+    }
+
+    /// The root the initiator targets when the peer's current root is `peer_root`.
+    pub(crate) fn target_root(&self, peer_root: [u8; 32]) -> [u8; 32] {
+        self.handshake_root.unwrap_or(peer_root)
+    }
+
+    /// A fresh stream between `initiator` and `responder` with this session's receive budget,
+    /// keys and message names on both ends: `(initiator's end, responder's end)`.
+    pub fn open(&self, router: &NetworkRouter, initiator: NodeId, responder: NodeId) -> (SimStream, SimStream) {
+        let (near, far) = SimStream::pair_for(router, initiator, responder, self.protocol.name());
+        let end = |stream: SimStream, key: Option<(SharedKey, Nonce)>| {
+            let mut stream = stream.with_recv_timeout(self.options.recv_timeout).with_namer(message_name);
+            stream.set_encryption(key);
+            stream
+        };
+        (end(near, self.options.initiator_key), end(far, self.options.responder_key))
+    }
+
+    /// The initiator's half on a stream of its own: run the protocol against `remote_root` within
+    /// the budget, close, then wait (one receive budget at most) for the responder's end of
+    /// stream, so a healthy session leaves nothing undelivered behind it.
+    pub async fn initiator_half(
+        &self,
+        stream: &mut SimStream,
+        storage: &SimStorage,
+        remote_root: [u8; 32],
+    ) -> Result<SessionStats, SessionError> {
+        let budget = self.options.budget;
+        let outcome = tokio::time::timeout(budget, initiate(stream, storage, self.protocol, remote_root))
+            .await
+            .unwrap_or(Err(SessionError::Budget(budget)));
+        let _ = stream.close().await;
+        let wait = stream.recv_budget();
+        let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
+        outcome
+    }
+
+    /// The responder's half: serve whatever the first frame asks for (as calimero's manager
+    /// dispatches), then close. Returns the protocol the peer spoke.
+    pub async fn responder_half(stream: &mut SimStream, storage: &SimStorage) -> Result<Protocol, SessionError> {
+        let outcome = respond(stream, storage).await;
+        let _ = stream.close().await;
+        outcome
     }
 }
 
@@ -72,85 +160,4 @@ impl SessionReport {
     pub fn succeeded(&self) -> bool {
         self.initiator.is_ok() && self.responder.is_ok()
     }
-}
-
-/// Runs `protocol` with `initiator` pulling from (and pushing to) `responder`.
-///
-/// The initiator targets the responder's root hash as of session start — the value a handshake
-/// would have carried.
-pub async fn run_session(
-    router: &crate::net::NetworkRouter,
-    initiator: &SimNode,
-    responder: &SimNode,
-    protocol: Protocol,
-    options: &SessionOptions,
-) -> SessionReport {
-    let started_at = router.now();
-    let (mut near, mut far) = SimStream::pair_for(router, initiator.id(), responder.id(), protocol.name());
-    near = near.with_recv_timeout(options.recv_timeout);
-    far = far.with_recv_timeout(options.recv_timeout);
-    near.set_encryption(options.initiator_key.clone());
-    far.set_encryption(options.responder_key.clone());
-    let stream = near.stream_id();
-
-    let remote_root = match responder.storage().root_hash() {
-        Ok(hash) => hash,
-        Err(e) => {
-            return SessionReport {
-                protocol,
-                stream,
-                started_at,
-                ended_at: router.now(),
-                initiator: Err(SessionError::Storage(e.to_string())),
-                responder: Err(SessionError::Storage("session not started".into())),
-            }
-        }
-    };
-
-    let serving = responder.storage().clone();
-    let responder_task = madsim::task::spawn_local(async move { responder_half(&mut far, &serving).await });
-
-    let initiator_outcome = initiator_half(&mut near, initiator.storage(), protocol, remote_root, options.budget).await;
-    // The initiator has closed its end; the responder either sees that FIN or runs into its own
-    // receive timeout, both well inside a budget's length.
-    let responder_outcome = match tokio::time::timeout(options.budget, responder_task).await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(join)) => Err(SessionError::Protocol(format!("responder task died: {join}"))),
-        Err(_) => Err(SessionError::Budget(options.budget)),
-    };
-
-    SessionReport {
-        protocol,
-        stream,
-        started_at,
-        ended_at: router.now(),
-        initiator: initiator_outcome,
-        responder: responder_outcome,
-    }
-}
-
-/// The initiator's half of a session: run `protocol` within `budget`, close, then wait (one
-/// receive budget at most) for the responder's end-of-stream, so a healthy session leaves
-/// nothing undelivered behind it.
-pub async fn initiator_half(
-    stream: &mut SimStream,
-    storage: &SimStorage,
-    protocol: Protocol,
-    remote_root: [u8; 32],
-    budget: Duration,
-) -> Result<SessionStats, SessionError> {
-    let outcome = tokio::time::timeout(budget, initiate(stream, storage, protocol, remote_root))
-        .await
-        .unwrap_or(Err(SessionError::Budget(budget)));
-    let _ = stream.close().await;
-    let wait = stream.recv_budget();
-    let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
-    outcome
-}
-
-/// The responder's half: serve whatever the first frame asks for, then close.
-pub async fn responder_half(stream: &mut SimStream, storage: &SimStorage) -> Result<Protocol, SessionError> {
-    let outcome = respond(stream, storage).await;
-    let _ = stream.close().await;
-    outcome
 }

@@ -1,42 +1,30 @@
 //! Running a simulation. Two entry points share one discipline — every run gets a fresh OS
 //! thread with a seeded madsim runtime on it:
 //!
-//! - [`SimRuntime`]: a cluster of nodes with sync loops, scenarios, convergence checks, faults,
+//! - [`SimRuntime`]: a World of nodes with sync loops, scenarios, convergence checks, faults,
 //!   crashes — the test API of the upstream sync-sim guide;
-//! - [`simulate`]: run one async body in simulation, for tests that drive sessions by hand.
+//! - [`simulate`]: run one async body in simulation, for tests that build a `World` and drive
+//!   sessions by hand.
 //!
 //! The fresh thread is a determinism fence. calimero-storage keeps its HLC, ordered index and
 //! root hash in thread-locals, and `rand::thread_rng()` keeps its state in one too; a second run
 //! on a reused thread would start from the first run's leftovers.
 
-mod config;
 mod engine;
 mod sim;
 mod stop;
-mod time;
-mod world;
 
 use std::any::Any;
 use std::future::Future;
 use std::thread::JoinHandle;
 
-pub use config::{MillisOrDuration, SimConfig};
 pub use sim::{NodeRef, SimRuntime};
 pub use stop::StopCondition;
-pub use time::{SimClock, SimDuration, SimTime};
-pub use world::World;
+
+use crate::repro::Repro;
 
 /// Stack size for simulation threads: the protocol futures are large and deeply nested.
 const SIM_THREAD_STACK: usize = 64 * 1024 * 1024;
-
-/// The context every node of a run shares, derived from the seed (salted, so it is independent of
-/// the other seed-derived streams).
-pub(crate) fn context_id_for(seed: u64) -> calimero_primitives::context::ContextId {
-    use rand::{RngCore, SeedableRng};
-    let mut context = [0_u8; 32];
-    rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x636f_6e74_6578_7421).fill_bytes(&mut context);
-    calimero_primitives::context::ContextId::from(context)
-}
 
 /// A madsim runtime seeded with `seed`, with calimero-storage's environment reset inside it so
 /// the HLC (and its random node id) comes from this seed too.
@@ -64,13 +52,15 @@ pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
 
 /// Runs `body` to completion on a madsim runtime seeded with `seed`, in virtual time.
 ///
-/// A panic inside the simulation is re-raised on the caller's thread with the seed prepended.
+/// A panic inside the simulation is re-raised on the caller's thread with the seed prepended and
+/// the line that replays it.
 pub fn simulate<F, Fut, T>(seed: u64, body: F) -> T
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = T> + 'static,
     T: Send + 'static,
 {
+    let repro = Repro::test(seed);
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = spawn_sim_thread(seed, move || {
         let value = seeded_runtime(seed).block_on(async move { body().await });
@@ -78,8 +68,6 @@ where
     });
     match thread.join() {
         Ok(()) => rx.recv().expect("the simulation thread sent its result"),
-        Err(panic) => {
-            panic!("simulation with seed {seed} panicked: {}\nrepro: MADSIM_TEST_SEED={seed}", panic_message(&*panic))
-        }
+        Err(panic) => panic!("simulation with seed {seed} panicked: {}\n{repro}", panic_message(&*panic)),
     }
 }

@@ -8,23 +8,33 @@
 //! a run depends on its seed alone — also in a loop over seeds inside one `#[test]`.
 
 use std::sync::mpsc::{channel, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::engine::Engine;
+use super::StopCondition;
 use super::{panic_message, spawn_sim_thread};
-use super::{SimClock, SimConfig, SimTime, StopCondition};
 use crate::check::ConvergenceStatus;
+use crate::cluster::{SimConfig, World};
+use crate::ids::{EntityId, NodeId};
 use crate::metrics::SimMetrics;
-use crate::net::{FaultConfig, NetworkRouter, NodeId};
-use crate::node::EntityId;
+use crate::net::FaultConfig;
+use crate::repro::Repro;
 use crate::scenario::Scenario;
+use crate::time::{SimClock, SimTime};
+use crate::trace::{FrameRecord, TraceEvent};
 
 type Job = Box<dyn FnOnce(&mut Engine) + Send>;
 
 /// A simulated cluster of Calimero nodes running the real sync protocols.
 pub struct SimRuntime {
-    config: SimConfig,
+    seed: u64,
+    /// How often `run_until` evaluates its predicate (a limit, fixed at start).
+    check_interval: std::time::Duration,
+    /// Names by node id: what `NodeRef`s resolve against, kept here so a lookup costs no job.
     names: Vec<String>,
+    /// The line that re-runs the test that made this runtime (taken on the test's own thread).
+    repro: Repro,
     jobs: Option<Sender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -66,14 +76,21 @@ impl SimRuntime {
 
     pub fn with_config(config: SimConfig) -> Self {
         let (jobs, inbox) = channel::<Job>();
-        let for_thread = config.clone();
-        let thread = spawn_sim_thread(config.seed, move || {
-            let mut engine = Engine::new(for_thread);
+        let (seed, check_interval) = (config.seed, config.check_interval);
+        let thread = spawn_sim_thread(seed, move || {
+            let mut engine = Engine::new(config);
             while let Ok(job) = inbox.recv() {
                 job(&mut engine);
             }
         });
-        SimRuntime { config, names: Vec::new(), jobs: Some(jobs), thread: Some(thread) }
+        SimRuntime {
+            seed,
+            check_interval,
+            names: Vec::new(),
+            repro: Repro::test(seed),
+            jobs: Some(jobs),
+            thread: Some(thread),
+        }
     }
 
     /// Runs `f` on the simulation thread and returns its result. A panic there (a protocol
@@ -89,27 +106,29 @@ impl SimRuntime {
 
     fn reraise(&mut self) -> ! {
         self.jobs = None;
-        let seed = self.config.seed;
         let message = match self.thread.take().map(JoinHandle::join) {
             Some(Err(panic)) => panic_message(&*panic),
             _ => "the simulation thread is gone".to_owned(),
         };
-        panic!(
-            "simulation with seed {seed} panicked: {message}\noptions: {}\nrepro: MADSIM_TEST_SEED={seed}",
-            self.config
-        )
+        panic!("simulation with seed {} panicked: {message}\n{}", self.seed, self.repro)
+    }
+
+    /// Runs `f` on the World, inside the simulation.
+    fn world<R: Send + 'static>(&mut self, f: impl FnOnce(&Arc<World>) -> R + Send + 'static) -> R {
+        self.call(move |e| e.within(f))
     }
 
     fn node_id(&self, node: impl NodeRef) -> NodeId {
         node.resolve(&self.names).unwrap_or_else(|| panic!("no such node in this runtime (nodes: {:?})", self.names))
     }
 
-    pub fn config(&self) -> &SimConfig {
-        &self.config
+    /// The run's options as they are now (faults included, after any `set_faults`).
+    pub fn config(&mut self) -> SimConfig {
+        self.world(|w| w.config())
     }
 
     pub fn seed(&self) -> u64 {
-        self.config.seed
+        self.seed
     }
 
     /// Adds an empty node.
@@ -138,7 +157,7 @@ impl SimRuntime {
 
     /// Runs until `predicate` holds (checked every `check_interval` of virtual time) or a limit.
     pub fn run_until(&mut self, mut predicate: impl FnMut(&mut SimRuntime) -> bool) -> StopCondition {
-        let span = self.config.check_interval;
+        let span = self.check_interval;
         loop {
             if predicate(self) {
                 return StopCondition::Manual;
@@ -186,7 +205,7 @@ impl SimRuntime {
         let (a, b) = (self.node_id(a), self.node_id(b));
         self.call(move |e| {
             let after = heal_at.map(|t| t.since_start().saturating_sub(e.now().since_start()));
-            e.within(|c| c.router.partition(a, b, after));
+            e.within(|w| w.router().partition(a, b, after));
         });
     }
 
@@ -195,14 +214,14 @@ impl SimRuntime {
         let (from, to) = (self.node_id(from), self.node_id(to));
         self.call(move |e| {
             let after = heal_at.map(|t| t.since_start().saturating_sub(e.now().since_start()));
-            e.within(|c| c.router.partition_one_way(from, to, after));
+            e.within(|w| w.router().partition_one_way(from, to, after));
         });
     }
 
     /// Repairs both directions between `a` and `b`.
     pub fn heal_partition(&mut self, a: impl NodeRef, b: impl NodeRef) {
         let (a, b) = (self.node_id(a), self.node_id(b));
-        self.call(move |e| e.within(|c| c.router.repair(a, b)));
+        self.world(move |w| w.router().repair(a, b));
     }
 
     /// Stops the node: its tasks and sessions die, its peers see timeouts; its store survives.
@@ -217,12 +236,9 @@ impl SimRuntime {
         self.call(move |e| e.restart(id));
     }
 
+    /// Replaces the fault configuration from now on; `config()` and failure reports show it.
     pub fn set_faults(&mut self, faults: FaultConfig) {
-        self.call(move |e| e.router().set_faults(faults));
-    }
-
-    pub fn node_ids(&self) -> Vec<NodeId> {
-        (0..self.names.len() as u32).map(NodeId).collect()
+        self.world(move |w| w.set_faults(faults));
     }
 
     pub fn node_name(&self, node: impl NodeRef) -> String {
@@ -231,12 +247,12 @@ impl SimRuntime {
 
     pub fn entity_count(&mut self, node: impl NodeRef) -> usize {
         let id = self.node_id(node);
-        self.call(move |e| e.within(|c| c.node(id).and_then(|n| n.storage().entity_count().ok()).unwrap_or(0)))
+        self.world(move |w| w.node(id).and_then(|n| n.storage().entity_count().ok()).unwrap_or(0))
     }
 
     pub fn has_entity(&mut self, node: impl NodeRef, entity: EntityId) -> bool {
         let id = self.node_id(node);
-        self.call(move |e| e.within(|c| c.node(id).is_some_and(|n| n.storage().exists(entity))))
+        self.world(move |w| w.node(id).is_some_and(|n| n.storage().exists(entity)))
     }
 
     /// A local application write on `node`: applied there, then gossiped to every peer as a
@@ -244,7 +260,7 @@ impl SimRuntime {
     pub fn write(&mut self, node: impl NodeRef, entity: EntityId, data: &[u8]) {
         let id = self.node_id(node);
         let data = data.to_vec();
-        self.call(move |e| e.write(id, entity, data)).unwrap_or_else(|err| panic!("write on {id}: {err}"));
+        self.world(move |w| w.write(id, entity, &data)).unwrap_or_else(|err| panic!("write on {id}: {err}"));
     }
 
     /// Keeps writing while sync runs: each of `writers` writes `count` entities, one every
@@ -257,33 +273,33 @@ impl SimRuntime {
     /// Deltas `node` received during a session and has not applied yet (I6).
     pub fn buffered(&mut self, node: impl NodeRef) -> usize {
         let id = self.node_id(node);
-        self.call(move |e| e.within(|c| c.members()[id.0 as usize].buffer.len()))
+        self.world(move |w| w.buffered(id))
     }
 
     /// Whether `node` takes part in no sync session right now.
     pub fn is_idle(&mut self, node: impl NodeRef) -> bool {
         let id = self.node_id(node);
-        self.call(move |e| e.within(|c| c.active_counter(id).load(std::sync::atomic::Ordering::Relaxed) == 0))
+        self.world(move |w| w.is_idle(id))
     }
 
-    /// The routed-frame log so far.
-    pub fn router_log(&mut self) -> Vec<crate::net::FrameRecord> {
-        self.call(|e| e.router().frames())
+    /// Every frame copy so far with its fate (a view of the trace).
+    pub fn frames(&mut self) -> Vec<FrameRecord> {
+        self.world(|w| w.frames())
     }
 
-    /// SHA-256 of the routed-frame log: equal for two runs iff they routed the same frames.
-    pub fn log_hash(&mut self) -> [u8; 32] {
-        self.call(|e| e.router().log_hash())
+    /// SHA-256 of the frame table: equal for two runs iff they routed the same frames.
+    pub fn frame_log_hash(&mut self) -> [u8; 32] {
+        self.world(|w| w.frame_log_hash())
     }
 
     /// Everything that happened so far, in order.
-    pub fn trace(&mut self) -> Vec<crate::trace::TraceEvent> {
-        self.call(|e| e.router().trace().events())
+    pub fn trace(&mut self) -> Vec<TraceEvent> {
+        self.world(|w| w.trace().events())
     }
 
     /// SHA-256 of the trace: equal for two runs iff they are the same run.
     pub fn trace_hash(&mut self) -> [u8; 32] {
-        self.call(|e| e.router().trace().hash())
+        self.world(|w| w.trace().hash())
     }
 
     /// Node names, by id.
@@ -291,14 +307,15 @@ impl SimRuntime {
         &self.names
     }
 
-    /// A handle on the network, for the frame log and partitions (valid inside `within`).
-    pub fn with_router<R: Send + 'static>(&mut self, f: impl FnOnce(&NetworkRouter) -> R + Send + 'static) -> R {
-        self.call(move |e| e.within(|c| f(&c.router)))
+    /// Runs `f` on the World inside the simulation: the escape hatch for what this handle does
+    /// not wrap (a node's store, the router's partitions).
+    pub fn with_world<R: Send + 'static>(&mut self, f: impl FnOnce(&World) -> R + Send + 'static) -> R {
+        self.world(move |w| f(w))
     }
 
-    /// The line that reproduces this run.
-    pub fn repro_line(&self) -> String {
-        format!("MADSIM_TEST_SEED={}", self.config.seed)
+    /// The line that re-runs the test this runtime belongs to, with its seed.
+    pub fn repro(&self) -> &Repro {
+        &self.repro
     }
 }
 

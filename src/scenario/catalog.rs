@@ -5,10 +5,10 @@
 
 use std::fmt;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 
-use crate::node::EntityId;
+use crate::ids::EntityId;
+use crate::seed::{self, Stream};
 
 /// One entity a node starts with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct Scenario {
 const NAMES: [&str; 8] = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
 
 /// The name of the `i`-th node of a scenario.
-pub fn node_name(i: usize) -> String {
+fn node_name(i: usize) -> String {
     NAMES.get(i).map_or_else(|| format!("node{i}"), |n| (*n).to_owned())
 }
 
@@ -96,13 +96,6 @@ impl Scenario {
     pub fn force_none() -> Self {
         Self::from_nodes("force-none".into(), [Vec::new(), Vec::new()])
     }
-
-    /// Entities across all nodes, counting each id once.
-    pub fn distinct_entities(&self) -> usize {
-        let ids: std::collections::BTreeSet<EntityId> =
-            self.nodes.iter().flat_map(|n| n.entities.iter().map(|e| e.id)).collect();
-        ids.len()
-    }
 }
 
 impl fmt::Display for Scenario {
@@ -149,7 +142,7 @@ pub struct RandomScenario;
 
 impl RandomScenario {
     pub fn generate(config: &RandomScenarioConfig) -> Scenario {
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x7363_656e_6172_696f);
+        let mut rng = seed::rng(config.seed, Stream::Scenario);
         let n = rng.gen_range(config.node_count.0..=config.node_count.1);
         let base = rng.gen_range(config.entity_count.0..=config.entity_count.1);
         let uniques = ((base as f64) * config.divergence).round() as usize;

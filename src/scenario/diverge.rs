@@ -11,11 +11,13 @@
 
 use std::collections::BTreeSet;
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::StorageError;
-use crate::node::{EntityId, SimStorage};
+use crate::ids::EntityId;
+use crate::seed::{self, Stream};
+use crate::store::SimStorage;
 
 /// Shape knobs; `PairLayout::default()` is the layout described in the module docs.
 #[derive(Clone, Debug)]
@@ -69,7 +71,7 @@ pub fn diverge_pair(
     seed: u64,
     layout: &PairLayout,
 ) -> Result<Divergence, StorageError> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6469_7665_7267_6521);
+    let mut rng = seed::rng(seed, Stream::Diverge);
     let mut out = Divergence::default();
     let folders = if layout.flat { 0 } else { (entities / 10).max(1) };
     let layout = &PairLayout { nested: layout.nested && !layout.flat, ..layout.clone() };

@@ -1,8 +1,11 @@
-//! Seeded starting states: the named catalogue for `SimRuntime`, and the nested diverged pair
-//! the low-level tests use.
+//! Seeded starting states: the named catalogue for `SimRuntime`, the names the CLI and sweeps
+//! use, and the nested diverged pair the hand-driven tests use. Scenarios are data; applying one
+//! is the runtime's job.
 
 mod catalog;
 mod diverge;
+mod spec;
 
-pub use catalog::{node_name, EntitySpec, NodeSpec, RandomScenario, RandomScenarioConfig, Scenario};
+pub use catalog::{EntitySpec, NodeSpec, RandomScenario, RandomScenarioConfig, Scenario};
 pub use diverge::{diverge_pair, Divergence, PairLayout};
+pub use spec::{ScenarioError, ScenarioKind, ScenarioSpec};

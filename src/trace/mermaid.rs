@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{TraceEvent, TraceKind};
-use crate::net::NodeId;
+use crate::ids::NodeId;
+use crate::net::NetEvent;
 
 /// Renders the sessions of `events`; `names[i]` names node `i`.
 pub fn to_mermaid(events: &[TraceEvent], names: &[String]) -> String {
@@ -16,7 +17,7 @@ pub fn to_mermaid(events: &[TraceEvent], names: &[String]) -> String {
     }
     let mut frames: BTreeMap<u64, u64> = BTreeMap::new();
     for event in events {
-        if let TraceKind::FrameSent { stream, .. } = event.kind {
+        if let TraceKind::Net(NetEvent::Sent { stream, .. }) = event.kind {
             *frames.entry(stream).or_default() += 1;
         }
     }
@@ -43,9 +44,16 @@ pub fn to_mermaid(events: &[TraceEvent], names: &[String]) -> String {
             TraceKind::Restart { node } => {
                 let _ = writeln!(out, "    Note over {}: restart @{t:.3}s", name(*node));
             }
-            TraceKind::Fault { description } if !description.starts_with("corrupt") => {
+            TraceKind::Net(
+                fault @ (NetEvent::Partition { .. }
+                | NetEvent::Repair { .. }
+                | NetEvent::FaultsChanged { .. }
+                | NetEvent::StreamReset { .. }),
+            ) => {
                 let first = names.first().cloned().unwrap_or_else(|| "n0".into());
                 let last = names.last().cloned().unwrap_or_else(|| first.clone());
+                let description = fault.to_string();
+                let description = description.strip_prefix("fault ").unwrap_or(&description);
                 let _ =
                     writeln!(out, "    Note over {first},{last}: {} @{t:.3}s", description.replace([';', '#'], ","));
             }

@@ -1,13 +1,18 @@
-//! The run's trace: one ordered log of everything that happened — every frame sent, delivered or
-//! dropped, every sync tick, session start and end, delta, fault, crash and restart — each with its
-//! virtual time. Two runs are the same run iff their traces are equal; [`Trace::hash`] summarises
-//! one in 32 bytes. The trace also paces the runtime: `step()` waits for it to grow, `max_events`
-//! bounds its length.
+//! The run's trace: the one ordered log of everything that happened — every frame sent, damaged,
+//! delivered or dropped, every stream reset, sync tick, session start and end, delta, write, fault,
+//! crash and restart — each with its virtual time. Two runs are the same run iff their traces are
+//! equal; [`Trace::hash`] summarises one in 32 bytes. The frame table tests inspect is a view of
+//! it ([`Trace::frames`]), not a second log.
+//!
+//! Run control (`step()`, `max_events`) counts only the kinds [`TraceKind::is_run_event`] names,
+//! so annotating the trace with a new kind never changes when a run stops.
 
+mod frames;
 mod mermaid;
 mod perfetto;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -15,35 +20,19 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use frames::{frame_log_hash, frame_table};
+pub use frames::{Fate, FrameRecord};
 pub use mermaid::to_mermaid;
 pub use perfetto::to_perfetto;
 
-use crate::net::{Corruption, DropReason, NodeId};
+use crate::ids::NodeId;
+use crate::net::{NetEvent, NetObserver};
 
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceKind {
-    FrameSent {
-        frame: u64,
-        from: NodeId,
-        to: NodeId,
-        stream: u64,
-        protocol: &'static str,
-        message: &'static str,
-        size: usize,
-        hash: u64,
-        copy_of: Option<u64>,
-        corruption: Option<Corruption>,
-    },
-    FrameDelivered {
-        frame: u64,
-        to: NodeId,
-    },
-    FrameDropped {
-        frame: u64,
-        to: NodeId,
-        reason: DropReason,
-    },
+    /// Something the network did (frames, resets, partitions, fault changes).
+    Net(NetEvent),
     SyncTick {
         node: NodeId,
         peer: Option<NodeId>,
@@ -70,15 +59,38 @@ pub enum TraceKind {
         node: NodeId,
         entity: [u8; 8],
     },
-    Fault {
-        description: String,
-    },
     Crash {
         node: NodeId,
     },
     Restart {
         node: NodeId,
     },
+}
+
+impl TraceKind {
+    /// Whether this is a step of the run (what `step()` waits for and `max_events` counts) rather
+    /// than an annotation of one: frames moving, timers firing, sessions starting and ending,
+    /// deltas, writes, crashes and restarts are; damage markers, resets and fault-plan changes
+    /// are not. A new kind must choose here.
+    pub fn is_run_event(&self) -> bool {
+        match self {
+            TraceKind::Net(net) => match net {
+                NetEvent::Sent { .. } | NetEvent::Delivered { .. } | NetEvent::Dropped { .. } => true,
+                NetEvent::Corrupted { .. }
+                | NetEvent::StreamReset { .. }
+                | NetEvent::Partition { .. }
+                | NetEvent::Repair { .. }
+                | NetEvent::FaultsChanged { .. } => false,
+            },
+            TraceKind::SyncTick { .. }
+            | TraceKind::SessionStart { .. }
+            | TraceKind::SessionEnd { .. }
+            | TraceKind::DeltaReceived { .. }
+            | TraceKind::Write { .. }
+            | TraceKind::Crash { .. }
+            | TraceKind::Restart { .. } => true,
+        }
+    }
 }
 
 /// One trace entry.
@@ -92,13 +104,14 @@ pub struct TraceEvent {
 pub struct Trace {
     epoch: Instant,
     events: Mutex<Vec<TraceEvent>>,
-    grew: Notify,
+    run_events: AtomicU64,
+    stepped: Notify,
 }
 
 impl Trace {
     /// Must be created inside the simulation: it anchors at the current virtual time.
     pub fn new() -> Self {
-        Trace { epoch: Instant::now(), events: Mutex::default(), grew: Notify::new() }
+        Trace { epoch: Instant::now(), events: Mutex::default(), run_events: AtomicU64::new(0), stepped: Notify::new() }
     }
 
     /// Virtual time since the trace began.
@@ -108,31 +121,56 @@ impl Trace {
 
     pub fn record(&self, kind: TraceKind) {
         let at = self.now();
+        let step = kind.is_run_event();
         self.lock().push(TraceEvent { at, kind });
-        self.grew.notify_waiters();
+        if step {
+            self.run_events.fetch_add(1, Ordering::Relaxed);
+            self.stepped.notify_waiters();
+        }
     }
 
-    /// Number of events so far.
-    pub fn len(&self) -> u64 {
-        self.lock().len() as u64
+    /// Lines in the trace, annotations included.
+    pub fn len(&self) -> usize {
+        self.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }
 
-    pub fn events(&self) -> Vec<TraceEvent> {
-        self.lock().clone()
+    /// Steps of the run so far (see [`TraceKind::is_run_event`]).
+    pub fn run_events(&self) -> u64 {
+        self.run_events.load(Ordering::Relaxed)
     }
 
-    /// Resolves at the next recorded event.
-    pub async fn next(&self) {
-        self.grew.notified().await;
+    /// Resolves at the next step of the run.
+    pub async fn next_run_event(&self) {
+        self.stepped.notified().await;
+    }
+
+    pub fn events(&self) -> Vec<TraceEvent> {
+        self.lock().clone()
     }
 
     /// SHA-256 over the trace's lines.
     pub fn hash(&self) -> [u8; 32] {
         hash_events(&self.lock())
+    }
+
+    /// Every frame copy so far with its fate, in the order the network handled them.
+    pub fn frames(&self) -> Vec<FrameRecord> {
+        frame_table(&self.lock())
+    }
+
+    /// Frame copies that were not delivered, each with its reason.
+    pub fn drops(&self) -> Vec<FrameRecord> {
+        self.frames().into_iter().filter(|f| f.dropped().is_some()).collect()
+    }
+
+    /// SHA-256 over the frame table's lines: equal for two runs iff they routed the same frames,
+    /// at the same virtual times, with the same content and fates.
+    pub fn frame_log_hash(&self) -> [u8; 32] {
+        frame_log_hash(&self.frames())
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<TraceEvent>> {
@@ -146,11 +184,21 @@ impl Default for Trace {
     }
 }
 
+impl NetObserver for Trace {
+    fn observe(&self, event: NetEvent) {
+        self.record(TraceKind::Net(event));
+    }
+}
+
 /// SHA-256 over the events' display lines.
-pub fn hash_events(events: &[TraceEvent]) -> [u8; 32] {
+fn hash_events(events: &[TraceEvent]) -> [u8; 32] {
+    hash_lines(events)
+}
+
+pub(crate) fn hash_lines<T: fmt::Display>(items: &[T]) -> [u8; 32] {
     let mut hasher = Sha256::new();
-    for event in events {
-        hasher.update(event.to_string().as_bytes());
+    for item in items {
+        hasher.update(item.to_string().as_bytes());
         hasher.update(b"\n");
     }
     hasher.finalize().into()
@@ -161,18 +209,7 @@ impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:>14}ns ", self.at.as_nanos())?;
         match &self.kind {
-            TraceKind::FrameSent { frame, from, to, stream, protocol, message, size, hash, copy_of, corruption } => {
-                write!(f, "send #{frame} {from}->{to} s{stream} {protocol}/{message} {size}B h={hash:016x}")?;
-                if let Some(orig) = copy_of {
-                    write!(f, " dup-of=#{orig}")?;
-                }
-                if let Some(c) = corruption {
-                    write!(f, " corrupt={c:?}")?;
-                }
-                Ok(())
-            }
-            TraceKind::FrameDelivered { frame, to } => write!(f, "deliver #{frame} ->{to}"),
-            TraceKind::FrameDropped { frame, to, reason } => write!(f, "drop #{frame} ->{to} {reason:?}"),
+            TraceKind::Net(event) => write!(f, "{event}"),
             TraceKind::SyncTick { node, peer, selected } => match peer {
                 Some(peer) => write!(f, "tick {node} peer={peer} select={selected}"),
                 None => write!(f, "tick {node} no-peer"),
@@ -187,7 +224,6 @@ impl fmt::Display for TraceEvent {
                 write!(f, "delta {origin}->{node} {}", if *buffered { "buffered" } else { "applied" })
             }
             TraceKind::Write { node, entity } => write!(f, "write {node} {}", hex::encode(entity)),
-            TraceKind::Fault { description } => write!(f, "fault {description}"),
             TraceKind::Crash { node } => write!(f, "crash {node}"),
             TraceKind::Restart { node } => write!(f, "restart {node}"),
         }

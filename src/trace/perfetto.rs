@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::{TraceEvent, TraceKind};
-use crate::net::NodeId;
+use crate::ids::NodeId;
+use crate::net::NetEvent;
 
 const PID: u64 = 1;
 
@@ -29,16 +30,16 @@ pub fn to_perfetto(events: &[TraceEvent], names: &[String]) -> Value {
     for event in events {
         let ts = micros(event);
         match &event.kind {
-            TraceKind::FrameSent { frame, from, to, message, protocol, size, .. } => {
+            TraceKind::Net(NetEvent::Sent { frame, from, to, message, protocol, size, .. }) => {
                 nodes.extend([*from, *to]);
                 out.push(json!({"ph": "s", "id": frame, "cat": "frame", "name": message, "ts": ts, "pid": PID,
                     "tid": tid(*from), "args": {"protocol": protocol, "bytes": size, "to": name(*to)}}));
             }
-            TraceKind::FrameDelivered { frame, to } => {
+            TraceKind::Net(NetEvent::Delivered { frame, to }) => {
                 out.push(json!({"ph": "f", "bp": "e", "id": frame, "cat": "frame", "name": "deliver", "ts": ts,
                     "pid": PID, "tid": tid(*to)}));
             }
-            TraceKind::FrameDropped { frame, to, reason } => {
+            TraceKind::Net(NetEvent::Dropped { frame, to, reason }) => {
                 out.push(json!({"ph": "i", "s": "t", "name": format!("drop #{frame} ({reason:?})"), "cat": "drop",
                     "ts": ts, "pid": PID, "tid": tid(*to)}));
             }
@@ -58,10 +59,10 @@ pub fn to_perfetto(events: &[TraceEvent], names: &[String]) -> Value {
                 out.push(json!({"ph": "i", "s": "t", "cat": "write", "ts": ts, "pid": PID, "tid": tid(*node),
                     "name": format!("write {}", hex::encode(entity))}));
             }
-            TraceKind::Fault { description } => {
-                out.push(
-                    json!({"ph": "i", "s": "g", "cat": "fault", "name": description, "ts": ts, "pid": PID, "tid": 0}),
-                );
+            TraceKind::Net(fault) => {
+                let line = fault.to_string();
+                let name = line.strip_prefix("fault ").unwrap_or(&line);
+                out.push(json!({"ph": "i", "s": "g", "cat": "fault", "name": name, "ts": ts, "pid": PID, "tid": 0}));
             }
             TraceKind::Crash { node } | TraceKind::Restart { node } => {
                 let what = if matches!(event.kind, TraceKind::Crash { .. }) { "crash" } else { "restart" };

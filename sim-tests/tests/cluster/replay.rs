@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use merosim::cli::{run_one, RunOptions};
 use merosim::prelude::*;
+use merosim::run::{run_one, RunOptions};
 use merosim::trace::{to_mermaid, to_perfetto, TraceKind};
 
 const SCENARIOS: [&str; 4] = ["diverged", "overlap", "random", "snapshot"];
@@ -13,7 +13,7 @@ fn heavy(seed: u64) -> RunOptions {
     RunOptions {
         seed,
         scenario: SCENARIOS[(seed % 4) as usize].parse().unwrap(),
-        faults: "heavy".into(),
+        faults: FaultPreset::Heavy,
         nodes: 3,
         entities: 15,
         max_time: Duration::from_secs(60),
@@ -33,8 +33,8 @@ fn fifty_heavy_seeds_replay_in_process() {
         assert_eq!(
             hex::encode(first.trace_hash),
             hex::encode(second.trace_hash),
-            "seed {seed} replayed differently\nrepro: {}",
-            options.repro_line()
+            "seed {seed} replayed differently\n{}",
+            options.repro()
         );
         events += first.events;
         dropped += first.dropped;
@@ -45,7 +45,7 @@ fn fifty_heavy_seeds_replay_in_process() {
 }
 
 async fn session_under_heavy_chaos() {
-    let mut world = World::new(77, FaultConfig::heavy_chaos());
+    let world = World::new(77, FaultConfig::heavy_chaos());
     let alice = world.add_node("alice").unwrap();
     let bob = world.add_node("bob").unwrap();
     for i in 0..20_u8 {
@@ -54,8 +54,8 @@ async fn session_under_heavy_chaos() {
     }
     let options = SessionOptions::default().with_recv_timeout(Duration::from_secs(2));
     for _ in 0..5 {
-        let _ = run_session(world.router(), &alice, &bob, Protocol::HashComparison, &options).await;
-        let _ = run_session(world.router(), &bob, &alice, Protocol::HashComparison, &options).await;
+        let _ = run_session(&world, &alice, &bob, Protocol::HashComparison, &options).await;
+        let _ = run_session(&world, &bob, &alice, Protocol::HashComparison, &options).await;
     }
 }
 

@@ -58,7 +58,7 @@ fn fingerprint(seed: u64) -> (String, u64, String) {
     rt.run_until(|rt| rt.clock().now() > 5_000.into());
     let stop = rt.run();
     let metrics = rt.metrics();
-    (format!("{stop:?} {}", metrics.summary()), metrics.convergence.events_processed, hex::encode(rt.log_hash()))
+    (format!("{stop:?} {}", metrics.summary()), metrics.convergence.events_processed, hex::encode(rt.frame_log_hash()))
 }
 
 /// A whole cluster run — four nodes, a concurrent workload, light chaos — replays exactly.
@@ -66,4 +66,46 @@ fn fingerprint(seed: u64) -> (String, u64, String) {
 fn same_seed_replays_the_whole_run() {
     assert_eq!(fingerprint(35), fingerprint(35));
     assert_ne!(fingerprint(35).2, fingerprint(36).2, "different seeds, same frame log");
+}
+
+/// A seed loop that fails at seed 7. Not run on its own: `seed_loop_replays_exactly_the_failing_seed`
+/// runs it in a child process, with and without `MADSIM_TEST_SEED`.
+#[test]
+#[ignore = "run by seed_loop_replays_exactly_the_failing_seed in a child process"]
+fn seed_loop_fails_at_seven() {
+    for seed in seeds(0..20) {
+        println!("ran seed {seed}");
+        let mut rt = SimRuntime::with_seed(seed);
+        rt.apply_scenario(Scenario::n_nodes_synced(2, 1));
+        assert_entity_count!(rt, "alice", if seed == 7 { 99 } else { 1 });
+    }
+}
+
+/// The repro line a failing seed loop prints names the failing seed, and running it replays that
+/// seed alone: `seeds(..)` honours `MADSIM_TEST_SEED` as madsim's own tests do.
+#[test]
+fn seed_loop_replays_exactly_the_failing_seed() {
+    const TEST: &str = "runtime::seed_loop_fails_at_seven";
+    let run = |seed: Option<&str>| {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child.args(["--ignored", "--exact", TEST, "--test-threads=1"]).env_remove(merosim::repro::SEED_VAR);
+        if let Some(seed) = seed {
+            child.env(merosim::repro::SEED_VAR, seed);
+        }
+        let out = child.output().expect("run the test binary");
+        assert!(!out.status.success(), "the loop must fail");
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let ran =
+        |out: &str| -> Vec<u64> { out.lines().filter_map(|l| l.strip_prefix("ran seed ")?.parse().ok()).collect() };
+
+    let whole = run(None);
+    assert_eq!(ran(&whole), (0..=7).collect::<Vec<_>>(), "{whole}");
+    let expected = format!("repro: MADSIM_TEST_SEED=7 cargo test -p sim-tests --test cluster -- {TEST} --exact");
+    let line = whole.lines().find(|l| l.contains("repro: ")).unwrap_or_else(|| panic!("no repro line in:\n{whole}"));
+    assert_eq!(line.trim(), expected, "{whole}");
+
+    let seed = line.split("MADSIM_TEST_SEED=").nth(1).and_then(|rest| rest.split(' ').next()).unwrap();
+    let replay = run(Some(seed));
+    assert_eq!(ran(&replay), vec![7], "the repro line replays the failing seed alone:\n{replay}");
 }

@@ -3,7 +3,7 @@
 //! 1,000 entities — one session each way, as a full exchange.
 
 use merosim::prelude::*;
-use sim_tests::{assert_sessions_ok, repro, seed_or, Pair};
+use sim_tests::{assert_sessions_ok, repro, Pair};
 
 fn converge(test: &str, entities: usize, level_wise: bool) {
     let seed = seed_or(7);
@@ -20,7 +20,11 @@ fn converge(test: &str, entities: usize, level_wise: bool) {
         pair.quiesce().await;
         let router = pair.world.router();
         assert_eq!(router.in_flight(), 0, "{context}: frames still in flight");
-        assert!(router.drops().is_empty(), "{context}: frames dropped on a perfect network: {:?}", router.drops());
+        assert!(
+            pair.world.drops().is_empty(),
+            "{context}: frames dropped on a perfect network: {:?}",
+            pair.world.drops()
+        );
     });
 }
 

@@ -45,7 +45,7 @@ fn corrupted_frames_end_in_error_or_convergence() {
                 pair.assert_converged(&context);
             }
             pair.quiesce().await;
-            let corrupted = pair.world.router().frames().iter().filter(|f| f.corruption.is_some()).count();
+            let corrupted = pair.world.frames().iter().filter(|f| f.corruption.is_some()).count();
             (corrupted, failed)
         });
         corrupted_total += corrupted;

@@ -9,7 +9,7 @@ use calimero_storage::index::Index;
 use calimero_storage::interface::{Action, ApplyContext, Interface};
 use calimero_storage::store::MainStorage;
 use merosim::prelude::*;
-use sim_tests::{repro, seed_or, Pair};
+use sim_tests::{repro, Pair};
 
 #[test]
 fn storage_refuses_the_root_id_as_an_entity() {
@@ -49,12 +49,11 @@ async fn sync_against_cyclic_root(seed: u64, pair: Pair) -> (Result<SessionStats
     assert!(self_edge, "{context}: the write did not make root its own child");
 
     let options = SessionOptions::default().with_budget(Duration::from_secs(3_600));
-    let report = run_session(pair.world.router(), &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
+    let report = run_session(&pair.world, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
     assert!(report.ended_at - report.started_at < options.budget, "{context}: hit the budget, i.e. hung");
     pair.alice.storage().root_hash().expect("alice still readable");
     pair.bob.storage().root_hash().expect("bob still readable");
-    let sent =
-        pair.world.router().frames().iter().filter(|f| f.from == pair.alice.id() && f.kind == FrameKind::Data).count();
+    let sent = pair.world.frames().iter().filter(|f| f.from == pair.alice.id() && f.kind == FrameKind::Data).count();
     (report.initiator, sent, context)
 }
 

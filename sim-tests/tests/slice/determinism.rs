@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use merosim::prelude::*;
-use sim_tests::{repro, seed_or, Pair};
+use sim_tests::{repro, Pair};
 
 #[derive(Debug, PartialEq, Eq)]
 struct Run {
@@ -21,14 +21,13 @@ fn run(seed: u64) -> Run {
         let _ = pair.sync(Protocol::HashComparison, &options).await;
         let _ = pair.sync(pair.level_wise(), &options).await;
         pair.quiesce().await;
-        let router = pair.world.router();
         Run {
             roots: [
                 hex::encode(pair.alice.storage().root_hash().unwrap()),
                 hex::encode(pair.bob.storage().root_hash().unwrap()),
             ],
-            log: router.frames().iter().map(ToString::to_string).collect(),
-            log_hash: hex::encode(router.log_hash()),
+            log: pair.world.frames().iter().map(ToString::to_string).collect(),
+            log_hash: hex::encode(pair.world.frame_log_hash()),
         }
     })
 }

@@ -6,12 +6,11 @@ use merosim::prelude::*;
 #[test]
 fn one_session() {
     simulate(7, || async {
-        let mut world = World::new(7, FaultConfig::lan());
+        let world = World::new(7, FaultConfig::lan());
         let alice = world.add_node("alice").unwrap();
         let bob = world.add_node("bob").unwrap();
         alice.storage().upsert([1; 32], None, b"hello").unwrap();
-        let report =
-            run_session(world.router(), &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
+        let report = run_session(&world, &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
         assert!(report.succeeded());
         assert_eq!(bob.storage().get([1; 32]).as_deref(), Some(&b"hello"[..]));
     });
@@ -32,4 +31,77 @@ fn fault_builder_compiles_as_documented() {
     rt.partition_one_way(&alice, &bob, None);
     rt.heal_partition(&alice, &bob);
     assert!(!rt.check_convergence().is_converged());
+}
+
+#[test]
+fn session_halves_on_a_hand_wired_stream() {
+    simulate(8, || async {
+        let world = World::new(8, FaultConfig::lan());
+        let alice = world.add_node("alice").unwrap();
+        let bob = world.add_node("bob").unwrap();
+        bob.storage().upsert([2; 32], None, b"from bob").unwrap();
+
+        let session = Session::new(Protocol::HashComparison);
+        let (mut near, mut far) = session.open(world.router(), alice.id(), bob.id());
+        let serving = bob.storage().clone();
+        let responder = madsim::task::spawn_local(async move { Session::responder_half(&mut far, &serving).await });
+        let peer_root = bob.storage().root_hash().unwrap();
+        let stats = session.initiator_half(&mut near, alice.storage(), peer_root).await.unwrap();
+        assert_eq!(responder.await.unwrap().unwrap(), Protocol::HashComparison);
+        assert!(stats.root_hash_verified);
+        assert_eq!(alice.storage().get([2; 32]).as_deref(), Some(&b"from bob"[..]));
+    });
+}
+
+#[test]
+fn writes_with_explicit_metadata_and_what_the_index_keeps() {
+    simulate(9, || async {
+        let world = World::new(9, FaultConfig::none());
+        let alice = world.add_node("alice").unwrap();
+        let (folder, leaf) = ([0x10; 32], [0x11; 32]);
+        alice.storage().upsert(folder, None, b"folder").unwrap();
+        let meta = WriteMeta { created_at: 1_000, updated_at: 5_000, crdt_type: None };
+        alice.storage().upsert_with(leaf, Some(folder), b"leaf", &meta).unwrap();
+
+        let stored = alice.storage().metadata(leaf).unwrap().expect("written");
+        assert_eq!((stored.created_at, stored.updated_at, stored.crdt_type), (1_000, 5_000, None));
+        assert_eq!(stored.parent, Some(folder));
+        assert_eq!(alice.storage().parent(leaf), Some(folder));
+        assert_eq!(alice.storage().metadata(folder).unwrap().unwrap().children, vec![leaf]);
+        assert_eq!(alice.storage().entity_count().unwrap(), 2, "the folder and the leaf");
+        assert_eq!(alice.storage().leaf_count().unwrap(), 1, "only the leaf holds a value");
+    });
+}
+
+#[test]
+fn a_chosen_context_id() {
+    let context = calimero_primitives::context::ContextId::from([0xc7; 32]);
+    simulate(10, move || async move {
+        let world = World::with_config(SimConfig::with_seed(10).with_context_id(context));
+        let alice = world.add_node("alice").unwrap();
+        assert_eq!(world.context_id(), context);
+        assert_eq!(alice.storage().context_id(), context);
+        assert_eq!(*alice.storage().root_id().as_bytes(), [0xc7; 32], "the root's id is the context id");
+    });
+}
+
+/// A race between a handshake and the session it starts: bob's root moves after alice's
+/// handshake saw it. HashComparison in 0.11.0-rc.4 notices (its first request names the root it
+/// saw) and fails cleanly; before 0.10.1-rc.41 it returned `Ok` having compared nothing (#2407).
+#[test]
+fn a_session_against_a_stale_handshake_root() {
+    simulate(11, || async {
+        let world = World::new(11, FaultConfig::lan());
+        let alice = world.add_node("alice").unwrap();
+        let bob = world.add_node("bob").unwrap();
+        bob.storage().upsert([3; 32], None, b"before the handshake").unwrap();
+        let seen = bob.storage().root_hash().unwrap();
+        bob.storage().upsert([4; 32], None, b"after the handshake").unwrap();
+
+        let session = Session::new(Protocol::HashComparison).with_handshake_root(seen);
+        let report = world.run_session(&session, &alice, &bob).await;
+        let err = report.initiator.unwrap_err();
+        assert!(err.to_string().contains("root advanced after handshake"), "{err}");
+        assert_eq!(alice.storage().entity_count().unwrap(), 0, "nothing merged");
+    });
 }

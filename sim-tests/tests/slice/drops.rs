@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use merosim::prelude::*;
-use sim_tests::{repro, seed_or, Pair};
+use sim_tests::{repro, Pair};
 
 #[test]
 fn every_undelivered_frame_has_a_reason() {
@@ -18,13 +18,13 @@ fn every_undelivered_frame_has_a_reason() {
             SessionOptions::default().with_recv_timeout(Duration::from_secs(2)).with_budget(Duration::from_secs(60));
         // Many short sessions so loss has plenty of frames to act on; then a cut link.
         for _ in 0..80 {
-            let _ = run_session(router, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
+            let _ = run_session(&pair.world, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
         }
         router.partition(pair.alice.id(), pair.bob.id(), None);
-        let _ = run_session(router, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
+        let _ = run_session(&pair.world, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
         pair.quiesce().await;
 
-        let frames = router.frames();
+        let frames = pair.world.frames();
         assert_eq!(router.in_flight(), 0, "{context}: frames still in flight after quiescence");
         for f in &frames {
             assert!(
@@ -41,7 +41,7 @@ fn every_undelivered_frame_has_a_reason() {
         assert!(count(DropReason::Partition) > 0, "{context}: the cut link dropped nothing");
         assert!(frames.iter().any(|f| f.copy_of.is_some()), "{context}: no duplicates were made");
         assert_eq!(
-            router.drops().len(),
+            pair.world.drops().len(),
             frames.iter().filter(|f| !matches!(f.fate, Fate::Delivered { .. })).count(),
             "{context}: the drop record and the frame log disagree"
         );

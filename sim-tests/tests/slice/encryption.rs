@@ -8,14 +8,14 @@ use calimero_crypto::SharedKey;
 use calimero_node_primitives::sync::StreamMessage;
 use calimero_primitives::identity::PrivateKey;
 use merosim::prelude::*;
-use sim_tests::{assert_sessions_ok, repro, seed_or, Pair};
+use sim_tests::{assert_sessions_ok, repro, Pair};
 
 fn key(byte: u8) -> SharedKey {
     SharedKey::from_sk(&PrivateKey::from([byte; 32]))
 }
 
-fn decodable_frames(router: &NetworkRouter) -> (usize, usize) {
-    let frames: Vec<_> = router.frames().into_iter().filter(|f| f.kind == FrameKind::Data).collect();
+fn decodable_frames(world: &World) -> (usize, usize) {
+    let frames: Vec<_> = world.frames().into_iter().filter(|f| f.kind == FrameKind::Data).collect();
     let plain = frames
         .iter()
         .filter(|f| {
@@ -36,7 +36,7 @@ fn same_key_converges_and_wire_is_ciphertext() {
         let clear = Pair::new(seed, FaultConfig::none(), 100);
         clear.world.router().capture_payloads(true);
         assert_sessions_ok(&clear.sync(Protocol::HashComparison, &SessionOptions::default()).await, &context);
-        let (plain, total) = decodable_frames(clear.world.router());
+        let (plain, total) = decodable_frames(&clear.world);
         assert!(total > 0 && plain == total, "{context}: unencrypted frames should decode ({plain}/{total})");
 
         let pair = Pair::new(seed, FaultConfig::none(), 100);
@@ -45,7 +45,7 @@ fn same_key_converges_and_wire_is_ciphertext() {
         let reports = pair.sync(Protocol::HashComparison, &options).await;
         assert_sessions_ok(&reports, &context);
         pair.assert_converged(&context);
-        let (plain, total) = decodable_frames(pair.world.router());
+        let (plain, total) = decodable_frames(&pair.world);
         assert!(total > 0, "{context}: no frames routed");
         assert_eq!(plain, 0, "{context}: {plain} of {total} encrypted frames decoded as plaintext");
     });
@@ -61,7 +61,7 @@ fn mismatched_keys_fail_cleanly() {
         let mut options = SessionOptions::default().with_budget(Duration::from_secs(120));
         options.initiator_key = Some((key(7), [3; 12]));
         options.responder_key = Some((key(8), [3; 12]));
-        let report = run_session(pair.world.router(), &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
+        let report = run_session(&pair.world, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
         assert_eq!(
             report.responder,
             Err(SessionError::Transport(TransportError::Decrypt)),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use merosim::check::{diff_entities, EntityDifference};
 use merosim::prelude::*;
-use sim_tests::{repro, seed_or};
+use sim_tests::repro;
 
 /// F1: an interior entity (one with children) that exists on one node only reaches the peer as
 /// a data-less placeholder, through either protocol; HashComparison reports
@@ -20,13 +20,13 @@ fn f1_one_sided_interior_entity_arrives_without_its_bytes() {
             repro("findings::f1_one_sided_interior_entity_arrives_without_its_bytes", seed)
         );
         simulate(seed, move || async move {
-            let mut world = World::new(seed, FaultConfig::none());
+            let world = World::new(seed, FaultConfig::none());
             let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
             let (folder, leaf) = ([0xf0; 32], [0xf1; 32]);
             alice.storage().upsert(folder, None, b"folder bytes").unwrap();
             alice.storage().upsert(leaf, Some(folder), b"leaf bytes").unwrap();
             let protocol = if level_wise { Protocol::LevelWise { max_depth: 4 } } else { Protocol::HashComparison };
-            let report = run_session(world.router(), &bob, &alice, protocol, &SessionOptions::default()).await;
+            let report = run_session(&world, &bob, &alice, protocol, &SessionOptions::default()).await;
             let stats = report.initiator.unwrap_or_else(|e| panic!("{context}: session failed: {e}"));
             assert!(!stats.root_hash_verified, "{context}: the protocol itself notices the mismatch");
 
@@ -51,21 +51,20 @@ fn f2_level_wise_skips_leaves_without_a_crdt_type() {
     let seed = seed_or(62);
     let context = repro("findings::f2_level_wise_skips_leaves_without_a_crdt_type", seed);
     simulate(seed, move || async move {
-        let mut world = World::new(seed, FaultConfig::none());
+        let world = World::new(seed, FaultConfig::none());
         let nodes: Vec<SimNode> = ["alice", "bob", "carol"].iter().map(|n| world.add_node(n).unwrap()).collect();
         let (alice, bob, carol) = (&nodes[0], &nodes[1], &nodes[2]);
         for i in 0..5_u8 {
             alice.storage().upsert_typed([0x40 + i; 32], None, b"opaque", None).unwrap();
         }
         let lw =
-            run_session(world.router(), bob, alice, Protocol::LevelWise { max_depth: 2 }, &SessionOptions::default())
-                .await;
+            run_session(&world, bob, alice, Protocol::LevelWise { max_depth: 2 }, &SessionOptions::default()).await;
         let stats = lw.initiator.unwrap_or_else(|e| panic!("{context}: {e}"));
         assert_eq!(stats.entities_merged, 0, "{context}");
         assert!(!stats.root_hash_verified, "{context}");
         assert_eq!(bob.storage().entity_count().unwrap(), 0, "{context}: LevelWise transferred an opaque leaf");
 
-        let hc = run_session(world.router(), carol, alice, Protocol::HashComparison, &SessionOptions::default()).await;
+        let hc = run_session(&world, carol, alice, Protocol::HashComparison, &SessionOptions::default()).await;
         assert!(hc.initiator.is_ok(), "{context}: {:?}", hc.initiator);
         assert_eq!(carol.storage().entity_count().unwrap(), 5, "{context}: HashComparison transfers them");
     });
@@ -80,7 +79,7 @@ fn f3_hash_comparison_does_not_push_children_under_a_remote_leaf() {
     let seed = seed_or(63);
     let context = repro("findings::f3_hash_comparison_does_not_push_children_under_a_remote_leaf", seed);
     simulate(seed, move || async move {
-        let mut world = World::new(seed, FaultConfig::none());
+        let world = World::new(seed, FaultConfig::none());
         let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
         let (folder, leaf) = ([0xa0; 32], [0xa1; 32]);
         for node in [&alice, &bob] {
@@ -88,15 +87,13 @@ fn f3_hash_comparison_does_not_push_children_under_a_remote_leaf() {
         }
         alice.storage().upsert(leaf, Some(folder), b"alice's leaf").unwrap();
 
-        let first =
-            run_session(world.router(), &alice, &bob, Protocol::HashComparison, &SessionOptions::default()).await;
+        let first = run_session(&world, &alice, &bob, Protocol::HashComparison, &SessionOptions::default()).await;
         let stats = first.initiator.unwrap_or_else(|e| panic!("{context}: {e}"));
         assert!(!stats.root_hash_verified, "{context}: alice knows the trees still differ");
         assert_eq!(stats.entities_pushed, 0, "{context}");
         assert!(!bob.storage().exists(leaf), "{context}: the leaf was pushed after all");
 
-        let back =
-            run_session(world.router(), &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
+        let back = run_session(&world, &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
         assert!(back.initiator.as_ref().is_ok_and(|s| s.root_hash_verified), "{context}: {:?}", back.initiator);
         assert_eq!(bob.storage().get(leaf).as_deref(), Some(&b"alice's leaf"[..]), "{context}");
         assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{context}");
@@ -131,4 +128,30 @@ fn f4_plaintext_streams_accept_corrupted_frames_silently() {
     });
     let (seed, invented) = found.expect("no seed in 0..64 showed a silently accepted corrupted frame");
     assert!(invented > 0, "seed {seed}");
+}
+
+/// F5: LevelWise's post-sync check compares the local root with the root the *handshake* saw. If
+/// the peer moved on between handshake and session, the session pulls everything, both roots end
+/// equal, and the protocol still reports `root_hash_verified = false` — the shape of #2607, fixed
+/// for HashComparison in 0.11.0-rc.2 and still present in LevelWise in 0.11.0-rc.4.
+#[test]
+fn f5_level_wise_verifies_against_the_stale_handshake_root() {
+    let seed = seed_or(64);
+    let context = repro("findings::f5_level_wise_verifies_against_the_stale_handshake_root", seed);
+    simulate(seed, move || async move {
+        let world = World::new(seed, FaultConfig::lan());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        bob.storage().upsert([3; 32], None, b"before the handshake").unwrap();
+        let seen = bob.storage().root_hash().unwrap();
+        bob.storage().upsert([4; 32], None, b"after the handshake").unwrap();
+
+        let session = Session::new(Protocol::LevelWise { max_depth: 2 }).with_handshake_root(seen);
+        let stats =
+            world.run_session(&session, &alice, &bob).await.initiator.unwrap_or_else(|e| panic!("{context}: {e}"));
+        assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{context}: synced");
+        assert!(!stats.root_hash_verified, "{context}: the guard compared with the current root after all");
+
+        let fresh = world.run_session(&Session::new(Protocol::LevelWise { max_depth: 2 }), &alice, &bob).await;
+        assert!(fresh.initiator.is_ok_and(|s| s.root_hash_verified), "{context}: with a fresh handshake it verifies");
+    });
 }

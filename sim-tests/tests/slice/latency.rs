@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use merosim::prelude::*;
-use sim_tests::{assert_sessions_ok, repro, seed_or, Pair};
+use sim_tests::{assert_sessions_ok, repro, Pair};
 
 const BASE_MS: u64 = 50;
 
@@ -49,7 +49,7 @@ fn timed_run(seed: u64, latency_ms: u64) -> (Duration, Duration, usize) {
             .with_budget(Duration::from_secs(100_000));
         let reports = pair.sync(Protocol::HashComparison, &options).await;
         assert_sessions_ok(&reports, "timed run");
-        (reports[0].ended_at - reports[0].started_at, pair.world.router().frames().len())
+        (reports[0].ended_at - reports[0].started_at, pair.world.frames().len())
     });
     (virt, wall.elapsed(), frames)
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use merosim::prelude::*;
-use sim_tests::{assert_sessions_ok, repro, seed_or, Pair};
+use sim_tests::{assert_sessions_ok, repro, Pair};
 
 const RECV: Duration = Duration::from_secs(5);
 
@@ -19,7 +19,7 @@ fn partition_longer_than_recv_timeout_times_out_then_heals() {
         let heal_after = RECV * 4;
         pair.world.router().partition(pair.alice.id(), pair.bob.id(), Some(heal_after));
         let options = SessionOptions::default().with_recv_timeout(RECV).with_budget(Duration::from_secs(60));
-        let report = run_session(pair.world.router(), &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
+        let report = run_session(&pair.world, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
 
         match &report.initiator {
             Err(SessionError::Transport(TransportError::Timeout(t))) => assert_eq!(*t, RECV, "{context}"),
@@ -29,7 +29,7 @@ fn partition_longer_than_recv_timeout_times_out_then_heals() {
         assert!(took >= RECV, "{context}: timed out after {took:?}, before the {RECV:?} budget");
         assert!(took < heal_after, "{context}: the timeout should fire before the partition heals");
         assert!(
-            pair.world.router().drops().iter().all(|f| f.dropped() == Some(DropReason::Partition)),
+            pair.world.drops().iter().all(|f| f.dropped() == Some(DropReason::Partition)),
             "{context}: only the partition should drop frames"
         );
         // Stores are untouched and fully readable.
@@ -55,14 +55,14 @@ fn one_way_partition_loses_only_responses() {
         let router = pair.world.router();
         router.partition_one_way(pair.bob.id(), pair.alice.id(), None);
         let options = SessionOptions::default().with_recv_timeout(RECV).with_budget(Duration::from_secs(60));
-        let report = run_session(router, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
+        let report = run_session(&pair.world, &pair.alice, &pair.bob, Protocol::HashComparison, &options).await;
         assert!(
             matches!(report.initiator, Err(SessionError::Transport(TransportError::Timeout(_)))),
             "{context}: initiator should time out waiting for bob, got {:?}",
             report.initiator
         );
         pair.quiesce().await;
-        let frames = router.frames();
+        let frames = pair.world.frames();
         let to_bob = frames.iter().filter(|f| f.from == pair.alice.id()).collect::<Vec<_>>();
         let to_alice = frames.iter().filter(|f| f.from == pair.bob.id()).collect::<Vec<_>>();
         assert!(!to_bob.is_empty() && !to_alice.is_empty(), "{context}: both directions carried frames");

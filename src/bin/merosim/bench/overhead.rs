@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use super::channel::ChannelStream;
 use super::cpu::thread_cpu;
-use crate::net::FaultConfig;
-use crate::node::{SimNode, SimStorage};
-use crate::protocols::{initiate, respond, run_session, Protocol, SessionOptions};
-use crate::runtime::{simulate, World};
-use crate::scenario::{diverge_pair, PairLayout};
+use merosim::ids::NodeId;
+use merosim::net::FaultConfig;
+use merosim::prelude::{run_session, simulate, SimNode, SimStorage, World};
+use merosim::protocols::{initiate, respond, Protocol, SessionOptions};
+use merosim::scenario::{diverge_pair, PairLayout};
 
 /// One row of the overhead table.
 #[derive(Clone, Debug)]
@@ -44,8 +44,8 @@ fn on_tokio(seed: u64, entities: usize, level_wise: bool) -> Duration {
         let local = real_tokio::task::LocalSet::new();
         local.block_on(&runtime, async move {
             let context = calimero_primitives::context::ContextId::from([7; 32]);
-            let alice = SimNode::new(crate::net::NodeId(0), "alice", context).expect("alice");
-            let bob = SimNode::new(crate::net::NodeId(1), "bob", context).expect("bob");
+            let alice = SimNode::new(NodeId(0), "alice", context).expect("alice");
+            let bob = SimNode::new(NodeId(1), "bob", context).expect("bob");
             diverge_pair(alice.storage(), bob.storage(), entities, seed, &PairLayout::default()).expect("diverge");
             let protocol = protocol(level_wise, alice.storage(), bob.storage());
             let remote_root = bob.storage().root_hash().expect("root");
@@ -71,16 +71,16 @@ fn on_tokio(seed: u64, entities: usize, level_wise: bool) -> Duration {
 /// (b): the same session through merosim (SimStream, router, madsim) with no faults.
 fn on_merosim(seed: u64, entities: usize, level_wise: bool) -> (Duration, usize) {
     simulate(seed, move || async move {
-        let mut world = World::new(seed, FaultConfig::none());
+        let world = World::new(seed, FaultConfig::none());
         let alice = world.add_node("alice").expect("alice");
         let bob = world.add_node("bob").expect("bob");
         diverge_pair(alice.storage(), bob.storage(), entities, seed, &PairLayout::default()).expect("diverge");
         let protocol = protocol(level_wise, alice.storage(), bob.storage());
         let start = thread_cpu();
-        let report = run_session(world.router(), &alice, &bob, protocol, &SessionOptions::default()).await;
+        let report = run_session(&world, &alice, &bob, protocol, &SessionOptions::default()).await;
         let spent = thread_cpu() - start;
         assert!(report.succeeded(), "merosim session failed: {report:?}");
-        (spent, world.router().frames().len())
+        (spent, world.frames().len())
     })
 }
 

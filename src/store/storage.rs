@@ -24,12 +24,10 @@ use calimero_store::Store;
 use sha2::{Digest, Sha256};
 
 use crate::error::StorageError;
+use crate::ids::EntityId;
 
 /// `inner_type` of the LWW registers merosim writes by default.
 pub const DEFAULT_INNER_TYPE: &str = "merosim::Bytes";
-
-/// 32-byte entity identifier, as calimero-storage addresses entities.
-pub type EntityId = [u8; 32];
 
 /// The Merkle tree guard rails: a malformed tree (a cycle) makes HashComparison re-queue nodes
 /// until its own 10,000-node limit fires, so walks here stop at a depth no sane tree reaches.
@@ -51,6 +49,41 @@ pub struct StateSummary {
     pub root_hash: [u8; 32],
     pub entity_count: u64,
     pub max_depth: u32,
+}
+
+/// A write's metadata, given explicitly instead of stamped by the node: for tests that need exact
+/// timestamps (last-writer-wins races, same children created in different orders) or a chosen
+/// CRDT type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteMeta {
+    pub created_at: u64,
+    pub updated_at: u64,
+    /// `None` writes an "opaque" entity with no CRDT type.
+    pub crdt_type: Option<CrdtType>,
+}
+
+impl WriteMeta {
+    /// Both timestamps `at`, typed as merosim's default LWW register.
+    pub fn at(at: u64) -> Self {
+        WriteMeta { created_at: at, updated_at: at, crdt_type: Some(CrdtType::lww_register(DEFAULT_INNER_TYPE)) }
+    }
+}
+
+/// What calimero-storage keeps about one entity besides its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityMeta {
+    /// `None` only for the root.
+    pub parent: Option<EntityId>,
+    pub created_at: u64,
+    pub updated_at: u64,
+    pub crdt_type: Option<CrdtType>,
+    /// Set for a tombstone.
+    pub deleted_at: Option<u64>,
+    /// Children the index lists (live ones; tombstoned children are kept apart).
+    pub children: Vec<EntityId>,
+    /// The Merkle hashes: this entity's bytes alone, and with its subtree.
+    pub own_hash: [u8; 32],
+    pub full_hash: [u8; 32],
 }
 
 /// One live entity as the canonical digest sees it.
@@ -124,6 +157,34 @@ impl SimStorage {
         data: &[u8],
         crdt_type: Option<CrdtType>,
     ) -> Result<Action, StorageError> {
+        self.write(id, parent, data, |existing| {
+            let now = self.stamp();
+            let created_at = existing.map_or(now, |e| e.metadata.created_at);
+            typed(Metadata::new(created_at, now), crdt_type)
+        })
+    }
+
+    /// [`upsert`](Self::upsert) with every metadata field given: the write carries exactly these
+    /// timestamps and this type, as a write made elsewhere (or earlier) would. The node's own
+    /// write clock is left alone.
+    pub fn upsert_with(
+        &self,
+        id: EntityId,
+        parent: Option<EntityId>,
+        data: &[u8],
+        meta: &WriteMeta,
+    ) -> Result<Action, StorageError> {
+        self.write(id, parent, data, |_| typed(Metadata::new(meta.created_at, meta.updated_at), meta.crdt_type.clone()))
+    }
+
+    /// Creates or updates `id`, with the metadata `metadata` derives from the live entity (if any).
+    fn write(
+        &self,
+        id: EntityId,
+        parent: Option<EntityId>,
+        data: &[u8],
+        metadata: impl FnOnce(Option<&EntityIndex>) -> Metadata,
+    ) -> Result<Action, StorageError> {
         let entity = Id::new(id);
         if entity == self.root_id() {
             return Err(StorageError::ReservedId { id: hex::encode(id) });
@@ -132,22 +193,18 @@ impl SimStorage {
         if parent == entity {
             return Err(StorageError::SelfParent { id: hex::encode(id) });
         }
-        let now = self.stamp();
+        let existing = self.index(entity)?.filter(|i| i.deleted_at.is_none());
+        let metadata = metadata(existing.as_ref());
         // Updates carry the ancestor chain too, so a peer that missed the entity's creation can
         // still place it when the update arrives as a delta.
-        let action = match self.index(entity)?.filter(|i| i.deleted_at.is_none()) {
+        let action = match existing {
             Some(existing) => Action::Update {
                 id: entity,
                 data: data.to_vec(),
                 ancestors: self.ancestor_chain(existing.parent_id().unwrap_or(parent))?,
-                metadata: typed(Metadata::new(existing.metadata.created_at, now), crdt_type),
+                metadata,
             },
-            None => Action::Add {
-                id: entity,
-                data: data.to_vec(),
-                ancestors: self.ancestor_chain(parent)?,
-                metadata: typed(Metadata::new(now, now), crdt_type),
-            },
+            None => Action::Add { id: entity, data: data.to_vec(), ancestors: self.ancestor_chain(parent)?, metadata },
         };
         self.apply("write entity", action.clone())?;
         Ok(action)
@@ -190,6 +247,25 @@ impl SimStorage {
         self.with_env(|| Interface::<MainStorage>::find_by_id_raw(Id::new(id)))
     }
 
+    /// What the index keeps about `id` (live or tombstoned), or `None` if it was never written.
+    pub fn metadata(&self, id: EntityId) -> Result<Option<EntityMeta>, StorageError> {
+        Ok(self.index(Id::new(id))?.map(|index| EntityMeta {
+            parent: index.parent_id().map(|p| *p.as_bytes()),
+            created_at: index.metadata.created_at,
+            updated_at: index.metadata.updated_at(),
+            crdt_type: index.metadata.crdt_type.clone(),
+            deleted_at: index.deleted_at,
+            children: index.children().unwrap_or_default().iter().map(|c| *c.id().as_bytes()).collect(),
+            own_hash: index.own_hash(),
+            full_hash: index.full_hash(),
+        }))
+    }
+
+    /// The parent of a live entity (the root's id for a top-level one).
+    pub fn parent(&self, id: EntityId) -> Option<EntityId> {
+        self.metadata(id).ok().flatten().filter(|m| m.deleted_at.is_none()).and_then(|m| m.parent)
+    }
+
     /// The root's full Merkle hash — what the sync handshake compares.
     pub fn root_hash(&self) -> Result<[u8; 32], StorageError> {
         let root = self.root_id();
@@ -224,6 +300,14 @@ impl SimStorage {
     /// Number of live entities, not counting the root.
     pub fn entity_count(&self) -> Result<usize, StorageError> {
         Ok(self.summary()?.entity_count as usize)
+    }
+
+    /// Number of live entities with no live child: the values, as opposed to the containers
+    /// holding them (which is what the entity count mixes together).
+    pub fn leaf_count(&self) -> Result<usize, StorageError> {
+        let entities = self.entities()?;
+        let parents: std::collections::BTreeSet<EntityId> = entities.iter().map(|e| e.parent).collect();
+        Ok(entities.iter().filter(|e| !parents.contains(&e.id)).count())
     }
 
     /// Deepest live entity (root = 0, its children = 1).
@@ -263,7 +347,7 @@ impl SimStorage {
     /// metadata, so two nodes that hold the same data agree even when their histories differ.
     pub fn digest(&self) -> Result<[u8; 32], StorageError> {
         let mut entities = self.entities()?;
-        entities.sort_by(|a, b| a.id.cmp(&b.id));
+        entities.sort_by_key(|e| e.id);
         let mut hasher = Sha256::new();
         for e in &entities {
             hasher.update(e.id);

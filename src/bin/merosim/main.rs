@@ -6,11 +6,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use merosim::cli::{
-    init_virtual_time_logs, parse_seeds, parse_shard, run_one, sweep, RunOptions, ScenarioSpec, FAULT_PRESETS,
-    SCENARIOS,
-};
+use merosim::net::FaultPreset;
+use merosim::repro::Repro;
+use merosim::run::{run_one, RunOptions};
+use merosim::scenario::{ScenarioKind, ScenarioSpec};
 use merosim::trace::{to_mermaid, to_perfetto};
+
+mod bench;
+mod logs;
+mod sweep;
+
+use logs::init_virtual_time_logs;
+use sweep::{parse_seeds, parse_shard, sweep};
 
 #[derive(Parser)]
 #[command(
@@ -50,7 +57,7 @@ enum Command {
         events: bool,
     },
     /// Benchmarks: overhead vs real tokio, time compression, seeds/s, scaling (prints a table).
-    Bench(BenchArgs),
+    Bench(bench::BenchArgs),
     /// (internal) one scaling configuration, run by `bench` in a child process.
     #[command(hide = true)]
     BenchChild { nodes: usize, entities: usize, max_time: u64 },
@@ -74,8 +81,8 @@ struct WorldArgs {
     #[arg(long, default_value = "diverged", value_parser = parse_scenario)]
     scenario: ScenarioSpec,
     /// Fault preset; see `merosim list`.
-    #[arg(long, default_value = "lan", value_parser = parse_faults)]
-    faults: String,
+    #[arg(long, value_enum, default_value_t = FaultPreset::Lan)]
+    faults: FaultPreset,
     /// Nodes (when the scenario name carries no size).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     nodes: u64,
@@ -111,47 +118,15 @@ struct SweepArgs {
     world: WorldArgs,
 }
 
-#[derive(Args)]
-struct BenchArgs {
-    /// Entity counts for the overhead comparison.
-    #[arg(long, value_delimiter = ',', default_value = "200,1000,5000")]
-    sizes: Vec<usize>,
-    /// Runs per overhead measurement (the fastest counts).
-    #[arg(long, default_value_t = 3)]
-    repeat: usize,
-    /// Virtual seconds for the time-compression run.
-    #[arg(long, default_value_t = 3600)]
-    span: u64,
-    /// Heavy-chaos seeds per throughput measurement.
-    #[arg(long, default_value_t = 6)]
-    seeds: u64,
-    /// Node counts for the scaling table (at the first --scaling-entities value).
-    #[arg(long, value_delimiter = ',', default_value = "3,10,25,50")]
-    scaling_nodes: Vec<usize>,
-    /// Total entity counts for the scaling table (at 3 nodes).
-    #[arg(long, value_delimiter = ',', default_value = "200,1000,10000")]
-    scaling_entities: Vec<usize>,
-    /// Virtual-time cap per scaling run, seconds.
-    #[arg(long, default_value_t = 300)]
-    scaling_max_time: u64,
-    /// Skip sections: any of overhead,compression,throughput,scaling.
-    #[arg(long, value_delimiter = ',')]
-    skip: Vec<String>,
-}
-
 fn parse_scenario(s: &str) -> Result<ScenarioSpec, String> {
-    s.parse()
-}
-
-fn parse_faults(s: &str) -> Result<String, String> {
-    merosim::cli::fault_preset(s).map(|_| s.to_owned())
+    s.parse().map_err(|e: merosim::scenario::ScenarioError| e.to_string())
 }
 
 fn options(seed: u64, world: &WorldArgs) -> RunOptions {
     RunOptions {
         seed,
         scenario: world.scenario.clone(),
-        faults: world.faults.clone(),
+        faults: world.faults,
         nodes: world.nodes as usize,
         entities: world.entities as usize,
         max_time: Duration::from_secs(world.max_time),
@@ -167,8 +142,8 @@ fn default_sweep() -> SweepArgs {
         quiet: false,
         hashes: false,
         world: WorldArgs {
-            scenario: "random".parse().expect("known scenario"),
-            faults: "light".into(),
+            scenario: ScenarioSpec::new(ScenarioKind::Random),
+            faults: FaultPreset::Light,
             nodes: 3,
             entities: 20,
             max_time: 600,
@@ -191,9 +166,9 @@ fn main() -> ExitCode {
         }
         Command::Sweep(args) => run_sweep(args),
         Command::Trace { seed, world, perfetto, mermaid } => export(&options(seed, &world), perfetto, mermaid),
-        Command::Bench(args) => bench(args),
+        Command::Bench(args) => bench::run(&args),
         Command::BenchChild { nodes, entities, max_time } => {
-            println!("{}", merosim::bench::child(nodes, entities, Duration::from_secs(max_time)));
+            println!("{}", bench::child(nodes, entities, Duration::from_secs(max_time)));
             ExitCode::SUCCESS
         }
     }
@@ -201,12 +176,12 @@ fn main() -> ExitCode {
 
 fn list() -> ExitCode {
     println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
-    for (name, about) in SCENARIOS {
-        println!("  {name:<10} {about}");
+    for kind in ScenarioKind::ALL {
+        println!("  {:<10} {}", kind.name(), kind.about());
     }
     println!("fault presets (--faults NAME):");
-    for (name, about) in FAULT_PRESETS {
-        println!("  {name:<10} {about}");
+    for preset in FaultPreset::ALL {
+        println!("  {:<10} {}", preset.name(), preset.about());
     }
     ExitCode::SUCCESS
 }
@@ -219,7 +194,7 @@ fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
         println!("    {event}");
     }
     println!("{outcome}");
-    println!("repro: {}", options.repro_line());
+    println!("{}", options.repro());
     if outcome.converged() {
         ExitCode::SUCCESS
     } else {
@@ -265,7 +240,7 @@ fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: O
         let json = to_perfetto(&trace, &names).to_string();
         if let Err(e) = std::fs::write(&path, json) {
             eprintln!("error: cannot write {}: {e}", path.display());
-            eprintln!("repro: merosim trace {}", options.flags());
+            eprintln!("{}", Repro::cli("trace", options.flags()));
             return ExitCode::from(2);
         }
         written.push(path);
@@ -274,7 +249,7 @@ fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: O
         let diagram = format!("```mermaid\n{}```\n", to_mermaid(&trace, &names));
         if let Err(e) = std::fs::write(&path, diagram) {
             eprintln!("error: cannot write {}: {e}", path.display());
-            eprintln!("repro: merosim trace {}", options.flags());
+            eprintln!("{}", Repro::cli("trace", options.flags()));
             return ExitCode::from(2);
         }
         written.push(path);
@@ -282,89 +257,6 @@ fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: O
     for path in written {
         println!("  wrote     {}", path.display());
     }
-    println!("repro: {}", options.repro_line());
-    ExitCode::SUCCESS
-}
-
-fn bench(args: BenchArgs) -> ExitCode {
-    use merosim::bench;
-    let skip = |section: &str| args.skip.iter().any(|s| s == section);
-    println!(
-        "merosim bench — {} cores, {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        env!("CARGO_PKG_VERSION")
-    );
-    if !skip("overhead") {
-        println!(
-            "\n1. overhead: one session, real tokio + channels (a) vs merosim, no faults (b); CPU time, best of {}",
-            args.repeat
-        );
-        println!(
-            "   {:<16} {:>8} {:>12} {:>12} {:>8} {:>8}",
-            "protocol", "entities", "tokio (a)", "merosim (b)", "b/a", "frames"
-        );
-        for row in bench::overhead(&args.sizes, args.repeat) {
-            println!(
-                "   {:<16} {:>8} {:>10.1}ms {:>10.1}ms {:>7.2}x {:>8}",
-                row.protocol,
-                row.entities,
-                row.tokio_cpu.as_secs_f64() * 1e3,
-                row.merosim_cpu.as_secs_f64() * 1e3,
-                row.ratio(),
-                row.frames
-            );
-        }
-    }
-    if !skip("compression") {
-        let (virt, wall) = bench::time_compression(Duration::from_secs(args.span));
-        println!("\n2. time compression: 3 nodes, light chaos, 10 s sync interval");
-        println!(
-            "   {:.0} virtual s in {:.3} wall s = {:.0}x",
-            virt.as_secs_f64(),
-            wall.as_secs_f64(),
-            virt.as_secs_f64() / wall.as_secs_f64().max(1e-9)
-        );
-    }
-    if !skip("throughput") {
-        println!("\n3. throughput: heavy chaos, 3 nodes x 200 entities, {} seeds, max 120 s virtual each", args.seeds);
-        for jobs in [1, 2] {
-            let (per_sec, converged, total) = bench::throughput(args.seeds, jobs);
-            println!("   {jobs} job(s): {per_sec:.2} seeds/s ({converged}/{total} converged)");
-        }
-    }
-    if !skip("scaling") {
-        let exe = match std::env::current_exe() {
-            Ok(exe) => exe,
-            Err(e) => {
-                eprintln!("error: cannot find the merosim binary for child runs: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        let first_entities = args.scaling_entities.first().copied().unwrap_or(200);
-        let mut configs: Vec<(usize, usize)> = args.scaling_nodes.iter().map(|&n| (n, first_entities)).collect();
-        configs.extend(args.scaling_entities.iter().skip(1).map(|&e| (3, e)));
-        println!(
-            "\n4. scaling: diverged nodes sharing N entities, healthy LAN, until converged (cap {} s virtual)",
-            args.scaling_max_time
-        );
-        println!(
-            "   {:>5} {:>8} {:>10} {:>9} {:>12} {:>10}  outcome",
-            "nodes", "entities", "wall", "frames", "per frame", "peak RSS"
-        );
-        for (nodes, entities) in configs {
-            let row = bench::scaling_row(&exe, nodes, entities, Duration::from_secs(args.scaling_max_time));
-            println!(
-                "   {:>5} {:>8} {:>9.2}s {:>9} {:>10.1}us {:>8}MiB  {}",
-                row.nodes,
-                row.entities,
-                row.wall.as_secs_f64(),
-                row.frames,
-                row.cost_per_frame().as_secs_f64() * 1e6,
-                row.peak_rss_kib / 1024,
-                row.outcome
-            );
-        }
-    }
-    println!("\n5. reference (upstream tests/sync_sim): not built, see docs/performance.md");
+    println!("{}", options.repro());
     ExitCode::SUCCESS
 }

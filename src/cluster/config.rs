@@ -4,8 +4,11 @@
 use std::fmt;
 use std::time::Duration;
 
+use calimero_crypto::{Nonce, SharedKey};
+use calimero_primitives::context::ContextId;
+
 use crate::net::FaultConfig;
-use crate::transport::DEFAULT_RECV_TIMEOUT;
+use crate::protocols::SessionOptions;
 
 /// Options of one simulated run.
 #[derive(Clone, Debug)]
@@ -15,10 +18,11 @@ pub struct SimConfig {
     /// Period of each node's sync timer (plus up to `sync_jitter`, drawn per tick).
     pub sync_interval: Duration,
     pub sync_jitter: Duration,
-    /// Receive budget of every stream (production: 30 s).
-    pub recv_timeout: Duration,
-    /// Hard cap on one sync session.
-    pub session_budget: Duration,
+    /// What every sync session of the run uses: receive budget (production: 30 s), hard cap,
+    /// keys — the same options a hand-driven session takes.
+    pub session: SessionOptions,
+    /// The context every node shares; derived from the seed unless chosen.
+    pub context_id: Option<ContextId>,
     /// `run()` stops with `MaxTime` at this virtual time.
     pub max_time: Duration,
     /// `run()` stops with `MaxEvents` after this many events.
@@ -34,8 +38,8 @@ impl SimConfig {
             faults: FaultConfig::none(),
             sync_interval: Duration::from_millis(500),
             sync_jitter: Duration::from_millis(100),
-            recv_timeout: DEFAULT_RECV_TIMEOUT,
-            session_budget: Duration::from_secs(120),
+            session: SessionOptions::default().with_budget(Duration::from_secs(120)),
+            context_id: None,
             max_time: Duration::from_secs(600),
             max_events: 5_000_000,
             check_interval: Duration::from_millis(10),
@@ -65,13 +69,31 @@ impl SimConfig {
     }
 
     pub fn with_recv_timeout(mut self, timeout: Duration) -> Self {
-        self.recv_timeout = timeout;
+        self.session.recv_timeout = timeout;
         self
     }
 
     pub fn with_session_budget(mut self, budget: Duration) -> Self {
-        self.session_budget = budget;
+        self.session.budget = budget;
         self
+    }
+
+    /// Every session encrypted with calimero's sync-level `SharedKey` (one key on both ends).
+    /// Production leaves this off and relies on the transport; see `Integrity::Authenticated`.
+    pub fn with_session_encryption(mut self, key: SharedKey, nonce: Nonce) -> Self {
+        self.session = self.session.with_encryption(key, nonce);
+        self
+    }
+
+    /// Runs every node in `context_id` instead of the seed-derived one.
+    pub fn with_context_id(mut self, context_id: ContextId) -> Self {
+        self.context_id = Some(context_id);
+        self
+    }
+
+    /// The context the run's nodes share.
+    pub fn context(&self) -> ContextId {
+        self.context_id.unwrap_or_else(|| crate::seed::context_id(self.seed))
     }
 }
 
@@ -105,11 +127,18 @@ impl fmt::Display for SimConfig {
             self.seed,
             self.sync_interval,
             self.sync_jitter,
-            self.recv_timeout,
-            self.session_budget,
+            self.session.recv_timeout,
+            self.session.budget,
             self.max_time,
             self.max_events,
             self.faults
-        )
+        )?;
+        if self.session.encrypted() {
+            f.write_str(" sessions=encrypted")?;
+        }
+        if let Some(context) = self.context_id {
+            write!(f, " context={context}")?;
+        }
+        Ok(())
     }
 }

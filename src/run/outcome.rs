@@ -5,7 +5,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::RunOptions;
-use crate::runtime::{panic_message, SimRuntime, SimTime, StopCondition};
+use crate::runtime::{panic_message, SimRuntime, StopCondition};
+use crate::time::SimTime;
 use crate::trace::TraceEvent;
 
 /// How one run ended.
@@ -50,13 +51,13 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
     let wall = Instant::now();
     let seed = options.seed;
     let attempt = catch_unwind(AssertUnwindSafe(|| {
-        let mut rt = SimRuntime::with_config(options.config()?);
+        let mut rt = SimRuntime::with_config(options.config());
         rt.apply_scenario(options.build_scenario());
         let stop = rt.run();
         let metrics = rt.metrics();
         let status = rt.check_convergence().to_string();
         let trace = if keep_trace { rt.trace() } else { Vec::new() };
-        Ok::<_, String>((stop, rt.now(), metrics, status, rt.trace_hash(), trace, rt.node_names().to_vec()))
+        (stop, rt.now(), metrics, status, rt.trace_hash(), trace, rt.node_names().to_vec())
     }));
     let failed = |message: String| Outcome {
         seed,
@@ -71,7 +72,7 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
         wall: wall.elapsed(),
     };
     match attempt {
-        Ok(Ok((stop, now, metrics, status, trace_hash, trace, names))) => (
+        Ok((stop, now, metrics, status, trace_hash, trace, names)) => (
             Outcome {
                 seed,
                 stop: Ok(stop),
@@ -87,7 +88,6 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
             trace,
             names,
         ),
-        Ok(Err(message)) => (failed(message), Vec::new(), Vec::new()),
         Err(panic) => {
             let message = panic_message(&*panic);
             (failed(message.lines().next().unwrap_or_default().to_owned()), Vec::new(), Vec::new())

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{run_one, Outcome, RunOptions};
+use merosim::run::{run_one, Outcome, RunOptions};
 
 /// `A..B` (end excluded) or `A..=B`.
 pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
@@ -144,7 +144,7 @@ impl fmt::Display for SweepReport {
             };
             let options = RunOptions { seed: o.seed, ..self.template.clone() };
             writeln!(f, "    seed {:<8} {what}", o.seed)?;
-            writeln!(f, "      repro: {}", options.repro_line())?;
+            writeln!(f, "      {}", options.repro())?;
         }
         Ok(())
     }

@@ -24,10 +24,6 @@ impl SimTime {
     pub fn since_start(self) -> Duration {
         self.0
     }
-
-    pub fn as_millis(self) -> u128 {
-        self.0.as_millis()
-    }
 }
 
 impl From<u64> for SimTime {

@@ -4,9 +4,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::net::FaultConfig;
-use crate::runtime::{SimConfig, SimRuntime, StopCondition};
-use crate::scenario::Scenario;
+use merosim::net::FaultConfig;
+use merosim::prelude::{SimConfig, SimRuntime, StopCondition};
+use merosim::scenario::Scenario;
 
 /// One configuration's measurements.
 #[derive(Clone, Debug, Default)]

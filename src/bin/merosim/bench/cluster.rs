@@ -3,10 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cli::{sweep, RunOptions};
-use crate::net::FaultConfig;
-use crate::runtime::{SimConfig, SimRuntime};
-use crate::scenario::Scenario;
+use merosim::net::{FaultConfig, FaultPreset};
+use merosim::prelude::{SimConfig, SimRuntime};
+use merosim::run::RunOptions;
+use merosim::scenario::Scenario;
+
+use crate::sweep::sweep;
 
 /// Virtual seconds simulated per wall second: 3 nodes, light chaos, a 10 s (+1 s jitter) sync
 /// interval — the order of production's periodic sync — for `virtual_span` of virtual time.
@@ -28,7 +30,7 @@ pub fn throughput(seeds: u64, jobs: usize) -> (f64, usize, usize) {
     let template = RunOptions {
         seed: 0,
         scenario: "diverged-3x200".parse().expect("known scenario"),
-        faults: "heavy".into(),
+        faults: FaultPreset::Heavy,
         nodes: 3,
         entities: 200,
         max_time: Duration::from_secs(120),

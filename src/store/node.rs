@@ -1,23 +1,13 @@
-//! A simulated Calimero node: a name, a network address, an identity and its own store.
-
-pub(crate) mod cluster;
-pub(crate) mod gossip;
-mod storage;
-pub(crate) mod sync_loop;
-mod sync_state;
-
-pub use storage::{EntityId, EntitySnapshot, SimStorage, StateSummary};
-
-/// The first eight bytes of an id in hex: enough to tell entities apart in a report.
-pub fn short_id(id: &EntityId) -> String {
-    hex::encode(&id[..8])
-}
+//! What a node is apart from its processes: a name, a network address, an identity and its own
+//! store. This is the part that survives a crash; the node's tasks (sync loop, acceptor, gossip
+//! receiver) live in `cluster` and die with it.
 
 use calimero_primitives::context::ContextId;
 use calimero_primitives::identity::PublicKey;
 
+use super::SimStorage;
 use crate::error::StorageError;
-use crate::net::NodeId;
+use crate::ids::NodeId;
 
 /// One node of the simulated world.
 #[derive(Clone, Debug)]

@@ -1,0 +1,109 @@
+//! The World's books: what the nodes did that the trace does not already say in a form a report
+//! can sum (sessions by outcome kind, what `select_protocol` chose, every handshake, the fate of
+//! gossiped deltas). `metrics` turns them, with the trace's frame table, into `SimMetrics`.
+
+use std::collections::BTreeMap;
+
+use calimero_node_primitives::sync::SyncHandshake;
+
+use crate::error::SessionError;
+use crate::ids::NodeId;
+use crate::protocols::{Protocol, SyncPlan};
+
+/// Per-protocol session counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionCounts {
+    pub started: u64,
+    pub succeeded: u64,
+    /// Failed sessions by error kind (`SessionError::kind`).
+    pub failed: BTreeMap<&'static str, u64>,
+    /// Frames and bytes sent on this protocol's streams (both directions).
+    pub frames: u64,
+    pub bytes: u64,
+}
+
+/// One handshake: both sides' `SyncHandshake`s, what `select_protocol` chose, what ran.
+#[derive(Clone, Debug)]
+pub struct HandshakeRecord {
+    pub initiator: NodeId,
+    pub responder: NodeId,
+    pub local: SyncHandshake,
+    pub remote: SyncHandshake,
+    pub selected: &'static str,
+    /// `select_protocol`'s stated reason for the choice.
+    pub reason: &'static str,
+    pub ran: Option<Protocol>,
+}
+
+/// Raw counters, updated as the run goes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Counters {
+    pub sessions: BTreeMap<&'static str, SessionCounts>,
+    /// What `select_protocol` chose, by name, per handshake.
+    pub selected: BTreeMap<&'static str, u64>,
+    /// Handshakes where the chosen protocol is not exported and HashComparison ran instead.
+    pub fallbacks: BTreeMap<&'static str, u64>,
+    /// Responder-side failures by kind.
+    pub responder_failed: BTreeMap<&'static str, u64>,
+    pub deltas_sent: u64,
+    pub deltas_applied: u64,
+    /// Deltas that arrived during a session and waited for it to end (I6).
+    pub deltas_buffered: u64,
+    pub deltas_rejected: BTreeMap<&'static str, u64>,
+    /// Every handshake that led to a session, in order: enough to re-check the choice.
+    pub handshakes: Vec<HandshakeRecord>,
+    /// Sessions under way: stream → (protocol, initiator), so a crash can close their books.
+    open: BTreeMap<u64, (Protocol, NodeId)>,
+}
+
+impl Counters {
+    pub fn planned(&mut self, initiator: NodeId, responder: NodeId, plan: &SyncPlan) {
+        *self.selected.entry(plan.selected).or_default() += 1;
+        if plan.fallback {
+            *self.fallbacks.entry(plan.selected).or_default() += 1;
+        }
+        self.handshakes.push(HandshakeRecord {
+            initiator,
+            responder,
+            local: plan.local.clone(),
+            remote: plan.remote.clone(),
+            selected: plan.selected,
+            reason: plan.reason,
+            ran: plan.run,
+        });
+    }
+
+    pub fn session_started(&mut self, protocol: Protocol, stream: u64, initiator: NodeId) {
+        self.sessions.entry(protocol.name()).or_default().started += 1;
+        self.open.insert(stream, (protocol, initiator));
+    }
+
+    pub fn session_finished(&mut self, stream: u64, outcome: Result<(), &SessionError>) {
+        let Some((protocol, _)) = self.open.remove(&stream) else { return };
+        let counts = self.sessions.entry(protocol.name()).or_default();
+        match outcome {
+            Ok(()) => counts.succeeded += 1,
+            Err(e) => *counts.failed.entry(e.kind()).or_default() += 1,
+        }
+    }
+
+    pub fn delta_rejected(&mut self, why: &'static str) {
+        *self.deltas_rejected.entry(why).or_default() += 1;
+    }
+
+    /// The initiator died with its node: its sessions count as failed with kind `crash`.
+    pub fn node_crashed(&mut self, node: NodeId) {
+        let dead: Vec<u64> = self.open.iter().filter(|(_, (_, i))| *i == node).map(|(s, _)| *s).collect();
+        for stream in dead {
+            if let Some((protocol, _)) = self.open.remove(&stream) {
+                *self.sessions.entry(protocol.name()).or_default().failed.entry("crash").or_default() += 1;
+            }
+        }
+    }
+
+    pub fn responder_finished(&mut self, error: Option<&SessionError>) {
+        if let Some(e) = error {
+            *self.responder_failed.entry(e.kind()).or_default() += 1;
+        }
+    }
+}

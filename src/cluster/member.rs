@@ -1,0 +1,64 @@
+//! One node's entry in the World: its durable part (identity and store, which survive crashes)
+//! and its volatile part (liveness, sessions under way, the acceptor its tasks listen on, its
+//! gossip inbox).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::gossip::GossipInbox;
+use crate::store::SimNode;
+use crate::transport::SimStream;
+
+/// An inbound stream, handed to the responding node's acceptor.
+pub(crate) struct Inbound {
+    pub stream: SimStream,
+}
+
+pub(crate) struct Member {
+    pub node: SimNode,
+    pub crashed: bool,
+    /// Sessions this node takes part in right now, as initiator or responder.
+    pub active: Arc<AtomicU32>,
+    /// Present while the node's acceptor runs; gone when the node is down. A node added by hand
+    /// (no processes) never has one.
+    pub acceptor: Option<UnboundedSender<Inbound>>,
+    /// madsim's id for the node's processes, for kill/restart; `None` for a hand-driven node.
+    pub madsim_id: Option<madsim::task::NodeId>,
+    pub gossip: GossipInbox,
+}
+
+impl Member {
+    pub fn new(node: SimNode) -> Self {
+        Member {
+            node,
+            crashed: false,
+            active: Arc::default(),
+            acceptor: None,
+            madsim_id: None,
+            gossip: GossipInbox::default(),
+        }
+    }
+
+    pub fn busy(&self) -> bool {
+        self.active.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// Counts a session as active for as long as it lives — including when its task is dropped
+/// because the node crashed, so "idle" never waits on a session that no longer exists.
+pub(crate) struct ActiveGuard(Arc<AtomicU32>);
+
+impl ActiveGuard {
+    pub fn new(counter: &Arc<AtomicU32>) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        ActiveGuard(Arc::clone(counter))
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,31 @@
+//! One simulated run's World — options, trace, network and nodes — and what happens inside it:
+//! the session driver both hand-written tests and sync loops use, the nodes' processes (sync
+//! timer, acceptor, gossip receiver), gossiped deltas and the books behind the metrics.
+
+mod config;
+mod counters;
+mod gossip;
+mod member;
+mod process;
+mod session;
+mod world;
+
+pub use config::{MillisOrDuration, SimConfig};
+pub(crate) use counters::Counters;
+pub use counters::{HandshakeRecord, SessionCounts};
+pub use world::World;
+
+use crate::protocols::{Protocol, Session, SessionOptions, SessionReport};
+use crate::store::SimNode;
+
+/// One hand-driven session in `world`: shorthand for
+/// `world.run_session(&Session::new(protocol).with_options(options.clone()), initiator, responder)`.
+pub async fn run_session(
+    world: &World,
+    initiator: &SimNode,
+    responder: &SimNode,
+    protocol: Protocol,
+    options: &SessionOptions,
+) -> SessionReport {
+    world.run_session(&Session::new(protocol).with_options(options.clone()), initiator, responder).await
+}

@@ -1,0 +1,110 @@
+//! The one session driver. A hand-written test (`World::run_session`) and a node's sync loop run a
+//! [`Session`] the same way — the same stream options, the same trace events, the same counters —
+//! and differ only in where the responder half runs: in a task of its own next to the initiator,
+//! or in the peer's acceptor, as a task of the peer's node (so the peer's crash kills it).
+
+use crate::error::SessionError;
+use crate::protocols::{Protocol, Session, SessionReport, SessionStats};
+use crate::store::SimNode;
+use crate::trace::TraceKind;
+use crate::transport::SimStream;
+
+use super::member::Inbound;
+use super::World;
+
+/// Where the responder half of a session runs.
+pub(crate) enum Responder {
+    /// A local task, awaited after the initiator (hand-driven sessions).
+    Local,
+    /// The peer node's acceptor; its outcome is the acceptor's to record.
+    Acceptor,
+}
+
+impl World {
+    /// Runs `session` with `initiator` pulling from (and, for HashComparison, pushing to)
+    /// `responder`, both ends in this task's runtime. The initiator targets the responder's root
+    /// as of session start unless the session names a handshake root.
+    pub async fn run_session(&self, session: &Session, initiator: &SimNode, responder: &SimNode) -> SessionReport {
+        self.drive(session, initiator, responder, Responder::Local).await
+    }
+
+    /// Opens the stream, keeps the books, hands the far end to `serve`, runs the initiator half.
+    pub(crate) async fn drive(
+        &self,
+        session: &Session,
+        me: &SimNode,
+        peer: &SimNode,
+        serve: Responder,
+    ) -> SessionReport {
+        let protocol = session.protocol();
+        let started_at = self.router().now();
+        let (mut near, far) = session.open(self.router(), me.id(), peer.id());
+        let stream = near.stream_id();
+        self.counters().session_started(protocol, stream, me.id());
+        self.trace().record(TraceKind::SessionStart {
+            stream,
+            initiator: me.id(),
+            responder: peer.id(),
+            protocol: protocol.name(),
+        });
+
+        let (initiator, responder) = match peer.storage().root_hash() {
+            Err(e) => {
+                (Err(SessionError::Storage(e.to_string())), Err(SessionError::Storage("session not started".into())))
+            }
+            Ok(peer_root) => {
+                let remote_root = session.target_root(peer_root);
+                match serve {
+                    Responder::Local => self.with_local_responder(session, &mut near, far, me, peer, remote_root).await,
+                    Responder::Acceptor => {
+                        let accepted =
+                            self.acceptor(peer.id()).is_some_and(|a| a.send(Inbound { stream: far }).is_ok());
+                        if accepted {
+                            let outcome = session.initiator_half(&mut near, me.storage(), remote_root).await;
+                            (outcome, Err(SessionError::Unobserved))
+                        } else {
+                            (Err(SessionError::Unreachable), Err(SessionError::Unreachable))
+                        }
+                    }
+                }
+            }
+        };
+
+        self.counters().session_finished(stream, initiator.as_ref().map(drop));
+        let outcome = match &initiator {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => format!("failed:{} ({e})", e.kind()),
+        };
+        self.trace().record(TraceKind::SessionEnd { stream, initiator: me.id(), responder: peer.id(), outcome });
+        SessionReport { protocol, stream, started_at, ended_at: self.router().now(), initiator, responder }
+    }
+
+    async fn with_local_responder(
+        &self,
+        session: &Session,
+        near: &mut SimStream,
+        mut far: SimStream,
+        me: &SimNode,
+        peer: &SimNode,
+        remote_root: [u8; 32],
+    ) -> (Result<SessionStats, SessionError>, Result<Protocol, SessionError>) {
+        let serving = peer.storage().clone();
+        let task = madsim::task::spawn_local(async move { Session::responder_half(&mut far, &serving).await });
+        let initiator = session.initiator_half(near, me.storage(), remote_root).await;
+        // The initiator has closed its end; the responder either sees that FIN or runs into its own
+        // receive timeout, both well inside a budget's length.
+        let budget = session.options().budget;
+        let responder = match tokio::time::timeout(budget, task).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(join)) => Err(SessionError::Protocol(format!("responder task died: {join}"))),
+            Err(_) => Err(SessionError::Budget(budget)),
+        };
+        self.responder_finished(&responder);
+        (initiator, responder)
+    }
+
+    /// The responder's books, whichever task served it.
+    pub(crate) fn responder_finished(&self, outcome: &Result<Protocol, SessionError>) {
+        self.counters().responder_finished(outcome.as_ref().err());
+    }
+}

@@ -1,0 +1,52 @@
+//! Names of wire messages, for the trace. The variants of `InitPayload` and `MessagePayload`
+//! differ between calimero releases, so naming them exhaustively belongs here, with the other
+//! version-specific code.
+
+use calimero_node_primitives::sync::{InitPayload, MessagePayload, StreamMessage};
+
+/// What a frame carries, for the trace: the init payload or message payload variant.
+pub(crate) fn message_name(message: &StreamMessage<'_>) -> &'static str {
+    match message {
+        StreamMessage::Init { payload, .. } => init_payload_name(payload),
+        StreamMessage::Message { payload, .. } => match payload {
+            MessagePayload::BlobShare { .. } => "BlobShareChunk",
+            MessagePayload::DeltaResponse { .. } => "DeltaResponse",
+            MessagePayload::DeltaNotFound => "DeltaNotFound",
+            MessagePayload::DagHeadsResponse { .. } => "DagHeadsResponse",
+            MessagePayload::SnapshotBoundaryResponse { .. } => "SnapshotBoundaryResponse",
+            MessagePayload::SnapshotPage { .. } => "SnapshotPage",
+            MessagePayload::SnapshotError { .. } => "SnapshotError",
+            MessagePayload::TreeNodeResponse { .. } => "TreeNodeResponse",
+            MessagePayload::LevelWiseResponse { .. } => "LevelWiseResponse",
+            MessagePayload::EntityPushAck { .. } => "EntityPushAck",
+            MessagePayload::EntityDeletePushAck { .. } => "EntityDeletePushAck",
+            MessagePayload::NamespaceBackfillResponse { .. } => "NamespaceBackfillResponse",
+            MessagePayload::NamespaceJoinResponse { .. } => "NamespaceJoinResponse",
+            MessagePayload::NamespaceJoinRejected { .. } => "NamespaceJoinRejected",
+            MessagePayload::OpenSubgroupJoinResponse { .. } => "OpenSubgroupJoinResponse",
+            MessagePayload::OpenSubgroupJoinRejected { .. } => "OpenSubgroupJoinRejected",
+            MessagePayload::GroupKeyResponse { .. } => "GroupKeyResponse",
+        },
+        StreamMessage::OpaqueError => "OpaqueError",
+        StreamMessage::NotMaterialized => "NotMaterialized",
+    }
+}
+
+/// The name of an init payload's variant (what a stream is opened for).
+pub(crate) fn init_payload_name(payload: &InitPayload) -> &'static str {
+    match payload {
+        InitPayload::BlobShare { .. } => "BlobShare",
+        InitPayload::DeltaRequest { .. } => "DeltaRequest",
+        InitPayload::DagHeadsRequest { .. } => "DagHeadsRequest",
+        InitPayload::SnapshotBoundaryRequest { .. } => "SnapshotBoundaryRequest",
+        InitPayload::SnapshotStreamRequest { .. } => "SnapshotStreamRequest",
+        InitPayload::TreeNodeRequest { .. } => "TreeNodeRequest",
+        InitPayload::LevelWiseRequest { .. } => "LevelWiseRequest",
+        InitPayload::EntityPush { .. } => "EntityPush",
+        InitPayload::EntityDeletePush { .. } => "EntityDeletePush",
+        InitPayload::NamespaceBackfillRequest { .. } => "NamespaceBackfillRequest",
+        InitPayload::NamespaceJoinRequest { .. } => "NamespaceJoinRequest",
+        InitPayload::OpenSubgroupJoinRequest { .. } => "OpenSubgroupJoinRequest",
+        InitPayload::GroupKeyRequest { .. } => "GroupKeyRequest",
+    }
+}

@@ -1,0 +1,160 @@
+//! Scenarios by name, for the CLI and for sweeps written as tests: `NAME` or `NAME-NODESxENTITIES`
+//! (e.g. `diverged-3x200`). The names are defined once, here; an unknown one is an error that
+//! lists the valid ones.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::{RandomScenario, RandomScenarioConfig, Scenario};
+
+/// The named scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ScenarioKind {
+    Diverged,
+    Synced,
+    Overlap,
+    Random,
+    Snapshot,
+    None,
+}
+
+impl ScenarioKind {
+    pub const ALL: [ScenarioKind; 6] = [
+        ScenarioKind::Diverged,
+        ScenarioKind::Synced,
+        ScenarioKind::Overlap,
+        ScenarioKind::Random,
+        ScenarioKind::Snapshot,
+        ScenarioKind::None,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ScenarioKind::Diverged => "diverged",
+            ScenarioKind::Synced => "synced",
+            ScenarioKind::Overlap => "overlap",
+            ScenarioKind::Random => "random",
+            ScenarioKind::Snapshot => "snapshot",
+            ScenarioKind::None => "none",
+        }
+    }
+
+    /// One line for `merosim list`.
+    pub fn about(self) -> &'static str {
+        match self {
+            ScenarioKind::Diverged => "every node holds its own entities, none shared (Scenario::n_nodes_diverged)",
+            ScenarioKind::Synced => "every node holds the same entities (Scenario::n_nodes_synced)",
+            ScenarioKind::Overlap => "half the entities shared, half unique per node (Scenario::partial_overlap)",
+            ScenarioKind::Random => "seed-drawn node count, entity count and divergence (RandomScenario)",
+            ScenarioKind::Snapshot => {
+                "one node with 20 entities and a fresh one: snapshot bootstrap, run as HashComparison"
+            }
+            ScenarioKind::None => "two empty nodes: select_protocol picks None, nothing is sent",
+        }
+    }
+}
+
+impl fmt::Display for ScenarioKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A scenario name that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("unknown scenario '{0}' (known: {known}; `merosim list` describes them)", known = scenario_names())]
+    Unknown(String),
+    #[error("bad scenario size '{size}': expected NODESxENTITIES with at least one node, e.g. {name}-3x200")]
+    BadSize { name: String, size: String },
+}
+
+fn scenario_names() -> String {
+    ScenarioKind::ALL.map(ScenarioKind::name).join(", ")
+}
+
+/// A scenario and, optionally, its size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioSpec {
+    pub kind: ScenarioKind,
+    pub nodes: Option<usize>,
+    pub entities: Option<usize>,
+}
+
+impl ScenarioSpec {
+    pub fn new(kind: ScenarioKind) -> Self {
+        ScenarioSpec { kind, nodes: None, entities: None }
+    }
+
+    /// Node and entity counts: the spec's own size if it has one, else the defaults given.
+    pub fn size(&self, nodes: usize, entities: usize) -> (usize, usize) {
+        (self.nodes.unwrap_or(nodes), self.entities.unwrap_or(entities))
+    }
+
+    /// The scenario for `seed` with `nodes` × `entities` unless the spec carries its own size
+    /// (`random` draws its node count from the seed unless the spec fixes it).
+    pub fn build(&self, seed: u64, nodes: usize, entities: usize) -> Scenario {
+        let (nodes, entities) = self.size(nodes, entities);
+        match self.kind {
+            ScenarioKind::Diverged => Scenario::n_nodes_diverged(nodes, entities),
+            ScenarioKind::Synced => Scenario::n_nodes_synced(nodes, entities),
+            ScenarioKind::Overlap => Scenario::partial_overlap(nodes, entities / 2, entities - entities / 2),
+            ScenarioKind::Random => {
+                let mut config = RandomScenarioConfig::new(seed).with_entity_count(1, entities.max(1));
+                if self.nodes.is_some() {
+                    config = config.with_node_count(nodes, nodes);
+                }
+                RandomScenario::generate(&config)
+            }
+            ScenarioKind::Snapshot => Scenario::force_snapshot(),
+            ScenarioKind::None => Scenario::force_none(),
+        }
+    }
+}
+
+impl FromStr for ScenarioSpec {
+    type Err = ScenarioError;
+
+    fn from_str(s: &str) -> Result<Self, ScenarioError> {
+        let (name, size) = match s.split_once('-') {
+            Some((name, size)) => (name, Some(size)),
+            None => (s, None),
+        };
+        let kind = ScenarioKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| ScenarioError::Unknown(name.to_owned()))?;
+        let Some(size) = size else { return Ok(ScenarioSpec::new(kind)) };
+        let parsed = size.split_once('x').and_then(|(n, e)| Some((n.parse::<usize>().ok()?, e.parse::<usize>().ok()?)));
+        match parsed {
+            Some((n, e)) if n >= 1 => Ok(ScenarioSpec { kind, nodes: Some(n), entities: Some(e) }),
+            _ => Err(ScenarioError::BadSize { name: name.to_owned(), size: size.to_owned() }),
+        }
+    }
+}
+
+impl fmt::Display for ScenarioSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.nodes, self.entities) {
+            (Some(n), Some(e)) => write!(f, "{}-{n}x{e}", self.kind),
+            _ => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_sizes_parse_and_print_back() {
+        for text in ["diverged", "random-4x30", "none"] {
+            assert_eq!(text.parse::<ScenarioSpec>().unwrap().to_string(), text);
+        }
+        let err = "bogus".parse::<ScenarioSpec>().unwrap_err().to_string();
+        assert!(err.contains("unknown scenario 'bogus'") && err.contains("diverged, synced"), "{err}");
+        for bad in ["diverged-3", "diverged-0x5", "diverged-ax5"] {
+            assert!(matches!(bad.parse::<ScenarioSpec>(), Err(ScenarioError::BadSize { .. })), "{bad}");
+        }
+    }
+}

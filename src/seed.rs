@@ -1,0 +1,48 @@
+//! Seed streams. Every random choice merosim makes is drawn from a ChaCha8 stream derived from the
+//! run seed with a salt of its own, so the streams are independent: the router's fault decisions
+//! do not shift when a scenario draws one more entity, and a node's timer does not shift when the
+//! network drops one more frame. The salts are part of the replay contract — changing one changes
+//! every trace hash.
+
+use calimero_primitives::context::ContextId;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One independent stream of a run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Stream {
+    /// Link faults: loss, duplication, delays, corruption, random partitions.
+    Router,
+    /// The context every node of a run shares.
+    Context,
+    /// `RandomScenario`'s shape.
+    Scenario,
+    /// `diverge_pair`'s layout.
+    Diverge,
+    /// One incarnation of one node's sync timer (jitter, peer choice).
+    SyncTimer { node: u32, incarnation: u64 },
+}
+
+impl Stream {
+    fn salt(self) -> u64 {
+        match self {
+            Stream::Router => 0x6e65_7477_6f72_6b21,
+            Stream::Context => 0x636f_6e74_6578_7421,
+            Stream::Scenario => 0x7363_656e_6172_696f,
+            Stream::Diverge => 0x6469_7665_7267_6521,
+            Stream::SyncTimer { node, incarnation } => (u64::from(node) << 32) ^ incarnation ^ 0x7379_6e63,
+        }
+    }
+}
+
+/// The stream `stream` of the run seeded with `seed`.
+pub(crate) fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed ^ stream.salt())
+}
+
+/// The context id a run with `seed` uses unless its config names one.
+pub fn context_id(seed: u64) -> ContextId {
+    let mut context = [0_u8; 32];
+    rng(seed, Stream::Context).fill_bytes(&mut context);
+    ContextId::from(context)
+}
