@@ -13,10 +13,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::{diff_entities, StateDiff};
 use crate::cluster::World;
 use crate::ids::NodeId;
 use crate::store::SimStorage;
+use crate::store::{diff_entities, StateDiff};
 
 /// One of the five convergence properties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

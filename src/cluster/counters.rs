@@ -6,9 +6,14 @@ use std::collections::BTreeMap;
 
 use calimero_node_primitives::sync::SyncHandshake;
 
+use super::oracle::{Oracle, OracleCounts, Signal, Violation};
 use crate::error::SessionError;
 use crate::ids::NodeId;
 use crate::protocols::{Protocol, SyncPlan};
+
+/// Violations kept in full per oracle (all are counted): enough to explain a run, bounded for
+/// long ones.
+const KEPT_PER_ORACLE: u64 = 16;
 
 /// Per-protocol session counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -54,6 +59,8 @@ pub(crate) struct Counters {
     pub handshakes: Vec<HandshakeRecord>,
     /// Sessions under way: stream → (protocol, initiator), so a crash can close their books.
     open: BTreeMap<u64, (Protocol, NodeId)>,
+    pub oracles: BTreeMap<Oracle, OracleCounts>,
+    pub violations: Vec<Violation>,
 }
 
 impl Counters {
@@ -97,6 +104,21 @@ impl Counters {
         for stream in dead {
             if let Some((protocol, _)) = self.open.remove(&stream) {
                 *self.sessions.entry(protocol.name()).or_default().failed.entry("crash").or_default() += 1;
+            }
+        }
+    }
+
+    /// One oracle judgement: `None` passed.
+    pub fn judged(&mut self, oracle: Oracle, outcome: Option<Violation>) {
+        let counts = self.oracles.entry(oracle).or_default();
+        counts.checked += 1;
+        if let Some(violation) = outcome {
+            counts.fired += 1;
+            if violation.signal == Signal::Flagged {
+                counts.flagged += 1;
+            }
+            if counts.fired <= KEPT_PER_ORACLE {
+                self.violations.push(violation);
             }
         }
     }

@@ -19,7 +19,8 @@ pub(crate) struct Inbound {
 pub(crate) struct Member {
     pub node: SimNode,
     pub crashed: bool,
-    /// Sessions this node takes part in right now, as initiator or responder.
+    /// Sessions this node takes part in right now, as initiator or as a responder its acceptor
+    /// serves: while it is non-zero, deltas wait in the buffer (I6).
     pub active: Arc<AtomicU32>,
     /// Present while the node's acceptor runs; gone when the node is down. A node added by hand
     /// (no processes) never has one.
@@ -27,6 +28,12 @@ pub(crate) struct Member {
     /// madsim's id for the node's processes, for kill/restart; `None` for a hand-driven node.
     pub madsim_id: Option<madsim::task::NodeId>,
     pub gossip: GossipInbox,
+    /// Writes and deltas applied to this node's store so far (session merges aside).
+    pub mutations: u64,
+    /// Sessions this node is a party to right now, and ever started: what tells a session
+    /// oracle whether another session touched its parties.
+    pub sessions_now: u32,
+    pub sessions_started: u64,
 }
 
 impl Member {
@@ -38,6 +45,9 @@ impl Member {
             acceptor: None,
             madsim_id: None,
             gossip: GossipInbox::default(),
+            mutations: 0,
+            sessions_now: 0,
+            sessions_started: 0,
         }
     }
 

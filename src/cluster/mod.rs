@@ -6,6 +6,7 @@ mod config;
 mod counters;
 mod gossip;
 mod member;
+mod oracle;
 mod process;
 mod session;
 mod world;
@@ -13,7 +14,8 @@ mod world;
 pub use config::{MillisOrDuration, SimConfig};
 pub(crate) use counters::Counters;
 pub use counters::{HandshakeRecord, SessionCounts};
-pub use world::World;
+pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, Violation};
+pub use world::{LastOp, World};
 
 use crate::protocols::{Protocol, Session, SessionOptions, SessionReport};
 use crate::store::SimNode;

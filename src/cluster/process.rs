@@ -4,7 +4,7 @@
 //! applies peers' deltas. All of them run as tasks of the node's madsim node, so a crash drops
 //! them — and their streams — at once, while the store (in the World) survives.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,7 +66,9 @@ impl World {
         let Some(madsim_id) = self.members()[writer.0 as usize].madsim_id else { return };
         let Some(node) = madsim::runtime::Handle::current().get_node(madsim_id) else { return };
         let world = Arc::clone(self);
+        let running = Running::new(self.writers());
         node.spawn(async move {
+            let _running = running;
             for seq in 0..count {
                 tokio::time::sleep(every).await;
                 let mut id: EntityId = [0; 32];
@@ -142,5 +144,21 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
         world.drive(&session, &me, &peer, Responder::Acceptor).await;
         drop(active);
         world.drain(id);
+    }
+}
+
+/// Counts a writer as running for as long as its task lives (a crash drops it too).
+struct Running(Arc<AtomicU32>);
+
+impl Running {
+    fn new(counter: &Arc<AtomicU32>) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Running(Arc::clone(counter))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

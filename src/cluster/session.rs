@@ -4,12 +4,14 @@
 //! or in the peer's acceptor, as a task of the peer's node (so the peer's crash kills it).
 
 use crate::error::SessionError;
-use crate::protocols::{Protocol, Session, SessionReport, SessionStats};
+use crate::ids::NodeId;
+use crate::protocols::{Protocol, Session, SessionReport, SessionStats, Verifier};
 use crate::store::SimNode;
 use crate::trace::TraceKind;
 use crate::transport::SimStream;
 
 use super::member::Inbound;
+use super::oracle::{self, SessionFacts};
 use super::World;
 
 /// Where the responder half of a session runs.
@@ -28,7 +30,8 @@ impl World {
         self.drive(session, initiator, responder, Responder::Local).await
     }
 
-    /// Opens the stream, keeps the books, hands the far end to `serve`, runs the initiator half.
+    /// Opens the stream, keeps the books, hands the far end to `serve`, runs the initiator half,
+    /// and has the session oracles judge an `Ok`.
     pub(crate) async fn drive(
         &self,
         session: &Session,
@@ -40,6 +43,7 @@ impl World {
         let started_at = self.router().now();
         let (mut near, far) = session.open(self.router(), me.id(), peer.id());
         let stream = near.stream_id();
+        let watch = Watch::begin(self, me.id(), peer.id());
         self.counters().session_started(protocol, stream, me.id());
         self.trace().record(TraceKind::SessionStart {
             stream,
@@ -48,13 +52,11 @@ impl World {
             protocol: protocol.name(),
         });
 
-        let (initiator, responder) = match peer.storage().root_hash() {
-            Err(e) => {
-                (Err(SessionError::Storage(e.to_string())), Err(SessionError::Storage("session not started".into())))
-            }
-            Ok(peer_root) => {
+        let roots = (me.storage().root_hash(), peer.storage().root_hash());
+        let (mut initiator, responder, roots_before) = match roots {
+            (Ok(my_root), Ok(peer_root)) => {
                 let remote_root = session.target_root(peer_root);
-                match serve {
+                let (initiator, responder) = match serve {
                     Responder::Local => self.with_local_responder(session, &mut near, far, me, peer, remote_root).await,
                     Responder::Acceptor => {
                         let accepted =
@@ -66,17 +68,46 @@ impl World {
                             (Err(SessionError::Unreachable), Err(SessionError::Unreachable))
                         }
                     }
-                }
+                };
+                (initiator, responder, (my_root, peer_root))
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                let not_started = Err(SessionError::Storage("session not started".into()));
+                (Err(SessionError::Storage(e.to_string())), not_started, ([0; 32], [0; 32]))
             }
         };
 
+        let ended_at = self.router().now();
+        if let Ok(stats) = &mut initiator {
+            let roots_after =
+                (me.storage().root_hash().unwrap_or_default(), peer.storage().root_hash().unwrap_or_default());
+            if stats.verified_by == Verifier::Computed {
+                stats.root_hash_verified = roots_after.0 == session.target_root(roots_before.1);
+            }
+            let facts = SessionFacts {
+                stream,
+                initiator: me.id(),
+                responder: peer.id(),
+                protocol,
+                started_at,
+                ended_at,
+                stats: stats.clone(),
+                roots_before,
+                roots_after,
+            };
+            let quiet = watch.quiet(stream);
+            for (oracle, outcome) in oracle::judge(&facts, me, peer, quiet) {
+                self.counters().judged(oracle, outcome);
+            }
+        }
+        drop(watch);
         self.counters().session_finished(stream, initiator.as_ref().map(drop));
         let outcome = match &initiator {
             Ok(_) => "ok".to_owned(),
             Err(e) => format!("failed:{} ({e})", e.kind()),
         };
         self.trace().record(TraceKind::SessionEnd { stream, initiator: me.id(), responder: peer.id(), outcome });
-        SessionReport { protocol, stream, started_at, ended_at: self.router().now(), initiator, responder }
+        SessionReport { protocol, stream, started_at, ended_at, initiator, responder }
     }
 
     async fn with_local_responder(
@@ -106,5 +137,54 @@ impl World {
     /// The responder's books, whichever task served it.
     pub(crate) fn responder_finished(&self, outcome: &Result<Protocol, SessionError>) {
         self.counters().responder_finished(outcome.as_ref().err());
+    }
+}
+
+/// A session's claim on its two parties while it runs: what lets the oracles tell whether anything
+/// else touched them. Dropped with the session, also when a crash drops the session's task.
+struct Watch<'w> {
+    world: &'w World,
+    parties: [NodeId; 2],
+    started: [u64; 2],
+    mutations: [u64; 2],
+    /// Another session was already under way on a party when this one began.
+    overlapped: bool,
+}
+
+impl<'w> Watch<'w> {
+    fn begin(world: &'w World, initiator: NodeId, responder: NodeId) -> Self {
+        let parties = [initiator, responder];
+        let mut members = world.members();
+        let mut watch = Watch { world, parties, started: [0; 2], mutations: [0; 2], overlapped: false };
+        for (i, party) in parties.iter().enumerate() {
+            let member = &mut members[party.0 as usize];
+            member.sessions_now += 1;
+            member.sessions_started += 1;
+            watch.overlapped |= member.sessions_now > 1;
+            watch.started[i] = member.sessions_started;
+            watch.mutations[i] = member.mutations;
+        }
+        watch
+    }
+
+    /// Nothing else touched the parties (no other session, no write or delta) and no fault
+    /// touched `stream`.
+    fn quiet(&self, stream: u64) -> bool {
+        let members = self.world.members();
+        let untouched = self.parties.iter().enumerate().all(|(i, party)| {
+            let member = &members[party.0 as usize];
+            member.sessions_started == self.started[i] && member.mutations == self.mutations[i]
+        });
+        drop(members);
+        !self.overlapped && untouched && !self.world.router().stream_faulted(stream)
+    }
+}
+
+impl Drop for Watch<'_> {
+    fn drop(&mut self) {
+        let mut members = self.world.members();
+        for party in self.parties {
+            members[party.0 as usize].sessions_now -= 1;
+        }
     }
 }

@@ -3,9 +3,13 @@
 //! `SimRuntime` runs nodes with sync loops; both go through the same session driver and keep the
 //! same books.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use calimero_primitives::context::ContextId;
+use calimero_storage::action::Action;
 
 use super::counters::Counters;
 use super::gossip::{self, Delta};
@@ -14,8 +18,16 @@ use super::SimConfig;
 use crate::error::StorageError;
 use crate::ids::{EntityId, NodeId};
 use crate::net::{FaultConfig, NetworkRouter};
-use crate::store::SimNode;
+use crate::store::{SimNode, WriteMeta};
 use crate::trace::{FrameRecord, Trace, TraceKind};
+
+/// The last thing any node did to an entity: what the lost-delete oracle judges by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastOp {
+    pub node: NodeId,
+    pub at: Duration,
+    pub deleted: bool,
+}
 
 pub struct World {
     config: SimConfig,
@@ -24,6 +36,9 @@ pub struct World {
     router: NetworkRouter,
     members: Mutex<Vec<Member>>,
     counters: Mutex<Counters>,
+    history: Mutex<BTreeMap<EntityId, LastOp>>,
+    /// Workload writers still writing: a run is not over while the app is.
+    writers: Arc<AtomicU32>,
 }
 
 impl World {
@@ -44,6 +59,8 @@ impl World {
             router,
             members: Mutex::new(Vec::new()),
             counters: Mutex::default(),
+            history: Mutex::default(),
+            writers: Arc::default(),
         }
     }
 
@@ -114,6 +131,20 @@ impl World {
         self.trace.frame_log_hash()
     }
 
+    /// Workload writers that have writes left (a crash stops a writer).
+    pub fn writers_running(&self) -> u32 {
+        self.writers.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn writers(&self) -> &Arc<AtomicU32> {
+        &self.writers
+    }
+
+    /// Whether `id` is up (not crashed).
+    pub fn is_live(&self, id: NodeId) -> bool {
+        self.members().get(id.0 as usize).is_some_and(|m| !m.crashed)
+    }
+
     /// Whether `id` takes part in no sync session right now.
     pub fn is_idle(&self, id: NodeId) -> bool {
         self.members().get(id.0 as usize).is_none_or(|m| !m.busy())
@@ -127,17 +158,70 @@ impl World {
     /// A local application write on `id`: applied there, recorded, then gossiped to every other
     /// node as a delta.
     pub fn write(&self, id: NodeId, entity: EntityId, data: &[u8]) -> Result<(), StorageError> {
-        let node = self.node(id).ok_or(StorageError::NotFound { id: format!("node {id}") })?;
-        let action = node.storage().upsert(entity, None, data)?;
-        let short: [u8; 8] = entity[..8].try_into().expect("ids are 32 bytes");
-        self.trace.record(TraceKind::Write { node: id, entity: short });
+        let action = self.node_of(id)?.storage().upsert(entity, None, data)?;
+        self.applied_locally(id, entity, false);
+        self.trace.record(TraceKind::Write { node: id, entity: short8(&entity) });
+        self.gossip(id, &action);
+        Ok(())
+    }
+
+    /// A local application delete on `id` (a tombstone), recorded and gossiped like a write.
+    pub fn delete(&self, id: NodeId, entity: EntityId) -> Result<(), StorageError> {
+        let action = self.node_of(id)?.storage().delete(entity)?;
+        self.applied_locally(id, entity, true);
+        self.trace.record(TraceKind::Delete { node: id, entity: short8(&entity) });
+        self.gossip(id, &action);
+        Ok(())
+    }
+
+    /// Part of a node's starting state: written (stamped, or with `meta`), recorded in the
+    /// history, not gossiped.
+    pub(crate) fn seed_write(
+        &self,
+        id: NodeId,
+        entity: EntityId,
+        parent: Option<EntityId>,
+        data: &[u8],
+        meta: Option<&WriteMeta>,
+    ) -> Result<(), StorageError> {
+        let node = self.node_of(id)?;
+        match meta {
+            Some(meta) => node.storage().upsert_with(entity, parent, data, meta)?,
+            None => node.storage().upsert(entity, parent, data)?,
+        };
+        self.applied_locally(id, entity, false);
+        Ok(())
+    }
+
+    /// A delete in a node's starting state: recorded in the history, not gossiped.
+    pub(crate) fn seed_delete(&self, id: NodeId, entity: EntityId) -> Result<(), StorageError> {
+        self.node_of(id)?.storage().delete(entity)?;
+        self.applied_locally(id, entity, true);
+        Ok(())
+    }
+
+    /// The last write or delete of every entity any node made, by entity.
+    pub fn history(&self) -> BTreeMap<EntityId, LastOp> {
+        self.history.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn node_of(&self, id: NodeId) -> Result<SimNode, StorageError> {
+        self.node(id).ok_or(StorageError::NotFound { id: format!("node {id}") })
+    }
+
+    fn applied_locally(&self, id: NodeId, entity: EntityId, deleted: bool) {
+        self.members()[id.0 as usize].mutations += 1;
+        let op = LastOp { node: id, at: self.router.now(), deleted };
+        self.history.lock().unwrap_or_else(|p| p.into_inner()).insert(entity, op);
+    }
+
+    fn gossip(&self, id: NodeId, action: &Action) {
         let targets: Vec<_> =
             self.members().iter().filter(|m| m.node.id() != id).map(|m| (m.node.id(), m.gossip.address())).collect();
-        match gossip::broadcast(&self.router, id, &action, &targets) {
+        match gossip::broadcast(&self.router, id, action, &targets) {
             Some(sent) => self.counters().deltas_sent += sent,
             None => self.counters().delta_rejected("encode"),
         }
-        Ok(())
     }
 
     /// A delta frame arrived at `id`: apply it now, or buffer it while a session runs (I6).
@@ -174,7 +258,10 @@ impl World {
     fn apply_delta(&self, id: NodeId, delta: Delta) {
         let Some(node) = self.node(id) else { return };
         match node.storage().apply_remote(delta.action) {
-            Ok(()) => self.counters().deltas_applied += 1,
+            Ok(()) => {
+                self.members()[id.0 as usize].mutations += 1;
+                self.counters().deltas_applied += 1;
+            }
             // A delta can legitimately fail here, e.g. a delete for an entity this node never got;
             // sync repairs what gossip could not. Counted, never silent.
             Err(_) => self.counters().delta_rejected("apply"),
@@ -198,6 +285,10 @@ impl World {
     pub(crate) fn counters(&self) -> MutexGuard<'_, Counters> {
         self.counters.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+fn short8(entity: &EntityId) -> [u8; 8] {
+    entity[..8].try_into().expect("ids are 32 bytes")
 }
 
 impl std::fmt::Debug for World {

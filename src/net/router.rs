@@ -57,6 +57,9 @@ struct StreamEnds {
     label: &'static str,
     ends: [Weak<Mailbox>; 2],
     reset: bool,
+    /// Some copy of this stream was lost, duplicated, damaged or cut off: the session oracles
+    /// only judge sessions whose streams behaved as production's do.
+    faulted: bool,
 }
 
 #[derive(Default)]
@@ -169,8 +172,13 @@ impl NetworkRouter {
         state.next_stream += 1;
         let stream = state.next_stream;
         let ends = ends.map(Arc::downgrade);
-        state.streams.insert(stream, StreamEnds { label, ends, reset: false });
+        state.streams.insert(stream, StreamEnds { label, ends, reset: false, faulted: false });
         stream
+    }
+
+    /// Whether any fault touched `stream` (a copy dropped, duplicated or damaged, or a reset).
+    pub(crate) fn stream_faulted(&self, stream: u64) -> bool {
+        self.lock().streams.get(&stream).is_some_and(|s| s.faulted || s.reset)
     }
 
     /// Routes one frame; `message` names what it carries (for the trace). Returns at once;
@@ -226,6 +234,13 @@ impl RouterState {
 
     fn observe(&self, event: NetEvent) {
         self.observer.observe(event);
+    }
+
+    /// Notes that a fault touched `stream` (see `StreamEnds::faulted`).
+    fn faulted(&mut self, stream: u64) {
+        if let Some(ends) = self.streams.get_mut(&stream) {
+            ends.faulted = true;
+        }
     }
 
     fn cut(&mut self, from: NodeId, to: NodeId, both: bool, heal_after: Option<Duration>) {
@@ -297,6 +312,7 @@ impl RouterState {
         }
         let mut copies = vec![(original, bytes)];
         if self.rng.gen_bool(link.duplicate) {
+            self.faulted(route.stream);
             let duplicate = self.record(route, kind, message, &copies[0].1, Some(original));
             let bytes = copies[0].1.clone();
             copies.push((duplicate, bytes));
@@ -306,6 +322,7 @@ impl RouterState {
             .map(|(id, mut bytes)| {
                 let damaged = self.rng.gen_bool(link.corruption);
                 if damaged {
+                    self.faulted(route.stream);
                     let corruption = corrupt(&mut self.rng, &mut bytes);
                     self.observe(NetEvent::Corrupted { frame: id, corruption });
                 }
@@ -345,6 +362,7 @@ impl RouterState {
         match outcome {
             Ok(()) => self.observe(NetEvent::Delivered { frame: id, to: route.to }),
             Err(reason) => {
+                self.faulted(route.stream);
                 self.observe(NetEvent::Dropped { frame: id, to: route.to, reason });
                 if reason == DropReason::Damaged {
                     self.reset(route.stream, &format!("frame #{id} failed authentication"));
@@ -365,6 +383,7 @@ impl RouterState {
     }
 
     fn drop_at_send(&mut self, frame: u64, route: Route, reason: DropReason) -> Vec<(Duration, InFlight)> {
+        self.faulted(route.stream);
         self.in_flight -= 1;
         self.observe(NetEvent::Dropped { frame, to: route.to, reason });
         Vec::new()

@@ -7,7 +7,7 @@ use calimero_node::sync::{
 };
 use calimero_node_primitives::sync::{SyncProtocolExecutor, SyncTransport};
 
-use super::{Protocol, SessionStats};
+use super::{Protocol, SessionStats, Verifier};
 use crate::error::SessionError;
 use crate::store::SimStorage;
 
@@ -50,6 +50,7 @@ impl From<HashComparisonStats> for SessionStats {
             requests_sent: s.requests_sent,
             levels_synced: 0,
             root_hash_verified: s.root_hash_verified,
+            verified_by: Verifier::Protocol,
         }
     }
 }
@@ -65,6 +66,7 @@ impl From<LevelWiseStats> for SessionStats {
             requests_sent: s.requests_sent,
             levels_synced: s.levels_synced,
             root_hash_verified: s.root_hash_verified,
+            verified_by: Verifier::Protocol,
         }
     }
 }

@@ -64,4 +64,30 @@ pub struct SessionStats {
     pub levels_synced: u32,
     /// The protocol's own post-sync check: local root equals the root it set out to reach.
     pub root_hash_verified: bool,
+    /// Who said so: the protocol, or merosim (for releases whose stats lack the check, the
+    /// session driver computes it the same way and marks it).
+    pub verified_by: Verifier,
+}
+
+/// Where `SessionStats::root_hash_verified` comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verifier {
+    /// The protocol's own stats carry it.
+    #[default]
+    Protocol,
+    /// The release's stats do not; merosim compared the initiator's root with the target root.
+    Computed,
+}
+
+impl SessionStats {
+    /// Whether the protocol itself admitted the trees still differ (as opposed to saying nothing,
+    /// or claiming success).
+    pub fn flagged(&self) -> bool {
+        self.verified_by == Verifier::Protocol && !self.root_hash_verified
+    }
+
+    /// An `Ok` that compared, merged and pushed nothing.
+    pub fn did_nothing(&self) -> bool {
+        self.nodes_compared == 0 && self.entities_merged == 0 && self.entities_pushed == 0
+    }
 }

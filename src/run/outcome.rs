@@ -1,10 +1,11 @@
-//! Running one seed and describing how it ended.
+//! Running one seed and describing how it ended: the stop condition, and the oracles' verdict.
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::RunOptions;
+use crate::check::{Judgement, Verdict};
 use crate::runtime::{panic_message, SimRuntime, StopCondition};
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
@@ -19,6 +20,8 @@ pub struct Outcome {
     pub converged_at: Option<SimTime>,
     pub status: String,
     pub metrics: String,
+    /// What the oracles make of the run (`None` when it could not be judged).
+    pub judgement: Option<Judgement>,
     pub trace_hash: [u8; 32],
     pub events: u64,
     /// Frames the network dropped (any reason).
@@ -31,17 +34,18 @@ impl Outcome {
         matches!(self.stop, Ok(StopCondition::Converged))
     }
 
-    /// `converged`, `max-time`, `error`, … — the sweep table's row key.
+    pub fn verdict(&self) -> Verdict {
+        self.judgement.as_ref().map_or(Verdict::Error, |j| j.verdict)
+    }
+
+    /// Converged with no silent violation: what a sweep counts as a pass.
+    pub fn passed(&self) -> bool {
+        self.verdict().passed()
+    }
+
+    /// `converged`, `hollow-success`, `max-time`, `error`, … — the sweep table's row key.
     pub fn label(&self) -> &'static str {
-        match &self.stop {
-            Ok(StopCondition::Converged) => "converged",
-            Ok(StopCondition::Diverged) => "diverged",
-            Ok(StopCondition::Deadlock) => "deadlock",
-            Ok(StopCondition::MaxTime) => "max-time",
-            Ok(StopCondition::MaxEvents) => "max-events",
-            Ok(StopCondition::Manual) => "manual",
-            Err(_) => "error",
-        }
+        self.verdict().label()
     }
 }
 
@@ -57,7 +61,8 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
         let metrics = rt.metrics();
         let status = rt.check_convergence().to_string();
         let trace = if keep_trace { rt.trace() } else { Vec::new() };
-        (stop, rt.now(), metrics, status, rt.trace_hash(), trace, rt.node_names().to_vec())
+        let judgement = rt.judge(stop);
+        (stop, rt.now(), metrics, status, judgement, rt.trace_hash(), trace, rt.node_names().to_vec())
     }));
     let failed = |message: String| Outcome {
         seed,
@@ -66,13 +71,14 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
         converged_at: None,
         status: String::new(),
         metrics: String::new(),
+        judgement: None,
         trace_hash: [0; 32],
         events: 0,
         dropped: 0,
         wall: wall.elapsed(),
     };
     match attempt {
-        Ok((stop, now, metrics, status, trace_hash, trace, names)) => (
+        Ok((stop, now, metrics, status, judgement, trace_hash, trace, names)) => (
             Outcome {
                 seed,
                 stop: Ok(stop),
@@ -80,6 +86,7 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
                 converged_at: metrics.convergence.time_to_converge,
                 status,
                 metrics: metrics.summary(),
+                judgement: Some(judgement),
                 trace_hash,
                 events: metrics.convergence.events_processed,
                 dropped: metrics.effects.messages_dropped,
@@ -96,7 +103,12 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
 }
 
 impl fmt::Display for Outcome {
+    /// The verdict first (with the session behind it and every node's root), then how the run
+    /// stopped, its status, metrics, trace hash and wall time.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(judgement) = &self.judgement {
+            writeln!(f, "  {}", judgement.to_string().replace('\n', "\n  "))?;
+        }
         match &self.stop {
             Ok(stop) => writeln!(f, "  outcome   {stop} at {} virtual ({} events)", self.virtual_time, self.events)?,
             Err(e) => writeln!(f, "  outcome   error: {e}")?,

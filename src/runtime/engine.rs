@@ -8,8 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::StopCondition;
-use crate::check::{check_world, ConvergenceStatus, Property};
+use crate::check::{check_world, judge, ConvergenceStatus, Judgement, Property, StopCondition};
 use crate::cluster::{SimConfig, World};
 use crate::error::StorageError;
 use crate::ids::NodeId;
@@ -53,12 +52,18 @@ impl Engine {
         let mut ids = Vec::with_capacity(scenario.nodes.len());
         for spec in &scenario.nodes {
             let id = self.add_node(&spec.name)?;
-            let entities = spec.entities.clone();
+            let (entities, deletes) = (spec.entities.clone(), spec.deletes.clone());
             self.within(move |w| {
-                let node = w.node(id).expect("node was just added");
-                entities.iter().try_for_each(|e| node.storage().upsert(e.id, e.parent, &e.data).map(drop))
+                for e in &entities {
+                    w.seed_write(id, e.id, e.parent, &e.data, e.meta.as_ref())?;
+                }
+                deletes.iter().try_for_each(|entity| w.seed_delete(id, *entity))
             })?;
             ids.push(id);
+        }
+        if let Some(workload) = &scenario.workload {
+            let writers = workload.writers.iter().filter_map(|i| ids.get(*i).copied()).collect();
+            self.start_workload(writers, workload.every, workload.count);
         }
         Ok(ids)
     }
@@ -127,11 +132,15 @@ impl Engine {
         }
     }
 
-    /// One stop-condition evaluation of `run()`: `None` means keep going.
+    /// One stop-condition evaluation of `run()`: `None` means keep going. While workload
+    /// writers still have writes to make, a moment of agreement is not the end of the run.
     pub fn evaluate(&mut self) -> Option<StopCondition> {
-        let status = self.convergence(false);
+        let (status, writing) = self.within(|w| (check_world(w, false), w.writers_running() > 0));
         if status.live_nodes == 0 {
             return Some(StopCondition::Deadlock);
+        }
+        if writing {
+            return None;
         }
         if status.is_converged() {
             self.converged_at.get_or_insert(self.now());
@@ -168,6 +177,11 @@ impl Engine {
     /// property already blocks, which is what keeps `run()`'s frequent checks cheap.
     pub fn convergence(&self, full: bool) -> ConvergenceStatus {
         self.within(|w| check_world(w, full))
+    }
+
+    /// The oracles' verdict on the run so far, which stopped with `stop`.
+    pub fn judge(&self, stop: StopCondition) -> Judgement {
+        self.within(move |w| judge(w, stop))
     }
 
     pub fn metrics(&self) -> SimMetrics {

@@ -12,14 +12,13 @@
 
 mod engine;
 mod sim;
-mod stop;
 
 use std::any::Any;
 use std::future::Future;
 use std::thread::JoinHandle;
 
+pub use crate::check::StopCondition;
 pub use sim::{NodeRef, SimRuntime};
-pub use stop::StopCondition;
 
 use crate::repro::Repro;
 

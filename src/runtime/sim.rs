@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::engine::Engine;
-use super::StopCondition;
 use super::{panic_message, spawn_sim_thread};
 use crate::check::ConvergenceStatus;
+use crate::check::{Judgement, StopCondition};
 use crate::cluster::{SimConfig, World};
 use crate::ids::{EntityId, NodeId};
 use crate::metrics::SimMetrics;
@@ -189,6 +189,17 @@ impl SimRuntime {
 
     pub fn metrics(&mut self) -> SimMetrics {
         self.call(|e| e.metrics())
+    }
+
+    /// What the oracles make of the run so far, given how `run()` (or `run_until`) stopped:
+    /// the verdict, the violations behind it, every node's root.
+    pub fn judge(&mut self, stop: StopCondition) -> Judgement {
+        self.call(move |e| e.judge(stop))
+    }
+
+    /// Every session and run-level contract broken so far (session oracles as sessions ended).
+    pub fn violations(&mut self) -> Vec<crate::cluster::Violation> {
+        self.world(|w| w.counters().violations.clone())
     }
 
     /// C1–C5 in full, with the entity-level difference of every node outside the majority.

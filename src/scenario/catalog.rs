@@ -1,14 +1,17 @@
 //! Named starting states for `SimRuntime::apply_scenario`, after the upstream guide's
 //! `Scenario::n_nodes_synced / n_nodes_diverged / partial_overlap / force_snapshot / force_none`
-//! and `RandomScenario`. A scenario is plain data: node names and the entities each node starts
-//! with, so it can be printed, compared, and replayed.
+//! and `RandomScenario`. A scenario is plain data: node names, the entities each node starts
+//! with (and deletes), and what keeps writing while sync runs — so it can be printed, compared,
+//! and replayed.
 
 use std::fmt;
+use std::time::Duration;
 
 use rand::Rng;
 
 use crate::ids::EntityId;
 use crate::seed::{self, Stream};
+use crate::store::WriteMeta;
 
 /// One entity a node starts with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,13 +19,26 @@ pub struct EntitySpec {
     pub id: EntityId,
     pub parent: Option<EntityId>,
     pub data: Vec<u8>,
+    /// Explicit timestamps and type; `None` stamps the write with the node's clock.
+    pub meta: Option<WriteMeta>,
 }
 
-/// One node and its starting entities.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One node: the entities it starts with, written in this order, then the ones it deletes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeSpec {
     pub name: String,
     pub entities: Vec<EntitySpec>,
+    pub deletes: Vec<EntityId>,
+}
+
+/// Writes that keep coming while sync runs: each writer node makes `count` writes, one every
+/// `every` (see `SimRuntime::start_workload`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workload {
+    /// Indexes into `Scenario::nodes`.
+    pub writers: Vec<usize>,
+    pub every: Duration,
+    pub count: u32,
 }
 
 /// A whole starting state.
@@ -30,18 +46,19 @@ pub struct NodeSpec {
 pub struct Scenario {
     pub name: String,
     pub nodes: Vec<NodeSpec>,
+    pub workload: Option<Workload>,
 }
 
 const NAMES: [&str; 8] = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
 
 /// The name of the `i`-th node of a scenario.
-fn node_name(i: usize) -> String {
+pub(crate) fn node_name(i: usize) -> String {
     NAMES.get(i).map_or_else(|| format!("node{i}"), |n| (*n).to_owned())
 }
 
 /// A recognisable id — tag, owner, index in the first eight bytes, which is what reports show;
 /// never the root id (that is a random context id).
-fn entity_id(tag: u8, owner: u32, index: u32) -> EntityId {
+pub(crate) fn entity_id(tag: u8, owner: u32, index: u32) -> EntityId {
     let mut id = [0_u8; 32];
     id[0] = tag;
     id[1..3].copy_from_slice(&(owner as u16).to_be_bytes());
@@ -50,7 +67,7 @@ fn entity_id(tag: u8, owner: u32, index: u32) -> EntityId {
 }
 
 fn leaf(id: EntityId, label: &str) -> EntitySpec {
-    EntitySpec { id, parent: None, data: label.as_bytes().to_vec() }
+    EntitySpec { id, parent: None, data: label.as_bytes().to_vec(), meta: None }
 }
 
 fn shared(count: usize) -> Vec<EntitySpec> {
@@ -62,10 +79,13 @@ fn unique(owner: usize, count: usize) -> Vec<EntitySpec> {
 }
 
 impl Scenario {
-    fn from_nodes(name: String, nodes: impl IntoIterator<Item = Vec<EntitySpec>>) -> Self {
-        let nodes =
-            nodes.into_iter().enumerate().map(|(i, entities)| NodeSpec { name: node_name(i), entities }).collect();
-        Scenario { name, nodes }
+    pub(crate) fn from_nodes(name: String, nodes: impl IntoIterator<Item = Vec<EntitySpec>>) -> Self {
+        let nodes = nodes
+            .into_iter()
+            .enumerate()
+            .map(|(i, entities)| NodeSpec { name: node_name(i), entities, deletes: Vec::new() })
+            .collect();
+        Scenario { name, nodes, workload: None }
     }
 
     /// `n` nodes that all hold the same `entities` entities.
@@ -100,8 +120,21 @@ impl Scenario {
 
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sizes: Vec<String> = self.nodes.iter().map(|n| format!("{}={}", n.name, n.entities.len())).collect();
-        write!(f, "{} [{}]", self.name, sizes.join(" "))
+        let sizes: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| match n.deletes.len() {
+                0 => format!("{}={}", n.name, n.entities.len()),
+                d => format!("{}={}-{d}", n.name, n.entities.len()),
+            })
+            .collect();
+        write!(f, "{} [{}]", self.name, sizes.join(" "))?;
+        if let Some(w) = &self.workload {
+            let writers: Vec<&str> =
+                w.writers.iter().filter_map(|i| self.nodes.get(*i)).map(|n| n.name.as_str()).collect();
+            write!(f, " workload {}x{} every {:?} on {}", w.count, writers.len(), w.every, writers.join(","))?;
+        }
+        Ok(())
     }
 }
 

@@ -2,10 +2,12 @@
 //! use, and the nested diverged pair the hand-driven tests use. Scenarios are data; applying one
 //! is the runtime's job.
 
+mod bugs;
 mod catalog;
 mod diverge;
 mod spec;
 
-pub use catalog::{EntitySpec, NodeSpec, RandomScenario, RandomScenarioConfig, Scenario};
+pub use bugs::BugScenario;
+pub use catalog::{EntitySpec, NodeSpec, RandomScenario, RandomScenarioConfig, Scenario, Workload};
 pub use diverge::{diverge_pair, Divergence, PairLayout};
 pub use spec::{ScenarioError, ScenarioKind, ScenarioSpec};

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{RandomScenario, RandomScenarioConfig, Scenario};
+use super::{BugScenario, RandomScenario, RandomScenarioConfig, Scenario};
 
 /// The named scenarios.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -16,16 +16,26 @@ pub enum ScenarioKind {
     Random,
     Snapshot,
     None,
+    Deletes,
+    Conflict,
+    Reorder,
+    Race,
+    Mixed,
 }
 
 impl ScenarioKind {
-    pub const ALL: [ScenarioKind; 6] = [
+    pub const ALL: [ScenarioKind; 11] = [
         ScenarioKind::Diverged,
         ScenarioKind::Synced,
         ScenarioKind::Overlap,
         ScenarioKind::Random,
         ScenarioKind::Snapshot,
         ScenarioKind::None,
+        ScenarioKind::Deletes,
+        ScenarioKind::Conflict,
+        ScenarioKind::Reorder,
+        ScenarioKind::Race,
+        ScenarioKind::Mixed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +46,11 @@ impl ScenarioKind {
             ScenarioKind::Random => "random",
             ScenarioKind::Snapshot => "snapshot",
             ScenarioKind::None => "none",
+            ScenarioKind::Deletes => "deletes",
+            ScenarioKind::Conflict => "conflict",
+            ScenarioKind::Reorder => "reorder",
+            ScenarioKind::Race => "race",
+            ScenarioKind::Mixed => "mixed",
         }
     }
 
@@ -50,6 +65,13 @@ impl ScenarioKind {
                 "one node with 20 entities and a fresh one: snapshot bootstrap, run as HashComparison"
             }
             ScenarioKind::None => "two empty nodes: select_protocol picks None, nothing is sent",
+            ScenarioKind::Deletes => "a shared nested tree; every node deletes some leaves (deletions must travel)",
+            ScenarioKind::Conflict => {
+                "a shared nested tree; nodes overwrite leaves at ordered timestamps (last writer wins)"
+            }
+            ScenarioKind::Reorder => "every node creates the same children in its own order (equal data, equal roots)",
+            ScenarioKind::Race => "every node keeps writing while sync runs (roots move under handshakes)",
+            ScenarioKind::Mixed => "seed-drawn mix of the four above, 2..N nodes, sometimes flat (untargeted sweeps)",
         }
     }
 }
@@ -108,6 +130,11 @@ impl ScenarioSpec {
             }
             ScenarioKind::Snapshot => Scenario::force_snapshot(),
             ScenarioKind::None => Scenario::force_none(),
+            ScenarioKind::Deletes => BugScenario::Deletes.build(seed, nodes, entities),
+            ScenarioKind::Conflict => BugScenario::Conflict.build(seed, nodes, entities),
+            ScenarioKind::Reorder => BugScenario::Reorder.build(seed, nodes, entities),
+            ScenarioKind::Race => BugScenario::Race.build(seed, nodes, entities),
+            ScenarioKind::Mixed => BugScenario::Mixed.build(seed, nodes.max(5), entities),
         }
     }
 }

@@ -1,9 +1,12 @@
 //! A node's replicated state: the real calimero-storage Merkle tree per node, what a handshake
-//! reads from it (`LocalSyncState`), and the node identity that owns it.
+//! reads from it (`LocalSyncState`), the node identity that owns it, and how two states differ.
 
+mod diff;
 mod node;
 mod storage;
 mod sync_state;
 
+pub use diff::{diff_entities, EntityDifference, StateDiff};
 pub use node::SimNode;
+pub(crate) use storage::MAX_WALK_DEPTH;
 pub use storage::{EntityMeta, EntitySnapshot, SimStorage, StateSummary, WriteMeta, DEFAULT_INNER_TYPE};

@@ -31,7 +31,7 @@ pub const DEFAULT_INNER_TYPE: &str = "merosim::Bytes";
 
 /// The Merkle tree guard rails: a malformed tree (a cycle) makes HashComparison re-queue nodes
 /// until its own 10,000-node limit fires, so walks here stop at a depth no sane tree reaches.
-const MAX_WALK_DEPTH: usize = 4_096;
+pub(crate) const MAX_WALK_DEPTH: usize = 4_096;
 
 /// One node's store: a context's Merkle tree in `Store<InMemoryDB>`.
 #[derive(Clone)]

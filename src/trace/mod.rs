@@ -59,6 +59,10 @@ pub enum TraceKind {
         node: NodeId,
         entity: [u8; 8],
     },
+    Delete {
+        node: NodeId,
+        entity: [u8; 8],
+    },
     Crash {
         node: NodeId,
     },
@@ -87,6 +91,7 @@ impl TraceKind {
             | TraceKind::SessionEnd { .. }
             | TraceKind::DeltaReceived { .. }
             | TraceKind::Write { .. }
+            | TraceKind::Delete { .. }
             | TraceKind::Crash { .. }
             | TraceKind::Restart { .. } => true,
         }
@@ -224,6 +229,7 @@ impl fmt::Display for TraceEvent {
                 write!(f, "delta {origin}->{node} {}", if *buffered { "buffered" } else { "applied" })
             }
             TraceKind::Write { node, entity } => write!(f, "write {node} {}", hex::encode(entity)),
+            TraceKind::Delete { node, entity } => write!(f, "delete {node} {}", hex::encode(entity)),
             TraceKind::Crash { node } => write!(f, "crash {node}"),
             TraceKind::Restart { node } => write!(f, "restart {node}"),
         }

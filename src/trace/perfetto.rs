@@ -55,9 +55,10 @@ pub fn to_perfetto(events: &[TraceEvent], names: &[String]) -> Value {
                 out.push(json!({"ph": "i", "s": "t", "cat": "delta", "ts": ts, "pid": PID, "tid": tid(*node),
                     "name": format!("delta from {} ({})", name(*origin), if *buffered { "buffered" } else { "applied" })}));
             }
-            TraceKind::Write { node, entity } => {
-                out.push(json!({"ph": "i", "s": "t", "cat": "write", "ts": ts, "pid": PID, "tid": tid(*node),
-                    "name": format!("write {}", hex::encode(entity))}));
+            TraceKind::Write { node, entity } | TraceKind::Delete { node, entity } => {
+                let what = if matches!(event.kind, TraceKind::Write { .. }) { "write" } else { "delete" };
+                out.push(json!({"ph": "i", "s": "t", "cat": what, "ts": ts, "pid": PID, "tid": tid(*node),
+                    "name": format!("{what} {}", hex::encode(entity))}));
             }
             TraceKind::Net(fault) => {
                 let line = fault.to_string();

@@ -1,6 +1,7 @@
 //! `merosim` — run Calimero's real sync protocols in seeded simulations from the terminal.
 //!
-//! Exit codes: 0 every run converged, 1 some run did not, 2 bad arguments or I/O error.
+//! Exit codes: 0 every run passed (converged, no silent oracle violation), 1 some run did not,
+//! 2 bad arguments or I/O error.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -44,14 +45,16 @@ enum Command {
     },
     /// Run many seeds in parallel; summarise, list failing seeds with repro lines.
     Sweep(SweepArgs),
-    /// Re-run one seed with calimero's protocol logs, stamped with virtual time.
+    /// Re-run one seed: the verdict, the session behind it and every node's root first; calimero's
+    /// protocol logs (stamped with virtual time) on request.
     Repro {
         seed: u64,
         #[command(flatten)]
         world: WorldArgs,
-        /// Log filter (tracing EnvFilter syntax); RUST_LOG overrides it.
-        #[arg(long, default_value = "info,calimero_node=debug,merosim=debug")]
-        log: String,
+        /// Also print calimero's logs to stderr, with this filter (tracing EnvFilter syntax, e.g.
+        /// `info,calimero_node=debug`); RUST_LOG overrides it.
+        #[arg(long, value_name = "FILTER", num_args = 0..=1, default_missing_value = "info,calimero_node=debug")]
+        log: Option<String>,
         /// Also print every trace event.
         #[arg(long)]
         events: bool,
@@ -158,7 +161,7 @@ fn main() -> ExitCode {
         Command::List => list(),
         Command::Run { seed, world } => single(&options(seed, &world), false, false),
         Command::Repro { seed, world, log, events } => {
-            if let Err(e) = init_virtual_time_logs(&log) {
+            if let Some(Err(e)) = log.map(|filter| init_virtual_time_logs(&filter)) {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
@@ -186,16 +189,25 @@ fn list() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// One seed. `run` prints the options, then the outcome (verdict first); `repro` leads with the
+/// outcome — verdict, the session behind it, every node's root — and prints the trace events
+/// last, where they do not bury it.
 fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
     println!("merosim {} seed {}", if repro { "repro" } else { "run" }, options.seed);
-    println!("{options}");
     let (outcome, trace, _) = run_one(options, events);
-    for event in &trace {
-        println!("    {event}");
+    if repro {
+        println!("{outcome}\n{options}");
+    } else {
+        println!("{options}\n{outcome}");
     }
-    println!("{outcome}");
+    if !trace.is_empty() {
+        println!("  events");
+        for event in &trace {
+            println!("    {event}");
+        }
+    }
     println!("{}", options.repro());
-    if outcome.converged() {
+    if outcome.passed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

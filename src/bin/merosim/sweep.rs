@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use merosim::check::Verdict;
+use merosim::cluster::{Oracle, OracleCounts};
 use merosim::run::{run_one, Outcome, RunOptions};
 
 /// `A..B` (end excluded) or `A..=B`.
@@ -51,7 +53,7 @@ pub struct SweepReport {
 
 impl SweepReport {
     pub fn failures(&self) -> impl Iterator<Item = &Outcome> {
-        self.outcomes.iter().filter(|o| !o.converged())
+        self.outcomes.iter().filter(|o| !o.passed())
     }
 
     pub fn seeds_per_second(&self) -> f64 {
@@ -79,7 +81,7 @@ pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: 
                 let Some(&seed) = seeds.get(i) else { return };
                 let options = RunOptions { seed, ..template.clone() };
                 let (outcome, _, _) = run_one(&options, false);
-                if !outcome.converged() {
+                if !outcome.passed() {
                     let f = failed.fetch_add(1, Ordering::Relaxed) + 1;
                     bar.set_message(format!("{f} failing"));
                 }
@@ -103,9 +105,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 impl fmt::Display for SweepReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        // Per verdict: how many seeds, and the first of them.
+        let mut counts: BTreeMap<Verdict, (usize, u64)> = BTreeMap::new();
         for o in &self.outcomes {
-            *counts.entry(o.label()).or_default() += 1;
+            let entry = counts.entry(o.verdict()).or_insert((0, o.seed));
+            entry.0 += 1;
+            entry.1 = entry.1.min(o.seed);
         }
         writeln!(
             f,
@@ -115,10 +120,35 @@ impl fmt::Display for SweepReport {
             self.jobs,
             self.seeds_per_second()
         )?;
-        writeln!(f, "  outcome    count")?;
-        for label in ["converged", "diverged", "deadlock", "max-time", "max-events", "error"] {
-            writeln!(f, "  {label:<10} {:>5}", counts.get(label).copied().unwrap_or(0))?;
+        writeln!(f, "  verdict                  seeds  first")?;
+        for verdict in Verdict::ALL {
+            match counts.get(&verdict) {
+                Some((n, first)) => writeln!(f, "  {:<24} {n:>5}  {first}", verdict.label())?,
+                None if matches!(verdict, Verdict::Converged) => writeln!(f, "  {:<24} {:>5}", verdict.label(), 0)?,
+                None => {}
+            }
         }
+        let mut oracles: BTreeMap<Oracle, OracleCounts> = BTreeMap::new();
+        for counts in self.outcomes.iter().filter_map(|o| o.judgement.as_ref()).map(|j| &j.counts) {
+            for (oracle, c) in counts {
+                let total = oracles.entry(*oracle).or_default();
+                total.checked += c.checked;
+                total.fired += c.fired;
+                total.flagged += c.flagged;
+            }
+        }
+        let fired: Vec<String> = oracles
+            .iter()
+            .map(|(o, c)| {
+                format!(
+                    "{o} {}/{}{}",
+                    c.fired,
+                    c.checked,
+                    if c.flagged > 0 { format!(" ({} flagged)", c.flagged) } else { String::new() }
+                )
+            })
+            .collect();
+        writeln!(f, "  oracles    fired/judged: {}", fired.join(", "))?;
         let mut times: Vec<Duration> =
             self.outcomes.iter().filter_map(|o| o.converged_at.map(|t| t.since_start())).collect();
         times.sort();
@@ -134,12 +164,12 @@ impl fmt::Display for SweepReport {
         }
         let failures: Vec<&Outcome> = self.failures().collect();
         if failures.is_empty() {
-            return write!(f, "  all seeds converged");
+            return write!(f, "  all seeds passed (converged; any violation was flagged by the protocol itself)");
         }
         writeln!(f, "  failing seeds ({}):", failures.len())?;
         for o in failures {
             let what = match &o.stop {
-                Ok(stop) => format!("{stop} at {}", o.virtual_time),
+                Ok(stop) => format!("{} ({stop} at {})", o.verdict(), o.virtual_time),
                 Err(e) => format!("error: {e}"),
             };
             let options = RunOptions { seed: o.seed, ..self.template.clone() };

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::EntitySnapshot;
 use crate::ids::{short_id as short, EntityId};
-use crate::store::EntitySnapshot;
 
 /// What differs about one entity present on both sides.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +28,7 @@ impl StateDiff {
     }
 }
 
-/// Compares two entity listings (as [`SimStorage::entities`](crate::store::SimStorage::entities)
+/// Compares two entity listings (as [`SimStorage::entities`](super::SimStorage::entities)
 /// returns them); ids come out sorted.
 pub fn diff_entities(left: &[EntitySnapshot], right: &[EntitySnapshot]) -> StateDiff {
     let (l, r) = (by_id(left), by_id(right));

@@ -1,0 +1,114 @@
+//! Run-level oracles, judged over a whole World (when a run stops):
+//!
+//! - **root-mismatch**: live nodes holding the same live state must report the same root hash. A
+//!   Merkle root that depends on more than the data (say, the order children were created in)
+//!   keeps nodes syncing forever over nothing; the report names each node's root and the first
+//!   parent whose children differ in order or hash.
+//! - **lost-delete**: an entity whose last operation anywhere was a delete is absent from every
+//!   live node.
+
+use std::collections::BTreeMap;
+
+use crate::cluster::{Oracle, Signal, Violation, World};
+use crate::ids::{short_id, EntityId};
+use crate::store::{EntityMeta, SimNode, SimStorage};
+
+/// Ids listed in a report before "…(+N)".
+const SHOW: usize = 10;
+
+/// Nodes with equal live state but different roots, if any.
+pub fn root_mismatch(world: &World) -> Option<Violation> {
+    let live = live_nodes(world);
+    let mut groups: BTreeMap<[u8; 32], Vec<&SimNode>> = BTreeMap::new();
+    for node in &live {
+        groups.entry(node.storage().digest().ok()?).or_default().push(node);
+    }
+    for nodes in groups.values() {
+        let roots: Vec<[u8; 32]> = nodes.iter().map(|n| n.storage().root_hash().unwrap_or_default()).collect();
+        let Some(other) = roots.iter().position(|r| *r != roots[0]) else { continue };
+        let listing: Vec<String> =
+            nodes.iter().zip(&roots).map(|(n, r)| format!("{} {}", n.name(), hex::encode(&r[..8]))).collect();
+        let detail = format!(
+            "equal live state, different roots: {}\n{}",
+            listing.join(", "),
+            first_difference(nodes[0], nodes[other])
+        );
+        return Some(violation(Oracle::RootMismatch, world, detail));
+    }
+    None
+}
+
+/// Entities deleted last and still live somewhere, if any.
+pub fn lost_deletes(world: &World) -> Option<Violation> {
+    let live = live_nodes(world);
+    let mut lost = Vec::new();
+    for (entity, op) in world.history().into_iter().filter(|(_, op)| op.deleted) {
+        let holders: Vec<&str> = live.iter().filter(|n| n.storage().exists(entity)).map(|n| n.name()).collect();
+        if !holders.is_empty() {
+            let by = world.node(op.node).map_or_else(|| op.node.to_string(), |n| n.name().to_owned());
+            lost.push(format!(
+                "{} (deleted by {by} at {:.3}s) live on {}",
+                short_id(&entity),
+                op.at.as_secs_f64(),
+                holders.join(",")
+            ));
+        }
+    }
+    if lost.is_empty() {
+        return None;
+    }
+    let total = lost.len();
+    let more = if total > SHOW { format!(" …(+{})", total - SHOW) } else { String::new() };
+    lost.truncate(SHOW);
+    let detail = format!("{total} deleted entities are live again: {}{more}", lost.join("; "));
+    Some(violation(Oracle::LostDelete, world, detail))
+}
+
+fn live_nodes(world: &World) -> Vec<SimNode> {
+    world.nodes().into_iter().filter(|n| world.is_live(n.id())).collect()
+}
+
+fn violation(oracle: Oracle, world: &World, detail: String) -> Violation {
+    Violation { oracle, signal: Signal::Silent, at: world.router().now(), session: None, detail }
+}
+
+/// Walks two trees from the root to the first parent whose children differ: in membership, in
+/// stored order, or (descending into the first child whose hash differs) below.
+fn first_difference(a: &SimNode, b: &SimNode) -> String {
+    let label = |id: &EntityId, root: &EntityId| if id == root { "root".to_owned() } else { short_id(id) };
+    let root = *a.storage().root_id().as_bytes();
+    let mut parent = root;
+    for _ in 0..crate::store::MAX_WALK_DEPTH {
+        let (Some(ma), Some(mb)) = (meta(a.storage(), parent), meta(b.storage(), parent)) else {
+            return format!("{} is missing on one side", label(&parent, &root));
+        };
+        let here = label(&parent, &root);
+        let (mut sa, mut sb) = (ma.children.clone(), mb.children.clone());
+        sa.sort_unstable();
+        sb.sort_unstable();
+        if sa != sb {
+            return format!("{here} has different children on {} and {}", a.name(), b.name());
+        }
+        if ma.children != mb.children {
+            let order = |m: &EntityMeta| m.children.iter().map(short_id).collect::<Vec<_>>().join(",");
+            return format!(
+                "{here} lists the same children in a different order: {} [{}] vs {} [{}]",
+                a.name(),
+                order(&ma),
+                b.name(),
+                order(&mb)
+            );
+        }
+        let hash = |s: &SimStorage, id: &EntityId| meta(s, *id).map(|m| m.full_hash);
+        match ma.children.iter().find(|c| hash(a.storage(), c) != hash(b.storage(), c)) {
+            Some(child) => parent = *child,
+            None if ma.own_hash != mb.own_hash => return format!("{here}'s own bytes hash differently"),
+            None => return format!("{here}: same children, same child hashes, same own hash, different full hash"),
+        }
+    }
+    "no difference found within the walk's depth".to_owned()
+}
+
+fn meta(storage: &SimStorage, id: EntityId) -> Option<EntityMeta> {
+    storage.metadata(id).ok().flatten()
+}

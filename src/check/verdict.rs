@@ -1,0 +1,196 @@
+//! A run's verdict: one word for what went wrong (or that nothing did), chosen from the oracles'
+//! violations and the stop condition, most specific first — a session that lied about its work
+//! explains a divergence better than "it hit max-time".
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::oracles::{lost_deletes, root_mismatch};
+use super::StopCondition;
+use crate::cluster::{Oracle, OracleCounts, Signal, Violation, World};
+
+/// What a run amounts to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    /// A session returned `Ok` without doing anything, from unequal roots, and did not admit it.
+    HollowSuccess,
+    /// A quiet `Ok` session left its parties disagreeing on what it covered, and did not admit it.
+    StaleAfterOk,
+    /// Equal live state, different root hashes.
+    RootMismatch,
+    /// A deleted entity is live again.
+    LostDelete,
+    /// The run did not converge, and no oracle explains why.
+    Diverged,
+    Deadlock,
+    MaxTime,
+    MaxEvents,
+    /// Converged, but a session broke its contract and said so (`root_hash_verified = false`).
+    FlaggedHollowSuccess,
+    FlaggedStaleAfterOk,
+    Converged,
+    /// The run could not be judged (a panic, a setup error).
+    Error,
+}
+
+impl Verdict {
+    /// In the order a sweep table lists them.
+    pub const ALL: [Verdict; 12] = [
+        Verdict::Converged,
+        Verdict::HollowSuccess,
+        Verdict::StaleAfterOk,
+        Verdict::RootMismatch,
+        Verdict::LostDelete,
+        Verdict::Diverged,
+        Verdict::Deadlock,
+        Verdict::MaxTime,
+        Verdict::MaxEvents,
+        Verdict::FlaggedHollowSuccess,
+        Verdict::FlaggedStaleAfterOk,
+        Verdict::Error,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::HollowSuccess => "hollow-success",
+            Verdict::StaleAfterOk => "stale-after-ok",
+            Verdict::RootMismatch => "root-mismatch",
+            Verdict::LostDelete => "lost-delete",
+            Verdict::Diverged => "diverged",
+            Verdict::Deadlock => "deadlock",
+            Verdict::MaxTime => "max-time",
+            Verdict::MaxEvents => "max-events",
+            Verdict::FlaggedHollowSuccess => "flagged-hollow-success",
+            Verdict::FlaggedStaleAfterOk => "flagged-stale-after-ok",
+            Verdict::Converged => "converged",
+            Verdict::Error => "error",
+        }
+    }
+
+    /// Whether the run is a success: converged, with nothing wrong or only what the protocol
+    /// itself flagged.
+    pub fn passed(self) -> bool {
+        matches!(self, Verdict::Converged | Verdict::FlaggedHollowSuccess | Verdict::FlaggedStaleAfterOk)
+    }
+
+    fn of(stop: StopCondition, violations: &[Violation]) -> Verdict {
+        let fired = |oracle, signal| violations.iter().any(|v| v.oracle == oracle && v.signal == signal);
+        let silent = [
+            (Oracle::HollowSuccess, Verdict::HollowSuccess),
+            (Oracle::StaleAfterOk, Verdict::StaleAfterOk),
+            (Oracle::RootMismatch, Verdict::RootMismatch),
+            (Oracle::LostDelete, Verdict::LostDelete),
+        ];
+        if let Some((_, verdict)) = silent.iter().find(|(oracle, _)| fired(*oracle, Signal::Silent)) {
+            return *verdict;
+        }
+        match stop {
+            StopCondition::Diverged => return Verdict::Diverged,
+            StopCondition::Deadlock => return Verdict::Deadlock,
+            StopCondition::MaxTime => return Verdict::MaxTime,
+            StopCondition::MaxEvents => return Verdict::MaxEvents,
+            StopCondition::Converged | StopCondition::Manual => {}
+        }
+        if fired(Oracle::HollowSuccess, Signal::Flagged) {
+            Verdict::FlaggedHollowSuccess
+        } else if fired(Oracle::StaleAfterOk, Signal::Flagged) {
+            Verdict::FlaggedStaleAfterOk
+        } else {
+            Verdict::Converged
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Everything the oracles say about a run.
+#[derive(Clone, Debug)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    /// Session violations as they happened (the first few per oracle), then run-level ones.
+    pub violations: Vec<Violation>,
+    /// Per oracle: sessions (or runs) judged, fired, fired on what the protocol flagged.
+    pub counts: BTreeMap<Oracle, OracleCounts>,
+    /// Every node's name, liveness and root hash at the end.
+    pub roots: Vec<(String, bool, [u8; 32])>,
+}
+
+/// Judges `world` as it stands after a run that stopped with `stop`.
+pub fn judge(world: &World, stop: StopCondition) -> Judgement {
+    let (mut violations, mut counts) = {
+        let books = world.counters();
+        (books.violations.clone(), books.oracles.clone())
+    };
+    for (oracle, outcome) in [(Oracle::RootMismatch, root_mismatch(world)), (Oracle::LostDelete, lost_deletes(world))] {
+        let count = counts.entry(oracle).or_default();
+        count.checked += 1;
+        if let Some(violation) = outcome {
+            count.fired += 1;
+            violations.push(violation);
+        }
+    }
+    let roots = world
+        .nodes()
+        .iter()
+        .map(|n| (n.name().to_owned(), world.is_live(n.id()), n.storage().root_hash().unwrap_or_default()))
+        .collect();
+    Judgement { verdict: Verdict::of(stop, &violations), violations, counts, roots }
+}
+
+impl Judgement {
+    /// The first violation behind the verdict, if an oracle decided it.
+    pub fn culprit(&self) -> Option<&Violation> {
+        let oracle = match self.verdict {
+            Verdict::HollowSuccess | Verdict::FlaggedHollowSuccess => Oracle::HollowSuccess,
+            Verdict::StaleAfterOk | Verdict::FlaggedStaleAfterOk => Oracle::StaleAfterOk,
+            Verdict::RootMismatch => Oracle::RootMismatch,
+            Verdict::LostDelete => Oracle::LostDelete,
+            _ => return None,
+        };
+        self.violations.iter().find(|v| v.oracle == oracle)
+    }
+
+    /// `oracle fired/checked` for every oracle that judged something.
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(oracle, c)| match c.flagged {
+                0 => format!("{oracle} {}/{}", c.fired, c.checked),
+                flagged => format!("{oracle} {}/{} ({flagged} flagged)", c.fired, c.checked),
+            })
+            .collect();
+        parts.join(", ")
+    }
+}
+
+impl fmt::Display for Judgement {
+    /// The verdict, the violation behind it, every node's root; then the other violations.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "verdict   {}", self.verdict)?;
+        if let Some(culprit) = self.culprit() {
+            writeln!(f, "because   {}", culprit.to_string().replace('\n', "\n          "))?;
+        }
+        let roots: Vec<String> = self
+            .roots
+            .iter()
+            .map(|(name, live, root)| {
+                format!("{name} {}{}", hex::encode(&root[..8]), if *live { "" } else { " (down)" })
+            })
+            .collect();
+        write!(f, "roots     {}\noracles   {}", roots.join(", "), self.summary())?;
+        let others: Vec<&Violation> =
+            self.violations.iter().filter(|v| self.culprit().is_none_or(|c| !std::ptr::eq(*v, c))).collect();
+        for v in others.iter().take(5) {
+            write!(f, "\nalso      {}", v.to_string().replace('\n', "\n          "))?;
+        }
+        if others.len() > 5 {
+            write!(f, "\nalso      …(+{} more violations)", others.len() - 5)?;
+        }
+        Ok(())
+    }
+}

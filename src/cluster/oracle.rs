@@ -1,0 +1,198 @@
+//! Session oracles: what a session that returns `Ok` owes, checked the moment it ends, on every
+//! session of every run (hand-driven or sync loop). "Converged eventually" hides a session that
+//! did nothing, or left its peer stale for the next session to repair; these name it.
+//!
+//! - **hollow-success**: an `Ok` that compared, merged and pushed nothing must have started from
+//!   equal roots.
+//! - **stale-after-ok**: after an `Ok` session that nothing else touched — no other session on
+//!   either party, no write or delta applied to either, no fault on its stream — the two parties
+//!   agree on what the protocol covers: everything for HashComparison (it pulls and pushes); the
+//!   responder's entities for LevelWise (it only pulls; an initiator copy newer than the
+//!   responder's may stay, as last-writer-wins says).
+//!
+//! A violation the protocol itself admitted (`root_hash_verified = false`, reported by the
+//! protocol) is *flagged*; one it did not is *silent*. Reading roots and stores here never awaits
+//! and draws no randomness, so the oracles cannot change a run.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::ids::{short_id, NodeId};
+use crate::protocols::{Protocol, SessionStats};
+use crate::store::{diff_entities, SimNode, SimStorage};
+
+/// A named check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Oracle {
+    HollowSuccess,
+    StaleAfterOk,
+    RootMismatch,
+    LostDelete,
+}
+
+impl Oracle {
+    pub const ALL: [Oracle; 4] =
+        [Oracle::HollowSuccess, Oracle::StaleAfterOk, Oracle::RootMismatch, Oracle::LostDelete];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Oracle::HollowSuccess => "hollow-success",
+            Oracle::StaleAfterOk => "stale-after-ok",
+            Oracle::RootMismatch => "root-mismatch",
+            Oracle::LostDelete => "lost-delete",
+        }
+    }
+}
+
+impl fmt::Display for Oracle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether the protocol admitted what the oracle found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Signal {
+    /// Nothing said so: the protocol reported success as if all was well.
+    Silent,
+    /// The protocol reported `root_hash_verified = false`.
+    Flagged,
+}
+
+/// One session, as the oracles saw it.
+#[derive(Clone, Debug)]
+pub struct SessionFacts {
+    pub stream: u64,
+    pub initiator: NodeId,
+    pub responder: NodeId,
+    pub protocol: Protocol,
+    pub started_at: Duration,
+    pub ended_at: Duration,
+    pub stats: SessionStats,
+    /// (initiator, responder) roots when the session started and when it ended.
+    pub roots_before: ([u8; 32], [u8; 32]),
+    pub roots_after: ([u8; 32], [u8; 32]),
+}
+
+/// One broken contract.
+#[derive(Clone, Debug)]
+pub struct Violation {
+    pub oracle: Oracle,
+    pub signal: Signal,
+    /// Virtual time it was found.
+    pub at: Duration,
+    /// The session that broke it (session oracles only).
+    pub session: Option<SessionFacts>,
+    pub detail: String,
+}
+
+/// How often one oracle judged, fired, and fired on something the protocol flagged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OracleCounts {
+    pub checked: u64,
+    pub fired: u64,
+    pub flagged: u64,
+}
+
+/// Judges one finished `Ok` session; `quiet` says nothing else touched its parties or its stream.
+pub(crate) fn judge(
+    facts: &SessionFacts,
+    me: &SimNode,
+    peer: &SimNode,
+    quiet: bool,
+) -> Vec<(Oracle, Option<Violation>)> {
+    let signal = if facts.stats.flagged() { Signal::Flagged } else { Signal::Silent };
+    let violation =
+        |oracle, detail: String| Violation { oracle, signal, at: facts.ended_at, session: Some(facts.clone()), detail };
+    let mut verdicts = Vec::new();
+    let (before_i, before_r) = facts.roots_before;
+    let hollow = (facts.stats.did_nothing() && before_i != before_r).then(|| {
+        violation(
+            Oracle::HollowSuccess,
+            format!(
+                "Ok with nothing compared, merged or pushed, from roots {} vs {}",
+                hex8(&before_i),
+                hex8(&before_r)
+            ),
+        )
+    });
+    verdicts.push((Oracle::HollowSuccess, hollow));
+    if quiet {
+        let (after_i, after_r) = facts.roots_after;
+        let stale = if after_i == after_r { None } else { uncovered(facts.protocol, me.storage(), peer.storage()) };
+        verdicts.push((Oracle::StaleAfterOk, stale.map(|detail| violation(Oracle::StaleAfterOk, detail))));
+    }
+    verdicts
+}
+
+/// What the protocol should have brought into agreement and did not, or `None`.
+fn uncovered(protocol: Protocol, initiator: &SimStorage, responder: &SimStorage) -> Option<String> {
+    let (mine, theirs) = (initiator.entities().ok()?, responder.entities().ok()?);
+    let diff = diff_entities(&mine, &theirs);
+    match protocol {
+        Protocol::HashComparison => {
+            (!diff.is_empty()).then(|| format!("initiator (left) vs responder (right):\n{diff}"))
+        }
+        Protocol::LevelWise { .. } => {
+            // Only the responder's side counts, and an initiator copy newer than the responder's
+            // is last-writer-wins keeping its own.
+            let newer_here = |id| {
+                let updated = |s: &SimStorage| s.metadata(id).ok().flatten().map(|m| m.updated_at);
+                updated(initiator) > updated(responder)
+            };
+            let missing: Vec<String> = diff.only_right.iter().map(short_id).collect();
+            let stale: Vec<String> =
+                diff.different.iter().filter(|(id, _)| !newer_here(*id)).map(|(id, _)| short_id(id)).collect();
+            (!missing.is_empty() || !stale.is_empty()).then(|| {
+                format!(
+                    "initiator lacks {} of the responder's entities {missing:?}, holds older copies of {stale:?}",
+                    missing.len()
+                )
+            })
+        }
+    }
+}
+
+fn hex8(root: &[u8; 32]) -> String {
+    hex::encode(&root[..8])
+}
+
+impl fmt::Display for SessionFacts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
+        write!(
+            f,
+            "s{} {}->{} {} {:.3}s..{:.3}s: compared {} merged {} pushed {} requests {} verified {}{}; roots before {}/{} after {}/{}",
+            self.stream,
+            self.initiator,
+            self.responder,
+            self.protocol,
+            self.started_at.as_secs_f64(),
+            self.ended_at.as_secs_f64(),
+            s.nodes_compared,
+            s.entities_merged,
+            s.entities_pushed,
+            s.requests_sent,
+            s.root_hash_verified,
+            if s.verified_by == crate::protocols::Verifier::Computed { " (computed by merosim)" } else { "" },
+            hex8(&self.roots_before.0),
+            hex8(&self.roots_before.1),
+            hex8(&self.roots_after.0),
+            hex8(&self.roots_after.1),
+        )
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let signal = match self.signal {
+            Signal::Silent => "silent",
+            Signal::Flagged => "flagged by the protocol",
+        };
+        write!(f, "{} ({signal}) at {:.3}s", self.oracle, self.at.as_secs_f64())?;
+        if let Some(session) = &self.session {
+            write!(f, "\n  session {session}")?;
+        }
+        write!(f, "\n  {}", self.detail.replace('\n', "\n  "))
+    }
+}
