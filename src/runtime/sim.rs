@@ -274,6 +274,13 @@ impl SimRuntime {
         self.world(move |w| w.write(id, entity, &data)).unwrap_or_else(|err| panic!("write on {id}: {err}"));
     }
 
+    /// A local application delete on `node` (a tombstone): applied there, then gossiped like a
+    /// write. The lost-delete oracle holds every node to it.
+    pub fn delete(&mut self, node: impl NodeRef, entity: EntityId) {
+        let id = self.node_id(node);
+        self.world(move |w| w.delete(id, entity)).unwrap_or_else(|err| panic!("delete on {id}: {err}"));
+    }
+
     /// Keeps writing while sync runs: each of `writers` writes `count` entities, one every
     /// `every`, gossiping each write. Ids start with `0x77`, then the writer's index.
     pub fn start_workload(&mut self, writers: &[NodeId], every: std::time::Duration, count: u32) {

@@ -8,6 +8,7 @@
 mod faults;
 mod gossip;
 mod guide;
+mod oracles;
 mod replay;
 mod runtime;
 mod sessions;

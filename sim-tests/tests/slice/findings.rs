@@ -155,3 +155,37 @@ fn f5_level_wise_verifies_against_the_stale_handshake_root() {
         assert!(fresh.initiator.is_ok_and(|s| s.root_hash_verified), "{context}: with a fresh handshake it verifies");
     });
 }
+
+/// F6: calimero's Merkle hash commits to entities' bytes, not to their ids. Two nodes holding
+/// different entities with equal bytes report equal root hashes, so `select_protocol` picks
+/// `None` and they never sync; the live states stay different for good.
+#[test]
+fn f6_root_hash_ignores_entity_ids() {
+    let seed = seed_or(66);
+    let context = repro("findings::f6_root_hash_ignores_entity_ids", seed);
+    let in_sim = context.clone();
+    simulate(seed, move || async move {
+        let context = in_sim;
+        let world = World::new(seed, FaultConfig::lan());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        alice.storage().upsert([1; 32], None, b"same bytes").unwrap();
+        bob.storage().upsert([2; 32], None, b"same bytes").unwrap();
+        assert_ne!(alice.storage().digest().unwrap(), bob.storage().digest().unwrap(), "{context}: different entities");
+        assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{context}: same root");
+        let choice = calimero_node_primitives::sync::select_protocol(
+            &calimero_node_primitives::sync::build_handshake(alice.storage()),
+            &calimero_node_primitives::sync::build_handshake(bob.storage()),
+        );
+        assert_eq!(merosim::protocols::protocol_name(&choice.protocol), "none", "{context}: {}", choice.reason);
+    });
+    // The same at cluster level: the run stops at once as Diverged, nothing ever syncs.
+    let mut rt = SimRuntime::with_seed(seed);
+    let (alice, bob) = (rt.add_node("alice"), rt.add_node("bob"));
+    rt.with_world(move |w| {
+        w.node(alice).unwrap().storage().upsert([1; 32], None, b"same bytes").unwrap();
+        w.node(bob).unwrap().storage().upsert([2; 32], None, b"same bytes").unwrap();
+    });
+    assert_eq!(rt.run_until(|rt| rt.clock().now() > 10_000.into()), StopCondition::Manual);
+    assert_eq!(rt.metrics().protocol.messages_sent, 0, "{context}: nobody synced in 10 s");
+    assert!(!rt.is_converged(), "{context}");
+}

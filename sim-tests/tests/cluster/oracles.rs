@@ -1,0 +1,162 @@
+//! The oracles fire on what they name and stay quiet on correct sessions: each has a run here
+//! where it fires, and 500 seeds of the bug-class scenarios on the pinned calimero raise no
+//! silent violation.
+
+use std::time::Duration;
+
+use calimero_storage::entities::Metadata;
+use calimero_storage::interface::{Action, ApplyContext, Interface};
+use calimero_storage::store::MainStorage;
+use merosim::check::{judge, lost_deletes, root_mismatch, Verdict};
+use merosim::cluster::{Oracle, Signal, Violation};
+use merosim::prelude::*;
+use merosim::run::{run_one, RunOptions};
+
+fn fired(world: &World, oracle: Oracle) -> Vec<Violation> {
+    judge(world, StopCondition::Converged).violations.into_iter().filter(|v| v.oracle == oracle).collect()
+}
+
+/// An `Ok` session that did nothing while the roots differed: LevelWise asked for zero levels.
+#[test]
+fn hollow_success_fires_on_an_ok_that_did_nothing() {
+    simulate(81, || async {
+        let world = World::new(81, FaultConfig::lan());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        bob.storage().upsert([5; 32], None, b"only bob").unwrap();
+        let report = world.run_session(&Session::new(Protocol::LevelWise { max_depth: 0 }), &alice, &bob).await;
+        let stats = report.initiator.expect("zero levels is an Ok with nothing done");
+        assert!(stats.did_nothing(), "{stats:?}");
+        let hollow = fired(&world, Oracle::HollowSuccess);
+        assert_eq!(hollow.len(), 1, "{hollow:?}");
+        assert_eq!(hollow[0].signal, Signal::Flagged, "LevelWise reports root_hash_verified = false");
+        assert!(hollow[0].to_string().contains("Ok with nothing compared"), "{}", hollow[0]);
+    });
+}
+
+/// F3 (docs/findings.md): HashComparison leaves the responder without the initiator's children
+/// under a folder the responder holds as a leaf — in a quiet session, so the oracle judges it;
+/// the protocol flags it.
+#[test]
+fn stale_after_ok_fires_flagged_on_finding_f3() {
+    simulate(82, || async {
+        let world = World::new(82, FaultConfig::lan());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        for node in [&alice, &bob] {
+            node.storage().upsert([0xa0; 32], None, b"folder").unwrap();
+        }
+        alice.storage().upsert([0xa1; 32], Some([0xa0; 32]), b"alice's leaf").unwrap();
+        let report = world.run_session(&Session::new(Protocol::HashComparison), &alice, &bob).await;
+        assert!(report.succeeded(), "{report:?}");
+        let stale = fired(&world, Oracle::StaleAfterOk);
+        assert_eq!(stale.len(), 1, "{stale:?}");
+        assert_eq!(stale[0].signal, Signal::Flagged);
+        let text = stale[0].to_string();
+        assert!(text.contains("a1a1a1a1a1a1a1a1") && text.contains("only left (1)"), "{text}");
+        assert_eq!(judge(&world, StopCondition::Converged).verdict, Verdict::FlaggedStaleAfterOk);
+    });
+}
+
+/// Sessions that overlap, or whose parties take writes meanwhile, are not judged for staleness:
+/// their disagreement is nobody's contract.
+#[test]
+fn stale_after_ok_skips_sessions_that_were_not_quiet() {
+    simulate(83, || async {
+        let world = World::new(83, FaultConfig::lan().with_latency(20, 0));
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        bob.storage().upsert([6; 32], None, b"bob's").unwrap();
+        let session = Session::new(Protocol::HashComparison);
+        // A write to bob while the session runs: recorded, so the session is not quiet.
+        let write = async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            world.write(bob.id(), [7; 32], b"meanwhile").unwrap();
+        };
+        let (report, ()) = tokio::join!(world.run_session(&session, &alice, &bob), write);
+        assert!(report.succeeded(), "{report:?}");
+        let counts = judge(&world, StopCondition::Converged).counts;
+        assert_eq!(counts.get(&Oracle::StaleAfterOk).map_or(0, |c| c.checked), 0, "{counts:?}");
+    });
+}
+
+/// calimero 0.11.0-rc.4 hashes content only, so equal live entities always hash alike; the
+/// test gives one node's root bytes of its own (merosim's live state is the entities below the
+/// root) and the oracle names the root as the first difference.
+#[test]
+fn root_mismatch_fires_on_equal_entities_with_different_roots() {
+    simulate(84, || async {
+        let world = World::new(84, FaultConfig::none());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        for node in [&alice, &bob] {
+            node.storage().upsert([8; 32], None, b"same").unwrap();
+        }
+        assert!(root_mismatch(&world).is_none(), "equal trees hash alike");
+        let root = alice.storage().root_id();
+        alice.storage().with_env(|| {
+            let action = Action::Update {
+                id: root,
+                data: b"root bytes".to_vec(),
+                ancestors: vec![],
+                metadata: Metadata::new(0, 1),
+            };
+            Interface::<MainStorage>::apply_action(action, &ApplyContext::empty()).unwrap();
+        });
+        assert_eq!(alice.storage().digest().unwrap(), bob.storage().digest().unwrap(), "entities still equal");
+        let violation = root_mismatch(&world).expect("equal entities, different roots");
+        assert!(violation.detail.contains("root's own bytes hash differently"), "{}", violation.detail);
+        assert_eq!(judge(&world, StopCondition::MaxTime).verdict, Verdict::RootMismatch);
+    });
+}
+
+/// A node deletes while cut off, then dies: the delete never reaches anyone, and the survivors
+/// keep the entity — an acknowledged delete lost.
+#[test]
+fn lost_delete_fires_when_a_delete_dies_with_its_node() {
+    let mut rt = SimRuntime::with_seed(85);
+    let [alice, bob, carol]: [NodeId; 3] = rt.apply_scenario(Scenario::n_nodes_synced(3, 4)).try_into().unwrap();
+    let doomed = [0x5a, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    assert!(rt.has_entity(alice, doomed));
+    rt.partition_bidirectional(alice, bob, None);
+    rt.partition_bidirectional(alice, carol, None);
+    rt.delete(alice, doomed);
+    rt.crash(alice);
+    let stop = rt.run();
+    assert_eq!(stop, StopCondition::Converged, "bob and carol agree: {}", rt.check_convergence());
+    let judgement = rt.judge(stop);
+    assert_eq!(judgement.verdict, Verdict::LostDelete, "{judgement}");
+    let text = judgement.to_string();
+    assert!(text.contains("deleted by alice") && text.contains("live on bob,carol"), "{text}");
+    assert!(rt.with_world(|w| lost_deletes(w).is_some()));
+}
+
+/// 500 seeds of the bug-class scenarios on the pinned calimero, every session judged: nothing
+/// silent fires. (What the protocols flag themselves is allowed, and counted.)
+#[test]
+fn oracles_stay_quiet_on_500_correct_seeds() {
+    let kinds = ["deletes", "conflict", "reorder", "race-2x10", "mixed-4x12"];
+    let runs: Vec<RunOptions> = (0..500_u64)
+        .map(|seed| RunOptions {
+            seed,
+            scenario: kinds[(seed % 5) as usize].parse().unwrap(),
+            faults: FaultPreset::Lan,
+            nodes: 3,
+            entities: 12,
+            max_time: Duration::from_secs(120),
+            recv_timeout: Duration::from_secs(5),
+        })
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(options) = runs.get(i) else { return };
+                let (outcome, _, _) = run_one(options, false);
+                if !outcome.passed() {
+                    failures.lock().unwrap().push(format!("{outcome}\n{}", options.repro()));
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{} of 500 seeds raised a verdict:\n{}", failures.len(), failures.join("\n\n"));
+}
