@@ -81,8 +81,10 @@ impl World {
         if let Ok(stats) = &mut initiator {
             let roots_after =
                 (me.storage().root_hash().unwrap_or_default(), peer.storage().root_hash().unwrap_or_default());
+            // What HashComparison has checked since 0.11.0-rc.2: the initiator's root against the
+            // peer's root *now* (comparing with the handshake's root is #2607).
             if stats.verified_by == Verifier::Computed {
-                stats.root_hash_verified = roots_after.0 == session.target_root(roots_before.1);
+                stats.root_hash_verified = roots_after.0 == roots_after.1;
             }
             let facts = SessionFacts {
                 stream,

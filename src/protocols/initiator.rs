@@ -24,14 +24,27 @@ pub async fn initiate<T: SyncTransport>(
     let (store, context, identity) = (storage.store(), storage.context_id(), storage.identity());
     match protocol {
         Protocol::HashComparison => {
-            let config = HashComparisonConfig { remote_root_hash, context_client: None, session_peer: None };
+            let config = HashComparisonConfig {
+                remote_root_hash,
+                #[cfg(calimero_context_client)]
+                context_client: None,
+                #[cfg(calimero_session_peer)]
+                session_peer: None,
+            };
             HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
                 .await
                 .map(SessionStats::from)
                 .map_err(|e| SessionError::classify(&e))
         }
         Protocol::LevelWise { max_depth } => {
-            let config = LevelWiseConfig { remote_root_hash, max_depth, context_client: None, session_peer: None };
+            let config = LevelWiseConfig {
+                remote_root_hash,
+                max_depth,
+                #[cfg(calimero_context_client)]
+                context_client: None,
+                #[cfg(calimero_session_peer)]
+                session_peer: None,
+            };
             LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
                 .await
                 .map(SessionStats::from)
@@ -49,8 +62,16 @@ impl From<HashComparisonStats> for SessionStats {
             entities_pushed: s.entities_pushed,
             requests_sent: s.requests_sent,
             levels_synced: 0,
+            // Before 0.10.1-rc.41 HashComparison did not check its result; the session driver
+            // computes the same comparison and marks it.
+            #[cfg(calimero_hc_verified)]
             root_hash_verified: s.root_hash_verified,
+            #[cfg(calimero_hc_verified)]
             verified_by: Verifier::Protocol,
+            #[cfg(not(calimero_hc_verified))]
+            root_hash_verified: false,
+            #[cfg(not(calimero_hc_verified))]
+            verified_by: Verifier::Computed,
         }
     }
 }

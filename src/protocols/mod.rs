@@ -22,6 +22,20 @@ pub(crate) use plan::{plan, SyncPlan};
 pub use responder::respond;
 pub use session::{Session, SessionOptions, SessionReport};
 
+/// The calimero-node release this build runs (what `build.rs` found in the lockfile).
+pub const CALIMERO_VERSION: &str = env!("MEROSIM_CALIMERO_VERSION");
+
+#[cfg(calimero_unsupported)]
+compile_error!("merosim supports calimero-node 0.10.1-rc.37 to 0.11.0-rc.4 (and checkouts with their API)");
+
+/// Resets calimero-storage's thread-local environment inside a run, so its HLC (and the random
+/// node id it draws) comes from the run's seed. Releases before 0.11.0-rc.1 have no reset; on
+/// them the HLC starts lazily on first use, inside the run, from the same seeded source.
+pub fn reset_storage_environment() {
+    #[cfg(calimero_reset_env)]
+    calimero_storage::env::reset_environment();
+}
+
 /// A sync protocol calimero-node exports for external drivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Protocol {
@@ -75,7 +89,8 @@ pub enum Verifier {
     /// The protocol's own stats carry it.
     #[default]
     Protocol,
-    /// The release's stats do not; merosim compared the initiator's root with the target root.
+    /// The release's stats do not; merosim compared the initiator's root with the peer's root
+    /// when the session ended (what the protocol itself does since 0.11.0-rc.2).
     Computed,
 }
 

@@ -1,6 +1,7 @@
 //! Names of wire messages, for the trace. The variants of `InitPayload` and `MessagePayload`
-//! differ between calimero releases, so naming them exhaustively belongs here, with the other
-//! version-specific code.
+//! differ between calimero releases, so naming them belongs here, with the other version-specific
+//! code: the variants a sync session can send are named on every release that has them; any
+//! other (namespace joins, group keys, …) is named by its kind alone.
 
 use calimero_node_primitives::sync::{InitPayload, MessagePayload, StreamMessage};
 
@@ -19,15 +20,16 @@ pub(crate) fn message_name(message: &StreamMessage<'_>) -> &'static str {
             MessagePayload::TreeNodeResponse { .. } => "TreeNodeResponse",
             MessagePayload::LevelWiseResponse { .. } => "LevelWiseResponse",
             MessagePayload::EntityPushAck { .. } => "EntityPushAck",
+            #[cfg(calimero_delete_push)]
             MessagePayload::EntityDeletePushAck { .. } => "EntityDeletePushAck",
             MessagePayload::NamespaceBackfillResponse { .. } => "NamespaceBackfillResponse",
             MessagePayload::NamespaceJoinResponse { .. } => "NamespaceJoinResponse",
             MessagePayload::NamespaceJoinRejected { .. } => "NamespaceJoinRejected",
-            MessagePayload::OpenSubgroupJoinResponse { .. } => "OpenSubgroupJoinResponse",
-            MessagePayload::OpenSubgroupJoinRejected { .. } => "OpenSubgroupJoinRejected",
-            MessagePayload::GroupKeyResponse { .. } => "GroupKeyResponse",
+            #[allow(unreachable_patterns)]
+            _ => "Message",
         },
         StreamMessage::OpaqueError => "OpaqueError",
+        #[cfg(calimero_not_materialized)]
         StreamMessage::NotMaterialized => "NotMaterialized",
     }
 }
@@ -43,10 +45,11 @@ pub(crate) fn init_payload_name(payload: &InitPayload) -> &'static str {
         InitPayload::TreeNodeRequest { .. } => "TreeNodeRequest",
         InitPayload::LevelWiseRequest { .. } => "LevelWiseRequest",
         InitPayload::EntityPush { .. } => "EntityPush",
+        #[cfg(calimero_delete_push)]
         InitPayload::EntityDeletePush { .. } => "EntityDeletePush",
         InitPayload::NamespaceBackfillRequest { .. } => "NamespaceBackfillRequest",
         InitPayload::NamespaceJoinRequest { .. } => "NamespaceJoinRequest",
-        InitPayload::OpenSubgroupJoinRequest { .. } => "OpenSubgroupJoinRequest",
-        InitPayload::GroupKeyRequest { .. } => "GroupKeyRequest",
+        #[allow(unreachable_patterns)]
+        _ => "Init",
     }
 }

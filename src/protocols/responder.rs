@@ -34,7 +34,12 @@ pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> 
             Ok(Protocol::HashComparison)
         }
         InitPayload::LevelWiseRequest { level, parent_ids, .. } => {
-            let first = LevelWiseFirstRequest { level, parent_ids, context_client: None };
+            let first = LevelWiseFirstRequest {
+                level,
+                parent_ids,
+                #[cfg(calimero_context_client)]
+                context_client: None,
+            };
             LevelWiseProtocol::run_responder(stream, store, context_id, identity, first)
                 .await
                 .map_err(|e| SessionError::classify(&e))?;

@@ -29,7 +29,7 @@ const SIM_THREAD_STACK: usize = 64 * 1024 * 1024;
 /// the HLC (and its random node id) comes from this seed too.
 pub(crate) fn seeded_runtime(seed: u64) -> madsim::runtime::Runtime {
     let runtime = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    runtime.block_on(async { calimero_storage::env::reset_environment() });
+    runtime.block_on(async { crate::protocols::reset_storage_environment() });
     runtime
 }
 

@@ -65,7 +65,7 @@ async fn session_under_heavy_chaos() {
 #[test]
 fn madsim_rng_log_check_passes() {
     madsim::runtime::Runtime::check_determinism(77, madsim::Config::default(), || async {
-        calimero_storage::env::reset_environment();
+        merosim::protocols::reset_storage_environment();
         session_under_heavy_chaos().await;
     });
 }
@@ -74,7 +74,7 @@ fn madsim_rng_log_check_passes() {
 /// sim-tests --test cluster -- madsim_test_determinism` exercises madsim's own switch.
 #[madsim::test]
 async fn madsim_test_determinism() {
-    calimero_storage::env::reset_environment();
+    merosim::protocols::reset_storage_environment();
     session_under_heavy_chaos().await;
 }
 

@@ -1,0 +1,76 @@
+//! Which calimero merosim is being built against, as cfgs for `src/protocols/`.
+//!
+//! The version is calimero-node's, read from the lockfile of the workspace being built: this
+//! repository pins 0.11.0-rc.4; `scripts/against` builds variant workspaces whose lockfiles pin
+//! another release or a local checkout. Each API difference an adapter has to bridge is one cfg,
+//! on from the first release that has it, so the code says what it needs rather than which
+//! version it is.
+
+use std::path::{Path, PathBuf};
+
+/// The oldest release `src/protocols/` bridges, and the one this repository pins.
+const OLDEST: &str = "0.10.1-rc.37";
+const PINNED: &str = "0.11.0-rc.4";
+
+/// cfg name, first calimero-node release that has it, what it means.
+const FEATURES: &[(&str, &str, &str)] = &[
+    ("calimero_hc_verified", "0.10.1-rc.41", "HashComparisonStats::root_hash_verified"),
+    ("calimero_not_materialized", "0.10.1-rc.42", "StreamMessage::NotMaterialized"),
+    ("calimero_delete_push", "0.11.0-rc.1", "InitPayload::EntityDeletePush and its ack"),
+    ("calimero_reset_env", "0.11.0-rc.1", "calimero_storage::env::reset_environment"),
+    ("calimero_context_client", "0.11.0-rc.2", "context_client in the sync configs and LevelWise's first request"),
+    ("calimero_session_peer", "0.11.0-rc.4", "session_peer in the sync configs"),
+];
+
+fn main() {
+    println!("cargo:rustc-check-cfg=cfg(calimero_unsupported)");
+    for (cfg, _, _) in FEATURES {
+        println!("cargo:rustc-check-cfg=cfg({cfg})");
+    }
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let Some(lock) = manifest.ancestors().map(|dir| dir.join("Cargo.lock")).find(|p| p.exists()) else {
+        // No lockfile yet (a fresh `cargo package`): assume the pinned release.
+        emit(PINNED);
+        return;
+    };
+    println!("cargo:rerun-if-changed={}", lock.display());
+    let version = calimero_node_version(&lock).unwrap_or_else(|| PINNED.to_owned());
+    emit(&version);
+}
+
+fn emit(version: &str) {
+    println!("cargo:rustc-env=MEROSIM_CALIMERO_VERSION={version}");
+    if key(version) < key(OLDEST) {
+        println!("cargo:rustc-cfg=calimero_unsupported");
+        println!("cargo:warning=calimero-node {version} is older than {OLDEST}, the oldest release merosim supports");
+    }
+    for (cfg, since, _) in FEATURES {
+        if key(version) >= key(since) {
+            println!("cargo:rustc-cfg={cfg}");
+        }
+    }
+}
+
+/// The `version` of the `calimero-node` package in a Cargo.lock.
+fn calimero_node_version(lock: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(lock).ok()?;
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"calimero-node\"" {
+            let version = lines.next()?.trim().strip_prefix("version = \"")?.strip_suffix('"')?;
+            return Some(version.to_owned());
+        }
+    }
+    None
+}
+
+/// A sortable key: "0.10.1-rc.40" → (0, 10, 1, 0, 40); a release sorts after its candidates.
+fn key(version: &str) -> (u64, u64, u64, u64, u64) {
+    let (base, pre) = version.split_once('-').unwrap_or((version, ""));
+    let mut parts = base.split('.').map(|p| p.parse().unwrap_or(0));
+    let (a, b, c) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    match pre.rsplit('.').next().and_then(|n| n.parse().ok()) {
+        Some(rc) if !pre.is_empty() => (a, b, c, 0, rc),
+        _ => (a, b, c, 1, 0),
+    }
+}
