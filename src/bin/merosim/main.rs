@@ -178,6 +178,7 @@ fn main() -> ExitCode {
 }
 
 fn list() -> ExitCode {
+    println!("built against calimero-node {}", merosim::protocols::CALIMERO_VERSION);
     println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
     for kind in ScenarioKind::ALL {
         println!("  {:<10} {}", kind.name(), kind.about());
@@ -193,7 +194,8 @@ fn list() -> ExitCode {
 /// outcome — verdict, the session behind it, every node's root — and prints the trace events
 /// last, where they do not bury it.
 fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
-    println!("merosim {} seed {}", if repro { "repro" } else { "run" }, options.seed);
+    let verb = if repro { "repro" } else { "run" };
+    println!("merosim {verb} seed {} (calimero-node {})", options.seed, merosim::protocols::CALIMERO_VERSION);
     let (outcome, trace, _) = run_one(options, events);
     if repro {
         println!("{outcome}\n{options}");
@@ -217,8 +219,13 @@ fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
 fn run_sweep(args: SweepArgs) -> ExitCode {
     let template = options(args.seeds.start, &args.world);
     println!(
-        "merosim sweep seeds {}..{} shard {}/{} jobs {}",
-        args.seeds.start, args.seeds.end, args.shard.0, args.shard.1, args.jobs
+        "merosim sweep seeds {}..{} shard {}/{} jobs {} (calimero-node {})",
+        args.seeds.start,
+        args.seeds.end,
+        args.shard.0,
+        args.shard.1,
+        args.jobs,
+        merosim::protocols::CALIMERO_VERSION
     );
     println!("  options (per seed; seed {} shown)\n{template}", template.seed);
     // A panicking seed is reported in the summary; keep the default hook from printing over the bar.
