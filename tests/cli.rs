@@ -168,6 +168,7 @@ fn trace_hashes_match_across_processes() {
             entities: 20,
             max_time: Duration::from_secs(60),
             recv_timeout: Duration::from_secs(3),
+            stop_on_violation: true,
         };
         let (outcome, _, _) = run_one(&options, false);
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));

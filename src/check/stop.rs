@@ -17,6 +17,9 @@ pub enum StopCondition {
     Diverged,
     /// `run_until`'s predicate returned true.
     Manual,
+    /// An oracle's verdict is already certain (`SimConfig::stop_on_violation`): a session broke
+    /// its contract silently, or the nodes hold equal data under different roots.
+    Violated,
 }
 
 impl fmt::Display for StopCondition {

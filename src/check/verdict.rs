@@ -89,7 +89,7 @@ impl Verdict {
             StopCondition::Deadlock => return Verdict::Deadlock,
             StopCondition::MaxTime => return Verdict::MaxTime,
             StopCondition::MaxEvents => return Verdict::MaxEvents,
-            StopCondition::Converged | StopCondition::Manual => {}
+            StopCondition::Converged | StopCondition::Manual | StopCondition::Violated => {}
         }
         if fired(Oracle::HollowSuccess, Signal::Flagged) {
             Verdict::FlaggedHollowSuccess

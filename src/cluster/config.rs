@@ -29,6 +29,9 @@ pub struct SimConfig {
     pub max_events: u64,
     /// How often `run()` evaluates its stop conditions (virtual time).
     pub check_interval: Duration,
+    /// Stop `run()` as soon as an oracle's verdict is certain (`StopCondition::Violated`) rather
+    /// than letting a broken run sync on until `max_time`. Sweeps want it; the default is off.
+    pub stop_on_violation: bool,
 }
 
 impl SimConfig {
@@ -43,6 +46,7 @@ impl SimConfig {
             max_time: Duration::from_secs(600),
             max_events: 5_000_000,
             check_interval: Duration::from_millis(10),
+            stop_on_violation: false,
         }
     }
 
@@ -82,6 +86,12 @@ impl SimConfig {
     /// Production leaves this off and relies on the transport; see `Integrity::Authenticated`.
     pub fn with_session_encryption(mut self, key: SharedKey, nonce: Nonce) -> Self {
         self.session = self.session.with_encryption(key, nonce);
+        self
+    }
+
+    /// Ends `run()` at the first silent violation (or equal data under different roots).
+    pub fn stop_on_violation(mut self, on: bool) -> Self {
+        self.stop_on_violation = on;
         self
     }
 
@@ -135,6 +145,9 @@ impl fmt::Display for SimConfig {
         )?;
         if self.session.encrypted() {
             f.write_str(" sessions=encrypted")?;
+        }
+        if self.stop_on_violation {
+            f.write_str(" stop_on_violation")?;
         }
         if let Some(context) = self.context_id {
             write!(f, " context={context}")?;

@@ -9,6 +9,9 @@
 //!   agree on what the protocol covers: everything for HashComparison (it pulls and pushes); the
 //!   responder's entities for LevelWise (it only pulls; an initiator copy newer than the
 //!   responder's may stay, as last-writer-wins says).
+//! - **lost-delete**, session side: in such a session, an entity live on one party and deleted on
+//!   the other later than that copy was written is a delete the protocol did not carry (the run
+//!   side, in `check`, holds every node to every delete at the end).
 //!
 //! A violation the protocol itself admitted (`root_hash_verified = false`, reported by the
 //! protocol) is *flagged*; one it did not is *silent*. Reading roots and stores here never awaits
@@ -17,7 +20,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::ids::{short_id, NodeId};
+use crate::ids::{short_id, EntityId, NodeId};
 use crate::protocols::{Protocol, SessionStats};
 use crate::store::{diff_entities, SimNode, SimStorage};
 
@@ -119,38 +122,82 @@ pub(crate) fn judge(
     verdicts.push((Oracle::HollowSuccess, hollow));
     if quiet {
         let (after_i, after_r) = facts.roots_after;
-        let stale = if after_i == after_r { None } else { uncovered(facts.protocol, me.storage(), peer.storage()) };
-        verdicts.push((Oracle::StaleAfterOk, stale.map(|detail| violation(Oracle::StaleAfterOk, detail))));
+        let found = if after_i == after_r {
+            Disagreement::default()
+        } else {
+            disagreement(facts.protocol, me.storage(), peer.storage())
+        };
+        let described = |kind: &str, ids: &[String]| format!("{kind} ({}): {}", ids.len(), ids.join(" "));
+        let stale = (!found.stale.is_empty()).then(|| {
+            violation(
+                Oracle::StaleAfterOk,
+                format!("initiator vs responder after the session, {}", described("out of date", &found.stale)),
+            )
+        });
+        let deletes = (!found.deletes.is_empty()).then(|| {
+            violation(
+                Oracle::LostDelete,
+                format!(
+                    "a delete one party holds did not reach the other: {}",
+                    described("still live", &found.deletes)
+                ),
+            )
+        });
+        verdicts.push((Oracle::StaleAfterOk, stale));
+        verdicts.push((Oracle::LostDelete, deletes));
     }
     verdicts
 }
 
-/// What the protocol should have brought into agreement and did not, or `None`.
-fn uncovered(protocol: Protocol, initiator: &SimStorage, responder: &SimStorage) -> Option<String> {
-    let (mine, theirs) = (initiator.entities().ok()?, responder.entities().ok()?);
+/// What a quiet session left unequal, sorted by cause.
+#[derive(Default)]
+struct Disagreement {
+    /// Entities one party lacks, or holds an older copy of, that the protocol should have moved.
+    stale: Vec<String>,
+    /// Entities live on one party and deleted (later than the live copy was written) on the other.
+    deletes: Vec<String>,
+}
+
+/// What the protocol should have brought into agreement and did not: everything for
+/// HashComparison (it pulls and pushes), the responder's side for LevelWise (it only pulls; an
+/// initiator copy newer than the responder's is last-writer-wins keeping its own).
+fn disagreement(protocol: Protocol, initiator: &SimStorage, responder: &SimStorage) -> Disagreement {
+    let (Ok(mine), Ok(theirs)) = (initiator.entities(), responder.entities()) else { return Disagreement::default() };
     let diff = diff_entities(&mine, &theirs);
-    match protocol {
-        Protocol::HashComparison => {
-            (!diff.is_empty()).then(|| format!("initiator (left) vs responder (right):\n{diff}"))
-        }
-        Protocol::LevelWise { .. } => {
-            // Only the responder's side counts, and an initiator copy newer than the responder's
-            // is last-writer-wins keeping its own.
-            let newer_here = |id| {
-                let updated = |s: &SimStorage| s.metadata(id).ok().flatten().map(|m| m.updated_at);
-                updated(initiator) > updated(responder)
-            };
-            let missing: Vec<String> = diff.only_right.iter().map(short_id).collect();
-            let stale: Vec<String> =
-                diff.different.iter().filter(|(id, _)| !newer_here(*id)).map(|(id, _)| short_id(id)).collect();
-            (!missing.is_empty() || !stale.is_empty()).then(|| {
-                format!(
-                    "initiator lacks {} of the responder's entities {missing:?}, holds older copies of {stale:?}",
-                    missing.len()
-                )
-            })
+    let meta = |s: &SimStorage, id: &EntityId| s.metadata(*id).ok().flatten();
+    // Live on `live`, and deleted on `other` after `live`'s copy was last written: a delete lost.
+    let deleted_later = |other: &SimStorage, live: &SimStorage, id: &EntityId| {
+        let live_at = meta(live, id).map_or(0, |m| m.updated_at);
+        meta(other, id).and_then(|m| m.deleted_at).is_some_and(|at| at > live_at)
+    };
+    let newer_on_initiator =
+        |id: &EntityId| meta(initiator, id).map(|m| m.updated_at) > meta(responder, id).map(|m| m.updated_at);
+    let pushes = matches!(protocol, Protocol::HashComparison);
+    let mut found = Disagreement::default();
+    for id in &diff.only_left {
+        // Initiator has it, responder does not.
+        if deleted_later(responder, initiator, id) {
+            found.deletes.push(short_id(id));
+        } else if pushes {
+            found.stale.push(short_id(id));
         }
     }
+    for id in &diff.only_right {
+        // Responder has it, initiator does not.
+        if deleted_later(initiator, responder, id) {
+            if pushes {
+                found.deletes.push(short_id(id));
+            }
+        } else {
+            found.stale.push(short_id(id));
+        }
+    }
+    for (id, _) in &diff.different {
+        if pushes || !newer_on_initiator(id) {
+            found.stale.push(short_id(id));
+        }
+    }
+    found
 }
 
 fn hex8(root: &[u8; 32]) -> String {

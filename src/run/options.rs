@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub entities: usize,
     pub max_time: Duration,
     pub recv_timeout: Duration,
+    /// End a run when an oracle's verdict is certain (see `SimConfig::stop_on_violation`).
+    pub stop_on_violation: bool,
 }
 
 impl RunOptions {
@@ -34,6 +36,7 @@ impl RunOptions {
             .with_faults(self.faults.config())
             .max_time(self.max_time)
             .with_recv_timeout(self.recv_timeout)
+            .stop_on_violation(self.stop_on_violation)
     }
 
     pub fn build_scenario(&self) -> Scenario {
@@ -50,7 +53,7 @@ impl RunOptions {
             self.faults,
             self.max_time.as_secs(),
             self.recv_timeout.as_secs()
-        )
+        ) + if self.stop_on_violation { "" } else { " --run-on" }
     }
 
     /// `merosim repro …` for this run.

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::check::{check_world, judge, ConvergenceStatus, Judgement, Property, StopCondition};
+use crate::check::{check_world, judge, root_mismatch, ConvergenceStatus, Judgement, Property, StopCondition};
+use crate::cluster::Signal;
 use crate::cluster::{SimConfig, World};
 use crate::error::StorageError;
 use crate::ids::NodeId;
@@ -23,6 +24,8 @@ pub(crate) struct Engine {
     /// The run's limits, fixed at start (faults may change; they live in the World).
     limits: SimConfig,
     converged_at: Option<SimTime>,
+    /// When `evaluate` may next look for equal data under different roots.
+    next_root_check: Duration,
 }
 
 impl Engine {
@@ -30,7 +33,7 @@ impl Engine {
         let runtime = super::seeded_runtime(config.seed);
         let limits = config.clone();
         let world = runtime.block_on(async move { Arc::new(World::with_config(config)) });
-        Engine { runtime, world, limits, converged_at: None }
+        Engine { runtime, world, limits, converged_at: None, next_root_check: Duration::ZERO }
     }
 
     /// Runs `f` inside the simulation (virtual clock, seeded randomness, madsim context).
@@ -134,10 +137,36 @@ impl Engine {
 
     /// One stop-condition evaluation of `run()`: `None` means keep going. While workload
     /// writers still have writes to make, a moment of agreement is not the end of the run.
+    ///
+    /// With `stop_on_violation`, a silent session violation ends the run, and so do equal live
+    /// states under different roots — looked for at most once per sync interval, when nothing
+    /// but the roots keeps the run from converging (the walk reads every entity).
     pub fn evaluate(&mut self) -> Option<StopCondition> {
-        let (status, writing) = self.within(|w| (check_world(w, false), w.writers_running() > 0));
+        let watch = self.limits.stop_on_violation;
+        let root_check_due = self.next_root_check;
+        let (status, writing, violated, checked_roots_at) = self.within(move |w| {
+            let status = check_world(w, false);
+            let writing = w.writers_running() > 0;
+            if !watch {
+                return (status, writing, false, None);
+            }
+            if w.counters().violations.iter().any(|v| v.signal == Signal::Silent) {
+                return (status, writing, true, None);
+            }
+            let now = w.router().now();
+            if status.blocking == [Property::C4NoPendingSync] && now >= root_check_due {
+                return (status, writing, root_mismatch(w).is_some(), Some(now));
+            }
+            (status, writing, false, None)
+        });
+        if let Some(at) = checked_roots_at {
+            self.next_root_check = at + self.limits.sync_interval;
+        }
         if status.live_nodes == 0 {
             return Some(StopCondition::Deadlock);
+        }
+        if violated {
+            return Some(StopCondition::Violated);
         }
         if writing {
             return None;

@@ -18,6 +18,7 @@ fn heavy(seed: u64) -> RunOptions {
         entities: 15,
         max_time: Duration::from_secs(60),
         recv_timeout: Duration::from_secs(3),
+        stop_on_violation: true,
     }
 }
 

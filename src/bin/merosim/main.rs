@@ -98,6 +98,10 @@ struct WorldArgs {
     /// Receive budget of every stream, in seconds (production: 30).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     recv_timeout: u64,
+    /// Keep running after an oracle's verdict is certain (a silent violation, or equal data under
+    /// different roots), until convergence or --max-time; by default such a run ends there.
+    #[arg(long)]
+    run_on: bool,
 }
 
 #[derive(Args)]
@@ -134,6 +138,7 @@ fn options(seed: u64, world: &WorldArgs) -> RunOptions {
         entities: world.entities as usize,
         max_time: Duration::from_secs(world.max_time),
         recv_timeout: Duration::from_secs(world.recv_timeout),
+        stop_on_violation: !world.run_on,
     }
 }
 
@@ -151,11 +156,18 @@ fn default_sweep() -> SweepArgs {
             entities: 20,
             max_time: 600,
             recv_timeout: 5,
+            run_on: false,
         },
     }
 }
 
 fn main() -> ExitCode {
+    // Like any Unix filter, end quietly when the reader goes away (`merosim repro 7 | head`)
+    // instead of panicking on the first write to a closed pipe.
+    // SAFETY: restores the default disposition of SIGPIPE before any thread or I/O exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command.unwrap_or_else(|| Command::Sweep(default_sweep())) {
         Command::List => list(),
