@@ -2,7 +2,8 @@
 //!
 //! The version is calimero-node's, read from the lockfile of the workspace being built: this
 //! repository pins 0.11.0-rc.4; `scripts/against` builds variant workspaces whose lockfiles pin
-//! another release or a local checkout. Each API difference an adapter has to bridge is one cfg,
+//! another release — or, for a local checkout (whose crates all say 0.0.0), writes the release
+//! its git tag names into `calimero-version` beside the manifest. Each API difference an adapter has to bridge is one cfg,
 //! on from the first release that has it, so the code says what it needs rather than which
 //! version it is.
 
@@ -28,6 +29,13 @@ fn main() {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    // scripts/against writes the release here for a checkout, whose crates all say 0.0.0.
+    let stated = manifest.join("calimero-version");
+    if let Ok(version) = std::fs::read_to_string(&stated) {
+        println!("cargo:rerun-if-changed={}", stated.display());
+        emit(version.trim());
+        return;
+    }
     let Some(lock) = manifest.ancestors().map(|dir| dir.join("Cargo.lock")).find(|p| p.exists()) else {
         // No lockfile yet (a fresh `cargo package`): assume the pinned release.
         emit(PINNED);
