@@ -41,6 +41,13 @@ impl Zoo {
     }
 }
 
+/// A condition the test's setup needs, as opposed to the fixed behaviour it asserts: when it does
+/// not hold (another bug of the release got in the way), the test fails with a message
+/// `scripts/zoo` reports as "n/a" rather than as the bug reproduced.
+pub fn precondition(holds: bool, what: &str) {
+    assert!(holds, "{}zoo precondition failed: {what}", on());
+}
+
 /// "calimero-node X: " — failures say which release they ran against.
 pub fn on() -> String {
     format!("calimero-node {}: ", merosim::protocols::CALIMERO_VERSION)
