@@ -5,15 +5,16 @@
 //!
 //! 1. [`ids`], [`time`], [`seed`], [`repro`], [`error`] — names, virtual time, seed streams,
 //!    replay lines, typed errors;
-//! 2. [`net`] — faults, partitions, the router;
-//! 3. [`trace`] — the one typed event log (the frame table is a view of it);
-//! 4. [`store`] — a node's real calimero-storage tree and what a handshake reads from it;
-//! 5. [`transport`] — `SimStream`, calimero's `SyncTransport`;
-//! 6. [`protocols`] — the only module naming calimero-node; the one `Session` builder;
-//! 7. [`cluster`] — the `World`: options, trace, network, nodes, their processes, gossip, books;
-//! 8. [`check`], [`scenario`], [`metrics`] — convergence, starting states, the metrics report;
-//! 9. [`runtime`] — `simulate`, `SimRuntime` and the engine behind it;
-//! 10. [`assertions`], [`run`] — the test macros; one seed as the CLI runs it.
+//! 2. [`faults`] — every fault a run can inject, as data, and the named presets;
+//! 3. [`net`] — partitions, the router, whole-stream failures;
+//! 4. [`trace`] — the one typed event log (the frame table is a view of it);
+//! 5. [`store`] — a node's real calimero-storage tree and what a handshake reads from it;
+//! 6. [`transport`] — `SimStream`, calimero's `SyncTransport`;
+//! 7. [`protocols`] — the only module naming calimero-node; the one `Session` builder;
+//! 8. [`cluster`] — the `World`: options, trace, network, nodes, their processes, gossip, books;
+//! 9. [`check`], [`scenario`], [`metrics`] — convergence, starting states, the metrics report;
+//! 10. [`runtime`] — `simulate`, `SimRuntime` and the engine behind it;
+//! 11. [`assertions`], [`run`] — the test macros; one seed as the CLI runs it.
 //!
 //! The `merosim` binary (feature `cli`, on by default) adds the command line and benchmarks on
 //! top; a library user turns it off (`default-features = false`) and builds none of it.
@@ -24,6 +25,8 @@ pub mod seed;
 pub mod time;
 
 pub mod error;
+
+pub mod faults;
 
 pub mod net;
 

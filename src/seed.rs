@@ -21,6 +21,16 @@ pub(crate) enum Stream {
     Diverge,
     /// One incarnation of one node's sync timer (jitter, peer choice).
     SyncTimer { node: u32, incarnation: u64 },
+    /// One node's clock skew and drift.
+    Clock { node: u32 },
+    /// The fault mix `swarm` draws.
+    Swarm,
+    /// The chaos process: when nodes pause and crash, and for how long.
+    Chaos,
+    /// Which of one node incarnation's sessions lose a party mid-merge, and after how many frames.
+    MidMerge { node: u32, incarnation: u64 },
+    /// The buggify points of one node (each node draws its own, in its own order).
+    Buggify { node: u32 },
 }
 
 impl Stream {
@@ -31,6 +41,11 @@ impl Stream {
             Stream::Scenario => 0x7363_656e_6172_696f,
             Stream::Diverge => 0x6469_7665_7267_6521,
             Stream::SyncTimer { node, incarnation } => (u64::from(node) << 32) ^ incarnation ^ 0x7379_6e63,
+            Stream::Clock { node } => (u64::from(node) << 32) ^ 0x636c_6f63_6b21,
+            Stream::Swarm => 0x7377_6172_6d21_2121,
+            Stream::Chaos => 0x6368_616f_7321_2121,
+            Stream::MidMerge { node, incarnation } => (u64::from(node) << 32) ^ incarnation ^ 0x6d69_646d_6572_6765,
+            Stream::Buggify { node } => (u64::from(node) << 32) ^ 0x0062_7567_6769_6679,
         }
     }
 }

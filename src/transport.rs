@@ -23,6 +23,27 @@ pub const DEFAULT_RECV_TIMEOUT: Duration = Duration::from_secs(30);
 /// (which variants exist changes between calimero releases); a bare stream names the top level.
 pub type MessageNamer = fn(&StreamMessage<'_>) -> &'static str;
 
+/// Called on an end's `n`-th received frame, right before the protocol gets it: what lets a run
+/// crash a node in the middle of merging what a session brought (the protocol applies each frame
+/// synchronously, so everything before frame `n` is committed and nothing of it is torn).
+pub type ReceiveHook = Box<dyn FnOnce() + Send>;
+
+/// Asked before each received frame is handed over: how long the node takes to get to it
+/// (`None`: at once). A slow consumer — a node whose storage applies slowly.
+pub type Pacing = Box<dyn FnMut() -> Option<Duration> + Send>;
+
+/// What the cluster may do to one end of a stream beyond what the network does: the hooks the
+/// node-level faults and buggify points act through.
+#[derive(Default)]
+struct EndFaults {
+    received: u32,
+    on_receive: Option<(u32, ReceiveHook)>,
+    pacing: Option<Pacing>,
+    /// Close after this many sends: the next send closes the stream instead (an early close).
+    close_after_sends: Option<u32>,
+    sent: u32,
+}
+
 /// One end of a bidirectional simulated stream between two nodes.
 pub struct SimStream {
     router: NetworkRouter,
@@ -35,6 +56,7 @@ pub struct SimStream {
     recv_timeout: Duration,
     namer: MessageNamer,
     closed: bool,
+    faults: EndFaults,
 }
 
 impl SimStream {
@@ -46,7 +68,7 @@ impl SimStream {
     /// Like [`pair`](Self::pair), labelling the stream's frames with `protocol` in the trace.
     pub fn pair_for(router: &NetworkRouter, a: NodeId, b: NodeId, protocol: &'static str) -> (SimStream, SimStream) {
         let (inbox_a, inbox_b) = (Arc::new(Mailbox::default()), Arc::new(Mailbox::default()));
-        let stream = router.open_stream(protocol, [&inbox_a, &inbox_b]);
+        let stream = router.open_stream(protocol, [(a, &inbox_a), (b, &inbox_b)]);
         let end = |local, peer, inbox: &Arc<Mailbox>, peer_inbox: &Arc<Mailbox>| SimStream {
             router: router.clone(),
             stream,
@@ -58,6 +80,7 @@ impl SimStream {
             recv_timeout: DEFAULT_RECV_TIMEOUT,
             namer: top_level_name,
             closed: false,
+            faults: EndFaults::default(),
         };
         (end(a, b, &inbox_a, &inbox_b), end(b, a, &inbox_b, &inbox_a))
     }
@@ -72,6 +95,21 @@ impl SimStream {
     pub fn with_namer(mut self, namer: MessageNamer) -> Self {
         self.namer = namer;
         self
+    }
+
+    /// Calls `hook` when this end receives its `n`-th frame (before handing it over).
+    pub fn on_receive(&mut self, n: u32, hook: ReceiveHook) {
+        self.faults.on_receive = Some((n.max(1), hook));
+    }
+
+    /// Paces every received frame by what `pacing` says.
+    pub fn with_pacing(&mut self, pacing: Pacing) {
+        self.faults.pacing = Some(pacing);
+    }
+
+    /// Closes this end early: after `sends` frames, the next send closes the stream and fails.
+    pub fn close_after_sends(&mut self, sends: u32) {
+        self.faults.close_after_sends = Some(sends);
     }
 
     /// The budget `recv()` waits for.
@@ -110,6 +148,11 @@ impl SyncTransport for SimStream {
         if self.closed {
             return Err(TransportError::Closed.into());
         }
+        if self.faults.close_after_sends.is_some_and(|n| self.faults.sent >= n) {
+            self.close().await?;
+            return Err(TransportError::Closed.into());
+        }
+        self.faults.sent += 1;
         let encoded = borsh::to_vec(message).map_err(|e| TransportError::Encode(e.to_string()))?;
         let frame = self.encryption.encrypt(encoded).map_err(|_| TransportError::Encrypt)?;
         self.router.send(self.route(), FrameKind::Data, (self.namer)(message), frame, self.peer_inbox.clone());
@@ -124,7 +167,10 @@ impl SyncTransport for SimStream {
         let deadline = tokio::time::Instant::now() + budget;
         loop {
             match self.inbox.take() {
-                Next::Frame(frame) => return Ok(Some(self.decode(frame)?)),
+                Next::Frame(frame) => {
+                    self.received(deadline).await;
+                    return Ok(Some(self.decode(frame)?));
+                }
                 Next::Finished => return Ok(None),
                 Next::Reset(reason) => return Err(TransportError::Reset(reason).into()),
                 Next::Empty => {}
@@ -150,6 +196,21 @@ impl SyncTransport for SimStream {
             self.router.send(self.route(), FrameKind::Fin, "fin", Vec::new(), self.peer_inbox.clone());
         }
         Ok(())
+    }
+}
+
+impl SimStream {
+    /// Books one received frame: pace it, and fire the receive hook on its frame.
+    async fn received(&mut self, deadline: tokio::time::Instant) {
+        self.faults.received += 1;
+        if let Some(delay) = self.faults.pacing.as_mut().and_then(|pace| pace()) {
+            tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + delay)).await;
+        }
+        if self.faults.on_receive.as_ref().is_some_and(|(n, _)| self.faults.received >= *n) {
+            if let Some((_, hook)) = self.faults.on_receive.take() {
+                hook();
+            }
+        }
     }
 }
 

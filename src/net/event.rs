@@ -62,6 +62,13 @@ pub enum NetEvent {
         to: NodeId,
         both: bool,
     },
+    /// The connection between two nodes dropped: their streams failed, and new ones are refused
+    /// until `refused_until` (virtual time since the network started).
+    ConnectionDropped {
+        a: NodeId,
+        b: NodeId,
+        refused_until: Duration,
+    },
     /// The fault configuration was replaced (printed in full).
     FaultsChanged {
         faults: String,
@@ -98,6 +105,9 @@ impl fmt::Display for NetEvent {
                 write!(f, "fault partition {from}{}{to} heal_at={heal_at:?}", arrow(*both))
             }
             NetEvent::Repair { from, to, both } => write!(f, "fault repair {from}{}{to}", arrow(*both)),
+            NetEvent::ConnectionDropped { a, b, refused_until } => {
+                write!(f, "fault connection-drop {a}<->{b} refused_until={refused_until:?}")
+            }
             NetEvent::FaultsChanged { faults } => write!(f, "fault faults now [{faults}]"),
         }
     }

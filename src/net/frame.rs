@@ -25,8 +25,10 @@ pub enum DropReason {
     Crash,
     /// An authenticated link rejected the damaged frame, and its stream failed with it.
     Damaged,
-    /// The frame's stream had already failed when it arrived.
+    /// The frame's stream had already failed when it arrived, or failed with this frame.
     Reset,
+    /// The frame's stream stalled: nothing on it moves any more.
+    Stall,
 }
 
 /// How a frame's bytes were damaged in flight.

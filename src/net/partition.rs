@@ -36,6 +36,11 @@ impl Partitions {
         self.repair(b, a);
     }
 
+    /// Every cut link, healed by time or not.
+    pub(crate) fn cuts(&self) -> Vec<(NodeId, NodeId)> {
+        self.cuts.keys().copied().collect()
+    }
+
     /// Whether `from → to` drops frames at virtual time `now`.
     pub(crate) fn is_cut(&self, from: NodeId, to: NodeId, now: Duration) -> bool {
         match self.cuts.get(&(from, to)) {

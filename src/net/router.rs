@@ -9,7 +9,7 @@
 //! whose timer fires while earlier data is still on the wire is held and resolved right after the
 //! last of that data.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -20,7 +20,9 @@ use tokio::time::Instant;
 use super::event::{NetEvent, NetObserver};
 use super::frame::{content_hash, Corruption, DropReason, FrameKind, Route};
 use super::mailbox::Mailbox;
-use super::{FaultConfig, Integrity, LinkFaults, Partitions};
+use super::streams::{Cut, Passage, Streams};
+use super::Partitions;
+use crate::faults::{FaultConfig, Integrity, LinkFaults};
 use crate::ids::NodeId;
 use crate::seed::{self, Stream};
 
@@ -37,36 +39,16 @@ struct RouterState {
     epoch: Instant,
     observer: Arc<dyn NetObserver>,
     next_frame: u64,
-    next_stream: u64,
     capture_payloads: bool,
     /// Frame copies sent and not yet resolved; kept as a count because polls ask often.
     in_flight: usize,
-    /// Session streams: their label and both ends, so a failure can reach both.
-    streams: BTreeMap<u64, StreamEnds>,
-    /// Per stream direction: the latest scheduled data arrival, data copies still on the wire, and
-    /// a FIN waiting for them.
-    directions: BTreeMap<(u64, NodeId), Direction>,
+    /// Session streams: both ends, their fates, their directions' frames on the wire.
+    streams: Streams<InFlight>,
     /// Nodes that are down: frames addressed to them are dropped (`DropReason::Crash`).
     down: BTreeSet<NodeId>,
     /// The madsim node delivery tasks run on. Frames on the wire belong to the network, not to
     /// the sender: a sender's crash must not take its in-flight frames with it.
     wire: madsim::runtime::NodeHandle,
-}
-
-struct StreamEnds {
-    label: &'static str,
-    ends: [Weak<Mailbox>; 2],
-    reset: bool,
-    /// Some copy of this stream was lost, duplicated, damaged or cut off: the session oracles
-    /// only judge sessions whose streams behaved as production's do.
-    faulted: bool,
-}
-
-#[derive(Default)]
-struct Direction {
-    last_arrival: Duration,
-    unresolved: usize,
-    held_fin: Option<InFlight>,
 }
 
 /// One frame copy on its way.
@@ -91,11 +73,9 @@ impl NetworkRouter {
                 epoch: Instant::now(),
                 observer,
                 next_frame: 0,
-                next_stream: 0,
                 capture_payloads: false,
                 in_flight: 0,
-                streams: BTreeMap::new(),
-                directions: BTreeMap::new(),
+                streams: Streams::default(),
                 down: BTreeSet::new(),
                 wire: madsim::runtime::Handle::current().create_node().name("network").build(),
             })),
@@ -166,19 +146,54 @@ impl NetworkRouter {
         }
     }
 
-    /// A new session stream between two receiving ends; `label` names what it carries.
-    pub(crate) fn open_stream(&self, label: &'static str, ends: [&Arc<Mailbox>; 2]) -> u64 {
+    /// A new session stream between two nodes' receiving ends; `label` names what it carries.
+    /// Draws the stream's fate when its link resets or stalls streams; a stream between nodes
+    /// whose connection dropped a moment ago is refused (both ends see an error at once).
+    pub(crate) fn open_stream(&self, label: &'static str, ends: [(NodeId, &Arc<Mailbox>); 2]) -> u64 {
         let mut state = self.lock();
-        state.next_stream += 1;
-        let stream = state.next_stream;
-        let ends = ends.map(Arc::downgrade);
-        state.streams.insert(stream, StreamEnds { label, ends, reset: false, faulted: false });
+        let (a, b) = (ends[0].0, ends[1].0);
+        let link = state.faults.link(a, b).clone();
+        // Only links that cut streams draw, so other runs keep their traces.
+        let cut = if link.cuts_streams() {
+            let after = state.rng.gen_range(link.cut_after.clone());
+            if state.rng.gen_bool(link.reset) {
+                Some(Cut::Reset { after })
+            } else if state.rng.gen_bool(link.stall) {
+                Some(Cut::Stall { after })
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let stream = state.streams.open(label, ends, cut);
+        if state.streams.refused(a, b, state.elapsed()) {
+            state.reset(stream, "connection refused: the peer's connection dropped");
+        }
         stream
     }
 
     /// Whether any fault touched `stream` (a copy dropped, duplicated or damaged, or a reset).
     pub(crate) fn stream_faulted(&self, stream: u64) -> bool {
-        self.lock().streams.get(&stream).is_some_and(|s| s.faulted || s.reset)
+        self.lock().streams.open.get(&stream).is_some_and(|s| s.faulted || s.reset)
+    }
+
+    /// Drops the connection between `a` and `b`: every stream between them fails at once, and new
+    /// ones are refused for `refuse_for` (the peers redial after that).
+    pub fn drop_connection(&self, a: NodeId, b: NodeId, refuse_for: Duration) {
+        let mut state = self.lock();
+        state.drop_connection(a, b, refuse_for);
+    }
+
+    /// Forgets every refused connection, disarms every stream's pending reset or stall and
+    /// repairs every partition: the heal phase.
+    pub fn heal_all(&self) {
+        let mut state = self.lock();
+        state.streams.heal();
+        for (from, to) in state.partitions.cuts() {
+            state.observe(NetEvent::Repair { from, to, both: false });
+            state.partitions.repair(from, to);
+        }
     }
 
     /// Routes one frame; `message` names what it carries (for the trace). Returns at once;
@@ -203,7 +218,7 @@ impl NetworkRouter {
         let mut state = self.lock();
         let key = (copy.route.stream, copy.route.from);
         if copy.kind == FrameKind::Fin {
-            let direction = state.directions.entry(key).or_default();
+            let direction = state.streams.directions.entry(key).or_default();
             if direction.unresolved > 0 {
                 direction.held_fin = Some(copy);
                 return;
@@ -212,7 +227,7 @@ impl NetworkRouter {
         let kind = copy.kind;
         state.resolve(copy);
         if kind == FrameKind::Data {
-            let direction = state.directions.entry(key).or_default();
+            let direction = state.streams.directions.entry(key).or_default();
             direction.unresolved = direction.unresolved.saturating_sub(1);
             if direction.unresolved == 0 {
                 if let Some(fin) = direction.held_fin.take() {
@@ -238,8 +253,15 @@ impl RouterState {
 
     /// Notes that a fault touched `stream` (see `StreamEnds::faulted`).
     fn faulted(&mut self, stream: u64) {
-        if let Some(ends) = self.streams.get_mut(&stream) {
-            ends.faulted = true;
+        self.streams.mark_faulted(stream);
+    }
+
+    fn drop_connection(&mut self, a: NodeId, b: NodeId, refuse_for: Duration) {
+        let until = self.elapsed() + refuse_for;
+        self.observe(NetEvent::ConnectionDropped { a, b, refused_until: until });
+        self.streams.refuse(a, b, until);
+        for stream in self.streams.between(a, b) {
+            self.reset(stream, "connection closed");
         }
     }
 
@@ -255,9 +277,8 @@ impl RouterState {
 
     /// Fails `stream` as a whole: both ends see `reason` on their next send or receive.
     fn reset(&mut self, stream: u64, reason: &str) {
-        let Some(ends) = self.streams.get_mut(&stream).filter(|s| !s.reset) else { return };
-        ends.reset = true;
-        for end in ends.ends.iter().filter_map(Weak::upgrade) {
+        let Some(ends) = self.streams.fail(stream) else { return };
+        for end in ends {
             end.reset(reason);
         }
         self.observe(NetEvent::StreamReset { stream, reason: reason.to_owned() });
@@ -274,10 +295,17 @@ impl RouterState {
         to: &Weak<Mailbox>,
     ) -> Vec<(Duration, InFlight)> {
         let now = self.elapsed();
-        let link = self.faults.link(route.from, route.to).clone();
+        let gossip = !self.streams.open.contains_key(&route.stream);
+        let link = if gossip {
+            self.faults.gossip_link(route.from, route.to).clone()
+        } else {
+            self.faults.link(route.from, route.to).clone()
+        };
         let original = self.record(route, kind, message, &bytes, None);
 
-        if self.down.contains(&route.to) {
+        // A dead process sends nothing: a node killed mid-poll (a crash in the middle of a merge)
+        // may still reach a send before its task stops.
+        if self.down.contains(&route.to) || self.down.contains(&route.from) {
             return self.drop_at_send(original, route, DropReason::Crash);
         }
         // Only configured random partitions draw from the RNG, so other runs keep their traces.
@@ -298,12 +326,33 @@ impl RouterState {
         if self.partitions.is_cut(route.from, route.to, now) {
             return self.drop_at_send(original, route, DropReason::Partition);
         }
+        if !gossip {
+            if let Some((p, range)) = self.faults.connection_drops.clone() {
+                if self.rng.gen_bool(p) {
+                    let refuse_for = self.rng.gen_range(range);
+                    self.drop_connection(route.from, route.to, refuse_for);
+                }
+            }
+            if kind == FrameKind::Fin && self.streams.is_stalled(route.stream) {
+                return self.drop_at_send(original, route, DropReason::Stall);
+            }
+            if kind == FrameKind::Data {
+                match self.streams.pass(route.stream) {
+                    Passage::Pass => {}
+                    Passage::Stalled => return self.drop_at_send(original, route, DropReason::Stall),
+                    Passage::ResetNow => {
+                        self.reset(route.stream, "stream reset by the transport");
+                        return self.drop_at_send(original, route, DropReason::Reset);
+                    }
+                }
+            }
+        }
         let copy = |id, bytes, damaged| InFlight { id, route, kind, bytes, damaged, to: to.clone() };
         let direction = (route.stream, route.from);
         // FIN is the stream's end marker: it obeys partitions and latency but is not lost,
         // duplicated or corrupted, and never overtakes the data it follows.
         if kind == FrameKind::Fin {
-            let last = self.directions.get(&direction).map_or(Duration::ZERO, |d| d.last_arrival);
+            let last = self.streams.directions.get(&direction).map_or(Duration::ZERO, |d| d.last_arrival);
             let arrival = (now + self.delay(&link)).max(last);
             return vec![(arrival - now, copy(original, bytes, false))];
         }
@@ -327,7 +376,7 @@ impl RouterState {
                     self.observe(NetEvent::Corrupted { frame: id, corruption });
                 }
                 let delay = self.delay(&link);
-                let entry = self.directions.entry(direction).or_default();
+                let entry = self.streams.directions.entry(direction).or_default();
                 entry.last_arrival = entry.last_arrival.max(now + delay);
                 entry.unresolved += 1;
                 (delay, copy(id, bytes, damaged))
@@ -339,8 +388,11 @@ impl RouterState {
     fn resolve(&mut self, copy: InFlight) {
         let InFlight { id, route, kind, bytes, damaged, to } = copy;
         let now = self.elapsed();
-        let authenticated = self.faults.link(route.from, route.to).integrity == Integrity::Authenticated;
-        let reset = self.streams.get(&route.stream).is_some_and(|s| s.reset);
+        let gossip = !self.streams.open.contains_key(&route.stream);
+        let link =
+            if gossip { self.faults.gossip_link(route.from, route.to) } else { self.faults.link(route.from, route.to) };
+        let authenticated = link.integrity == Integrity::Authenticated;
+        let reset = self.streams.is_reset(route.stream);
         let outcome = if self.down.contains(&route.to) {
             Err(DropReason::Crash)
         } else if self.partitions.is_cut(route.from, route.to, now) {
@@ -364,7 +416,7 @@ impl RouterState {
             Err(reason) => {
                 self.faulted(route.stream);
                 self.observe(NetEvent::Dropped { frame: id, to: route.to, reason });
-                if reason == DropReason::Damaged {
+                if reason == DropReason::Damaged && !gossip {
                     self.reset(route.stream, &format!("frame #{id} failed authentication"));
                 }
             }
@@ -401,7 +453,7 @@ impl RouterState {
         let id = self.next_frame;
         self.next_frame += 1;
         self.in_flight += 1;
-        let protocol = self.streams.get(&route.stream).map_or("gossip", |s| s.label);
+        let protocol = self.streams.label(route.stream);
         self.observe(NetEvent::Sent {
             frame: id,
             from: route.from,

@@ -25,6 +25,12 @@ impl SimNode {
         Ok(Self { id, name: name.into(), storage: SimStorage::new(context_id, identity)? })
     }
 
+    /// This node with its writes stamped by `clock` (see [`SimStorage::with_clock`]).
+    pub fn with_clock(mut self, clock: crate::faults::NodeClock) -> Self {
+        self.storage = self.storage.with_clock(clock);
+        self
+    }
+
     pub fn id(&self) -> NodeId {
         self.id
     }

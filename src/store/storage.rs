@@ -24,6 +24,7 @@ use calimero_store::Store;
 use sha2::{Digest, Sha256};
 
 use crate::error::StorageError;
+use crate::faults::NodeClock;
 use crate::ids::EntityId;
 
 /// `inner_type` of the LWW registers merosim writes by default.
@@ -41,6 +42,9 @@ pub struct SimStorage {
     identity: PublicKey,
     /// Last write timestamp this node issued; see [`SimStorage::stamp`].
     last_stamp: Arc<AtomicU64>,
+    /// The node's clock against true virtual time, and when it started drifting.
+    clock: NodeClock,
+    clock_start: u64,
 }
 
 /// What a handshake carries about a node's state, computed in one pass.
@@ -103,6 +107,8 @@ impl SimStorage {
             context_id,
             identity,
             last_stamp: Arc::new(AtomicU64::new(0)),
+            clock: NodeClock::default(),
+            clock_start: 0,
         };
         let root = storage.root_id();
         storage.apply(
@@ -110,6 +116,19 @@ impl SimStorage {
             Action::Update { id: root, data: Vec::new(), ancestors: Vec::new(), metadata: Metadata::new(0, 0) },
         )?;
         Ok(storage)
+    }
+
+    /// Stamps this store's writes with `clock` (skewed and drifting from now on) instead of true
+    /// virtual time: what a node whose clock disagrees with its peers' writes.
+    pub fn with_clock(mut self, clock: NodeClock) -> Self {
+        self.clock_start = self.with_env(time_now);
+        self.clock = clock;
+        self
+    }
+
+    /// The clock this store stamps writes with.
+    pub fn clock(&self) -> NodeClock {
+        self.clock
     }
 
     /// The underlying store, as the sync protocols take it.
@@ -358,13 +377,15 @@ impl SimStorage {
         Ok(hasher.finalize().into())
     }
 
-    /// A write timestamp: virtual wall-clock nanoseconds, strictly increasing per node.
+    /// A write timestamp: the node's clock reading of virtual wall-clock nanoseconds, strictly
+    /// increasing per node.
     ///
     /// Production stamps writes with `time_now()`; virtual time stands still while a scenario
     /// writes, so without the bump every write of a setup would carry the same timestamp and
-    /// last-writer-wins would compare ties instead of order.
+    /// last-writer-wins would compare ties instead of order. A skewed clock shifts the reading;
+    /// it never runs backwards for its own node (the bump keeps it monotonic).
     fn stamp(&self) -> u64 {
-        let now = self.with_env(time_now);
+        let now = self.clock.read(self.with_env(time_now), self.clock_start);
         let bump = |prev: u64| now.max(prev + 1);
         let prev = self
             .last_stamp

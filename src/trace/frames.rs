@@ -91,6 +91,7 @@ pub(super) fn frame_table(events: &[TraceEvent]) -> Vec<FrameRecord> {
             NetEvent::StreamReset { .. }
             | NetEvent::Partition { .. }
             | NetEvent::Repair { .. }
+            | NetEvent::ConnectionDropped { .. }
             | NetEvent::FaultsChanged { .. } => {}
         }
     }

@@ -44,6 +44,14 @@ pub fn to_mermaid(events: &[TraceEvent], names: &[String]) -> String {
             TraceKind::Restart { node } => {
                 let _ = writeln!(out, "    Note over {}: restart @{t:.3}s", name(*node));
             }
+            TraceKind::Pause { node, length } => {
+                let _ = writeln!(out, "    Note over {}: pause {length:?} @{t:.3}s", name(*node));
+            }
+            TraceKind::Heal => {
+                let first = names.first().cloned().unwrap_or_else(|| "n0".into());
+                let last = names.last().cloned().unwrap_or_else(|| first.clone());
+                let _ = writeln!(out, "    Note over {first},{last}: heal @{t:.3}s");
+            }
             TraceKind::Net(
                 fault @ (NetEvent::Partition { .. }
                 | NetEvent::Repair { .. }

@@ -69,6 +69,21 @@ pub enum TraceKind {
     Restart {
         node: NodeId,
     },
+    /// The node stops being scheduled for `length`.
+    Pause {
+        node: NodeId,
+        length: Duration,
+    },
+    Resume {
+        node: NodeId,
+    },
+    /// The chaos phase ended: faults off, cuts repaired, crashed nodes restarting.
+    Heal,
+    /// A buggify point fired on the node.
+    Buggify {
+        node: NodeId,
+        point: &'static str,
+    },
 }
 
 impl TraceKind {
@@ -84,6 +99,7 @@ impl TraceKind {
                 | NetEvent::StreamReset { .. }
                 | NetEvent::Partition { .. }
                 | NetEvent::Repair { .. }
+                | NetEvent::ConnectionDropped { .. }
                 | NetEvent::FaultsChanged { .. } => false,
             },
             TraceKind::SyncTick { .. }
@@ -93,7 +109,11 @@ impl TraceKind {
             | TraceKind::Write { .. }
             | TraceKind::Delete { .. }
             | TraceKind::Crash { .. }
-            | TraceKind::Restart { .. } => true,
+            | TraceKind::Restart { .. }
+            | TraceKind::Pause { .. }
+            | TraceKind::Resume { .. }
+            | TraceKind::Heal => true,
+            TraceKind::Buggify { .. } => false,
         }
     }
 }
@@ -232,6 +252,10 @@ impl fmt::Display for TraceEvent {
             TraceKind::Delete { node, entity } => write!(f, "delete {node} {}", hex::encode(entity)),
             TraceKind::Crash { node } => write!(f, "crash {node}"),
             TraceKind::Restart { node } => write!(f, "restart {node}"),
+            TraceKind::Pause { node, length } => write!(f, "pause {node} for {length:?}"),
+            TraceKind::Resume { node } => write!(f, "resume {node}"),
+            TraceKind::Heal => write!(f, "heal"),
+            TraceKind::Buggify { node, point } => write!(f, "buggify {node} {point}"),
         }
     }
 }

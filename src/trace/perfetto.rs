@@ -65,10 +65,24 @@ pub fn to_perfetto(events: &[TraceEvent], names: &[String]) -> Value {
                 let name = line.strip_prefix("fault ").unwrap_or(&line);
                 out.push(json!({"ph": "i", "s": "g", "cat": "fault", "name": name, "ts": ts, "pid": PID, "tid": 0}));
             }
-            TraceKind::Crash { node } | TraceKind::Restart { node } => {
-                let what = if matches!(event.kind, TraceKind::Crash { .. }) { "crash" } else { "restart" };
+            TraceKind::Crash { node }
+            | TraceKind::Restart { node }
+            | TraceKind::Pause { node, .. }
+            | TraceKind::Resume { node }
+            | TraceKind::Buggify { node, .. } => {
+                let what = match &event.kind {
+                    TraceKind::Crash { .. } => "crash".to_owned(),
+                    TraceKind::Restart { .. } => "restart".to_owned(),
+                    TraceKind::Pause { length, .. } => format!("pause {length:?}"),
+                    TraceKind::Resume { .. } => "resume".to_owned(),
+                    TraceKind::Buggify { point, .. } => format!("buggify {point}"),
+                    _ => unreachable!("matched above"),
+                };
                 out.push(json!({"ph": "i", "s": "p", "cat": "fault", "name": format!("{what} {}", name(*node)),
                     "ts": ts, "pid": PID, "tid": tid(*node)}));
+            }
+            TraceKind::Heal => {
+                out.push(json!({"ph": "i", "s": "g", "cat": "fault", "name": "heal", "ts": ts, "pid": PID, "tid": 0}));
             }
             TraceKind::SyncTick { node, .. } => {
                 nodes.insert(*node);
