@@ -4,11 +4,12 @@
 //!   Merkle root that depends on more than the data (say, the order children were created in)
 //!   keeps nodes syncing forever over nothing; the report names each node's root and the first
 //!   parent whose children differ in order or hash.
-//! - **lost-delete**: an entity whose last operation anywhere was a delete is absent from every
-//!   live node.
+//! - **lost-delete**: an entity whose winning operation (by timestamp, as calimero merges) was a
+//!   delete is absent from every live node.
 
 use std::collections::BTreeMap;
 
+use super::data_loss::expectations;
 use crate::cluster::{Oracle, Signal, Violation, World};
 use crate::ids::{short_id, EntityId};
 use crate::store::{EntityMeta, SimNode, SimStorage};
@@ -38,13 +39,17 @@ pub fn root_mismatch(world: &World) -> Option<Violation> {
     None
 }
 
-/// Entities deleted last and still live somewhere, if any.
+/// Entities whose winning operation is a delete and that are still live somewhere, if any.
+/// "Winning" as calimero-storage merges: by timestamp (a skewed clock's delete can lose to an
+/// earlier write), a delete winning a tie.
 pub fn lost_deletes(world: &World) -> Option<Violation> {
     let live = live_nodes(world);
+    let records = world.writes();
     let mut lost = Vec::new();
-    for (entity, op) in world.history().into_iter().filter(|(_, op)| op.deleted) {
+    for (entity, expected) in expectations(&records).into_iter().filter(|(_, e)| e.deleted) {
         let holders: Vec<&str> = live.iter().filter(|n| n.storage().exists(entity)).map(|n| n.name()).collect();
         if !holders.is_empty() {
+            let op = expected.winners[0];
             let by = world.node(op.node).map_or_else(|| op.node.to_string(), |n| n.name().to_owned());
             lost.push(format!(
                 "{} (deleted by {by} at {:.3}s) live on {}",

@@ -20,6 +20,9 @@ pub enum StopCondition {
     /// An oracle's verdict is already certain (`SimConfig::stop_on_violation`): a session broke
     /// its contract silently, or the nodes hold equal data under different roots.
     Violated,
+    /// The chaos phase healed, and the run did not converge within its liveness bound
+    /// (`SimConfig::liveness_bound`).
+    Liveness,
 }
 
 impl fmt::Display for StopCondition {

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::data_loss::{data_loss, phantoms};
 use super::oracles::{lost_deletes, root_mismatch};
-use super::StopCondition;
+use super::{check_world, StopCondition};
 use crate::cluster::{Oracle, OracleCounts, Signal, Violation, World};
 
 /// What a run amounts to.
@@ -20,11 +21,17 @@ pub enum Verdict {
     RootMismatch,
     /// A deleted entity is live again.
     LostDelete,
+    /// A live entity nobody wrote: damage reached a store.
+    Phantom,
+    /// The chaos phase healed and the run did not converge within its liveness bound.
+    LivenessViolation,
     /// The run did not converge, and no oracle explains why.
     Diverged,
     Deadlock,
     MaxTime,
     MaxEvents,
+    /// Converged, yet an acknowledged write is missing or overwritten somewhere, unsuperseded.
+    DataLoss,
     /// Converged, but a session broke its contract and said so (`root_hash_verified = false`).
     FlaggedHollowSuccess,
     FlaggedStaleAfterOk,
@@ -35,12 +42,15 @@ pub enum Verdict {
 
 impl Verdict {
     /// In the order a sweep table lists them.
-    pub const ALL: [Verdict; 12] = [
+    pub const ALL: [Verdict; 15] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
         Verdict::StaleAfterOk,
         Verdict::RootMismatch,
         Verdict::LostDelete,
+        Verdict::Phantom,
+        Verdict::DataLoss,
+        Verdict::LivenessViolation,
         Verdict::Diverged,
         Verdict::Deadlock,
         Verdict::MaxTime,
@@ -56,6 +66,9 @@ impl Verdict {
             Verdict::StaleAfterOk => "stale-after-ok",
             Verdict::RootMismatch => "root-mismatch",
             Verdict::LostDelete => "lost-delete",
+            Verdict::Phantom => "phantom",
+            Verdict::LivenessViolation => "liveness",
+            Verdict::DataLoss => "data-loss",
             Verdict::Diverged => "diverged",
             Verdict::Deadlock => "deadlock",
             Verdict::MaxTime => "max-time",
@@ -76,6 +89,7 @@ impl Verdict {
     fn of(stop: StopCondition, violations: &[Violation]) -> Verdict {
         let fired = |oracle, signal| violations.iter().any(|v| v.oracle == oracle && v.signal == signal);
         let silent = [
+            (Oracle::Phantom, Verdict::Phantom),
             (Oracle::HollowSuccess, Verdict::HollowSuccess),
             (Oracle::StaleAfterOk, Verdict::StaleAfterOk),
             (Oracle::RootMismatch, Verdict::RootMismatch),
@@ -85,11 +99,17 @@ impl Verdict {
             return *verdict;
         }
         match stop {
+            StopCondition::Liveness => return Verdict::LivenessViolation,
             StopCondition::Diverged => return Verdict::Diverged,
             StopCondition::Deadlock => return Verdict::Deadlock,
             StopCondition::MaxTime => return Verdict::MaxTime,
             StopCondition::MaxEvents => return Verdict::MaxEvents,
             StopCondition::Converged | StopCondition::Manual | StopCondition::Violated => {}
+        }
+        // Data loss decides only a run that otherwise ended well: in one that did not converge,
+        // the missing writes are the divergence itself, listed beside the verdict.
+        if fired(Oracle::DataLoss, Signal::Silent) {
+            return Verdict::DataLoss;
         }
         if fired(Oracle::HollowSuccess, Signal::Flagged) {
             Verdict::FlaggedHollowSuccess
@@ -117,6 +137,8 @@ pub struct Judgement {
     pub counts: BTreeMap<Oracle, OracleCounts>,
     /// Every node's name, liveness and root hash at the end.
     pub roots: Vec<(String, bool, [u8; 32])>,
+    /// For a liveness violation: what kept the healed run from converging.
+    pub blocking: Option<String>,
 }
 
 /// Judges `world` as it stands after a run that stopped with `stop`.
@@ -125,7 +147,13 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
         let books = world.counters();
         (books.violations.clone(), books.oracles.clone())
     };
-    for (oracle, outcome) in [(Oracle::RootMismatch, root_mismatch(world)), (Oracle::LostDelete, lost_deletes(world))] {
+    let run_level = [
+        (Oracle::RootMismatch, root_mismatch(world)),
+        (Oracle::LostDelete, lost_deletes(world)),
+        (Oracle::DataLoss, data_loss(world)),
+        (Oracle::Phantom, phantoms(world)),
+    ];
+    for (oracle, outcome) in run_level {
         let count = counts.entry(oracle).or_default();
         count.checked += 1;
         if let Some(violation) = outcome {
@@ -138,7 +166,13 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
         .iter()
         .map(|n| (n.name().to_owned(), world.is_live(n.id()), n.storage().root_hash().unwrap_or_default()))
         .collect();
-    Judgement { verdict: Verdict::of(stop, &violations), violations, counts, roots }
+    let verdict = Verdict::of(stop, &violations);
+    let blocking = (verdict == Verdict::LivenessViolation).then(|| {
+        let bound = world.liveness_bound().unwrap_or_default();
+        let healed = world.healed_at().unwrap_or_default();
+        format!("not converged {bound:?} after the heal at {:.3}s: {}", healed.as_secs_f64(), check_world(world, true))
+    });
+    Judgement { verdict, violations, counts, roots, blocking }
 }
 
 impl Judgement {
@@ -149,6 +183,8 @@ impl Judgement {
             Verdict::StaleAfterOk | Verdict::FlaggedStaleAfterOk => Oracle::StaleAfterOk,
             Verdict::RootMismatch => Oracle::RootMismatch,
             Verdict::LostDelete => Oracle::LostDelete,
+            Verdict::DataLoss => Oracle::DataLoss,
+            Verdict::Phantom => Oracle::Phantom,
             _ => return None,
         };
         self.violations.iter().find(|v| v.oracle == oracle)
@@ -174,6 +210,9 @@ impl fmt::Display for Judgement {
         writeln!(f, "verdict   {}", self.verdict)?;
         if let Some(culprit) = self.culprit() {
             writeln!(f, "because   {}", culprit.to_string().replace('\n', "\n          "))?;
+        }
+        if let Some(blocking) = &self.blocking {
+            writeln!(f, "because   {}", blocking.replace('\n', "\n          "))?;
         }
         let roots: Vec<String> = self
             .roots

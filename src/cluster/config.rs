@@ -32,6 +32,47 @@ pub struct SimConfig {
     /// Stop `run()` as soon as an oracle's verdict is certain (`StopCondition::Violated`) rather
     /// than letting a broken run sync on until `max_time`. Sweeps want it; the default is off.
     pub stop_on_violation: bool,
+    /// Length of the chaos phase: faults act until then; at its end the run heals (faults off,
+    /// partitions and connections repaired, crashed nodes restarted, paused ones resumed) and
+    /// must converge within [`liveness_bound`](Self::liveness_bound). `None`: faults act for the
+    /// whole run and there is no heal.
+    pub chaos: Option<Duration>,
+    /// A bug merosim plants in itself, to show its checkers fire (tests only).
+    pub inject: Option<Injected>,
+}
+
+/// Bugs merosim can plant in its own World — never in calimero — so a test can show that a
+/// checker fires on exactly the failure it exists for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Injected {
+    /// Node `node`'s `nth` application write (1-based) is acknowledged and recorded in the
+    /// history, but neither stored nor gossiped: a lost write.
+    LoseWrite { node: u32, nth: u32 },
+}
+
+impl fmt::Display for Injected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Injected::LoseWrite { node, nth } => write!(f, "lose-write:{node}:{nth}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Injected {
+    type Err = String;
+
+    /// `lose-write:NODE:NTH`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("bad injection '{s}': expected lose-write:NODE:NTH (e.g. lose-write:0:1)");
+        let mut parts = s.split(':');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("lose-write"), Some(node), Some(nth), None) => Ok(Injected::LoseWrite {
+                node: node.parse().map_err(|_| bad())?,
+                nth: nth.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?,
+            }),
+            _ => Err(bad()),
+        }
+    }
 }
 
 impl SimConfig {
@@ -47,6 +88,8 @@ impl SimConfig {
             max_events: 5_000_000,
             check_interval: Duration::from_millis(10),
             stop_on_violation: false,
+            chaos: None,
+            inject: None,
         }
     }
 
@@ -93,6 +136,31 @@ impl SimConfig {
     pub fn stop_on_violation(mut self, on: bool) -> Self {
         self.stop_on_violation = on;
         self
+    }
+
+    /// A chaos phase of `length`, then a heal phase that must converge (see [`SimConfig::chaos`]).
+    pub fn with_chaos_phase(mut self, length: Duration) -> Self {
+        self.chaos = Some(length);
+        self
+    }
+
+    /// Plants `bug` in merosim's own World (tests of the checkers only).
+    pub fn with_injected(mut self, bug: Injected) -> Self {
+        self.inject = Some(bug);
+        self
+    }
+
+    /// How long after the heal a run of `nodes` nodes holding at most `entities` entities each
+    /// may take to converge before it is a liveness violation: one receive budget (a session
+    /// stuck on a frame the chaos ate gives up within it), twenty sync rounds per node at the
+    /// longest timer period, and per node two full sessions of one round trip per entity at the
+    /// links' longest delay. Generous on purpose: what it catches is a run that cannot converge,
+    /// not a slow one.
+    pub fn liveness_bound(&self, nodes: usize, entities: usize) -> Duration {
+        let nodes = nodes.max(2) as u32;
+        let round_trip = self.faults.max_delay() * 2;
+        let sessions = round_trip * (entities.max(1) as u32) * 2 * nodes;
+        self.session.recv_timeout + (self.sync_interval + self.sync_jitter) * (20 * nodes) + sessions
     }
 
     /// Runs every node in `context_id` instead of the seed-derived one.
@@ -148,6 +216,12 @@ impl fmt::Display for SimConfig {
         }
         if self.stop_on_violation {
             f.write_str(" stop_on_violation")?;
+        }
+        if let Some(chaos) = self.chaos {
+            write!(f, " chaos={chaos:?}")?;
+        }
+        if let Some(bug) = self.inject {
+            write!(f, " inject={bug}")?;
         }
         if let Some(context) = self.context_id {
             write!(f, " context={context}")?;

@@ -34,6 +34,14 @@ pub(crate) struct Member {
     /// oracle whether another session touched its parties.
     pub sessions_now: u32,
     pub sessions_started: u64,
+    /// Application writes this node made (what `Injected::LoseWrite` counts).
+    pub writes: u32,
+    /// Paused by the chaos process (its tasks are not scheduled; its store is untouched).
+    pub paused: bool,
+    /// Crashed by a fault (chaos, mid-merge) rather than by the test: the heal phase restarts it.
+    pub crashed_by_fault: bool,
+    /// This node's buggify coin (drawn only when buggify is on).
+    pub buggify: Option<rand_chacha::ChaCha8Rng>,
 }
 
 impl Member {
@@ -48,6 +56,10 @@ impl Member {
             mutations: 0,
             sessions_now: 0,
             sessions_started: 0,
+            writes: 0,
+            paused: false,
+            crashed_by_fault: false,
+            buggify: None,
         }
     }
 

@@ -2,20 +2,25 @@
 //! the session driver both hand-written tests and sync loops use, the nodes' processes (sync
 //! timer, acceptor, gossip receiver), gossiped deltas and the books behind the metrics.
 
+mod buggify;
+mod chaos;
 mod config;
 mod counters;
 mod gossip;
+mod history;
 mod member;
 mod oracle;
 mod process;
 mod session;
 mod world;
 
-pub use config::{MillisOrDuration, SimConfig};
+pub use buggify::BuggifyPoint;
+pub use config::{Injected, MillisOrDuration, SimConfig};
 pub(crate) use counters::Counters;
 pub use counters::{HandshakeRecord, SessionCounts};
+pub use history::{value_hash, WriteRecord};
 pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, Violation};
-pub use world::{LastOp, World};
+pub use world::World;
 
 use crate::protocols::{Protocol, Session, SessionOptions, SessionReport};
 use crate::store::SimNode;

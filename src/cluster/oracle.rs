@@ -31,11 +31,22 @@ pub enum Oracle {
     StaleAfterOk,
     RootMismatch,
     LostDelete,
+    /// An acknowledged write is missing (or holds another value) on a live node at the end,
+    /// though nothing superseded it (run-level, against the recorded history).
+    DataLoss,
+    /// A live entity that no node ever wrote (damage that reached a store).
+    Phantom,
 }
 
 impl Oracle {
-    pub const ALL: [Oracle; 4] =
-        [Oracle::HollowSuccess, Oracle::StaleAfterOk, Oracle::RootMismatch, Oracle::LostDelete];
+    pub const ALL: [Oracle; 6] = [
+        Oracle::HollowSuccess,
+        Oracle::StaleAfterOk,
+        Oracle::RootMismatch,
+        Oracle::LostDelete,
+        Oracle::DataLoss,
+        Oracle::Phantom,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -43,6 +54,8 @@ impl Oracle {
             Oracle::StaleAfterOk => "stale-after-ok",
             Oracle::RootMismatch => "root-mismatch",
             Oracle::LostDelete => "lost-delete",
+            Oracle::DataLoss => "data-loss",
+            Oracle::Phantom => "phantom",
         }
     }
 }

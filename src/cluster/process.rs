@@ -11,6 +11,7 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
+use super::buggify::BuggifyPoint;
 use super::gossip::next_frame;
 use super::member::{ActiveGuard, Inbound, Member};
 use super::session::Responder;
@@ -19,15 +20,15 @@ use crate::error::StorageError;
 use crate::ids::{EntityId, NodeId};
 use crate::protocols::{plan, Session};
 use crate::seed::{self, Stream};
-use crate::store::SimNode;
 use crate::trace::TraceKind;
+use crate::transport::SimStream;
 
 impl World {
     /// Adds a node whose sync loop, acceptor and gossip receiver run as tasks of a madsim node of
     /// its own. Must be called inside the simulation.
     pub(crate) fn spawn_node(self: &Arc<Self>, name: &str) -> Result<NodeId, StorageError> {
         let id = NodeId(self.members().len() as u32);
-        let node = SimNode::new(id, name, self.context_id())?;
+        let node = self.new_node(id, name)?;
         self.members().push(Member::new(node));
         let incarnations = Arc::new(AtomicU64::new(0));
         let world = Arc::clone(self);
@@ -40,15 +41,23 @@ impl World {
         Ok(id)
     }
 
-    /// Marks `id` down: its acceptor is gone, frames to it drop, its sessions as initiator fail
-    /// with kind `crash`. Returns the madsim node whose tasks the caller kills.
+    /// Marks `id` down: its acceptor is gone, frames to and from it drop, its sessions as
+    /// initiator fail with kind `crash`, the deltas it buffered are lost. Returns the madsim node
+    /// whose tasks the caller kills.
     pub(crate) fn mark_crashed(&self, id: NodeId) -> Option<madsim::task::NodeId> {
         let mut members = self.members();
         let member = &mut members[id.0 as usize];
         member.crashed = true;
         member.acceptor = None;
+        // Deltas waiting for a session to end live in the process's memory: they die with it
+        // (sync repairs what they carried).
+        let lost = std::mem::take(&mut member.gossip.buffer).len();
         self.router().set_down(id, true);
-        self.counters().node_crashed(id);
+        let mut counters = self.counters();
+        counters.node_crashed(id);
+        for _ in 0..lost {
+            counters.delta_rejected("crash");
+        }
         member.madsim_id
     }
 
@@ -95,6 +104,9 @@ async fn node_main(world: Arc<World>, id: NodeId, incarnation: u64) {
     let receiver = Arc::clone(&world);
     madsim::task::spawn_local(async move {
         while let Some(frame) = next_frame(&gossip).await {
+            if let Some(mut rng) = receiver.buggify(id, BuggifyPoint::DelayedGossip) {
+                tokio::time::sleep(Duration::from_millis(rng.gen_range(1..=1_000))).await;
+            }
             receiver.receive_delta(id, &frame);
         }
     });
@@ -106,6 +118,10 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
         let world = Arc::clone(&world);
         madsim::task::spawn_local(async move {
             let Some(node) = world.node(id) else { return };
+            if let Some(mut rng) = world.buggify(id, BuggifyPoint::EarlyClose) {
+                stream.close_after_sends(rng.gen_range(0..4));
+            }
+            world.maybe_slow(id, &mut stream);
             let active = ActiveGuard::new(&world.members()[id.0 as usize].active);
             let outcome = Session::responder_half(&mut stream, node.storage()).await;
             drop(active);
@@ -119,6 +135,7 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
     let config = world.options().clone();
     // Each incarnation of each node has its own timer stream, all derived from the run's seed.
     let mut rng = seed::rng(config.seed, Stream::SyncTimer { node: id.0, incarnation });
+    let mut mid_merge = seed::rng(config.seed, Stream::MidMerge { node: id.0, incarnation });
     loop {
         let jitter = if config.sync_jitter.is_zero() {
             Duration::ZERO
@@ -126,6 +143,9 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
             rng.gen_range(Duration::ZERO..=config.sync_jitter)
         };
         tokio::time::sleep(config.sync_interval + jitter).await;
+        if world.buggify(id, BuggifyPoint::SkipTick).is_some() {
+            continue;
+        }
         let peers = world.live_peers(id);
         if peers.is_empty() {
             world.trace().record(TraceKind::SyncTick { node: id, peer: None, selected: "none" });
@@ -141,9 +161,35 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
 
         let active = ActiveGuard::new(&world.members()[id.0 as usize].active);
         let session = Session::new(protocol).with_options(config.session.clone());
-        world.drive(&session, &me, &peer, Responder::Acceptor).await;
+        let crash = world.mid_merge_crash(&mut mid_merge).map(|(initiator, after)| {
+            let victim = if initiator { id } else { peer.id() };
+            (victim, after, world.downtime(&mut mid_merge))
+        });
+        let prepare = |near: &mut SimStream, far: &mut SimStream| {
+            world.maybe_slow(id, near);
+            if let Some((victim, after, downtime)) = crash {
+                let end = if victim == id { near } else { far };
+                let world = Arc::clone(&world);
+                end.on_receive(after, Box::new(move || world.crash_now(victim, Some(downtime))));
+            }
+        };
+        world.drive(&session, &me, &peer, Responder::Acceptor, prepare).await;
         drop(active);
         world.drain(id);
+    }
+}
+
+impl World {
+    /// The slow-apply buggify point on one end of a session: each frame it receives waits a
+    /// drawn while before the protocol gets it.
+    fn maybe_slow(&self, id: NodeId, end: &mut SimStream) {
+        if let Some(mut rng) = self.buggify(id, BuggifyPoint::SlowApply) {
+            let healed = self.healed_flag();
+            end.with_pacing(Box::new(move || {
+                let slow = !healed.load(Ordering::Relaxed) && rng.gen_bool(0.5);
+                slow.then(|| Duration::from_millis(rng.gen_range(1..=200)))
+            }));
+        }
     }
 }
 

@@ -27,21 +27,24 @@ impl World {
     /// `responder`, both ends in this task's runtime. The initiator targets the responder's root
     /// as of session start unless the session names a handshake root.
     pub async fn run_session(&self, session: &Session, initiator: &SimNode, responder: &SimNode) -> SessionReport {
-        self.drive(session, initiator, responder, Responder::Local).await
+        self.drive(session, initiator, responder, Responder::Local, |_, _| {}).await
     }
 
-    /// Opens the stream, keeps the books, hands the far end to `serve`, runs the initiator half,
-    /// and has the session oracles judge an `Ok`.
+    /// Opens the stream, lets `prepare` arm its two ends (node faults, buggify), keeps the books,
+    /// hands the far end to `serve`, runs the initiator half, and has the session oracles judge
+    /// an `Ok`.
     pub(crate) async fn drive(
         &self,
         session: &Session,
         me: &SimNode,
         peer: &SimNode,
         serve: Responder,
+        prepare: impl FnOnce(&mut SimStream, &mut SimStream),
     ) -> SessionReport {
         let protocol = session.protocol();
         let started_at = self.router().now();
-        let (mut near, far) = session.open(self.router(), me.id(), peer.id());
+        let (mut near, mut far) = session.open(self.router(), me.id(), peer.id());
+        prepare(&mut near, &mut far);
         let stream = near.stream_id();
         let watch = Watch::begin(self, me.id(), peer.id());
         self.counters().session_started(protocol, stream, me.id());

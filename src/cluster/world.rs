@@ -3,7 +3,6 @@
 //! `SimRuntime` runs nodes with sync loops; both go through the same session driver and keep the
 //! same books.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -11,8 +10,10 @@ use std::time::Duration;
 use calimero_primitives::context::ContextId;
 use calimero_storage::action::Action;
 
+use super::config::Injected;
 use super::counters::Counters;
 use super::gossip::{self, Delta};
+use super::history::{value_hash, History, WriteRecord};
 use super::member::{Inbound, Member};
 use super::SimConfig;
 use crate::error::StorageError;
@@ -21,12 +22,11 @@ use crate::net::{FaultConfig, NetworkRouter};
 use crate::store::{SimNode, WriteMeta};
 use crate::trace::{FrameRecord, Trace, TraceKind};
 
-/// The last thing any node did to an entity: what the lost-delete oracle judges by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LastOp {
-    pub node: NodeId,
-    pub at: Duration,
-    pub deleted: bool,
+/// What the heal left behind: when, the chaos phase's faults, and the time it gave to converge.
+struct Healed {
+    at: Duration,
+    faults: FaultConfig,
+    bound: Duration,
 }
 
 pub struct World {
@@ -36,9 +36,18 @@ pub struct World {
     router: NetworkRouter,
     members: Mutex<Vec<Member>>,
     counters: Mutex<Counters>,
-    history: Mutex<BTreeMap<EntityId, LastOp>>,
+    history: Mutex<History>,
     /// Workload writers still writing: a run is not over while the app is.
     writers: Arc<AtomicU32>,
+    /// The madsim node merosim's own timers run on (chaos episodes, restarts), made on first use.
+    control: Mutex<Option<madsim::runtime::NodeHandle>>,
+    /// When the chaos phase ended, the faults it had until then, and the liveness bound from then.
+    healed: Mutex<Option<Healed>>,
+    /// Every write of the run goes through the World (a `SimRuntime` run), so an entity the
+    /// history does not know is one nobody wrote. Hand-driven worlds write around it.
+    complete_history: std::sync::atomic::AtomicBool,
+    /// Set at the heal (also read by hooks armed before it).
+    healed_flag: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl World {
@@ -61,12 +70,65 @@ impl World {
             counters: Mutex::default(),
             history: Mutex::default(),
             writers: Arc::default(),
+            control: Mutex::default(),
+            healed: Mutex::default(),
+            complete_history: Default::default(),
+            healed_flag: Arc::default(),
         }
     }
 
-    /// The run's options, with the faults as they are now (they can change mid-run).
+    /// Whether every write of this run went through the World (see the phantom oracle).
+    pub fn history_is_complete(&self) -> bool {
+        self.complete_history.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn mark_history_complete(&self) {
+        self.complete_history.store(true, Ordering::Relaxed);
+    }
+
+    /// The run's options, with the faults as they are now (they can change mid-run) — or, once a
+    /// chaos phase healed, as they were during it: what a report must say to replay the run.
     pub fn config(&self) -> SimConfig {
-        SimConfig { faults: self.router.faults(), ..self.config.clone() }
+        let faults = self.lock_healed().as_ref().map_or_else(|| self.router.faults(), |h| h.faults.clone());
+        SimConfig { faults, ..self.config.clone() }
+    }
+
+    /// When the chaos phase ended (virtual time since the run started), if it has.
+    pub fn healed_at(&self) -> Option<Duration> {
+        self.lock_healed().as_ref().map(|h| h.at)
+    }
+
+    /// How long the healed run has to converge: `SimConfig::liveness_bound` for the nodes and
+    /// the largest store at the heal.
+    pub fn liveness_bound(&self) -> Option<Duration> {
+        self.lock_healed().as_ref().map(|h| h.bound)
+    }
+
+    pub(crate) fn is_healed(&self) -> bool {
+        self.healed_flag.load(Ordering::Relaxed)
+    }
+
+    /// The flag armed buggify hooks read, so they go quiet at the heal too.
+    pub(crate) fn healed_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        Arc::clone(&self.healed_flag)
+    }
+
+    /// Notes the heal, keeping the faults the chaos phase had and fixing the liveness bound.
+    pub(crate) fn healed(&self, faults: FaultConfig) {
+        let entities = self.nodes().iter().filter_map(|n| n.storage().entity_count().ok()).max().unwrap_or(0);
+        let bound = self.config.liveness_bound(self.members().len(), entities);
+        *self.lock_healed() = Some(Healed { at: self.router.now(), faults, bound });
+        self.healed_flag.store(true, Ordering::Relaxed);
+    }
+
+    fn lock_healed(&self) -> MutexGuard<'_, Option<Healed>> {
+        self.healed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The madsim node merosim's own timers run on: never paused, never crashed.
+    pub(crate) fn control(&self) -> madsim::runtime::NodeHandle {
+        let mut control = self.control.lock().unwrap_or_else(|p| p.into_inner());
+        control.get_or_insert_with(|| madsim::runtime::Handle::current().create_node().name("chaos").build()).clone()
     }
 
     /// The options nodes read on every tick (faults excluded: the router owns those).
@@ -99,9 +161,16 @@ impl World {
     /// sessions by hand. Names are for humans, ids for the network.
     pub fn add_node(&self, name: &str) -> Result<SimNode, StorageError> {
         let mut members = self.members();
-        let node = SimNode::new(NodeId(members.len() as u32), name, self.context_id)?;
+        let node = self.new_node(NodeId(members.len() as u32), name)?;
         members.push(Member::new(node.clone()));
         Ok(node)
+    }
+
+    /// A node with an empty store, its clock as the run's node faults draw it for `id`.
+    pub(crate) fn new_node(&self, id: NodeId, name: &str) -> Result<SimNode, StorageError> {
+        let clock = self.config.faults.nodes.clock(self.config.seed, id.0);
+        let node = SimNode::new(id, name, self.context_id)?;
+        Ok(if clock.is_exact() { node } else { node.with_clock(clock) })
     }
 
     pub fn node(&self, id: NodeId) -> Option<SimNode> {
@@ -158,8 +227,29 @@ impl World {
     /// A local application write on `id`: applied there, recorded, then gossiped to every other
     /// node as a delta.
     pub fn write(&self, id: NodeId, entity: EntityId, data: &[u8]) -> Result<(), StorageError> {
-        let action = self.node_of(id)?.storage().upsert(entity, None, data)?;
-        self.applied_locally(id, entity, false);
+        let node = self.node_of(id)?;
+        let nth = {
+            let mut members = self.members();
+            members[id.0 as usize].writes += 1;
+            members[id.0 as usize].writes
+        };
+        if self.config.inject == Some(Injected::LoseWrite { node: id.0, nth }) {
+            // The test-only bug: acknowledge the write, keep it nowhere.
+            let stamp = node.storage().metadata(entity)?.map_or(0, |m| m.updated_at.max(m.deleted_at.unwrap_or(0))) + 1;
+            let record = WriteRecord {
+                node: id,
+                entity,
+                parent: None,
+                at: self.router.now(),
+                stamp,
+                value: Some(value_hash(data)),
+            };
+            self.history_book().record(record);
+            self.trace.record(TraceKind::Write { node: id, entity: short8(&entity) });
+            return Ok(());
+        }
+        let action = node.storage().upsert(entity, None, data)?;
+        self.applied_locally(&node, entity, Some(data));
         self.trace.record(TraceKind::Write { node: id, entity: short8(&entity) });
         self.gossip(id, &action);
         Ok(())
@@ -167,8 +257,9 @@ impl World {
 
     /// A local application delete on `id` (a tombstone), recorded and gossiped like a write.
     pub fn delete(&self, id: NodeId, entity: EntityId) -> Result<(), StorageError> {
-        let action = self.node_of(id)?.storage().delete(entity)?;
-        self.applied_locally(id, entity, true);
+        let node = self.node_of(id)?;
+        let action = node.storage().delete(entity)?;
+        self.applied_locally(&node, entity, None);
         self.trace.record(TraceKind::Delete { node: id, entity: short8(&entity) });
         self.gossip(id, &action);
         Ok(())
@@ -189,30 +280,43 @@ impl World {
             Some(meta) => node.storage().upsert_with(entity, parent, data, meta)?,
             None => node.storage().upsert(entity, parent, data)?,
         };
-        self.applied_locally(id, entity, false);
+        self.applied_locally(&node, entity, Some(data));
         Ok(())
     }
 
     /// A delete in a node's starting state: recorded in the history, not gossiped.
     pub(crate) fn seed_delete(&self, id: NodeId, entity: EntityId) -> Result<(), StorageError> {
-        self.node_of(id)?.storage().delete(entity)?;
-        self.applied_locally(id, entity, true);
+        let node = self.node_of(id)?;
+        node.storage().delete(entity)?;
+        self.applied_locally(&node, entity, None);
         Ok(())
     }
 
-    /// The last write or delete of every entity any node made, by entity.
-    pub fn history(&self) -> BTreeMap<EntityId, LastOp> {
-        self.history.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// Every write and delete the nodes acknowledged, in the order they returned: what the
+    /// no-data-loss checker holds the stores to.
+    pub fn writes(&self) -> Vec<WriteRecord> {
+        self.history_book().records()
+    }
+
+    fn history_book(&self) -> MutexGuard<'_, History> {
+        self.history.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn node_of(&self, id: NodeId) -> Result<SimNode, StorageError> {
         self.node(id).ok_or(StorageError::NotFound { id: format!("node {id}") })
     }
 
-    fn applied_locally(&self, id: NodeId, entity: EntityId, deleted: bool) {
+    /// Books a write (`Some(bytes)`) or delete (`None`) `node` just made: the node was touched,
+    /// and the history gains the record with the stamp the store gave it.
+    fn applied_locally(&self, node: &SimNode, entity: EntityId, data: Option<&[u8]>) {
+        let id = node.id();
         self.members()[id.0 as usize].mutations += 1;
-        let op = LastOp { node: id, at: self.router.now(), deleted };
-        self.history.lock().unwrap_or_else(|p| p.into_inner()).insert(entity, op);
+        let meta = node.storage().metadata(entity).ok().flatten();
+        let stamp = meta.as_ref().map_or(0, |m| if data.is_some() { m.updated_at } else { m.deleted_at.unwrap_or(0) });
+        let parent = meta.and_then(|m| m.parent).filter(|p| *p != *node.storage().root_id().as_bytes());
+        let record =
+            WriteRecord { node: id, entity, parent, at: self.router.now(), stamp, value: data.map(value_hash) };
+        self.history_book().record(record);
     }
 
     fn gossip(&self, id: NodeId, action: &Action) {

@@ -26,14 +26,20 @@ pub(crate) struct Engine {
     converged_at: Option<SimTime>,
     /// When `evaluate` may next look for equal data under different roots.
     next_root_check: Duration,
+    /// Whether the run's own processes (the chaos process) have been started: on the first step.
+    started: bool,
 }
 
 impl Engine {
     pub fn new(config: SimConfig) -> Self {
         let runtime = super::seeded_runtime(config.seed);
         let limits = config.clone();
-        let world = runtime.block_on(async move { Arc::new(World::with_config(config)) });
-        Engine { runtime, world, limits, converged_at: None, next_root_check: Duration::ZERO }
+        let world = runtime.block_on(async move {
+            let world = Arc::new(World::with_config(config));
+            world.mark_history_complete();
+            world
+        });
+        Engine { runtime, world, limits, converged_at: None, next_root_check: Duration::ZERO, started: false }
     }
 
     /// Runs `f` inside the simulation (virtual clock, seeded randomness, madsim context).
@@ -98,6 +104,7 @@ impl Engine {
         if self.limit_reached().is_some() {
             return false;
         }
+        self.start();
         let left = self.limits.max_time.saturating_sub(self.now().since_start());
         let world = Arc::clone(&self.world);
         self.runtime.block_on(async move {
@@ -118,10 +125,21 @@ impl Engine {
         if let Some(stop) = self.limit_reached() {
             return Some(stop);
         }
+        self.start();
         let left = self.limits.max_time.saturating_sub(self.now().since_start());
         let span = span.min(left);
         self.runtime.block_on(async move { tokio::time::sleep(span).await });
         self.limit_reached()
+    }
+
+    /// Starts the chaos process before the run's first step (after the scenario's nodes exist).
+    fn start(&mut self) {
+        let nodes = &self.limits.faults.nodes;
+        let chaos = self.limits.chaos.is_some() || nodes.pause.is_some() || nodes.crash.is_some();
+        // Runs without chaos make no extra job, so their schedules (and traces) stay as they were.
+        if chaos && !std::mem::replace(&mut self.started, true) {
+            self.within(|w| w.start_chaos());
+        }
     }
 
     fn limit_reached(&self) -> Option<StopCondition> {
@@ -141,32 +159,47 @@ impl Engine {
     /// With `stop_on_violation`, a silent session violation ends the run, and so do equal live
     /// states under different roots — looked for at most once per sync interval, when nothing
     /// but the roots keeps the run from converging (the walk reads every entity).
+    ///
+    /// With a chaos phase, nothing but a violation ends the run before the heal (agreement in
+    /// the middle of the chaos proves nothing); after it, the run must converge within the
+    /// liveness bound or stop with `Liveness`.
     pub fn evaluate(&mut self) -> Option<StopCondition> {
         let watch = self.limits.stop_on_violation;
         let root_check_due = self.next_root_check;
-        let (status, writing, violated, checked_roots_at) = self.within(move |w| {
-            let status = check_world(w, false);
+        let limits = self.limits.clone();
+        // One job per evaluation: each `block_on` is part of the run's schedule (see the top).
+        let (status, writing, violated, checked_roots_at, liveness) = self.within(move |w| {
             let writing = w.writers_running() > 0;
-            if !watch {
-                return (status, writing, false, None);
-            }
-            if w.counters().violations.iter().any(|v| v.signal == Signal::Silent) {
-                return (status, writing, true, None);
-            }
             let now = w.router().now();
-            if status.blocking == [Property::C4NoPendingSync] && now >= root_check_due {
-                return (status, writing, root_mismatch(w).is_some(), Some(now));
+            // With a chaos phase: `Some(None)` until the heal, then whether the bound ran out.
+            let liveness = limits.chaos.map(|_| {
+                let healed = w.healed_at().zip(w.liveness_bound());
+                healed.map(|(at, bound)| now >= at + bound)
+            });
+            let violated = watch && w.counters().violations.iter().any(|v| v.signal == Signal::Silent);
+            // Before the heal only a violation ends a run: agreement mid-chaos proves nothing,
+            // and every node down is a moment of the chaos, not a deadlock. No need to look.
+            if violated || liveness == Some(None) {
+                return (None, writing, violated, None, liveness);
             }
-            (status, writing, false, None)
+            let status = check_world(w, false);
+            if watch && status.blocking == [Property::C4NoPendingSync] && now >= root_check_due {
+                return (Some(status), writing, root_mismatch(w).is_some(), Some(now), liveness);
+            }
+            (Some(status), writing, false, None, liveness)
         });
         if let Some(at) = checked_roots_at {
             self.next_root_check = at + self.limits.sync_interval;
         }
+        if violated {
+            return Some(StopCondition::Violated);
+        }
+        let Some(status) = status else { return None };
         if status.live_nodes == 0 {
             return Some(StopCondition::Deadlock);
         }
-        if violated {
-            return Some(StopCondition::Violated);
+        if liveness == Some(Some(true)) && !status.is_converged() {
+            return Some(StopCondition::Liveness);
         }
         if writing {
             return None;
@@ -188,6 +221,7 @@ impl Engine {
     }
 
     pub fn run(&mut self) -> StopCondition {
+        self.start();
         if let Some(stop) = self.evaluate() {
             return stop;
         }

@@ -1,0 +1,57 @@
+//! Buggify points (FoundationDB's term): places in merosim's own node processes where, when a run
+//! turns buggify on, a seeded coin makes the node behave in an unusual but legal way — the
+//! timings and orders production sees on a bad day, which a well-behaved simulation never visits.
+//! Off by default (tests see the plain behaviour); on in swarm sweeps. Each firing is a trace
+//! annotation, so a failing seed shows which points it hit.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::World;
+use crate::ids::NodeId;
+use crate::seed::{self, Stream};
+use crate::trace::TraceKind;
+
+/// Where a buggify coin is tossed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BuggifyPoint {
+    /// A session end's node is slow to apply what it receives: each frame waits up to 200 ms.
+    SlowApply,
+    /// A responder closes its stream after a few frames, mid-protocol.
+    EarlyClose,
+    /// A received delta waits up to a second before it is applied.
+    DelayedGossip,
+    /// A sync tick does nothing.
+    SkipTick,
+}
+
+impl BuggifyPoint {
+    pub fn name(self) -> &'static str {
+        match self {
+            BuggifyPoint::SlowApply => "slow-apply",
+            BuggifyPoint::EarlyClose => "early-close",
+            BuggifyPoint::DelayedGossip => "delayed-gossip",
+            BuggifyPoint::SkipTick => "skip-tick",
+        }
+    }
+}
+
+impl World {
+    /// Tosses `point`'s coin on node `id`: a seeded generator for whatever the firing needs, or
+    /// `None` (always `None` when buggify is off or the run has healed — no draw is made then).
+    pub(crate) fn buggify(&self, id: NodeId, point: BuggifyPoint) -> Option<ChaCha8Rng> {
+        let p = self.options().faults.buggify;
+        if p <= 0.0 || self.is_healed() {
+            return None;
+        }
+        let seed = self.options().seed;
+        let fired = {
+            let mut members = self.members();
+            let rng =
+                members[id.0 as usize].buggify.get_or_insert_with(|| seed::rng(seed, Stream::Buggify { node: id.0 }));
+            rng.gen_bool(p).then(|| rng.gen::<u64>())
+        }?;
+        self.trace().record(TraceKind::Buggify { node: id, point: point.name() });
+        Some(ChaCha8Rng::seed_from_u64(fired))
+    }
+}
