@@ -169,6 +169,9 @@ fn trace_hashes_match_across_processes() {
             max_time: Duration::from_secs(60),
             recv_timeout: Duration::from_secs(3),
             stop_on_violation: true,
+            without: Vec::new(),
+            chaos: None,
+            inject: None,
         };
         let (outcome, _, _) = run_one(&options, false);
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));

@@ -1,8 +1,11 @@
 //! One seed from start to stop condition, as the CLI runs it and as a sweep counts it: named
-//! options in, an `Outcome` (stop condition, status, metrics, trace hash) out, never a panic.
+//! options in, an `Outcome` (stop condition, status, metrics, trace hash) out, never a panic —
+//! and, for a failing seed, the smallest options that still fail the same way.
 
 mod options;
 mod outcome;
+mod shrink;
 
-pub use options::RunOptions;
+pub use options::{RunOptions, DEFAULT_CHAOS};
 pub use outcome::{run_one, Outcome};
+pub use shrink::{shrink, ShrinkError, Shrunk};

@@ -142,6 +142,9 @@ fn oracles_stay_quiet_on_500_correct_seeds() {
             max_time: Duration::from_secs(120),
             recv_timeout: Duration::from_secs(5),
             stop_on_violation: true,
+            without: Vec::new(),
+            chaos: None,
+            inject: None,
         })
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -19,6 +19,9 @@ fn heavy(seed: u64) -> RunOptions {
         max_time: Duration::from_secs(60),
         recv_timeout: Duration::from_secs(3),
         stop_on_violation: true,
+        without: Vec::new(),
+        chaos: None,
+        inject: None,
     }
 }
 

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use merosim::net::FaultPreset;
+use merosim::cluster::Injected;
+use merosim::faults::{FaultKind, FaultPreset};
 use merosim::repro::Repro;
-use merosim::run::{run_one, RunOptions};
+use merosim::run::{run_one, shrink, RunOptions, DEFAULT_CHAOS};
 use merosim::scenario::{ScenarioKind, ScenarioSpec};
 use merosim::trace::{to_mermaid, to_perfetto};
 
@@ -59,6 +60,13 @@ enum Command {
         #[arg(long)]
         events: bool,
     },
+    /// Shrink a failing seed: fewer nodes, entities, fault kinds, a shorter chaos phase, while the
+    /// same verdict persists; prints the smallest options and the command that reproduces them.
+    Shrink {
+        seed: u64,
+        #[command(flatten)]
+        world: WorldArgs,
+    },
     /// Benchmarks: overhead vs real tokio, time compression, seeds/s, scaling (prints a table).
     Bench(bench::BenchArgs),
     /// (internal) one scaling configuration, run by `bench` in a child process.
@@ -83,9 +91,9 @@ struct WorldArgs {
     /// Scenario NAME or NAME-NODESxENTITIES (e.g. diverged-3x200); see `merosim list`.
     #[arg(long, default_value = "diverged", value_parser = parse_scenario)]
     scenario: ScenarioSpec,
-    /// Fault preset; see `merosim list`.
-    #[arg(long, value_enum, default_value_t = FaultPreset::Lan)]
-    faults: FaultPreset,
+    /// Fault preset; see `merosim list`. Default: prod-chaos for sweeps, lan for single runs.
+    #[arg(long, value_enum)]
+    faults: Option<FaultPreset>,
     /// Nodes (when the scenario name carries no size).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     nodes: u64,
@@ -102,6 +110,17 @@ struct WorldArgs {
     /// different roots), until convergence or --max-time; by default such a run ends there.
     #[arg(long)]
     run_on: bool,
+    /// Chaos phase in seconds: faults act until then, then the run heals and must converge
+    /// within its liveness bound. Default: 30 for the production-faithful presets (prod-*,
+    /// swarm), none for the others; 0 turns the phases off.
+    #[arg(long, value_name = "SECS")]
+    chaos: Option<u64>,
+    /// Fault kinds to turn off in the preset, comma-separated (see `merosim list`).
+    #[arg(long, value_name = "KIND,…", value_delimiter = ',', value_parser = parse_kind)]
+    without: Vec<FaultKind>,
+    /// Plant a bug in merosim itself to watch a checker fire: lose-write:NODE:NTH.
+    #[arg(long, value_name = "BUG", hide = true, value_parser = parse_injected)]
+    inject: Option<Injected>,
 }
 
 #[derive(Args)]
@@ -129,16 +148,42 @@ fn parse_scenario(s: &str) -> Result<ScenarioSpec, String> {
     s.parse().map_err(|e: merosim::scenario::ScenarioError| e.to_string())
 }
 
+fn parse_kind(s: &str) -> Result<FaultKind, String> {
+    s.parse().map_err(|e: merosim::faults::UnknownFaultKind| e.to_string())
+}
+
+fn parse_injected(s: &str) -> Result<Injected, String> {
+    s.parse()
+}
+
+/// The options of one run; `sweep` says whether the command sweeps (and so which preset is the
+/// default).
 fn options(seed: u64, world: &WorldArgs) -> RunOptions {
+    options_for(seed, world, false)
+}
+
+fn options_for(seed: u64, world: &WorldArgs, sweep: bool) -> RunOptions {
+    let faults = world.faults.unwrap_or(if sweep { FaultPreset::ProdChaos } else { FaultPreset::Lan });
+    let mut without = world.without.clone();
+    without.sort();
+    without.dedup();
+    let chaos = match world.chaos {
+        Some(0) => None,
+        Some(secs) => Some(Duration::from_secs(secs)),
+        None => faults.production_faithful().then_some(DEFAULT_CHAOS),
+    };
     RunOptions {
         seed,
         scenario: world.scenario.clone(),
-        faults: world.faults,
+        faults,
+        without,
         nodes: world.nodes as usize,
         entities: world.entities as usize,
         max_time: Duration::from_secs(world.max_time),
         recv_timeout: Duration::from_secs(world.recv_timeout),
         stop_on_violation: !world.run_on,
+        chaos,
+        inject: world.inject,
     }
 }
 
@@ -151,12 +196,15 @@ fn default_sweep() -> SweepArgs {
         hashes: false,
         world: WorldArgs {
             scenario: ScenarioSpec::new(ScenarioKind::Random),
-            faults: FaultPreset::Light,
+            faults: None,
             nodes: 3,
             entities: 20,
             max_time: 600,
             recv_timeout: 5,
             run_on: false,
+            chaos: None,
+            without: Vec::new(),
+            inject: None,
         },
     }
 }
@@ -180,6 +228,7 @@ fn main() -> ExitCode {
             single(&options(seed, &world), true, events)
         }
         Command::Sweep(args) => run_sweep(args),
+        Command::Shrink { seed, world } => run_shrink(&options(seed, &world)),
         Command::Trace { seed, world, perfetto, mermaid } => export(&options(seed, &world), perfetto, mermaid),
         Command::Bench(args) => bench::run(&args),
         Command::BenchChild { nodes, entities, max_time } => {
@@ -199,7 +248,31 @@ fn list() -> ExitCode {
     for preset in FaultPreset::ALL {
         println!("  {:<10} {}", preset.name(), preset.about());
     }
+    let kinds: Vec<&str> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+    println!("fault kinds (--without KIND,…): {}", kinds.join(", "));
     ExitCode::SUCCESS
+}
+
+/// `merosim shrink`: the failing seed, then every reduction tried, then the smallest options and
+/// the command that reproduces them.
+fn run_shrink(options: &RunOptions) -> ExitCode {
+    println!("merosim shrink seed {} (calimero-node {})", options.seed, merosim::protocols::CALIMERO_VERSION);
+    println!("{options}");
+    let shrunk = shrink(options, |what, kept| {
+        println!("  try       {what}: {}", if kept { "kept" } else { "passes or changes" })
+    });
+    match shrunk {
+        Ok(shrunk) => {
+            println!("{shrunk}");
+            println!("{}", shrunk.smallest.repro());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("{}", options.repro());
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// One seed. `run` prints the options, then the outcome (verdict first); `repro` leads with the
@@ -229,7 +302,7 @@ fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
 }
 
 fn run_sweep(args: SweepArgs) -> ExitCode {
-    let template = options(args.seeds.start, &args.world);
+    let template = options_for(args.seeds.start, &args.world, true);
     println!(
         "merosim sweep seeds {}..{} shard {}/{} jobs {} (calimero-node {})",
         args.seeds.start,

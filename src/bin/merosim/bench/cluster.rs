@@ -36,6 +36,9 @@ pub fn throughput(seeds: u64, jobs: usize) -> (f64, usize, usize) {
         max_time: Duration::from_secs(120),
         recv_timeout: Duration::from_secs(5),
         stop_on_violation: true,
+        without: Vec::new(),
+        chaos: None,
+        inject: None,
     };
     let report = sweep(&template, 0..seeds, (1, 1), jobs, false);
     let converged = report.outcomes.iter().filter(|o| o.converged()).count();
