@@ -9,10 +9,13 @@ use std::time::Duration;
 use crate::cluster::{Injected, SimConfig};
 use crate::faults::{FaultConfig, FaultKind, FaultPreset};
 use crate::repro::Repro;
-use crate::scenario::{Scenario, ScenarioKind, ScenarioSpec};
+use crate::scenario::{Scenario, ScenarioKind, ScenarioSpec, Workload};
 
 /// The chaos phase production-faithful presets get unless told otherwise.
 pub const DEFAULT_CHAOS: Duration = Duration::from_secs(30);
+
+/// How often each node writes during a chaos phase whose scenario has no workload.
+const CHAOS_WRITES_EVERY: Duration = Duration::from_secs(1);
 
 /// Everything a CLI run depends on.
 #[derive(Clone, Debug)]
@@ -74,8 +77,19 @@ impl RunOptions {
         config
     }
 
+    /// The scenario as built for this seed. A chaos phase is a phase of faults *and writes*:
+    /// a scenario without a workload of its own gets one write per node per second for the
+    /// length of the phase, so the faults have something to lose.
     pub fn build_scenario(&self) -> Scenario {
-        self.scenario.build(self.seed, self.nodes, self.entities)
+        let mut scenario = self.scenario.build(self.seed, self.nodes, self.entities);
+        if let (Some(chaos), None) = (self.chaos, &scenario.workload) {
+            let count = chaos.as_secs().min(u64::from(u32::MAX)) as u32;
+            if count > 0 {
+                let writers = (0..scenario.nodes.len()).collect();
+                scenario.workload = Some(Workload { writers, every: CHAOS_WRITES_EVERY, count });
+            }
+        }
+        scenario
     }
 
     /// The arguments that reproduce this run, after `merosim <verb>`.

@@ -149,6 +149,8 @@ impl fmt::Display for SweepReport {
             })
             .collect();
         writeln!(f, "  oracles    fired/judged: {}", fired.join(", "))?;
+        let dropped: u64 = self.outcomes.iter().map(|o| o.dropped).sum();
+        writeln!(f, "  undelivered {dropped} frame copies (deltas included), each in its run's trace with its reason")?;
         let mut times: Vec<Duration> =
             self.outcomes.iter().filter_map(|o| o.converged_at.map(|t| t.since_start())).collect();
         times.sort();
