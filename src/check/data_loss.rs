@@ -19,8 +19,8 @@ use crate::cluster::{value_hash, Oracle, Signal, Violation, World, WriteRecord};
 use crate::ids::{short_id, EntityId};
 use crate::store::SimNode;
 
-/// Losses listed in a report before "…(+N)".
-const SHOW: usize = 8;
+/// Lines a report lists before "…(+N)".
+const SHOW: usize = 10;
 
 /// What the history says an entity must be at the end.
 pub(crate) struct Expected<'h> {
@@ -122,7 +122,9 @@ pub fn phantoms(world: &World) -> Option<Violation> {
     report(world, Oracle::Phantom, lines, "entities nobody wrote are live")
 }
 
-fn report(world: &World, oracle: Oracle, mut lines: Vec<String>, what: &str) -> Option<Violation> {
+/// A run-level violation listing `lines` (the first few, then how many more), or `None` if there
+/// are none.
+pub(super) fn report(world: &World, oracle: Oracle, mut lines: Vec<String>, what: &str) -> Option<Violation> {
     if lines.is_empty() {
         return None;
     }

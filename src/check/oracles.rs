@@ -9,13 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use super::data_loss::expectations;
+use super::data_loss::{expectations, report};
 use crate::cluster::{Oracle, Signal, Violation, World};
 use crate::ids::{short_id, EntityId};
 use crate::store::{EntityMeta, SimNode, SimStorage};
-
-/// Ids listed in a report before "…(+N)".
-const SHOW: usize = 10;
 
 /// Nodes with equal live state but different roots, if any.
 pub fn root_mismatch(world: &World) -> Option<Violation> {
@@ -59,14 +56,7 @@ pub fn lost_deletes(world: &World) -> Option<Violation> {
             ));
         }
     }
-    if lost.is_empty() {
-        return None;
-    }
-    let total = lost.len();
-    let more = if total > SHOW { format!(" …(+{})", total - SHOW) } else { String::new() };
-    lost.truncate(SHOW);
-    let detail = format!("{total} deleted entities are live again: {}{more}", lost.join("; "));
-    Some(violation(Oracle::LostDelete, world, detail))
+    report(world, Oracle::LostDelete, lost, "deleted entities are live again")
 }
 
 fn live_nodes(world: &World) -> Vec<SimNode> {

@@ -194,7 +194,7 @@ impl Engine {
         if violated {
             return Some(StopCondition::Violated);
         }
-        let Some(status) = status else { return None };
+        let status = status?;
         if status.live_nodes == 0 {
             return Some(StopCondition::Deadlock);
         }

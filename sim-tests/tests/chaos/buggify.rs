@@ -2,7 +2,6 @@
 //! a correct run still converges after the heal.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use merosim::prelude::*;
 use merosim::trace::TraceKind;
@@ -27,13 +26,7 @@ fn buggify_is_off_by_default() {
 #[test]
 fn buggify_points_fire_and_a_correct_run_still_converges() {
     let seed = seed_or(52);
-    let config = SimConfig::with_seed(seed)
-        .with_faults(FaultConfig::lan().with_buggify(0.3))
-        .with_recv_timeout(Duration::from_secs(5))
-        .with_chaos_phase(Duration::from_secs(20))
-        .max_time(600_000);
-    let mut rt = SimRuntime::with_config(config);
-    rt.apply_scenario(Scenario::n_nodes_diverged(3, 10));
+    let mut rt = super::chaos_runtime(seed, FaultConfig::lan().with_buggify(0.3), 20, 3, 10);
     for i in 0..6_u8 {
         rt.write("alice", [0xb0 + i; 32], &[i; 3]);
     }

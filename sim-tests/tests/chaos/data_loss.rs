@@ -14,10 +14,7 @@ use merosim::run::{run_one, RunOptions};
 #[test]
 fn data_loss_fires_on_an_injected_lost_write() {
     let seed = seed_or(41);
-    let config = SimConfig::with_seed(seed)
-        .with_faults(FaultConfig::lan())
-        .with_injected(Injected::LoseWrite { node: 0, nth: 2 })
-        .max_time(120_000);
+    let config = super::config(seed, FaultConfig::lan()).with_injected(Injected::LoseWrite { node: 0, nth: 2 });
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(Scenario::n_nodes_diverged(3, 5));
     for i in 0..3_u8 {

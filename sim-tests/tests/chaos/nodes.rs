@@ -21,13 +21,7 @@ fn a_paused_node_stops_and_then_carries_on() {
         pause: Some(Episodes::new(Duration::from_secs(4), Duration::from_secs(1)..Duration::from_secs(3))),
         ..NodeFaults::default()
     });
-    let config = SimConfig::with_seed(seed)
-        .with_faults(faults)
-        .with_recv_timeout(Duration::from_secs(5))
-        .with_chaos_phase(Duration::from_secs(20))
-        .max_time(300_000);
-    let mut rt = SimRuntime::with_config(config);
-    rt.apply_scenario(Scenario::n_nodes_diverged(3, 20));
+    let mut rt = super::chaos_runtime(seed, faults, 20, 3, 20);
     assert_eq!(rt.run(), StopCondition::Converged, "{}", rt.repro());
     let trace = rt.trace();
     let pauses: Vec<_> = trace
@@ -56,13 +50,7 @@ fn a_paused_node_stops_and_then_carries_on() {
 fn a_crash_mid_merge_keeps_what_was_committed_and_tears_nothing() {
     let seed = seed_or(22);
     let faults = with_nodes(NodeFaults { crash_mid_merge: 1.0, ..NodeFaults::default() });
-    let config = SimConfig::with_seed(seed)
-        .with_faults(faults)
-        .with_recv_timeout(Duration::from_secs(5))
-        .with_chaos_phase(Duration::from_secs(15))
-        .max_time(300_000);
-    let mut rt = SimRuntime::with_config(config);
-    rt.apply_scenario(Scenario::n_nodes_diverged(3, 40));
+    let mut rt = super::chaos_runtime(seed, faults, 15, 3, 40);
     let crashed = |rt: &mut SimRuntime| rt.with_world(|w| w.nodes().iter().any(|n| !w.is_live(n.id())));
     assert_eq!(rt.run_until(|rt| crashed(rt)), StopCondition::Manual, "{}", rt.repro());
     let (victim, entities, readable) = rt.with_world(|w| {
@@ -91,13 +79,7 @@ fn crash_restart_cycles_heal_and_converge() {
         crash: Some(Episodes::new(Duration::from_secs(5), Duration::from_secs(1)..Duration::from_secs(8))),
         ..NodeFaults::default()
     });
-    let config = SimConfig::with_seed(seed)
-        .with_faults(faults)
-        .with_recv_timeout(Duration::from_secs(5))
-        .with_chaos_phase(Duration::from_secs(20))
-        .max_time(300_000);
-    let mut rt = SimRuntime::with_config(config);
-    rt.apply_scenario(Scenario::n_nodes_diverged(3, 20));
+    let mut rt = super::chaos_runtime(seed, faults, 20, 3, 20);
     let stop = rt.run();
     assert_eq!(stop, StopCondition::Converged, "{}", rt.repro());
     let trace = rt.trace();

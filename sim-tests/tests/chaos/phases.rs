@@ -15,13 +15,7 @@ use merosim::trace::TraceKind;
 #[test]
 fn the_chaos_phase_heals_and_the_run_converges() {
     let seed = seed_or(31);
-    let config = SimConfig::with_seed(seed)
-        .with_faults(FaultConfig::prod_chaos())
-        .with_recv_timeout(Duration::from_secs(5))
-        .with_chaos_phase(Duration::from_secs(20))
-        .max_time(600_000);
-    let mut rt = SimRuntime::with_config(config);
-    rt.apply_scenario(Scenario::n_nodes_diverged(4, 15));
+    let mut rt = super::chaos_runtime(seed, FaultConfig::prod_chaos(), 20, 4, 15);
     let stop = rt.run();
     assert_eq!(stop, StopCondition::Converged, "{}", rt.repro());
     let trace = rt.trace();
@@ -53,11 +47,7 @@ fn a_run_that_cannot_converge_after_the_heal_is_a_liveness_violation() {
     }
     let bob = NodeSpec { name: "bob".into(), entities: vec![entity([0xb0; 32], None, b"bob")], ..NodeSpec::default() };
     let scenario = Scenario { name: "f1".into(), nodes: vec![alice, bob], workload: None };
-    let config = SimConfig::with_seed(seed)
-        .with_faults(FaultConfig::lan())
-        .with_recv_timeout(Duration::from_secs(5))
-        .with_chaos_phase(Duration::from_secs(1))
-        .max_time(600_000);
+    let config = super::config(seed, FaultConfig::lan()).with_chaos_phase(Duration::from_secs(1));
     let bound = config.liveness_bound(2, 4);
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(scenario);
