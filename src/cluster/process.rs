@@ -136,13 +136,18 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
     // Each incarnation of each node has its own timer stream, all derived from the run's seed.
     let mut rng = seed::rng(config.seed, Stream::SyncTimer { node: id.0, incarnation });
     let mut mid_merge = seed::rng(config.seed, Stream::MidMerge { node: id.0, incarnation });
+    // A node's timer starts somewhere in its first period, as nodes started at different times
+    // do: lined-up timers make every node's first sessions overlap, and overlapping sessions are
+    // the ones the session oracles cannot judge.
+    let mut wait = rng.gen_range(Duration::ZERO..=config.sync_interval);
     loop {
+        tokio::time::sleep(wait).await;
         let jitter = if config.sync_jitter.is_zero() {
             Duration::ZERO
         } else {
             rng.gen_range(Duration::ZERO..=config.sync_jitter)
         };
-        tokio::time::sleep(config.sync_interval + jitter).await;
+        wait = config.sync_interval + jitter;
         if world.buggify(id, BuggifyPoint::SkipTick).is_some() {
             continue;
         }

@@ -71,19 +71,21 @@ fn data_loss_stays_quiet_on_500_clean_seeds() {
 }
 
 /// F4 at cluster level (docs/findings.md): heavy chaos delivers damaged bytes on unchecked links,
-/// and at this seed every node ends up agreeing on an entity nobody wrote — a converged run the
-/// phantom check calls out. The same seed on authenticated links is clean.
+/// and at this seed every node ends up agreeing on an entity nobody wrote — a converged run only
+/// the phantom check calls out. (Seeds 0..300 of these options: 45, 118, 253, 290, 293;
+/// `cluster/sessions.rs` shows the same seed clean on authenticated links.)
 #[test]
 fn phantom_fires_on_damage_that_reached_every_store() {
-    let seed = seed_or(16);
-    let options = |faults| RunOptions {
-        max_time: Duration::from_secs(60),
-        recv_timeout: Duration::from_secs(3),
-        ..RunOptions::new(seed, "diverged-3x15".parse().unwrap(), faults)
+    let seed = seed_or(45);
+    let options = RunOptions {
+        max_time: Duration::from_secs(120),
+        recv_timeout: Duration::from_secs(5),
+        stop_on_violation: false,
+        ..RunOptions::new(seed, "random".parse().unwrap(), FaultPreset::Heavy)
     };
-    let (outcome, _, _) = run_one(&options(FaultPreset::Heavy), false);
+    let (outcome, _, _) = run_one(&options, false);
     assert_eq!(outcome.verdict(), Verdict::Phantom, "{outcome}");
     assert!(outcome.converged(), "the nodes agree on the phantom: {outcome}");
     let phantom = outcome.judgement.as_ref().unwrap().violations.iter().find(|v| v.oracle == Oracle::Phantom).cloned();
-    assert!(phantom.unwrap().detail.contains("on alice,bob,carol"), "{outcome}");
+    assert!(phantom.unwrap().detail.contains("entities nobody wrote are live"), "{outcome}");
 }

@@ -75,12 +75,12 @@ fn invented(seed: u64, integrity: Integrity) -> usize {
 }
 
 /// docs/findings.md F4 at cluster level: under heavy chaos with unchecked links, damaged frames
-/// that still decode plant entities nobody wrote — at seed 25 on every node, so the run even
+/// that still decode plant entities nobody wrote — at seed 45 on every node, so the run even
 /// counts as converged; the same seed on authenticated links (what production's Noise transport
-/// gives) plants none. (Seeds 0..300 with these options: 25, 115, 146, 158, 203 plant entities.)
+/// gives) plants none. (Seeds 0..300 with these options: 45, 118, 253, 290, 293 plant entities.)
 #[test]
 fn damaged_frames_reach_stores_only_over_unchecked_links() {
-    let seed = seed_or(25);
+    let seed = seed_or(45);
     let planted = invented(seed, Integrity::Unchecked);
     assert!(planted > 0, "seed {seed}: no entity planted over unchecked links; {}", Repro::test(seed));
     assert_eq!(invented(seed, Integrity::Authenticated), 0, "seed {seed}: authenticated links let damage through");
