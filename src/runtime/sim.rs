@@ -247,6 +247,20 @@ impl SimRuntime {
         self.call(move |e| e.restart(id));
     }
 
+    /// Stops scheduling the node's tasks for `length` (a GC pause, an overloaded host), then lets
+    /// them carry on: timers fire late, frames wait in its mailboxes, peers' budgets run out.
+    pub fn pause(&mut self, node: impl NodeRef, length: std::time::Duration) {
+        let id = self.node_id(node);
+        self.world(move |w| w.pause_for(id, length));
+    }
+
+    /// Drops the connection between `a` and `b`: every stream between them fails at once, and new
+    /// ones are refused for `refuse_for`.
+    pub fn drop_connection(&mut self, a: impl NodeRef, b: impl NodeRef, refuse_for: std::time::Duration) {
+        let (a, b) = (self.node_id(a), self.node_id(b));
+        self.world(move |w| w.router().drop_connection(a, b, refuse_for));
+    }
+
     /// Replaces the fault configuration from now on; `config()` and failure reports show it.
     pub fn set_faults(&mut self, faults: FaultConfig) {
         self.world(move |w| w.set_faults(faults));

@@ -43,6 +43,25 @@ fn a_paused_node_stops_and_then_carries_on() {
     }
 }
 
+/// `SimRuntime::pause` by hand: bob does nothing for 3 s, then catches up.
+#[test]
+fn a_node_paused_by_hand_catches_up() {
+    let mut rt = super::runtime(seed_or(24), FaultConfig::lan(), 3, 10);
+    rt.advance(Duration::from_millis(100));
+    rt.pause("bob", Duration::from_secs(3));
+    let paused_at = rt.now().since_start();
+    rt.advance(Duration::from_secs(3));
+    let bob = rt.with_world(|w| w.nodes()[1].id());
+    let acted = rt.trace().iter().any(|e| {
+        e.at > paused_at
+            && e.at < paused_at + Duration::from_secs(3)
+            && matches!(&e.kind, TraceKind::SyncTick { node, .. } if *node == bob)
+    });
+    assert!(!acted, "bob ticked while paused");
+    assert_eq!(rt.run(), StopCondition::Converged, "{}", rt.repro());
+    assert_eq!(rt.entity_count("bob"), 30);
+}
+
 /// Every session loses a party mid-merge during the chaos phase: the victim keeps a consistent
 /// store (every live entity readable, with its bytes), restarts, and the run converges after the
 /// heal with no acknowledged write lost.
