@@ -234,17 +234,10 @@ impl World {
             members[id.0 as usize].writes
         };
         if self.config.inject == Some(Injected::LoseWrite { node: id.0, nth }) {
-            // The test-only bug: acknowledge the write, keep it nowhere.
+            // The test-only bug: acknowledge the write (stamped to win over what is there), keep
+            // it nowhere.
             let stamp = node.storage().metadata(entity)?.map_or(0, |m| m.updated_at.max(m.deleted_at.unwrap_or(0))) + 1;
-            let record = WriteRecord {
-                node: id,
-                entity,
-                parent: None,
-                at: self.router.now(),
-                stamp,
-                value: Some(value_hash(data)),
-            };
-            self.history_book().record(record);
+            self.record(id, entity, None, stamp, Some(data));
             self.trace.record(TraceKind::Write { node: id, entity: short8(&entity) });
             return Ok(());
         }
@@ -314,6 +307,11 @@ impl World {
         let meta = node.storage().metadata(entity).ok().flatten();
         let stamp = meta.as_ref().map_or(0, |m| if data.is_some() { m.updated_at } else { m.deleted_at.unwrap_or(0) });
         let parent = meta.and_then(|m| m.parent).filter(|p| *p != *node.storage().root_id().as_bytes());
+        self.record(id, entity, parent, stamp, data);
+    }
+
+    /// One acknowledged write (`Some(bytes)`) or delete (`None`) into the history, at now.
+    fn record(&self, id: NodeId, entity: EntityId, parent: Option<EntityId>, stamp: u64, data: Option<&[u8]>) {
         let record =
             WriteRecord { node: id, entity, parent, at: self.router.now(), stamp, value: data.map(value_hash) };
         self.history_book().record(record);

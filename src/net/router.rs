@@ -251,6 +251,16 @@ impl RouterState {
         self.observer.observe(event);
     }
 
+    /// The faults a frame on `route` suffers, and whether it is gossip (no session stream):
+    /// deltas have faults of their own when the configuration gives them.
+    fn link_of(&self, route: Route) -> (&LinkFaults, bool) {
+        if self.streams.open.contains_key(&route.stream) {
+            (self.faults.link(route.from, route.to), false)
+        } else {
+            (self.faults.gossip_link(route.from, route.to), true)
+        }
+    }
+
     /// Notes that a fault touched `stream` (see `StreamEnds::faulted`).
     fn faulted(&mut self, stream: u64) {
         self.streams.mark_faulted(stream);
@@ -295,12 +305,8 @@ impl RouterState {
         to: &Weak<Mailbox>,
     ) -> Vec<(Duration, InFlight)> {
         let now = self.elapsed();
-        let gossip = !self.streams.open.contains_key(&route.stream);
-        let link = if gossip {
-            self.faults.gossip_link(route.from, route.to).clone()
-        } else {
-            self.faults.link(route.from, route.to).clone()
-        };
+        let (link, gossip) = self.link_of(route);
+        let link = link.clone();
         let original = self.record(route, kind, message, &bytes, None);
 
         // A dead process sends nothing: a node killed mid-poll (a crash in the middle of a merge)
@@ -388,9 +394,7 @@ impl RouterState {
     fn resolve(&mut self, copy: InFlight) {
         let InFlight { id, route, kind, bytes, damaged, to } = copy;
         let now = self.elapsed();
-        let gossip = !self.streams.open.contains_key(&route.stream);
-        let link =
-            if gossip { self.faults.gossip_link(route.from, route.to) } else { self.faults.link(route.from, route.to) };
+        let (link, gossip) = self.link_of(route);
         let authenticated = link.integrity == Integrity::Authenticated;
         let reset = self.streams.is_reset(route.stream);
         let outcome = if self.down.contains(&route.to) {

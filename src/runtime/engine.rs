@@ -166,16 +166,13 @@ impl Engine {
     pub fn evaluate(&mut self) -> Option<StopCondition> {
         let watch = self.limits.stop_on_violation;
         let root_check_due = self.next_root_check;
-        let limits = self.limits.clone();
+        let phases = self.limits.chaos.is_some();
         // One job per evaluation: each `block_on` is part of the run's schedule (see the top).
         let (status, writing, violated, checked_roots_at, liveness) = self.within(move |w| {
             let writing = w.writers_running() > 0;
             let now = w.router().now();
             // With a chaos phase: `Some(None)` until the heal, then whether the bound ran out.
-            let liveness = limits.chaos.map(|_| {
-                let healed = w.healed_at().zip(w.liveness_bound());
-                healed.map(|(at, bound)| now >= at + bound)
-            });
+            let liveness = phases.then(|| w.healed_at().zip(w.liveness_bound()).map(|(at, bound)| now >= at + bound));
             let violated = watch && w.counters().violations.iter().any(|v| v.signal == Signal::Silent);
             // Before the heal only a violation ends a run: agreement mid-chaos proves nothing,
             // and every node down is a moment of the chaos, not a deadlock. No need to look.
