@@ -9,12 +9,14 @@
 //! 3. [`net`] — partitions, the router, whole-stream failures;
 //! 4. [`trace`] — the one typed event log (the frame table is a view of it);
 //! 5. [`store`] — a node's real calimero-storage tree and what a handshake reads from it;
-//! 6. [`transport`] — `SimStream`, calimero's `SyncTransport`;
-//! 7. [`protocols`] — the only module naming calimero-node; the one `Session` builder;
-//! 8. [`cluster`] — the `World`: options, trace, network, nodes, their processes, gossip, books;
-//! 9. [`check`], [`scenario`], [`metrics`] — convergence, starting states, the metrics report;
-//! 10. [`runtime`] — `simulate`, `SimRuntime` and the engine behind it;
-//! 11. [`assertions`], [`run`] — the test macros; one seed as the CLI runs it.
+//! 6. [`crdt`] — an app on calimero's real CRDT collections: operations, their deltas, reading;
+//! 7. [`transport`] — `SimStream`, calimero's `SyncTransport`;
+//! 8. [`protocols`] — the only module naming calimero-node; the one `Session` builder;
+//! 9. [`cluster`] — the `World`: options, trace, network, nodes, their processes, gossip, books;
+//! 10. [`check`], [`scenario`], [`metrics`] — convergence and the oracles, starting states and
+//!     app workloads, the metrics report;
+//! 11. [`runtime`] — `simulate`, `SimRuntime` and the engine behind it;
+//! 12. [`assertions`], [`run`] — the test macros; one seed as the CLI runs it.
 //!
 //! The `merosim` binary (feature `cli`, on by default) adds the command line and benchmarks on
 //! top; a library user turns it off (`default-features = false`) and builds none of it.
@@ -33,6 +35,8 @@ pub mod net;
 pub mod trace;
 
 pub mod store;
+
+pub mod crdt;
 
 pub mod transport;
 

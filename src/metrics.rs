@@ -39,6 +39,12 @@ pub struct GossipMetrics {
     pub deltas_applied: u64,
     pub deltas_buffered: u64,
     pub deltas_rejected: BTreeMap<&'static str, u64>,
+    /// Causal order: deltas that waited for a predecessor, duplicates dropped, requests for
+    /// missing deltas sent and deltas re-sent to answer them.
+    pub deltas_pending: u64,
+    pub deltas_duplicate: u64,
+    pub delta_requests: u64,
+    pub deltas_resent: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,6 +103,10 @@ impl SimMetrics {
             deltas_applied: counters.deltas_applied,
             deltas_buffered: counters.deltas_buffered,
             deltas_rejected: counters.deltas_rejected.clone(),
+            deltas_pending: counters.deltas_pending,
+            deltas_duplicate: counters.deltas_duplicate,
+            delta_requests: counters.delta_requests,
+            deltas_resent: counters.deltas_resent,
         };
         SimMetrics { protocol, effects, gossip, convergence }
     }
@@ -111,7 +121,8 @@ impl SimMetrics {
             .collect();
         format!(
             "sessions [{}]; selected {:?}, fallbacks {:?}; {} frames / {} bytes; dropped {:?}, {} duplicates, \
-             {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?}; converged={} at {}; \
+             {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?} / {} waited / {} duplicate / {} asked / {} resent; \
+             converged={} at {}; \
              {} events",
             sessions.join("; "),
             self.protocol.selected,
@@ -126,6 +137,10 @@ impl SimMetrics {
             self.gossip.deltas_applied,
             self.gossip.deltas_buffered,
             self.gossip.deltas_rejected,
+            self.gossip.deltas_pending,
+            self.gossip.deltas_duplicate,
+            self.gossip.delta_requests,
+            self.gossip.deltas_resent,
             self.convergence.converged,
             self.convergence.time_to_converge.map_or("-".to_owned(), |t| t.to_string()),
             self.convergence.events_processed,

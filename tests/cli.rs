@@ -215,3 +215,29 @@ fn bench_runs_every_section() {
     }
     assert!(!stdout.contains("child failed"), "{stdout}");
 }
+
+/// An app on calimero's collections replays across processes too: the first run of a process
+/// (which used to make calimero-storage's process-wide registries on its own thread, and so drew
+/// other `HashMap` keys than later runs — see `crdt::warm_up`) matches every later one.
+#[test]
+fn app_runs_replay_across_processes() {
+    let args =
+        ["sweep", "--seeds", "0..6", "--hashes", "--quiet", "--scenario", "crdt-mixed-3x12", "--faults", "prod-chaos"];
+    let hashes = || -> Vec<String> {
+        let out = merosim(&args);
+        text(&out.stdout).lines().filter(|l| l.starts_with("seed ")).map(str::to_owned).collect()
+    };
+    let (first, second) = (hashes(), hashes());
+    assert_eq!(first.len(), 6, "{first:?}");
+    assert_eq!(first, second, "two processes disagree");
+    for seed in [0_u64, 5] {
+        let options = RunOptions::new(seed, "crdt-mixed-3x12".parse().unwrap(), FaultPreset::ProdChaos);
+        let (outcome, _, _) = run_one(&options, false);
+        let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
+        assert_eq!(first[seed as usize], line, "this process disagrees with the others");
+    }
+    // A lone first run in a fresh process gives the sweep's hash.
+    let single = merosim(&["run", "--seed", "5", "--scenario", "crdt-mixed-3x12", "--faults", "prod-chaos"]);
+    let hash = first[5].rsplit(' ').next().unwrap().to_owned();
+    assert!(text(&single.stdout).contains(&hash), "a first run in its own process differs");
+}

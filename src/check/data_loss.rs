@@ -111,7 +111,10 @@ pub fn phantoms(world: &World) -> Option<Violation> {
     if !world.history_is_complete() {
         return None;
     }
-    let known: BTreeSet<EntityId> = world.writes().iter().map(|r| r.entity).collect();
+    let mut known: BTreeSet<EntityId> = world.writes().iter().map(|r| r.entity).collect();
+    // An app operation writes the entities calimero's collections chose (entries, the
+    // collections themselves, counter slots): each is in the operation's recorded effects.
+    known.extend(world.app_ops().iter().flat_map(|r| r.effects.iter().map(|e| e.entity)));
     let mut found: BTreeMap<EntityId, Vec<String>> = BTreeMap::new();
     for node in world.nodes().into_iter().filter(|n| world.is_live(n.id())) {
         for entity in node.storage().entities().ok()?.into_iter().filter(|e| !known.contains(&e.id)) {

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::app_state::{app_divergence, app_errors, app_places};
+use super::crdt_semantics::{crdt_semantics, lost_after_remove};
 use super::data_loss::{data_loss, phantoms};
 use super::oracles::{lost_deletes, root_mismatch};
 use super::{check_world, StopCondition};
@@ -23,6 +25,14 @@ pub enum Verdict {
     LostDelete,
     /// A live entity nobody wrote: damage reached a store.
     Phantom,
+    /// The live nodes' apps read different values (named by collection and key).
+    AppDivergence,
+    /// The app state the nodes agree on breaks a collection's merge promise.
+    CrdtSemantics,
+    /// A write to a key after its remove is invisible everywhere (F5: tombstones are final).
+    LostAfterRemove,
+    /// calimero's collection API refused an operation the app made.
+    AppError,
     /// The chaos phase healed and the run did not converge within its liveness bound.
     LivenessViolation,
     /// The run did not converge, and no oracle explains why.
@@ -42,13 +52,17 @@ pub enum Verdict {
 
 impl Verdict {
     /// In the order a sweep table lists them.
-    pub const ALL: [Verdict; 15] = [
+    pub const ALL: [Verdict; 19] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
         Verdict::StaleAfterOk,
         Verdict::RootMismatch,
         Verdict::LostDelete,
         Verdict::Phantom,
+        Verdict::AppDivergence,
+        Verdict::CrdtSemantics,
+        Verdict::LostAfterRemove,
+        Verdict::AppError,
         Verdict::DataLoss,
         Verdict::LivenessViolation,
         Verdict::Diverged,
@@ -67,6 +81,10 @@ impl Verdict {
             Verdict::RootMismatch => "root-mismatch",
             Verdict::LostDelete => "lost-delete",
             Verdict::Phantom => "phantom",
+            Verdict::AppDivergence => "app-divergence",
+            Verdict::CrdtSemantics => "crdt-semantics",
+            Verdict::LostAfterRemove => "lost-after-remove",
+            Verdict::AppError => "app-error",
             Verdict::LivenessViolation => "liveness",
             Verdict::DataLoss => "data-loss",
             Verdict::Diverged => "diverged",
@@ -94,6 +112,10 @@ impl Verdict {
             (Oracle::StaleAfterOk, Verdict::StaleAfterOk),
             (Oracle::RootMismatch, Verdict::RootMismatch),
             (Oracle::LostDelete, Verdict::LostDelete),
+            (Oracle::CrdtSemantics, Verdict::CrdtSemantics),
+            (Oracle::AppDivergence, Verdict::AppDivergence),
+            (Oracle::LostAfterRemove, Verdict::LostAfterRemove),
+            (Oracle::AppError, Verdict::AppError),
         ];
         if let Some((_, verdict)) = silent.iter().find(|(oracle, _)| fired(*oracle, Signal::Silent)) {
             return *verdict;
@@ -139,6 +161,9 @@ pub struct Judgement {
     pub roots: Vec<(String, bool, [u8; 32])>,
     /// For a liveness violation: what kept the healed run from converging.
     pub blocking: Option<String>,
+    /// For an app run that failed without an app-level culprit: the differing entities, named by
+    /// the app operations that wrote them (collection and key).
+    pub places: Option<String>,
 }
 
 /// Judges `world` as it stands after a run that stopped with `stop`.
@@ -153,6 +178,16 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
         (Oracle::DataLoss, data_loss(world)),
         (Oracle::Phantom, phantoms(world)),
     ];
+    // The app oracles judge only runs with an app.
+    let app_level = world.layout().map(|_| {
+        [
+            (Oracle::AppDivergence, app_divergence(world)),
+            (Oracle::CrdtSemantics, crdt_semantics(world)),
+            (Oracle::LostAfterRemove, lost_after_remove(world)),
+            (Oracle::AppError, app_errors(world)),
+        ]
+    });
+    let run_level = run_level.into_iter().chain(app_level.into_iter().flatten());
     for (oracle, outcome) in run_level {
         let count = counts.entry(oracle).or_default();
         count.checked += 1;
@@ -172,7 +207,12 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
         let healed = world.healed_at().unwrap_or_default();
         format!("not converged {bound:?} after the heal at {:.3}s: {}", healed.as_secs_f64(), check_world(world, true))
     });
-    Judgement { verdict, violations, counts, roots, blocking }
+    let app_decided = matches!(
+        verdict,
+        Verdict::AppDivergence | Verdict::CrdtSemantics | Verdict::LostAfterRemove | Verdict::AppError
+    );
+    let places = (!verdict.passed() && !app_decided).then(|| app_places(world)).flatten();
+    Judgement { verdict, violations, counts, roots, blocking, places }
 }
 
 impl Judgement {
@@ -185,6 +225,10 @@ impl Judgement {
             Verdict::LostDelete => Oracle::LostDelete,
             Verdict::DataLoss => Oracle::DataLoss,
             Verdict::Phantom => Oracle::Phantom,
+            Verdict::AppDivergence => Oracle::AppDivergence,
+            Verdict::CrdtSemantics => Oracle::CrdtSemantics,
+            Verdict::LostAfterRemove => Oracle::LostAfterRemove,
+            Verdict::AppError => Oracle::AppError,
             _ => return None,
         };
         self.violations.iter().find(|v| v.oracle == oracle)
@@ -213,6 +257,9 @@ impl fmt::Display for Judgement {
         }
         if let Some(blocking) = &self.blocking {
             writeln!(f, "because   {}", blocking.replace('\n', "\n          "))?;
+        }
+        if let Some(places) = &self.places {
+            writeln!(f, "where     {}", places.replace('\n', "\n          "))?;
         }
         let roots: Vec<String> = self
             .roots

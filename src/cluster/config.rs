@@ -48,12 +48,16 @@ pub enum Injected {
     /// Node `node`'s `nth` application write (1-based) is acknowledged and recorded in the
     /// history, but neither stored nor gossiped: a lost write.
     LoseWrite { node: u32, nth: u32 },
+    /// Node `node`'s `nth` app operation (1-based, the running app's) is acknowledged and
+    /// recorded, but neither applied nor gossiped: a lost collection operation.
+    LoseAppOp { node: u32, nth: u32 },
 }
 
 impl fmt::Display for Injected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Injected::LoseWrite { node, nth } => write!(f, "lose-write:{node}:{nth}"),
+            Injected::LoseAppOp { node, nth } => write!(f, "lose-op:{node}:{nth}"),
         }
     }
 }
@@ -61,15 +65,20 @@ impl fmt::Display for Injected {
 impl std::str::FromStr for Injected {
     type Err = String;
 
-    /// `lose-write:NODE:NTH`.
+    /// `lose-write:NODE:NTH` or `lose-op:NODE:NTH`.
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("bad injection '{s}': expected lose-write:NODE:NTH (e.g. lose-write:0:1)");
+        let bad =
+            || format!("bad injection '{s}': expected lose-write:NODE:NTH or lose-op:NODE:NTH (e.g. lose-write:0:1)");
         let mut parts = s.split(':');
-        match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some("lose-write"), Some(node), Some(nth), None) => Ok(Injected::LoseWrite {
-                node: node.parse().map_err(|_| bad())?,
-                nth: nth.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?,
-            }),
+        let (kind, node, nth) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(kind), Some(node), Some(nth), None) => (kind, node, nth),
+            _ => return Err(bad()),
+        };
+        let node = node.parse().map_err(|_| bad())?;
+        let nth = nth.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?;
+        match kind {
+            "lose-write" => Ok(Injected::LoseWrite { node, nth }),
+            "lose-op" => Ok(Injected::LoseAppOp { node, nth }),
             _ => Err(bad()),
         }
     }

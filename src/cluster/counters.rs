@@ -55,6 +55,16 @@ pub(crate) struct Counters {
     /// Deltas that arrived during a session and waited for it to end (I6).
     pub deltas_buffered: u64,
     pub deltas_rejected: BTreeMap<&'static str, u64>,
+    /// Deltas that arrived before a predecessor and waited for it (causal order).
+    pub deltas_pending: u64,
+    /// Copies of a delta the node already had (dropped).
+    pub deltas_duplicate: u64,
+    /// Requests for missing deltas sent, and deltas re-sent to answer them.
+    pub delta_requests: u64,
+    pub deltas_resent: u64,
+    /// App operations calimero refused (not acknowledged, not gossiped): node, virtual time,
+    /// the operation and calimero's error.
+    pub app_errors: Vec<(NodeId, std::time::Duration, String, String)>,
     /// Every handshake that led to a session, in order: enough to re-check the choice.
     pub handshakes: Vec<HandshakeRecord>,
     /// Sessions under way: stream → (protocol, initiator), so a crash can close their books.

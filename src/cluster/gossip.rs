@@ -1,13 +1,9 @@
 //! Local writes travel to peers as deltas, the way calimero broadcasts state deltas over
-//! gossipsub: each write's calimero `Action` is sent to every peer through the router (so it can
-//! be delayed, lost, duplicated, cut off by partitions) and applied on receipt with the real
-//! `Interface::apply_action`.
+//! gossipsub: each operation's calimero `Action`s are sent to every peer as one delta through the
+//! router (so it can be delayed, lost, duplicated, cut off by partitions) and applied on receipt
+//! with the real `Interface::apply_action` — in causal order (see `delivery`).
 //!
-//! Invariant I6: a delta that arrives while its node is in a sync session is buffered and applied
-//! only after the node's last session ends — never interleaved with a session's merges.
-//!
-//! This file knows the wire format and the inbox, nothing about the World that owns them: the
-//! World decides when a node is busy and keeps the books.
+//! This file knows the wire format and the inbox, nothing about the World that owns them.
 
 use std::sync::{Arc, Weak};
 
@@ -21,33 +17,58 @@ use crate::net::{FrameKind, NetworkRouter, Route};
 /// Stream id reserved for gossip; session streams are numbered from 1.
 pub(crate) const GOSSIP_STREAM: u64 = 0;
 
-/// One delta on the wire.
+/// One delta: the actions of one local operation, applied in order (a collection operation
+/// records several — the collection, the entry, its ancestors), and where it sits causally.
 #[derive(Clone, Debug, BorshSerialize, BorshDeserialize)]
 pub(crate) struct Delta {
     pub origin: u32,
-    pub action: Action,
+    /// The origin's own deltas are numbered 1, 2, …
+    pub seq: u64,
+    /// For every other origin, how many of its deltas the origin had applied when it made this
+    /// one: calimero's DAG parents, as a vector clock.
+    pub deps: Vec<(u32, u64)>,
+    pub actions: Vec<Action>,
 }
 
-impl Delta {
-    pub fn decode(frame: &[u8]) -> Option<Delta> {
-        Delta::try_from_slice(frame).ok()
+/// What travels on the gossip stream.
+#[derive(Clone, Debug, BorshSerialize, BorshDeserialize)]
+pub(crate) enum GossipFrame {
+    Delta(Delta),
+    /// `from` lacks these deltas (origin, seq) and asks the receiver for them, as calimero-node's
+    /// delta request asks a peer for a delta's missing parents.
+    Request {
+        from: u32,
+        wanted: Vec<(u32, u64)>,
+    },
+}
+
+impl GossipFrame {
+    pub fn decode(frame: &[u8]) -> Option<GossipFrame> {
+        GossipFrame::try_from_slice(frame).ok()
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            GossipFrame::Delta(_) => "Delta",
+            GossipFrame::Request { .. } => "DeltaRequest",
+        }
     }
 }
 
-/// Sends `action`, just applied on `from`, to each of `targets`; returns how many copies went
-/// out, or `None` if the action cannot be encoded.
-pub(crate) fn broadcast(
+/// Sends `frame` from `from` to each of `targets`; returns how many copies went out, or `None` if
+/// it cannot be encoded.
+pub(crate) fn send(
     router: &NetworkRouter,
     from: NodeId,
-    action: &Action,
+    frame: &GossipFrame,
     targets: &[(NodeId, Weak<Mailbox>)],
 ) -> Option<u64> {
-    let bytes = borsh::to_vec(&Delta { origin: from.0, action: action.clone() }).ok()?;
+    let bytes = borsh::to_vec(frame).ok()?;
     for (to, inbox) in targets {
         router.send(
             Route { stream: GOSSIP_STREAM, from, to: *to },
             FrameKind::Data,
-            "Delta",
+            frame.label(),
             bytes.clone(),
             inbox.clone(),
         );

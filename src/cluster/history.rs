@@ -1,11 +1,13 @@
-//! Every write and delete a node acknowledged, as the application saw it: what the no-data-loss
-//! checker holds the final stores to. The stores alone cannot say what was lost — a write no node
+//! Every write, delete and app operation a node acknowledged, as the application saw it: what
+//! the no-data-loss and collection checkers hold the final stores to. The stores alone cannot say what was lost — a write no node
 //! kept leaves no trace in any of them — so the record is kept beside them, as each write returns.
 
 use std::time::Duration;
 
+use calimero_storage::action::Action;
 use sha2::{Digest, Sha256};
 
+use crate::crdt::{CollectionValue, CrdtOp};
 use crate::ids::{EntityId, NodeId};
 
 /// One acknowledged write or delete.
@@ -33,6 +35,70 @@ impl WriteRecord {
 /// SHA-256 of a value, as [`WriteRecord::value`] holds it.
 pub fn value_hash(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
+}
+
+/// One entity an operation wrote (`data: Some`) or tombstoned (`None`), with its timestamp.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effect {
+    pub entity: EntityId,
+    /// The parent the action names (`None` for a tombstone).
+    pub parent: Option<EntityId>,
+    /// `updated_at` of a write, `deleted_at` of a tombstone.
+    pub stamp: u64,
+    pub data: Option<Vec<u8>>,
+}
+
+/// One acknowledged application operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpRecord {
+    pub node: NodeId,
+    /// Virtual time the operation returned.
+    pub at: Duration,
+    pub op: CrdtOp,
+    /// What the call returned (previous, removed or popped value).
+    pub returned: Option<String>,
+    pub changed: bool,
+    pub effects: Vec<Effect>,
+    /// For a clear: what the collection held on this node just before it.
+    pub before: Option<CollectionValue>,
+    /// Part of the starting state rather than the running app.
+    pub setup: bool,
+}
+
+impl OpRecord {
+    /// The entity this operation wrote whose bytes begin with `prefix` (borsh of what the app
+    /// passed: key, value, or both) — calimero stores an entry as its item followed by its id.
+    pub fn written_with_prefix(&self, prefix: &[u8]) -> Option<&Effect> {
+        self.effects
+            .iter()
+            .filter(|e| e.data.as_ref().is_some_and(|d| d.starts_with(prefix) && d.ends_with(&e.entity)))
+            .min_by_key(|e| e.data.as_ref().map_or(usize::MAX, Vec::len))
+    }
+
+    /// The entities this operation tombstoned.
+    pub fn tombstoned(&self) -> impl Iterator<Item = &Effect> {
+        self.effects.iter().filter(|e| e.data.is_none())
+    }
+}
+
+pub(super) fn effects(actions: &[Action]) -> Vec<Effect> {
+    actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Add { id, data, ancestors, metadata } | Action::Update { id, data, ancestors, metadata } => {
+                Some(Effect {
+                    entity: *id.as_bytes(),
+                    parent: ancestors.first().map(|a| *a.id().as_bytes()),
+                    stamp: metadata.updated_at(),
+                    data: Some(data.clone()),
+                })
+            }
+            Action::DeleteRef { id, deleted_at, .. } => {
+                Some(Effect { entity: *id.as_bytes(), parent: None, stamp: *deleted_at, data: None })
+            }
+            Action::Compare { .. } => None,
+        })
+        .collect()
 }
 
 #[derive(Default)]

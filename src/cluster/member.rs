@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::causal::CausalBook;
 use super::gossip::GossipInbox;
 use crate::store::SimNode;
 use crate::transport::SimStream;
@@ -28,6 +29,8 @@ pub(crate) struct Member {
     /// madsim's id for the node's processes, for kill/restart; `None` for a hand-driven node.
     pub madsim_id: Option<madsim::task::NodeId>,
     pub gossip: GossipInbox,
+    /// Which deltas this node has applied, made, or holds pending (durable: survives a crash).
+    pub causal: CausalBook,
     /// Writes and deltas applied to this node's store so far (session merges aside).
     pub mutations: u64,
     /// Sessions this node is a party to right now, and ever started: what tells a session
@@ -40,6 +43,8 @@ pub(crate) struct Member {
     pub paused: bool,
     /// Crashed by a fault (chaos, mid-merge) rather than by the test: the heal phase restarts it.
     pub crashed_by_fault: bool,
+    /// The app's operations for this node, at their virtual instants (what a restart resumes).
+    pub app_plan: Arc<Vec<(tokio::time::Instant, crate::crdt::CrdtOp)>>,
     /// This node's buggify coin (drawn only when buggify is on).
     pub buggify: Option<rand_chacha::ChaCha8Rng>,
 }
@@ -53,6 +58,7 @@ impl Member {
             acceptor: None,
             madsim_id: None,
             gossip: GossipInbox::default(),
+            causal: CausalBook::default(),
             mutations: 0,
             sessions_now: 0,
             sessions_started: 0,
@@ -60,6 +66,7 @@ impl Member {
             paused: false,
             crashed_by_fault: false,
             buggify: None,
+            app_plan: Arc::default(),
         }
     }
 

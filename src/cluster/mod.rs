@@ -2,10 +2,13 @@
 //! the session driver both hand-written tests and sync loops use, the nodes' processes (sync
 //! timer, acceptor, gossip receiver), gossiped deltas and the books behind the metrics.
 
+mod apps;
 mod buggify;
+mod causal;
 mod chaos;
 mod config;
 mod counters;
+mod delivery;
 mod gossip;
 mod history;
 mod member;
@@ -14,11 +17,12 @@ mod process;
 mod session;
 mod world;
 
+pub use apps::APP_OP_GAP;
 pub use buggify::BuggifyPoint;
 pub use config::{Injected, MillisOrDuration, SimConfig};
 pub(crate) use counters::Counters;
 pub use counters::{HandshakeRecord, SessionCounts};
-pub use history::{value_hash, WriteRecord};
+pub use history::{value_hash, Effect, OpRecord, WriteRecord};
 pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, Violation};
 pub use world::World;
 

@@ -36,16 +36,29 @@ pub enum Oracle {
     DataLoss,
     /// A live entity that no node ever wrote (damage that reached a store).
     Phantom,
+    /// Live nodes read different app state through the collection API (run-level).
+    AppDivergence,
+    /// The app state all live nodes read breaks a collection's merge promise, judged against
+    /// the recorded operations (run-level).
+    CrdtSemantics,
+    /// A write to a key after the key's remove is invisible on every node (run-level; F5).
+    LostAfterRemove,
+    /// calimero's collection API refused an app operation (run-level).
+    AppError,
 }
 
 impl Oracle {
-    pub const ALL: [Oracle; 6] = [
+    pub const ALL: [Oracle; 10] = [
         Oracle::HollowSuccess,
         Oracle::StaleAfterOk,
         Oracle::RootMismatch,
         Oracle::LostDelete,
         Oracle::DataLoss,
         Oracle::Phantom,
+        Oracle::AppDivergence,
+        Oracle::CrdtSemantics,
+        Oracle::LostAfterRemove,
+        Oracle::AppError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +69,10 @@ impl Oracle {
             Oracle::LostDelete => "lost-delete",
             Oracle::DataLoss => "data-loss",
             Oracle::Phantom => "phantom",
+            Oracle::AppDivergence => "app-divergence",
+            Oracle::CrdtSemantics => "crdt-semantics",
+            Oracle::LostAfterRemove => "lost-after-remove",
+            Oracle::AppError => "app-error",
         }
     }
 }

@@ -93,6 +93,9 @@ impl World {
 
 /// Entry point of a node's madsim task; re-run from scratch on restart.
 async fn node_main(world: Arc<World>, id: NodeId, incarnation: u64) {
+    if incarnation > 0 {
+        world.resume_app(id);
+    }
     let (tx, rx) = unbounded_channel();
     let gossip = {
         let mut members = world.members();
@@ -151,6 +154,7 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
         if world.buggify(id, BuggifyPoint::SkipTick).is_some() {
             continue;
         }
+        world.ask_for_missing(id);
         let peers = world.live_peers(id);
         if peers.is_empty() {
             world.trace().record(TraceKind::SyncTick { node: id, peer: None, selected: "none" });
@@ -199,10 +203,10 @@ impl World {
 }
 
 /// Counts a writer as running for as long as its task lives (a crash drops it too).
-struct Running(Arc<AtomicU32>);
+pub(super) struct Running(Arc<AtomicU32>);
 
 impl Running {
-    fn new(counter: &Arc<AtomicU32>) -> Self {
+    pub(super) fn new(counter: &Arc<AtomicU32>) -> Self {
         counter.fetch_add(1, Ordering::Relaxed);
         Running(Arc::clone(counter))
     }

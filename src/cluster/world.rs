@@ -8,14 +8,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use calimero_primitives::context::ContextId;
-use calimero_storage::action::Action;
 
 use super::config::Injected;
 use super::counters::Counters;
-use super::gossip::{self, Delta};
-use super::history::{value_hash, History, WriteRecord};
+use super::history::{value_hash, History, OpRecord, WriteRecord};
 use super::member::{Inbound, Member};
 use super::SimConfig;
+use crate::crdt::Layout;
 use crate::error::StorageError;
 use crate::ids::{EntityId, NodeId};
 use crate::net::{FaultConfig, NetworkRouter};
@@ -31,12 +30,17 @@ struct Healed {
 
 pub struct World {
     config: SimConfig,
-    context_id: ContextId,
+    /// Fixed at creation, except that a world with no nodes yet moves to the CRDT context when
+    /// its app declares collections (see `declare_collections`).
+    context_id: Mutex<ContextId>,
     trace: Arc<Trace>,
     router: NetworkRouter,
     members: Mutex<Vec<Member>>,
     counters: Mutex<Counters>,
     history: Mutex<History>,
+    /// The app's collections (a CRDT run) and every operation it acknowledged.
+    layout: Mutex<Option<Layout>>,
+    app_ops: Mutex<Vec<OpRecord>>,
     /// Workload writers still writing: a run is not over while the app is.
     writers: Arc<AtomicU32>,
     /// The madsim node merosim's own timers run on (chaos episodes, restarts), made on first use.
@@ -62,13 +66,15 @@ impl World {
         let trace = Arc::new(Trace::new());
         let router = NetworkRouter::new(config.seed, config.faults.clone(), Arc::clone(&trace) as _);
         World {
-            context_id: config.context(),
+            context_id: Mutex::new(config.context()),
             config,
             trace,
             router,
             members: Mutex::new(Vec::new()),
             counters: Mutex::default(),
             history: Mutex::default(),
+            layout: Mutex::default(),
+            app_ops: Mutex::default(),
             writers: Arc::default(),
             control: Mutex::default(),
             healed: Mutex::default(),
@@ -141,7 +147,19 @@ impl World {
     }
 
     pub fn context_id(&self) -> ContextId {
-        self.context_id
+        *self.context_id.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn set_context(&self, context_id: ContextId) {
+        *self.context_id.lock().unwrap_or_else(|p| p.into_inner()) = context_id;
+    }
+
+    pub(crate) fn lock_layout(&self) -> MutexGuard<'_, Option<Layout>> {
+        self.layout.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn lock_app_ops(&self) -> MutexGuard<'_, Vec<OpRecord>> {
+        self.app_ops.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn router(&self) -> &NetworkRouter {
@@ -169,7 +187,7 @@ impl World {
     /// A node with an empty store, its clock as the run's node faults draw it for `id`.
     pub(crate) fn new_node(&self, id: NodeId, name: &str) -> Result<SimNode, StorageError> {
         let clock = self.config.faults.nodes.clock(self.config.seed, id.0);
-        let node = SimNode::new(id, name, self.context_id)?;
+        let node = SimNode::new(id, name, self.context_id())?;
         Ok(if clock.is_exact() { node } else { node.with_clock(clock) })
     }
 
@@ -244,7 +262,7 @@ impl World {
         let action = node.storage().upsert(entity, None, data)?;
         self.applied_locally(&node, entity, Some(data));
         self.trace.record(TraceKind::Write { node: id, entity: short8(&entity) });
-        self.gossip(id, &action);
+        self.gossip(id, std::slice::from_ref(&action));
         Ok(())
     }
 
@@ -254,7 +272,7 @@ impl World {
         let action = node.storage().delete(entity)?;
         self.applied_locally(&node, entity, None);
         self.trace.record(TraceKind::Delete { node: id, entity: short8(&entity) });
-        self.gossip(id, &action);
+        self.gossip(id, std::slice::from_ref(&action));
         Ok(())
     }
 
@@ -315,59 +333,6 @@ impl World {
         let record =
             WriteRecord { node: id, entity, parent, at: self.router.now(), stamp, value: data.map(value_hash) };
         self.history_book().record(record);
-    }
-
-    fn gossip(&self, id: NodeId, action: &Action) {
-        let targets: Vec<_> =
-            self.members().iter().filter(|m| m.node.id() != id).map(|m| (m.node.id(), m.gossip.address())).collect();
-        match gossip::broadcast(&self.router, id, action, &targets) {
-            Some(sent) => self.counters().deltas_sent += sent,
-            None => self.counters().delta_rejected("encode"),
-        }
-    }
-
-    /// A delta frame arrived at `id`: apply it now, or buffer it while a session runs (I6).
-    pub(crate) fn receive_delta(&self, id: NodeId, frame: &[u8]) {
-        let Some(delta) = Delta::decode(frame) else {
-            self.counters().delta_rejected("decode");
-            return;
-        };
-        let busy = self.members()[id.0 as usize].busy();
-        self.trace.record(TraceKind::DeltaReceived { node: id, origin: NodeId(delta.origin), buffered: busy });
-        if busy {
-            self.members()[id.0 as usize].gossip.buffer.push(delta);
-            self.counters().deltas_buffered += 1;
-        } else {
-            self.apply_delta(id, delta);
-        }
-    }
-
-    /// Applies what was buffered during sessions, once the node has none left.
-    pub(crate) fn drain(&self, id: NodeId) {
-        let pending = {
-            let mut members = self.members();
-            let member = &mut members[id.0 as usize];
-            if member.busy() {
-                return;
-            }
-            std::mem::take(&mut member.gossip.buffer)
-        };
-        for delta in pending {
-            self.apply_delta(id, delta);
-        }
-    }
-
-    fn apply_delta(&self, id: NodeId, delta: Delta) {
-        let Some(node) = self.node(id) else { return };
-        match node.storage().apply_remote(delta.action) {
-            Ok(()) => {
-                self.members()[id.0 as usize].mutations += 1;
-                self.counters().deltas_applied += 1;
-            }
-            // A delta can legitimately fail here, e.g. a delete for an entity this node never got;
-            // sync repairs what gossip could not. Counted, never silent.
-            Err(_) => self.counters().delta_rejected("apply"),
-        }
     }
 
     /// Live peers of `id`, in id order.

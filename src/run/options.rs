@@ -79,9 +79,15 @@ impl RunOptions {
 
     /// The scenario as built for this seed. A chaos phase is a phase of faults *and writes*:
     /// a scenario without a workload of its own gets one write per node per second for the
-    /// length of the phase, so the faults have something to lose.
+    /// length of the phase, so the faults have something to lose; an app's operations are
+    /// spread over the phase instead.
     pub fn build_scenario(&self) -> Scenario {
         let mut scenario = self.scenario.build(self.seed, self.nodes, self.entities);
+        // An app's own operations are the phase's writes, spread over all of it.
+        if let (Some(chaos), Some(app)) = (self.chaos, &mut scenario.app) {
+            app.spread_over(chaos);
+            return scenario;
+        }
         if let (Some(chaos), None) = (self.chaos, &scenario.workload) {
             let count = chaos.as_secs().min(u64::from(u32::MAX)) as u32;
             if count > 0 {

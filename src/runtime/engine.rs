@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use crate::check::{check_world, judge, root_mismatch, ConvergenceStatus, Judgement, Property, StopCondition};
 use crate::cluster::Signal;
-use crate::cluster::{SimConfig, World};
+use crate::cluster::{SimConfig, World, APP_OP_GAP};
+use crate::crdt::CrdtError;
 use crate::error::StorageError;
 use crate::ids::NodeId;
 use crate::metrics::{ConvergenceMetrics, SimMetrics};
@@ -26,8 +27,20 @@ pub(crate) struct Engine {
     converged_at: Option<SimTime>,
     /// When `evaluate` may next look for equal data under different roots.
     next_root_check: Duration,
+    /// Every node's root at the last check that found equal live states under different roots:
+    /// a run ends on the mismatch only when the next check finds the same roots (see `evaluate`).
+    suspect_roots: Option<Vec<[u8; 32]>>,
     /// Whether the run's own processes (the chaos process) have been started: on the first step.
     started: bool,
+}
+
+/// Why a scenario could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("app: {0}")]
+    App(#[from] CrdtError),
 }
 
 impl Engine {
@@ -39,7 +52,15 @@ impl Engine {
             world.mark_history_complete();
             world
         });
-        Engine { runtime, world, limits, converged_at: None, next_root_check: Duration::ZERO, started: false }
+        Engine {
+            runtime,
+            world,
+            limits,
+            converged_at: None,
+            next_root_check: Duration::ZERO,
+            suspect_roots: None,
+            started: false,
+        }
     }
 
     /// Runs `f` inside the simulation (virtual clock, seeded randomness, madsim context).
@@ -57,7 +78,12 @@ impl Engine {
         self.within(move |w| w.spawn_node(&name))
     }
 
-    pub fn apply_scenario(&mut self, scenario: &Scenario) -> Result<Vec<NodeId>, StorageError> {
+    pub fn apply_scenario(&mut self, scenario: &Scenario) -> Result<Vec<NodeId>, SetupError> {
+        // An app's collections fix the run's context, so they are declared before any node.
+        if let Some(app) = &scenario.app {
+            let collections = app.collections.clone();
+            self.within(move |w| w.declare_collections(&collections))?;
+        }
         let mut ids = Vec::with_capacity(scenario.nodes.len());
         for spec in &scenario.nodes {
             let id = self.add_node(&spec.name)?;
@@ -73,6 +99,23 @@ impl Engine {
         if let Some(workload) = &scenario.workload {
             let writers = workload.writers.iter().filter_map(|i| ids.get(*i).copied()).collect();
             self.start_workload(writers, workload.every, workload.count);
+        }
+        if let Some(app) = &scenario.app {
+            let (app, nodes, world) = (app.clone(), ids.clone(), Arc::clone(&self.world));
+            self.runtime.block_on(async move {
+                for setup in &app.setup {
+                    let node =
+                        nodes.get(setup.node).copied().ok_or(CrdtError::NoNode { node: setup.node.to_string() })?;
+                    world.seed_app_op(node, &setup.op, setup.shared)?;
+                    // calimero stamps collection writes with the clock: two at one instant tie.
+                    tokio::time::sleep(APP_OP_GAP).await;
+                }
+                for (i, node) in nodes.iter().enumerate() {
+                    let ops = app.ops_of(i).into_iter().map(|t| (t.at, t.op)).collect();
+                    world.start_app(*node, ops);
+                }
+                Ok::<(), CrdtError>(())
+            })?;
         }
         Ok(ids)
     }
@@ -158,7 +201,10 @@ impl Engine {
     ///
     /// With `stop_on_violation`, a silent session violation ends the run, and so do equal live
     /// states under different roots — looked for at most once per sync interval, when nothing
-    /// but the roots keeps the run from converging (the walk reads every entity).
+    /// but the roots keeps the run from converging (the walk reads every entity), and certain
+    /// only when the next look finds the very same roots: a tombstone one node has and another
+    /// never needed (a delete of an entity it never held) differs the roots until a session
+    /// carries it, which a sync interval gives the nodes time to do.
     ///
     /// With a chaos phase, nothing but a violation ends the run before the heal (agreement in
     /// the middle of the chaos proves nothing); after it, the run must converge within the
@@ -181,12 +227,17 @@ impl Engine {
             }
             let status = check_world(w, false);
             if watch && status.blocking == [Property::C4NoPendingSync] && now >= root_check_due {
-                return (Some(status), writing, root_mismatch(w).is_some(), Some(now), liveness);
+                let roots = root_mismatch(w)
+                    .map(|_| w.nodes().iter().map(|n| n.storage().root_hash().unwrap_or_default()).collect());
+                return (Some(status), writing, false, Some((now, roots)), liveness);
             }
             (Some(status), writing, false, None, liveness)
         });
-        if let Some(at) = checked_roots_at {
+        let mut violated = violated;
+        if let Some((at, roots)) = checked_roots_at {
             self.next_root_check = at + self.limits.sync_interval;
+            violated = roots.is_some() && roots == self.suspect_roots;
+            self.suspect_roots = roots;
         }
         if violated {
             return Some(StopCondition::Violated);

@@ -34,6 +34,8 @@ pub(crate) fn seeded_runtime(seed: u64) -> madsim::runtime::Runtime {
 }
 
 fn spawn_sim_thread(seed: u64, body: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    // Process-wide lazies first, off the simulation thread (see `crdt::warm_up`).
+    crate::crdt::warm_up();
     std::thread::Builder::new()
         .name(format!("merosim-seed-{seed}"))
         .stack_size(SIM_THREAD_STACK)

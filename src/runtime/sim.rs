@@ -150,6 +150,30 @@ impl SimRuntime {
         ids
     }
 
+    /// An app operation on a CRDT collection of `node`, applied there and gossiped (the run's
+    /// scenario must have declared the collection; see `Scenario::app`). Calimero's refusal is
+    /// the `Err` (and stays in the run's books for the app-error oracle).
+    pub fn app_op(&mut self, node: impl NodeRef, op: crate::crdt::CrdtOp) -> Result<(), crate::crdt::CrdtError> {
+        let id = self.node_id(node);
+        self.world(move |w| w.app_op(id, &op))
+    }
+
+    /// What `node`'s app reads in every declared collection, through calimero's collection API.
+    pub fn app_state(&mut self, node: impl NodeRef) -> crate::crdt::LogicalState {
+        let id = self.node_id(node);
+        self.world(move |w| {
+            let layout = w.layout().expect("the run declares no collections");
+            let node = w.node(id).expect("resolved node");
+            layout.read(node.storage())
+        })
+        .unwrap_or_else(|err| panic!("read app state: {err}"))
+    }
+
+    /// Every app operation acknowledged so far.
+    pub fn app_ops(&mut self) -> Vec<crate::cluster::OpRecord> {
+        self.world(|w| w.app_ops())
+    }
+
     /// Runs until convergence or a limit; says which.
     pub fn run(&mut self) -> StopCondition {
         self.call(Engine::run)

@@ -123,7 +123,7 @@ impl BugScenario {
             (mix.race, "race"),
         ];
         let on: Vec<&str> = flags.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
-        Scenario { name: format!("{}-{seed}({})", self.name(), on.join("+")), nodes: specs, workload }
+        Scenario { name: format!("{}-{seed}({})", self.name(), on.join("+")), nodes: specs, workload, app: None }
     }
 
     pub fn name(self) -> &'static str {

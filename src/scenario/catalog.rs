@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
+use super::app::AppWorkload;
 use crate::ids::EntityId;
 use crate::seed::{self, Stream};
 use crate::store::WriteMeta;
@@ -47,6 +48,8 @@ pub struct Scenario {
     pub name: String,
     pub nodes: Vec<NodeSpec>,
     pub workload: Option<Workload>,
+    /// An app on calimero's CRDT collections: its starting state and running operations.
+    pub app: Option<AppWorkload>,
 }
 
 const NAMES: [&str; 8] = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
@@ -85,7 +88,7 @@ impl Scenario {
             .enumerate()
             .map(|(i, entities)| NodeSpec { name: node_name(i), entities, deletes: Vec::new() })
             .collect();
-        Scenario { name, nodes, workload: None }
+        Scenario { name, nodes, workload: None, app: None }
     }
 
     /// `n` nodes that all hold the same `entities` entities.
@@ -104,6 +107,14 @@ impl Scenario {
             format!("overlap-{n}x{shared_count}+{unique_count}"),
             (0..n).map(|i| shared(shared_count).into_iter().chain(unique(i, unique_count)).collect()),
         )
+    }
+
+    /// `n` empty nodes whose app declares `collections`, for tests that drive the app by hand
+    /// (`SimRuntime::app_op`); the generated workloads are `AppMix`'s.
+    pub fn app(n: usize, collections: &[(&str, crate::crdt::CollectionKind)]) -> Self {
+        let collections = collections.iter().map(|(name, kind)| ((*name).to_owned(), *kind)).collect();
+        let app = AppWorkload { collections, setup: Vec::new(), ops: Vec::new() };
+        Scenario { app: Some(app), ..Self::from_nodes(format!("app-{n}"), (0..n).map(|_| Vec::new())) }
     }
 
     /// A node with state and a fresh one: `select_protocol` picks snapshot bootstrap for the
@@ -133,6 +144,17 @@ impl fmt::Display for Scenario {
             let writers: Vec<&str> =
                 w.writers.iter().filter_map(|i| self.nodes.get(*i)).map(|n| n.name.as_str()).collect();
             write!(f, " workload {}x{} every {:?} on {}", w.count, writers.len(), w.every, writers.join(","))?;
+        }
+        if let Some(app) = &self.app {
+            let kinds: Vec<String> = app.collections.iter().map(|(n, k)| format!("{n}:{k}")).collect();
+            let last = app.ops.last().map_or(0.0, |o| o.at.as_secs_f64());
+            write!(
+                f,
+                " app [{}] {} start ops, {} ops over {last:.1}s",
+                kinds.join(" "),
+                app.setup.len(),
+                app.ops.len()
+            )?;
         }
         Ok(())
     }

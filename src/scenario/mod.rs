@@ -2,11 +2,15 @@
 //! use, and the nested diverged pair the hand-driven tests use. Scenarios are data; applying one
 //! is the runtime's job.
 
+mod app;
+mod app_mix;
 mod bugs;
 mod catalog;
 mod diverge;
 mod spec;
 
+pub use app::{AppWorkload, SetupOp, TimedOp, APP_SPAN};
+pub use app_mix::AppMix;
 pub use bugs::BugScenario;
 pub use catalog::{EntitySpec, NodeSpec, RandomScenario, RandomScenarioConfig, Scenario, Workload};
 pub use diverge::{diverge_pair, Divergence, PairLayout};

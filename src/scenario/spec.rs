@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{BugScenario, RandomScenario, RandomScenarioConfig, Scenario};
+use super::{AppMix, BugScenario, RandomScenario, RandomScenarioConfig, Scenario};
 
 /// The named scenarios.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -21,10 +21,14 @@ pub enum ScenarioKind {
     Reorder,
     Race,
     Mixed,
+    CrdtKv,
+    CrdtMixed,
+    CrdtConflict,
+    CrdtFresh,
 }
 
 impl ScenarioKind {
-    pub const ALL: [ScenarioKind; 11] = [
+    pub const ALL: [ScenarioKind; 15] = [
         ScenarioKind::Diverged,
         ScenarioKind::Synced,
         ScenarioKind::Overlap,
@@ -36,6 +40,10 @@ impl ScenarioKind {
         ScenarioKind::Reorder,
         ScenarioKind::Race,
         ScenarioKind::Mixed,
+        ScenarioKind::CrdtKv,
+        ScenarioKind::CrdtMixed,
+        ScenarioKind::CrdtConflict,
+        ScenarioKind::CrdtFresh,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +59,10 @@ impl ScenarioKind {
             ScenarioKind::Reorder => "reorder",
             ScenarioKind::Race => "race",
             ScenarioKind::Mixed => "mixed",
+            ScenarioKind::CrdtKv => "crdt-kv",
+            ScenarioKind::CrdtMixed => "crdt-mixed",
+            ScenarioKind::CrdtConflict => "crdt-conflict",
+            ScenarioKind::CrdtFresh => "crdt-fresh",
         }
     }
 
@@ -72,6 +84,18 @@ impl ScenarioKind {
             ScenarioKind::Reorder => "every node creates the same children in its own order (equal data, equal roots)",
             ScenarioKind::Race => "every node keeps writing while sync runs (roots move under handshakes)",
             ScenarioKind::Mixed => "seed-drawn mix of the four above, 2..N nodes, sometimes flat (untargeted sweeps)",
+            ScenarioKind::CrdtKv => {
+                "an app on real calimero maps, sets and LWW registers; NxE = nodes x operations per node"
+            }
+            ScenarioKind::CrdtMixed => {
+                "an app on every driven calimero collection (vectors, counters, a map of vectors too)"
+            }
+            ScenarioKind::CrdtConflict => {
+                "every node races on a few hot keys: remove vs update, clear vs insert, pop vs push, equal timestamps"
+            }
+            ScenarioKind::CrdtFresh => {
+                "crdt-mixed, but no key is written after its remove (looks past calimero's final tombstones, F5)"
+            }
         }
     }
 }
@@ -135,6 +159,10 @@ impl ScenarioSpec {
             ScenarioKind::Reorder => BugScenario::Reorder.build(seed, nodes, entities),
             ScenarioKind::Race => BugScenario::Race.build(seed, nodes, entities),
             ScenarioKind::Mixed => BugScenario::Mixed.build(seed, nodes.max(5), entities),
+            ScenarioKind::CrdtKv => AppMix::Kv.build(seed, nodes, entities),
+            ScenarioKind::CrdtMixed => AppMix::Mixed.build(seed, nodes, entities),
+            ScenarioKind::CrdtConflict => AppMix::Conflict.build(seed, nodes, entities),
+            ScenarioKind::CrdtFresh => AppMix::Fresh.build(seed, nodes, entities),
         }
     }
 }
@@ -143,9 +171,12 @@ impl FromStr for ScenarioSpec {
     type Err = ScenarioError;
 
     fn from_str(s: &str) -> Result<Self, ScenarioError> {
-        let (name, size) = match s.split_once('-') {
-            Some((name, size)) => (name, Some(size)),
-            None => (s, None),
+        // Names may hold dashes (`crdt-kv`): a whole-string name wins, else the size is the part
+        // after the last dash.
+        let whole = ScenarioKind::ALL.into_iter().any(|k| k.name() == s);
+        let (name, size) = match s.rsplit_once('-') {
+            Some((name, size)) if !whole => (name, Some(size)),
+            _ => (s, None),
         };
         let kind = ScenarioKind::ALL
             .into_iter()
@@ -175,7 +206,7 @@ mod tests {
 
     #[test]
     fn names_and_sizes_parse_and_print_back() {
-        for text in ["diverged", "random-4x30", "none"] {
+        for text in ["diverged", "random-4x30", "none", "crdt-kv", "crdt-conflict-4x30"] {
             assert_eq!(text.parse::<ScenarioSpec>().unwrap().to_string(), text);
         }
         let err = "bogus".parse::<ScenarioSpec>().unwrap_err().to_string();

@@ -19,7 +19,7 @@ use calimero_storage::env::{time_now, with_runtime_env};
 use calimero_storage::index::{EntityIndex, Index};
 use calimero_storage::interface::{Action, ApplyContext, Interface};
 use calimero_storage::store::MainStorage;
-use calimero_store::db::InMemoryDB;
+use calimero_store::db::{Column, InMemoryDB};
 use calimero_store::Store;
 use sha2::{Digest, Sha256};
 
@@ -152,6 +152,25 @@ impl SimStorage {
     /// Runs `f` with this store installed as calimero-storage's current environment.
     pub fn with_env<R>(&self, f: impl FnOnce() -> R) -> R {
         with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity), f)
+    }
+
+    /// Runs `f`, keeping what it wrote only if it succeeds — as calimero-node runs an app method
+    /// against a `Temporal` layer it commits on success and drops on error, so a failed call
+    /// leaves no partial write behind. The undo is a copy of the store's state column taken
+    /// before `f` (app stores are small; raw writes never need it).
+    pub fn atomically<R, E>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
+        let (lo, hi) = ([0_u8; 0], [0xff_u8; 65]);
+        let before = self.store.raw_scan(Column::State, &lo, &hi, None);
+        let result = f();
+        if result.is_err() {
+            if let Ok(before) = before {
+                let _ = self.store.raw_delete_range(Column::State, &lo, &hi);
+                for (key, value) in before {
+                    let _ = self.store.raw_put(Column::State, &key, &value);
+                }
+            }
+        }
+        result
     }
 
     /// Creates `id` under `parent` (the root when `None`) or overwrites its data if it exists.

@@ -63,6 +63,11 @@ pub enum TraceKind {
         node: NodeId,
         entity: [u8; 8],
     },
+    /// An application operation on a CRDT collection (as `CrdtOp` prints it).
+    AppOp {
+        node: NodeId,
+        op: String,
+    },
     Crash {
         node: NodeId,
     },
@@ -108,6 +113,7 @@ impl TraceKind {
             | TraceKind::DeltaReceived { .. }
             | TraceKind::Write { .. }
             | TraceKind::Delete { .. }
+            | TraceKind::AppOp { .. }
             | TraceKind::Crash { .. }
             | TraceKind::Restart { .. }
             | TraceKind::Pause { .. }
@@ -250,6 +256,7 @@ impl fmt::Display for TraceEvent {
             }
             TraceKind::Write { node, entity } => write!(f, "write {node} {}", hex::encode(entity)),
             TraceKind::Delete { node, entity } => write!(f, "delete {node} {}", hex::encode(entity)),
+            TraceKind::AppOp { node, op } => write!(f, "op {node} {op}"),
             TraceKind::Crash { node } => write!(f, "crash {node}"),
             TraceKind::Restart { node } => write!(f, "restart {node}"),
             TraceKind::Pause { node, length } => write!(f, "pause {node} for {length:?}"),

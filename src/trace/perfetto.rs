@@ -60,6 +60,11 @@ pub fn to_perfetto(events: &[TraceEvent], names: &[String]) -> Value {
                 out.push(json!({"ph": "i", "s": "t", "cat": what, "ts": ts, "pid": PID, "tid": tid(*node),
                     "name": format!("{what} {}", hex::encode(entity))}));
             }
+            TraceKind::AppOp { node, op } => {
+                out.push(
+                    json!({"ph": "i", "s": "t", "cat": "op", "ts": ts, "pid": PID, "tid": tid(*node), "name": op}),
+                );
+            }
             TraceKind::Net(fault) => {
                 let line = fault.to_string();
                 let name = line.strip_prefix("fault ").unwrap_or(&line);

@@ -46,7 +46,7 @@ fn a_run_that_cannot_converge_after_the_heal_is_a_liveness_violation() {
         alice.entities.push(entity([0xa0 + i; 32], Some(folder), &[i; 4]));
     }
     let bob = NodeSpec { name: "bob".into(), entities: vec![entity([0xb0; 32], None, b"bob")], ..NodeSpec::default() };
-    let scenario = Scenario { name: "f1".into(), nodes: vec![alice, bob], workload: None };
+    let scenario = Scenario { name: "f1".into(), nodes: vec![alice, bob], workload: None, app: None };
     let config = super::config(seed, FaultConfig::lan()).with_chaos_phase(Duration::from_secs(1));
     let bound = config.liveness_bound(2, 4);
     let mut rt = SimRuntime::with_config(config);

@@ -242,7 +242,15 @@ fn list() -> ExitCode {
     println!("built against calimero-node {}", merosim::protocols::CALIMERO_VERSION);
     println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
     for kind in ScenarioKind::ALL {
-        println!("  {:<10} {}", kind.name(), kind.about());
+        println!("  {:<13} {}", kind.name(), kind.about());
+    }
+    println!("calimero collections the crdt-* scenarios drive (through calimero-storage's own API):");
+    for kind in merosim::crdt::CollectionKind::ALL {
+        println!("  {:<14} {}", kind.name(), kind.calimero_type());
+    }
+    println!("calimero collections not driven, and why:");
+    for left in merosim::crdt::NOT_DRIVEN {
+        println!("  {:<14} {}: {}", left.name, left.calimero_type, left.reason);
     }
     println!("fault presets (--faults NAME):");
     for preset in FaultPreset::ALL {

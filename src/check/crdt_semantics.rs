@@ -1,0 +1,334 @@
+//! **crdt-semantics**: the app state every live node agrees on, held to what each collection
+//! promises, against the operations the nodes acknowledged:
+//!
+//! - maps, sets, registers: per key, the operation with the greatest timestamp wins — a key is
+//!   present with the last value written, and a removed (or cleared) key stays removed unless
+//!   written again later; a key nobody wrote is never present;
+//! - vectors: every pushed element is present unless popped, cleared or overwritten later (last
+//!   timestamp wins per element), nothing else is, and elements keep their push order;
+//! - map of vectors: the same per key, and an element a clear removed never comes back, even when
+//!   its key is pushed to again;
+//! - counters: the value is the acknowledged increments less the decrements.
+//!
+//! Timestamps are those calimero gave each write (read from the actions the operation recorded),
+//! so concurrent operations are judged as calimero orders them; equal timestamps accept either
+//! outcome (convergence, not this oracle, makes the nodes agree on one).
+//!
+//! Only judged when the live nodes agree: when they do not, app-divergence says where.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::data_loss::report;
+use crate::cluster::{OpRecord, Oracle, Violation, World};
+use crate::crdt::{CollectionKind as K, CollectionValue, Verb};
+use crate::ids::EntityId;
+
+/// One write (`Some(value)`) or removal (`None`) of a key or element.
+struct Event<'r> {
+    stamp: u64,
+    value: Option<String>,
+    by: &'r OpRecord,
+}
+
+/// What the history allows at the end for one key or element.
+enum Expect {
+    Absent,
+    /// Present, with any of these values (several only when writes tie).
+    Present(BTreeSet<String>),
+    /// A write and a removal tie: either.
+    Either(BTreeSet<String>),
+}
+
+fn expect(events: &[Event<'_>]) -> Expect {
+    let Some(top) = events.iter().map(|e| e.stamp).max() else { return Expect::Absent };
+    let tied: Vec<&Event<'_>> = events.iter().filter(|e| e.stamp == top).collect();
+    let values: BTreeSet<String> = tied.iter().filter_map(|e| e.value.clone()).collect();
+    match (values.is_empty(), tied.iter().any(|e| e.value.is_none())) {
+        (true, _) => Expect::Absent,
+        (false, false) => Expect::Present(values),
+        (false, true) => Expect::Either(values),
+    }
+}
+
+/// The last operation among `events`, for a report.
+fn last<'e>(events: &'e [Event<'_>]) -> Option<&'e Event<'e>> {
+    events.iter().max_by_key(|e| e.stamp)
+}
+
+/// Whether a removal precedes the last write: the write then meets a tombstone.
+fn removed_before_last(events: &[Event<'_>]) -> bool {
+    let top = events.iter().filter(|e| e.value.is_some()).map(|e| e.stamp).max();
+    top.is_some_and(|top| events.iter().any(|e| e.value.is_none() && e.stamp < top))
+}
+
+fn borsh_str(s: &str) -> Vec<u8> {
+    borsh::to_vec(s).expect("strings serialize")
+}
+
+/// Broken collection promises in the app state the live nodes agree on, if they agree —
+/// except writes lost to an earlier remove of the same key, which [`lost_after_remove`] reports.
+pub fn crdt_semantics(world: &World) -> Option<Violation> {
+    let (broken, _) = judge_app(world)?;
+    report(world, Oracle::CrdtSemantics, broken, "collection promises broken")
+}
+
+/// Writes invisible because the key (or its entry) was removed earlier: calimero-storage's
+/// tombstones are final, so a re-insert — or a concurrent write stamped after the remove — is
+/// acknowledged and then never seen on any node (docs/findings.md F5).
+pub fn lost_after_remove(world: &World) -> Option<Violation> {
+    let (_, after_remove) = judge_app(world)?;
+    report(world, Oracle::LostAfterRemove, after_remove, "writes lost to an earlier remove of their key (F5)")
+}
+
+/// `(broken promises, writes lost after a remove)`, or `None` if the live nodes disagree.
+fn judge_app(world: &World) -> Option<(Vec<String>, Vec<String>)> {
+    let layout = world.layout()?;
+    let mut states = world.nodes().into_iter().filter(|n| world.is_live(n.id())).map(|n| layout.read(n.storage()));
+    let state = states.next()?.ok()?;
+    for other in states {
+        if other.ok()? != state {
+            return None;
+        }
+    }
+    let ops = world.app_ops();
+    let who = |r: &OpRecord| {
+        let node = world.node(r.node).map_or_else(|| r.node.to_string(), |n| n.name().to_owned());
+        format!("{} by {node} at {:.3}s", r.op, r.at.as_secs_f64())
+    };
+    let (mut problems, mut after_remove) = (Vec::new(), Vec::new());
+    for (collection, kind) in layout.collections() {
+        let mine: Vec<&OpRecord> = ops.iter().filter(|r| r.op.collection == collection).collect();
+        let mut judge = Judge { collection, who: &who, problems: &mut problems, after_remove: &mut after_remove };
+        match (kind, state.collections.get(collection)) {
+            (K::Counter | K::PnCounter, Some(CollectionValue::Count(value))) => judge.counter(&mine, *value),
+            (K::Map | K::Registers, Some(CollectionValue::Entries(entries))) => judge.keyed(&mine, entries, false),
+            (K::Set, Some(CollectionValue::Members(members))) => {
+                let entries = members.iter().map(|m| (m.clone(), String::new())).collect();
+                judge.keyed(&mine, &entries, true)
+            }
+            (K::Vector, Some(CollectionValue::List(list))) => judge.vector(&mine, list),
+            (K::MapOfVectors, Some(CollectionValue::Lists(lists))) => judge.lists(&mine, lists),
+            (_, value) => problems.push(format!("{collection}: reads as {value:?}, not a {kind}")),
+        }
+    }
+    Some((problems, after_remove))
+}
+
+struct Judge<'a> {
+    collection: &'a str,
+    who: &'a dyn Fn(&OpRecord) -> String,
+    problems: &'a mut Vec<String>,
+    /// Writes lost to an earlier tombstone of the same entry (F5), kept apart from `problems`.
+    after_remove: &'a mut Vec<String>,
+}
+
+impl Judge<'_> {
+    fn counter(&mut self, ops: &[&OpRecord], value: i64) {
+        let up = ops.iter().filter(|r| r.op.verb == Verb::Increment).count() as i64;
+        let down = ops.iter().filter(|r| r.op.verb == Verb::Decrement).count() as i64;
+        if value != up - down {
+            self.problems.push(format!(
+                "{} = {value}, but {up} increments and {down} decrements were acknowledged (expected {})",
+                self.collection,
+                up - down
+            ));
+        }
+    }
+
+    /// Maps, registers and sets (`set`: membership only, values are empty).
+    fn keyed(&mut self, ops: &[&OpRecord], entries: &BTreeMap<String, String>, set: bool) {
+        let mut key_of: BTreeMap<EntityId, String> = BTreeMap::new();
+        let mut events: BTreeMap<String, Vec<Event<'_>>> = BTreeMap::new();
+        for r in ops {
+            let Verb::Insert { key, value } = &r.op.verb else { continue };
+            let mut prefix = borsh_str(key);
+            if !set {
+                prefix.extend(borsh_str(value));
+            }
+            match r.written_with_prefix(&prefix) {
+                Some(effect) => {
+                    key_of.insert(effect.entity, key.clone());
+                    let value = if set { String::new() } else { value.clone() };
+                    events.entry(key.clone()).or_default().push(Event {
+                        stamp: effect.stamp,
+                        value: Some(value),
+                        by: r,
+                    });
+                }
+                None if r.changed => self.problems.push(format!("{}: recorded no entry write", (self.who)(r))),
+                None => {}
+            }
+        }
+        self.removals(ops, &key_of, &mut events);
+        let show = |v: &str| if set { "member".to_owned() } else { format!("{v:?}") };
+        for (key, events) in &events {
+            let held = entries.get(key);
+            let place = format!("{}[{key:?}]", self.collection);
+            let last = last(events).map(|e| (self.who)(e.by)).unwrap_or_default();
+            match (expect(events), held) {
+                (Expect::Absent, Some(v)) => {
+                    self.problems.push(format!("{place} = {} after its last op {last}", show(v)))
+                }
+                (Expect::Present(_), None) if removed_before_last(events) => {
+                    self.after_remove.push(format!("{place} missing: {last} came after its remove"))
+                }
+                (Expect::Present(_), None) => self.problems.push(format!("{place} missing after its last op {last}")),
+                (Expect::Present(values) | Expect::Either(values), Some(v)) if !values.contains(v) => {
+                    self.problems.push(format!("{place} = {}, not the last write {last}", show(v)))
+                }
+                _ => {}
+            }
+        }
+        for (key, value) in entries.iter().filter(|(k, _)| !events.contains_key(*k)) {
+            self.problems.push(format!("{}[{key:?}] = {}, written by no operation", self.collection, show(value)));
+        }
+    }
+
+    /// Removals: each tombstone a remove, pop or clear recorded, on an entity `owner_of` knows.
+    fn removals<'r>(
+        &mut self,
+        ops: &[&'r OpRecord],
+        owner_of: &BTreeMap<EntityId, String>,
+        events: &mut BTreeMap<String, Vec<Event<'r>>>,
+    ) {
+        for r in ops.iter().filter(|r| matches!(r.op.verb, Verb::Remove { .. } | Verb::Pop { .. } | Verb::Clear)) {
+            for t in r.tombstoned() {
+                if let Some(owner) = owner_of.get(&t.entity) {
+                    events.entry(owner.clone()).or_default().push(Event { stamp: t.stamp, value: None, by: r });
+                }
+            }
+        }
+    }
+
+    /// Elements pushed (or overwritten) by `ops`, keyed by element entity; with their push stamp.
+    fn elements<'r>(&mut self, ops: &[&'r OpRecord]) -> (BTreeMap<String, Vec<Event<'r>>>, BTreeMap<String, u64>) {
+        let mut owner: BTreeMap<EntityId, String> = BTreeMap::new();
+        let mut events: BTreeMap<String, Vec<Event<'r>>> = BTreeMap::new();
+        let mut pushed_at: BTreeMap<String, u64> = BTreeMap::new();
+        for r in ops {
+            let (Verb::Push { value, .. } | Verb::Update { value, .. }) = &r.op.verb else { continue };
+            match r.written_with_prefix(&borsh_str(value)) {
+                Some(effect) => {
+                    let element = hex::encode(effect.entity);
+                    owner.insert(effect.entity, element.clone());
+                    pushed_at.entry(element.clone()).or_insert(effect.stamp);
+                    events.entry(element).or_default().push(Event {
+                        stamp: effect.stamp,
+                        value: Some(value.clone()),
+                        by: r,
+                    });
+                }
+                None if r.changed => self.problems.push(format!("{}: recorded no element write", (self.who)(r))),
+                None => {}
+            }
+        }
+        self.removals(ops, &owner, &mut events);
+        (events, pushed_at)
+    }
+
+    fn vector(&mut self, ops: &[&OpRecord], list: &[String]) {
+        let (events, pushed_at) = self.elements(ops);
+        let place = self.collection.to_owned();
+        self.list(&place, &events, &pushed_at, list, &BTreeSet::new());
+    }
+
+    /// One vector's final `list` against its elements' histories (`cleared`: values a clear removed).
+    fn list(
+        &mut self,
+        place: &str,
+        events: &BTreeMap<String, Vec<Event<'_>>>,
+        pushed_at: &BTreeMap<String, u64>,
+        list: &[String],
+        cleared: &BTreeSet<String>,
+    ) {
+        let mut allowed: BTreeMap<&String, &str> = BTreeMap::new();
+        for (element, history) in events {
+            let last = last(history).map(|e| (self.who)(e.by)).unwrap_or_default();
+            match expect(history) {
+                Expect::Present(values) if values.iter().all(|v| !list.contains(v) && !cleared.contains(v)) => {
+                    self.problems.push(format!("{place} lost {values:?}: last op {last}"));
+                }
+                Expect::Present(_) | Expect::Either(_) | Expect::Absent => {}
+            }
+            for e in history.iter().filter(|e| e.value.is_some()) {
+                let v = e.value.as_ref().expect("filtered");
+                if !cleared.contains(v) && !matches!(expect(history), Expect::Absent) {
+                    allowed.insert(v, element);
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for v in list {
+            if !seen.insert(v) {
+                self.problems.push(format!("{place} holds {v:?} twice"));
+            } else if cleared.contains(v) {
+                self.problems.push(format!("{place} holds {v:?} again after a clear removed it"));
+            } else if !allowed.contains_key(v) {
+                self.problems.push(format!("{place} holds {v:?}, which is popped, overwritten or was never pushed"));
+            }
+        }
+        // Order: elements as they were pushed (calimero orders children by creation time).
+        let stamps: Vec<(u64, &String)> =
+            list.iter().filter_map(|v| allowed.get(v).and_then(|e| pushed_at.get(*e)).map(|s| (*s, v))).collect();
+        if let Some(w) = stamps.windows(2).find(|w| w[0].0 > w[1].0) {
+            self.problems.push(format!(
+                "{place} holds {:?} (pushed at {}) before {:?} (pushed at {})",
+                w[0].1, w[0].0, w[1].1, w[1].0
+            ));
+        }
+    }
+
+    fn lists(&mut self, ops: &[&OpRecord], lists: &BTreeMap<String, Vec<String>>) {
+        let keys: BTreeSet<&str> = ops.iter().filter_map(|r| r.op.key()).collect();
+        let clears: Vec<&OpRecord> = ops.iter().copied().filter(|r| r.op.verb == Verb::Clear).collect();
+        for key in keys {
+            let place = format!("{}[{key:?}]", self.collection);
+            let of_key: Vec<&OpRecord> = ops.iter().copied().filter(|r| r.op.key() == Some(key)).collect();
+            let (elements, pushed_at) = self.elements(&of_key);
+            // The entry: written by every push and pop on the key, tombstoned by clears.
+            let element_ids: BTreeSet<String> = elements.keys().cloned().collect();
+            let prefix = borsh_str(key);
+            let mut entry: BTreeMap<EntityId, String> = BTreeMap::new();
+            let mut entry_events: BTreeMap<String, Vec<Event<'_>>> = BTreeMap::new();
+            for r in &of_key {
+                for e in r.effects.iter().filter(|e| !element_ids.contains(&hex::encode(e.entity))) {
+                    if e.data.as_ref().is_some_and(|d| d.starts_with(&prefix) && d.ends_with(&e.entity)) {
+                        entry.insert(e.entity, key.to_owned());
+                        entry_events.entry(key.to_owned()).or_default().push(Event {
+                            stamp: e.stamp,
+                            value: Some(String::new()),
+                            by: r,
+                        });
+                    }
+                }
+            }
+            self.removals(&clears, &entry, &mut entry_events);
+            let cleared: BTreeSet<String> = clears
+                .iter()
+                .filter_map(|r| match &r.before {
+                    Some(CollectionValue::Lists(before)) => before.get(key).cloned(),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            let history = entry_events.remove(key).unwrap_or_default();
+            let last = last(&history).map(|e| (self.who)(e.by)).unwrap_or_default();
+            match (expect(&history), lists.get(key)) {
+                (Expect::Absent, Some(list)) if !list.is_empty() => {
+                    self.problems.push(format!("{place} = {list:?} after its last op {last}"))
+                }
+                (Expect::Absent, _) | (Expect::Either(_), None) => {}
+                (Expect::Present(_), None) if removed_before_last(&history) => {
+                    self.after_remove.push(format!("{place} missing: {last} came after a clear removed it"))
+                }
+                (Expect::Present(_), None) if !history.is_empty() => {
+                    self.problems.push(format!("{place} missing after its last op {last}"))
+                }
+                (_, list) => self.list(&place, &elements, &pushed_at, list.map_or(&[][..], Vec::as_slice), &cleared),
+            }
+        }
+        for key in lists.keys().filter(|k| !ops.iter().any(|r| r.op.key() == Some(k.as_str()))) {
+            self.problems.push(format!("{}[{key:?}] exists, written by no operation", self.collection));
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The app on each node: operations on calimero's CRDT collections, applied to the node's store
+//! through calimero's own collection API, recorded as the app saw them, and broadcast as one
+//! delta of the actions calimero recorded — the way a node broadcasts an execution's delta.
+//!
+//! The record (`history::OpRecord`) keeps, per operation, each entity it wrote or tombstoned with
+//! the timestamp calimero gave it, so the checkers can hold the final stores to what the
+//! collections promise without re-deriving calimero's internal ids.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use calimero_storage::action::Action;
+
+use super::config::Injected;
+use super::history::{effects, OpRecord};
+use super::process::Running;
+use super::World;
+use crate::crdt::{self, CollectionKind, CrdtError, CrdtOp, Layout, Verb};
+use crate::ids::NodeId;
+use crate::trace::TraceKind;
+
+/// The least virtual time between two app operations of one node. calimero-storage stamps a
+/// collection write with the clock (`time_now`), and virtual time stands still between awaits:
+/// two operations of one node at one instant would carry equal timestamps, and peers resolve
+/// the tie by content, not by order — a tie no real clock makes (and merosim's raw writes avoid
+/// by bumping their own stamps).
+pub const APP_OP_GAP: Duration = Duration::from_micros(1);
+
+impl World {
+    /// Declares the app's collections for this run. The world must be in [`crdt::CONTEXT`]:
+    /// a world with no nodes yet moves there; one with nodes in another context is refused.
+    pub fn declare_collections(&self, collections: &[(String, CollectionKind)]) -> Result<(), CrdtError> {
+        let context = crdt::context_id();
+        if self.context_id() != context {
+            if !self.members().is_empty() {
+                return Err(CrdtError::ContextInUse);
+            }
+            self.set_context(context);
+        }
+        let layout = Layout::new(context, collections)?;
+        *self.lock_layout() = Some(layout);
+        Ok(())
+    }
+
+    /// The app's collections, if this run declared any.
+    pub fn layout(&self) -> Option<Layout> {
+        self.lock_layout().clone()
+    }
+
+    /// App operations calimero refused: node, virtual time, operation, error.
+    pub fn app_errors(&self) -> Vec<(NodeId, Duration, String, String)> {
+        self.counters().app_errors.clone()
+    }
+
+    /// Every application operation acknowledged so far, in the order they returned.
+    pub fn app_ops(&self) -> Vec<OpRecord> {
+        self.lock_app_ops().clone()
+    }
+
+    /// An application operation on `id`: applied there, recorded, then gossiped as one delta.
+    /// An operation calimero's collection API refuses is not acknowledged; it is kept in the
+    /// books (`app_errors`), which the app-error oracle reports.
+    pub fn app_op(&self, id: NodeId, op: &CrdtOp) -> Result<(), CrdtError> {
+        let nth = self.lock_app_ops().iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1;
+        if self.options().inject == Some(Injected::LoseAppOp { node: id.0, nth }) {
+            // The test-only bug: acknowledge the operation, keep it nowhere.
+            let at = self.router().now();
+            let record = OpRecord {
+                node: id,
+                at,
+                op: op.clone(),
+                returned: None,
+                changed: true,
+                effects: Vec::new(),
+                before: None,
+                setup: false,
+            };
+            self.lock_app_ops().push(record);
+            self.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
+            return Ok(());
+        }
+        let applied = match self.app_op_local(id, op, false) {
+            Ok(applied) => applied,
+            Err(err) => {
+                if matches!(err, CrdtError::Calimero { .. }) {
+                    let at = self.router().now();
+                    self.counters().app_errors.push((id, at, op.to_string(), err.to_string()));
+                }
+                return Err(err);
+            }
+        };
+        self.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
+        if !applied.is_empty() {
+            self.gossip(id, &applied);
+        }
+        Ok(())
+    }
+
+    /// An operation of the starting state: applied on `id` and recorded; with `shared`, its
+    /// actions are applied on every other node too, as state all nodes held before the run.
+    pub(crate) fn seed_app_op(&self, id: NodeId, op: &CrdtOp, shared: bool) -> Result<(), CrdtError> {
+        let actions = self.app_op_local(id, op, true)?;
+        if shared {
+            for node in self.nodes().into_iter().filter(|n| n.id() != id) {
+                for action in &actions {
+                    node.storage().apply_remote(action.clone())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the app on `node`: each operation at its time after now, as a task of the node's own
+    /// madsim node. A crash stops the app with the node; the restarted node runs the rest (what
+    /// clients asked for while it was down is gone). An operation calimero refuses is in the
+    /// books (see `app_op`), and the app carries on.
+    pub(crate) fn start_app(self: &Arc<Self>, node: NodeId, ops: Vec<(Duration, CrdtOp)>) {
+        let start = tokio::time::Instant::now();
+        let plan: Vec<(tokio::time::Instant, CrdtOp)> = ops.into_iter().map(|(at, op)| (start + at, op)).collect();
+        self.members()[node.0 as usize].app_plan = Arc::new(plan);
+        self.resume_app(node);
+    }
+
+    /// Runs what is left of `node`'s app plan (on start, and again after each restart).
+    pub(crate) fn resume_app(self: &Arc<Self>, node: NodeId) {
+        let (plan, madsim_id) = {
+            let members = self.members();
+            (Arc::clone(&members[node.0 as usize].app_plan), members[node.0 as usize].madsim_id)
+        };
+        let now = tokio::time::Instant::now();
+        if plan.iter().all(|(at, _)| *at < now) {
+            return;
+        }
+        let Some(handle) = madsim_id.and_then(|id| madsim::runtime::Handle::current().get_node(id)) else { return };
+        let world = Arc::clone(self);
+        let running = Running::new(self.writers());
+        handle.spawn(async move {
+            let _running = running;
+            let mut next = now;
+            for (at, op) in plan.iter().filter(|(at, _)| *at >= now) {
+                next = next.max(*at);
+                tokio::time::sleep_until(next).await;
+                next += APP_OP_GAP;
+                // A refused operation is in the books (see `app_op`); the app carries on.
+                let _ = world.app_op(node, op);
+            }
+        });
+    }
+
+    fn app_op_local(&self, id: NodeId, op: &CrdtOp, setup: bool) -> Result<Vec<Action>, CrdtError> {
+        let layout = self.layout().ok_or(CrdtError::Undeclared { collection: op.collection.clone() })?;
+        let node = self.node(id).ok_or(CrdtError::NoNode { node: id.to_string() })?;
+        let before = match op.verb {
+            Verb::Clear => Some(layout.read_collection(node.storage(), &op.collection)?),
+            _ => None,
+        };
+        let applied = layout.apply(node.storage(), op)?;
+        self.members()[id.0 as usize].mutations += 1;
+        let record = OpRecord {
+            node: id,
+            at: self.router().now(),
+            op: op.clone(),
+            returned: applied.returned,
+            changed: applied.changed,
+            effects: effects(&applied.actions),
+            before,
+            setup,
+        };
+        self.lock_app_ops().push(record);
+        Ok(applied.actions)
+    }
+}

@@ -1,0 +1,82 @@
+//! One node's causal book: which deltas it has applied (a vector clock), the deltas it holds to
+//! answer peers' requests, and the ones waiting for predecessors.
+//!
+//! The book is part of the node's durable state: calimero persists its delta store, so a crash
+//! keeps it (the session buffer, in memory, dies with the node).
+
+use std::collections::BTreeMap;
+
+use calimero_storage::action::Action;
+
+use super::gossip::Delta;
+
+/// One node's causal book.
+#[derive(Default)]
+pub(crate) struct CausalBook {
+    /// Per origin, how many of its deltas this node has applied (its own: made).
+    applied: BTreeMap<u32, u64>,
+    /// Every delta applied or made here, to answer peers' requests.
+    pub(super) log: BTreeMap<(u32, u64), Delta>,
+    /// Deltas waiting for predecessors.
+    pub(super) pending: BTreeMap<(u32, u64), Delta>,
+}
+
+impl CausalBook {
+    pub fn seen(&self, origin: u32) -> u64 {
+        self.applied.get(&origin).copied().unwrap_or(0)
+    }
+
+    /// Numbers a delta `me` makes now, logs it, and returns it.
+    pub fn make(&mut self, me: u32, actions: &[Action]) -> Delta {
+        let seq = self.seen(me) + 1;
+        self.applied.insert(me, seq);
+        let deps = self.applied.iter().filter(|(o, _)| **o != me).map(|(o, n)| (*o, *n)).collect();
+        let delta = Delta { origin: me, seq, deps, actions: actions.to_vec() };
+        self.log.insert((me, seq), delta.clone());
+        delta
+    }
+
+    pub fn is_duplicate(&self, delta: &Delta) -> bool {
+        delta.seq <= self.seen(delta.origin) || self.pending.contains_key(&(delta.origin, delta.seq))
+    }
+
+    pub fn ready(&self, delta: &Delta) -> bool {
+        delta.seq == self.seen(delta.origin) + 1 && delta.deps.iter().all(|(o, n)| self.seen(*o) >= *n)
+    }
+
+    pub fn record_applied(&mut self, delta: Delta) {
+        self.applied.insert(delta.origin, delta.seq);
+        self.log.insert((delta.origin, delta.seq), delta);
+    }
+
+    /// A pending delta that is ready now, if any (lowest origin and sequence first).
+    pub fn take_ready(&mut self) -> Option<Delta> {
+        let key = self.pending.iter().find(|(_, d)| self.ready(d)).map(|(k, _)| *k)?;
+        self.pending.remove(&key)
+    }
+
+    /// What the pending deltas wait for, grouped by whom to ask (each pending delta's origin
+    /// applied everything it depends on, so it can answer for all of it).
+    pub fn wanted(&self) -> BTreeMap<u32, Vec<(u32, u64)>> {
+        let mut asks: BTreeMap<u32, Vec<(u32, u64)>> = BTreeMap::new();
+        for delta in self.pending.values() {
+            let needs = delta.deps.iter().copied().chain([(delta.origin, delta.seq - 1)]);
+            for (origin, upto) in needs {
+                for seq in self.seen(origin) + 1..=upto {
+                    if !self.pending.contains_key(&(origin, seq)) {
+                        asks.entry(delta.origin).or_default().push((origin, seq));
+                    }
+                }
+            }
+        }
+        for wanted in asks.values_mut() {
+            wanted.sort_unstable();
+            wanted.dedup();
+        }
+        asks
+    }
+
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+}

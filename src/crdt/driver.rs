@@ -1,0 +1,279 @@
+//! Runs a [`CrdtOp`] on one node's store through calimero-storage's collection API and captures
+//! the storage actions calimero itself records for it — what a node broadcasts as its delta.
+//!
+//! Collections are opened the way an app's state opens them: a collection handle is only its
+//! 32-byte id (`Element` serializes nothing else), so the run's [`Layout`] keeps each handle's
+//! bytes, made once by calimero's own `new_with_field_name` on a scratch store, and every
+//! operation deserializes a fresh handle from them. A node that does not hold the collection
+//! yet creates it first with `new_with_field_name`, as an app initialising its state does; the
+//! ids are deterministic, so every node's creation lands on the same entity.
+//!
+//! calimero-storage records actions in a thread-local (`DELTA_CONTEXT`) shared by every node on
+//! the simulation thread. Each operation clears it, runs, and takes the delta, all inside one
+//! synchronous scope with no `.await`, so no other node's actions can mix in.
+
+use std::collections::BTreeMap;
+
+use borsh::BorshDeserialize;
+use calimero_primitives::context::ContextId;
+use calimero_primitives::identity::PublicKey;
+use calimero_storage::address::Id;
+use calimero_storage::collections::{
+    rekey, GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector,
+};
+use calimero_storage::delta;
+use calimero_storage::index::Index;
+use calimero_storage::interface::Action;
+use calimero_storage::store::MainStorage;
+
+use super::CrdtError;
+use super::{CollectionKind, CrdtOp, Verb};
+use crate::ids::EntityId;
+use crate::store::SimStorage;
+
+pub(super) type Registers = UnorderedMap<String, LwwRegister<String>>;
+pub(super) type MapOfVectors = UnorderedMap<String, Vector<String>>;
+
+/// The collections a run's app declares: name, kind, and the handle bytes calimero gave them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    collections: BTreeMap<String, Declared>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Declared {
+    kind: CollectionKind,
+    /// The borsh form of the handle (collection ids; a counter's are its internal maps').
+    handle: Vec<u8>,
+    /// The entity that exists once the collection does (a counter: its positive map).
+    anchor: EntityId,
+}
+
+/// What one operation did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// The actions calimero recorded, in order (`Compare`s left out): the delta peers apply.
+    pub actions: Vec<Action>,
+    /// What the call returned: the previous, removed or popped value, if any.
+    pub returned: Option<String>,
+    /// Whether the call changed anything (a remove of an absent key does not).
+    pub changed: bool,
+}
+
+impl Layout {
+    /// Declares `collections` in `context_id`, making their handles on a scratch store.
+    ///
+    /// Fails if calimero-storage attached them anywhere but this context's root: its `ROOT_ID`
+    /// is fixed process-wide by the first context that made a collection, so every CRDT run in
+    /// one process must use one context id ([`super::CONTEXT`]).
+    pub fn new(context_id: ContextId, collections: &[(String, CollectionKind)]) -> Result<Layout, CrdtError> {
+        let scratch = SimStorage::new(context_id, PublicKey::from([0x5c; 32]))?;
+        let mut declared = BTreeMap::new();
+        for (name, kind) in collections {
+            if declared.contains_key(name) {
+                return Err(CrdtError::Duplicate { collection: name.clone() });
+            }
+            let handle = scratch.with_env(|| create(*kind, name));
+            let anchor: EntityId = handle[..32].try_into().expect("a handle starts with a 32-byte id");
+            let parent = scratch.parent(anchor);
+            if parent != Some(*scratch.root_id().as_bytes()) {
+                return Err(CrdtError::ForeignRoot {
+                    collection: name.clone(),
+                    parent: parent.map_or_else(|| "nothing".into(), |p| hex::encode(&p[..8])),
+                    root: hex::encode(&scratch.root_id().as_bytes()[..8]),
+                });
+            }
+            declared.insert(name.clone(), Declared { kind: *kind, handle, anchor });
+        }
+        Ok(Layout { collections: declared })
+    }
+
+    /// The declared collections, by name.
+    pub fn collections(&self) -> impl Iterator<Item = (&str, CollectionKind)> {
+        self.collections.iter().map(|(name, d)| (name.as_str(), d.kind))
+    }
+
+    pub fn kind(&self, collection: &str) -> Option<CollectionKind> {
+        self.collections.get(collection).map(|d| d.kind)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.collections.is_empty()
+    }
+
+    /// Runs `op` on `storage` and returns what calimero recorded for it.
+    pub fn apply(&self, storage: &SimStorage, op: &CrdtOp) -> Result<Applied, CrdtError> {
+        let declared = self.declared(op)?;
+        if !op.fits() {
+            return Err(CrdtError::Unfit { op: op.to_string(), kind: op.kind });
+        }
+        // A refused call leaves nothing behind, as calimero-node discards a failed execution.
+        let result = storage.atomically(|| {
+            storage.with_env(|| {
+                delta::clear_pending_delta();
+                if !exists(declared.anchor) {
+                    create(declared.kind, &op.collection);
+                }
+                let result = run(declared, op);
+                if result.is_err() {
+                    delta::clear_pending_delta();
+                }
+                result
+            })
+        });
+        let (returned, changed) = result.map_err(|source| CrdtError::Calimero { op: op.to_string(), source })?;
+        let root = storage.root_hash()?;
+        let recorded = storage
+            .with_env(|| delta::commit_causal_delta(&root))
+            .map_err(|e| CrdtError::Delta { op: op.to_string(), reason: e.to_string() })?;
+        let actions = recorded
+            .map(|d| d.actions)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| !matches!(a, Action::Compare { .. }))
+            .collect();
+        Ok(Applied { actions, returned, changed })
+    }
+
+    /// Opens `collection` on the current store for reading, or `None` if the node lacks it.
+    pub(super) fn open<T: BorshDeserialize>(&self, collection: &str) -> Option<T> {
+        let declared = self.collections.get(collection)?;
+        exists(declared.anchor).then(|| open(declared))
+    }
+
+    fn declared(&self, op: &CrdtOp) -> Result<&Declared, CrdtError> {
+        match self.collections.get(&op.collection) {
+            Some(d) if d.kind == op.kind => Ok(d),
+            Some(d) => Err(CrdtError::WrongKind { collection: op.collection.clone(), declared: d.kind, used: op.kind }),
+            None => Err(CrdtError::Undeclared { collection: op.collection.clone() }),
+        }
+    }
+}
+
+/// Whether the current store holds `anchor`, live.
+fn exists(anchor: EntityId) -> bool {
+    matches!(Index::<MainStorage>::get_index(Id::new(anchor)), Ok(Some(i)) if i.deleted_at.is_none())
+}
+
+/// Creates the collection on the current store (calimero's `new_with_field_name`) and returns
+/// its handle bytes.
+fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
+    let bytes = match kind {
+        CollectionKind::Map => borsh::to_vec(&UnorderedMap::<String, String>::new_with_field_name(name)),
+        CollectionKind::Set => borsh::to_vec(&UnorderedSet::<String>::new_with_field_name(name)),
+        CollectionKind::Vector => borsh::to_vec(&Vector::<String>::new_with_field_name(name)),
+        CollectionKind::Counter => borsh::to_vec(&GCounter::new_with_field_name(name)),
+        CollectionKind::PnCounter => borsh::to_vec(&PNCounter::new_with_field_name(name)),
+        CollectionKind::Registers => borsh::to_vec(&Registers::new_with_field_name(name)),
+        CollectionKind::MapOfVectors => {
+            // A vector stored as a map value is re-keyed under its entry only once its type is
+            // registered, as an app's state registers its field types.
+            rekey::register_rekey_cascade::<MapOfVectors>();
+            borsh::to_vec(&MapOfVectors::new_with_field_name(name))
+        }
+    };
+    bytes.expect("a collection handle always serializes")
+}
+
+fn open<T: BorshDeserialize>(declared: &Declared) -> T {
+    borsh::from_slice(&declared.handle).expect("handles are made by the same calimero build")
+}
+
+/// The call itself: `(returned value, changed)`.
+fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), StoreError> {
+    use CollectionKind as K;
+    let owned = |s: &str| s.to_owned();
+    Ok(match (declared.kind, &op.verb) {
+        (K::Map, Verb::Insert { key, value }) => {
+            let previous = open::<UnorderedMap<String, String>>(declared).insert(owned(key), owned(value))?;
+            let changed = previous.as_deref() != Some(value);
+            (previous, changed)
+        }
+        (K::Map, Verb::Remove { key }) => {
+            let removed = open::<UnorderedMap<String, String>>(declared).remove(key.as_str())?;
+            let changed = removed.is_some();
+            (removed, changed)
+        }
+        (K::Map, Verb::Clear) => {
+            (None, clear(open::<UnorderedMap<String, String>>(declared), |m| m.len(), |m| m.clear())?)
+        }
+        (K::Set, Verb::Insert { key, .. }) => (None, open::<UnorderedSet<String>>(declared).insert(owned(key))?),
+        (K::Set, Verb::Remove { key }) => (None, open::<UnorderedSet<String>>(declared).remove(key.as_str())?),
+        (K::Set, Verb::Clear) => (None, clear(open::<UnorderedSet<String>>(declared), |s| s.len(), |s| s.clear())?),
+        (K::Vector, Verb::Push { value, .. }) => {
+            open::<Vector<String>>(declared).push(owned(value))?;
+            (None, true)
+        }
+        (K::Vector, Verb::Pop { .. }) => {
+            let popped = open::<Vector<String>>(declared).pop()?;
+            let changed = popped.is_some();
+            (popped, changed)
+        }
+        (K::Vector, Verb::Update { index, value }) => {
+            let previous = open::<Vector<String>>(declared).update(*index, owned(value))?;
+            let changed = previous.is_some();
+            (previous, changed)
+        }
+        (K::Vector, Verb::Clear) => (None, clear(open::<Vector<String>>(declared), |v| v.len(), |v| v.clear())?),
+        (K::Counter, Verb::Increment) => {
+            open::<GCounter>(declared).increment()?;
+            (None, true)
+        }
+        (K::PnCounter, Verb::Increment) => {
+            open::<PNCounter>(declared).increment()?;
+            (None, true)
+        }
+        (K::PnCounter, Verb::Decrement) => {
+            open::<PNCounter>(declared).decrement()?;
+            (None, true)
+        }
+        (K::Registers, Verb::Insert { key, value }) => {
+            let mut map = open::<Registers>(declared);
+            let previous = match map.get_mut(key.as_str())? {
+                Some(mut register) => {
+                    let previous = register.get().clone();
+                    register.set(owned(value));
+                    Some(previous)
+                }
+                None => None,
+            };
+            if previous.is_none() {
+                map.insert(owned(key), LwwRegister::new(owned(value)))?;
+            }
+            (previous, true)
+        }
+        (K::Registers, Verb::Remove { key }) => {
+            let removed = open::<Registers>(declared).remove(key.as_str())?.map(LwwRegister::into_inner);
+            let changed = removed.is_some();
+            (removed, changed)
+        }
+        (K::MapOfVectors, Verb::Push { key: Some(key), value }) => {
+            // As an app writes it: `map.entry(key).or_insert(Vector::new())?.push(value)`.
+            let mut map = open::<MapOfVectors>(declared);
+            map.entry(owned(key))?.or_insert(Vector::new())?.push(owned(value))?;
+            (None, true)
+        }
+        (K::MapOfVectors, Verb::Pop { key: Some(key) }) => {
+            let mut map = open::<MapOfVectors>(declared);
+            let popped = match map.get_mut(key.as_str())? {
+                Some(mut vector) => vector.pop()?,
+                None => None,
+            };
+            let changed = popped.is_some();
+            (popped, changed)
+        }
+        (K::MapOfVectors, Verb::Clear) => (None, clear(open::<MapOfVectors>(declared), |m| m.len(), |m| m.clear())?),
+        _ => unreachable!("CrdtOp::fits was checked"),
+    })
+}
+
+/// Clears `collection`; changed if it held anything.
+fn clear<T>(
+    mut collection: T,
+    len: impl Fn(&T) -> Result<usize, StoreError>,
+    clear: impl FnOnce(&mut T) -> Result<(), StoreError>,
+) -> Result<bool, StoreError> {
+    let had = len(&collection)? > 0;
+    clear(&mut collection)?;
+    Ok(had)
+}

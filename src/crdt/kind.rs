@@ -1,0 +1,142 @@
+//! Which calimero-storage collections merosim drives, and why the others are left out.
+//!
+//! A collection is driven only when every node can run it natively against its own store. Some
+//! collections keep part of their state outside the node's store (in a thread-local shared by
+//! every simulated node on the simulation thread), or need signing keys merosim's nodes do not
+//! have; driving those would mean emulating them, so they are listed with the reason instead.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A collection type merosim drives through calimero-storage's own API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CollectionKind {
+    /// `UnorderedMap<String, String>`: insert, remove, clear.
+    Map,
+    /// `UnorderedSet<String>`: insert, remove, clear.
+    Set,
+    /// `Vector<String>`: push, pop, update at an index, clear.
+    Vector,
+    /// `GCounter`: increment.
+    Counter,
+    /// `PNCounter`: increment, decrement.
+    PnCounter,
+    /// `UnorderedMap<String, LwwRegister<String>>`: set a register per key.
+    Registers,
+    /// `UnorderedMap<String, Vector<String>>`: push into, pop from the vector at a key (nested).
+    MapOfVectors,
+}
+
+impl CollectionKind {
+    pub const ALL: [CollectionKind; 7] = [
+        CollectionKind::Map,
+        CollectionKind::Set,
+        CollectionKind::Vector,
+        CollectionKind::Counter,
+        CollectionKind::PnCounter,
+        CollectionKind::Registers,
+        CollectionKind::MapOfVectors,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CollectionKind::Map => "map",
+            CollectionKind::Set => "set",
+            CollectionKind::Vector => "vector",
+            CollectionKind::Counter => "counter",
+            CollectionKind::PnCounter => "pn-counter",
+            CollectionKind::Registers => "registers",
+            CollectionKind::MapOfVectors => "map-of-vectors",
+        }
+    }
+
+    /// The calimero type behind it, for reports and `merosim list`.
+    pub fn calimero_type(self) -> &'static str {
+        match self {
+            CollectionKind::Map => "UnorderedMap<String, String>",
+            CollectionKind::Set => "UnorderedSet<String>",
+            CollectionKind::Vector => "Vector<String>",
+            CollectionKind::Counter => "GCounter",
+            CollectionKind::PnCounter => "PNCounter",
+            CollectionKind::Registers => "UnorderedMap<String, LwwRegister<String>>",
+            CollectionKind::MapOfVectors => "UnorderedMap<String, Vector<String>>",
+        }
+    }
+
+    /// Whether the collection is addressed by key (maps, sets, registers, map of vectors).
+    pub fn keyed(self) -> bool {
+        !matches!(self, CollectionKind::Vector | CollectionKind::Counter | CollectionKind::PnCounter)
+    }
+}
+
+impl fmt::Display for CollectionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A calimero collection merosim does not drive, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotDriven {
+    pub name: &'static str,
+    pub calimero_type: &'static str,
+    pub reason: &'static str,
+}
+
+/// Every calimero-storage collection left out, with the reason (printed by `merosim list`; asking
+/// for one by name is an error carrying the same reason).
+pub const NOT_DRIVEN: [NotDriven; 5] = [
+    NotDriven {
+        name: "sorted-map",
+        calimero_type: "SortedMap",
+        reason: "its ordered index lives in a thread-local (env INDEX) outside the node's store, shared by \
+                 every simulated node on the simulation thread: nodes would read each other's index",
+    },
+    NotDriven {
+        name: "sorted-set",
+        calimero_type: "SortedSet",
+        reason: "built on SortedMap's ordered index, a thread-local shared by every simulated node",
+    },
+    NotDriven {
+        name: "rga",
+        calimero_type: "ReplicatedGrowableArray (text)",
+        reason: "character ids come from the HLC thread-local shared by every simulated node, so concurrent \
+                 inserts on two nodes draw from one clock; the only per-node path (insert_str_at_timestamp) \
+                 needs timestamps merosim would have to invent",
+    },
+    NotDriven {
+        name: "authored",
+        calimero_type: "AuthoredMap / AuthoredVector / UserStorage",
+        reason: "writes are signed by the author's key and verified on apply; merosim's nodes hold no \
+                 signing keys, and faking signatures would test the fake",
+    },
+    NotDriven {
+        name: "shared",
+        calimero_type: "SharedStorage / FrozenStorage / permissioned collections",
+        reason: "writer sets and frozen values are checked against signed governance state merosim \
+                 does not simulate",
+    },
+];
+
+/// A collection kind that does not parse: unknown, or one merosim does not drive (with why).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KindError {
+    #[error("merosim does not drive {calimero_type}: {reason}")]
+    NotDriven { calimero_type: &'static str, reason: &'static str },
+    #[error("unknown collection kind '{0}' (known: {known})", known = CollectionKind::ALL.map(CollectionKind::name).join(", "))]
+    Unknown(String),
+}
+
+impl FromStr for CollectionKind {
+    type Err = KindError;
+
+    fn from_str(s: &str) -> Result<Self, KindError> {
+        if let Some(kind) = CollectionKind::ALL.into_iter().find(|k| k.name() == s) {
+            return Ok(kind);
+        }
+        match NOT_DRIVEN.iter().find(|n| n.name == s) {
+            Some(n) => Err(KindError::NotDriven { calimero_type: n.calimero_type, reason: n.reason }),
+            None => Err(KindError::Unknown(s.to_owned())),
+        }
+    }
+}

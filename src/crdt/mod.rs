@@ -1,0 +1,59 @@
+//! Workloads on calimero-storage's real CRDT collections: maps, sets, vectors, counters, LWW
+//! registers and a map of vectors, driven on each node through calimero's own collection API
+//! (the code an app's state calls), their actions captured as the delta the node broadcasts,
+//! and read back as an app would see them.
+//!
+//! Which calimero collections are *not* driven, and why, is [`NOT_DRIVEN`]: merosim reports
+//! them rather than emulate them.
+
+mod driver;
+mod kind;
+mod op;
+mod read;
+mod warm;
+
+use calimero_primitives::context::ContextId;
+
+pub use driver::{Applied, Layout};
+pub use kind::{CollectionKind, KindError, NotDriven, NOT_DRIVEN};
+pub use op::{CrdtOp, Verb};
+pub use read::{CollectionValue, LogicalDifference, LogicalState};
+pub use warm::warm_up;
+
+/// The context every CRDT run uses. calimero-storage attaches collections to a `ROOT_ID` that
+/// the first collection made in the process fixes for the process's life; runs in other
+/// contexts would attach their collections to a root that is not theirs (see [`Layout::new`]).
+pub const CONTEXT: [u8; 32] = *b"merosim-crdt-context-0000000001\0";
+
+/// [`CONTEXT`] as a calimero context id.
+pub fn context_id() -> ContextId {
+    ContextId::from(CONTEXT)
+}
+
+/// Why a CRDT operation or reading failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CrdtError {
+    #[error("collection '{collection}' is not declared in this run's layout")]
+    Undeclared { collection: String },
+    #[error("collection '{collection}' is declared twice")]
+    Duplicate { collection: String },
+    #[error("collection '{collection}' is a {declared}, not a {used}")]
+    WrongKind { collection: String, declared: CollectionKind, used: CollectionKind },
+    #[error("{op} is not an operation of a {kind}")]
+    Unfit { op: String, kind: CollectionKind },
+    #[error(
+        "calimero-storage attached collection '{collection}' under {parent}, not this context's root {root}: \
+         its ROOT_ID is fixed by the first context in the process, so CRDT runs must all use merosim::crdt::CONTEXT"
+    )]
+    ForeignRoot { collection: String, parent: String, root: String },
+    #[error("calimero-storage failed in {op}: {source}")]
+    Calimero { op: String, source: calimero_storage::collections::StoreError },
+    #[error("could not take the delta of {op}: {reason}")]
+    Delta { op: String, reason: String },
+    #[error("the run already has nodes in another context; declare collections before adding nodes")]
+    ContextInUse,
+    #[error("no node {node} in this run")]
+    NoNode { node: String },
+    #[error(transparent)]
+    Storage(#[from] crate::error::StorageError),
+}

@@ -1,0 +1,208 @@
+//! Seeded app workloads on calimero's CRDT collections: per-node concurrent operation streams
+//! with a chosen mix and conflict rate, on a starting state every node shares.
+//!
+//! - [`kv`](AppMix::Kv): maps, sets and LWW registers; a third of the operations hit keys every
+//!   node uses, the rest each node's own keys;
+//! - [`mixed`](AppMix::Mixed): every driven collection kind (vectors, counters, a map of
+//!   vectors too), at a moderate conflict rate;
+//! - [`conflict`](AppMix::Conflict): a few hot keys that every node races on — remove against
+//!   update, clear against insert, pop against push — often at the very same virtual instant;
+//! - [`fresh`](AppMix::Fresh): the mixed workload, except that no key is written again once it is
+//!   removed and maps are never cleared — so sweeps look past calimero's final tombstones
+//!   (docs/findings.md F5), which the other mixes run into by design.
+//!
+//! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
+//! operation that wrote it.
+
+use std::time::Duration;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::app::{AppWorkload, SetupOp, TimedOp, APP_SPAN};
+use super::catalog::{node_name, NodeSpec, Scenario};
+use crate::crdt::{CollectionKind as K, CrdtOp, Verb};
+use crate::seed::{self, Stream};
+
+/// Which operations a workload draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AppMix {
+    Kv,
+    Mixed,
+    Conflict,
+    Fresh,
+}
+
+/// The collections each mix declares.
+fn collections(mix: AppMix) -> Vec<(String, K)> {
+    let kinds: &[(&str, K)] = match mix {
+        AppMix::Kv => &[("users", K::Map), ("tags", K::Set), ("profile", K::Registers)],
+        AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
+            ("users", K::Map),
+            ("tags", K::Set),
+            ("profile", K::Registers),
+            ("log", K::Vector),
+            ("visits", K::Counter),
+            ("stock", K::PnCounter),
+            ("inbox", K::MapOfVectors),
+        ],
+    };
+    kinds.iter().map(|(n, k)| ((*n).to_owned(), *k)).collect()
+}
+
+/// Draws from the seed's own stream.
+struct Draw {
+    rng: ChaCha8Rng,
+    mix: AppMix,
+    /// Keys every node uses.
+    hot: usize,
+    /// Chance an operation hits a hot key.
+    conflict: f64,
+    /// Keys removed so far (by operation time), never used again under [`AppMix::Fresh`].
+    retired: std::collections::BTreeSet<String>,
+}
+
+impl Draw {
+    fn key(&mut self, node: usize, seq: usize) -> String {
+        let key = if self.rng.gen_bool(self.conflict) {
+            format!("k{}", self.rng.gen_range(0..self.hot))
+        } else {
+            // A node's own keys: revisited now and then, so its removes and updates find them.
+            format!("{}-k{}", node_name(node), self.rng.gen_range(0..=seq / 2))
+        };
+        // A retired key gets a new generation: same shape, never removed yet.
+        let mut fresh = key.clone();
+        let mut generation = 0;
+        while self.mix == AppMix::Fresh && self.retired.contains(&fresh) {
+            generation += 1;
+            fresh = format!("{key}~{generation}");
+        }
+        fresh
+    }
+
+    fn op(&mut self, node: usize, seq: usize, collections: &[(String, K)]) -> CrdtOp {
+        let (name, kind) = &collections[self.rng.gen_range(0..collections.len())];
+        let value = format!("{}.{seq}", node_name(node));
+        let clear_rate = match self.mix {
+            AppMix::Conflict => 0.08,
+            AppMix::Fresh if kind.keyed() => 0.0,
+            _ => 0.02,
+        };
+        let roll: f64 = self.rng.gen();
+        let verb = match kind {
+            K::Map | K::Set | K::Registers => {
+                let key = self.key(node, seq);
+                if roll < clear_rate && *kind != K::Registers {
+                    Verb::Clear
+                } else if roll < 0.3 {
+                    Verb::Remove { key }
+                } else {
+                    Verb::Insert { key, value }
+                }
+            }
+            K::Vector => {
+                if roll < clear_rate {
+                    Verb::Clear
+                } else if roll < 0.25 {
+                    Verb::Pop { key: None }
+                } else if roll < 0.4 {
+                    Verb::Update { index: self.rng.gen_range(0..4), value }
+                } else {
+                    Verb::Push { key: None, value }
+                }
+            }
+            K::Counter => Verb::Increment,
+            K::PnCounter if roll < 0.4 => Verb::Decrement,
+            K::PnCounter => Verb::Increment,
+            K::MapOfVectors => {
+                let key = Some(self.key(node, seq));
+                if roll < clear_rate {
+                    Verb::Clear
+                } else if roll < 0.3 {
+                    Verb::Pop { key }
+                } else {
+                    Verb::Push { key, value }
+                }
+            }
+        };
+        if let Verb::Remove { key } | Verb::Pop { key: Some(key) } = &verb {
+            self.retired.insert(key.clone());
+        }
+        CrdtOp { collection: name.clone(), kind: *kind, verb }
+    }
+}
+
+/// What every node holds before the run: each collection made, with a few hot entries.
+fn shared_start(collections: &[(String, K)], hot: usize) -> Vec<SetupOp> {
+    let mut setup = Vec::new();
+    for (name, kind) in collections {
+        for i in 0..hot {
+            let (key, value) = (format!("k{i}"), format!("start.{i}"));
+            let verb = match kind {
+                K::Map | K::Set | K::Registers => Verb::Insert { key, value },
+                K::Vector => Verb::Push { key: None, value },
+                K::Counter | K::PnCounter => Verb::Increment,
+                K::MapOfVectors => Verb::Push { key: Some(key), value },
+            };
+            setup.push(SetupOp { node: 0, op: CrdtOp { collection: name.clone(), kind: *kind, verb }, shared: true });
+        }
+    }
+    setup
+}
+
+impl AppMix {
+    /// `nodes` nodes (at least two), each running `ops` operations over [`APP_SPAN`].
+    pub fn build(self, seed: u64, nodes: usize, ops: usize) -> Scenario {
+        self.build_with(seed, nodes, ops, collections(self))
+    }
+
+    /// [`build`](Self::build) over the given collections instead of the mix's own (e.g. one
+    /// collection kind alone).
+    pub fn build_with(self, seed: u64, nodes: usize, ops: usize, collections: Vec<(String, K)>) -> Scenario {
+        let nodes = nodes.max(2);
+        let (hot, conflict) = match self {
+            AppMix::Kv => (4, 0.33),
+            AppMix::Mixed | AppMix::Fresh => (4, 0.25),
+            AppMix::Conflict => (2, 0.9),
+        };
+        let mut draw =
+            Draw { rng: seed::rng(seed, Stream::Scenario), mix: self, hot, conflict, retired: Default::default() };
+        let setup = shared_start(&collections, draw.hot);
+        let span_ms = APP_SPAN.as_millis() as u64;
+        // When each operation happens first, then what it does in time order, so a key is
+        // retired (`fresh`) before any later operation could pick it.
+        let mut slots: Vec<(u64, usize, usize)> = Vec::new();
+        for node in 0..nodes {
+            for seq in 0..ops {
+                // Conflict runs put operations on a coarse grid, so nodes often act at the same
+                // virtual instant (equal timestamps); the others spread them over every ms.
+                let at = match self {
+                    AppMix::Conflict => draw.rng.gen_range(0..span_ms / 250) * 250,
+                    _ => draw.rng.gen_range(0..span_ms),
+                };
+                slots.push((at, node, seq));
+            }
+        }
+        slots.sort_unstable();
+        let timed = slots
+            .into_iter()
+            .map(|(at, node, seq)| TimedOp {
+                node,
+                at: Duration::from_millis(at),
+                op: draw.op(node, seq, &collections),
+            })
+            .collect();
+        let name = format!("crdt-{}-{nodes}x{ops}", self.name());
+        let specs = (0..nodes).map(|i| NodeSpec { name: node_name(i), ..NodeSpec::default() }).collect();
+        Scenario { name, nodes: specs, workload: None, app: Some(AppWorkload { collections, setup, ops: timed }) }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AppMix::Kv => "kv",
+            AppMix::Mixed => "mixed",
+            AppMix::Conflict => "conflict",
+            AppMix::Fresh => "fresh",
+        }
+    }
+}
