@@ -1,0 +1,153 @@
+//! Calimero collection behaviours the CRDT workloads found (docs/findings.md F7–F10), each pinned
+//! at its smallest: two nodes, a handful of operations, the exact outcome. They hold on the
+//! pinned calimero (0.11.0-rc.4); a release that fixes one makes its test fail, which is the
+//! signal to move the finding to "fixed in".
+
+use merosim::check::Verdict;
+use merosim::crdt::{CollectionKind as K, CollectionValue, CrdtOp, Verb};
+use merosim::prelude::*;
+
+use super::{app_runtime, insert, ms};
+
+fn remove(key: &str) -> CrdtOp {
+    CrdtOp::new("users", K::Map, Verb::Remove { key: key.into() })
+}
+
+fn users(rt: &mut SimRuntime, node: &str) -> CollectionValue {
+    rt.app_state(node).collections["users"].clone()
+}
+
+fn empty() -> CollectionValue {
+    CollectionValue::Entries(Default::default())
+}
+
+/// F8: calimero-storage's tombstones are final. Writing a key again after its remove returns
+/// `Ok` and is never seen — not even by the node that wrote it.
+#[test]
+fn f8_a_key_written_after_its_remove_is_never_seen_again() {
+    let mut rt = app_runtime(seed_or(41), 2, &[("users", K::Map)]);
+    rt.app_op("alice", insert("users", K::Map, "k", "v1")).unwrap();
+    rt.advance(ms(50));
+    rt.app_op("alice", remove("k")).unwrap();
+    rt.advance(ms(50));
+    rt.app_op("alice", insert("users", K::Map, "k", "v2")).expect("calimero acknowledges the re-insert");
+    assert_eq!(users(&mut rt, "alice"), empty(), "the writer itself does not read its re-insert");
+    let stop = rt.run();
+    let judgement = rt.judge(stop);
+    assert_eq!(judgement.verdict, Verdict::LostAfterRemove, "{judgement}");
+    assert!(judgement.culprit().unwrap().detail.contains(r#"users["k"] missing"#), "{judgement}");
+    assert_eq!(users(&mut rt, "bob"), empty());
+}
+
+/// F8, nested: pushing to a map-of-vectors key after a clear removed it fails outright.
+#[test]
+fn f8_a_push_to_a_cleared_key_is_refused() {
+    let push = |v: &str| CrdtOp::new("inbox", K::MapOfVectors, Verb::Push { key: Some("q".into()), value: v.into() });
+    let mut rt = app_runtime(seed_or(42), 2, &[("inbox", K::MapOfVectors)]);
+    rt.app_op("alice", push("a")).unwrap();
+    rt.advance(ms(50));
+    rt.app_op("alice", CrdtOp::new("inbox", K::MapOfVectors, Verb::Clear)).unwrap();
+    rt.advance(ms(50));
+    let err = rt.app_op("bob", push("b")).expect_err("calimero refuses the push");
+    assert!(err.to_string().contains("Record not found"), "{err}");
+    let stop = rt.run();
+    let judgement = rt.judge(stop);
+    assert_eq!(judgement.verdict, Verdict::AppError, "{judgement}");
+}
+
+/// F9: a remove and a concurrent update stamped after it cross. The remover keeps its tombstone
+/// under the newer bytes; the updater ignores the older remove and keeps the key. Sync runs
+/// session after session between them and never repairs it: the app stays split. (Sweeps also
+/// reach the same split under *equal* roots, where sync does not even start: crdt-conflict seed
+/// 2 under lan.)
+#[test]
+fn f9_a_remove_crossing_a_later_update_splits_the_app_for_good() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(43)).max_time(120_000));
+    rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
+    rt.app_op("alice", insert("users", K::Map, "k", "v0")).unwrap();
+    rt.advance(ms(50));
+    rt.partition_bidirectional("alice", "bob", None);
+    rt.app_op("alice", remove("k")).unwrap();
+    rt.advance(ms(5));
+    rt.app_op("bob", insert("users", K::Map, "k", "v1")).unwrap();
+    rt.heal_partition("alice", "bob");
+    let stop = rt.run();
+    let judgement = rt.judge(stop);
+    assert_eq!(stop, StopCondition::MaxTime, "{judgement}");
+    assert_eq!(judgement.verdict, Verdict::AppDivergence, "{judgement}");
+    assert!(judgement.culprit().unwrap().detail.contains("users[k]: absent vs v1"), "{judgement}");
+    let sessions: u64 = rt.metrics().protocol.sessions.values().map(|c| c.succeeded).sum();
+    assert!(sessions > 100, "sync kept trying ({sessions} sessions succeeded)");
+    assert_eq!(users(&mut rt, "alice"), empty());
+    assert_eq!(users(&mut rt, "bob"), CollectionValue::Entries([("k".to_owned(), "v1".to_owned())].into()));
+}
+
+/// F10: a delete applied locally drops the child from its parent's list; the same delete applied
+/// as a peer's action keeps it listed, tombstoned. Where a re-insert (F8) listed a tombstoned key
+/// again, a clear leaves the parents listing different children: equal app state, different
+/// roots, for good — every session finds the difference and repairs nothing.
+#[test]
+fn f10_a_clear_over_a_reinserted_key_leaves_the_roots_apart_for_good() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(44)).max_time(120_000));
+    rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
+    rt.app_op("alice", insert("users", K::Map, "k", "v1")).unwrap();
+    rt.advance(ms(50));
+    rt.app_op("bob", remove("k")).unwrap();
+    rt.advance(ms(50));
+    rt.app_op("alice", insert("users", K::Map, "k", "v2")).unwrap();
+    rt.advance(ms(50));
+    rt.app_op("bob", CrdtOp::new("users", K::Map, Verb::Clear)).unwrap();
+    let stop = rt.run();
+    let judgement = rt.judge(stop);
+    assert_eq!(judgement.verdict, Verdict::RootMismatch, "{judgement}");
+    assert!(judgement.to_string().contains("has different children"), "{judgement}");
+    assert_eq!(users(&mut rt, "alice"), users(&mut rt, "bob"));
+}
+
+/// F7: LevelWise cannot repair a calimero collection. Collection entries carry no CRDT type, and
+/// LevelWise skips untyped leaves (F2), so once a map holds enough entries for `select_protocol`
+/// to pick LevelWise (depth ≤ 2, more than 10 children per level), an entry a peer missed by
+/// gossip never reaches it: session after session compares the collection and merges nothing.
+#[test]
+fn f7_level_wise_never_repairs_a_collection_entry() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(45)).max_time(60_000));
+    rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
+    for i in 0..30 {
+        rt.app_op("alice", insert("users", K::Map, &format!("k{i}"), "v0")).unwrap();
+        rt.advance(ms(1));
+    }
+    rt.advance(ms(50));
+    rt.partition_bidirectional("alice", "bob", None);
+    rt.app_op("alice", insert("users", K::Map, "late", "v1")).unwrap(); // its gossip is dropped
+    rt.advance(ms(50));
+    rt.heal_partition("alice", "bob");
+    let stop = rt.run();
+    let judgement = rt.judge(stop);
+    assert_eq!(judgement.verdict, Verdict::AppDivergence, "{judgement}");
+    assert!(judgement.culprit().unwrap().detail.contains("users[late]: v1 vs absent"), "{judgement}");
+    let metrics = rt.metrics();
+    let level_wise = metrics.protocol.sessions.get("level-wise").map_or(0, |c| c.succeeded);
+    assert!(level_wise > 100, "LevelWise ran and succeeded again and again: {}", metrics.summary());
+    assert_eq!(metrics.protocol.sessions.len(), 1, "only LevelWise ran: {}", metrics.summary());
+}
+
+/// F1 in an app: a map of vectors makes the vector at a key's first push, on the pushing node —
+/// an interior entity the others never created. If its gossip is lost, sync brings the element
+/// but never the collections' own bytes: the apps read the same, the stores never agree, and
+/// HashComparison runs session after session until the time limit.
+#[test]
+fn f1_a_nested_vector_made_on_one_node_never_gets_its_bytes_across() {
+    let push = CrdtOp::new("inbox", K::MapOfVectors, Verb::Push { key: Some("q".into()), value: "a".into() });
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(46)).max_time(60_000));
+    rt.apply_scenario(Scenario::app(2, &[("inbox", K::MapOfVectors)]));
+    rt.partition_bidirectional("alice", "bob", None);
+    rt.app_op("alice", push).unwrap(); // its gossip is dropped
+    rt.advance(ms(50));
+    rt.heal_partition("alice", "bob");
+    let stop = rt.run();
+    let judgement = rt.judge(stop);
+    assert_eq!(stop, StopCondition::MaxTime, "{judgement}");
+    assert_eq!(rt.app_state("alice"), rt.app_state("bob"), "the apps agree");
+    let places = judgement.places.clone().expect("the differing entities, named");
+    assert!(places.contains(r#"differs (written by inbox["q"].push("a")"#), "{places}");
+}
