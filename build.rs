@@ -1,4 +1,5 @@
-//! Which calimero merosim is being built against, as cfgs for `src/protocols/`.
+//! Which calimero merosim is being built against, as cfgs for `src/protocols/` (and, for the
+//! collection and store APIs an app run uses, `src/crdt/` and `src/store/`).
 //!
 //! The version is calimero-node's, read from the lockfile of the workspace being built: this
 //! repository pins 0.11.0-rc.4; `scripts/against` builds variant workspaces whose lockfiles pin
@@ -21,6 +22,12 @@ const FEATURES: &[(&str, &str, &str)] = &[
     ("calimero_reset_env", "0.11.0-rc.1", "calimero_storage::env::reset_environment"),
     ("calimero_context_client", "0.11.0-rc.2", "context_client in the sync configs and LevelWise's first request"),
     ("calimero_session_peer", "0.11.0-rc.4", "session_peer in the sync configs"),
+    (
+        "calimero_collection_rekey",
+        "0.11.0-rc.1",
+        "calimero_storage::collections::rekey: nested collections get ids derived from their entry",
+    ),
+    ("calimero_store_raw", "0.11.0-rc.1", "Store::raw_scan / raw_put / raw_delete_range"),
 ];
 
 fn main() {

@@ -18,9 +18,9 @@ use borsh::BorshDeserialize;
 use calimero_primitives::context::ContextId;
 use calimero_primitives::identity::PublicKey;
 use calimero_storage::address::Id;
-use calimero_storage::collections::{
-    rekey, GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector,
-};
+#[cfg(calimero_collection_rekey)]
+use calimero_storage::collections::rekey;
+use calimero_storage::collections::{GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector};
 use calimero_storage::delta;
 use calimero_storage::index::Index;
 use calimero_storage::interface::Action;
@@ -91,6 +91,11 @@ impl Layout {
     /// The declared collections, by name.
     pub fn collections(&self) -> impl Iterator<Item = (&str, CollectionKind)> {
         self.collections.iter().map(|(name, d)| (name.as_str(), d.kind))
+    }
+
+    /// The declared collection whose own entity `entity` is, if any.
+    pub fn collection_at(&self, entity: &EntityId) -> Option<&str> {
+        self.collections.iter().find(|(_, d)| d.anchor == *entity).map(|(name, _)| name.as_str())
     }
 
     pub fn kind(&self, collection: &str) -> Option<CollectionKind> {
@@ -167,7 +172,9 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         CollectionKind::Registers => borsh::to_vec(&Registers::new_with_field_name(name)),
         CollectionKind::MapOfVectors => {
             // A vector stored as a map value is re-keyed under its entry only once its type is
-            // registered, as an app's state registers its field types.
+            // registered, as an app's state registers its field types. (Releases before
+            // 0.11.0-rc.1 have no re-keying: each node's nested vector keeps a random id.)
+            #[cfg(calimero_collection_rekey)]
             rekey::register_rekey_cascade::<MapOfVectors>();
             borsh::to_vec(&MapOfVectors::new_with_field_name(name))
         }

@@ -19,7 +19,9 @@ use calimero_storage::env::{time_now, with_runtime_env};
 use calimero_storage::index::{EntityIndex, Index};
 use calimero_storage::interface::{Action, ApplyContext, Interface};
 use calimero_storage::store::MainStorage;
-use calimero_store::db::{Column, InMemoryDB};
+#[cfg(calimero_store_raw)]
+use calimero_store::db::Column;
+use calimero_store::db::InMemoryDB;
 use calimero_store::Store;
 use sha2::{Digest, Sha256};
 
@@ -157,7 +159,15 @@ impl SimStorage {
     /// Runs `f`, keeping what it wrote only if it succeeds — as calimero-node runs an app method
     /// against a `Temporal` layer it commits on success and drops on error, so a failed call
     /// leaves no partial write behind. The undo is a copy of the store's state column taken
-    /// before `f` (app stores are small; raw writes never need it).
+    /// before `f` (app stores are small; raw writes never need it). calimero-store releases before
+    /// 0.11.0-rc.1 have no raw column access: there `f` runs without the undo.
+    #[cfg(not(calimero_store_raw))]
+    pub fn atomically<R, E>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
+        f()
+    }
+
+    /// See the other `atomically`: this one restores the state column when `f` fails.
+    #[cfg(calimero_store_raw)]
     pub fn atomically<R, E>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
         let (lo, hi) = ([0_u8; 0], [0xff_u8; 65]);
         let before = self.store.raw_scan(Column::State, &lo, &hi, None);
