@@ -5,8 +5,12 @@
 //! Calimero engineer triaging a seed needs first.
 
 use super::data_loss::report;
+use std::collections::BTreeSet;
+
 use crate::cluster::{Oracle, Violation, World};
 use crate::crdt::LogicalState;
+use crate::ids::{short_id, EntityId};
+use crate::store::SimNode;
 
 /// Differences listed per diverging node before "…".
 const SHOW_PER_NODE: usize = 4;
@@ -58,36 +62,78 @@ pub fn app_errors(world: &World) -> Option<Violation> {
     report(world, Oracle::AppError, lines, "app operations refused by calimero")
 }
 
-/// For an app run that did not converge: where the stores differ, named by the app operation
-/// that wrote each differing entity (collection, key, value), so a divergence the app cannot
-/// read — an entry's or a nested collection's own bytes — still says which collection and key
-/// it belongs to. `None` when the stores agree or the run has no app.
+/// For an app run that failed without an app oracle deciding it: where the stores differ,
+/// named by the app operation that wrote each differing entity (collection, key, value) — so a
+/// divergence the app cannot read (an entry's or a nested collection's own bytes, a parent's
+/// list of children under equal data) still says which collection and key it is. `None` when the
+/// stores agree or the run has no app.
 pub fn app_places(world: &World) -> Option<String> {
-    world.layout()?;
-    let status = super::check_world(world, true);
-    if status.divergent.is_empty() {
-        return None;
-    }
+    let layout = world.layout()?;
     let ops = world.app_ops();
     let name = |id: crate::ids::NodeId| world.node(id).map_or_else(|| id.to_string(), |n| n.name().to_owned());
-    let writer = |entity: &crate::ids::EntityId| {
+    let writer = |entity: &EntityId| {
+        if let Some(collection) = layout.collection_at(entity) {
+            return format!("{} (collection {collection})", short_id(entity));
+        }
         ops.iter().find(|r| r.effects.iter().any(|e| e.entity == *entity)).map_or_else(
-            || "written by no app operation".to_owned(),
-            |r| format!("written by {} on {} at {:.3}s", r.op, name(r.node), r.at.as_secs_f64()),
+            || format!("{} (written by no app operation)", short_id(entity)),
+            |r| format!("{} (written by {} on {} at {:.3}s)", short_id(entity), r.op, name(r.node), r.at.as_secs_f64()),
         )
     };
+    let status = super::check_world(world, true);
     let mut lines = Vec::new();
     for d in &status.divergent {
         let mut places: Vec<String> = Vec::new();
-        places.extend(d.diff.only_left.iter().map(|e| format!("{} missing ({})", crate::ids::short_id(e), writer(e))));
-        places.extend(d.diff.only_right.iter().map(|e| format!("{} extra ({})", crate::ids::short_id(e), writer(e))));
-        places.extend(
-            d.diff.different.iter().map(|(e, _)| format!("{} differs ({})", crate::ids::short_id(e), writer(e))),
-        );
-        let more = places.len().saturating_sub(SHOW_PER_NODE);
-        places.truncate(SHOW_PER_NODE);
-        let more = if more > 0 { format!(" …(+{more})") } else { String::new() };
-        lines.push(format!("{} vs {}: {}{more}", status.majority.join(","), d.node, places.join("; ")));
+        places.extend(d.diff.only_left.iter().map(|e| format!("missing {}", writer(e))));
+        places.extend(d.diff.only_right.iter().map(|e| format!("extra {}", writer(e))));
+        places.extend(d.diff.different.iter().map(|(e, _)| format!("differs {}", writer(e))));
+        lines.push(format!("{} vs {}: {}", status.majority.join(","), d.node, shown(places)));
     }
-    Some(lines.join("\n"))
+    if lines.is_empty() {
+        lines = child_lists(world, &writer);
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// Equal live data under different roots: the parents whose child lists differ, and the children
+/// only one side lists, each named by the operation that wrote it.
+fn child_lists(world: &World, writer: &dyn Fn(&EntityId) -> String) -> Vec<String> {
+    let live: Vec<SimNode> = world.nodes().into_iter().filter(|n| world.is_live(n.id())).collect();
+    let Some(reference) = live.first() else { return Vec::new() };
+    let root = *reference.storage().root_id().as_bytes();
+    let ids: Vec<EntityId> = std::iter::once(root)
+        .chain(reference.storage().entities().unwrap_or_default().into_iter().map(|e| e.id))
+        .collect();
+    let children = |node: &SimNode, id: EntityId| -> BTreeSet<EntityId> {
+        node.storage().metadata(id).ok().flatten().map(|m| m.children.into_iter().collect()).unwrap_or_default()
+    };
+    let mut lines = Vec::new();
+    for other in live.iter().skip(1) {
+        if other.storage().root_hash().ok() == reference.storage().root_hash().ok() {
+            continue;
+        }
+        let mut places = Vec::new();
+        for id in &ids {
+            let (mine, theirs) = (children(reference, *id), children(other, *id));
+            let parent = if *id == root { "the root".to_owned() } else { writer(id) };
+            for child in mine.difference(&theirs) {
+                places.push(format!("{parent} lists {} on {} only", writer(child), reference.name()));
+            }
+            for child in theirs.difference(&mine) {
+                places.push(format!("{parent} lists {} on {} only", writer(child), other.name()));
+            }
+        }
+        if !places.is_empty() {
+            lines.push(format!("{} vs {}: {}", reference.name(), other.name(), shown(places)));
+        }
+    }
+    lines
+}
+
+/// The first few of `places`, then how many more.
+fn shown(mut places: Vec<String>) -> String {
+    let more = places.len().saturating_sub(SHOW_PER_NODE);
+    places.truncate(SHOW_PER_NODE);
+    let more = if more > 0 { format!(" …(+{more})") } else { String::new() };
+    format!("{}{more}", places.join("; "))
 }
