@@ -26,9 +26,9 @@ fn app_divergence_names_the_collection_and_the_key() {
 
 #[test]
 fn crdt_semantics_fires_on_a_lost_operation_and_names_it() {
-    let config = SimConfig::with_seed(seed_or(22)).max_time(600_000);
-    let mut config = config;
-    config.inject = Some(merosim::cluster::Injected::LoseAppOp { node: 0, nth: 1 });
+    let config = SimConfig::with_seed(seed_or(22))
+        .max_time(600_000)
+        .with_injected(merosim::cluster::Injected::LoseAppOp { node: 0, nth: 1 });
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(Scenario::app(2, &[("visits", K::Counter), ("users", K::Map)]));
     rt.app_op("alice", CrdtOp::new("visits", K::Counter, Verb::Increment)).unwrap(); // lost
@@ -45,8 +45,9 @@ fn crdt_semantics_fires_on_a_lost_operation_and_names_it() {
 
 #[test]
 fn a_lost_insert_is_named_by_its_operation() {
-    let mut config = SimConfig::with_seed(seed_or(23)).max_time(600_000);
-    config.inject = Some(merosim::cluster::Injected::LoseAppOp { node: 1, nth: 1 });
+    let config = SimConfig::with_seed(seed_or(23))
+        .max_time(600_000)
+        .with_injected(merosim::cluster::Injected::LoseAppOp { node: 1, nth: 1 });
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
     rt.app_op("bob", insert("users", K::Map, "k", "v")).unwrap();

@@ -68,7 +68,8 @@ fn every_flat_collection_converges_through_production_chaos() {
 fn a_map_of_vectors_under_production_chaos_converges_or_names_the_nested_vector() {
     for nodes in [3, 5] {
         let seed = seed_or(260 + nodes as u64);
-        let mut scenario = AppMix::Fresh.build_with(seed, nodes, OPS, vec![("inbox".to_owned(), CollectionKind::MapOfVectors)]);
+        let mut scenario =
+            AppMix::Fresh.build_with(seed, nodes, OPS, vec![("inbox".to_owned(), CollectionKind::MapOfVectors)]);
         let chaos = Duration::from_secs(20);
         scenario.app.as_mut().expect("an app scenario").spread_over(chaos);
         let config = SimConfig::with_seed(seed)

@@ -145,3 +145,19 @@ fn concurrent_pushes_keep_both_elements_in_push_order() {
         CollectionValue::Lists([("q".to_owned(), vec!["x".into(), "y".into()])].into())
     );
 }
+
+/// docs/crdt.md's example, verbatim, so the docs cannot drift from the API.
+#[test]
+fn the_later_write_wins() {
+    let mut rt = SimRuntime::with_seed(7);
+    rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
+    rt.partition_bidirectional("alice", "bob", None);
+    let insert = |v: &str| CrdtOp::new("users", K::Map, Verb::Insert { key: "k".into(), value: v.into() });
+    rt.app_op("alice", insert("a")).unwrap();
+    rt.advance(std::time::Duration::from_millis(5));
+    rt.app_op("bob", insert("b")).unwrap();
+    rt.heal_partition("alice", "bob");
+    let stop = rt.run();
+    assert!(rt.judge(stop).verdict.passed());
+    assert_eq!(rt.app_state("alice"), rt.app_state("bob"));
+}

@@ -23,3 +23,30 @@ fn same_children_in_a_different_order_hash_alike() {
         assert_eq!(zoo.alice.storage().root_hash().unwrap(), zoo.bob.storage().root_hash().unwrap(), "{}", on());
     });
 }
+
+/// #2418 as an app meets it: two nodes fill the same map with the same entries, each in its own
+/// order (an app initialising shared defaults), so each entry's `created_at` differs between
+/// them. The app state is equal; the fixed release gives equal roots too.
+#[test]
+fn map_entries_made_in_a_different_order_hash_alike() {
+    use merosim::crdt::{CollectionKind as K, CrdtOp, Verb};
+    simulate(122, || async {
+        let world = World::new(122, FaultConfig::lan());
+        world.declare_collections(&[("users".to_owned(), K::Map)]).unwrap();
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        let insert = |key: &str| CrdtOp::new("users", K::Map, Verb::Insert { key: key.into(), value: "same".into() });
+        let keys = ["k1", "k2", "k3"];
+        for key in keys {
+            world.app_op(alice.id(), &insert(key)).unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        for key in keys.iter().rev() {
+            world.app_op(bob.id(), &insert(key)).unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        let layout = world.layout().unwrap();
+        let (a, b) = (layout.read(alice.storage()).unwrap(), layout.read(bob.storage()).unwrap());
+        precondition(a == b, "both apps read the same map");
+        assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{}", on());
+    });
+}
