@@ -28,6 +28,11 @@ const FEATURES: &[(&str, &str, &str)] = &[
         "calimero_storage::collections::rekey: nested collections get ids derived from their entry",
     ),
     ("calimero_store_raw", "0.11.0-rc.1", "Store::raw_scan / raw_put / raw_delete_range"),
+    (
+        "calimero_rekey_cascade",
+        "0.11.0-rc.2",
+        "rekey::register_rekey_cascade (0.11.0-rc.1 names it register_rekey_pub)",
+    ),
 ];
 
 fn main() {

@@ -95,17 +95,26 @@ pub fn app_places(world: &World) -> Option<String> {
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
-/// Equal live data under different roots: the parents whose child lists differ, and the children
-/// only one side lists, each named by the operation that wrote it.
+/// Equal live data under different roots: the parents whose child lists differ (and the children
+/// only one side lists), and entities (tombstoned ones too) whose own hash differs, each named by the
+/// operation that wrote it.
 fn child_lists(world: &World, writer: &dyn Fn(&EntityId) -> String) -> Vec<String> {
     let live: Vec<SimNode> = world.nodes().into_iter().filter(|n| world.is_live(n.id())).collect();
     let Some(reference) = live.first() else { return Vec::new() };
     let root = *reference.storage().root_id().as_bytes();
-    let ids: Vec<EntityId> = std::iter::once(root)
-        .chain(reference.storage().entities().unwrap_or_default().into_iter().map(|e| e.id))
-        .collect();
+    let meta = |node: &SimNode, id: EntityId| node.storage().metadata(id).ok().flatten();
     let children = |node: &SimNode, id: EntityId| -> BTreeSet<EntityId> {
-        node.storage().metadata(id).ok().flatten().map(|m| m.children.into_iter().collect()).unwrap_or_default()
+        meta(node, id).map(|m| m.children.into_iter().collect()).unwrap_or_default()
+    };
+    // Every entity either side lists, tombstoned ones included (they still count in the hash).
+    let listed = |a: &SimNode, b: &SimNode| -> Vec<EntityId> {
+        let (mut seen, mut stack) = (BTreeSet::new(), vec![root]);
+        while let Some(id) = stack.pop() {
+            if seen.len() < crate::store::MAX_WALK_DEPTH * 64 && seen.insert(id) {
+                stack.extend(children(a, id).union(&children(b, id)).copied());
+            }
+        }
+        seen.into_iter().collect()
     };
     let mut lines = Vec::new();
     for other in live.iter().skip(1) {
@@ -113,7 +122,7 @@ fn child_lists(world: &World, writer: &dyn Fn(&EntityId) -> String) -> Vec<Strin
             continue;
         }
         let mut places = Vec::new();
-        for id in &ids {
+        for id in &listed(reference, other) {
             let (mine, theirs) = (children(reference, *id), children(other, *id));
             let parent = if *id == root { "the root".to_owned() } else { writer(id) };
             for child in mine.difference(&theirs) {
@@ -121,6 +130,10 @@ fn child_lists(world: &World, writer: &dyn Fn(&EntityId) -> String) -> Vec<Strin
             }
             for child in theirs.difference(&mine) {
                 places.push(format!("{parent} lists {} on {} only", writer(child), other.name()));
+            }
+            let own = |node: &SimNode| meta(node, *id).map(|m| m.own_hash);
+            if *id != root && own(reference) != own(other) {
+                places.push(format!("{parent}: its own hash differs"));
             }
         }
         if !places.is_empty() {

@@ -74,10 +74,10 @@ pub fn crdt_semantics(world: &World) -> Option<Violation> {
 
 /// Writes invisible because the key (or its entry) was removed earlier: calimero-storage's
 /// tombstones are final, so a re-insert — or a concurrent write stamped after the remove — is
-/// acknowledged and then never seen on any node (docs/findings.md F5).
+/// acknowledged and then never seen on any node (docs/findings.md F8).
 pub fn lost_after_remove(world: &World) -> Option<Violation> {
     let (_, after_remove) = judge_app(world)?;
-    report(world, Oracle::LostAfterRemove, after_remove, "writes lost to an earlier remove of their key (F5)")
+    report(world, Oracle::LostAfterRemove, after_remove, "writes lost to an earlier remove of their key (F8)")
 }
 
 /// `(broken promises, writes lost after a remove)`, or `None` if the live nodes disagree.
@@ -118,7 +118,7 @@ struct Judge<'a> {
     collection: &'a str,
     who: &'a dyn Fn(&OpRecord) -> String,
     problems: &'a mut Vec<String>,
-    /// Writes lost to an earlier tombstone of the same entry (F5), kept apart from `problems`.
+    /// Writes lost to an earlier tombstone of the same entry (F8), kept apart from `problems`.
     after_remove: &'a mut Vec<String>,
 }
 

@@ -29,7 +29,7 @@ pub enum Verdict {
     AppDivergence,
     /// The app state the nodes agree on breaks a collection's merge promise.
     CrdtSemantics,
-    /// A write to a key after its remove is invisible everywhere (F5: tombstones are final).
+    /// A write to a key after its remove is invisible everywhere (F8: tombstones are final).
     LostAfterRemove,
     /// calimero's collection API refused an operation the app made.
     AppError,

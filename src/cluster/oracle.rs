@@ -41,7 +41,7 @@ pub enum Oracle {
     /// The app state all live nodes read breaks a collection's merge promise, judged against
     /// the recorded operations (run-level).
     CrdtSemantics,
-    /// A write to a key after the key's remove is invisible on every node (run-level; F5).
+    /// A write to a key after the key's remove is invisible on every node (run-level; F8).
     LostAfterRemove,
     /// calimero's collection API refused an app operation (run-level).
     AppError,

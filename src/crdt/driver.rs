@@ -174,8 +174,10 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
             // A vector stored as a map value is re-keyed under its entry only once its type is
             // registered, as an app's state registers its field types. (Releases before
             // 0.11.0-rc.1 have no re-keying: each node's nested vector keeps a random id.)
-            #[cfg(calimero_collection_rekey)]
+            #[cfg(calimero_rekey_cascade)]
             rekey::register_rekey_cascade::<MapOfVectors>();
+            #[cfg(all(calimero_collection_rekey, not(calimero_rekey_cascade)))]
+            rekey::register_rekey_pub::<MapOfVectors>();
             borsh::to_vec(&MapOfVectors::new_with_field_name(name))
         }
     };

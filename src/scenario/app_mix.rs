@@ -9,7 +9,7 @@
 //!   update, clear against insert, pop against push — often at the very same virtual instant;
 //! - [`fresh`](AppMix::Fresh): the mixed workload, except that no key is written again once it is
 //!   removed and maps are never cleared — so sweeps look past calimero's final tombstones
-//!   (docs/findings.md F5), which the other mixes run into by design.
+//!   (docs/findings.md F8), which the other mixes run into by design.
 //!
 //! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
 //! operation that wrote it.

@@ -94,7 +94,7 @@ impl ScenarioKind {
                 "every node races on a few hot keys: remove vs update, clear vs insert, pop vs push, equal timestamps"
             }
             ScenarioKind::CrdtFresh => {
-                "crdt-mixed, but no key is written after its remove (looks past calimero's final tombstones, F5)"
+                "crdt-mixed, but no key is written after its remove (looks past calimero's final tombstones, F8)"
             }
         }
     }

@@ -2,7 +2,7 @@
 //! concurrent operations, under `lan` and under production chaos (its faults, pauses, crashes
 //! and the heal), with every app-level promise kept — except where calimero itself does not
 //! (F1 for nested collections, F7 at LevelWise sizes; pinned in findings.rs). The `fresh` mix keeps keys unused after
-//! their remove, so these runs look past F5 (pinned in findings.rs).
+//! their remove, so these runs look past F8–F10 (pinned in findings.rs).
 
 use std::time::Duration;
 
