@@ -68,16 +68,23 @@ fn borsh_str(s: &str) -> Vec<u8> {
 /// Broken collection promises in the app state the live nodes agree on, if they agree —
 /// except writes lost to an earlier remove of the same key, which [`lost_after_remove`] reports.
 pub fn crdt_semantics(world: &World) -> Option<Violation> {
-    let (broken, _) = judge_app(world)?;
-    report(world, Oracle::CrdtSemantics, broken, "collection promises broken")
+    collection_promises(world).0
 }
 
 /// Writes invisible because the key (or its entry) was removed earlier: calimero-storage's
 /// tombstones are final, so a re-insert — or a concurrent write stamped after the remove — is
 /// acknowledged and then never seen on any node (docs/findings.md F8).
 pub fn lost_after_remove(world: &World) -> Option<Violation> {
-    let (_, after_remove) = judge_app(world)?;
-    report(world, Oracle::LostAfterRemove, after_remove, "writes lost to an earlier remove of their key (F8)")
+    collection_promises(world).1
+}
+
+/// Both of the above from one reading of the nodes: `(crdt-semantics, lost-after-remove)`.
+pub fn collection_promises(world: &World) -> (Option<Violation>, Option<Violation>) {
+    let Some((broken, after_remove)) = judge_app(world) else { return (None, None) };
+    (
+        report(world, Oracle::CrdtSemantics, broken, "collection promises broken"),
+        report(world, Oracle::LostAfterRemove, after_remove, "writes lost to an earlier remove of their key (F8)"),
+    )
 }
 
 /// `(broken promises, writes lost after a remove)`, or `None` if the live nodes disagree.

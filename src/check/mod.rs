@@ -14,7 +14,7 @@ mod verdict;
 pub use crate::store::{diff_entities, EntityDifference, StateDiff};
 pub use app_state::{app_divergence, app_errors, app_places};
 pub use convergence::{check_world, ConvergenceStatus, Divergence, Property};
-pub use crdt_semantics::{crdt_semantics, lost_after_remove};
+pub use crdt_semantics::{collection_promises, crdt_semantics, lost_after_remove};
 pub use data_loss::{data_loss, phantoms};
 pub use oracles::{lost_deletes, root_mismatch};
 pub use stop::StopCondition;

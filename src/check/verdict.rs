@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::app_state::{app_divergence, app_errors, app_places};
-use super::crdt_semantics::{crdt_semantics, lost_after_remove};
+use super::crdt_semantics::collection_promises;
 use super::data_loss::{data_loss, phantoms};
 use super::oracles::{lost_deletes, root_mismatch};
 use super::{check_world, StopCondition};
@@ -180,10 +180,11 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
     ];
     // The app oracles judge only runs with an app.
     let app_level = world.layout().map(|_| {
+        let (broken, after_remove) = collection_promises(world);
         [
             (Oracle::AppDivergence, app_divergence(world)),
-            (Oracle::CrdtSemantics, crdt_semantics(world)),
-            (Oracle::LostAfterRemove, lost_after_remove(world)),
+            (Oracle::CrdtSemantics, broken),
+            (Oracle::LostAfterRemove, after_remove),
             (Oracle::AppError, app_errors(world)),
         ]
     });
