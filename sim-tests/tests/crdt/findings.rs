@@ -149,5 +149,6 @@ fn f1_a_nested_vector_made_on_one_node_never_gets_its_bytes_across() {
     assert_eq!(stop, StopCondition::MaxTime, "{judgement}");
     assert_eq!(rt.app_state("alice"), rt.app_state("bob"), "the apps agree");
     let places = judgement.places.clone().expect("the differing entities, named");
-    assert!(places.contains(r#"differs (written by inbox["q"].push("a")"#), "{places}");
+    assert!(places.contains("(collection inbox)"), "the map's own bytes: {places}");
+    assert!(places.contains(r#"(written by inbox["q"].push("a")"#), "the nested vector's: {places}");
 }
