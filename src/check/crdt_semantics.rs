@@ -248,20 +248,22 @@ impl Judge<'_> {
         list: &[String],
         cleared: &BTreeSet<String>,
     ) {
-        let mut allowed: BTreeMap<&String, &str> = BTreeMap::new();
+        // Each element may hold only its winning value (any of them when writes tie).
+        let mut allowed: BTreeMap<String, &str> = BTreeMap::new();
         for (element, history) in events {
             let last = last(history).map(|e| (self.who)(e.by)).unwrap_or_default();
-            match expect(history) {
-                Expect::Present(values) if values.iter().all(|v| !list.contains(v) && !cleared.contains(v)) => {
-                    self.problems.push(format!("{place} lost {values:?}: last op {last}"));
+            let winners = match expect(history) {
+                Expect::Present(values) => {
+                    if values.iter().all(|v| !list.contains(v) && !cleared.contains(v)) {
+                        self.problems.push(format!("{place} lost {values:?}: last op {last}"));
+                    }
+                    values
                 }
-                Expect::Present(_) | Expect::Either(_) | Expect::Absent => {}
-            }
-            for e in history.iter().filter(|e| e.value.is_some()) {
-                let v = e.value.as_ref().expect("filtered");
-                if !cleared.contains(v) && !matches!(expect(history), Expect::Absent) {
-                    allowed.insert(v, element);
-                }
+                Expect::Either(values) => values,
+                Expect::Absent => BTreeSet::new(),
+            };
+            for v in winners.into_iter().filter(|v| !cleared.contains(v)) {
+                allowed.insert(v, element);
             }
         }
         let mut seen = BTreeSet::new();
@@ -270,13 +272,15 @@ impl Judge<'_> {
                 self.problems.push(format!("{place} holds {v:?} twice"));
             } else if cleared.contains(v) {
                 self.problems.push(format!("{place} holds {v:?} again after a clear removed it"));
-            } else if !allowed.contains_key(v) {
+            } else if !allowed.contains_key(v.as_str()) {
                 self.problems.push(format!("{place} holds {v:?}, which is popped, overwritten or was never pushed"));
             }
         }
         // Order: elements as they were pushed (calimero orders children by creation time).
-        let stamps: Vec<(u64, &String)> =
-            list.iter().filter_map(|v| allowed.get(v).and_then(|e| pushed_at.get(*e)).map(|s| (*s, v))).collect();
+        let stamps: Vec<(u64, &String)> = list
+            .iter()
+            .filter_map(|v| allowed.get(v.as_str()).and_then(|e| pushed_at.get(*e)).map(|s| (*s, v)))
+            .collect();
         if let Some(w) = stamps.windows(2).find(|w| w[0].0 > w[1].0) {
             self.problems.push(format!(
                 "{place} holds {:?} (pushed at {}) before {:?} (pushed at {})",

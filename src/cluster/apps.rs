@@ -61,8 +61,13 @@ impl World {
     /// An operation calimero's collection API refuses is not acknowledged; it is kept in the
     /// books (`app_errors`), which the app-error oracle reports.
     pub fn app_op(&self, id: NodeId, op: &CrdtOp) -> Result<(), CrdtError> {
-        let nth = self.lock_app_ops().iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1;
-        if self.options().inject == Some(Injected::LoseAppOp { node: id.0, nth }) {
+        let planted = match self.options().inject {
+            Some(Injected::LoseAppOp { node, nth }) if node == id.0 => {
+                self.lock_app_ops().iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1 == nth
+            }
+            _ => false,
+        };
+        if planted {
             // The test-only bug: acknowledge the operation, keep it nowhere.
             let at = self.router().now();
             let record = OpRecord {
