@@ -17,8 +17,10 @@ use super::finish;
 /// at all — F7, pinned in findings.rs — and these runs would only show that again.
 const OPS: usize = 5;
 
-fn run(seed: u64, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> merosim::check::Judgement {
-    let mut scenario = AppMix::Fresh.build_with(seed, nodes, OPS, vec![(kind.name().to_owned(), kind)]);
+/// `nodes` nodes running the `fresh` mix on one collection under `preset` (with a 20-s chaos phase,
+/// the operations spread over it, when the preset is production-faithful).
+fn runtime(seed: u64, collection: &str, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> SimRuntime {
+    let mut scenario = AppMix::Fresh.build_with(seed, nodes, OPS, vec![(collection.to_owned(), kind)]);
     let mut config = SimConfig::with_seed(seed)
         .with_faults(preset.resolve(seed))
         .max_time(600_000)
@@ -30,6 +32,11 @@ fn run(seed: u64, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> me
     }
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(scenario);
+    rt
+}
+
+fn run(seed: u64, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> merosim::check::Judgement {
+    let mut rt = runtime(seed, kind.name(), kind, nodes, preset);
     let judgement = finish(&mut rt);
     // Chaos crashes stop a node's app for a while; most operations still run.
     let ops = rt.app_ops().iter().filter(|r| !r.setup).count();
@@ -68,16 +75,7 @@ fn every_flat_collection_converges_through_production_chaos() {
 fn a_map_of_vectors_under_production_chaos_converges_or_names_the_nested_vector() {
     for nodes in [3, 5] {
         let seed = seed_or(260 + nodes as u64);
-        let mut scenario =
-            AppMix::Fresh.build_with(seed, nodes, OPS, vec![("inbox".to_owned(), CollectionKind::MapOfVectors)]);
-        let chaos = Duration::from_secs(20);
-        scenario.app.as_mut().expect("an app scenario").spread_over(chaos);
-        let config = SimConfig::with_seed(seed)
-            .with_faults(FaultPreset::ProdChaos.resolve(seed))
-            .max_time(600_000)
-            .with_chaos_phase(chaos);
-        let mut rt = SimRuntime::with_config(config);
-        rt.apply_scenario(scenario);
+        let mut rt = runtime(seed, "inbox", CollectionKind::MapOfVectors, nodes, FaultPreset::ProdChaos);
         let stop = rt.run();
         let judgement = rt.judge(stop);
         if !judgement.verdict.passed() {
