@@ -198,6 +198,10 @@ fn bench_runs_every_section() {
         "30",
         "--scaling-max-time",
         "30",
+        "--presets",
+        "lan",
+        "--growth-leaves",
+        "10,20",
     ]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
@@ -209,7 +213,9 @@ fn bench_runs_every_section() {
         "3. throughput",
         "4. scaling",
         "converged@",
-        "5. reference",
+        "5. growth",
+        "CPU k = ",
+        "6. reference",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }

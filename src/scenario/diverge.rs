@@ -135,3 +135,16 @@ pub fn diverge_pair(
     }
     Ok(out)
 }
+
+/// Writes `leaves` leaves directly under the root of `storage`: the flattest tree, where one
+/// node holds everything the other must pull. It is the shape in which calimero's per-leaf
+/// ancestor reads cost most (docs/findings.md, F11), so the finding's test and `merosim bench`
+/// measure on it.
+pub fn flat_leaves(storage: &SimStorage, leaves: usize) -> Result<(), StorageError> {
+    for i in 0..leaves as u32 {
+        let mut id = [0x11; 32];
+        id[..4].copy_from_slice(&i.to_be_bytes());
+        storage.upsert(id, None, &i.to_le_bytes())?;
+    }
+    Ok(())
+}

@@ -13,5 +13,5 @@ pub use app::{AppWorkload, SetupOp, TimedOp, APP_SPAN};
 pub use app_mix::AppMix;
 pub use bugs::BugScenario;
 pub use catalog::{EntitySpec, NodeSpec, RandomScenario, RandomScenarioConfig, Scenario, Workload};
-pub use diverge::{diverge_pair, Divergence, PairLayout};
+pub use diverge::{diverge_pair, flat_leaves, Divergence, PairLayout};
 pub use spec::{ScenarioError, ScenarioKind, ScenarioSpec};

@@ -2,11 +2,13 @@
 //! reads from it (`LocalSyncState`), the node identity that owns it, and how two states differ.
 
 mod diff;
+mod meter;
 mod node;
 mod storage;
 mod sync_state;
 
 pub use diff::{diff_entities, EntityDifference, StateDiff};
+pub use meter::{MeteredDb, StoreIo};
 pub use node::SimNode;
 pub(crate) use storage::MAX_WALK_DEPTH;
 pub use storage::{EntityMeta, EntitySnapshot, SimStorage, StateSummary, WriteMeta, DEFAULT_INNER_TYPE};

@@ -21,13 +21,14 @@ use calimero_storage::interface::{Action, ApplyContext, Interface};
 use calimero_storage::store::MainStorage;
 #[cfg(calimero_store_raw)]
 use calimero_store::db::Column;
-use calimero_store::db::InMemoryDB;
 use calimero_store::Store;
 use sha2::{Digest, Sha256};
 
 use crate::error::StorageError;
 use crate::faults::NodeClock;
 use crate::ids::EntityId;
+
+use super::meter::{MeteredDb, StoreIo};
 
 /// `inner_type` of the LWW registers merosim writes by default.
 pub const DEFAULT_INNER_TYPE: &str = "merosim::Bytes";
@@ -40,6 +41,8 @@ pub(crate) const MAX_WALK_DEPTH: usize = 4_096;
 #[derive(Clone)]
 pub struct SimStorage {
     store: Store,
+    /// The backend under `store`, kept for its traffic counts.
+    db: MeteredDb,
     context_id: ContextId,
     identity: PublicKey,
     /// Last write timestamp this node issued; see [`SimStorage::stamp`].
@@ -104,8 +107,10 @@ pub struct EntitySnapshot {
 impl SimStorage {
     /// Creates an empty store with the context root in place.
     pub fn new(context_id: ContextId, identity: PublicKey) -> Result<Self, StorageError> {
+        let db = MeteredDb::new();
         let storage = Self {
-            store: Store::new(Arc::new(InMemoryDB::owned())),
+            store: Store::new(Arc::new(db.clone())),
+            db,
             context_id,
             identity,
             last_stamp: Arc::new(AtomicU64::new(0)),
@@ -131,6 +136,11 @@ impl SimStorage {
     /// The clock this store stamps writes with.
     pub fn clock(&self) -> NodeClock {
         self.clock
+    }
+
+    /// What calimero has read from and written to this store so far, for cost measurements.
+    pub fn io(&self) -> StoreIo {
+        self.db.io()
     }
 
     /// The underlying store, as the sync protocols take it.

@@ -189,3 +189,48 @@ fn f6_root_hash_ignores_entity_ids() {
     assert_eq!(rt.metrics().protocol.messages_sent, 0, "{context}: nobody synced in 10 s");
     assert!(!rt.is_converged(), "{context}");
 }
+
+/// What one HashComparison session costs the two stores when the initiator pulls `leaves`
+/// leaves that all hang under the root: bytes the responder's store returned per leaf served,
+/// and bytes the initiator's store took per leaf merged.
+fn pull_cost(leaves: usize) -> (u64, u64) {
+    let seed = seed_or(67);
+    let cost = std::sync::Arc::new(std::sync::Mutex::new((0, 0)));
+    let out = cost.clone();
+    simulate(seed, move || async move {
+        let world = World::new(seed, FaultConfig::none());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        merosim::scenario::flat_leaves(alice.storage(), leaves).unwrap();
+        let (served_before, merged_before) = (alice.storage().io(), bob.storage().io());
+        let report = run_session(&world, &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
+        assert!(report.initiator.is_ok() && report.responder.is_ok(), "{report:?}");
+        assert_eq!(bob.storage().digest().unwrap(), alice.storage().digest().unwrap(), "bob got every leaf");
+        let served = alice.storage().io().since(&served_before);
+        let merged = bob.storage().io().since(&merged_before);
+        *out.lock().unwrap() = (served.read_bytes / leaves as u64, merged.write_bytes / leaves as u64);
+    });
+    let cost = *cost.lock().unwrap();
+    cost
+}
+
+/// F11: a HashComparison responder re-reads (and re-decodes) every ancestor's whole index for
+/// each leaf it serves — the root's index lists every child — and the initiator rewrites every
+/// ancestor's index for each leaf it merges. Per leaf, both grow with the fan-out, so a session
+/// costs O(leaves × fan-out): quadratic for a flat tree. Counted in bytes through the store, so
+/// the growth is exact and machine-independent (the time it costs is in `merosim bench`).
+#[test]
+fn f11_hash_comparison_cost_per_leaf_grows_with_the_fan_out() {
+    let context = repro("findings::f11_hash_comparison_cost_per_leaf_grows_with_the_fan_out", seed_or(67));
+    let costs: Vec<(usize, (u64, u64))> = [25, 50, 100, 200].into_iter().map(|n| (n, pull_cost(n))).collect();
+    let (read, written): (Vec<u64>, Vec<u64>) = costs.iter().map(|(_, c)| *c).unzip();
+    eprintln!("F11 bytes per leaf (fan-out, served by the responder, merged by the initiator): {costs:?}");
+    for pair in costs.windows(2) {
+        let ((n0, (r0, w0)), (n1, (r1, w1))) = (pair[0], pair[1]);
+        // Twice the fan-out: at least 1.7x the bytes per leaf (linear growth would be 2x; a
+        // per-leaf constant would be 1x).
+        assert!(r1 * 10 >= r0 * 17, "{context}: reads per served leaf {r0} at {n0} -> {r1} at {n1}");
+        assert!(w1 * 10 >= w0 * 17, "{context}: writes per merged leaf {w0} at {n0} -> {w1} at {n1}");
+    }
+    assert!(read[3] > 8 * 200 * 32, "{context}: at 200 leaves a served leaf re-reads whole child lists: {read:?}");
+    assert!(written[3] > 200 * 32, "{context}: at 200 leaves a merged leaf rewrites the root's list: {written:?}");
+}

@@ -1,5 +1,5 @@
 //! Items 2 and 3: how much faster than real time a light-chaos cluster runs, and how many
-//! heavy-chaos seeds per second a sweep gets through.
+//! seeds per second a sweep gets through under each chaos preset.
 
 use std::time::{Duration, Instant};
 
@@ -25,12 +25,13 @@ pub fn time_compression(virtual_span: Duration) -> (Duration, Duration) {
     (rt.now().since_start(), wall.elapsed())
 }
 
-/// Heavy-chaos seeds per second for 3 nodes x 200 entities with `jobs` workers.
-pub fn throughput(seeds: u64, jobs: usize) -> (f64, usize, usize) {
+/// Seeds per second for 3 nodes x 200 entities under `faults` with `jobs` workers, as a sweep
+/// runs them (receive budget 5 s, verdicts on), and how many of them converged.
+pub fn throughput(faults: FaultPreset, seeds: u64, jobs: usize) -> (f64, usize, usize) {
     let template = RunOptions {
         seed: 0,
         scenario: "diverged-3x200".parse().expect("known scenario"),
-        faults: FaultPreset::Heavy,
+        faults,
         nodes: 3,
         entities: 200,
         max_time: Duration::from_secs(120),

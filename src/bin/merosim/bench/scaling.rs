@@ -1,7 +1,8 @@
 //! Item 4: cost as the cluster grows. Each configuration runs in a child process (`merosim
 //! bench-child`) so its peak memory is its own.
 
-use std::process::Command;
+use std::io::Read;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use merosim::net::FaultConfig;
@@ -47,13 +48,51 @@ pub fn child(nodes: usize, entities: usize, max_time: Duration) -> String {
 }
 
 /// Runs one (nodes, entities) configuration in a child process of `exe`, bounded by `max_time`
-/// of virtual time.
-pub fn scaling_row(exe: &std::path::Path, nodes: usize, entities: usize, max_time: Duration) -> ScalingRow {
+/// of virtual time and by `wall_limit` of real time (a child still running then is killed and
+/// the row says how long it ran: calimero's per-session cost grows faster than linearly, and a
+/// bench must finish).
+pub fn scaling_row(
+    exe: &std::path::Path,
+    nodes: usize,
+    entities: usize,
+    max_time: Duration,
+    wall_limit: Duration,
+) -> ScalingRow {
     let mut row = ScalingRow { nodes, entities, ..ScalingRow::default() };
-    let out = Command::new(exe)
+    let started = Instant::now();
+    let child = Command::new(exe)
         .args(["bench-child", &nodes.to_string(), &entities.to_string(), &max_time.as_secs().to_string()])
-        .output();
-    let line = out.ok().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            row.outcome = format!("child failed to start: {e}");
+            return row;
+        }
+    };
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() >= wall_limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                row.wall = started.elapsed();
+                row.outcome = format!("stopped-after-{:.0}s-wall", row.wall.as_secs_f64());
+                return row;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => {
+                row.outcome = format!("child lost: {e}");
+                return row;
+            }
+        }
+    }
+    let mut line = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_string(&mut line);
+    }
     let fields: Vec<&str> = line.lines().find(|l| l.starts_with("bench-child ")).unwrap_or("").split(' ').collect();
     match fields.as_slice() {
         ["bench-child", wall, frames, rss, outcome] => {
