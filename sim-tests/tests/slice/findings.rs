@@ -234,3 +234,81 @@ fn f11_hash_comparison_cost_per_leaf_grows_with_the_fan_out() {
     assert!(read[3] > 8 * 200 * 32, "{context}: at 200 leaves a served leaf re-reads whole child lists: {read:?}");
     assert!(written[3] > 200 * 32, "{context}: at 200 leaves a merged leaf rewrites the root's list: {written:?}");
 }
+
+/// A folder holding a collection with `leaves` entries, written on `a` and applied on `b`, so
+/// both nodes start equal. Depth 3: `select_protocol` never picks LevelWise for it, every path
+/// ends in HashComparison.
+fn shared_collection(a: &SimStorage, b: &SimStorage, leaves: u32) -> Vec<EntityId> {
+    let (folder, collection) = ([0xf0; 32], [0xf1; 32]);
+    b.apply_remote(a.upsert(folder, None, b"folder").unwrap()).unwrap();
+    b.apply_remote(a.upsert(collection, Some(folder), b"collection").unwrap()).unwrap();
+    (0..leaves)
+        .map(|i| {
+            let mut id = [0x22; 32];
+            id[..4].copy_from_slice(&i.to_be_bytes());
+            b.apply_remote(a.upsert(id, Some(collection), &i.to_le_bytes()).unwrap()).unwrap();
+            id
+        })
+        .collect()
+}
+
+/// F12: HashComparison treats a tree node with more than `MAX_CHILDREN_PER_NODE` (256) children
+/// as invalid and skips it — the parent whose children it should compare, and whose tombstones
+/// it should apply. A remove that leaves 256 live entries in its collection reaches the peer in
+/// one session; one that leaves 257 never does, in either direction, while every session
+/// returns `Ok` (with `root_hash_verified = false`) after re-merging every entry.
+#[test]
+fn f12_a_remove_under_a_parent_of_more_than_256_children_never_propagates() {
+    for (leaves, propagates) in [(257, true), (258, false)] {
+        let seed = seed_or(68);
+        let context = format!(
+            "{leaves} entries; {}",
+            repro("findings::f12_a_remove_under_a_parent_of_more_than_256_children_never_propagates", seed)
+        );
+        simulate(seed, move || async move {
+            let world = World::new(seed, FaultConfig::none());
+            let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+            let entries = shared_collection(alice.storage(), bob.storage(), leaves);
+            assert_eq!(alice.storage().digest().unwrap(), bob.storage().digest().unwrap(), "{context}: equal start");
+            alice.storage().delete(entries[7]).unwrap();
+            for round in 0..2 {
+                for (initiator, responder) in [(&bob, &alice), (&alice, &bob)] {
+                    let report =
+                        run_session(&world, initiator, responder, Protocol::HashComparison, &SessionOptions::default())
+                            .await;
+                    let stats = report.initiator.unwrap_or_else(|e| panic!("{context}: session failed: {e}"));
+                    assert_eq!(stats.root_hash_verified, propagates, "{context}: round {round}: {stats:?}");
+                }
+            }
+            assert_eq!(bob.storage().get(entries[7]).is_none(), propagates, "{context}: bob's copy of the removed entry");
+            assert_eq!(alice.storage().get(entries[7]), None, "{context}: alice's remove holds");
+            let equal = alice.storage().digest().unwrap() == bob.storage().digest().unwrap();
+            assert_eq!(equal, propagates, "{context}: the states end equal only under the limit");
+        });
+    }
+}
+
+/// F12, second half: the response to a request for a node carries at most
+/// `MAX_NODES_PER_RESPONSE` (1,000) nodes, and since the over-wide parent itself is skipped, its
+/// children past the 999th are never asked for. A node missing a 1,200-entry collection gets
+/// 999 of its entries, in every session. (The slowest finding test, ~15 s: F11's cost at 1,200
+/// children.)
+#[test]
+fn f12_hash_comparison_never_fetches_past_the_999th_child() {
+    let seed = seed_or(69);
+    let context = repro("findings::f12_hash_comparison_never_fetches_past_the_999th_child", seed);
+    simulate(seed, move || async move {
+        let world = World::new(seed, FaultConfig::none());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        let scratch = world.add_node("scratch").unwrap();
+        shared_collection(alice.storage(), scratch.storage(), 1_200);
+        shared_collection(bob.storage(), scratch.storage(), 0);
+        for _ in 0..2 {
+            let report = run_session(&world, &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
+            let stats = report.initiator.unwrap_or_else(|e| panic!("{context}: session failed: {e}"));
+            assert!(!stats.root_hash_verified, "{context}: {stats:?}");
+            // The folder, the collection and 999 of its 1,200 entries.
+            assert_eq!(bob.storage().entity_count().unwrap(), alice.storage().entity_count().unwrap() - 201, "{context}");
+        }
+    });
+}
