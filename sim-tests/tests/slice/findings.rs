@@ -280,7 +280,11 @@ fn f12_a_remove_under_a_parent_of_more_than_256_children_never_propagates() {
                     assert_eq!(stats.root_hash_verified, propagates, "{context}: round {round}: {stats:?}");
                 }
             }
-            assert_eq!(bob.storage().get(entries[7]).is_none(), propagates, "{context}: bob's copy of the removed entry");
+            assert_eq!(
+                bob.storage().get(entries[7]).is_none(),
+                propagates,
+                "{context}: bob's copy of the removed entry"
+            );
             assert_eq!(alice.storage().get(entries[7]), None, "{context}: alice's remove holds");
             let equal = alice.storage().digest().unwrap() == bob.storage().digest().unwrap();
             assert_eq!(equal, propagates, "{context}: the states end equal only under the limit");
@@ -308,7 +312,11 @@ fn f12_hash_comparison_never_fetches_past_the_999th_child() {
             let stats = report.initiator.unwrap_or_else(|e| panic!("{context}: session failed: {e}"));
             assert!(!stats.root_hash_verified, "{context}: {stats:?}");
             // The folder, the collection and 999 of its 1,200 entries.
-            assert_eq!(bob.storage().entity_count().unwrap(), alice.storage().entity_count().unwrap() - 201, "{context}");
+            assert_eq!(
+                bob.storage().entity_count().unwrap(),
+                alice.storage().entity_count().unwrap() - 201,
+                "{context}"
+            );
         }
     });
 }

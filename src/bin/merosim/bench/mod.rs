@@ -52,8 +52,9 @@ pub struct BenchArgs {
     /// Wall-time cap per scaling run, seconds (a run still going then is stopped and says so).
     #[arg(long, default_value_t = 600)]
     pub scaling_wall_limit: u64,
-    /// Leaf counts for the growth table: one HashComparison session pulling a flat tree.
-    #[arg(long, value_delimiter = ',', default_value = "100,200,400,800")]
+    /// Leaf counts for the growth table: one HashComparison session pulling a flat tree (at most
+    /// 256: a wider parent is skipped by HashComparison altogether, docs/findings.md F12).
+    #[arg(long, value_delimiter = ',', default_value = "32,64,128,256")]
     pub growth_leaves: Vec<usize>,
     /// Skip sections: any of overhead,compression,throughput,scaling,growth.
     #[arg(long, value_delimiter = ',')]
