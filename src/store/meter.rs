@@ -33,14 +33,14 @@ pub struct StoreIo {
 }
 
 impl StoreIo {
-    /// The counts between `earlier` and `self`.
+    /// The counts between `earlier` and `self` (zero where `earlier` is the later snapshot).
     pub fn since(&self, earlier: &StoreIo) -> StoreIo {
         StoreIo {
-            reads: self.reads - earlier.reads,
-            read_bytes: self.read_bytes - earlier.read_bytes,
-            misses: self.misses - earlier.misses,
-            writes: self.writes - earlier.writes,
-            write_bytes: self.write_bytes - earlier.write_bytes,
+            reads: self.reads.saturating_sub(earlier.reads),
+            read_bytes: self.read_bytes.saturating_sub(earlier.read_bytes),
+            misses: self.misses.saturating_sub(earlier.misses),
+            writes: self.writes.saturating_sub(earlier.writes),
+            write_bytes: self.write_bytes.saturating_sub(earlier.write_bytes),
         }
     }
 }
@@ -145,5 +145,23 @@ impl<'a> Database<'a> for MeteredDb {
 
     fn apply(&self, tx: &Transaction<'a>) -> EyreResult<()> {
         self.inner.apply(tx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_what_calimero_store_reads_and_writes() {
+        let db = MeteredDb::new();
+        let start = db.io();
+        db.put(Column::Generic, Slice::from(&b"key"[..]), Slice::from(&b"12345"[..])).unwrap();
+        assert_eq!(db.get(Column::Generic, Slice::from(&b"key"[..])).unwrap().as_deref(), Some(&b"12345"[..]));
+        assert!(db.get(Column::Generic, Slice::from(&b"nope"[..])).unwrap().is_none());
+        assert!(db.has(Column::Generic, Slice::from(&b"key"[..])).unwrap());
+        let io = db.io().since(&start);
+        assert_eq!(io, StoreIo { reads: 1, read_bytes: 5, misses: 1, writes: 1, write_bytes: 5 });
+        assert_eq!(start.since(&db.io()), StoreIo::default(), "a reversed pair is empty, not a panic");
     }
 }
