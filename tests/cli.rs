@@ -56,6 +56,7 @@ fn run_prints_options_outcome_metrics_trace_and_repro() {
         "config    seed=3",
         "outcome   Converged",
         "metrics   sessions",
+        "store     read ",
         "trace     ",
         "repro: merosim repro 3 --scenario diverged --faults lan --nodes 3 --entities 10",
     ] {
@@ -80,6 +81,7 @@ fn sweep_with_failures_lists_them_and_exits_1() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("failing seeds"), "{stdout}");
+    assert!(stdout.contains("store      calimero read "), "{stdout}");
     assert!(stdout.contains("repro: merosim repro 0 --scenario diverged --faults heavy"), "{stdout}");
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::RunOptions;
 use crate::check::{Judgement, Verdict};
 use crate::runtime::{panic_message, SimRuntime, StopCondition};
+use crate::store::StoreIo;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 
@@ -20,6 +21,8 @@ pub struct Outcome {
     pub converged_at: Option<SimTime>,
     pub status: String,
     pub metrics: String,
+    /// What calimero read from and wrote to the nodes' stores over the run.
+    pub store: StoreIo,
     /// What the oracles make of the run (`None` when it could not be judged).
     pub judgement: Option<Judgement>,
     pub trace_hash: [u8; 32],
@@ -62,7 +65,8 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
         let status = rt.check_convergence().to_string();
         let trace = if keep_trace { rt.trace() } else { Vec::new() };
         let judgement = rt.judge(stop);
-        (stop, rt.now(), metrics, status, judgement, rt.trace_hash(), trace, rt.node_names().to_vec())
+        let store = rt.store_io();
+        (stop, rt.now(), metrics, store, status, judgement, rt.trace_hash(), trace, rt.node_names().to_vec())
     }));
     let failed = |message: String| Outcome {
         seed,
@@ -71,6 +75,7 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
         converged_at: None,
         status: String::new(),
         metrics: String::new(),
+        store: StoreIo::default(),
         judgement: None,
         trace_hash: [0; 32],
         events: 0,
@@ -78,7 +83,7 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
         wall: wall.elapsed(),
     };
     match attempt {
-        Ok((stop, now, metrics, status, judgement, trace_hash, trace, names)) => (
+        Ok((stop, now, metrics, store, status, judgement, trace_hash, trace, names)) => (
             Outcome {
                 seed,
                 stop: Ok(stop),
@@ -86,6 +91,7 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
                 converged_at: metrics.convergence.time_to_converge,
                 status,
                 metrics: metrics.summary(),
+                store,
                 judgement: Some(judgement),
                 trace_hash,
                 events: metrics.convergence.events_processed,
@@ -118,6 +124,7 @@ impl fmt::Display for Outcome {
         }
         if !self.metrics.is_empty() {
             writeln!(f, "  metrics   {}", self.metrics)?;
+            writeln!(f, "  store     {}", self.store)?;
         }
         writeln!(f, "  trace     {}", hex::encode(self.trace_hash))?;
         write!(f, "  wall      {:.3}s", self.wall.as_secs_f64())

@@ -215,6 +215,13 @@ impl SimRuntime {
         self.call(|e| e.metrics())
     }
 
+    /// Everything calimero has read from and written to every node's store so far (crashed
+    /// nodes included: their stores survive). Sync cost is mostly these reads (docs/findings.md
+    /// F11), so this is the run's machine-independent cost.
+    pub fn store_io(&mut self) -> crate::store::StoreIo {
+        self.world(|w| w.nodes().iter().map(|n| n.storage().io()).sum())
+    }
+
     /// What the oracles make of the run so far, given how `run()` (or `run_until`) stopped:
     /// the verdict, the violations behind it, every node's root.
     pub fn judge(&mut self, stop: StopCondition) -> Judgement {

@@ -45,12 +45,52 @@ impl StoreIo {
     }
 }
 
+impl std::ops::Add for StoreIo {
+    type Output = StoreIo;
+
+    fn add(self, other: StoreIo) -> StoreIo {
+        StoreIo {
+            reads: self.reads + other.reads,
+            read_bytes: self.read_bytes + other.read_bytes,
+            misses: self.misses + other.misses,
+            writes: self.writes + other.writes,
+            write_bytes: self.write_bytes + other.write_bytes,
+        }
+    }
+}
+
+impl std::iter::Sum for StoreIo {
+    fn sum<I: Iterator<Item = StoreIo>>(iter: I) -> StoreIo {
+        iter.fold(StoreIo::default(), |a, b| a + b)
+    }
+}
+
+/// `1234567` → `1.2 MB`: store traffic spans bytes to gigabytes.
+pub fn human_bytes(bytes: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < units.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
 impl fmt::Display for StoreIo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} reads / {} bytes ({} misses), {} writes / {} bytes",
-            self.reads, self.read_bytes, self.misses, self.writes, self.write_bytes
+            "read {} in {} gets ({} misses), wrote {} in {} puts",
+            human_bytes(self.read_bytes),
+            self.reads,
+            self.misses,
+            human_bytes(self.write_bytes),
+            self.writes
         )
     }
 }
@@ -163,5 +203,15 @@ mod tests {
         let io = db.io().since(&start);
         assert_eq!(io, StoreIo { reads: 1, read_bytes: 5, misses: 1, writes: 1, write_bytes: 5 });
         assert_eq!(start.since(&db.io()), StoreIo::default(), "a reversed pair is empty, not a panic");
+        assert_eq!(io.to_string(), "read 5 B in 1 gets (1 misses), wrote 5 B in 1 puts");
+        assert_eq!([io, io].into_iter().sum::<StoreIo>().read_bytes, 10);
+    }
+
+    #[test]
+    fn human_bytes_picks_a_readable_unit() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_234), "1.2 kB");
+        assert_eq!(human_bytes(5_301_105), "5.3 MB");
+        assert_eq!(human_bytes(2_100_000_000), "2.1 GB");
     }
 }

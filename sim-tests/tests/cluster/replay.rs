@@ -40,6 +40,8 @@ fn fifty_heavy_seeds_replay_in_process() {
             "seed {seed} replayed differently\n{}",
             options.repro()
         );
+        assert_eq!(first.store, second.store, "seed {seed}: the stores' traffic replays too\n{}", options.repro());
+        assert!(first.store.read_bytes > 0, "seed {seed}: calimero read nothing? {first}");
         events += first.events;
         dropped += first.dropped;
     }

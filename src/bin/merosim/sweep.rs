@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use merosim::check::Verdict;
 use merosim::cluster::{Oracle, OracleCounts};
 use merosim::run::{run_one, Outcome, RunOptions};
+use merosim::store::{human_bytes, StoreIo};
 
 /// `A..B` (end excluded) or `A..=B`.
 pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
@@ -151,6 +152,18 @@ impl fmt::Display for SweepReport {
         writeln!(f, "  oracles    fired/judged: {}", fired.join(", "))?;
         let dropped: u64 = self.outcomes.iter().map(|o| o.dropped).sum();
         writeln!(f, "  undelivered {dropped} frame copies (deltas included), each in its run's trace with its reason")?;
+        if let Some(heaviest) = self.outcomes.iter().max_by_key(|o| (o.store.read_bytes, std::cmp::Reverse(o.seed))) {
+            let total: StoreIo = self.outcomes.iter().map(|o| o.store).sum();
+            let per_seed = |bytes: u64| human_bytes(bytes / self.outcomes.len().max(1) as u64);
+            writeln!(
+                f,
+                "  store      calimero read {} and wrote {} per seed; most read: seed {} ({})",
+                per_seed(total.read_bytes),
+                per_seed(total.write_bytes),
+                heaviest.seed,
+                human_bytes(heaviest.store.read_bytes)
+            )?;
+        }
         let mut times: Vec<Duration> =
             self.outcomes.iter().filter_map(|o| o.converged_at.map(|t| t.since_start())).collect();
         times.sort();
