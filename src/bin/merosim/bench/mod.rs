@@ -1,6 +1,7 @@
 //! `merosim bench`: overhead against real tokio, time compression, seeds per second per preset,
-//! scaling, and a session's growth with the tree, side by side in one run, reported as ratios (absolute times on a shared 2-core machine are
-//! noise). Speed targets live here, never in the test suite.
+//! scaling, and a session's growth with the tree, side by side in one run, reported as ratios
+//! (absolute times on a shared 2-core machine are noise). Speed targets live here, never in the
+//! test suite.
 
 mod channel;
 mod cluster;
