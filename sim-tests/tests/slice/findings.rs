@@ -195,8 +195,6 @@ fn f6_root_hash_ignores_entity_ids() {
 /// and bytes the initiator's store took per leaf merged.
 fn pull_cost(leaves: usize) -> (u64, u64) {
     let seed = seed_or(67);
-    let cost = std::sync::Arc::new(std::sync::Mutex::new((0, 0)));
-    let out = cost.clone();
     simulate(seed, move || async move {
         let world = World::new(seed, FaultConfig::none());
         let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
@@ -207,10 +205,8 @@ fn pull_cost(leaves: usize) -> (u64, u64) {
         assert_eq!(bob.storage().digest().unwrap(), alice.storage().digest().unwrap(), "bob got every leaf");
         let served = alice.storage().io().since(&served_before);
         let merged = bob.storage().io().since(&merged_before);
-        *out.lock().unwrap() = (served.read_bytes / leaves as u64, merged.write_bytes / leaves as u64);
-    });
-    let cost = *cost.lock().unwrap();
-    cost
+        (served.read_bytes / leaves as u64, merged.write_bytes / leaves as u64)
+    })
 }
 
 /// F11: a HashComparison responder re-reads (and re-decodes) every ancestor's whole index for
