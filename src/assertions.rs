@@ -21,19 +21,13 @@ pub fn failure(rt: &mut SimRuntime, assertion: &str, detail: &str, package: &str
 #[macro_export]
 macro_rules! assert_converged {
     ($rt:expr) => {{
-        let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
+        let rt: &mut $crate::SimRuntime = &mut $rt;
         let status = rt.check_convergence();
         if !status.is_converged() {
             let detail = status.to_string();
             panic!(
                 "{}",
-                $crate::assertions::failure(
-                    rt,
-                    "assert_converged!",
-                    &detail,
-                    env!("CARGO_PKG_NAME"),
-                    env!("CARGO_CRATE_NAME")
-                )
+                $crate::__failure(rt, "assert_converged!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME"))
             );
         }
     }};
@@ -43,11 +37,11 @@ macro_rules! assert_converged {
 #[macro_export]
 macro_rules! assert_not_converged {
     ($rt:expr) => {{
-        let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
+        let rt: &mut $crate::SimRuntime = &mut $rt;
         if rt.check_convergence().is_converged() {
             panic!(
                 "{}",
-                $crate::assertions::failure(
+                $crate::__failure(
                     rt,
                     "assert_not_converged!",
                     "all live nodes converged",
@@ -63,13 +57,13 @@ macro_rules! assert_not_converged {
 #[macro_export]
 macro_rules! assert_entity_count {
     ($rt:expr, $node:expr, $count:expr) => {{
-        let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
+        let rt: &mut $crate::SimRuntime = &mut $rt;
         let (actual, expected) = (rt.entity_count($node), $count as usize);
         if actual != expected {
             let detail = format!("{} holds {actual} entities, expected {expected}", rt.node_name($node));
             panic!(
                 "{}",
-                $crate::assertions::failure(
+                $crate::__failure(
                     rt,
                     "assert_entity_count!",
                     &detail,
@@ -85,19 +79,13 @@ macro_rules! assert_entity_count {
 #[macro_export]
 macro_rules! assert_has_entity {
     ($rt:expr, $node:expr, $id:expr) => {{
-        let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
-        let id: $crate::ids::EntityId = $id;
+        let rt: &mut $crate::SimRuntime = &mut $rt;
+        let id: $crate::EntityId = $id;
         if !rt.has_entity($node, id) {
-            let detail = format!("{} lacks entity {}", rt.node_name($node), $crate::ids::short_id(&id));
+            let detail = format!("{} lacks entity {}", rt.node_name($node), $crate::short_id(&id));
             panic!(
                 "{}",
-                $crate::assertions::failure(
-                    rt,
-                    "assert_has_entity!",
-                    &detail,
-                    env!("CARGO_PKG_NAME"),
-                    env!("CARGO_CRATE_NAME")
-                )
+                $crate::__failure(rt, "assert_has_entity!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME"))
             );
         }
     }};
@@ -107,18 +95,12 @@ macro_rules! assert_has_entity {
 #[macro_export]
 macro_rules! assert_idle {
     ($rt:expr, $node:expr) => {{
-        let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
+        let rt: &mut $crate::SimRuntime = &mut $rt;
         if !rt.is_idle($node) {
             let detail = format!("{} is in a sync session", rt.node_name($node));
             panic!(
                 "{}",
-                $crate::assertions::failure(
-                    rt,
-                    "assert_idle!",
-                    &detail,
-                    env!("CARGO_PKG_NAME"),
-                    env!("CARGO_CRATE_NAME")
-                )
+                $crate::__failure(rt, "assert_idle!", &detail, env!("CARGO_PKG_NAME"), env!("CARGO_CRATE_NAME"))
             );
         }
     }};
@@ -128,13 +110,13 @@ macro_rules! assert_idle {
 #[macro_export]
 macro_rules! assert_buffer_empty {
     ($rt:expr, $node:expr) => {{
-        let rt: &mut $crate::runtime::SimRuntime = &mut $rt;
+        let rt: &mut $crate::SimRuntime = &mut $rt;
         let buffered = rt.buffered($node);
         if buffered > 0 {
             let detail = format!("{} still buffers {buffered} deltas", rt.node_name($node));
             panic!(
                 "{}",
-                $crate::assertions::failure(
+                $crate::__failure(
                     rt,
                     "assert_buffer_empty!",
                     &detail,

@@ -4,9 +4,27 @@
 
 use std::fmt;
 
-/// A simulated node's address on the network.
+/// A simulated node's address on the network. Ids are handed out in order as nodes join a run,
+/// so the number is also where the run's node registry keeps the node — which is why only the
+/// registry turns one into an index, and everyone else goes through it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NodeId(pub u32);
+pub struct NodeId(u32);
+
+impl NodeId {
+    pub const fn new(n: u32) -> Self {
+        NodeId(n)
+    }
+
+    /// The number, for what is keyed by it outside the run: seed streams, id bytes, wire frames.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+
+    /// Where a table with one entry per node, in join order, keeps this node.
+    pub(crate) const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

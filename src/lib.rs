@@ -1,76 +1,89 @@
 //! merosim — a deterministic simulator for Calimero's state-sync protocols.
 //!
-//! The modules are layers, each importing only the ones above it in this list (the data path,
-//! bottom to top; `docs/architecture.md` draws it):
-//!
-//! 1. [`ids`], [`time`], [`seed`], [`repro`], [`error`] — names, virtual time, seed streams,
-//!    replay lines, typed errors;
-//! 2. [`faults`] — every fault a run can inject, as data, and the named presets;
-//! 3. [`net`] — partitions, the router, whole-stream failures;
-//! 4. [`trace`] — the one typed event log (the frame table is a view of it);
-//! 5. [`store`] — a node's real calimero-storage tree and what a handshake reads from it;
-//! 6. [`crdt`] — an app on calimero's real CRDT collections: operations, their deltas, reading;
-//! 7. [`transport`] — `SimStream`, calimero's `SyncTransport`;
-//! 8. [`protocols`] — the only module naming calimero-node; the one `Session` builder;
-//! 9. [`cluster`] — the `World`: options, trace, network, nodes, their processes, gossip, books;
-//! 10. [`check`], [`scenario`], [`metrics`] — convergence and the oracles, starting states and
-//!     app workloads, the metrics report;
-//! 11. [`runtime`] — `simulate`, `SimRuntime` and the engine behind it;
-//! 12. [`assertions`], [`run`] — the test macros; one seed as the CLI runs it.
+//! The modules are private layers, each importing only the ones before it in this list (the
+//! data path, bottom to top; `docs/architecture.md` draws it and `tests/layers.rs` holds the code
+//! to it): ids, time, seed streams, repro lines and errors → faults → net → trace → store → crdt
+//! → transport → protocols (the only module naming calimero-node) → oracle (the words both
+//! sides judge in) → cluster (the World and its nodes) → check, scenario, metrics → runtime →
+//! assertions, run. What a test author or the CLI needs is re-exported below, one path per type;
+//! [`prelude`] is the glob the upstream sync-sim guide's tests start from.
 //!
 //! The `merosim` binary (feature `cli`, on by default) adds the command line and benchmarks on
 //! top; a library user turns it off (`default-features = false`) and builds none of it.
 
-pub mod ids;
-pub mod repro;
-pub mod seed;
-pub mod time;
+mod error;
+mod ids;
+mod repro;
+mod seed;
+mod time;
 
-pub mod error;
+mod faults;
 
-pub mod faults;
+mod net;
 
-pub mod net;
+mod trace;
 
-pub mod trace;
+mod store;
 
-pub mod store;
+mod crdt;
 
-pub mod crdt;
+mod transport;
 
-pub mod transport;
+mod protocols;
 
-pub mod protocols;
+mod oracle;
 
-pub mod cluster;
+mod cluster;
 
-pub mod check;
-pub mod metrics;
-pub mod scenario;
+mod check;
+mod metrics;
+mod scenario;
 
-pub mod runtime;
+mod runtime;
 
-pub mod assertions;
-pub mod run;
+mod assertions;
+mod run;
+
+// The public API, one path per type, in the order of the data path. Modules stay private so a
+// type's home can move without breaking a test.
+#[doc(hidden)] // what the assertion macros expand to
+pub use assertions::failure as __failure;
+pub use check::{data_loss, judge, lost_deletes, root_mismatch, ConvergenceStatus, Judgement, Property};
+pub use cluster::{run_session, Injected, OpRecord, Refusal, SimConfig, World, WriteRecord, APP_OP_GAP};
+pub use crdt::{
+    CollectionKind, CollectionValue, CrdtError, CrdtOp, KindError, LogicalState, NotDriven, Verb, NOT_DRIVEN,
+};
+pub use error::{SessionError, StorageError, TransportError};
+pub use faults::{Episodes, FaultConfig, FaultKind, FaultPreset, Integrity, LinkFaults, NodeFaults};
+pub use faults::{UnknownFaultKind, UnknownPreset};
+pub use ids::{short_id, EntityId, NodeId};
+pub use metrics::{ConvergenceMetrics, SimMetrics};
+pub use net::{DropReason, FrameKind, NetEvent, NetworkRouter};
+pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, StopCondition, Verdict, Violation};
+pub use protocols::{initiate, plan, respond, Protocol, Session, SessionOptions, SessionReport, SessionStats};
+pub use protocols::{protocol_name, reset_storage_environment, SyncPlan, Verifier, CALIMERO_VERSION};
+pub use repro::{seed_or, seeds, Repro, SEED_VAR};
+pub use run::{run_one, shrink, Outcome, RunOptions, ShrinkError, Shrunk, DEFAULT_CHAOS};
+pub use runtime::{simulate, NodeRef, SimRuntime};
+pub use scenario::{diverge_pair, flat_leaves, AppMix, Divergence, EntitySpec, NodeSpec, PairLayout};
+pub use scenario::{RandomScenario, RandomScenarioConfig, Scenario, ScenarioError, ScenarioKind, ScenarioSpec};
+pub use store::WriteMeta;
+pub use store::{diff_entities, human_bytes, EntityDifference, EntityMeta, SimNode, SimStorage, StateDiff, StoreIo};
+pub use time::{SimClock, SimDuration, SimTime};
+pub use trace::{to_mermaid, to_perfetto, Fate, FrameRecord, TraceEvent, TraceKind};
+pub use transport::SimStream;
 
 /// Everything a test usually needs.
 pub mod prelude {
-    pub use crate::check::{ConvergenceStatus, Property};
-    pub use crate::cluster::{run_session, SimConfig, World};
-    pub use crate::error::{SessionError, StorageError, TransportError};
-    pub use crate::ids::{short_id, EntityId, NodeId};
-    pub use crate::metrics::SimMetrics;
-    pub use crate::net::{DropReason, FaultConfig, FaultPreset, FrameKind, Integrity, LinkFaults, NetworkRouter};
-    pub use crate::protocols::{Protocol, Session, SessionOptions, SessionReport, SessionStats};
-    pub use crate::repro::{seed_or, seeds, Repro};
-    pub use crate::runtime::{simulate, SimRuntime, StopCondition};
-    pub use crate::scenario::{RandomScenario, RandomScenarioConfig, Scenario};
-    pub use crate::store::{EntityMeta, SimNode, SimStorage, WriteMeta};
-    pub use crate::time::{SimClock, SimDuration, SimTime};
-    pub use crate::trace::{Fate, FrameRecord};
-    pub use crate::transport::SimStream;
     pub use crate::{
         assert_buffer_empty, assert_converged, assert_entity_count, assert_has_entity, assert_idle,
         assert_not_converged,
+    };
+    pub use crate::{
+        run_session, seed_or, seeds, short_id, simulate, ConvergenceStatus, DropReason, EntityId, EntityMeta, Fate,
+        FaultConfig, FaultPreset, FrameKind, FrameRecord, Integrity, LinkFaults, NetworkRouter, NodeId, Property,
+        Protocol, RandomScenario, RandomScenarioConfig, Repro, Scenario, Session, SessionError, SessionOptions,
+        SessionReport, SessionStats, SimClock, SimConfig, SimDuration, SimMetrics, SimNode, SimRuntime, SimStorage,
+        SimStream, SimTime, StopCondition, StorageError, TransportError, World, WriteMeta,
     };
 }

@@ -4,8 +4,8 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use merosim::net::FaultPreset;
-use merosim::run::{run_one, RunOptions};
+use merosim::FaultPreset;
+use merosim::{run_one, RunOptions};
 
 fn merosim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_merosim")).args(args).output().expect("run merosim")

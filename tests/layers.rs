@@ -232,3 +232,26 @@ fn files_inside_a_module_import_without_cycles() {
     }
     assert!(problems.is_empty(), "file-level import cycles:\n  {}", problems.join("\n  "));
 }
+
+/// The public API is what `src/lib.rs` re-exports: every module stays private (a type's home can
+/// move without breaking a test), the only public module is the prelude, and no name is
+/// re-exported twice at the root — one path per type.
+#[test]
+fn the_public_api_is_curated() {
+    let lib = code(&root().join("src/lib.rs"));
+    let public_modules: Vec<&str> =
+        lib.lines().filter(|l| l.trim_start().starts_with("pub mod ")).map(str::trim).collect();
+    assert_eq!(public_modules, ["pub mod prelude {"], "only the prelude is a public module");
+    let root_exports = lib.split("pub mod prelude").next().unwrap();
+    let mut seen = BTreeSet::new();
+    for (i, _) in root_exports.match_indices("pub use ") {
+        let stmt = &root_exports[i + "pub use ".len()..];
+        let stmt = &stmt[..stmt.find(';').unwrap()];
+        let items = stmt.split_once("::{").map_or(stmt.rsplit("::").next().unwrap(), |(_, items)| items);
+        for item in items.trim_end_matches('}').split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let name = item.rsplit(" as ").next().unwrap();
+            assert!(seen.insert(name.to_owned()), "`{name}` is re-exported twice at the crate root");
+        }
+    }
+    assert!(seen.len() > 20, "found only {} root re-exports: is the parser still right?", seen.len());
+}

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use merosim::prelude::*;
-use merosim::scenario::{diverge_pair, Divergence, PairLayout};
+use merosim::{diverge_pair, Divergence, PairLayout};
 
 /// Two nodes, `alice` and `bob`, diverged over `entities` entities.
 pub struct Pair {
@@ -72,7 +72,7 @@ impl Pair {
                 "{context}: {name} differs from the expected union: missing {missing:?}, unexpected {extra:?}"
             );
         }
-        let diff = merosim::check::diff_entities(&a.entities().unwrap(), &b.entities().unwrap());
+        let diff = merosim::diff_entities(&a.entities().unwrap(), &b.entities().unwrap());
         assert!(diff.is_empty(), "{context}: alice (left) and bob (right) differ:\n{diff}");
         assert_eq!(a.digest().unwrap(), b.digest().unwrap(), "{context}: state digests differ");
         assert_eq!(

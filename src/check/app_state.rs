@@ -4,12 +4,13 @@
 //! differ, it says what the *app* sees differently, named by collection and key, which is what a
 //! Calimero engineer triaging a seed needs first.
 
-use super::data_loss::report;
+use super::listing::{first_n, report};
 use std::collections::BTreeSet;
 
-use crate::cluster::{Oracle, Violation, World};
+use crate::cluster::World;
 use crate::crdt::LogicalState;
 use crate::ids::{short_id, EntityId};
+use crate::oracle::{Oracle, Violation};
 use crate::store::SimNode;
 
 /// Differences listed per diverging node before "…".
@@ -21,7 +22,7 @@ pub fn app_divergence(world: &World) -> Option<Violation> {
     let mut lines = Vec::new();
     // Nodes in id order, so each group's first name is its lowest node.
     let mut groups: Vec<(LogicalState, Vec<String>)> = Vec::new();
-    for node in world.nodes().into_iter().filter(|n| world.is_live(n.id())) {
+    for node in world.live_nodes() {
         match layout.read(node.storage()) {
             Ok(state) => match groups.iter_mut().find(|(s, _)| *s == state) {
                 Some((_, names)) => names.push(node.name().to_owned()),
@@ -37,15 +38,8 @@ pub fn app_divergence(world: &World) -> Option<Violation> {
         let (majority, names) = ordered[0];
         for (state, others) in &ordered[1..] {
             let diffs = majority.differences(state);
-            let shown: Vec<String> = diffs.iter().take(SHOW_PER_NODE).map(ToString::to_string).collect();
-            let more = diffs.len().saturating_sub(SHOW_PER_NODE);
-            lines.push(format!(
-                "{} vs {}: {}{}",
-                names.join(","),
-                others.join(","),
-                shown.join("; "),
-                if more > 0 { format!(" …(+{more})") } else { String::new() }
-            ));
+            let diffs: Vec<String> = diffs.iter().map(ToString::to_string).collect();
+            lines.push(format!("{} vs {}: {}", names.join(","), others.join(","), first_n(&diffs, SHOW_PER_NODE)));
         }
     }
     report(world, Oracle::AppDivergence, lines, "app-state differences (majority vs others: left vs right)")
@@ -53,11 +47,10 @@ pub fn app_divergence(world: &World) -> Option<Violation> {
 
 /// App operations calimero's collection API refused, if any.
 pub fn app_errors(world: &World) -> Option<Violation> {
-    let name = |id: crate::ids::NodeId| world.node(id).map_or_else(|| id.to_string(), |n| n.name().to_owned());
     let lines = world
         .app_errors()
         .into_iter()
-        .map(|(node, at, op, error)| format!("{op} by {} at {:.3}s: {error}", name(node), at.as_secs_f64()))
+        .map(|r| format!("{} by {} at {:.3}s: {}", r.op, world.name_of(r.node), r.at.as_secs_f64(), r.error))
         .collect();
     report(world, Oracle::AppError, lines, "app operations refused by calimero")
 }
@@ -70,7 +63,7 @@ pub fn app_errors(world: &World) -> Option<Violation> {
 pub fn app_places(world: &World) -> Option<String> {
     let layout = world.layout()?;
     let ops = world.app_ops();
-    let name = |id: crate::ids::NodeId| world.node(id).map_or_else(|| id.to_string(), |n| n.name().to_owned());
+    let name = |id| world.name_of(id);
     let writer = |entity: &EntityId| {
         if let Some(collection) = layout.collection_at(entity) {
             return format!("{} (collection {collection})", short_id(entity));
@@ -87,7 +80,7 @@ pub fn app_places(world: &World) -> Option<String> {
         places.extend(d.diff.only_left.iter().map(|e| format!("missing {}", writer(e))));
         places.extend(d.diff.only_right.iter().map(|e| format!("extra {}", writer(e))));
         places.extend(d.diff.different.iter().map(|(e, _)| format!("differs {}", writer(e))));
-        lines.push(format!("{} vs {}: {}", status.majority.join(","), d.node, shown(places)));
+        lines.push(format!("{} vs {}: {}", status.majority.join(","), d.node, first_n(&places, SHOW_PER_NODE)));
     }
     if lines.is_empty() {
         lines = child_lists(world, &writer);
@@ -99,7 +92,7 @@ pub fn app_places(world: &World) -> Option<String> {
 /// only one side lists), and entities (tombstoned ones too) whose own hash differs, each named by the
 /// operation that wrote it.
 fn child_lists(world: &World, writer: &dyn Fn(&EntityId) -> String) -> Vec<String> {
-    let live: Vec<SimNode> = world.nodes().into_iter().filter(|n| world.is_live(n.id())).collect();
+    let live: Vec<SimNode> = world.live_nodes();
     let Some(reference) = live.first() else { return Vec::new() };
     let root = *reference.storage().root_id().as_bytes();
     let meta = |node: &SimNode, id: EntityId| node.storage().metadata(id).ok().flatten();
@@ -137,16 +130,8 @@ fn child_lists(world: &World, writer: &dyn Fn(&EntityId) -> String) -> Vec<Strin
             }
         }
         if !places.is_empty() {
-            lines.push(format!("{} vs {}: {}", reference.name(), other.name(), shown(places)));
+            lines.push(format!("{} vs {}: {}", reference.name(), other.name(), first_n(&places, SHOW_PER_NODE)));
         }
     }
     lines
-}
-
-/// The first few of `places`, then how many more.
-fn shown(mut places: Vec<String>) -> String {
-    let more = places.len().saturating_sub(SHOW_PER_NODE);
-    places.truncate(SHOW_PER_NODE);
-    let more = if more > 0 { format!(" …(+{more})") } else { String::new() };
-    format!("{}{more}", places.join("; "))
 }

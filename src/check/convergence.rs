@@ -78,15 +78,15 @@ impl ConvergenceStatus {
 /// A view of every node of `world`, live or not.
 fn views(world: &World) -> Vec<NodeView> {
     world
-        .members()
-        .iter()
-        .map(|m| NodeView {
-            id: m.node.id(),
-            name: m.node.name().to_owned(),
-            live: !m.crashed,
-            active_sessions: m.active.load(std::sync::atomic::Ordering::Relaxed),
-            buffered: m.gossip.buffer.len(),
-            storage: m.node.storage().clone(),
+        .nodes()
+        .into_iter()
+        .map(|node| NodeView {
+            id: node.id(),
+            name: node.name().to_owned(),
+            live: world.is_live(node.id()),
+            active_sessions: world.sessions_now(node.id()),
+            buffered: world.buffered(node.id()),
+            storage: node.storage().clone(),
         })
         .collect()
 }

@@ -18,10 +18,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::data_loss::report;
-use crate::cluster::{OpRecord, Oracle, Violation, World};
+use super::listing::report;
+use crate::cluster::{OpRecord, World};
 use crate::crdt::{CollectionKind as K, CollectionValue, Verb};
 use crate::ids::EntityId;
+use crate::oracle::{Oracle, Violation};
 
 /// One write (`Some(value)`) or removal (`None`) of a key or element.
 struct Event<'r> {
@@ -65,20 +66,13 @@ fn borsh_str(s: &str) -> Vec<u8> {
     borsh::to_vec(s).expect("strings serialize")
 }
 
-/// Broken collection promises in the app state the live nodes agree on, if they agree —
-/// except writes lost to an earlier remove of the same key, which [`lost_after_remove`] reports.
-pub fn crdt_semantics(world: &World) -> Option<Violation> {
-    collection_promises(world).0
-}
-
-/// Writes invisible because the key (or its entry) was removed earlier: calimero-storage's
-/// tombstones are final, so a re-insert — or a concurrent write stamped after the remove — is
-/// acknowledged and then never seen on any node (docs/findings.md F8).
-pub fn lost_after_remove(world: &World) -> Option<Violation> {
-    collection_promises(world).1
-}
-
-/// Both of the above from one reading of the nodes: `(crdt-semantics, lost-after-remove)`.
+/// From one reading of the nodes, `(crdt-semantics, lost-after-remove)`:
+///
+/// - broken collection promises in the app state the live nodes agree on, if they agree — except
+///   writes lost to an earlier remove of the same key, which the second reports;
+/// - writes invisible because the key (or its entry) was removed earlier: calimero-storage's
+///   tombstones are final, so a re-insert — or a concurrent write stamped after the remove — is
+///   acknowledged and then never seen on any node (docs/findings.md F8).
 pub fn collection_promises(world: &World) -> (Option<Violation>, Option<Violation>) {
     let Some((broken, after_remove)) = judge_app(world) else { return (None, None) };
     (
@@ -90,7 +84,7 @@ pub fn collection_promises(world: &World) -> (Option<Violation>, Option<Violatio
 /// `(broken promises, writes lost after a remove)`, or `None` if the live nodes disagree.
 fn judge_app(world: &World) -> Option<(Vec<String>, Vec<String>)> {
     let layout = world.layout()?;
-    let mut states = world.nodes().into_iter().filter(|n| world.is_live(n.id())).map(|n| layout.read(n.storage()));
+    let mut states = world.live_nodes().into_iter().map(|n| layout.read(n.storage()));
     let state = states.next()?.ok()?;
     for other in states {
         if other.ok()? != state {
@@ -98,10 +92,7 @@ fn judge_app(world: &World) -> Option<(Vec<String>, Vec<String>)> {
         }
     }
     let ops = world.app_ops();
-    let who = |r: &OpRecord| {
-        let node = world.node(r.node).map_or_else(|| r.node.to_string(), |n| n.name().to_owned());
-        format!("{} by {node} at {:.3}s", r.op, r.at.as_secs_f64())
-    };
+    let who = |r: &OpRecord| format!("{} by {} at {:.3}s", r.op, world.name_of(r.node), r.at.as_secs_f64());
     let (mut problems, mut after_remove) = (Vec::new(), Vec::new());
     for (collection, kind) in layout.collections() {
         let mine: Vec<&OpRecord> = ops.iter().filter(|r| r.op.collection == collection).collect();

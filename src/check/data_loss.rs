@@ -15,12 +15,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::cluster::{value_hash, Oracle, Signal, Violation, World, WriteRecord};
+use super::listing::report;
+use crate::cluster::{value_hash, World, WriteRecord};
 use crate::ids::{short_id, EntityId};
+use crate::oracle::{Oracle, Violation};
 use crate::store::SimNode;
-
-/// Lines a report lists before "…(+N)".
-const SHOW: usize = 10;
 
 /// What the history says an entity must be at the end.
 pub(crate) struct Expected<'h> {
@@ -67,8 +66,8 @@ pub fn data_loss(world: &World) -> Option<Violation> {
         return None;
     }
     let expected = expectations(&records);
-    let live: Vec<SimNode> = world.nodes().into_iter().filter(|n| world.is_live(n.id())).collect();
-    let name = |id: crate::ids::NodeId| world.node(id).map_or_else(|| id.to_string(), |n| n.name().to_owned());
+    let live: Vec<SimNode> = world.live_nodes();
+    let name = |id| world.name_of(id);
     let mut losses = Vec::new();
     for (entity, e) in &expected {
         if !expected_live(entity, &expected) {
@@ -116,24 +115,11 @@ pub fn phantoms(world: &World) -> Option<Violation> {
     // collections themselves, counter slots): each is in the operation's recorded effects.
     known.extend(world.app_ops().iter().flat_map(|r| r.effects.iter().map(|e| e.entity)));
     let mut found: BTreeMap<EntityId, Vec<String>> = BTreeMap::new();
-    for node in world.nodes().into_iter().filter(|n| world.is_live(n.id())) {
+    for node in world.live_nodes() {
         for entity in node.storage().entities().ok()?.into_iter().filter(|e| !known.contains(&e.id)) {
             found.entry(entity.id).or_default().push(node.name().to_owned());
         }
     }
     let lines = found.iter().map(|(id, holders)| format!("{} on {}", short_id(id), holders.join(","))).collect();
     report(world, Oracle::Phantom, lines, "entities nobody wrote are live")
-}
-
-/// A run-level violation listing `lines` (the first few, then how many more), or `None` if there
-/// are none.
-pub(super) fn report(world: &World, oracle: Oracle, mut lines: Vec<String>, what: &str) -> Option<Violation> {
-    if lines.is_empty() {
-        return None;
-    }
-    let total = lines.len();
-    let more = if total > SHOW { format!(" …(+{})", total - SHOW) } else { String::new() };
-    lines.truncate(SHOW);
-    let detail = format!("{total} {what}: {}{more}", lines.join("; "));
-    Some(Violation { oracle, signal: Signal::Silent, at: world.router().now(), session: None, detail })
 }

@@ -9,14 +9,16 @@
 
 use std::collections::BTreeMap;
 
-use super::data_loss::{expectations, report};
-use crate::cluster::{Oracle, Signal, Violation, World};
+use super::data_loss::expectations;
+use super::listing::report;
+use crate::cluster::World;
 use crate::ids::{short_id, EntityId};
+use crate::oracle::{Oracle, Signal, Violation};
 use crate::store::{EntityMeta, SimNode, SimStorage};
 
 /// Nodes with equal live state but different roots, if any.
 pub fn root_mismatch(world: &World) -> Option<Violation> {
-    let live = live_nodes(world);
+    let live = world.live_nodes();
     let mut groups: BTreeMap<[u8; 32], Vec<&SimNode>> = BTreeMap::new();
     for node in &live {
         groups.entry(node.storage().digest().ok()?).or_default().push(node);
@@ -40,14 +42,14 @@ pub fn root_mismatch(world: &World) -> Option<Violation> {
 /// "Winning" as calimero-storage merges: by timestamp (a skewed clock's delete can lose to an
 /// earlier write), a delete winning a tie.
 pub fn lost_deletes(world: &World) -> Option<Violation> {
-    let live = live_nodes(world);
+    let live = world.live_nodes();
     let records = world.writes();
     let mut lost = Vec::new();
     for (entity, expected) in expectations(&records).into_iter().filter(|(_, e)| e.deleted) {
         let holders: Vec<&str> = live.iter().filter(|n| n.storage().exists(entity)).map(|n| n.name()).collect();
         if !holders.is_empty() {
             let op = expected.winners[0];
-            let by = world.node(op.node).map_or_else(|| op.node.to_string(), |n| n.name().to_owned());
+            let by = world.name_of(op.node);
             lost.push(format!(
                 "{} (deleted by {by} at {:.3}s) live on {}",
                 short_id(&entity),
@@ -57,10 +59,6 @@ pub fn lost_deletes(world: &World) -> Option<Violation> {
         }
     }
     report(world, Oracle::LostDelete, lost, "deleted entities are live again")
-}
-
-fn live_nodes(world: &World) -> Vec<SimNode> {
-    world.nodes().into_iter().filter(|n| world.is_live(n.id())).collect()
 }
 
 fn violation(oracle: Oracle, world: &World, detail: String) -> Violation {

@@ -1,153 +1,16 @@
-//! A run's verdict: one word for what went wrong (or that nothing did), chosen from the oracles'
-//! violations and the stop condition, most specific first — a session that lied about its work
-//! explains a divergence better than "it hit max-time".
+//! Judging a run: the run-level oracles over the World, with the session oracles' findings, make
+//! the `Judgement` — the verdict (see `oracle::Verdict`), the violation behind it, every root.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use super::app_state::{app_divergence, app_errors, app_places};
+use super::check_world;
 use super::crdt_semantics::collection_promises;
 use super::data_loss::{data_loss, phantoms};
 use super::oracles::{lost_deletes, root_mismatch};
-use super::{check_world, StopCondition};
-use crate::cluster::{Oracle, OracleCounts, Signal, Violation, World};
-
-/// What a run amounts to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Verdict {
-    /// A session returned `Ok` without doing anything, from unequal roots, and did not admit it.
-    HollowSuccess,
-    /// A quiet `Ok` session left its parties disagreeing on what it covered, and did not admit it.
-    StaleAfterOk,
-    /// Equal live state, different root hashes.
-    RootMismatch,
-    /// A deleted entity is live again.
-    LostDelete,
-    /// A live entity nobody wrote: damage reached a store.
-    Phantom,
-    /// The live nodes' apps read different values (named by collection and key).
-    AppDivergence,
-    /// The app state the nodes agree on breaks a collection's merge promise.
-    CrdtSemantics,
-    /// A write to a key after its remove is invisible everywhere (F8: tombstones are final).
-    LostAfterRemove,
-    /// calimero's collection API refused an operation the app made.
-    AppError,
-    /// The chaos phase healed and the run did not converge within its liveness bound.
-    LivenessViolation,
-    /// The run did not converge, and no oracle explains why.
-    Diverged,
-    Deadlock,
-    MaxTime,
-    MaxEvents,
-    /// Converged, yet an acknowledged write is missing or overwritten somewhere, unsuperseded.
-    DataLoss,
-    /// Converged, but a session broke its contract and said so (`root_hash_verified = false`).
-    FlaggedHollowSuccess,
-    FlaggedStaleAfterOk,
-    Converged,
-    /// The run could not be judged (a panic, a setup error).
-    Error,
-}
-
-impl Verdict {
-    /// In the order a sweep table lists them.
-    pub const ALL: [Verdict; 19] = [
-        Verdict::Converged,
-        Verdict::HollowSuccess,
-        Verdict::StaleAfterOk,
-        Verdict::RootMismatch,
-        Verdict::LostDelete,
-        Verdict::Phantom,
-        Verdict::AppDivergence,
-        Verdict::CrdtSemantics,
-        Verdict::LostAfterRemove,
-        Verdict::AppError,
-        Verdict::DataLoss,
-        Verdict::LivenessViolation,
-        Verdict::Diverged,
-        Verdict::Deadlock,
-        Verdict::MaxTime,
-        Verdict::MaxEvents,
-        Verdict::FlaggedHollowSuccess,
-        Verdict::FlaggedStaleAfterOk,
-        Verdict::Error,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Verdict::HollowSuccess => "hollow-success",
-            Verdict::StaleAfterOk => "stale-after-ok",
-            Verdict::RootMismatch => "root-mismatch",
-            Verdict::LostDelete => "lost-delete",
-            Verdict::Phantom => "phantom",
-            Verdict::AppDivergence => "app-divergence",
-            Verdict::CrdtSemantics => "crdt-semantics",
-            Verdict::LostAfterRemove => "lost-after-remove",
-            Verdict::AppError => "app-error",
-            Verdict::LivenessViolation => "liveness",
-            Verdict::DataLoss => "data-loss",
-            Verdict::Diverged => "diverged",
-            Verdict::Deadlock => "deadlock",
-            Verdict::MaxTime => "max-time",
-            Verdict::MaxEvents => "max-events",
-            Verdict::FlaggedHollowSuccess => "flagged-hollow-success",
-            Verdict::FlaggedStaleAfterOk => "flagged-stale-after-ok",
-            Verdict::Converged => "converged",
-            Verdict::Error => "error",
-        }
-    }
-
-    /// Whether the run is a success: converged, with nothing wrong or only what the protocol
-    /// itself flagged.
-    pub fn passed(self) -> bool {
-        matches!(self, Verdict::Converged | Verdict::FlaggedHollowSuccess | Verdict::FlaggedStaleAfterOk)
-    }
-
-    fn of(stop: StopCondition, violations: &[Violation]) -> Verdict {
-        let fired = |oracle, signal| violations.iter().any(|v| v.oracle == oracle && v.signal == signal);
-        let silent = [
-            (Oracle::Phantom, Verdict::Phantom),
-            (Oracle::HollowSuccess, Verdict::HollowSuccess),
-            (Oracle::StaleAfterOk, Verdict::StaleAfterOk),
-            (Oracle::RootMismatch, Verdict::RootMismatch),
-            (Oracle::LostDelete, Verdict::LostDelete),
-            (Oracle::CrdtSemantics, Verdict::CrdtSemantics),
-            (Oracle::AppDivergence, Verdict::AppDivergence),
-            (Oracle::LostAfterRemove, Verdict::LostAfterRemove),
-            (Oracle::AppError, Verdict::AppError),
-        ];
-        if let Some((_, verdict)) = silent.iter().find(|(oracle, _)| fired(*oracle, Signal::Silent)) {
-            return *verdict;
-        }
-        match stop {
-            StopCondition::Liveness => return Verdict::LivenessViolation,
-            StopCondition::Diverged => return Verdict::Diverged,
-            StopCondition::Deadlock => return Verdict::Deadlock,
-            StopCondition::MaxTime => return Verdict::MaxTime,
-            StopCondition::MaxEvents => return Verdict::MaxEvents,
-            StopCondition::Converged | StopCondition::Manual | StopCondition::Violated => {}
-        }
-        // Data loss decides only a run that otherwise ended well: in one that did not converge,
-        // the missing writes are the divergence itself, listed beside the verdict.
-        if fired(Oracle::DataLoss, Signal::Silent) {
-            return Verdict::DataLoss;
-        }
-        if fired(Oracle::HollowSuccess, Signal::Flagged) {
-            Verdict::FlaggedHollowSuccess
-        } else if fired(Oracle::StaleAfterOk, Signal::Flagged) {
-            Verdict::FlaggedStaleAfterOk
-        } else {
-            Verdict::Converged
-        }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+use crate::cluster::World;
+use crate::oracle::{Oracle, OracleCounts, StopCondition, Verdict, Violation};
 
 /// Everything the oracles say about a run.
 #[derive(Clone, Debug)]
@@ -168,10 +31,7 @@ pub struct Judgement {
 
 /// Judges `world` as it stands after a run that stopped with `stop`.
 pub fn judge(world: &World, stop: StopCondition) -> Judgement {
-    let (mut violations, mut counts) = {
-        let books = world.counters();
-        (books.violations.clone(), books.oracles.clone())
-    };
+    let (mut violations, mut counts) = (world.violations(), world.oracle_counts());
     let run_level = [
         (Oracle::RootMismatch, root_mismatch(world)),
         (Oracle::LostDelete, lost_deletes(world)),
@@ -190,12 +50,8 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
     });
     let run_level = run_level.into_iter().chain(app_level.into_iter().flatten());
     for (oracle, outcome) in run_level {
-        let count = counts.entry(oracle).or_default();
-        count.checked += 1;
-        if let Some(violation) = outcome {
-            count.fired += 1;
-            violations.push(violation);
-        }
+        counts.entry(oracle).or_default().count(outcome.as_ref());
+        violations.extend(outcome);
     }
     let roots = world
         .nodes()
@@ -219,19 +75,7 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
 impl Judgement {
     /// The first violation behind the verdict, if an oracle decided it.
     pub fn culprit(&self) -> Option<&Violation> {
-        let oracle = match self.verdict {
-            Verdict::HollowSuccess | Verdict::FlaggedHollowSuccess => Oracle::HollowSuccess,
-            Verdict::StaleAfterOk | Verdict::FlaggedStaleAfterOk => Oracle::StaleAfterOk,
-            Verdict::RootMismatch => Oracle::RootMismatch,
-            Verdict::LostDelete => Oracle::LostDelete,
-            Verdict::DataLoss => Oracle::DataLoss,
-            Verdict::Phantom => Oracle::Phantom,
-            Verdict::AppDivergence => Oracle::AppDivergence,
-            Verdict::CrdtSemantics => Oracle::CrdtSemantics,
-            Verdict::LostAfterRemove => Oracle::LostAfterRemove,
-            Verdict::AppError => Oracle::AppError,
-            _ => return None,
-        };
+        let oracle = self.verdict.oracle()?;
         self.violations.iter().find(|v| v.oracle == oracle)
     }
 

@@ -12,8 +12,8 @@ use std::time::Duration;
 use calimero_storage::action::Action;
 
 use super::config::Injected;
-use super::history::{effects, OpRecord};
-use super::process::Running;
+use super::history::{effects, OpRecord, Refusal};
+use super::node::{Held, Node};
 use super::World;
 use crate::crdt::{self, CollectionKind, CrdtError, CrdtOp, Layout, Verb};
 use crate::ids::NodeId;
@@ -31,30 +31,24 @@ impl World {
     /// a world with no nodes yet moves there; one with nodes in another context is refused.
     pub fn declare_collections(&self, collections: &[(String, CollectionKind)]) -> Result<(), CrdtError> {
         let context = crdt::context_id();
-        if self.context_id() != context {
-            if !self.members().is_empty() {
-                return Err(CrdtError::ContextInUse);
-            }
-            self.set_context(context);
+        if self.context_id() != context && !self.registry().is_empty() {
+            return Err(CrdtError::ContextInUse);
         }
         let layout = Layout::new(context, collections)?;
-        *self.lock_layout() = Some(layout);
+        if !self.set_layout(context, layout) {
+            return Err(CrdtError::ContextInUse);
+        }
         Ok(())
     }
 
-    /// The app's collections, if this run declared any.
-    pub fn layout(&self) -> Option<Layout> {
-        self.lock_layout().clone()
-    }
-
-    /// App operations calimero refused: node, virtual time, operation, error.
-    pub fn app_errors(&self) -> Vec<(NodeId, Duration, String, String)> {
-        self.counters().app_errors.clone()
+    /// App operations calimero refused, in the order they were refused.
+    pub fn app_errors(&self) -> Vec<Refusal> {
+        self.book().refused.clone()
     }
 
     /// Every application operation acknowledged so far, in the order they returned.
     pub fn app_ops(&self) -> Vec<OpRecord> {
-        self.lock_app_ops().clone()
+        self.book().ops.clone()
     }
 
     /// An application operation on `id`: applied there, recorded, then gossiped as one delta.
@@ -62,8 +56,8 @@ impl World {
     /// books (`app_errors`), which the app-error oracle reports.
     pub fn app_op(&self, id: NodeId, op: &CrdtOp) -> Result<(), CrdtError> {
         let planted = match self.options().inject {
-            Some(Injected::LoseAppOp { node, nth }) if node == id.0 => {
-                self.lock_app_ops().iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1 == nth
+            Some(Injected::LoseAppOp { node, nth }) if node == id.get() => {
+                self.book().ops.iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1 == nth
             }
             _ => false,
         };
@@ -80,7 +74,7 @@ impl World {
                 before: None,
                 setup: false,
             };
-            self.lock_app_ops().push(record);
+            self.book().ops.push(record);
             self.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
             return Ok(());
         }
@@ -89,7 +83,7 @@ impl World {
             Err(err) => {
                 if matches!(err, CrdtError::Calimero { .. }) {
                     let at = self.router().now();
-                    self.counters().app_errors.push((id, at, op.to_string(), err.to_string()));
+                    self.book().refused.push(Refusal { node: id, at, op: op.clone(), error: err.to_string() });
                 }
                 return Err(err);
             }
@@ -122,23 +116,20 @@ impl World {
     pub(crate) fn start_app(self: &Arc<Self>, node: NodeId, ops: Vec<(Duration, CrdtOp)>) {
         let start = tokio::time::Instant::now();
         let plan: Vec<(tokio::time::Instant, CrdtOp)> = ops.into_iter().map(|(at, op)| (start + at, op)).collect();
-        self.members()[node.0 as usize].app_plan = Arc::new(plan);
+        self.with_node(node, |n| n.set_app_plan(Arc::new(plan)));
         self.resume_app(node);
     }
 
     /// Runs what is left of `node`'s app plan (on start, and again after each restart).
     pub(crate) fn resume_app(self: &Arc<Self>, node: NodeId) {
-        let (plan, madsim_id) = {
-            let members = self.members();
-            (Arc::clone(&members[node.0 as usize].app_plan), members[node.0 as usize].madsim_id)
-        };
+        let Some((plan, madsim_id)) = self.registry().get(node).map(|n| (n.app_plan(), n.madsim_id())) else { return };
         let now = tokio::time::Instant::now();
         if plan.iter().all(|(at, _)| *at < now) {
             return;
         }
         let Some(handle) = madsim_id.and_then(|id| madsim::runtime::Handle::current().get_node(id)) else { return };
         let world = Arc::clone(self);
-        let running = Running::new(self.writers());
+        let running = Held::new(self.writers());
         handle.spawn(async move {
             let _running = running;
             let mut next = now;
@@ -160,7 +151,7 @@ impl World {
             _ => None,
         };
         let applied = layout.apply(node.storage(), op)?;
-        self.members()[id.0 as usize].mutations += 1;
+        self.with_node(id, Node::mutated);
         let record = OpRecord {
             node: id,
             at: self.router().now(),
@@ -171,7 +162,7 @@ impl World {
             before,
             setup,
         };
-        self.lock_app_ops().push(record);
+        self.book().ops.push(record);
         Ok(applied.actions)
     }
 }

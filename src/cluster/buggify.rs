@@ -4,12 +4,11 @@
 //! Off by default (tests see the plain behaviour); on in swarm sweeps. Each firing is a trace
 //! annotation, so a failing seed shows which points it hit.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::World;
 use crate::ids::NodeId;
-use crate::seed::{self, Stream};
 use crate::trace::TraceKind;
 
 /// Where a buggify coin is tossed.
@@ -45,12 +44,7 @@ impl World {
             return None;
         }
         let seed = self.options().seed;
-        let fired = {
-            let mut members = self.members();
-            let rng =
-                members[id.0 as usize].buggify.get_or_insert_with(|| seed::rng(seed, Stream::Buggify { node: id.0 }));
-            rng.gen_bool(p).then(|| rng.gen::<u64>())
-        }?;
+        let fired = self.with_node(id, |n| n.toss(seed, p)).flatten()?;
         self.trace().record(TraceKind::Buggify { node: id, point: point.name() });
         Some(ChaCha8Rng::seed_from_u64(fired))
     }

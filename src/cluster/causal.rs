@@ -16,9 +16,9 @@ pub(crate) struct CausalBook {
     /// Per origin, how many of its deltas this node has applied (its own: made).
     applied: BTreeMap<u32, u64>,
     /// Every delta applied or made here, to answer peers' requests.
-    pub(super) log: BTreeMap<(u32, u64), Delta>,
+    log: BTreeMap<(u32, u64), Delta>,
     /// Deltas waiting for predecessors.
-    pub(super) pending: BTreeMap<(u32, u64), Delta>,
+    pending: BTreeMap<(u32, u64), Delta>,
 }
 
 impl CausalBook {
@@ -42,6 +42,24 @@ impl CausalBook {
 
     pub fn ready(&self, delta: &Delta) -> bool {
         delta.seq == self.seen(delta.origin) + 1 && delta.deps.iter().all(|(o, n)| self.seen(*o) >= *n)
+    }
+
+    /// A delta arrives: `None` for a duplicate (dropped); else whether it is ready to apply — a
+    /// delta that is not waits, pending, for its predecessors.
+    pub fn offer(&mut self, delta: &Delta) -> Option<bool> {
+        if self.is_duplicate(delta) {
+            return None;
+        }
+        let ready = self.ready(delta);
+        if !ready {
+            self.pending.insert((delta.origin, delta.seq), delta.clone());
+        }
+        Some(ready)
+    }
+
+    /// The deltas of `wanted` this node holds, to send a peer that asked.
+    pub fn logged(&self, wanted: &[(u32, u64)]) -> Vec<Delta> {
+        wanted.iter().filter_map(|k| self.log.get(k).cloned()).collect()
     }
 
     pub fn record_applied(&mut self, delta: Delta) {

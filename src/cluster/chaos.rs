@@ -1,11 +1,8 @@
 //! The chaos process: node-level faults over time, and the heal that ends a chaos phase. It runs
 //! on a madsim node of its own ("chaos"), so pausing or crashing a node never stops it.
 //!
-//! - **Pauses** (a GC pause, an overloaded host): madsim stops scheduling the node's tasks —
-//!   timers fire late, frames wait in its mailboxes, its peers' receive budgets run out — and
-//!   then carries on where it stopped.
-//! - **Crashes**: the node's processes and open streams die, its store survives; it restarts
-//!   after a downtime with a fresh sync loop. A crash can also hit a party *during* a session
+//! - **Pauses** and **crashes** over time, through the same `World::pause` and `World::crash` as
+//!   the test verbs (see `life`). A crash can also hit a party *during* a session
 //!   (`crash_mid_merge`, set up by the sync loop): the party dies right after handing the
 //!   protocol its n-th frame, so it keeps every action it committed and nothing of one is torn.
 //! - **The heal**: at the end of the chaos phase every fault goes off, partitions and dropped
@@ -21,6 +18,8 @@ use std::time::Duration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::life::Cause;
+use super::node::Node;
 use super::World;
 use crate::faults::Episodes;
 use crate::ids::NodeId;
@@ -91,95 +90,26 @@ impl World {
             }
             let node = candidates[rng.gen_range(0..candidates.len())];
             match kind {
-                Episode::Pause => self.pause_for(node, length),
-                Episode::Crash => self.crash_now(node, Some(length)),
+                Episode::Pause => self.pause(node, length),
+                Episode::Crash => self.crash(node, Cause::Fault { restart_after: Some(length) }),
             }
         }
     }
 
     /// Nodes with processes (added by a `SimRuntime`), in id order.
     fn process_nodes(&self) -> Vec<NodeId> {
-        self.members().iter().filter(|m| m.madsim_id.is_some()).map(|m| m.node.id()).collect()
-    }
-
-    pub fn is_paused(&self, id: NodeId) -> bool {
-        self.members().get(id.0 as usize).is_some_and(|m| m.paused)
-    }
-
-    /// Stops scheduling `id`'s tasks for `length`, then resumes them (unless the heal or a crash
-    /// got there first).
-    pub(crate) fn pause_for(self: &Arc<Self>, id: NodeId, length: Duration) {
-        let Some(madsim_id) = self.members().get_mut(id.0 as usize).and_then(|m| {
-            m.paused = true;
-            m.madsim_id
-        }) else {
-            return;
-        };
-        madsim::runtime::Handle::current().pause(madsim_id);
-        self.trace().record(TraceKind::Pause { node: id, length });
-        let world = Arc::clone(self);
-        self.control().spawn(async move {
-            tokio::time::sleep(length).await;
-            world.resume(id);
-        });
-    }
-
-    fn resume(&self, id: NodeId) {
-        let Some(madsim_id) = self.members().get_mut(id.0 as usize).and_then(|m| {
-            let was = std::mem::replace(&mut m.paused, false);
-            m.madsim_id.filter(|_| was && !m.crashed)
-        }) else {
-            return;
-        };
-        madsim::runtime::Handle::current().resume(madsim_id);
-        self.trace().record(TraceKind::Resume { node: id });
-    }
-
-    /// Crashes `id` now, from inside the simulation; it restarts after `restart_after` if given
-    /// (else at the heal). Its store keeps what it committed.
-    pub(crate) fn crash_now(self: &Arc<Self>, id: NodeId, restart_after: Option<Duration>) {
-        if !self.is_live(id) {
-            return;
-        }
-        let Some(madsim_id) = self.mark_crashed(id) else { return };
-        {
-            let mut members = self.members();
-            members[id.0 as usize].crashed_by_fault = true;
-            members[id.0 as usize].paused = false;
-        }
-        madsim::runtime::Handle::current().kill(madsim_id);
-        self.trace().record(TraceKind::Crash { node: id });
-        if let Some(after) = restart_after {
-            let world = Arc::clone(self);
-            self.control().spawn(async move {
-                tokio::time::sleep(after).await;
-                world.restart_now(id);
-            });
-        }
-    }
-
-    /// Restarts `id` if a fault crashed it: a fresh sync loop, acceptor and gossip receiver.
-    pub(crate) fn restart_now(&self, id: NodeId) {
-        let faulted = self.members().get(id.0 as usize).is_some_and(|m| m.crashed && m.crashed_by_fault);
-        if !faulted {
-            return;
-        }
-        self.members()[id.0 as usize].crashed_by_fault = false;
-        if let Some(madsim_id) = self.mark_restarted(id) {
-            madsim::runtime::Handle::current().restart(madsim_id);
-        }
-        self.trace().record(TraceKind::Restart { node: id });
+        self.registry().iter().filter(|n| n.has_processes()).map(Node::id).collect()
     }
 
     /// The end of the chaos phase: every fault off, every cut and dropped connection repaired,
     /// every paused node resumed and every node a fault crashed restarted.
     pub(crate) fn heal(&self) {
-        self.healed(self.router().faults());
+        self.note_heal(self.router().faults());
         self.router().set_faults(self.router().faults().healed());
         self.router().heal_all();
         for id in self.process_nodes() {
             self.resume(id);
-            self.restart_now(id);
+            self.restart_faulted(id);
         }
         self.trace().record(TraceKind::Heal);
     }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use calimero_node_primitives::sync::SyncHandshake;
 
-use super::oracle::{Oracle, OracleCounts, Signal, Violation};
 use crate::error::SessionError;
 use crate::ids::NodeId;
+use crate::oracle::{Oracle, OracleCounts, Violation};
 use crate::protocols::{Protocol, SyncPlan};
 
 /// Violations kept in full per oracle (all are counted): enough to explain a run, bounded for
@@ -62,9 +62,6 @@ pub(crate) struct Counters {
     /// Requests for missing deltas sent, and deltas re-sent to answer them.
     pub delta_requests: u64,
     pub deltas_resent: u64,
-    /// App operations calimero refused (not acknowledged, not gossiped): node, virtual time,
-    /// the operation and calimero's error.
-    pub app_errors: Vec<(NodeId, std::time::Duration, String, String)>,
     /// Every handshake that led to a session, in order: enough to re-check the choice.
     pub handshakes: Vec<HandshakeRecord>,
     /// Sessions under way: stream → (protocol, initiator), so a crash can close their books.
@@ -121,15 +118,9 @@ impl Counters {
     /// One oracle judgement: `None` passed.
     pub fn judged(&mut self, oracle: Oracle, outcome: Option<Violation>) {
         let counts = self.oracles.entry(oracle).or_default();
-        counts.checked += 1;
-        if let Some(violation) = outcome {
-            counts.fired += 1;
-            if violation.signal == Signal::Flagged {
-                counts.flagged += 1;
-            }
-            if counts.fired <= KEPT_PER_ORACLE {
-                self.violations.push(violation);
-            }
+        counts.count(outcome.as_ref());
+        if let Some(violation) = outcome.filter(|_| counts.fired <= KEPT_PER_ORACLE) {
+            self.violations.push(violation);
         }
     }
 

@@ -14,6 +14,7 @@
 use calimero_storage::action::Action;
 
 use super::gossip::{self, Delta, GossipFrame};
+use super::node::Node;
 use super::World;
 use crate::ids::NodeId;
 use crate::trace::TraceKind;
@@ -22,15 +23,15 @@ impl World {
     /// Broadcasts the actions of an operation `id` just applied, as its next delta.
     pub(crate) fn gossip(&self, id: NodeId, actions: &[Action]) {
         let (delta, targets) = {
-            let mut members = self.members();
-            let delta = members[id.0 as usize].causal.make(id.0, actions);
-            let targets: Vec<_> =
-                members.iter().filter(|m| m.node.id() != id).map(|m| (m.node.id(), m.gossip.address())).collect();
+            let mut nodes = self.registry();
+            let Some(node) = nodes.get_mut(id) else { return };
+            let delta = node.causal_mut().make(id.get(), actions);
+            let targets: Vec<_> = nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect();
             (delta, targets)
         };
         match gossip::send(self.router(), id, &GossipFrame::Delta(delta), &targets) {
-            Some(sent) => self.counters().deltas_sent += sent,
-            None => self.counters().delta_rejected("encode"),
+            Some(sent) => self.book().counters.deltas_sent += sent,
+            None => self.book().counters.delta_rejected("encode"),
         }
     }
 
@@ -39,14 +40,14 @@ impl World {
     pub(crate) fn receive_delta(&self, id: NodeId, frame: &[u8]) {
         let delta = match GossipFrame::decode(frame) {
             Some(GossipFrame::Delta(delta)) => delta,
-            Some(GossipFrame::Request { from, wanted }) => return self.answer(id, NodeId(from), &wanted),
-            None => return self.counters().delta_rejected("decode"),
+            Some(GossipFrame::Request { from, wanted }) => return self.answer(id, NodeId::new(from), &wanted),
+            None => return self.book().counters.delta_rejected("decode"),
         };
-        let busy = self.members()[id.0 as usize].busy();
-        self.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId(delta.origin), buffered: busy });
+        let busy = self.registry().get(id).is_some_and(Node::busy);
+        self.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(delta.origin), buffered: busy });
         if busy {
-            self.members()[id.0 as usize].gossip.buffer.push(delta);
-            self.counters().deltas_buffered += 1;
+            self.with_node(id, |n| n.buffer(delta));
+            self.book().counters.deltas_buffered += 1;
         } else {
             self.deliver(id, delta);
         }
@@ -54,32 +55,21 @@ impl World {
 
     /// Applies what was buffered during sessions, once the node has none left.
     pub(crate) fn drain(&self, id: NodeId) {
-        let buffered = {
-            let mut members = self.members();
-            let member = &mut members[id.0 as usize];
-            if member.busy() {
-                return;
-            }
-            std::mem::take(&mut member.gossip.buffer)
-        };
+        let buffered = self.with_node(id, Node::drain).unwrap_or_default();
         for delta in buffered {
             self.deliver(id, delta);
         }
     }
 
-    /// Deltas waiting on `id` for predecessors.
-    pub fn pending_deltas(&self, id: NodeId) -> usize {
-        self.members().get(id.0 as usize).map_or(0, |m| m.causal.pending_len())
-    }
-
     /// Asks again for what `id`'s pending deltas wait for (at each sync tick: a request can be lost).
     pub(crate) fn ask_for_missing(&self, id: NodeId) {
-        let asks = self.members()[id.0 as usize].causal.wanted();
+        let asks = self.registry().get(id).map(|n| n.causal().wanted()).unwrap_or_default();
         for (peer, wanted) in asks {
-            let Some(address) = self.members().get(peer as usize).map(|m| m.gossip.address()) else { continue };
-            let frame = GossipFrame::Request { from: id.0, wanted };
-            if gossip::send(self.router(), id, &frame, &[(NodeId(peer), address)]).is_some() {
-                self.counters().delta_requests += 1;
+            let peer = NodeId::new(peer);
+            let Some(address) = self.registry().get(peer).map(Node::gossip_address) else { continue };
+            let frame = GossipFrame::Request { from: id.get(), wanted };
+            if gossip::send(self.router(), id, &frame, &[(peer, address)]).is_some() {
+                self.book().counters.delta_requests += 1;
             }
         }
     }
@@ -87,32 +77,26 @@ impl World {
     /// In causal order: apply `delta` if its predecessors are in, then whatever it unblocked;
     /// otherwise hold it and ask for what it waits on. Duplicates are dropped.
     fn deliver(&self, id: NodeId, delta: Delta) {
-        let ready = {
-            let mut members = self.members();
-            let book = &mut members[id.0 as usize].causal;
-            if book.is_duplicate(&delta) {
-                drop(members);
-                self.counters().deltas_duplicate += 1;
-                return;
-            }
-            let ready = book.ready(&delta);
-            if !ready {
-                book.pending.insert((delta.origin, delta.seq), delta.clone());
-            }
-            ready
+        let Some(ready) = self.with_node(id, |n| n.causal_mut().offer(&delta)) else { return };
+        let Some(ready) = ready else {
+            self.book().counters.deltas_duplicate += 1;
+            return;
         };
         if !ready {
-            self.counters().deltas_pending += 1;
+            self.book().counters.deltas_pending += 1;
             self.ask_for_missing(id);
             return;
         }
         let mut next = Some(delta);
         while let Some(delta) = next {
             self.apply_delta(id, &delta);
-            let mut members = self.members();
-            let book = &mut members[id.0 as usize].causal;
-            book.record_applied(delta);
-            next = book.take_ready();
+            next = self
+                .with_node(id, |n| {
+                    let book = n.causal_mut();
+                    book.record_applied(delta);
+                    book.take_ready()
+                })
+                .flatten();
         }
     }
 
@@ -122,26 +106,25 @@ impl World {
         let Some(node) = self.node(id) else { return };
         match delta.actions.iter().try_for_each(|action| node.storage().apply_remote(action.clone())) {
             Ok(()) => {
-                self.members()[id.0 as usize].mutations += 1;
-                self.counters().deltas_applied += 1;
+                self.with_node(id, Node::mutated);
+                self.book().counters.deltas_applied += 1;
             }
             // A delta can legitimately fail here, e.g. a delete for an entity this node never got;
             // sync repairs what gossip could not. Counted, never silent.
-            Err(_) => self.counters().delta_rejected("apply"),
+            Err(_) => self.book().counters.delta_rejected("apply"),
         }
     }
 
     /// `peer` asked `id` for deltas: send the ones `id` holds, straight to `peer`.
     fn answer(&self, id: NodeId, peer: NodeId, wanted: &[(u32, u64)]) {
         let (found, address): (Vec<Delta>, _) = {
-            let members = self.members();
-            let Some(target) = members.get(peer.0 as usize) else { return };
-            let book = &members[id.0 as usize].causal;
-            (wanted.iter().filter_map(|k| book.log.get(k).cloned()).collect(), target.gossip.address())
+            let nodes = self.registry();
+            let (Some(target), Some(me)) = (nodes.get(peer), nodes.get(id)) else { return };
+            (me.causal().logged(wanted), target.gossip_address())
         };
         for delta in found {
             if gossip::send(self.router(), id, &GossipFrame::Delta(delta), &[(peer, address.clone())]).is_some() {
-                self.counters().deltas_resent += 1;
+                self.book().counters.deltas_resent += 1;
             }
         }
     }

@@ -1,12 +1,15 @@
-//! Every write, delete and app operation a node acknowledged, as the application saw it: what
-//! the no-data-loss and collection checkers hold the final stores to. The stores alone cannot say what was lost — a write no node
-//! kept leaves no trace in any of them — so the record is kept beside them, as each write returns.
+//! The run's book: every write, delete and app operation a node acknowledged (as the application
+//! saw it), every operation calimero refused, the session counts and what the oracles found.
+//! The stores alone cannot say what was lost — a write no node kept leaves no trace in any of
+//! them — so the record is kept beside them, as each write returns; the checkers hold the final
+//! stores to it.
 
 use std::time::Duration;
 
 use calimero_storage::action::Action;
 use sha2::{Digest, Sha256};
 
+use super::counters::Counters;
 use crate::crdt::{CollectionValue, CrdtOp};
 use crate::ids::{EntityId, NodeId};
 
@@ -101,17 +104,27 @@ pub(super) fn effects(actions: &[Action]) -> Vec<Effect> {
         .collect()
 }
 
-#[derive(Default)]
-pub(crate) struct History {
-    records: Vec<WriteRecord>,
+/// An app operation calimero's collection API refused: not acknowledged, not gossiped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub node: NodeId,
+    /// Virtual time it was refused.
+    pub at: Duration,
+    pub op: CrdtOp,
+    /// calimero's error.
+    pub error: String,
 }
 
-impl History {
-    pub fn record(&mut self, record: WriteRecord) {
-        self.records.push(record);
-    }
-
-    pub fn records(&self) -> Vec<WriteRecord> {
-        self.records.clone()
-    }
+/// Everything that happened in a run that a report or a checker reads back, behind the World's
+/// one lock.
+#[derive(Default)]
+pub(crate) struct Book {
+    pub writes: Vec<WriteRecord>,
+    pub ops: Vec<OpRecord>,
+    pub refused: Vec<Refusal>,
+    /// Sessions, handshakes, deltas, and the oracles' counts and violations.
+    pub counters: Counters,
+    /// Every write of the run went through the World (a `SimRuntime` run), so an entity the book
+    /// does not know is one nobody wrote. Hand-driven worlds write around it.
+    pub complete: bool,
 }

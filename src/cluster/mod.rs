@@ -11,19 +11,20 @@ mod counters;
 mod delivery;
 mod gossip;
 mod history;
-mod member;
-mod oracle;
+mod life;
+mod node;
 mod process;
 mod session;
+mod session_oracles;
 mod world;
+mod writes;
 
 pub use apps::APP_OP_GAP;
-pub use buggify::BuggifyPoint;
-pub use config::{Injected, MillisOrDuration, SimConfig};
+pub use config::{Injected, SimConfig};
 pub(crate) use counters::Counters;
 pub use counters::{HandshakeRecord, SessionCounts};
-pub use history::{value_hash, Effect, OpRecord, WriteRecord};
-pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, Violation};
+pub use history::{value_hash, OpRecord, Refusal, WriteRecord};
+pub(crate) use life::Cause;
 pub use world::World;
 
 use crate::protocols::{Protocol, Session, SessionOptions, SessionReport};

@@ -4,7 +4,6 @@
 //! applies peers' deltas. All of them run as tasks of the node's madsim node, so a crash drops
 //! them — and their streams — at once, while the store (in the World) survives.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,12 +12,13 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 use super::buggify::BuggifyPoint;
 use super::gossip::next_frame;
-use super::member::{ActiveGuard, Inbound, Member};
+use super::life::Cause;
+use super::node::{Inbound, Node};
 use super::session::Responder;
 use super::World;
 use crate::error::StorageError;
-use crate::ids::{EntityId, NodeId};
-use crate::protocols::{plan, Session};
+use crate::ids::NodeId;
+use crate::protocols::Session;
 use crate::seed::{self, Stream};
 use crate::trace::TraceKind;
 use crate::transport::SimStream;
@@ -27,67 +27,21 @@ impl World {
     /// Adds a node whose sync loop, acceptor and gossip receiver run as tasks of a madsim node of
     /// its own. Must be called inside the simulation.
     pub(crate) fn spawn_node(self: &Arc<Self>, name: &str) -> Result<NodeId, StorageError> {
-        let id = NodeId(self.members().len() as u32);
+        let id = self.registry().next_id();
         let node = self.new_node(id, name)?;
-        self.members().push(Member::new(node));
-        let incarnations = Arc::new(AtomicU64::new(0));
+        self.registry().push(Node::new(node));
+        let incarnations = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let world = Arc::clone(self);
         let handle = madsim::runtime::Handle::current()
             .create_node()
             .name(name)
-            .init(move || node_main(Arc::clone(&world), id, incarnations.fetch_add(1, Ordering::Relaxed)))
+            .init(move || {
+                let incarnation = incarnations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                node_main(Arc::clone(&world), id, incarnation)
+            })
             .build();
-        self.members()[id.0 as usize].madsim_id = Some(handle.id());
+        self.with_node(id, |n| n.set_madsim_id(handle.id()));
         Ok(id)
-    }
-
-    /// Marks `id` down: its acceptor is gone, frames to and from it drop, its sessions as
-    /// initiator fail with kind `crash`, the deltas it buffered are lost. Returns the madsim node
-    /// whose tasks the caller kills.
-    pub(crate) fn mark_crashed(&self, id: NodeId) -> Option<madsim::task::NodeId> {
-        let mut members = self.members();
-        let member = &mut members[id.0 as usize];
-        member.crashed = true;
-        member.acceptor = None;
-        // Deltas waiting for a session to end live in the process's memory: they die with it
-        // (sync repairs what they carried).
-        let lost = std::mem::take(&mut member.gossip.buffer).len();
-        self.router().set_down(id, true);
-        let mut counters = self.counters();
-        counters.node_crashed(id);
-        for _ in 0..lost {
-            counters.delta_rejected("crash");
-        }
-        member.madsim_id
-    }
-
-    /// Marks `id` up again; returns the madsim node the caller restarts.
-    pub(crate) fn mark_restarted(&self, id: NodeId) -> Option<madsim::task::NodeId> {
-        let mut members = self.members();
-        members[id.0 as usize].crashed = false;
-        self.router().set_down(id, false);
-        members[id.0 as usize].madsim_id
-    }
-
-    /// Keeps writing on `writer`: `count` writes, one every `every`, as a task of the writer's
-    /// own madsim node (a crash stops it). Ids are `[0x77, writer, sequence…]`.
-    pub(crate) fn start_writer(self: &Arc<Self>, writer: NodeId, every: Duration, count: u32) {
-        let Some(madsim_id) = self.members()[writer.0 as usize].madsim_id else { return };
-        let Some(node) = madsim::runtime::Handle::current().get_node(madsim_id) else { return };
-        let world = Arc::clone(self);
-        let running = Running::new(self.writers());
-        node.spawn(async move {
-            let _running = running;
-            for seq in 0..count {
-                tokio::time::sleep(every).await;
-                let mut id: EntityId = [0; 32];
-                id[0] = 0x77;
-                id[1..3].copy_from_slice(&(writer.0 as u16).to_be_bytes());
-                id[3..7].copy_from_slice(&seq.to_be_bytes());
-                // A failed write is not gossiped; the workload carries on, as an app would.
-                let _ = world.write(writer, id, format!("write-{seq}").as_bytes());
-            }
-        });
     }
 }
 
@@ -97,11 +51,11 @@ async fn node_main(world: Arc<World>, id: NodeId, incarnation: u64) {
         world.resume_app(id);
     }
     let (tx, rx) = unbounded_channel();
-    let gossip = {
-        let mut members = world.members();
-        let member = &mut members[id.0 as usize];
-        member.acceptor = Some(tx);
-        member.gossip.mailbox()
+    let Some(gossip) = world.with_node(id, |n| {
+        n.set_acceptor(tx);
+        n.gossip_mailbox()
+    }) else {
+        return;
     };
     madsim::task::spawn_local(acceptor(Arc::clone(&world), id, rx));
     let receiver = Arc::clone(&world);
@@ -125,9 +79,9 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
                 stream.close_after_sends(rng.gen_range(0..4));
             }
             world.maybe_slow(id, &mut stream);
-            let active = ActiveGuard::new(&world.members()[id.0 as usize].active);
+            let half = world.with_node(id, |n| n.enter_session(stream.stream_id()));
             let outcome = Session::responder_half(&mut stream, node.storage()).await;
-            drop(active);
+            drop(half);
             world.drain(id);
             world.responder_finished(&outcome);
         });
@@ -137,8 +91,8 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
 async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
     let config = world.options().clone();
     // Each incarnation of each node has its own timer stream, all derived from the run's seed.
-    let mut rng = seed::rng(config.seed, Stream::SyncTimer { node: id.0, incarnation });
-    let mut mid_merge = seed::rng(config.seed, Stream::MidMerge { node: id.0, incarnation });
+    let mut rng = seed::rng(config.seed, Stream::SyncTimer { node: id.get(), incarnation });
+    let mut mid_merge = seed::rng(config.seed, Stream::MidMerge { node: id.get(), incarnation });
     // A node's timer starts somewhere in its first period, as nodes started at different times
     // do: lined-up timers make every node's first sessions overlap, and overlapping sessions are
     // the ones the session oracles cannot judge.
@@ -162,13 +116,11 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
         }
         let peer = peers[rng.gen_range(0..peers.len())].clone();
         let Some(me) = world.node(id) else { return };
-        let (Ok(mine), Ok(theirs)) = (me.storage().summary(), peer.storage().summary()) else { continue };
-        let plan = plan(&mine, &theirs);
+        let Ok(plan) = world.plan(id, peer.id()) else { continue };
         world.trace().record(TraceKind::SyncTick { node: id, peer: Some(peer.id()), selected: plan.selected });
-        world.counters().planned(id, peer.id(), &plan);
+        world.book().counters.planned(id, peer.id(), &plan);
         let Some(protocol) = plan.run else { continue };
 
-        let active = ActiveGuard::new(&world.members()[id.0 as usize].active);
         let session = Session::new(protocol).with_options(config.session.clone());
         let crash = world.mid_merge_crash(&mut mid_merge).map(|(initiator, after)| {
             let victim = if initiator { id } else { peer.id() };
@@ -179,11 +131,11 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
             if let Some((victim, after, downtime)) = crash {
                 let end = if victim == id { near } else { far };
                 let world = Arc::clone(&world);
-                end.on_receive(after, Box::new(move || world.crash_now(victim, Some(downtime))));
+                let cause = Cause::Fault { restart_after: Some(downtime) };
+                end.on_receive(after, Box::new(move || world.crash(victim, cause)));
             }
         };
         world.drive(&session, &me, &peer, Responder::Acceptor, prepare).await;
-        drop(active);
         world.drain(id);
     }
 }
@@ -193,27 +145,11 @@ impl World {
     /// drawn while before the protocol gets it.
     fn maybe_slow(&self, id: NodeId, end: &mut SimStream) {
         if let Some(mut rng) = self.buggify(id, BuggifyPoint::SlowApply) {
-            let healed = self.healed_flag();
+            let healed = self.healed_cell();
             end.with_pacing(Box::new(move || {
-                let slow = !healed.load(Ordering::Relaxed) && rng.gen_bool(0.5);
+                let slow = healed.get().is_none() && rng.gen_bool(0.5);
                 slow.then(|| Duration::from_millis(rng.gen_range(1..=200)))
             }));
         }
-    }
-}
-
-/// Counts a writer as running for as long as its task lives (a crash drops it too).
-pub(super) struct Running(Arc<AtomicU32>);
-
-impl Running {
-    pub(super) fn new(counter: &Arc<AtomicU32>) -> Self {
-        counter.fetch_add(1, Ordering::Relaxed);
-        Running(Arc::clone(counter))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

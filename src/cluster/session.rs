@@ -3,16 +3,17 @@
 //! and differ only in where the responder half runs: in a task of its own next to the initiator,
 //! or in the peer's acceptor, as a task of the peer's node (so the peer's crash kills it).
 
-use crate::error::SessionError;
+use crate::error::{SessionError, StorageError};
 use crate::ids::NodeId;
-use crate::protocols::{Protocol, Session, SessionReport, SessionStats, Verifier};
+use crate::protocols::{plan, Protocol, Session, SessionReport, SessionStats, SyncPlan, Verifier};
 use crate::store::SimNode;
 use crate::trace::TraceKind;
 use crate::transport::SimStream;
 
-use super::member::Inbound;
-use super::oracle::{self, SessionFacts};
+use super::node::{Held, Inbound, Mark, Node};
+use super::session_oracles;
 use super::World;
+use crate::oracle::SessionFacts;
 
 /// Where the responder half of a session runs.
 pub(crate) enum Responder {
@@ -46,8 +47,8 @@ impl World {
         let (mut near, mut far) = session.open(self.router(), me.id(), peer.id());
         prepare(&mut near, &mut far);
         let stream = near.stream_id();
-        let watch = Watch::begin(self, me.id(), peer.id());
-        self.counters().session_started(protocol, stream, me.id());
+        let watch = Watch::begin(self, me.id(), peer.id(), stream);
+        self.book().counters.session_started(protocol, stream, me.id());
         self.trace().record(TraceKind::SessionStart {
             stream,
             initiator: me.id(),
@@ -62,8 +63,8 @@ impl World {
                 let (initiator, responder) = match serve {
                     Responder::Local => self.with_local_responder(session, &mut near, far, me, peer, remote_root).await,
                     Responder::Acceptor => {
-                        let accepted =
-                            self.acceptor(peer.id()).is_some_and(|a| a.send(Inbound { stream: far }).is_ok());
+                        let acceptor = self.registry().get(peer.id()).and_then(Node::acceptor);
+                        let accepted = acceptor.is_some_and(|a| a.send(Inbound { stream: far }).is_ok());
                         if accepted {
                             let outcome = session.initiator_half(&mut near, me.storage(), remote_root).await;
                             (outcome, Err(SessionError::Unobserved))
@@ -100,13 +101,13 @@ impl World {
                 roots_before,
                 roots_after,
             };
-            let quiet = watch.quiet(stream);
-            for (oracle, outcome) in oracle::judge(&facts, me, peer, quiet) {
-                self.counters().judged(oracle, outcome);
+            let quiet = watch.quiet();
+            for (oracle, outcome) in session_oracles::judge(&facts, me, peer, quiet) {
+                self.book().counters.judged(oracle, outcome);
             }
         }
         drop(watch);
-        self.counters().session_finished(stream, initiator.as_ref().map(drop));
+        self.book().counters.session_finished(stream, initiator.as_ref().map(drop));
         let outcome = match &initiator {
             Ok(_) => "ok".to_owned(),
             Err(e) => format!("failed:{} ({e})", e.kind()),
@@ -125,7 +126,11 @@ impl World {
         remote_root: [u8; 32],
     ) -> (Result<SessionStats, SessionError>, Result<Protocol, SessionError>) {
         let serving = peer.storage().clone();
-        let task = madsim::task::spawn_local(async move { Session::responder_half(&mut far, &serving).await });
+        let half = self.with_node(peer.id(), |n| n.enter_session(far.stream_id()));
+        let task = madsim::task::spawn_local(async move {
+            let _half = half;
+            Session::responder_half(&mut far, &serving).await
+        });
         let initiator = session.initiator_half(near, me.storage(), remote_root).await;
         // The initiator has closed its end; the responder either sees that FIN or runs into its own
         // receive timeout, both well inside a budget's length.
@@ -139,57 +144,60 @@ impl World {
         (initiator, responder)
     }
 
+    /// What `select_protocol` chooses for `initiator` syncing with `responder` now, and why —
+    /// from both nodes' handshakes, as a sync tick asks it.
+    pub fn plan(&self, initiator: NodeId, responder: NodeId) -> Result<SyncPlan, StorageError> {
+        let (me, peer) = (self.node_of(initiator)?, self.node_of(responder)?);
+        Ok(plan(&me.storage().summary()?, &peer.storage().summary()?))
+    }
+
     /// The responder's books, whichever task served it.
     pub(crate) fn responder_finished(&self, outcome: &Result<Protocol, SessionError>) {
-        self.counters().responder_finished(outcome.as_ref().err());
+        self.book().counters.responder_finished(outcome.as_ref().err());
     }
 }
 
-/// A session's claim on its two parties while it runs: what lets the oracles tell whether anything
-/// else touched them. Dropped with the session, also when a crash drops the session's task.
+/// A session's claim on its two parties while it runs: the initiator's half of the session
+/// count, and what lets the oracles tell whether anything else touched the parties. Dropped with
+/// the session, also when a crash drops the session's task.
 struct Watch<'w> {
     world: &'w World,
+    stream: u64,
     parties: [NodeId; 2],
-    started: [u64; 2],
-    mutations: [u64; 2],
-    /// Another session was already under way on a party when this one began.
+    marks: [Option<Mark>; 2],
+    /// Another session half was already running on a party when this one began.
     overlapped: bool,
+    _initiator: Option<Held>,
 }
 
 impl<'w> Watch<'w> {
-    fn begin(world: &'w World, initiator: NodeId, responder: NodeId) -> Self {
-        let parties = [initiator, responder];
-        let mut members = world.members();
-        let mut watch = Watch { world, parties, started: [0; 2], mutations: [0; 2], overlapped: false };
-        for (i, party) in parties.iter().enumerate() {
-            let member = &mut members[party.0 as usize];
-            member.sessions_now += 1;
-            member.sessions_started += 1;
-            watch.overlapped |= member.sessions_now > 1;
-            watch.started[i] = member.sessions_started;
-            watch.mutations[i] = member.mutations;
+    fn begin(world: &'w World, initiator: NodeId, responder: NodeId, stream: u64) -> Self {
+        let mut nodes = world.registry();
+        let half = nodes.get_mut(initiator).map(|n| n.enter_session(stream));
+        if let Some(node) = nodes.get_mut(responder) {
+            node.expect_session(stream);
         }
-        watch
+        let (i, r) = (nodes.get(initiator), nodes.get(responder));
+        let overlapped = i.is_some_and(|n| n.sessions_now() > 1) || r.is_some_and(Node::busy);
+        let marks = [i.map(Node::mark), r.map(Node::mark)];
+        Watch { world, stream, parties: [initiator, responder], marks, overlapped, _initiator: half }
     }
 
     /// Nothing else touched the parties (no other session, no write or delta) and no fault
-    /// touched `stream`.
-    fn quiet(&self, stream: u64) -> bool {
-        let members = self.world.members();
-        let untouched = self.parties.iter().enumerate().all(|(i, party)| {
-            let member = &members[party.0 as usize];
-            member.sessions_started == self.started[i] && member.mutations == self.mutations[i]
-        });
-        drop(members);
-        !self.overlapped && untouched && !self.world.router().stream_faulted(stream)
+    /// touched the stream.
+    fn quiet(&self) -> bool {
+        let nodes = self.world.registry();
+        let untouched =
+            self.parties.iter().zip(&self.marks).all(|(party, mark)| nodes.get(*party).map(Node::mark) == *mark);
+        drop(nodes);
+        !self.overlapped && untouched && !self.world.router().stream_faulted(self.stream)
     }
 }
 
 impl Drop for Watch<'_> {
     fn drop(&mut self) {
-        let mut members = self.world.members();
-        for party in self.parties {
-            members[party.0 as usize].sessions_now -= 1;
+        if let Some(node) = self.world.registry().get_mut(self.parties[1]) {
+            node.forget_session(self.stream);
         }
     }
 }

@@ -14,10 +14,10 @@ mod warm;
 
 use calimero_primitives::context::ContextId;
 
-pub use driver::{Applied, Layout};
+pub use driver::Layout;
 pub use kind::{CollectionKind, KindError, NotDriven, NOT_DRIVEN};
 pub use op::{CrdtOp, Verb};
-pub use read::{CollectionValue, LogicalDifference, LogicalState};
+pub use read::{CollectionValue, LogicalState};
 pub use warm::warm_up;
 
 /// The context every CRDT run uses. calimero-storage attaches collections to a `ROOT_ID` that

@@ -9,7 +9,7 @@ mod partition;
 mod router;
 mod streams;
 
-pub use crate::faults::{FaultConfig, FaultPreset, Integrity, LinkFaults, UnknownPreset};
+pub use crate::faults::FaultConfig;
 pub use event::{NetEvent, NetObserver};
 pub(crate) use frame::Route;
 pub use frame::{Corruption, DropReason, FrameKind};

@@ -18,7 +18,7 @@ use std::fmt;
 pub use initiator::initiate;
 pub(crate) use names::{init_payload_name, message_name};
 pub use plan::protocol_name;
-pub(crate) use plan::{plan, SyncPlan};
+pub use plan::{plan, SyncPlan};
 pub use responder::respond;
 pub use session::{Session, SessionOptions, SessionReport};
 

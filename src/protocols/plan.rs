@@ -11,9 +11,10 @@ use calimero_node_primitives::sync::{select_protocol, LocalSyncState, SyncHandsh
 
 use super::Protocol;
 
-/// What a node will do after a handshake.
+/// What a node will do after a handshake: public so a test can ask what `select_protocol`
+/// chooses between two states, and why, as upstream's negotiation tests do.
 #[derive(Clone, Debug)]
-pub(crate) struct SyncPlan {
+pub struct SyncPlan {
     /// What `select_protocol` chose, by name (e.g. "hash-comparison", "snapshot", "none").
     pub selected: &'static str,
     /// `select_protocol`'s stated reason.
@@ -41,7 +42,7 @@ pub fn protocol_name(protocol: &SyncProtocol) -> &'static str {
 }
 
 /// Handshakes both states with `build_handshake` and asks `select_protocol`.
-pub(crate) fn plan(local: &impl LocalSyncState, remote: &impl LocalSyncState) -> SyncPlan {
+pub fn plan(local: &impl LocalSyncState, remote: &impl LocalSyncState) -> SyncPlan {
     let (local, remote) = (
         calimero_node_primitives::sync::build_handshake(local),
         calimero_node_primitives::sync::build_handshake(remote),

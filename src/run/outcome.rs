@@ -5,8 +5,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::RunOptions;
-use crate::check::{Judgement, Verdict};
-use crate::runtime::{panic_message, SimRuntime, StopCondition};
+use crate::check::Judgement;
+use crate::oracle::StopCondition;
+use crate::oracle::Verdict;
+use crate::runtime::{panic_message, SimRuntime};
 use crate::store::StoreIo;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;

@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::{run_one, RunOptions};
-use crate::check::Verdict;
+use crate::oracle::Verdict;
 use crate::scenario::ScenarioSpec;
 
 /// What shrinking found.

@@ -8,16 +8,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::check::{check_world, judge, root_mismatch, ConvergenceStatus, Judgement, Property, StopCondition};
-use crate::cluster::Signal;
+use crate::check::{check_world, judge, root_mismatch, ConvergenceStatus, Judgement, Property};
 use crate::cluster::{SimConfig, World, APP_OP_GAP};
 use crate::crdt::CrdtError;
 use crate::error::StorageError;
 use crate::ids::NodeId;
 use crate::metrics::{ConvergenceMetrics, SimMetrics};
+use crate::oracle::StopCondition;
 use crate::scenario::Scenario;
 use crate::time::SimTime;
-use crate::trace::TraceKind;
 
 pub(crate) struct Engine {
     runtime: madsim::runtime::Runtime,
@@ -127,20 +126,6 @@ impl Engine {
         }
     }
 
-    pub fn crash(&mut self, id: NodeId) {
-        if let Some(madsim_id) = self.within(|w| w.mark_crashed(id)) {
-            self.runtime.handle().kill(madsim_id);
-        }
-        self.within(|w| w.trace().record(TraceKind::Crash { node: id }));
-    }
-
-    pub fn restart(&mut self, id: NodeId) {
-        if let Some(madsim_id) = self.within(|w| w.mark_restarted(id)) {
-            self.runtime.handle().restart(madsim_id);
-        }
-        self.within(|w| w.trace().record(TraceKind::Restart { node: id }));
-    }
-
     /// Runs until the next step of the run (a frame sent, delivered or dropped; a sync tick; a
     /// session start or end; …). False once a limit (`max_time`, `max_events`) is reached.
     pub fn step(&mut self) -> bool {
@@ -219,7 +204,7 @@ impl Engine {
             let now = w.router().now();
             // With a chaos phase: `Some(None)` until the heal, then whether the bound ran out.
             let liveness = phases.then(|| w.healed_at().zip(w.liveness_bound()).map(|(at, bound)| now >= at + bound));
-            let violated = watch && w.counters().violations.iter().any(|v| v.signal == Signal::Silent);
+            let violated = watch && w.silent_violation();
             // Before the heal only a violation ends a run: agreement mid-chaos proves nothing,
             // and every node down is a moment of the chaos, not a deadlock. No need to look.
             if violated || liveness == Some(None) {

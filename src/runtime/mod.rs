@@ -17,7 +17,6 @@ use std::any::Any;
 use std::future::Future;
 use std::thread::JoinHandle;
 
-pub use crate::check::StopCondition;
 pub use sim::{NodeRef, SimRuntime};
 
 use crate::repro::Repro;

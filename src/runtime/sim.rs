@@ -14,11 +14,12 @@ use std::thread::JoinHandle;
 use super::engine::Engine;
 use super::{panic_message, spawn_sim_thread};
 use crate::check::ConvergenceStatus;
-use crate::check::{Judgement, StopCondition};
-use crate::cluster::{SimConfig, World};
+use crate::check::Judgement;
+use crate::cluster::{Cause, SimConfig, World};
 use crate::ids::{EntityId, NodeId};
 use crate::metrics::SimMetrics;
 use crate::net::FaultConfig;
+use crate::oracle::{StopCondition, Violation};
 use crate::repro::Repro;
 use crate::scenario::Scenario;
 use crate::time::{SimClock, SimTime};
@@ -46,7 +47,7 @@ pub trait NodeRef {
 
 impl NodeRef for NodeId {
     fn resolve(&self, names: &[String]) -> Option<NodeId> {
-        ((self.0 as usize) < names.len()).then_some(*self)
+        (self.index() < names.len()).then_some(*self)
     }
 }
 
@@ -58,7 +59,7 @@ impl NodeRef for &NodeId {
 
 impl NodeRef for &str {
     fn resolve(&self, names: &[String]) -> Option<NodeId> {
-        names.iter().position(|n| n == self).map(|i| NodeId(i as u32))
+        names.iter().position(|n| n == self).map(|i| NodeId::new(i as u32))
     }
 }
 
@@ -229,8 +230,8 @@ impl SimRuntime {
     }
 
     /// Every session and run-level contract broken so far (session oracles as sessions ended).
-    pub fn violations(&mut self) -> Vec<crate::cluster::Violation> {
-        self.world(|w| w.counters().violations.clone())
+    pub fn violations(&mut self) -> Vec<Violation> {
+        self.world(|w| w.violations())
     }
 
     /// C1–C5 in full, with the entity-level difference of every node outside the majority.
@@ -269,20 +270,20 @@ impl SimRuntime {
     /// Stops the node: its tasks and sessions die, its peers see timeouts; its store survives.
     pub fn crash(&mut self, node: impl NodeRef) {
         let id = self.node_id(node);
-        self.call(move |e| e.crash(id));
+        self.world(move |w| w.crash(id, Cause::Test));
     }
 
     /// Starts a crashed node again from its surviving store.
     pub fn restart(&mut self, node: impl NodeRef) {
         let id = self.node_id(node);
-        self.call(move |e| e.restart(id));
+        self.world(move |w| w.restart(id));
     }
 
     /// Stops scheduling the node's tasks for `length` (a GC pause, an overloaded host), then lets
     /// them carry on: timers fire late, frames wait in its mailboxes, peers' budgets run out.
     pub fn pause(&mut self, node: impl NodeRef, length: std::time::Duration) {
         let id = self.node_id(node);
-        self.world(move |w| w.pause_for(id, length));
+        self.world(move |w| w.pause(id, length));
     }
 
     /// Drops the connection between `a` and `b`: every stream between them fails at once, and new
@@ -298,7 +299,7 @@ impl SimRuntime {
     }
 
     pub fn node_name(&self, node: impl NodeRef) -> String {
-        self.names[self.node_id(node).0 as usize].clone()
+        self.names[self.node_id(node).index()].clone()
     }
 
     pub fn entity_count(&mut self, node: impl NodeRef) -> usize {

@@ -9,7 +9,6 @@ mod catalog;
 mod diverge;
 mod spec;
 
-pub use app::{AppWorkload, SetupOp, TimedOp, APP_SPAN};
 pub use app_mix::AppMix;
 pub use bugs::BugScenario;
 pub use catalog::{EntitySpec, NodeSpec, RandomScenario, RandomScenarioConfig, Scenario, Workload};

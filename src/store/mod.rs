@@ -8,7 +8,7 @@ mod storage;
 mod sync_state;
 
 pub use diff::{diff_entities, EntityDifference, StateDiff};
-pub use meter::{human_bytes, MeteredDb, StoreIo};
+pub use meter::{human_bytes, StoreIo};
 pub use node::SimNode;
 pub(crate) use storage::MAX_WALK_DEPTH;
-pub use storage::{EntityMeta, EntitySnapshot, SimStorage, StateSummary, WriteMeta, DEFAULT_INNER_TYPE};
+pub use storage::{EntityMeta, EntitySnapshot, SimStorage, StateSummary, WriteMeta};

@@ -46,6 +46,6 @@ impl SimNode {
 
 fn identity_bytes(id: NodeId) -> [u8; 32] {
     let mut bytes = [0x1d_u8; 32];
-    bytes[..4].copy_from_slice(&id.0.to_be_bytes());
+    bytes[..4].copy_from_slice(&id.get().to_be_bytes());
     bytes
 }

@@ -10,7 +10,7 @@ use crate::net::NetEvent;
 
 /// Renders the sessions of `events`; `names[i]` names node `i`.
 pub fn to_mermaid(events: &[TraceEvent], names: &[String]) -> String {
-    let name = |node: NodeId| names.get(node.0 as usize).cloned().unwrap_or_else(|| node.to_string());
+    let name = |node: NodeId| names.get(node.index()).cloned().unwrap_or_else(|| node.to_string());
     let mut out = String::from("sequenceDiagram\n");
     for (i, n) in names.iter().enumerate() {
         let _ = writeln!(out, "    participant {n} as {n} (n{i})");

@@ -13,7 +13,7 @@ use crate::net::NetEvent;
 const PID: u64 = 1;
 
 fn tid(node: NodeId) -> u64 {
-    u64::from(node.0) + 1
+    u64::from(node.get()) + 1
 }
 
 fn micros(event: &TraceEvent) -> f64 {
@@ -22,7 +22,7 @@ fn micros(event: &TraceEvent) -> f64 {
 
 /// Renders `events`; `names[i]` names node `i` (falls back to `n{i}`).
 pub fn to_perfetto(events: &[TraceEvent], names: &[String]) -> Value {
-    let name = |node: NodeId| names.get(node.0 as usize).cloned().unwrap_or_else(|| node.to_string());
+    let name = |node: NodeId| names.get(node.index()).cloned().unwrap_or_else(|| node.to_string());
     let mut out = vec![json!({"ph": "M", "name": "process_name", "pid": PID, "tid": 0, "args": {"name": "merosim"}})];
     let mut nodes = std::collections::BTreeSet::new();
     let mut open: BTreeMap<u64, (&TraceEvent, NodeId, NodeId, &'static str)> = BTreeMap::new();

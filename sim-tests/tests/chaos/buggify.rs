@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use merosim::prelude::*;
-use merosim::trace::TraceKind;
+use merosim::TraceKind;
 
 fn points(rt: &mut SimRuntime) -> BTreeSet<&'static str> {
     rt.trace()

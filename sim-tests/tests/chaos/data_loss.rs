@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use merosim::check::Verdict;
-use merosim::cluster::{Injected, Oracle};
 use merosim::prelude::*;
-use merosim::run::{run_one, RunOptions};
+use merosim::Verdict;
+use merosim::{run_one, RunOptions};
+use merosim::{Injected, Oracle};
 
 /// Alice's second write is acknowledged and recorded but kept nowhere: the run converges — on
 /// a state without it — and the verdict is data-loss, naming the write and where it is missing.

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use merosim::faults::{Episodes, NodeFaults};
 use merosim::prelude::*;
-use merosim::trace::TraceKind;
+use merosim::TraceKind;
+use merosim::{Episodes, NodeFaults};
 
 fn with_nodes(nodes: NodeFaults) -> FaultConfig {
     FaultConfig::lan().with_nodes(nodes)
@@ -115,11 +115,11 @@ fn crash_restart_cycles_heal_and_converge() {
 fn buffered_deltas_die_with_their_node() {
     let mut died = 0;
     for seed in seeds(0..30) {
-        let options = merosim::run::RunOptions {
+        let options = merosim::RunOptions {
             recv_timeout: Duration::from_secs(5),
-            ..merosim::run::RunOptions::new(seed, "mixed".parse().unwrap(), FaultPreset::ProdChaos)
+            ..merosim::RunOptions::new(seed, "mixed".parse().unwrap(), FaultPreset::ProdChaos)
         };
-        let (outcome, _, _) = merosim::run::run_one(&options, false);
+        let (outcome, _, _) = merosim::run_one(&options, false);
         assert!(outcome.passed(), "{outcome}\n{}", options.repro());
         died += usize::from(outcome.metrics.contains("\"crash\": "));
     }

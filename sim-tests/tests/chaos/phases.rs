@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use merosim::check::Verdict;
-use merosim::net::DropReason;
 use merosim::prelude::*;
-use merosim::scenario::{EntitySpec, NodeSpec};
-use merosim::trace::TraceKind;
+use merosim::DropReason;
+use merosim::TraceKind;
+use merosim::Verdict;
+use merosim::{EntitySpec, NodeSpec};
 
 /// prod-chaos for 20 s, then the heal: one `heal` at the phase's end, no stream-fault drops
 /// after it, and convergence.
@@ -29,7 +29,7 @@ fn the_chaos_phase_heals_and_the_run_converges() {
         .count();
     assert_eq!(faulty, 0, "faults after the heal");
     assert!(rt.judge(stop).verdict.passed(), "{}", rt.judge(stop));
-    assert!(rt.config().faults.has(merosim::faults::FaultKind::Reset), "reports keep the chaos phase's faults");
+    assert!(rt.config().faults.has(merosim::FaultKind::Reset), "reports keep the chaos phase's faults");
 }
 
 /// F1 (docs/findings.md) makes convergence impossible: an interior entity only alice has never

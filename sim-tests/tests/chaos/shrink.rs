@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use merosim::check::Verdict;
-use merosim::cluster::Injected;
 use merosim::prelude::*;
-use merosim::run::{shrink, RunOptions, ShrinkError};
+use merosim::Injected;
+use merosim::Verdict;
+use merosim::{shrink, RunOptions, ShrinkError};
 
 #[test]
 fn shrink_makes_a_failing_seed_smaller_and_is_deterministic() {

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use merosim::net::DropReason;
 use merosim::prelude::*;
-use merosim::trace::TraceKind;
+use merosim::DropReason;
+use merosim::TraceKind;
 
 /// Two nodes, alice with 30 entities bob lacks.
 fn pair(world: &World) -> (SimNode, SimNode) {
@@ -59,7 +59,7 @@ fn a_stalled_stream_times_out_on_both_ends() {
             .trace()
             .events()
             .iter()
-            .any(|e| matches!(e.kind, TraceKind::Net(merosim::net::NetEvent::StreamReset { .. }))));
+            .any(|e| matches!(e.kind, TraceKind::Net(merosim::NetEvent::StreamReset { .. }))));
     });
 }
 

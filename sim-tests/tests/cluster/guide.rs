@@ -89,9 +89,7 @@ fn custom_faults_with_random_partitions() {
     let partitions = rt
         .trace()
         .iter()
-        .filter(|e| {
-            matches!(&e.kind, merosim::trace::TraceKind::Net(merosim::net::NetEvent::Partition { random: true, .. }))
-        })
+        .filter(|e| matches!(&e.kind, merosim::TraceKind::Net(merosim::NetEvent::Partition { random: true, .. })))
         .count();
     assert!(partitions > 0, "no random partition happened");
     assert!(rt.metrics().effects.dropped_by_reason.contains_key(&DropReason::Partition));

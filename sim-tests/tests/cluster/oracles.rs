@@ -7,10 +7,10 @@ use std::time::Duration;
 use calimero_storage::entities::Metadata;
 use calimero_storage::interface::{Action, ApplyContext, Interface};
 use calimero_storage::store::MainStorage;
-use merosim::check::{judge, lost_deletes, root_mismatch, Verdict};
-use merosim::cluster::{Oracle, Signal, Violation};
 use merosim::prelude::*;
-use merosim::run::{run_one, RunOptions};
+use merosim::{judge, lost_deletes, root_mismatch, Verdict};
+use merosim::{run_one, RunOptions};
+use merosim::{Oracle, Signal, Violation};
 
 fn fired(world: &World, oracle: Oracle) -> Vec<Violation> {
     judge(world, StopCondition::Converged).violations.into_iter().filter(|v| v.oracle == oracle).collect()

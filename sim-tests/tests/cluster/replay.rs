@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use merosim::prelude::*;
-use merosim::run::{run_one, RunOptions};
-use merosim::trace::{to_mermaid, to_perfetto, TraceKind};
+use merosim::{run_one, RunOptions};
+use merosim::{to_mermaid, to_perfetto, TraceKind};
 
 const SCENARIOS: [&str; 4] = ["diverged", "overlap", "random", "snapshot"];
 
@@ -71,7 +71,7 @@ async fn session_under_heavy_chaos() {
 #[test]
 fn madsim_rng_log_check_passes() {
     madsim::runtime::Runtime::check_determinism(77, madsim::Config::default(), || async {
-        merosim::protocols::reset_storage_environment();
+        merosim::reset_storage_environment();
         session_under_heavy_chaos().await;
     });
 }
@@ -80,7 +80,7 @@ fn madsim_rng_log_check_passes() {
 /// sim-tests --test cluster -- madsim_test_determinism` exercises madsim's own switch.
 #[madsim::test]
 async fn madsim_test_determinism() {
-    merosim::protocols::reset_storage_environment();
+    merosim::reset_storage_environment();
     session_under_heavy_chaos().await;
 }
 

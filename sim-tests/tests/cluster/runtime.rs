@@ -88,9 +88,9 @@ fn seed_loop_replays_exactly_the_failing_seed() {
     const TEST: &str = "runtime::seed_loop_fails_at_seven";
     let run = |seed: Option<&str>| {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap());
-        child.args(["--ignored", "--exact", TEST, "--test-threads=1"]).env_remove(merosim::repro::SEED_VAR);
+        child.args(["--ignored", "--exact", TEST, "--test-threads=1"]).env_remove(merosim::SEED_VAR);
         if let Some(seed) = seed {
-            child.env(merosim::repro::SEED_VAR, seed);
+            child.env(merosim::SEED_VAR, seed);
         }
         let out = child.output().expect("run the test binary");
         assert!(!out.status.success(), "the loop must fail");

@@ -8,10 +8,10 @@ use borsh::BorshDeserialize;
 use calimero_crypto::SharedKey;
 use calimero_node_primitives::sync::StreamMessage;
 use calimero_primitives::identity::PrivateKey;
-use merosim::metrics::ConvergenceMetrics;
 use merosim::prelude::*;
-use merosim::scenario::ScenarioSpec;
-use merosim::trace::TraceKind;
+use merosim::ConvergenceMetrics;
+use merosim::ScenarioSpec;
+use merosim::TraceKind;
 
 #[test]
 fn hand_driven_sessions_are_traced_and_counted() {

@@ -4,7 +4,7 @@
 
 use calimero_node_primitives::sync::{select_protocol, SyncProtocol};
 use merosim::prelude::*;
-use merosim::protocols::protocol_name;
+use merosim::protocol_name;
 
 fn converge(scenario: Scenario, faults: FaultConfig, seed: u64) {
     let label = format!("{scenario} seed={seed} faults=[{faults}]");

@@ -2,12 +2,12 @@
 //! key), and stays quiet on correct runs; collections merosim does not drive are refused with
 //! the reason; an app run replays byte for byte.
 
-use merosim::check::Verdict;
-use merosim::cluster::Oracle;
-use merosim::crdt::{CollectionKind as K, CrdtOp, KindError, Verb};
 use merosim::prelude::*;
-use merosim::run::{run_one, RunOptions};
-use merosim::scenario::ScenarioSpec;
+use merosim::Oracle;
+use merosim::ScenarioSpec;
+use merosim::Verdict;
+use merosim::{run_one, RunOptions};
+use merosim::{CollectionKind as K, CrdtOp, KindError, Verb};
 
 use super::{insert, ms};
 
@@ -28,7 +28,7 @@ fn app_divergence_names_the_collection_and_the_key() {
 fn crdt_semantics_fires_on_a_lost_operation_and_names_it() {
     let config = SimConfig::with_seed(seed_or(22))
         .max_time(600_000)
-        .with_injected(merosim::cluster::Injected::LoseAppOp { node: 0, nth: 1 });
+        .with_injected(merosim::Injected::LoseAppOp { node: 0, nth: 1 });
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(Scenario::app(2, &[("visits", K::Counter), ("users", K::Map)]));
     rt.app_op("alice", CrdtOp::new("visits", K::Counter, Verb::Increment)).unwrap(); // lost
@@ -47,7 +47,7 @@ fn crdt_semantics_fires_on_a_lost_operation_and_names_it() {
 fn a_lost_insert_is_named_by_its_operation() {
     let config = SimConfig::with_seed(seed_or(23))
         .max_time(600_000)
-        .with_injected(merosim::cluster::Injected::LoseAppOp { node: 1, nth: 1 });
+        .with_injected(merosim::Injected::LoseAppOp { node: 1, nth: 1 });
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
     rt.app_op("bob", insert("users", K::Map, "k", "v")).unwrap();

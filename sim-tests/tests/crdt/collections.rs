@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use merosim::crdt::CollectionKind;
 use merosim::prelude::*;
-use merosim::scenario::AppMix;
+use merosim::AppMix;
+use merosim::CollectionKind;
 
 use super::finish;
 
@@ -35,7 +35,7 @@ fn runtime(seed: u64, collection: &str, kind: CollectionKind, nodes: usize, pres
     rt
 }
 
-fn run(seed: u64, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> merosim::check::Judgement {
+fn run(seed: u64, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> merosim::Judgement {
     let mut rt = runtime(seed, kind.name(), kind, nodes, preset);
     let judgement = finish(&mut rt);
     // Chaos crashes stop a node's app for a while; most operations still run.

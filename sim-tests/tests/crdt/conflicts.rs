@@ -3,8 +3,8 @@
 //! the gossip), heals, and lets the sync protocols merge: the outcome is what calimero's merge
 //! rule says, and every node reads it.
 
-use merosim::crdt::{CollectionKind as K, CollectionValue, CrdtOp, Verb};
 use merosim::prelude::*;
+use merosim::{CollectionKind as K, CollectionValue, CrdtOp, Verb};
 
 use super::{app_runtime, finish, insert, ms};
 

@@ -3,9 +3,9 @@
 //! pinned calimero (0.11.0-rc.4); a release that fixes one makes its test fail, which is the
 //! signal to move the finding to "fixed in".
 
-use merosim::check::Verdict;
-use merosim::crdt::{CollectionKind as K, CollectionValue, CrdtOp, Verb};
 use merosim::prelude::*;
+use merosim::Verdict;
+use merosim::{CollectionKind as K, CollectionValue, CrdtOp, Verb};
 
 use super::{app_runtime, insert, ms};
 

@@ -10,8 +10,8 @@ mod findings;
 
 use std::time::Duration;
 
-use merosim::crdt::{CollectionKind, CrdtOp, Verb};
 use merosim::prelude::*;
+use merosim::{CollectionKind, CrdtOp, Verb};
 
 /// A hand-driven app of `nodes` nodes over `collections`, default faults, 600 s at most.
 pub fn app_runtime(seed: u64, nodes: usize, collections: &[(&str, CollectionKind)]) -> SimRuntime {
@@ -21,7 +21,7 @@ pub fn app_runtime(seed: u64, nodes: usize, collections: &[(&str, CollectionKind
 }
 
 /// Runs to the end and returns the verdict's judgement, asserting every node reads the same app.
-pub fn finish(rt: &mut SimRuntime) -> merosim::check::Judgement {
+pub fn finish(rt: &mut SimRuntime) -> merosim::Judgement {
     let stop = rt.run();
     let judgement = rt.judge(stop);
     let names = rt.node_names().to_vec();

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use merosim::check::{diff_entities, EntityDifference};
 use merosim::prelude::*;
+use merosim::{diff_entities, EntityDifference};
 use sim_tests::repro;
 
 /// F1: an interior entity (one with children) that exists on one node only reaches the peer as
@@ -176,7 +176,7 @@ fn f6_root_hash_ignores_entity_ids() {
             &calimero_node_primitives::sync::build_handshake(alice.storage()),
             &calimero_node_primitives::sync::build_handshake(bob.storage()),
         );
-        assert_eq!(merosim::protocols::protocol_name(&choice.protocol), "none", "{context}: {}", choice.reason);
+        assert_eq!(merosim::protocol_name(&choice.protocol), "none", "{context}: {}", choice.reason);
     });
     // The same at cluster level: the run stops at once as Diverged, nothing ever syncs.
     let mut rt = SimRuntime::with_seed(seed);
@@ -198,7 +198,7 @@ fn pull_cost(leaves: usize) -> (u64, u64) {
     simulate(seed, move || async move {
         let world = World::new(seed, FaultConfig::none());
         let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
-        merosim::scenario::flat_leaves(alice.storage(), leaves).unwrap();
+        merosim::flat_leaves(alice.storage(), leaves).unwrap();
         let (served_before, merged_before) = (alice.storage().io(), bob.storage().io());
         let report = run_session(&world, &bob, &alice, Protocol::HashComparison, &SessionOptions::default()).await;
         assert!(report.initiator.is_ok() && report.responder.is_ok(), "{report:?}");

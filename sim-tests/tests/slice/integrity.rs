@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use merosim::net::NetEvent;
 use merosim::prelude::*;
-use merosim::trace::TraceKind;
+use merosim::NetEvent;
+use merosim::TraceKind;
 use sim_tests::{repro, Pair};
 
 const DAMAGE: f64 = 0.25;

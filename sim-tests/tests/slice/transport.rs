@@ -33,7 +33,7 @@ fn close_drains_every_frame_before_end_of_stream() {
         let context = repro("transport::close_drains_every_frame_before_end_of_stream", seed);
         simulate(seed, move || async move {
             let world = World::new(seed, FaultConfig::none().with_latency(5, 40));
-            let (mut a, mut b) = SimStream::pair(world.router(), NodeId(0), NodeId(1));
+            let (mut a, mut b) = SimStream::pair(world.router(), NodeId::new(0), NodeId::new(1));
             for i in 0..50 {
                 a.send(&message(i)).await.unwrap();
             }
@@ -60,7 +60,7 @@ fn fin_follows_every_copy_of_a_jittered_multi_frame_stream() {
         simulate(seed, move || async move {
             let faults = FaultConfig::none().with_latency(3, 7).with_reorder_window(11).with_duplicate(0.2);
             let world = World::new(seed, faults);
-            let (mut a, mut b) = SimStream::pair(world.router(), NodeId(0), NodeId(1));
+            let (mut a, mut b) = SimStream::pair(world.router(), NodeId::new(0), NodeId::new(1));
             for i in 0..20 {
                 a.send(&message(i)).await.unwrap();
                 b.send(&message(100 + i)).await.unwrap();
@@ -88,8 +88,8 @@ fn fin_follows_every_copy_of_a_jittered_multi_frame_stream() {
 /// For every stream direction in `world`'s trace: its FIN was resolved (delivered or dropped)
 /// after every data copy of that direction.
 fn assert_fin_last(world: &World, context: &str) {
-    use merosim::net::NetEvent;
-    use merosim::trace::TraceKind;
+    use merosim::NetEvent;
+    use merosim::TraceKind;
     use std::collections::BTreeMap;
     let frames = world.frames();
     let mut last_data: BTreeMap<(u64, NodeId), usize> = BTreeMap::new();
@@ -127,7 +127,7 @@ fn recv_timeout_expires_in_virtual_time() {
     simulate(seed_or(72), || async {
         let world = World::new(72, FaultConfig::none());
         let router = world.router();
-        let (_a, mut b) = SimStream::pair(router, NodeId(0), NodeId(1));
+        let (_a, mut b) = SimStream::pair(router, NodeId::new(0), NodeId::new(1));
         let start = router.now();
         let err = b.recv_timeout(Duration::from_secs(3_600)).await.unwrap_err();
         let waited = router.now() - start;
@@ -150,14 +150,14 @@ fn partition_eats_frames_in_flight_and_heals_on_time() {
     simulate(seed_or(73), || async {
         let world = World::new(73, FaultConfig::none().with_latency(100, 0));
         let router = world.router();
-        let (mut a, mut b) = SimStream::pair(router, NodeId(0), NodeId(1));
+        let (mut a, mut b) = SimStream::pair(router, NodeId::new(0), NodeId::new(1));
         a.send(&message(1)).await.unwrap();
-        router.partition(NodeId(0), NodeId(1), Some(Duration::from_secs(1)));
+        router.partition(NodeId::new(0), NodeId::new(1), Some(Duration::from_secs(1)));
         assert!(b.recv_timeout(Duration::from_millis(500)).await.is_err(), "frame crossed a cut link");
         assert_eq!(world.drops().len(), 1);
         assert_eq!(world.drops()[0].dropped(), Some(DropReason::Partition));
         tokio::time::sleep(Duration::from_secs(1)).await;
-        assert!(!router.is_partitioned(NodeId(0), NodeId(1)), "partition did not heal on time");
+        assert!(!router.is_partitioned(NodeId::new(0), NodeId::new(1)), "partition did not heal on time");
         a.send(&message(2)).await.unwrap();
         assert_eq!(sequence(&b.recv().await.unwrap().unwrap()), 2);
     });

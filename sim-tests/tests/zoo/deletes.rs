@@ -1,7 +1,7 @@
 //! Bugs in how deletions travel.
 
-use merosim::cluster::Oracle;
 use merosim::prelude::*;
+use merosim::Oracle;
 
 use super::{on, Zoo};
 

@@ -1,7 +1,7 @@
 //! Bugs where the handshake's view of the peer and the peer's state part ways.
 
-use merosim::cluster::Oracle;
 use merosim::prelude::*;
+use merosim::Oracle;
 
 use super::{on, precondition, Zoo};
 

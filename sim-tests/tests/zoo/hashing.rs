@@ -1,7 +1,7 @@
 //! Bugs in how calimero-storage hashes the tree.
 
-use merosim::cluster::Oracle;
 use merosim::prelude::*;
+use merosim::Oracle;
 
 use super::{on, precondition, Zoo};
 
@@ -29,7 +29,7 @@ fn same_children_in_a_different_order_hash_alike() {
 /// them. The app state is equal; the fixed release gives equal roots too.
 #[test]
 fn map_entries_made_in_a_different_order_hash_alike() {
-    use merosim::crdt::{CollectionKind as K, CrdtOp, Verb};
+    use merosim::{CollectionKind as K, CrdtOp, Verb};
     simulate(122, || async {
         let world = World::new(122, FaultConfig::lan());
         world.declare_collections(&[("users".to_owned(), K::Map)]).unwrap();

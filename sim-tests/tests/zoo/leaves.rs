@@ -1,7 +1,7 @@
 //! Bugs of HashComparison at the leaves.
 
-use merosim::cluster::Oracle;
 use merosim::prelude::*;
+use merosim::Oracle;
 
 use super::{on, precondition, Zoo};
 
@@ -36,12 +36,7 @@ fn hash_comparison_reports_whether_it_reached_the_peer() {
         let stats = zoo.sync(Protocol::HashComparison, &zoo.alice, &zoo.bob).await.initiator.unwrap();
         let differ = zoo.alice.storage().root_hash().unwrap() != zoo.bob.storage().root_hash().unwrap();
         precondition(differ, "the session leaves the trees different (F3)");
-        assert_eq!(
-            stats.verified_by,
-            merosim::protocols::Verifier::Protocol,
-            "{}the stats carry no verification",
-            on()
-        );
+        assert_eq!(stats.verified_by, merosim::Verifier::Protocol, "{}the stats carry no verification", on());
         assert!(!stats.root_hash_verified, "{}claims it reached the peer", on());
     });
 }

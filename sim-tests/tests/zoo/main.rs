@@ -9,8 +9,8 @@ mod handshake;
 mod hashing;
 mod leaves;
 
-use merosim::cluster::{Oracle, Violation};
 use merosim::prelude::*;
+use merosim::{Oracle, Violation};
 
 /// Two nodes in a hand-driven world, every session judged by the oracles.
 pub struct Zoo {
@@ -33,7 +33,7 @@ impl Zoo {
 
     /// The oracles' violations so far (session and run level).
     pub fn violations(&self, oracle: Oracle) -> Vec<Violation> {
-        merosim::check::judge(&self.world, StopCondition::Converged)
+        merosim::judge(&self.world, StopCondition::Converged)
             .violations
             .into_iter()
             .filter(|v| v.oracle == oracle)
@@ -50,5 +50,5 @@ pub fn precondition(holds: bool, what: &str) {
 
 /// "calimero-node X: " — failures say which release they ran against.
 pub fn on() -> String {
-    format!("calimero-node {}: ", merosim::protocols::CALIMERO_VERSION)
+    format!("calimero-node {}: ", merosim::CALIMERO_VERSION)
 }

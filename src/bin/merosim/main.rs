@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use merosim::cluster::Injected;
-use merosim::faults::{FaultKind, FaultPreset};
-use merosim::repro::Repro;
-use merosim::run::{run_one, shrink, RunOptions, DEFAULT_CHAOS};
-use merosim::scenario::{ScenarioKind, ScenarioSpec};
-use merosim::trace::{to_mermaid, to_perfetto};
+use merosim::Injected;
+use merosim::Repro;
+use merosim::{run_one, shrink, RunOptions, DEFAULT_CHAOS};
+use merosim::{to_mermaid, to_perfetto};
+use merosim::{FaultKind, FaultPreset};
+use merosim::{ScenarioKind, ScenarioSpec};
 
 // calimero's storage decodes and drops an index per ancestor per leaf (F11), so a sweep spends a
 // fifth of its time in malloc/free; mimalloc is faster there. It changes no simulated behaviour:
@@ -152,11 +152,11 @@ struct SweepArgs {
 }
 
 fn parse_scenario(s: &str) -> Result<ScenarioSpec, String> {
-    s.parse().map_err(|e: merosim::scenario::ScenarioError| e.to_string())
+    s.parse().map_err(|e: merosim::ScenarioError| e.to_string())
 }
 
 fn parse_kind(s: &str) -> Result<FaultKind, String> {
-    s.parse().map_err(|e: merosim::faults::UnknownFaultKind| e.to_string())
+    s.parse().map_err(|e: merosim::UnknownFaultKind| e.to_string())
 }
 
 fn parse_injected(s: &str) -> Result<Injected, String> {
@@ -246,17 +246,17 @@ fn main() -> ExitCode {
 }
 
 fn list() -> ExitCode {
-    println!("built against calimero-node {}", merosim::protocols::CALIMERO_VERSION);
+    println!("built against calimero-node {}", merosim::CALIMERO_VERSION);
     println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
     for kind in ScenarioKind::ALL {
         println!("  {:<13} {}", kind.name(), kind.about());
     }
     println!("calimero collections the crdt-* scenarios drive (through calimero-storage's own API):");
-    for kind in merosim::crdt::CollectionKind::ALL {
+    for kind in merosim::CollectionKind::ALL {
         println!("  {:<14} {}", kind.name(), kind.calimero_type());
     }
     println!("calimero collections not driven, and why:");
-    for left in merosim::crdt::NOT_DRIVEN {
+    for left in merosim::NOT_DRIVEN {
         println!("  {:<14} {}: {}", left.name, left.calimero_type, left.reason);
     }
     println!("fault presets (--faults NAME):");
@@ -271,7 +271,7 @@ fn list() -> ExitCode {
 /// `merosim shrink`: the failing seed, then every reduction tried, then the smallest options and
 /// the command that reproduces them.
 fn run_shrink(options: &RunOptions) -> ExitCode {
-    println!("merosim shrink seed {} (calimero-node {})", options.seed, merosim::protocols::CALIMERO_VERSION);
+    println!("merosim shrink seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
     println!("{options}");
     let shrunk = shrink(options, |what, kept| {
         println!("  try       {what}: {}", if kept { "kept" } else { "passes or changes" })
@@ -295,7 +295,7 @@ fn run_shrink(options: &RunOptions) -> ExitCode {
 /// last, where they do not bury it.
 fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
     let verb = if repro { "repro" } else { "run" };
-    println!("merosim {verb} seed {} (calimero-node {})", options.seed, merosim::protocols::CALIMERO_VERSION);
+    println!("merosim {verb} seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
     let (outcome, trace, _) = run_one(options, events);
     if repro {
         println!("{outcome}\n{options}");
@@ -325,7 +325,7 @@ fn run_sweep(args: SweepArgs) -> ExitCode {
         args.shard.0,
         args.shard.1,
         args.jobs,
-        merosim::protocols::CALIMERO_VERSION
+        merosim::CALIMERO_VERSION
     );
     println!("  options (per seed; seed {} shown)\n{template}", template.seed);
     // A panicking seed is reported in the summary; keep the default hook from printing over the bar.

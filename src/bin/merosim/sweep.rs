@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use merosim::check::Verdict;
-use merosim::cluster::{Oracle, OracleCounts};
-use merosim::run::{run_one, Outcome, RunOptions};
-use merosim::store::{human_bytes, StoreIo};
+use merosim::Verdict;
+use merosim::{human_bytes, StoreIo};
+use merosim::{run_one, Outcome, RunOptions};
+use merosim::{Oracle, OracleCounts};
 
 /// `A..B` (end excluded) or `A..=B`.
 pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {

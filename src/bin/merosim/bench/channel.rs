@@ -9,7 +9,7 @@ use calimero_crypto::{Nonce, SharedKey};
 use calimero_node_primitives::sync::{StreamMessage, SyncTransport};
 use real_tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use merosim::error::TransportError;
+use merosim::TransportError;
 
 pub struct ChannelStream {
     tx: Option<UnboundedSender<Vec<u8>>>,

@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use merosim::net::{FaultConfig, FaultPreset};
 use merosim::prelude::{SimConfig, SimRuntime};
-use merosim::run::RunOptions;
-use merosim::scenario::Scenario;
+use merosim::RunOptions;
+use merosim::Scenario;
+use merosim::{FaultConfig, FaultPreset};
 
 use crate::sweep::sweep;
 

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use super::cpu::thread_cpu;
-use merosim::net::FaultConfig;
+use merosim::flat_leaves;
 use merosim::prelude::{run_session, simulate, World};
-use merosim::protocols::{Protocol, SessionOptions};
-use merosim::scenario::flat_leaves;
+use merosim::FaultConfig;
+use merosim::{Protocol, SessionOptions};
 
 /// One fan-out's measurements.
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ mod scaling;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use merosim::net::FaultPreset;
+use merosim::FaultPreset;
 
 use clap::Args;
 

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use super::channel::ChannelStream;
 use super::cpu::thread_cpu;
-use merosim::ids::NodeId;
-use merosim::net::FaultConfig;
 use merosim::prelude::{run_session, simulate, SimNode, SimStorage, World};
-use merosim::protocols::{initiate, respond, Protocol, SessionOptions};
-use merosim::scenario::{diverge_pair, PairLayout};
+use merosim::FaultConfig;
+use merosim::NodeId;
+use merosim::{diverge_pair, PairLayout};
+use merosim::{initiate, respond, Protocol, SessionOptions};
 
 /// One row of the overhead table.
 #[derive(Clone, Debug)]
@@ -44,8 +44,8 @@ fn on_tokio(seed: u64, entities: usize, level_wise: bool) -> Duration {
         let local = real_tokio::task::LocalSet::new();
         local.block_on(&runtime, async move {
             let context = calimero_primitives::context::ContextId::from([7; 32]);
-            let alice = SimNode::new(NodeId(0), "alice", context).expect("alice");
-            let bob = SimNode::new(NodeId(1), "bob", context).expect("bob");
+            let alice = SimNode::new(NodeId::new(0), "alice", context).expect("alice");
+            let bob = SimNode::new(NodeId::new(1), "bob", context).expect("bob");
             diverge_pair(alice.storage(), bob.storage(), entities, seed, &PairLayout::default()).expect("diverge");
             let protocol = protocol(level_wise, alice.storage(), bob.storage());
             let remote_root = bob.storage().root_hash().expect("root");

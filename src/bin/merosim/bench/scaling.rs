@@ -5,9 +5,9 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use merosim::net::FaultConfig;
 use merosim::prelude::{SimConfig, SimRuntime, StopCondition};
-use merosim::scenario::Scenario;
+use merosim::FaultConfig;
+use merosim::Scenario;
 
 /// One configuration's measurements.
 #[derive(Clone, Debug, Default)]

@@ -17,115 +17,10 @@
 //! protocol) is *flagged*; one it did not is *silent*. Reading roots and stores here never awaits
 //! and draws no randomness, so the oracles cannot change a run.
 
-use std::fmt;
-use std::time::Duration;
-
-use crate::ids::{short_id, EntityId, NodeId};
-use crate::protocols::{Protocol, SessionStats};
+use crate::ids::{short_id, EntityId};
+use crate::oracle::{Oracle, SessionFacts, Signal, Violation};
+use crate::protocols::Protocol;
 use crate::store::{diff_entities, SimNode, SimStorage};
-
-/// A named check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Oracle {
-    HollowSuccess,
-    StaleAfterOk,
-    RootMismatch,
-    LostDelete,
-    /// An acknowledged write is missing (or holds another value) on a live node at the end,
-    /// though nothing superseded it (run-level, against the recorded history).
-    DataLoss,
-    /// A live entity that no node ever wrote (damage that reached a store).
-    Phantom,
-    /// Live nodes read different app state through the collection API (run-level).
-    AppDivergence,
-    /// The app state all live nodes read breaks a collection's merge promise, judged against
-    /// the recorded operations (run-level).
-    CrdtSemantics,
-    /// A write to a key after the key's remove is invisible on every node (run-level; F8).
-    LostAfterRemove,
-    /// calimero's collection API refused an app operation (run-level).
-    AppError,
-}
-
-impl Oracle {
-    pub const ALL: [Oracle; 10] = [
-        Oracle::HollowSuccess,
-        Oracle::StaleAfterOk,
-        Oracle::RootMismatch,
-        Oracle::LostDelete,
-        Oracle::DataLoss,
-        Oracle::Phantom,
-        Oracle::AppDivergence,
-        Oracle::CrdtSemantics,
-        Oracle::LostAfterRemove,
-        Oracle::AppError,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Oracle::HollowSuccess => "hollow-success",
-            Oracle::StaleAfterOk => "stale-after-ok",
-            Oracle::RootMismatch => "root-mismatch",
-            Oracle::LostDelete => "lost-delete",
-            Oracle::DataLoss => "data-loss",
-            Oracle::Phantom => "phantom",
-            Oracle::AppDivergence => "app-divergence",
-            Oracle::CrdtSemantics => "crdt-semantics",
-            Oracle::LostAfterRemove => "lost-after-remove",
-            Oracle::AppError => "app-error",
-        }
-    }
-}
-
-impl fmt::Display for Oracle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Whether the protocol admitted what the oracle found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Signal {
-    /// Nothing said so: the protocol reported success as if all was well.
-    Silent,
-    /// The protocol reported `root_hash_verified = false`.
-    Flagged,
-}
-
-/// One session, as the oracles saw it.
-#[derive(Clone, Debug)]
-pub struct SessionFacts {
-    pub stream: u64,
-    pub initiator: NodeId,
-    pub responder: NodeId,
-    pub protocol: Protocol,
-    pub started_at: Duration,
-    pub ended_at: Duration,
-    pub stats: SessionStats,
-    /// (initiator, responder) roots when the session started and when it ended.
-    pub roots_before: ([u8; 32], [u8; 32]),
-    pub roots_after: ([u8; 32], [u8; 32]),
-}
-
-/// One broken contract.
-#[derive(Clone, Debug)]
-pub struct Violation {
-    pub oracle: Oracle,
-    pub signal: Signal,
-    /// Virtual time it was found.
-    pub at: Duration,
-    /// The session that broke it (session oracles only).
-    pub session: Option<SessionFacts>,
-    pub detail: String,
-}
-
-/// How often one oracle judged, fired, and fired on something the protocol flagged.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct OracleCounts {
-    pub checked: u64,
-    pub fired: u64,
-    pub flagged: u64,
-}
 
 /// Judges one finished `Ok` session; `quiet` says nothing else touched its parties or its stream.
 pub(crate) fn judge(
@@ -144,8 +39,8 @@ pub(crate) fn judge(
             Oracle::HollowSuccess,
             format!(
                 "Ok with nothing compared, merged or pushed, from roots {} vs {}",
-                hex8(&before_i),
-                hex8(&before_r)
+                short_id(&before_i),
+                short_id(&before_r)
             ),
         )
     });
@@ -228,48 +123,4 @@ fn disagreement(protocol: Protocol, initiator: &SimStorage, responder: &SimStora
         }
     }
     found
-}
-
-fn hex8(root: &[u8; 32]) -> String {
-    hex::encode(&root[..8])
-}
-
-impl fmt::Display for SessionFacts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.stats;
-        write!(
-            f,
-            "s{} {}->{} {} {:.3}s..{:.3}s: compared {} merged {} pushed {} requests {} verified {}{}; roots before {}/{} after {}/{}",
-            self.stream,
-            self.initiator,
-            self.responder,
-            self.protocol,
-            self.started_at.as_secs_f64(),
-            self.ended_at.as_secs_f64(),
-            s.nodes_compared,
-            s.entities_merged,
-            s.entities_pushed,
-            s.requests_sent,
-            s.root_hash_verified,
-            if s.verified_by == crate::protocols::Verifier::Computed { " (computed by merosim)" } else { "" },
-            hex8(&self.roots_before.0),
-            hex8(&self.roots_before.1),
-            hex8(&self.roots_after.0),
-            hex8(&self.roots_after.1),
-        )
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let signal = match self.signal {
-            Signal::Silent => "silent",
-            Signal::Flagged => "flagged by the protocol",
-        };
-        write!(f, "{} ({signal}) at {:.3}s", self.oracle, self.at.as_secs_f64())?;
-        if let Some(session) = &self.session {
-            write!(f, "\n  session {session}")?;
-        }
-        write!(f, "\n  {}", self.detail.replace('\n', "\n  "))
-    }
 }

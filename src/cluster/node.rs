@@ -1,0 +1,332 @@
+//! One node as its run holds it, and the registry that holds them. A node's durable part (its
+//! identity and store, its causal book) survives a crash; its volatile part (the acceptor its
+//! tasks listen on, deltas waiting for a session to end) dies with it. Everything a node goes
+//! through — crash, restart, pause, a session half, a delta, a buggify toss — is a method here,
+//! so test verbs and the chaos process change a node the same way, and nothing else reaches into
+//! its fields.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Weak};
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::causal::CausalBook;
+use super::gossip::{Delta, GossipInbox};
+use crate::crdt::CrdtOp;
+use crate::ids::NodeId;
+use crate::net::mailbox::Mailbox;
+use crate::seed::{self, Stream};
+use crate::store::SimNode;
+use crate::transport::SimStream;
+
+/// An inbound stream, handed to the responding node's acceptor.
+pub(crate) struct Inbound {
+    pub stream: SimStream,
+}
+
+/// The app's operations for one node, at their virtual instants.
+pub(crate) type AppPlan = Arc<Vec<(tokio::time::Instant, CrdtOp)>>;
+
+/// Where a node is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Life {
+    Up,
+    /// Its tasks are not scheduled; its store is untouched.
+    Paused,
+    /// Crashed; `by_fault` (chaos, mid-merge) rather than by the test: the heal restarts it.
+    Down {
+        by_fault: bool,
+    },
+}
+
+/// Counts one thing for as long as it lives — also when a crash drops the task holding it, so
+/// "idle" or "the app is done" never waits on something that no longer exists.
+pub(crate) struct Held(Arc<AtomicU32>);
+
+impl Held {
+    pub fn new(counter: &Arc<AtomicU32>) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Held(Arc::clone(counter))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What a session's watch compares at its end to tell whether anything else touched a party.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Mark {
+    sessions_started: u64,
+    mutations: u64,
+}
+
+pub(crate) struct Node {
+    sim: SimNode,
+    life: Life,
+    /// Halves of sync sessions running on this node now, as initiator or responder: while it is
+    /// non-zero, deltas wait in the buffer (I6), and the node is not idle (C2).
+    sessions: Arc<AtomicU32>,
+    /// Session halves ever started here that no watch expected (see `enter_session`).
+    sessions_started: u64,
+    /// Streams whose responder half this node is about to serve for a watched session.
+    expected: BTreeSet<u64>,
+    /// Writes, deltas and app operations applied to the store (session merges aside).
+    mutations: u64,
+    /// Application writes made here (what `Injected::LoseWrite` counts).
+    writes: u32,
+    /// Present while the node's acceptor runs. A hand-driven node (no processes) never has one.
+    acceptor: Option<UnboundedSender<Inbound>>,
+    /// madsim's id for the node's processes; `None` for a hand-driven node.
+    madsim_id: Option<madsim::task::NodeId>,
+    gossip: GossipInbox,
+    /// Which deltas this node has applied, made, or holds pending (durable: survives a crash).
+    causal: CausalBook,
+    /// What a restart resumes of the app.
+    app_plan: AppPlan,
+    /// This node's buggify coin, made on its first toss.
+    buggify: Option<ChaCha8Rng>,
+}
+
+impl Node {
+    pub fn new(sim: SimNode) -> Self {
+        Node {
+            sim,
+            life: Life::Up,
+            sessions: Arc::default(),
+            sessions_started: 0,
+            expected: BTreeSet::new(),
+            mutations: 0,
+            writes: 0,
+            acceptor: None,
+            madsim_id: None,
+            gossip: GossipInbox::default(),
+            causal: CausalBook::default(),
+            app_plan: Arc::default(),
+            buggify: None,
+        }
+    }
+
+    pub fn sim(&self) -> &SimNode {
+        &self.sim
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.sim.id()
+    }
+
+    pub fn is_live(&self) -> bool {
+        !matches!(self.life, Life::Down { .. })
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.life == Life::Paused
+    }
+
+    pub fn down_by_fault(&self) -> bool {
+        self.life == Life::Down { by_fault: true }
+    }
+
+    /// Whether the node runs processes of its own (added by a `SimRuntime`).
+    pub fn has_processes(&self) -> bool {
+        self.madsim_id.is_some()
+    }
+
+    pub fn madsim_id(&self) -> Option<madsim::task::NodeId> {
+        self.madsim_id
+    }
+
+    pub fn set_madsim_id(&mut self, id: madsim::task::NodeId) {
+        self.madsim_id = Some(id);
+    }
+
+    // ---- life ----
+
+    /// Marks the node down; returns the madsim node whose tasks die and the deltas that waited
+    /// in its memory (sync repairs what they carried). `None` if it was down already.
+    pub fn crash(&mut self, by_fault: bool) -> Option<(Option<madsim::task::NodeId>, usize)> {
+        if !self.is_live() {
+            return None;
+        }
+        self.life = Life::Down { by_fault };
+        self.acceptor = None;
+        let lost = std::mem::take(&mut self.gossip.buffer).len();
+        Some((self.madsim_id, lost))
+    }
+
+    /// Marks a down node up; returns the madsim node to restart. `None` if it was not down.
+    pub fn restart(&mut self) -> Option<Option<madsim::task::NodeId>> {
+        if self.is_live() {
+            return None;
+        }
+        self.life = Life::Up;
+        Some(self.madsim_id)
+    }
+
+    /// Pauses a node that is up (or pauses it again); returns the madsim node to stop scheduling.
+    pub fn pause(&mut self) -> Option<madsim::task::NodeId> {
+        if !self.is_live() {
+            return None;
+        }
+        self.life = Life::Paused;
+        self.madsim_id
+    }
+
+    /// Ends a pause; returns the madsim node to schedule again. `None` if it was not paused.
+    pub fn resume(&mut self) -> Option<madsim::task::NodeId> {
+        if !self.is_paused() {
+            return None;
+        }
+        self.life = Life::Up;
+        self.madsim_id
+    }
+
+    // ---- sessions ----
+
+    /// One half of a session starts on this node: counted until the returned guard drops. A
+    /// half the node's watch expects (this session's own responder) does not count as another
+    /// session touching the node.
+    pub fn enter_session(&mut self, stream: u64) -> Held {
+        if !self.expected.remove(&stream) {
+            self.sessions_started += 1;
+        }
+        Held::new(&self.sessions)
+    }
+
+    pub fn expect_session(&mut self, stream: u64) {
+        self.expected.insert(stream);
+    }
+
+    pub fn forget_session(&mut self, stream: u64) {
+        self.expected.remove(&stream);
+    }
+
+    pub fn sessions_now(&self) -> u32 {
+        self.sessions.load(Ordering::Relaxed)
+    }
+
+    pub fn busy(&self) -> bool {
+        self.sessions_now() > 0
+    }
+
+    pub fn mark(&self) -> Mark {
+        Mark { sessions_started: self.sessions_started, mutations: self.mutations }
+    }
+
+    // ---- what it applies ----
+
+    /// The store changed outside a session (a write, delta or app operation).
+    pub fn mutated(&mut self) {
+        self.mutations += 1;
+    }
+
+    /// Numbers the node's next application write (1-based).
+    pub fn next_write(&mut self) -> u32 {
+        self.writes += 1;
+        self.writes
+    }
+
+    // ---- gossip ----
+
+    pub fn set_acceptor(&mut self, acceptor: UnboundedSender<Inbound>) {
+        self.acceptor = Some(acceptor);
+    }
+
+    /// The acceptor of a live node, if its processes run.
+    pub fn acceptor(&self) -> Option<UnboundedSender<Inbound>> {
+        self.acceptor.clone().filter(|_| self.is_live())
+    }
+
+    pub fn gossip_address(&self) -> Weak<Mailbox> {
+        self.gossip.address()
+    }
+
+    pub fn gossip_mailbox(&self) -> Arc<Mailbox> {
+        self.gossip.mailbox()
+    }
+
+    /// Holds a delta that arrived during a session until the node's last session ends (I6).
+    pub fn buffer(&mut self, delta: Delta) {
+        self.gossip.buffer.push(delta);
+    }
+
+    /// What waited for the node's sessions to end, once it has none left.
+    pub fn drain(&mut self) -> Vec<Delta> {
+        if self.busy() {
+            return Vec::new();
+        }
+        std::mem::take(&mut self.gossip.buffer)
+    }
+
+    pub fn buffered(&self) -> usize {
+        self.gossip.buffer.len()
+    }
+
+    pub fn causal(&self) -> &CausalBook {
+        &self.causal
+    }
+
+    pub fn causal_mut(&mut self) -> &mut CausalBook {
+        &mut self.causal
+    }
+
+    // ---- the app and buggify ----
+
+    pub fn app_plan(&self) -> AppPlan {
+        Arc::clone(&self.app_plan)
+    }
+
+    pub fn set_app_plan(&mut self, plan: AppPlan) {
+        self.app_plan = plan;
+    }
+
+    /// Tosses this node's buggify coin with probability `p`: a seed for what the firing needs.
+    pub fn toss(&mut self, run_seed: u64, p: f64) -> Option<u64> {
+        let id = self.id().get();
+        let rng = self.buggify.get_or_insert_with(|| seed::rng(run_seed, Stream::Buggify { node: id }));
+        rng.gen_bool(p).then(|| rng.gen::<u64>())
+    }
+}
+
+/// Every node of a run, by id: the one place an id becomes a position.
+#[derive(Default)]
+pub(crate) struct Registry {
+    nodes: Vec<Node>,
+}
+
+impl Registry {
+    pub fn get(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.index())
+    }
+
+    pub fn get_mut(&mut self, id: NodeId) -> Option<&mut Node> {
+        self.nodes.get_mut(id.index())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The id the next node to join gets.
+    pub fn next_id(&self) -> NodeId {
+        NodeId::new(self.nodes.len() as u32)
+    }
+
+    pub fn push(&mut self, node: Node) {
+        debug_assert_eq!(node.id(), self.next_id(), "nodes join in id order");
+        self.nodes.push(node);
+    }
+}

@@ -1,0 +1,168 @@
+//! A run's verdict: one word for what went wrong (or that nothing did), chosen from the oracles'
+//! violations and the stop condition.
+
+use std::fmt;
+
+use super::{Oracle, Signal, StopCondition, Violation};
+
+/// What a run amounts to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    /// A session returned `Ok` without doing anything, from unequal roots, and did not admit it.
+    HollowSuccess,
+    /// A quiet `Ok` session left its parties disagreeing on what it covered, and did not admit it.
+    StaleAfterOk,
+    /// Equal live state, different root hashes.
+    RootMismatch,
+    /// A deleted entity is live again.
+    LostDelete,
+    /// A live entity nobody wrote: damage reached a store.
+    Phantom,
+    /// The live nodes' apps read different values (named by collection and key).
+    AppDivergence,
+    /// The app state the nodes agree on breaks a collection's merge promise.
+    CrdtSemantics,
+    /// A write to a key after its remove is invisible everywhere (F8: tombstones are final).
+    LostAfterRemove,
+    /// calimero's collection API refused an operation the app made.
+    AppError,
+    /// The chaos phase healed and the run did not converge within its liveness bound.
+    LivenessViolation,
+    /// The run did not converge, and no oracle explains why.
+    Diverged,
+    Deadlock,
+    MaxTime,
+    MaxEvents,
+    /// Converged, yet an acknowledged write is missing or overwritten somewhere, unsuperseded.
+    DataLoss,
+    /// Converged, but a session broke its contract and said so (`root_hash_verified = false`).
+    FlaggedHollowSuccess,
+    FlaggedStaleAfterOk,
+    Converged,
+    /// The run could not be judged (a panic, a setup error).
+    Error,
+}
+
+impl Verdict {
+    /// In the order a sweep table lists them.
+    pub const ALL: [Verdict; 19] = [
+        Verdict::Converged,
+        Verdict::HollowSuccess,
+        Verdict::StaleAfterOk,
+        Verdict::RootMismatch,
+        Verdict::LostDelete,
+        Verdict::Phantom,
+        Verdict::AppDivergence,
+        Verdict::CrdtSemantics,
+        Verdict::LostAfterRemove,
+        Verdict::AppError,
+        Verdict::DataLoss,
+        Verdict::LivenessViolation,
+        Verdict::Diverged,
+        Verdict::Deadlock,
+        Verdict::MaxTime,
+        Verdict::MaxEvents,
+        Verdict::FlaggedHollowSuccess,
+        Verdict::FlaggedStaleAfterOk,
+        Verdict::Error,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::HollowSuccess => "hollow-success",
+            Verdict::StaleAfterOk => "stale-after-ok",
+            Verdict::RootMismatch => "root-mismatch",
+            Verdict::LostDelete => "lost-delete",
+            Verdict::Phantom => "phantom",
+            Verdict::AppDivergence => "app-divergence",
+            Verdict::CrdtSemantics => "crdt-semantics",
+            Verdict::LostAfterRemove => "lost-after-remove",
+            Verdict::AppError => "app-error",
+            Verdict::LivenessViolation => "liveness",
+            Verdict::DataLoss => "data-loss",
+            Verdict::Diverged => "diverged",
+            Verdict::Deadlock => "deadlock",
+            Verdict::MaxTime => "max-time",
+            Verdict::MaxEvents => "max-events",
+            Verdict::FlaggedHollowSuccess => "flagged-hollow-success",
+            Verdict::FlaggedStaleAfterOk => "flagged-stale-after-ok",
+            Verdict::Converged => "converged",
+            Verdict::Error => "error",
+        }
+    }
+
+    /// Whether the run is a success: converged, with nothing wrong or only what the protocol
+    /// itself flagged.
+    pub fn passed(self) -> bool {
+        matches!(self, Verdict::Converged | Verdict::FlaggedHollowSuccess | Verdict::FlaggedStaleAfterOk)
+    }
+
+    /// The verdict of a run that stopped with `stop` and broke `violations`: the first silent
+    /// violation in the table's order; else the stop condition if the run did not end well;
+    /// else data loss; else what the protocol flagged; else converged.
+    pub fn of(stop: StopCondition, violations: &[Violation]) -> Verdict {
+        let fired = |oracle, signal| violations.iter().any(|v| v.oracle == oracle && v.signal == signal);
+        let decided_first = DECIDES.iter().filter(|row| !row.after_stop);
+        if let Some(row) = decided_first.clone().find(|row| fired(row.oracle, Signal::Silent)) {
+            return row.silent;
+        }
+        match stop {
+            StopCondition::Liveness => return Verdict::LivenessViolation,
+            StopCondition::Diverged => return Verdict::Diverged,
+            StopCondition::Deadlock => return Verdict::Deadlock,
+            StopCondition::MaxTime => return Verdict::MaxTime,
+            StopCondition::MaxEvents => return Verdict::MaxEvents,
+            StopCondition::Converged | StopCondition::Manual | StopCondition::Violated => {}
+        }
+        if let Some(row) = DECIDES.iter().filter(|row| row.after_stop).find(|row| fired(row.oracle, Signal::Silent)) {
+            return row.silent;
+        }
+        DECIDES
+            .iter()
+            .find_map(|row| row.flagged.filter(|_| fired(row.oracle, Signal::Flagged)))
+            .unwrap_or(Verdict::Converged)
+    }
+
+    /// The oracle whose violation decides this verdict, if one does.
+    pub fn oracle(self) -> Option<Oracle> {
+        DECIDES.iter().find(|row| row.silent == self || row.flagged == Some(self)).map(|row| row.oracle)
+    }
+}
+
+/// One oracle's say in a verdict.
+struct Decides {
+    oracle: Oracle,
+    /// The verdict when it fired and the protocol did not admit it.
+    silent: Verdict,
+    /// The verdict when it fired on something the protocol flagged (a run that otherwise
+    /// converged).
+    flagged: Option<Verdict>,
+    /// Decides only a run that otherwise ended well: in one that did not converge, the missing
+    /// writes are the divergence itself, listed beside the verdict.
+    after_stop: bool,
+}
+
+/// Which oracle decides which verdict, most specific first — a session that lied about its work
+/// explains a divergence better than "it hit max-time". The one place oracles map to verdicts.
+const DECIDES: [Decides; 10] = [
+    row(Oracle::Phantom, Verdict::Phantom, None),
+    row(Oracle::HollowSuccess, Verdict::HollowSuccess, Some(Verdict::FlaggedHollowSuccess)),
+    row(Oracle::StaleAfterOk, Verdict::StaleAfterOk, Some(Verdict::FlaggedStaleAfterOk)),
+    row(Oracle::RootMismatch, Verdict::RootMismatch, None),
+    row(Oracle::LostDelete, Verdict::LostDelete, None),
+    row(Oracle::CrdtSemantics, Verdict::CrdtSemantics, None),
+    row(Oracle::AppDivergence, Verdict::AppDivergence, None),
+    row(Oracle::LostAfterRemove, Verdict::LostAfterRemove, None),
+    row(Oracle::AppError, Verdict::AppError, None),
+    Decides { oracle: Oracle::DataLoss, silent: Verdict::DataLoss, flagged: None, after_stop: true },
+];
+
+const fn row(oracle: Oracle, silent: Verdict, flagged: Option<Verdict>) -> Decides {
+    Decides { oracle, silent, flagged, after_stop: false }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
