@@ -60,7 +60,7 @@ impl Drop for Held {
 }
 
 /// What a session's watch compares at its end to tell whether anything else touched a party.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Mark {
     sessions_started: u64,
     mutations: u64,
@@ -72,10 +72,12 @@ pub(crate) struct Node {
     /// Halves of sync sessions running on this node now, as initiator or responder: while it is
     /// non-zero, deltas wait in the buffer (I6), and the node is not idle (C2).
     sessions: Arc<AtomicU32>,
-    /// Session halves ever started here that no watch expected (see `enter_session`).
+    /// Session halves ever started here.
     sessions_started: u64,
-    /// Streams whose responder half this node is about to serve for a watched session.
+    /// Streams whose responder half a session's watch expects this node to serve, and those of
+    /// them whose half has started: a watch discounts its own responder, and only its own.
     expected: BTreeSet<u64>,
+    joined: BTreeSet<u64>,
     /// Writes, deltas and app operations applied to the store (session merges aside).
     mutations: u64,
     /// Application writes made here (what `Injected::LoseWrite` counts).
@@ -101,6 +103,7 @@ impl Node {
             sessions: Arc::default(),
             sessions_started: 0,
             expected: BTreeSet::new(),
+            joined: BTreeSet::new(),
             mutations: 0,
             writes: 0,
             acceptor: None,
@@ -188,22 +191,23 @@ impl Node {
 
     // ---- sessions ----
 
-    /// One half of a session starts on this node: counted until the returned guard drops. A
-    /// half the node's watch expects (this session's own responder) does not count as another
-    /// session touching the node.
+    /// One half of a session starts on this node: counted until the returned guard drops.
     pub fn enter_session(&mut self, stream: u64) -> Held {
-        if !self.expected.remove(&stream) {
-            self.sessions_started += 1;
+        self.sessions_started += 1;
+        if self.expected.remove(&stream) {
+            self.joined.insert(stream);
         }
         Held::new(&self.sessions)
     }
 
+    /// The watch of session `stream` expects this node to serve its responder half.
     pub fn expect_session(&mut self, stream: u64) {
         self.expected.insert(stream);
     }
 
     pub fn forget_session(&mut self, stream: u64) {
         self.expected.remove(&stream);
+        self.joined.remove(&stream);
     }
 
     pub fn sessions_now(&self) -> u32 {
@@ -216,6 +220,13 @@ impl Node {
 
     pub fn mark(&self) -> Mark {
         Mark { sessions_started: self.sessions_started, mutations: self.mutations }
+    }
+
+    /// Nothing changed the node since `mark` but, if `own` names a session, that session's own
+    /// responder half starting here: no other session half, no write, delta or app operation.
+    pub fn untouched_since(&self, mark: Mark, own: Option<u64>) -> bool {
+        let own_half = u64::from(own.is_some_and(|stream| self.joined.contains(&stream)));
+        self.mutations == mark.mutations && self.sessions_started == mark.sessions_started + own_half
     }
 
     // ---- what it applies ----

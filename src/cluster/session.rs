@@ -164,7 +164,7 @@ struct Watch<'w> {
     world: &'w World,
     stream: u64,
     parties: [NodeId; 2],
-    marks: [Option<Mark>; 2],
+    marks: [Mark; 2],
     /// Another session half was already running on a party when this one began.
     overlapped: bool,
     _initiator: Option<Held>,
@@ -179,7 +179,8 @@ impl<'w> Watch<'w> {
         }
         let (i, r) = (nodes.get(initiator), nodes.get(responder));
         let overlapped = i.is_some_and(|n| n.sessions_now() > 1) || r.is_some_and(Node::busy);
-        let marks = [i.map(Node::mark), r.map(Node::mark)];
+        let mark = |n: Option<&Node>| n.map_or(Mark::default(), Node::mark);
+        let marks = [mark(i), mark(r)];
         Watch { world, stream, parties: [initiator, responder], marks, overlapped, _initiator: half }
     }
 
@@ -187,8 +188,9 @@ impl<'w> Watch<'w> {
     /// touched the stream.
     fn quiet(&self) -> bool {
         let nodes = self.world.registry();
-        let untouched =
-            self.parties.iter().zip(&self.marks).all(|(party, mark)| nodes.get(*party).map(Node::mark) == *mark);
+        let [initiator, responder] = self.parties.map(|party| nodes.get(party));
+        let untouched = initiator.is_some_and(|n| n.untouched_since(self.marks[0], None))
+            && responder.is_some_and(|n| n.untouched_since(self.marks[1], Some(self.stream)));
         drop(nodes);
         !self.overlapped && untouched && !self.world.router().stream_faulted(self.stream)
     }
