@@ -12,8 +12,9 @@ use super::oracles::{lost_deletes, root_mismatch};
 use super::{check_world, StopCondition};
 use crate::cluster::{Oracle, OracleCounts, Signal, Violation, World};
 
-/// What a run amounts to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What a run amounts to. Its label is the variant's in kebab case (`MaxTime` is `max-time`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, strum::Display, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
     /// A session returned `Ok` without doing anything, from unequal roots, and did not admit it.
     HollowSuccess,
@@ -34,6 +35,7 @@ pub enum Verdict {
     /// calimero's collection API refused an operation the app made.
     AppError,
     /// The chaos phase healed and the run did not converge within its liveness bound.
+    #[strum(serialize = "liveness")]
     LivenessViolation,
     /// The run did not converge, and no oracle explains why.
     Diverged,
@@ -51,7 +53,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// In the order a sweep table lists them.
+    /// In the order a sweep table lists them. Written out rather than strum's `VariantArray`: the
+    /// table's order is not the declaration order, which the derived `Ord` follows.
     pub const ALL: [Verdict; 19] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
@@ -75,27 +78,7 @@ impl Verdict {
     ];
 
     pub fn label(self) -> &'static str {
-        match self {
-            Verdict::HollowSuccess => "hollow-success",
-            Verdict::StaleAfterOk => "stale-after-ok",
-            Verdict::RootMismatch => "root-mismatch",
-            Verdict::LostDelete => "lost-delete",
-            Verdict::Phantom => "phantom",
-            Verdict::AppDivergence => "app-divergence",
-            Verdict::CrdtSemantics => "crdt-semantics",
-            Verdict::LostAfterRemove => "lost-after-remove",
-            Verdict::AppError => "app-error",
-            Verdict::LivenessViolation => "liveness",
-            Verdict::DataLoss => "data-loss",
-            Verdict::Diverged => "diverged",
-            Verdict::Deadlock => "deadlock",
-            Verdict::MaxTime => "max-time",
-            Verdict::MaxEvents => "max-events",
-            Verdict::FlaggedHollowSuccess => "flagged-hollow-success",
-            Verdict::FlaggedStaleAfterOk => "flagged-stale-after-ok",
-            Verdict::Converged => "converged",
-            Verdict::Error => "error",
-        }
+        self.into()
     }
 
     /// Whether the run is a success: converged, with nothing wrong or only what the protocol
@@ -140,12 +123,6 @@ impl Verdict {
         } else {
             Verdict::Converged
         }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
     }
 }
 
