@@ -49,7 +49,7 @@ mod run;
 #[doc(hidden)] // what the assertion macros expand to
 pub use assertions::failure as __failure;
 pub use check::{data_loss, judge, lost_deletes, root_mismatch, ConvergenceStatus, Judgement, Property};
-pub use cluster::{run_session, Injected, OpRecord, Refusal, SimConfig, World, WriteRecord, APP_OP_GAP};
+pub use cluster::{run_session, BuggifyPoint, Injected, OpRecord, Refusal, SimConfig, World, WriteRecord, APP_OP_GAP};
 pub use crdt::{
     CollectionKind, CollectionValue, CrdtError, CrdtOp, KindError, LogicalState, NotDriven, Verb, NOT_DRIVEN,
 };
@@ -65,7 +65,7 @@ pub use protocols::{protocol_name, reset_storage_environment, SyncPlan, Verifier
 pub use repro::{seed_or, seeds, Repro, SEED_VAR};
 pub use run::{run_one, shrink, Outcome, RunOptions, ShrinkError, Shrunk, DEFAULT_CHAOS};
 pub use runtime::{simulate, NodeRef, SimRuntime};
-pub use scenario::{diverge_pair, flat_leaves, AppMix, Divergence, EntitySpec, NodeSpec, PairLayout};
+pub use scenario::{diverge_pair, flat_leaves, AppMix, BugScenario, Divergence, EntitySpec, NodeSpec, PairLayout};
 pub use scenario::{RandomScenario, RandomScenarioConfig, Scenario, ScenarioError, ScenarioKind, ScenarioSpec};
 pub use store::WriteMeta;
 pub use store::{diff_entities, human_bytes, EntityDifference, EntityMeta, SimNode, SimStorage, StateDiff, StoreIo};

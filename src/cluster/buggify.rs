@@ -11,8 +11,10 @@ use super::World;
 use crate::ids::NodeId;
 use crate::trace::TraceKind;
 
-/// Where a buggify coin is tossed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Where a buggify coin is tossed. Its name, in the trace, is the variant's in kebab case
+/// (`SlowApply` is `slow-apply`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum BuggifyPoint {
     /// A session end's node is slow to apply what it receives: each frame waits up to 200 ms.
     SlowApply,
@@ -26,12 +28,7 @@ pub enum BuggifyPoint {
 
 impl BuggifyPoint {
     pub fn name(self) -> &'static str {
-        match self {
-            BuggifyPoint::SlowApply => "slow-apply",
-            BuggifyPoint::EarlyClose => "early-close",
-            BuggifyPoint::DelayedGossip => "delayed-gossip",
-            BuggifyPoint::SkipTick => "skip-tick",
-        }
+        self.into()
     }
 }
 

@@ -20,6 +20,7 @@ mod world;
 mod writes;
 
 pub use apps::APP_OP_GAP;
+pub use buggify::BuggifyPoint;
 pub use config::{Injected, SimConfig};
 pub(crate) use counters::Counters;
 pub use counters::{HandshakeRecord, SessionCounts};

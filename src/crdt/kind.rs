@@ -5,11 +5,14 @@
 //! every simulated node on the simulation thread), or need signing keys merosim's nodes do not
 //! have; driving those would mean emulating them, so they are listed with the reason instead.
 
-use std::fmt;
 use std::str::FromStr;
 
-/// A collection type merosim drives through calimero-storage's own API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+use strum::{Display, EnumCount, IntoStaticStr, VariantArray};
+
+/// A collection type merosim drives through calimero-storage's own API. Its name is the variant's
+/// in kebab case (`PnCounter` is `pn-counter`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Display, IntoStaticStr, EnumCount, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum CollectionKind {
     /// `UnorderedMap<String, String>`: insert, remove, clear.
     Map,
@@ -28,26 +31,11 @@ pub enum CollectionKind {
 }
 
 impl CollectionKind {
-    pub const ALL: [CollectionKind; 7] = [
-        CollectionKind::Map,
-        CollectionKind::Set,
-        CollectionKind::Vector,
-        CollectionKind::Counter,
-        CollectionKind::PnCounter,
-        CollectionKind::Registers,
-        CollectionKind::MapOfVectors,
-    ];
+    /// An array rather than strum's slice, so callers can iterate it by value and `map` it.
+    pub const ALL: [CollectionKind; CollectionKind::COUNT] = *CollectionKind::VARIANTS.first_chunk().unwrap();
 
     pub fn name(self) -> &'static str {
-        match self {
-            CollectionKind::Map => "map",
-            CollectionKind::Set => "set",
-            CollectionKind::Vector => "vector",
-            CollectionKind::Counter => "counter",
-            CollectionKind::PnCounter => "pn-counter",
-            CollectionKind::Registers => "registers",
-            CollectionKind::MapOfVectors => "map-of-vectors",
-        }
+        self.into()
     }
 
     /// The calimero type behind it, for reports and `merosim list`.
@@ -66,12 +54,6 @@ impl CollectionKind {
     /// Whether the collection is addressed by key (maps, sets, registers, map of vectors).
     pub fn keyed(self) -> bool {
         !matches!(self, CollectionKind::Vector | CollectionKind::Counter | CollectionKind::PnCounter)
-    }
-}
-
-impl fmt::Display for CollectionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -127,6 +109,7 @@ pub enum KindError {
     Unknown(String),
 }
 
+// Not strum's `EnumString`: its error cannot say which names exist, nor why one is left out.
 impl FromStr for CollectionKind {
     type Err = KindError;
 

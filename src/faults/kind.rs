@@ -1,14 +1,17 @@
 //! Fault kinds by name: what `--without KIND` turns off and what `merosim shrink` removes one at a
 //! time while a failure persists.
 
-use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use strum::{Display, EnumCount, IntoStaticStr, VariantArray};
+
 use super::{FaultConfig, LinkFaults};
 
-/// One kind of fault a configuration can hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// One kind of fault a configuration can hold. Its name is the variant's in kebab case
+/// (`CrashMidMerge` is `crash-mid-merge`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Display, IntoStaticStr, EnumCount, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum FaultKind {
     Loss,
     Duplicate,
@@ -27,46 +30,11 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 14] = [
-        FaultKind::Loss,
-        FaultKind::Duplicate,
-        FaultKind::Reorder,
-        FaultKind::Corruption,
-        FaultKind::Reset,
-        FaultKind::Stall,
-        FaultKind::ConnectionDrop,
-        FaultKind::Partition,
-        FaultKind::Gossip,
-        FaultKind::Clock,
-        FaultKind::Pause,
-        FaultKind::Crash,
-        FaultKind::CrashMidMerge,
-        FaultKind::Buggify,
-    ];
+    /// An array rather than strum's slice, so callers can iterate it by value and `map` it.
+    pub const ALL: [FaultKind; FaultKind::COUNT] = *FaultKind::VARIANTS.first_chunk().unwrap();
 
     pub fn name(self) -> &'static str {
-        match self {
-            FaultKind::Loss => "loss",
-            FaultKind::Duplicate => "duplicate",
-            FaultKind::Reorder => "reorder",
-            FaultKind::Corruption => "corruption",
-            FaultKind::Reset => "reset",
-            FaultKind::Stall => "stall",
-            FaultKind::ConnectionDrop => "connection-drop",
-            FaultKind::Partition => "partition",
-            FaultKind::Gossip => "gossip",
-            FaultKind::Clock => "clock",
-            FaultKind::Pause => "pause",
-            FaultKind::Crash => "crash",
-            FaultKind::CrashMidMerge => "crash-mid-merge",
-            FaultKind::Buggify => "buggify",
-        }
-    }
-}
-
-impl fmt::Display for FaultKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        self.into()
     }
 }
 
@@ -75,6 +43,7 @@ impl fmt::Display for FaultKind {
 #[error("unknown fault kind '{0}' (known: {known})", known = FaultKind::ALL.map(FaultKind::name).join(", "))]
 pub struct UnknownFaultKind(pub String);
 
+// Not strum's `EnumString`: its error cannot say which names exist.
 impl FromStr for FaultKind {
     type Err = UnknownFaultKind;
 

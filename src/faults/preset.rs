@@ -9,17 +9,19 @@
 //! production-faithful kinds per seed. docs/fault-model.md says which production event each
 //! knob models.
 
-use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
 use rand::Rng;
+use strum::{Display, EnumCount, IntoStaticStr, VariantArray};
 
 use super::{Episodes, FaultConfig, Integrity, LinkFaults, NodeFaults};
 use crate::seed::{self, Stream};
 
-/// A named fault configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A named fault configuration. Its name is the variant's in kebab case (`ProdLan` is `prod-lan`),
+/// as clap's `ValueEnum` spells it too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Display, IntoStaticStr, EnumCount, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum FaultPreset {
     None,
@@ -33,28 +35,11 @@ pub enum FaultPreset {
 }
 
 impl FaultPreset {
-    pub const ALL: [FaultPreset; 8] = [
-        FaultPreset::None,
-        FaultPreset::Lan,
-        FaultPreset::Light,
-        FaultPreset::Heavy,
-        FaultPreset::ProdLan,
-        FaultPreset::ProdWan,
-        FaultPreset::ProdChaos,
-        FaultPreset::Swarm,
-    ];
+    /// An array rather than strum's slice, so callers can iterate it by value and `map` it.
+    pub const ALL: [FaultPreset; FaultPreset::COUNT] = *FaultPreset::VARIANTS.first_chunk().unwrap();
 
     pub fn name(self) -> &'static str {
-        match self {
-            FaultPreset::None => "none",
-            FaultPreset::Lan => "lan",
-            FaultPreset::Light => "light",
-            FaultPreset::Heavy => "heavy",
-            FaultPreset::ProdLan => "prod-lan",
-            FaultPreset::ProdWan => "prod-wan",
-            FaultPreset::ProdChaos => "prod-chaos",
-            FaultPreset::Swarm => "swarm",
-        }
+        self.into()
     }
 
     /// One line for `merosim list`.
@@ -228,17 +213,12 @@ impl FaultConfig {
     }
 }
 
-impl fmt::Display for FaultPreset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// An unknown preset name; says which names exist.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("unknown fault preset '{0}' (known: {known})", known = FaultPreset::ALL.map(FaultPreset::name).join(", "))]
 pub struct UnknownPreset(pub String);
 
+// Not strum's `EnumString`: its error cannot say which names exist.
 impl FromStr for FaultPreset {
     type Err = UnknownPreset;
 

@@ -9,14 +9,17 @@ mod verdict;
 use std::fmt;
 use std::time::Duration;
 
+use strum::{Display, EnumCount, IntoStaticStr, VariantArray};
+
 use crate::ids::{short_id, NodeId};
 use crate::protocols::{Protocol, SessionStats, Verifier};
 
 pub use stop::StopCondition;
 pub use verdict::Verdict;
 
-/// A named check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A named check. Its name is the variant's in kebab case (`StaleAfterOk` is `stale-after-ok`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Display, IntoStaticStr, EnumCount, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Oracle {
     HollowSuccess,
     StaleAfterOk,
@@ -39,38 +42,11 @@ pub enum Oracle {
 }
 
 impl Oracle {
-    pub const ALL: [Oracle; 10] = [
-        Oracle::HollowSuccess,
-        Oracle::StaleAfterOk,
-        Oracle::RootMismatch,
-        Oracle::LostDelete,
-        Oracle::DataLoss,
-        Oracle::Phantom,
-        Oracle::AppDivergence,
-        Oracle::CrdtSemantics,
-        Oracle::LostAfterRemove,
-        Oracle::AppError,
-    ];
+    /// An array rather than strum's slice, so callers can iterate it by value and `map` it.
+    pub const ALL: [Oracle; Oracle::COUNT] = *Oracle::VARIANTS.first_chunk().unwrap();
 
     pub fn name(self) -> &'static str {
-        match self {
-            Oracle::HollowSuccess => "hollow-success",
-            Oracle::StaleAfterOk => "stale-after-ok",
-            Oracle::RootMismatch => "root-mismatch",
-            Oracle::LostDelete => "lost-delete",
-            Oracle::DataLoss => "data-loss",
-            Oracle::Phantom => "phantom",
-            Oracle::AppDivergence => "app-divergence",
-            Oracle::CrdtSemantics => "crdt-semantics",
-            Oracle::LostAfterRemove => "lost-after-remove",
-            Oracle::AppError => "app-error",
-        }
-    }
-}
-
-impl fmt::Display for Oracle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        self.into()
     }
 }
 

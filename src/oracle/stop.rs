@@ -1,8 +1,7 @@
 //! Why `SimRuntime::run` returned.
 
-use std::fmt;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Shown as the variant's own name (reports say `MaxTime at 120.000s`), not in kebab case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display)]
 pub enum StopCondition {
     /// C1–C5 hold over the live nodes.
     Converged,
@@ -23,10 +22,4 @@ pub enum StopCondition {
     /// The chaos phase healed, and the run did not converge within its liveness bound
     /// (`SimConfig::liveness_bound`).
     Liveness,
-}
-
-impl fmt::Display for StopCondition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
 }

@@ -1,12 +1,11 @@
 //! A run's verdict: one word for what went wrong (or that nothing did), chosen from the oracles'
 //! violations and the stop condition.
 
-use std::fmt;
-
 use super::{Oracle, Signal, StopCondition, Violation};
 
-/// What a run amounts to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What a run amounts to. Its label is the variant's in kebab case (`MaxTime` is `max-time`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, strum::Display, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
     /// A session returned `Ok` without doing anything, from unequal roots, and did not admit it.
     HollowSuccess,
@@ -27,6 +26,7 @@ pub enum Verdict {
     /// calimero's collection API refused an operation the app made.
     AppError,
     /// The chaos phase healed and the run did not converge within its liveness bound.
+    #[strum(serialize = "liveness")]
     LivenessViolation,
     /// The run did not converge, and no oracle explains why.
     Diverged,
@@ -44,7 +44,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// In the order a sweep table lists them.
+    /// In the order a sweep table lists them. Written out rather than strum's `VariantArray`: the
+    /// table's order is not the declaration order, which the derived `Ord` follows.
     pub const ALL: [Verdict; 19] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
@@ -68,27 +69,7 @@ impl Verdict {
     ];
 
     pub fn label(self) -> &'static str {
-        match self {
-            Verdict::HollowSuccess => "hollow-success",
-            Verdict::StaleAfterOk => "stale-after-ok",
-            Verdict::RootMismatch => "root-mismatch",
-            Verdict::LostDelete => "lost-delete",
-            Verdict::Phantom => "phantom",
-            Verdict::AppDivergence => "app-divergence",
-            Verdict::CrdtSemantics => "crdt-semantics",
-            Verdict::LostAfterRemove => "lost-after-remove",
-            Verdict::AppError => "app-error",
-            Verdict::LivenessViolation => "liveness",
-            Verdict::DataLoss => "data-loss",
-            Verdict::Diverged => "diverged",
-            Verdict::Deadlock => "deadlock",
-            Verdict::MaxTime => "max-time",
-            Verdict::MaxEvents => "max-events",
-            Verdict::FlaggedHollowSuccess => "flagged-hollow-success",
-            Verdict::FlaggedStaleAfterOk => "flagged-stale-after-ok",
-            Verdict::Converged => "converged",
-            Verdict::Error => "error",
-        }
+        self.into()
     }
 
     /// Whether the run is a success: converged, with nothing wrong or only what the protocol
@@ -159,10 +140,4 @@ const DECIDES: [Decides; 10] = [
 
 const fn row(oracle: Oracle, silent: Verdict, flagged: Option<Verdict>) -> Decides {
     Decides { oracle, silent, flagged, after_stop: false }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
 }

@@ -37,7 +37,8 @@ pub fn reset_storage_environment() {
 }
 
 /// A sync protocol calimero-node exports for external drivers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Protocol {
     /// Merkle-tree DFS: request a node, compare child hashes, descend where they differ.
     HashComparison,
@@ -46,15 +47,13 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// Stable name for reports and metrics.
+    /// Stable name for reports and metrics: the variant's in kebab case, without parameters.
     pub fn name(&self) -> &'static str {
-        match self {
-            Protocol::HashComparison => "hash-comparison",
-            Protocol::LevelWise { .. } => "level-wise",
-        }
+        self.into()
     }
 }
 
+// Not strum's `Display`: a `to_string` that shows `max_depth` would become `name()` too.
 impl fmt::Display for Protocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -24,8 +24,10 @@ use super::catalog::{node_name, NodeSpec, Scenario};
 use crate::crdt::{CollectionKind as K, CrdtOp, Verb};
 use crate::seed::{self, Stream};
 
-/// Which operations a workload draws.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Which operations a workload draws. Its name, inside the names of the scenarios it builds, is
+/// the variant's in kebab case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum AppMix {
     Kv,
     Mixed,
@@ -198,11 +200,6 @@ impl AppMix {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            AppMix::Kv => "kv",
-            AppMix::Mixed => "mixed",
-            AppMix::Conflict => "conflict",
-            AppMix::Fresh => "fresh",
-        }
+        self.into()
     }
 }

@@ -26,8 +26,10 @@ use crate::ids::EntityId;
 use crate::seed::{self, Stream};
 use crate::store::WriteMeta;
 
-/// A scenario aimed at one bug class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A scenario aimed at one bug class. Its name, which starts the names of the scenarios it
+/// builds, is the variant's in kebab case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum BugScenario {
     Deletes,
     Conflict,
@@ -127,13 +129,7 @@ impl BugScenario {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            BugScenario::Deletes => "deletes",
-            BugScenario::Conflict => "conflict",
-            BugScenario::Reorder => "reorder",
-            BugScenario::Race => "race",
-            BugScenario::Mixed => "mixed",
-        }
+        self.into()
     }
 }
 

@@ -5,10 +5,13 @@
 use std::fmt;
 use std::str::FromStr;
 
+use strum::{Display, EnumCount, IntoStaticStr, VariantArray};
+
 use super::{AppMix, BugScenario, RandomScenario, RandomScenarioConfig, Scenario};
 
-/// The named scenarios.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The named scenarios. A name is the variant's in kebab case (`CrdtKv` is `crdt-kv`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Display, IntoStaticStr, EnumCount, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum ScenarioKind {
     Diverged,
     Synced,
@@ -28,42 +31,11 @@ pub enum ScenarioKind {
 }
 
 impl ScenarioKind {
-    pub const ALL: [ScenarioKind; 15] = [
-        ScenarioKind::Diverged,
-        ScenarioKind::Synced,
-        ScenarioKind::Overlap,
-        ScenarioKind::Random,
-        ScenarioKind::Snapshot,
-        ScenarioKind::None,
-        ScenarioKind::Deletes,
-        ScenarioKind::Conflict,
-        ScenarioKind::Reorder,
-        ScenarioKind::Race,
-        ScenarioKind::Mixed,
-        ScenarioKind::CrdtKv,
-        ScenarioKind::CrdtMixed,
-        ScenarioKind::CrdtConflict,
-        ScenarioKind::CrdtFresh,
-    ];
+    /// An array rather than strum's slice, so callers can iterate it by value and `map` it.
+    pub const ALL: [ScenarioKind; ScenarioKind::COUNT] = *ScenarioKind::VARIANTS.first_chunk().unwrap();
 
     pub fn name(self) -> &'static str {
-        match self {
-            ScenarioKind::Diverged => "diverged",
-            ScenarioKind::Synced => "synced",
-            ScenarioKind::Overlap => "overlap",
-            ScenarioKind::Random => "random",
-            ScenarioKind::Snapshot => "snapshot",
-            ScenarioKind::None => "none",
-            ScenarioKind::Deletes => "deletes",
-            ScenarioKind::Conflict => "conflict",
-            ScenarioKind::Reorder => "reorder",
-            ScenarioKind::Race => "race",
-            ScenarioKind::Mixed => "mixed",
-            ScenarioKind::CrdtKv => "crdt-kv",
-            ScenarioKind::CrdtMixed => "crdt-mixed",
-            ScenarioKind::CrdtConflict => "crdt-conflict",
-            ScenarioKind::CrdtFresh => "crdt-fresh",
-        }
+        self.into()
     }
 
     /// One line for `merosim list`.
@@ -97,12 +69,6 @@ impl ScenarioKind {
                 "crdt-mixed, but no key is written after its remove (looks past calimero's final tombstones, F8)"
             }
         }
-    }
-}
-
-impl fmt::Display for ScenarioKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
