@@ -175,7 +175,7 @@ fn trace_hashes_match_across_processes() {
             chaos: None,
             inject: None,
         };
-        let (outcome, _, _) = run_one(&options, false);
+        let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
         assert_eq!(first[seed as usize], line, "this process disagrees with the others");
     }
@@ -240,7 +240,7 @@ fn app_runs_replay_across_processes() {
     assert_eq!(first, second, "two processes disagree");
     for seed in [0_u64, 5] {
         let options = RunOptions::new(seed, "crdt-mixed-3x12".parse().unwrap(), FaultPreset::ProdChaos);
-        let (outcome, _, _) = run_one(&options, false);
+        let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
         assert_eq!(first[seed as usize], line, "this process disagrees with the others");
     }

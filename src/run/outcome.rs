@@ -52,9 +52,21 @@ impl Outcome {
     }
 }
 
+/// What [`run_one`] hands back: the outcome, and what drawing the run needs besides.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub outcome: Outcome,
+    /// Every trace event, when `keep_trace` asked for them; empty otherwise, and when the run
+    /// failed before it could be read.
+    pub trace: Vec<TraceEvent>,
+    /// The nodes' names in index order: trace events name nodes by index, and the exports label
+    /// their tracks with these (empty when the run failed before it had nodes).
+    pub node_names: Vec<String>,
+}
+
 /// Runs one seed to a stop condition. Never panics: a panic inside the simulation becomes an
 /// `Err` outcome carrying its message. `keep_trace` hands the full trace back too.
-pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEvent>, Vec<String>) {
+pub fn run_one(options: &RunOptions, keep_trace: bool) -> Run {
     let wall = Instant::now();
     let seed = options.seed;
     let attempt = catch_unwind(AssertUnwindSafe(|| {
@@ -83,8 +95,8 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
         wall: wall.elapsed(),
     };
     match attempt {
-        Ok((stop, now, metrics, store, status, judgement, trace_hash, trace, names)) => (
-            Outcome {
+        Ok((stop, now, metrics, store, status, judgement, trace_hash, trace, node_names)) => Run {
+            outcome: Outcome {
                 seed,
                 stop: Ok(stop),
                 virtual_time: now,
@@ -99,11 +111,12 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
                 wall: wall.elapsed(),
             },
             trace,
-            names,
-        ),
+            node_names,
+        },
         Err(panic) => {
             let message = panic_message(&*panic);
-            (failed(message.lines().next().unwrap_or_default().to_owned()), Vec::new(), Vec::new())
+            let outcome = failed(message.lines().next().unwrap_or_default().to_owned());
+            Run { outcome, trace: Vec::new(), node_names: Vec::new() }
         }
     }
 }

@@ -119,7 +119,7 @@ fn buffered_deltas_die_with_their_node() {
             recv_timeout: Duration::from_secs(5),
             ..merosim::run::RunOptions::new(seed, "mixed".parse().unwrap(), FaultPreset::ProdChaos)
         };
-        let (outcome, _, _) = merosim::run::run_one(&options, false);
+        let outcome = merosim::run::run_one(&options, false).outcome;
         assert!(outcome.passed(), "{outcome}\n{}", options.repro());
         died += usize::from(outcome.metrics.contains("\"crash\": "));
     }

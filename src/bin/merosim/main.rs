@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use merosim::cluster::Injected;
 use merosim::faults::{FaultKind, FaultPreset};
 use merosim::repro::Repro;
-use merosim::run::{run_one, shrink, RunOptions, DEFAULT_CHAOS};
+use merosim::run::{run_one, shrink, Run, RunOptions, DEFAULT_CHAOS};
 use merosim::scenario::{ScenarioKind, ScenarioSpec};
 use merosim::trace::{to_mermaid, to_perfetto};
 
@@ -296,7 +296,7 @@ fn run_shrink(options: &RunOptions) -> ExitCode {
 fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
     let verb = if repro { "repro" } else { "run" };
     println!("merosim {verb} seed {} (calimero-node {})", options.seed, merosim::protocols::CALIMERO_VERSION);
-    let (outcome, trace, _) = run_one(options, events);
+    let Run { outcome, trace, .. } = run_one(options, events);
     if repro {
         println!("{outcome}\n{options}");
     } else {
@@ -352,11 +352,11 @@ fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: O
     }
     println!("merosim trace seed {}", options.seed);
     println!("{options}");
-    let (outcome, trace, names) = run_one(options, true);
+    let Run { outcome, trace, node_names } = run_one(options, true);
     println!("{outcome}");
     let mut written = Vec::new();
     if let Some(path) = perfetto {
-        let json = to_perfetto(&trace, &names).to_string();
+        let json = to_perfetto(&trace, &node_names).to_string();
         if let Err(e) = std::fs::write(&path, json) {
             eprintln!("error: cannot write {}: {e}", path.display());
             eprintln!("{}", Repro::cli("trace", options.flags()));
@@ -365,7 +365,7 @@ fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: O
         written.push(path);
     }
     if let Some(path) = mermaid {
-        let diagram = format!("```mermaid\n{}```\n", to_mermaid(&trace, &names));
+        let diagram = format!("```mermaid\n{}```\n", to_mermaid(&trace, &node_names));
         if let Err(e) = std::fs::write(&path, diagram) {
             eprintln!("error: cannot write {}: {e}", path.display());
             eprintln!("{}", Repro::cli("trace", options.flags()));

@@ -81,7 +81,7 @@ pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: 
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&seed) = seeds.get(i) else { return };
                 let options = RunOptions { seed, ..template.clone() };
-                let (outcome, _, _) = run_one(&options, false);
+                let outcome = run_one(&options, false).outcome;
                 if !outcome.passed() {
                     let f = failed.fetch_add(1, Ordering::Relaxed) + 1;
                     bar.set_message(format!("{f} failing"));
