@@ -42,8 +42,8 @@ fn fifty_heavy_seeds_replay_in_process() {
         );
         assert_eq!(first.store, second.store, "seed {seed}: the stores' traffic replays too\n{}", options.repro());
         assert!(first.store.read_bytes > 0, "seed {seed}: calimero read nothing? {first}");
-        events += first.events;
-        dropped += first.dropped;
+        events += first.events();
+        dropped += first.dropped();
     }
     // Heavy chaos must actually have happened for the replay to mean something.
     assert!(events > 2_000, "only {events} events over 50 seeds");

@@ -102,7 +102,7 @@ fn an_app_run_replays_byte_for_byte() {
     let run = |seed| {
         let options = RunOptions::new(seed, "crdt-mixed-3x16".parse().unwrap(), FaultPreset::ProdChaos);
         let outcome = run_one(&options, false).outcome;
-        (outcome.trace_hash, outcome.events, outcome.judgement.map(|j| j.to_string()))
+        (outcome.trace_hash, outcome.events(), outcome.judgement.map(|j| j.to_string()))
     };
     for seed in [3, 8] {
         assert_eq!(run(seed), run(seed), "seed {seed} did not replay");
