@@ -63,7 +63,7 @@ pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, StopCondition, Verd
 pub use protocols::{initiate, plan, respond, Protocol, Session, SessionOptions, SessionReport, SessionStats};
 pub use protocols::{protocol_name, reset_storage_environment, SyncPlan, Verifier, CALIMERO_VERSION};
 pub use repro::{seed_or, seeds, Repro, SEED_VAR};
-pub use run::{run_one, shrink, Outcome, RunOptions, ShrinkError, Shrunk, DEFAULT_CHAOS};
+pub use run::{run_one, shrink, Outcome, Run, RunOptions, ShrinkError, Shrunk, DEFAULT_CHAOS};
 pub use runtime::{simulate, NodeRef, SimRuntime};
 pub use scenario::{diverge_pair, flat_leaves, AppMix, BugScenario, Divergence, EntitySpec, NodeSpec, PairLayout};
 pub use scenario::{RandomScenario, RandomScenarioConfig, Scenario, ScenarioError, ScenarioKind, ScenarioSpec};

@@ -1,7 +1,8 @@
 //! The `merosim` binary as a user meets it: exit codes, one-line errors, repro lines, exports,
 //! and the same trace hashes from separate processes.
 
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use merosim::FaultPreset;
@@ -136,6 +137,58 @@ fn trace_exports_load() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `merosim` alone is `merosim sweep` alone, and both are the README's main job: 100 seeds of
+/// random 2–5 node clusters under prod-chaos, a 30-s chaos phase, then the heal. Both print the
+/// same header and expanded options (they are stopped there: the full sweep takes minutes); given
+/// the same few seeds, they print the same verdicts and trace hashes.
+#[test]
+fn no_command_is_the_default_sweep() {
+    let header = |args: &[&str]| -> String {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_merosim"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start merosim");
+        let mut header = String::new();
+        // The options end with the phases line (or, were there no chaos phase, the sweep's end).
+        for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+            let line = line.expect("utf-8 output");
+            header += &line;
+            header.push('\n');
+            if line.starts_with("  phases") {
+                break;
+            }
+        }
+        child.kill().ok();
+        child.wait().ok();
+        header
+    };
+    let alone = header(&[]);
+    assert_eq!(alone, header(&["sweep"]), "`merosim` and `merosim sweep` start different sweeps");
+    for needle in [
+        "merosim sweep seeds 0..100 shard 1/1 jobs 2 ",
+        "scenario  random-0 ",
+        "recv_timeout=30s",
+        "max_time=600s",
+        "chaos=30s",
+        "crash-mid-merge",
+        "phases    chaos 30s, then heal",
+    ] {
+        assert!(alone.contains(needle), "missing {needle:?} in:\n{alone}");
+    }
+
+    let few = |verb: &[&str]| -> (Option<i32>, Vec<String>) {
+        let out = merosim(&[verb, &["--seeds", "0..2", "--hashes", "--quiet"]].concat());
+        // Everything but the wall-clock line must agree.
+        let lines = text(&out.stdout).lines().filter(|l| !l.contains("s wall with")).map(str::to_owned).collect();
+        (out.status.code(), lines)
+    };
+    let (code, lines) = few(&[]);
+    assert_eq!(lines.iter().filter(|l| l.starts_with("seed ")).count(), 2, "{lines:#?}");
+    assert_eq!((code, lines), few(&["sweep"]), "`merosim` and `merosim sweep` ran different seeds");
+}
+
 /// Two separate processes, and this one, agree on every seed's trace hash under heavy chaos.
 #[test]
 fn trace_hashes_match_across_processes() {
@@ -175,7 +228,7 @@ fn trace_hashes_match_across_processes() {
             chaos: None,
             inject: None,
         };
-        let (outcome, _, _) = run_one(&options, false);
+        let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
         assert_eq!(first[seed as usize], line, "this process disagrees with the others");
     }
@@ -240,7 +293,7 @@ fn app_runs_replay_across_processes() {
     assert_eq!(first, second, "two processes disagree");
     for seed in [0_u64, 5] {
         let options = RunOptions::new(seed, "crdt-mixed-3x12".parse().unwrap(), FaultPreset::ProdChaos);
-        let (outcome, _, _) = run_one(&options, false);
+        let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
         assert_eq!(first[seed as usize], line, "this process disagrees with the others");
     }

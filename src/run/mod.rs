@@ -7,5 +7,5 @@ mod outcome;
 mod shrink;
 
 pub use options::{RunOptions, DEFAULT_CHAOS};
-pub use outcome::{run_one, Outcome};
+pub use outcome::{run_one, Outcome, Run};
 pub use shrink::{shrink, ShrinkError, Shrunk};

@@ -5,9 +5,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::RunOptions;
-use crate::check::Judgement;
-use crate::oracle::StopCondition;
-use crate::oracle::Verdict;
+use crate::check::{ConvergenceStatus, Judgement};
+use crate::metrics::SimMetrics;
+use crate::oracle::{StopCondition, Verdict};
 use crate::runtime::{panic_message, SimRuntime};
 use crate::store::StoreIo;
 use crate::time::SimTime;
@@ -20,17 +20,16 @@ pub struct Outcome {
     /// `Err` holds a panic or setup error message.
     pub stop: Result<StopCondition, String>,
     pub virtual_time: SimTime,
-    pub converged_at: Option<SimTime>,
-    pub status: String,
-    pub metrics: String,
+    /// The convergence check at the stop (`None` when the run failed before reaching it): kept
+    /// whole so a caller can ask which property blocked, and rendered only when printed.
+    pub status: Option<ConvergenceStatus>,
+    /// The run's counts (`None` when the run failed before reporting them).
+    pub metrics: Option<SimMetrics>,
     /// What calimero read from and wrote to the nodes' stores over the run.
     pub store: StoreIo,
     /// What the oracles make of the run (`None` when it could not be judged).
     pub judgement: Option<Judgement>,
     pub trace_hash: [u8; 32],
-    pub events: u64,
-    /// Frames the network dropped (any reason).
-    pub dropped: u64,
     pub wall: Duration,
 }
 
@@ -52,11 +51,38 @@ impl Outcome {
     pub fn label(&self) -> &'static str {
         self.verdict().label()
     }
+
+    /// Virtual time at which the run was first seen converged.
+    pub fn converged_at(&self) -> Option<SimTime> {
+        self.metrics.as_ref().and_then(|m| m.convergence.time_to_converge)
+    }
+
+    /// Events the run processed (0 when it failed before reporting).
+    pub fn events(&self) -> u64 {
+        self.metrics.as_ref().map_or(0, |m| m.convergence.events_processed)
+    }
+
+    /// Frames the network dropped (any reason).
+    pub fn dropped(&self) -> u64 {
+        self.metrics.as_ref().map_or(0, |m| m.effects.messages_dropped)
+    }
+}
+
+/// What [`run_one`] hands back: the outcome, and what drawing the run needs besides.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub outcome: Outcome,
+    /// Every trace event, when `keep_trace` asked for them; empty otherwise, and when the run
+    /// failed before it could be read.
+    pub trace: Vec<TraceEvent>,
+    /// The nodes' names in index order: trace events name nodes by index, and the exports label
+    /// their tracks with these (empty when the run failed before it had nodes).
+    pub node_names: Vec<String>,
 }
 
 /// Runs one seed to a stop condition. Never panics: a panic inside the simulation becomes an
 /// `Err` outcome carrying its message. `keep_trace` hands the full trace back too.
-pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEvent>, Vec<String>) {
+pub fn run_one(options: &RunOptions, keep_trace: bool) -> Run {
     let wall = Instant::now();
     let seed = options.seed;
     let attempt = catch_unwind(AssertUnwindSafe(|| {
@@ -64,48 +90,42 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> (Outcome, Vec<TraceEve
         rt.apply_scenario(options.build_scenario());
         let stop = rt.run();
         let metrics = rt.metrics();
-        let status = rt.check_convergence().to_string();
+        let status = rt.check_convergence();
         let trace = if keep_trace { rt.trace() } else { Vec::new() };
         let judgement = rt.judge(stop);
         let store = rt.store_io();
         (stop, rt.now(), metrics, store, status, judgement, rt.trace_hash(), trace, rt.node_names().to_vec())
     }));
-    let failed = |message: String| Outcome {
-        seed,
-        stop: Err(message),
-        virtual_time: SimTime::ZERO,
-        converged_at: None,
-        status: String::new(),
-        metrics: String::new(),
-        store: StoreIo::default(),
-        judgement: None,
-        trace_hash: [0; 32],
-        events: 0,
-        dropped: 0,
-        wall: wall.elapsed(),
-    };
     match attempt {
-        Ok((stop, now, metrics, store, status, judgement, trace_hash, trace, names)) => (
-            Outcome {
+        Ok((stop, now, metrics, store, status, judgement, trace_hash, trace, node_names)) => Run {
+            outcome: Outcome {
                 seed,
                 stop: Ok(stop),
                 virtual_time: now,
-                converged_at: metrics.convergence.time_to_converge,
-                status,
-                metrics: metrics.summary(),
+                status: Some(status),
+                metrics: Some(metrics),
                 store,
                 judgement: Some(judgement),
                 trace_hash,
-                events: metrics.convergence.events_processed,
-                dropped: metrics.effects.messages_dropped,
                 wall: wall.elapsed(),
             },
             trace,
-            names,
-        ),
+            node_names,
+        },
         Err(panic) => {
             let message = panic_message(&*panic);
-            (failed(message.lines().next().unwrap_or_default().to_owned()), Vec::new(), Vec::new())
+            let outcome = Outcome {
+                seed,
+                stop: Err(message.lines().next().unwrap_or_default().to_owned()),
+                virtual_time: SimTime::ZERO,
+                status: None,
+                metrics: None,
+                store: StoreIo::default(),
+                judgement: None,
+                trace_hash: [0; 32],
+                wall: wall.elapsed(),
+            };
+            Run { outcome, trace: Vec::new(), node_names: Vec::new() }
         }
     }
 }
@@ -118,14 +138,14 @@ impl fmt::Display for Outcome {
             writeln!(f, "  {}", judgement.to_string().replace('\n', "\n  "))?;
         }
         match &self.stop {
-            Ok(stop) => writeln!(f, "  outcome   {stop} at {} virtual ({} events)", self.virtual_time, self.events)?,
+            Ok(stop) => writeln!(f, "  outcome   {stop} at {} virtual ({} events)", self.virtual_time, self.events())?,
             Err(e) => writeln!(f, "  outcome   error: {e}")?,
         }
-        if !self.status.is_empty() {
-            writeln!(f, "  status    {}", self.status.replace('\n', "\n            "))?;
+        if let Some(status) = &self.status {
+            writeln!(f, "  status    {}", status.to_string().replace('\n', "\n            "))?;
         }
-        if !self.metrics.is_empty() {
-            writeln!(f, "  metrics   {}", self.metrics)?;
+        if let Some(metrics) = &self.metrics {
+            writeln!(f, "  metrics   {}", metrics.summary())?;
             writeln!(f, "  store     {}", self.store)?;
         }
         writeln!(f, "  trace     {}", hex::encode(self.trace_hash))?;

@@ -72,7 +72,7 @@ fn reductions(options: &RunOptions) -> Vec<(String, RunOptions)> {
 /// Shrinks the failing run `options`; `progress` hears of every reduction tried and whether it
 /// kept the failure.
 pub fn shrink(options: &RunOptions, mut progress: impl FnMut(&str, bool)) -> Result<Shrunk, ShrinkError> {
-    let verdict = run_one(options, false).0.verdict();
+    let verdict = run_one(options, false).outcome.verdict();
     if verdict.passed() {
         return Err(ShrinkError::Passes { seed: options.seed, verdict });
     }
@@ -86,7 +86,7 @@ pub fn shrink(options: &RunOptions, mut progress: impl FnMut(&str, bool)) -> Res
                 continue;
             }
             runs += 1;
-            let kept = run_one(&candidate, false).0.verdict() == verdict;
+            let kept = run_one(&candidate, false).outcome.verdict() == verdict;
             progress(&what, kept);
             if kept {
                 steps.push(what);

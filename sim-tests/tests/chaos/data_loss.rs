@@ -55,7 +55,7 @@ fn data_loss_stays_quiet_on_500_clean_seeds() {
                     chunk
                         .iter()
                         .filter_map(|o| {
-                            let (outcome, _, _) = run_one(o, false);
+                            let outcome = run_one(o, false).outcome;
                             let judgement = outcome.judgement.as_ref()?;
                             let fired = |oracle| judgement.counts.get(&oracle).is_some_and(|c| c.fired > 0);
                             let loss = fired(Oracle::DataLoss) || fired(Oracle::Phantom);
@@ -83,7 +83,7 @@ fn phantom_fires_on_damage_that_reached_every_store() {
         stop_on_violation: false,
         ..RunOptions::new(seed, "random".parse().unwrap(), FaultPreset::Heavy)
     };
-    let (outcome, _, _) = run_one(&options, false);
+    let outcome = run_one(&options, false).outcome;
     assert_eq!(outcome.verdict(), Verdict::Phantom, "{outcome}");
     assert!(outcome.converged(), "the nodes agree on the phantom: {outcome}");
     let phantom = outcome.judgement.as_ref().unwrap().violations.iter().find(|v| v.oracle == Oracle::Phantom).cloned();

@@ -154,7 +154,7 @@ fn oracles_stay_quiet_on_500_correct_seeds() {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(options) = runs.get(i) else { return };
-                let (outcome, _, _) = run_one(options, false);
+                let outcome = run_one(options, false).outcome;
                 if !outcome.passed() {
                     failures.lock().unwrap().push(format!("{outcome}\n{}", options.repro()));
                 }

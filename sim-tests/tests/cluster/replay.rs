@@ -31,8 +31,8 @@ fn fifty_heavy_seeds_replay_in_process() {
     let (mut events, mut dropped) = (0, 0);
     for seed in 0..50 {
         let options = heavy(seed);
-        let (first, _, _) = run_one(&options, false);
-        let (second, _, _) = run_one(&options, false);
+        let first = run_one(&options, false).outcome;
+        let second = run_one(&options, false).outcome;
         assert!(first.stop.is_ok(), "seed {seed}: {first}");
         assert_eq!(
             hex::encode(first.trace_hash),
@@ -42,8 +42,8 @@ fn fifty_heavy_seeds_replay_in_process() {
         );
         assert_eq!(first.store, second.store, "seed {seed}: the stores' traffic replays too\n{}", options.repro());
         assert!(first.store.read_bytes > 0, "seed {seed}: calimero read nothing? {first}");
-        events += first.events;
-        dropped += first.dropped;
+        events += first.events();
+        dropped += first.dropped();
     }
     // Heavy chaos must actually have happened for the replay to mean something.
     assert!(events > 2_000, "only {events} events over 50 seeds");

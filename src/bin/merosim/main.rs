@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use merosim::Injected;
 use merosim::Repro;
-use merosim::{run_one, shrink, RunOptions, DEFAULT_CHAOS};
+use merosim::{run_one, shrink, Run, RunOptions, DEFAULT_CHAOS};
 use merosim::{to_mermaid, to_perfetto};
 use merosim::{FaultKind, FaultPreset};
 use merosim::{ScenarioKind, ScenarioSpec};
@@ -33,11 +33,17 @@ use sweep::{parse_seeds, parse_shard, sweep};
     name = "merosim",
     version,
     about = "Deterministic simulator for Calimero state sync",
-    after_help = "Without a command, runs `merosim sweep` on its defaults."
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a command, runs `merosim sweep` with the flags given: by default seeds 0..100, each a \
+                  random 2–5 node cluster under prod-chaos for 30 s of virtual time, then the heal."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// `merosim [FLAGS]` is `merosim sweep [FLAGS]`, parsed by the same definition, so the two
+    /// cannot come to run different things.
+    #[command(flatten, next_help_heading = "Sweep (without a command)")]
+    sweep: SweepArgs,
 }
 
 #[derive(Subcommand)]
@@ -95,9 +101,10 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct WorldArgs {
-    /// Scenario NAME or NAME-NODESxENTITIES (e.g. diverged-3x200); see `merosim list`.
-    #[arg(long, default_value = "diverged", value_parser = parse_scenario)]
-    scenario: ScenarioSpec,
+    /// Scenario NAME or NAME-NODESxENTITIES (e.g. diverged-3x200); see `merosim list`. Default:
+    /// random for sweeps, diverged for single runs.
+    #[arg(long, value_parser = parse_scenario)]
+    scenario: Option<ScenarioSpec>,
     /// Fault preset; see `merosim list`. Default: prod-chaos for sweeps, lan for single runs.
     #[arg(long, value_enum)]
     faults: Option<FaultPreset>,
@@ -163,14 +170,28 @@ fn parse_injected(s: &str) -> Result<Injected, String> {
     s.parse()
 }
 
-/// The options of one run; `sweep` says whether the command sweeps (and so which preset is the
-/// default).
+/// The scenario and fault preset a run gets when its flags name none; every other default is a
+/// flag's own, the same for every verb. A sweep (and so `merosim` alone) runs the README's main
+/// job, random 2–5 node clusters under production-faithful chaos, where bugs show; a single seed
+/// runs three diverged nodes on a healthy LAN, the easiest story to read.
+fn default_world(sweep: bool) -> (ScenarioKind, FaultPreset) {
+    if sweep {
+        (ScenarioKind::Random, FaultPreset::ProdChaos)
+    } else {
+        (ScenarioKind::Diverged, FaultPreset::Lan)
+    }
+}
+
+/// The options of one single-seed run.
 fn options(seed: u64, world: &WorldArgs) -> RunOptions {
     options_for(seed, world, false)
 }
 
+/// `sweep` says whether the command sweeps, and so which world is the default.
 fn options_for(seed: u64, world: &WorldArgs, sweep: bool) -> RunOptions {
-    let faults = world.faults.unwrap_or(if sweep { FaultPreset::ProdChaos } else { FaultPreset::Lan });
+    let (scenario, faults) = default_world(sweep);
+    let scenario = world.scenario.clone().unwrap_or_else(|| ScenarioSpec::new(scenario));
+    let faults = world.faults.unwrap_or(faults);
     let mut without = world.without.clone();
     without.sort();
     without.dedup();
@@ -181,7 +202,7 @@ fn options_for(seed: u64, world: &WorldArgs, sweep: bool) -> RunOptions {
     };
     RunOptions {
         seed,
-        scenario: world.scenario.clone(),
+        scenario,
         faults,
         without,
         nodes: world.nodes as usize,
@@ -194,28 +215,6 @@ fn options_for(seed: u64, world: &WorldArgs, sweep: bool) -> RunOptions {
     }
 }
 
-fn default_sweep() -> SweepArgs {
-    SweepArgs {
-        seeds: 0..100,
-        jobs: 2,
-        shard: (1, 1),
-        quiet: false,
-        hashes: false,
-        world: WorldArgs {
-            scenario: ScenarioSpec::new(ScenarioKind::Random),
-            faults: None,
-            nodes: 3,
-            entities: 20,
-            max_time: 600,
-            recv_timeout: 5,
-            run_on: false,
-            chaos: None,
-            without: Vec::new(),
-            inject: None,
-        },
-    }
-}
-
 fn main() -> ExitCode {
     // Like any Unix filter, end quietly when the reader goes away (`merosim repro 7 | head`)
     // instead of panicking on the first write to a closed pipe.
@@ -223,8 +222,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
-    match cli.command.unwrap_or_else(|| Command::Sweep(default_sweep())) {
+    let Cli { command, sweep } = Cli::parse();
+    match command.unwrap_or(Command::Sweep(sweep)) {
         Command::List => list(),
         Command::Run { seed, world } => single(&options(seed, &world), false, false),
         Command::Repro { seed, world, log, events } => {
@@ -296,7 +295,7 @@ fn run_shrink(options: &RunOptions) -> ExitCode {
 fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
     let verb = if repro { "repro" } else { "run" };
     println!("merosim {verb} seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
-    let (outcome, trace, _) = run_one(options, events);
+    let Run { outcome, trace, .. } = run_one(options, events);
     if repro {
         println!("{outcome}\n{options}");
     } else {
@@ -352,11 +351,11 @@ fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: O
     }
     println!("merosim trace seed {}", options.seed);
     println!("{options}");
-    let (outcome, trace, names) = run_one(options, true);
+    let Run { outcome, trace, node_names } = run_one(options, true);
     println!("{outcome}");
     let mut written = Vec::new();
     if let Some(path) = perfetto {
-        let json = to_perfetto(&trace, &names).to_string();
+        let json = to_perfetto(&trace, &node_names).to_string();
         if let Err(e) = std::fs::write(&path, json) {
             eprintln!("error: cannot write {}: {e}", path.display());
             eprintln!("{}", Repro::cli("trace", options.flags()));
@@ -365,7 +364,7 @@ fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: O
         written.push(path);
     }
     if let Some(path) = mermaid {
-        let diagram = format!("```mermaid\n{}```\n", to_mermaid(&trace, &names));
+        let diagram = format!("```mermaid\n{}```\n", to_mermaid(&trace, &node_names));
         if let Err(e) = std::fs::write(&path, diagram) {
             eprintln!("error: cannot write {}: {e}", path.display());
             eprintln!("{}", Repro::cli("trace", options.flags()));
