@@ -44,7 +44,7 @@ mod runtime;
 mod assertions;
 mod run;
 
-// The public API, one path per type, in the order of the data path. Modules stay private so a
+// The public API, one path per type (grouped by home module). Modules stay private so a
 // type's home can move without breaking a test.
 #[doc(hidden)] // what the assertion macros expand to
 pub use assertions::failure as __failure;

@@ -79,6 +79,11 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
         let text = code(&file);
         let deps = graph.entry(module.clone()).or_default();
         for (i, _) in text.match_indices("crate::") {
+            // `$crate::Name` in an exported macro must go through the root re-exports (it expands
+            // in the user's crate, where the modules are private): not an import of a layer.
+            if text[..i].ends_with('$') {
+                continue;
+            }
             let target = ident_at(&text[i + "crate::".len()..]);
             if !target.is_empty() && target != module {
                 deps.insert(target);

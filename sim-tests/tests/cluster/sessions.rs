@@ -85,3 +85,59 @@ fn damaged_frames_reach_stores_only_over_unchecked_links() {
     assert!(planted > 0, "seed {seed}: no entity planted over unchecked links; {}", Repro::test(seed));
     assert_eq!(invented(seed, Integrity::Authenticated), 0, "seed {seed}: authenticated links let damage through");
 }
+
+/// `World::plan` answers what a sync tick would ask: nothing between equal stores; between
+/// diverged ones, what `select_protocol` picked, its reason, and the two handshakes it read —
+/// and running what it picked leaves nothing to choose.
+#[test]
+fn plan_says_what_select_protocol_chooses_and_why() {
+    simulate(11, || async {
+        let world = World::new(11, FaultConfig::lan());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        let equal = world.plan(alice.id(), bob.id()).unwrap();
+        assert_eq!((equal.selected, equal.run), ("none", None), "{equal:?}");
+
+        for i in 0..10_u8 {
+            alice.storage().upsert([i + 1; 32], None, b"alice").unwrap();
+        }
+        let plan = world.plan(bob.id(), alice.id()).unwrap();
+        assert_ne!(plan.selected, "none", "{plan:?}");
+        assert!(!plan.reason.is_empty(), "{plan:?}");
+        assert_eq!(plan.local.root_hash, bob.storage().root_hash().unwrap());
+        assert_eq!(plan.remote.root_hash, alice.storage().root_hash().unwrap());
+        assert_eq!(plan.remote.entity_count, alice.storage().summary().unwrap().entity_count);
+        let protocol = plan.run.expect("diverged stores need a session");
+
+        let report = world.run_session(&Session::new(protocol), &bob, &alice).await;
+        assert!(report.succeeded(), "{report:?}");
+        let after = world.plan(bob.id(), alice.id()).unwrap();
+        assert_eq!((after.selected, after.run), ("none", None), "{after:?}");
+        assert!(world.plan(bob.id(), NodeId::new(7)).is_err(), "no such node");
+    });
+}
+
+/// A hand-driven session counts on both parties while it runs — the one session count C2, I6
+/// and the session oracles all read — and on neither once it returns.
+#[test]
+fn a_hand_driven_session_is_counted_on_both_parties_while_it_runs() {
+    simulate(12, || async {
+        let world = std::sync::Arc::new(World::new(12, FaultConfig::lan()));
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        for i in 0..30_u8 {
+            alice.storage().upsert([i + 1; 32], None, b"alice").unwrap();
+        }
+        let (w, a, b) = (std::sync::Arc::clone(&world), alice.clone(), bob.clone());
+        let session = madsim::task::spawn_local(async move {
+            run_session(&w, &b, &a, Protocol::HashComparison, &SessionOptions::default()).await
+        });
+        let mut seen = (0, 0);
+        while !session.is_finished() {
+            seen.0 = seen.0.max(world.sessions_now(bob.id()));
+            seen.1 = seen.1.max(world.sessions_now(alice.id()));
+            tokio::time::sleep(Duration::from_micros(100)).await;
+        }
+        assert!(session.await.unwrap().succeeded());
+        assert_eq!(seen, (1, 1), "initiator and responder halves, one each, while the session ran");
+        assert!(world.is_idle(alice.id()) && world.is_idle(bob.id()), "counted after the session");
+    });
+}
