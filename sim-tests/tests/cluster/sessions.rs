@@ -103,9 +103,13 @@ fn plan_says_what_select_protocol_chooses_and_why() {
         let plan = world.plan(bob.id(), alice.id()).unwrap();
         assert_ne!(plan.selected, "none", "{plan:?}");
         assert!(!plan.reason.is_empty(), "{plan:?}");
-        assert_eq!(plan.local.root_hash, bob.storage().root_hash().unwrap());
-        assert_eq!(plan.remote.root_hash, alice.storage().root_hash().unwrap());
-        assert_eq!(plan.remote.entity_count, alice.storage().summary().unwrap().entity_count);
+        // The handshakes are calimero's `build_handshake` over each node's `LocalSyncState`: bob
+        // has no state to offer; alice offers her root and her ten entities.
+        assert!(!plan.local.has_state && plan.local.entity_count == 0, "{:?}", plan.local);
+        let theirs = alice.storage().summary().unwrap();
+        assert!(plan.remote.has_state, "{:?}", plan.remote);
+        assert_eq!((plan.remote.root_hash, plan.remote.entity_count), (theirs.root_hash, theirs.entity_count));
+        assert_eq!(theirs.entity_count, 10);
         let protocol = plan.run.expect("diverged stores need a session");
 
         let report = world.run_session(&Session::new(protocol), &bob, &alice).await;
