@@ -52,6 +52,8 @@ fn a_stalled_stream_times_out_on_both_ends() {
             world.run_session(&Session::new(Protocol::HashComparison).with_options(options), &bob, &alice).await;
         let initiator = report.initiator.as_ref().expect_err("a stall fails the initiator");
         assert_eq!(initiator.kind(), "timeout", "{report:?}");
+        let responder = report.responder.as_ref().expect_err("a stall fails the responder too");
+        assert_eq!(responder.kind(), "timeout", "the responder ran into its own budget: {report:?}");
         assert!(report.ended_at >= Duration::from_secs(5), "the budget ran out: {:?}", report.ended_at);
         let stalled = world.drops().iter().filter(|f| f.dropped() == Some(DropReason::Stall)).count();
         assert!(stalled >= 1, "{:#?}", world.frames());

@@ -160,4 +160,6 @@ fn the_later_write_wins() {
     let stop = rt.run();
     assert!(rt.judge(stop).verdict.passed());
     assert_eq!(rt.app_state("alice"), rt.app_state("bob"));
+    let users = rt.app_state("alice").collections["users"].clone();
+    assert_eq!(users, CollectionValue::Entries([("k".to_owned(), "b".to_owned())].into()), "bob's later write");
 }

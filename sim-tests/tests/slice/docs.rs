@@ -16,21 +16,35 @@ fn one_session() {
     });
 }
 
+/// The fault builder and partition verbs of docs/writing-tests.md, run: the faults it builds are
+/// the ones the run uses, and each verb changes the link it names.
 #[test]
-fn fault_builder_compiles_as_documented() {
+fn fault_builder_works_as_documented() {
     let faults = FaultConfig::default()
         .with_loss(0.1)
         .with_latency(50, 10)
         .with_reorder_window(100)
         .with_duplicate(0.05)
         .with_corruption(0.01);
-    let config = SimConfig::with_seed(42).with_faults(faults);
+    let config = SimConfig::with_seed(42).with_faults(faults.clone());
     let mut rt = SimRuntime::with_config(config);
+    assert_eq!(rt.config().faults.to_string(), faults.to_string(), "the run uses the faults the builder made");
     let [alice, bob]: [NodeId; 2] = rt.apply_scenario(Scenario::n_nodes_diverged(2, 3)).try_into().unwrap();
+    let cut = |rt: &mut SimRuntime| {
+        rt.with_world(move |w| (w.router().is_partitioned(alice, bob), w.router().is_partitioned(bob, alice)))
+    };
     rt.partition_bidirectional(&alice, &bob, Some(1000.into()));
-    rt.partition_one_way(&alice, &bob, None);
+    assert_eq!(cut(&mut rt), (true, true), "a two-way cut");
     rt.heal_partition(&alice, &bob);
-    assert!(!rt.check_convergence().is_converged());
+    assert_eq!(cut(&mut rt), (false, false), "healed both ways");
+    rt.partition_one_way(&alice, &bob, None);
+    assert_eq!(cut(&mut rt), (true, false), "alice → bob only");
+    rt.heal_partition(&alice, &bob);
+    assert_eq!(cut(&mut rt), (false, false), "healed");
+    assert!(!rt.check_convergence().is_converged(), "a fresh diverged pair");
+    assert_eq!(rt.run(), StopCondition::Converged, "{}", rt.check_convergence());
+    let dropped = rt.metrics().effects.messages_dropped;
+    assert!(dropped > 0, "10 % loss dropped nothing");
 }
 
 #[test]

@@ -106,28 +106,31 @@ fn f3_hash_comparison_does_not_push_children_under_a_remote_leaf() {
 /// encryption rejects such frames; merosim's corruption test therefore runs encrypted.
 #[test]
 fn f4_plaintext_streams_accept_corrupted_frames_silently() {
-    let found = (0..64_u64).find_map(|seed| {
-        simulate(seed, move || async move {
-            let pair = sim_tests::Pair::new(seed, FaultConfig::none().with_latency(5, 5).with_corruption(0.25), 100);
-            let options = SessionOptions::default().with_recv_timeout(Duration::from_secs(10));
-            let protocol = if seed % 2 == 0 { Protocol::HashComparison } else { pair.level_wise() };
-            let reports = pair.sync(protocol, &options).await;
-            let written = pair
-                .divergence
-                .expected_union()
-                .union(&pair.divergence.deleted())
-                .copied()
-                .collect::<std::collections::BTreeSet<_>>();
-            let invented = [&pair.alice, &pair.bob]
-                .iter()
-                .flat_map(|n| n.storage().entities().unwrap())
-                .filter(|e| !written.contains(&e.id))
-                .count();
-            (reports.iter().all(SessionReport::succeeded) && invented > 0).then_some((seed, invented))
-        })
+    // docs/findings.md names seed 1 (LevelWise, 25 % corruption): pinned, so the doc's example is
+    // the one that runs.
+    let seed = seed_or(1);
+    let context = repro("findings::f4_plaintext_streams_accept_corrupted_frames_silently", seed);
+    let (succeeded, invented) = simulate(seed, move || async move {
+        let pair = sim_tests::Pair::new(seed, FaultConfig::none().with_latency(5, 5).with_corruption(0.25), 100);
+        let options = SessionOptions::default().with_recv_timeout(Duration::from_secs(10));
+        let protocol = if seed % 2 == 0 { Protocol::HashComparison } else { pair.level_wise() };
+        let reports = pair.sync(protocol, &options).await;
+        let written = pair
+            .divergence
+            .expected_union()
+            .union(&pair.divergence.deleted())
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>();
+        let invented: Vec<String> = [&pair.alice, &pair.bob]
+            .iter()
+            .flat_map(|n| n.storage().entities().unwrap())
+            .filter(|e| !written.contains(&e.id))
+            .map(|e| short_id(&e.id))
+            .collect();
+        (reports.iter().all(SessionReport::succeeded), invented)
     });
-    let (seed, invented) = found.expect("no seed in 0..64 showed a silently accepted corrupted frame");
-    assert!(invented > 0, "seed {seed}");
+    assert!(succeeded, "{context}: a session failed, so the damage was not silent");
+    assert!(!invented.is_empty(), "{context}: no node holds an entity nobody wrote");
 }
 
 /// F5: LevelWise's post-sync check compares the local root with the root the *handshake* saw. If

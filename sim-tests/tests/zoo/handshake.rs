@@ -3,45 +3,57 @@
 use merosim::prelude::*;
 use merosim::Oracle;
 
-use super::{on, precondition, Zoo};
+use super::{action, not_observable, precondition, protocol_verifies, setup, symptom, Zoo};
 
 /// #2407-B (fixed in 0.10.1-rc.41): bob writes after alice's handshake saw his root. The session
-/// must not return `Ok` having compared nothing (it may fail, or sync).
+/// must not return `Ok` having compared nothing: it syncs, or the protocol refuses. A failure
+/// below the protocol (the stream, a budget) is neither, and makes the cell an error.
 #[test]
 fn a_moved_root_is_not_a_hollow_success() {
     simulate(111, || async {
         let zoo = Zoo::new(111);
-        zoo.bob.storage().upsert([3; 32], None, b"before the handshake").unwrap();
+        setup(zoo.bob.storage().upsert([3; 32], None, b"before the handshake"), "bob's first write");
         let seen = zoo.bob.storage().root_hash().unwrap();
-        zoo.bob.storage().upsert([4; 32], None, b"after the handshake").unwrap();
+        setup(zoo.bob.storage().upsert([4; 32], None, b"after the handshake"), "bob's second write");
         let session = Session::new(Protocol::HashComparison).with_handshake_root(seen);
         let report = zoo.world.run_session(&session, &zoo.alice, &zoo.bob).await;
-        if let Ok(stats) = &report.initiator {
-            assert!(!stats.did_nothing(), "{}Ok with nothing done: {stats:?}", on());
+        let outcome = report.initiator.as_ref().map_err(|e| e.kind());
+        match outcome {
+            Ok(stats) => symptom(stats.did_nothing(), format!("Ok with nothing done: {stats:?}")),
+            Err("protocol") => {}
+            Err(_) => action(report.initiator.as_ref().map(drop), "the session runs to a protocol outcome"),
         }
-        assert!(
-            zoo.violations(Oracle::HollowSuccess).is_empty(),
-            "{}{:?}",
-            on(),
-            zoo.violations(Oracle::HollowSuccess)
-        );
+        let hollow = zoo.violations(Oracle::HollowSuccess);
+        symptom(!hollow.is_empty(), format!("hollow-success: {hollow:?}"));
     });
 }
 
 /// #2607 (fixed in 0.11.0-rc.2): after a HashComparison session that pushed (so the root the
 /// handshake saw is stale), `root_hash_verified` says whether the two roots are equal *now*.
+/// Before 0.10.1-rc.41 the protocol reports no verification, and merosim's own stand-in is that
+/// very comparison, so nothing is there to test: not observable.
 #[test]
 fn verification_compares_with_where_the_peer_is_now() {
     simulate(112, || async {
         let zoo = Zoo::new(112);
         for node in [&zoo.alice, &zoo.bob] {
-            node.storage().upsert([0xb0; 32], None, b"shared").unwrap();
+            setup(node.storage().upsert([0xb0; 32], None, b"shared"), "a shared leaf");
         }
-        zoo.alice.storage().upsert([0xb1; 32], None, b"only alice").unwrap();
-        zoo.bob.storage().upsert([0xb2; 32], None, b"only bob").unwrap();
-        let stats = zoo.sync(Protocol::HashComparison, &zoo.alice, &zoo.bob).await.initiator.unwrap();
+        setup(zoo.alice.storage().upsert([0xb1; 32], None, b"only alice"), "alice's leaf");
+        setup(zoo.bob.storage().upsert([0xb2; 32], None, b"only bob"), "bob's leaf");
+        let report = zoo.sync(Protocol::HashComparison, &zoo.alice, &zoo.bob).await;
+        let stats = action(report.initiator, "alice syncs with bob");
         precondition(stats.entities_pushed > 0, "alice pushed, moving bob's root past the handshake's");
+        if !protocol_verifies(&stats) {
+            not_observable("this release's HashComparison reports no root_hash_verified");
+        }
         let equal_now = zoo.alice.storage().root_hash().unwrap() == zoo.bob.storage().root_hash().unwrap();
-        assert_eq!(stats.root_hash_verified, equal_now, "{}roots equal now: {equal_now}; {stats:?}", on());
+        symptom(
+            stats.root_hash_verified != equal_now,
+            format!(
+                "root_hash_verified {} while the roots are equal now: {equal_now}; {stats:?}",
+                stats.root_hash_verified
+            ),
+        );
     });
 }

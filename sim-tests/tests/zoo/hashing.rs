@@ -3,7 +3,7 @@
 use merosim::prelude::*;
 use merosim::Oracle;
 
-use super::{on, precondition, Zoo};
+use super::{precondition, setup, symptom, Zoo};
 
 /// #2418 (fixed in 0.10.1-rc.42): the same children, created in a different order on each node,
 /// hash alike — and so no sync runs forever over equal data (the oracle: no root-mismatch).
@@ -13,14 +13,16 @@ fn same_children_in_a_different_order_hash_alike() {
         let zoo = Zoo::new(121);
         let children = [[0x21; 32], [0x22; 32], [0x23; 32]];
         for id in children {
-            zoo.alice.storage().upsert(id, None, &id[..4]).unwrap();
+            setup(zoo.alice.storage().upsert(id, None, &id[..4]), "alice's children");
         }
         for id in children.iter().rev() {
-            zoo.bob.storage().upsert(*id, None, &id[..4]).unwrap();
+            setup(zoo.bob.storage().upsert(*id, None, &id[..4]), "bob's children, in reverse");
         }
         precondition(zoo.alice.storage().digest().unwrap() == zoo.bob.storage().digest().unwrap(), "equal data");
-        assert!(zoo.violations(Oracle::RootMismatch).is_empty(), "{}{:?}", on(), zoo.violations(Oracle::RootMismatch));
-        assert_eq!(zoo.alice.storage().root_hash().unwrap(), zoo.bob.storage().root_hash().unwrap(), "{}", on());
+        let (a, b) = (zoo.alice.storage().root_hash().unwrap(), zoo.bob.storage().root_hash().unwrap());
+        symptom(a != b, format!("equal data, roots {} vs {}", short_id(&a), short_id(&b)));
+        let mismatch = zoo.violations(Oracle::RootMismatch);
+        symptom(!mismatch.is_empty(), format!("root-mismatch: {mismatch:?}"));
     });
 }
 
@@ -32,21 +34,23 @@ fn map_entries_made_in_a_different_order_hash_alike() {
     use merosim::{CollectionKind as K, CrdtOp, Verb};
     simulate(122, || async {
         let world = World::new(122, FaultConfig::lan());
-        world.declare_collections(&[("users".to_owned(), K::Map)]).unwrap();
+        setup(world.declare_collections(&[("users".to_owned(), K::Map)]), "a map");
         let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
         let insert = |key: &str| CrdtOp::new("users", K::Map, Verb::Insert { key: key.into(), value: "same".into() });
         let keys = ["k1", "k2", "k3"];
         for key in keys {
-            world.app_op(alice.id(), &insert(key)).unwrap();
+            setup(world.app_op(alice.id(), &insert(key)), "alice's inserts");
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
         for key in keys.iter().rev() {
-            world.app_op(bob.id(), &insert(key)).unwrap();
+            setup(world.app_op(bob.id(), &insert(key)), "bob's inserts, in reverse");
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
         let layout = world.layout().unwrap();
-        let (a, b) = (layout.read(alice.storage()).unwrap(), layout.read(bob.storage()).unwrap());
+        let (a, b) =
+            (setup(layout.read(alice.storage()), "alice reads"), setup(layout.read(bob.storage()), "bob reads"));
         precondition(a == b, "both apps read the same map");
-        assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{}", on());
+        let (a, b) = (alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap());
+        symptom(a != b, format!("equal app state, roots {} vs {}", short_id(&a), short_id(&b)));
     });
 }

@@ -41,11 +41,47 @@ impl Zoo {
     }
 }
 
-/// A condition the test's setup needs, as opposed to the fixed behaviour it asserts: when it does
-/// not hold (another bug of the release got in the way), the test fails with a message
-/// `scripts/zoo` reports as "n/a" rather than as the bug reproduced.
+// Every zoo test has three phases, and only the last can make its row "reproduced":
+//
+// 1. **setup** — the state the test needs (`setup`, `precondition`). When it does not hold,
+//    another bug of the release got in the way: `scripts/zoo` prints "n/a".
+// 2. **action** — what the bug needs done (`action`). Its failure is neither the bug nor the
+//    setup: `scripts/zoo` prints "error" and flags it.
+// 3. **symptom** — the bug's own observable effect (`symptom`): "reproduced" when it shows.
+//
+// A release on which merosim cannot see the symptom without computing the answer itself says
+// so (`not_observable`), and any other failure (a panic elsewhere) is an "error" cell too.
+
+/// Phase 1: a condition the setup needs.
 pub fn precondition(holds: bool, what: &str) {
     assert!(holds, "{}zoo precondition failed: {what}", on());
+}
+
+/// Phase 1: a setup step that must succeed.
+pub fn setup<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
+    result.unwrap_or_else(|e| panic!("{}zoo precondition failed: {what}: {e:?}", on()))
+}
+
+/// Phase 2: the action the bug needs; a failure here is an error, not the bug.
+pub fn action<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
+    result.unwrap_or_else(|e| panic!("{}zoo action failed: {what}: {e:?}", on()))
+}
+
+/// Phase 3: the bug's symptom, `shows` when the release has the bug.
+pub fn symptom(shows: bool, what: impl std::fmt::Display) {
+    assert!(!shows, "{}zoo symptom: {what}", on());
+}
+
+/// This release gives merosim no way to see the symptom (`why`) other than computing the answer
+/// itself, which would test merosim rather than calimero.
+pub fn not_observable(why: &str) -> ! {
+    panic!("{}zoo not observable: {why}", on())
+}
+
+/// Whether this release's HashComparison reports `root_hash_verified` itself (0.10.1-rc.41 on);
+/// before it merosim fills the field from the roots, and no zoo test may grade that.
+pub fn protocol_verifies(stats: &SessionStats) -> bool {
+    stats.verified_by == merosim::Verifier::Protocol
 }
 
 /// "calimero-node X: " — failures say which release they ran against.
