@@ -1,6 +1,9 @@
 //! 3 and 5 nodes, diverged and partially overlapping, on a perfect network and under light
 //! chaos: every run converges, and every session that ran is the one `select_protocol` picked
-//! for the handshakes it was given (re-derived here, independently of the runtime).
+//! for the handshakes it was given. The choice is asked again here of calimero's
+//! `select_protocol` on each recorded handshake pair, so what this checks is merosim's side:
+//! that it recorded the handshakes it decided from, ran the protocol the answer names (or counted
+//! the fallback), and started one session per choice — not how the handshakes were built.
 
 use calimero_node_primitives::sync::{select_protocol, SyncProtocol};
 use merosim::prelude::*;

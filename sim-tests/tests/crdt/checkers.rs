@@ -124,8 +124,9 @@ fn collections_merosim_does_not_drive_are_refused_with_the_reason() {
 
 #[test]
 fn an_app_collection_must_be_declared_and_fit_its_kind() {
-    simulate(seed_or(24), || async {
-        let world = World::new(24, FaultConfig::none());
+    let seed = seed_or(24);
+    simulate(seed, move || async move {
+        let world = World::new(seed, FaultConfig::none());
         world.declare_collections(&[("users".to_owned(), K::Map)]).unwrap();
         let alice = world.add_node("alice").unwrap().id();
         let undeclared = world.app_op(alice, &CrdtOp::new("nope", K::Map, Verb::Clear)).unwrap_err();

@@ -13,8 +13,9 @@ use sim_tests::{repro, Pair};
 
 #[test]
 fn storage_refuses_the_root_id_as_an_entity() {
-    simulate(seed_or(51), || async {
-        let pair = Pair::new(51, FaultConfig::none(), 10);
+    let seed = seed_or(51);
+    simulate(seed, move || async move {
+        let pair = Pair::new(seed, FaultConfig::none(), 10);
         let root = *pair.alice.storage().root_id().as_bytes();
         let err = pair.alice.storage().upsert(root, None, b"x").unwrap_err();
         assert!(matches!(err, StorageError::ReservedId { .. }), "got {err}");

@@ -124,8 +124,9 @@ fn assert_fin_last(world: &World, context: &str) {
 /// timeout.
 #[test]
 fn recv_timeout_expires_in_virtual_time() {
-    simulate(seed_or(72), || async {
-        let world = World::new(72, FaultConfig::none());
+    let seed = seed_or(72);
+    simulate(seed, move || async move {
+        let world = World::new(seed, FaultConfig::none());
         let router = world.router();
         let (_a, mut b) = SimStream::pair(router, NodeId::new(0), NodeId::new(1));
         let start = router.now();
@@ -147,8 +148,9 @@ fn recv_timeout_expires_in_virtual_time() {
 /// partition heals by itself, frames flow again.
 #[test]
 fn partition_eats_frames_in_flight_and_heals_on_time() {
-    simulate(seed_or(73), || async {
-        let world = World::new(73, FaultConfig::none().with_latency(100, 0));
+    let seed = seed_or(73);
+    simulate(seed, move || async move {
+        let world = World::new(seed, FaultConfig::none().with_latency(100, 0));
         let router = world.router();
         let (mut a, mut b) = SimStream::pair(router, NodeId::new(0), NodeId::new(1));
         a.send(&message(1)).await.unwrap();
