@@ -2,10 +2,10 @@
 //!
 //! `select_protocol` (calimero-node-primitives, the function production uses) may choose a
 //! protocol calimero-node does not export for external drivers — snapshot and delta sync are
-//! `pub(crate)`, bloom-filter and subtree-prefetch are not implemented upstream (production falls
-//! through to snapshot for those). merosim runs HashComparison instead, the fallback production
-//! itself uses when a preferred protocol is unsupported (`select_protocol_with_fallback`), and
-//! records the substitution so it is never silent.
+//! `pub(crate)`, bloom-filter and subtree-prefetch are not implemented upstream. Production's
+//! protocol selector falls back to snapshot for those, which an initialised node refuses without
+//! `force`. merosim runs HashComparison instead — a stand-in of its own, listed among the
+//! fidelity limits in docs/architecture.md — and records the substitution so it is never silent.
 
 use calimero_node_primitives::sync::{select_protocol, LocalSyncState, SyncHandshake, SyncProtocol};
 

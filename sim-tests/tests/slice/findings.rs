@@ -319,3 +319,41 @@ fn f12_hash_comparison_never_fetches_past_the_999th_child() {
         }
     });
 }
+
+/// F7's reach: production's `SyncManager` (0.11.0-rc.4, src/sync/manager/handshake.rs) builds the
+/// local handshake from the root's direct child count at depth 1, and the remote one from the
+/// peer's root and DAG heads through calimero's own estimators. Over every local tree size and
+/// every head count up to a few hundred, `select_protocol` then never answers LevelWise: the
+/// remote side it reads is at most 3 "entities" at depth ≤ 2. merosim's handshakes (full tree
+/// statistics) do reach LevelWise — which is why F7 is latent in production, not reachable.
+#[test]
+fn f7_production_handshakes_never_select_level_wise() {
+    use calimero_node_primitives::sync::state_machine::{
+        build_handshake_from_raw, estimate_entity_count, estimate_max_depth,
+    };
+    use calimero_node_primitives::sync::{select_protocol, SyncProtocol};
+    let (root, peer_root) = ([1; 32], [2; 32]);
+    let mut level_wise = Vec::new();
+    for heads in 0..300_usize {
+        let dag_heads: Vec<[u8; 32]> = (0..heads).map(|i| [(i % 251) as u8 + 3; 32]).collect();
+        let count = estimate_entity_count(peer_root, heads);
+        let remote = build_handshake_from_raw(peer_root, count, estimate_max_depth(count), dag_heads.clone());
+        for children in [0_u64, 1, 5, 11, 31, 100, 1_000, 10_000] {
+            let local = build_handshake_from_raw(root, children.max(1), 1, dag_heads.clone());
+            if matches!(select_protocol(&local, &remote).protocol, SyncProtocol::LevelWise { .. }) {
+                level_wise.push((heads, children));
+            }
+        }
+    }
+    assert!(level_wise.is_empty(), "production's estimates selected LevelWise for (heads, children) {level_wise:?}");
+
+    // The same choice from merosim's handshakes (a map of 31 entries, F7's smallest case) is LevelWise.
+    let flat = |n: u64| build_handshake_from_raw(root, n, 1, vec![[9; 32]]);
+    let merosim_choice = select_protocol(&flat(31), &build_handshake_from_raw(peer_root, 32, 1, vec![[9; 32]]));
+    assert!(
+        matches!(merosim_choice.protocol, SyncProtocol::LevelWise { .. }),
+        "full statistics of a 32-entry flat tree: {:?} ({})",
+        merosim_choice.protocol,
+        merosim_choice.reason
+    );
+}
