@@ -31,6 +31,7 @@ impl World {
     /// a world with no nodes yet moves there; one with nodes in another context is refused.
     pub fn declare_collections(&self, collections: &[(String, CollectionKind)]) -> Result<(), CrdtError> {
         let context = crdt::context_id();
+        // Refused before `Layout::new`, which touches calimero's process-wide collection root.
         if self.context_id() != context && !self.registry().is_empty() {
             return Err(CrdtError::ContextInUse);
         }
