@@ -113,7 +113,7 @@ fn f4_plaintext_streams_accept_corrupted_frames_silently() {
     let (succeeded, invented) = simulate(seed, move || async move {
         let pair = sim_tests::Pair::new(seed, FaultConfig::none().with_latency(5, 5).with_corruption(0.25), 100);
         let options = SessionOptions::default().with_recv_timeout(Duration::from_secs(10));
-        let protocol = if seed % 2 == 0 { Protocol::HashComparison } else { pair.level_wise() };
+        let protocol = if seed.is_multiple_of(2) { Protocol::HashComparison } else { pair.level_wise() };
         let reports = pair.sync(protocol, &options).await;
         let written = pair
             .divergence
