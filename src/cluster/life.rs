@@ -43,11 +43,7 @@ impl World {
         }
         self.trace().record(TraceKind::Crash { node: id });
         if let Cause::Fault { restart_after: Some(after) } = cause {
-            let world = Arc::clone(self);
-            self.control().spawn(async move {
-                tokio::time::sleep(after).await;
-                world.restart_faulted(id);
-            });
+            self.after(after, move |world| world.restart_faulted(id));
         }
     }
 
@@ -75,16 +71,22 @@ impl World {
         let Some(madsim_id) = self.with_node(id, Node::pause).flatten() else { return };
         madsim::runtime::Handle::current().pause(madsim_id);
         self.trace().record(TraceKind::Pause { node: id, length });
-        let world = Arc::clone(self);
-        self.control().spawn(async move {
-            tokio::time::sleep(length).await;
-            world.resume(id);
-        });
+        self.after(length, move |world| world.resume(id));
     }
 
     pub(crate) fn resume(&self, id: NodeId) {
         let Some(madsim_id) = self.with_node(id, Node::resume).flatten() else { return };
         madsim::runtime::Handle::current().resume(madsim_id);
         self.trace().record(TraceKind::Resume { node: id });
+    }
+
+    /// Runs `then` after `wait` of virtual time, on the control node (never paused or crashed),
+    /// so the end of an episode comes whatever happened to the node meanwhile.
+    fn after(self: &Arc<Self>, wait: Duration, then: impl FnOnce(&World) + Send + 'static) {
+        let world = Arc::clone(self);
+        self.control().spawn(async move {
+            tokio::time::sleep(wait).await;
+            then(&world);
+        });
     }
 }
