@@ -78,15 +78,15 @@ impl ConvergenceStatus {
 /// A view of every node of `world`, live or not.
 fn views(world: &World) -> Vec<NodeView> {
     world
-        .nodes()
+        .node_states()
         .into_iter()
-        .map(|node| NodeView {
-            id: node.id(),
-            name: node.name().to_owned(),
-            live: world.is_live(node.id()),
-            active_sessions: world.sessions_now(node.id()),
-            buffered: world.buffered(node.id()),
-            storage: node.storage().clone(),
+        .map(|n| NodeView {
+            id: n.sim.id(),
+            name: n.sim.name().to_owned(),
+            live: n.live,
+            active_sessions: n.sessions,
+            buffered: n.buffered,
+            storage: n.sim.storage().clone(),
         })
         .collect()
 }

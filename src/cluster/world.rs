@@ -29,6 +29,16 @@ pub(crate) struct Healed {
     bound: Duration,
 }
 
+/// One node as the convergence check sees it.
+pub(crate) struct NodeState {
+    pub sim: SimNode,
+    pub live: bool,
+    /// Session halves running on it.
+    pub sessions: u32,
+    /// Deltas waiting for its sessions to end.
+    pub buffered: usize,
+}
+
 /// The app a run declared: its context (fixed at creation, except that a world with no nodes
 /// yet moves to the CRDT context when its app declares collections) and its collections.
 struct App {
@@ -252,6 +262,21 @@ impl World {
     /// Session halves `id` runs right now (as initiator or responder).
     pub fn sessions_now(&self, id: NodeId) -> u32 {
         self.registry().get(id).map_or(0, Node::sessions_now)
+    }
+
+    /// Every node with what C1–C5 read of it, under one lock: the convergence check runs at
+    /// every check interval, so it asks once rather than once per node and property.
+    pub(crate) fn node_states(&self) -> Vec<NodeState> {
+        let nodes = self.registry();
+        nodes
+            .iter()
+            .map(|n| NodeState {
+                sim: n.sim().clone(),
+                live: n.is_live(),
+                sessions: n.sessions_now(),
+                buffered: n.buffered(),
+            })
+            .collect()
     }
 
     /// Deltas `id` received during a session and has not applied yet (I6).
