@@ -234,15 +234,25 @@ fn trace_hashes_match_across_processes() {
     }
 }
 
-/// `merosim bench` runs all five sections end to end (tiny sizes; no timing is asserted).
+/// `merosim bench` runs all five sections end to end (tiny sizes; no timing is asserted) and
+/// writes each table into its block of the doc, leaving the prose around the blocks alone.
 #[test]
-fn bench_runs_every_section() {
+fn bench_runs_every_section_and_writes_the_doc() {
+    let sections = ["overhead", "compression", "throughput", "scaling", "growth"];
+    let doc = std::env::temp_dir().join(format!("merosim-bench-doc-{}.md", std::process::id()));
+    let mut before = String::from("# prose stays\n");
+    for s in sections {
+        before.push_str(&format!("text about {s}\n<!-- bench:{s} -->\nold numbers\n<!-- /bench:{s} -->\n"));
+    }
+    std::fs::write(&doc, &before).unwrap();
     let out = merosim(&[
         "bench",
         "--sizes",
         "20",
         "--repeat",
         "1",
+        "--runs",
+        "2",
         "--span",
         "60",
         "--seeds",
@@ -257,6 +267,8 @@ fn bench_runs_every_section() {
         "lan",
         "--growth-leaves",
         "10,20",
+        "--write-doc",
+        doc.to_str().unwrap(),
     ]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
@@ -270,11 +282,36 @@ fn bench_runs_every_section() {
         "converged@",
         "5. growth",
         "CPU k = ",
-        "6. reference",
+        "wrote 5 table(s)",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
     assert!(!stdout.contains("child failed"), "{stdout}");
+    let after = std::fs::read_to_string(&doc).unwrap();
+    let _ = std::fs::remove_file(&doc);
+    assert!(after.starts_with("# prose stays\n"), "{after}");
+    assert!(!after.contains("old numbers"), "{after}");
+    for s in sections {
+        let block = after.split(&format!("<!-- bench:{s} -->\n")).nth(1).unwrap().split("<!-- /bench:").next().unwrap();
+        assert!(block.starts_with("_measured "), "{s}: no stamp in {block}");
+        assert!(block.contains(" cores, ") && block.contains(" profile, "), "{s}: {block}");
+        assert!(block.lines().filter(|l| l.starts_with("| ")).count() >= 2, "{s}: no table in {block}");
+        assert!(after.contains(&format!("text about {s}\n")), "prose around {s} lost");
+    }
+}
+
+/// A doc without the block a section writes is refused before anything is measured.
+#[test]
+fn bench_refuses_a_doc_without_its_blocks_up_front() {
+    let doc = std::env::temp_dir().join(format!("merosim-bench-noblock-{}.md", std::process::id()));
+    std::fs::write(&doc, "<!-- bench:growth -->\n<!-- /bench:growth -->\n").unwrap();
+    let out =
+        merosim(&["bench", "--skip", "overhead,compression,throughput,growth", "--write-doc", doc.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&doc);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no `<!-- bench:KEY -->`") && stderr.contains("scaling"), "{stderr}");
+    assert!(!text(&out.stdout).contains("4. scaling"), "it measured before checking the doc");
 }
 
 /// An app on calimero's collections replays across processes too: the first run of a process

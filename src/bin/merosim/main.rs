@@ -18,6 +18,7 @@ use merosim::{ScenarioKind, ScenarioSpec};
 // fifth of its time in malloc/free; mimalloc is faster there. It changes no simulated behaviour:
 // nothing merosim or calimero computes depends on addresses (traces are byte-identical with the
 // system allocator, checked in docs/performance.md).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

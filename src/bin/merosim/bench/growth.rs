@@ -17,6 +17,8 @@ pub struct GrowthRow {
     pub leaves: usize,
     /// CPU time of the session (both ends; best of the repeats).
     pub cpu: Duration,
+    /// The slowest repeat, for the spread.
+    pub cpu_worst: Duration,
     /// Bytes the responder's store returned, per leaf served.
     pub read_per_leaf: u64,
     /// Bytes the initiator's store took, per leaf merged.
@@ -44,6 +46,7 @@ fn pull(leaves: usize) -> GrowthRow {
         GrowthRow {
             leaves,
             cpu,
+            cpu_worst: cpu,
             read_per_leaf: per_leaf(alice.storage().io().since(&served).read_bytes),
             written_per_leaf: per_leaf(bob.storage().io().since(&merged).write_bytes),
         }
@@ -57,7 +60,10 @@ pub fn growth(sizes: &[usize], repeat: usize) -> Vec<GrowthRow> {
         .map(|&leaves| {
             let mut rows: Vec<GrowthRow> = (0..repeat.max(1)).map(|_| pull(leaves)).collect();
             rows.sort_by_key(|r| r.cpu);
-            rows.swap_remove(0)
+            let worst = rows.last().map_or(Duration::ZERO, |r| r.cpu);
+            let mut best = rows.swap_remove(0);
+            best.cpu_worst = worst;
+            best
         })
         .collect()
 }

@@ -5,10 +5,13 @@
 
 mod channel;
 mod cluster;
+mod compare;
 mod cpu;
+mod doc;
 mod growth;
 mod overhead;
 mod scaling;
+mod table;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -22,15 +25,31 @@ use growth::{exponent, growth};
 use overhead::overhead;
 pub use scaling::child;
 use scaling::scaling_row;
+use table::{thousands, Spread, Table};
 
 #[derive(Args)]
 pub struct BenchArgs {
     /// Entity counts for the overhead comparison.
     #[arg(long, value_delimiter = ',', default_value = "200,1000,5000")]
     pub sizes: Vec<usize>,
-    /// Runs per overhead measurement (the fastest counts).
+    /// Runs per overhead and growth measurement (the fastest counts; the range is printed).
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
+    /// Repeated runs of the compression, throughput and build-comparison measurements: the
+    /// median is quoted with the range.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub runs: u64,
+    /// Write the tables into this markdown file, between its `<!-- bench:SECTION -->` and
+    /// `<!-- /bench:SECTION -->` markers (scripts/bench passes docs/performance.md).
+    #[arg(long, value_name = "FILE.md")]
+    pub write_doc: Option<std::path::PathBuf>,
+    /// Another merosim binary to compare this build against (e.g. the dev profile's, or one
+    /// built with the system allocator): same workloads, alternating runs, ratios with spread.
+    #[arg(long, value_name = "BIN")]
+    pub baseline: Option<std::path::PathBuf>,
+    /// The doc block the comparison goes into (`compare-profile`, `compare-allocator`, …).
+    #[arg(long, default_value = "compare")]
+    pub baseline_key: String,
     /// Virtual seconds for the time-compression run.
     #[arg(long, default_value_t = 3600)]
     pub span: u64,
@@ -57,157 +76,271 @@ pub struct BenchArgs {
     /// 256: a wider parent is skipped by HashComparison altogether, docs/findings.md F12).
     #[arg(long, value_delimiter = ',', default_value = "32,64,128,256")]
     pub growth_leaves: Vec<usize>,
-    /// Skip sections: any of overhead,compression,throughput,scaling,growth.
-    #[arg(long, value_delimiter = ',')]
-    pub skip: Vec<String>,
+    /// Sections to skip.
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub skip: Vec<Section>,
 }
 
-/// Runs the sections `args` asks for and prints the table.
+/// The bench's sections, by the name `--skip` takes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Overhead,
+    Compression,
+    Throughput,
+    Scaling,
+    Growth,
+}
+
+impl Section {
+    /// The section's name on the command line and its block's name in the doc.
+    fn key(self) -> &'static str {
+        match self {
+            Section::Overhead => "overhead",
+            Section::Compression => "compression",
+            Section::Throughput => "throughput",
+            Section::Scaling => "scaling",
+            Section::Growth => "growth",
+        }
+    }
+}
+
+/// Runs the sections `args` asks for, prints each table and, with `--write-doc`, puts them in
+/// the doc.
 pub fn run(args: &BenchArgs) -> ExitCode {
-    let skip = |section: &str| args.skip.iter().any(|s| s == section);
-    println!(
-        "merosim bench — {} cores, {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        env!("CARGO_PKG_VERSION")
-    );
-    if !skip("overhead") {
-        println!(
-            "\n1. overhead: one session, real tokio + channels (a) vs merosim, no faults (b); CPU time, best of {}",
-            args.repeat
-        );
-        println!(
-            "   {:<16} {:>8} {:>12} {:>12} {:>8} {:>8}",
-            "protocol", "entities", "tokio (a)", "merosim (b)", "b/a", "frames"
-        );
-        let rows = overhead(&args.sizes, args.repeat);
-        for row in &rows {
-            println!(
-                "   {:<16} {:>8} {:>10.1}ms {:>10.1}ms {:>7.2}x {:>8}",
-                row.protocol,
-                row.entities,
-                row.tokio_cpu.as_secs_f64() * 1e3,
-                row.merosim_cpu.as_secs_f64() * 1e3,
-                row.ratio(),
-                row.frames
-            );
+    let skip = |section: Section| args.skip.contains(&section);
+    let stamp = doc::stamp();
+    println!("merosim bench {} — {stamp}", env!("CARGO_PKG_VERSION"));
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("error: cannot find the merosim binary for child runs: {e}");
+            return ExitCode::from(2);
         }
-        for protocol in ["hash-comparison", "level-wise"] {
-            let points: Vec<(f64, f64)> = rows
-                .iter()
-                .filter(|r| r.protocol == protocol)
-                .map(|r| (r.entities as f64, r.merosim_cpu.as_secs_f64()))
-                .collect();
-            if let Some(k) = exponent(&points) {
-                println!("   {protocol}: session time ~ entities^{k:.2}");
-            }
+    };
+    let runs = args.runs as usize;
+    if let Some(path) = &args.write_doc {
+        use clap::ValueEnum;
+        let mut keys: Vec<String> =
+            Section::value_variants().iter().filter(|s| !skip(**s)).map(|s| s.key().to_owned()).collect();
+        if args.baseline.is_some() {
+            keys.push(args.baseline_key.clone());
+        }
+        if let Err(e) = doc::check(path, &keys) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
     }
-    if !skip("compression") {
-        let (virt, wall) = time_compression(Duration::from_secs(args.span));
-        println!("\n2. time compression: 3 nodes, light chaos, 10 s sync interval");
-        println!(
-            "   {:.0} virtual s in {:.3} wall s = {:.0}x",
-            virt.as_secs_f64(),
-            wall.as_secs_f64(),
-            virt.as_secs_f64() / wall.as_secs_f64().max(1e-9)
-        );
+    let mut tables = Vec::new();
+    let mut done = |table: Table| {
+        table.print();
+        tables.push(table);
+    };
+    if !skip(Section::Overhead) {
+        done(overhead_table(args));
     }
-    if !skip("throughput") {
-        println!(
-            "\n3. throughput: 3 nodes x 200 entities, {} seeds per cell, max 120 s virtual each, receive budget 5 s",
-            args.seeds
-        );
-        println!("   {:<12} {:>12} {:>12} {:>9}  converged", "preset", "1 job", "2 jobs", "2j/1j");
-        for &preset in &args.presets {
-            let (one, c1, n1) = throughput(preset, args.seeds, 1);
-            let (two, c2, n2) = throughput(preset, args.seeds, 2);
-            println!(
-                "   {:<12} {:>8.2}/s {:>10.2}/s {:>8.2}x  {c1}/{n1}, {c2}/{n2}",
-                preset.name(),
-                one,
-                two,
-                two / one.max(1e-9)
-            );
-        }
+    if !skip(Section::Compression) {
+        done(compression_table(args.span, runs));
     }
-    if !skip("scaling") {
-        let exe = match std::env::current_exe() {
-            Ok(exe) => exe,
+    if !skip(Section::Throughput) {
+        done(throughput_table(args, runs));
+    }
+    if !skip(Section::Scaling) {
+        done(scaling_table(args, &exe));
+    }
+    if !skip(Section::Growth) {
+        done(growth_table(args));
+    }
+    if let Some(baseline) = &args.baseline {
+        match compare::compare(&exe, baseline, &args.baseline_key, runs) {
+            Ok(table) => done(table),
             Err(e) => {
-                eprintln!("error: cannot find the merosim binary for child runs: {e}");
+                eprintln!("error: build comparison: {e}");
                 return ExitCode::from(2);
             }
-        };
-        let first_entities = args.scaling_entities.first().copied().unwrap_or(200);
-        let mut configs: Vec<(usize, usize)> = args.scaling_nodes.iter().map(|&n| (n, first_entities)).collect();
-        configs.extend(args.scaling_entities.iter().skip(1).map(|&e| (3, e)));
-        println!(
-            "\n4. scaling: diverged nodes sharing N entities, healthy LAN, until converged (cap {} s virtual)",
-            args.scaling_max_time
-        );
-        println!(
-            "   {:>5} {:>8} {:>10} {:>9} {:>12} {:>10}  outcome",
-            "nodes", "entities", "wall", "frames", "per frame", "peak RSS"
-        );
-        let mut by_entities = Vec::new();
-        for (nodes, entities) in configs {
-            let row = scaling_row(
-                &exe,
-                nodes,
-                entities,
-                Duration::from_secs(args.scaling_max_time),
-                Duration::from_secs(args.scaling_wall_limit),
-            );
-            println!(
-                "   {:>5} {:>8} {:>9.2}s {:>9} {:>10.1}us {:>8}MiB  {}",
-                row.nodes,
-                row.entities,
-                row.wall.as_secs_f64(),
-                row.frames,
-                row.cost_per_frame().as_secs_f64() * 1e6,
-                row.peak_rss_kib / 1024,
-                row.outcome
-            );
-            if nodes == 3 && row.outcome.starts_with("converged") {
-                by_entities.push((entities as f64, row.wall.as_secs_f64()));
-            }
-        }
-        match exponent(&by_entities) {
-            Some(k) => println!("   3 nodes, wall time ~ entities^{k:.2} over the converged rows"),
-            None => println!("   3 nodes: fewer than two converged sizes, no growth exponent"),
         }
     }
-    if !skip("growth") {
-        println!(
-            "\n5. growth: one HashComparison session pulling a flat tree (every leaf under the root); CPU best of {}",
-            args.repeat
-        );
-        println!(
-            "   {:>7} {:>12} {:>12} {:>16} {:>16}",
-            "leaves", "session", "per leaf", "read/leaf served", "written/leaf"
-        );
-        let rows = growth(&args.growth_leaves, args.repeat);
-        for row in &rows {
-            println!(
-                "   {:>7} {:>10.1}ms {:>10.1}us {:>14}B {:>14}B",
-                row.leaves,
-                row.cpu.as_secs_f64() * 1e3,
-                row.cpu_per_leaf().as_secs_f64() * 1e6,
-                row.read_per_leaf,
-                row.written_per_leaf
-            );
+    if let Some(path) = &args.write_doc {
+        if let Err(e) = doc::write(path, &tables, &stamp) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
-        let points = |f: &dyn Fn(&growth::GrowthRow) -> f64| -> Vec<(f64, f64)> {
-            rows.iter().map(|r| (r.leaves as f64, f(r))).collect()
-        };
-        let show = |k: Option<f64>| k.map_or("-".to_owned(), |k| format!("{k:.2}"));
-        println!(
-            "   session cost ~ leaves^k: CPU k = {}, bytes read k = {}, bytes written k = {} (1 = linear, 2 = quadratic)",
-            show(exponent(&points(&|r| r.cpu.as_secs_f64()))),
-            show(exponent(&points(&|r| (r.read_per_leaf * r.leaves as u64) as f64))),
-            show(exponent(&points(&|r| (r.written_per_leaf * r.leaves as u64) as f64)))
-        );
+        println!("\nwrote {} table(s) into {}", tables.len(), path.display());
     }
-    println!("\n6. reference (upstream tests/sync_sim): not built, see docs/performance.md");
     ExitCode::SUCCESS
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn overhead_table(args: &BenchArgs) -> Table {
+    let mut table = Table::new(
+        Section::Overhead.key(),
+        format!("1. overhead: one session, real tokio + channels (a) against merosim, no faults (b); thread CPU time, {} runs each", args.repeat),
+        &["protocol", "entities", "tokio (a), best", "merosim (b), best", "b/a (best)", "b/a per run", "frames"],
+    );
+    let rows = overhead(&args.sizes, args.repeat);
+    for row in &rows {
+        let (tokio, merosim) = row.best();
+        table.row(vec![
+            row.protocol.to_owned(),
+            thousands(row.entities as u64),
+            ms(tokio),
+            ms(merosim),
+            format!("{:.2}×", row.ratio()),
+            Spread::of(&row.run_ratios()).map_or("-".into(), |s| s.ratio()),
+            thousands(row.frames as u64),
+        ]);
+    }
+    for protocol in ["hash-comparison", "level-wise"] {
+        let points: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| r.protocol == protocol)
+            .map(|r| (r.entities as f64, r.best().1.as_secs_f64()))
+            .collect();
+        if let Some(k) = exponent(&points) {
+            table.note(format!("{protocol}: session CPU ~ entities^{k:.2} over these sizes."));
+        }
+    }
+    table
+}
+
+fn compression_table(span: u64, runs: usize) -> Table {
+    let mut table = Table::new(
+        Section::Compression.key(),
+        format!("2. time compression: 3 nodes, light chaos, 10 s sync interval, {span} virtual s, {runs} runs"),
+        &["virtual time", "wall time", "compression"],
+    );
+    let samples: Vec<(f64, f64)> = (0..runs)
+        .map(|_| {
+            let (virt, wall) = time_compression(Duration::from_secs(span));
+            (virt.as_secs_f64(), wall.as_secs_f64())
+        })
+        .collect();
+    let walls: Vec<f64> = samples.iter().map(|s| s.1).collect();
+    let ratios: Vec<f64> = samples.iter().map(|(v, w)| v / w.max(1e-9)).collect();
+    let show = |s: Option<Spread>, f: &dyn Fn(&Spread) -> String| s.as_ref().map_or("-".into(), f);
+    table.row(vec![
+        format!("{:.0} s", samples.first().map_or(0.0, |s| s.0)),
+        show(Spread::of(&walls), &|s| s.value(3, " s")),
+        show(Spread::of(&ratios), &|s| s.value(0, "×")),
+    ]);
+    table
+}
+
+fn throughput_table(args: &BenchArgs, runs: usize) -> Table {
+    let mut table = Table::new(
+        Section::Throughput.key(),
+        format!(
+            "3. throughput: `diverged-3x200`, {} seeds per cell, max 120 s virtual, receive budget 5 s, {runs} runs per cell",
+            args.seeds
+        ),
+        &["preset", "1 job (seeds/s)", "2 jobs (seeds/s)", "2 jobs / 1 job", "converged (last run)"],
+    );
+    for &preset in &args.presets {
+        let (mut one, mut two, mut ratio, mut converged) = (Vec::new(), Vec::new(), Vec::new(), String::new());
+        for _ in 0..runs {
+            let (a, c1, n1) = throughput(preset, args.seeds, 1);
+            let (b, c2, n2) = throughput(preset, args.seeds, 2);
+            one.push(a);
+            two.push(b);
+            ratio.push(b / a.max(1e-9));
+            converged = format!("{c1}/{n1}, {c2}/{n2}");
+        }
+        let rate = |v: &[f64]| Spread::of(v).map_or("-".into(), |s| s.value(2, ""));
+        table.row(vec![
+            format!("`{}`", preset.name()),
+            rate(&one),
+            rate(&two),
+            Spread::of(&ratio).map_or("-".into(), |s| s.ratio()),
+            converged,
+        ]);
+    }
+    table
+}
+
+fn scaling_table(args: &BenchArgs, exe: &std::path::Path) -> Table {
+    let first_entities = args.scaling_entities.first().copied().unwrap_or(200);
+    let mut configs: Vec<(usize, usize)> = args.scaling_nodes.iter().map(|&n| (n, first_entities)).collect();
+    configs.extend(args.scaling_entities.iter().skip(1).map(|&e| (3, e)));
+    let mut table = Table::new(
+        Section::Scaling.key(),
+        format!(
+            "4. scaling: diverged nodes sharing N entities in total, healthy LAN, until converged (cap {} s virtual, {} s wall); one run per row, each in its own process",
+            args.scaling_max_time, args.scaling_wall_limit
+        ),
+        &["nodes", "entities (total)", "wall", "frames", "wall per frame", "peak RSS", "outcome"],
+    );
+    let (mut by_entities, mut per_frame) = (Vec::new(), Vec::new());
+    for (nodes, entities) in configs {
+        let row = scaling_row(
+            exe,
+            nodes,
+            entities,
+            Duration::from_secs(args.scaling_max_time),
+            Duration::from_secs(args.scaling_wall_limit),
+        );
+        let cost = row.cost_per_frame().as_secs_f64() * 1e6;
+        if entities == first_entities && row.outcome.starts_with("converged") {
+            per_frame.push(cost);
+        }
+        table.row(vec![
+            row.nodes.to_string(),
+            thousands(row.entities as u64),
+            format!("{:.2} s", row.wall.as_secs_f64()),
+            thousands(row.frames),
+            format!("{cost:.1} µs"),
+            format!("{} MiB", row.peak_rss_kib / 1024),
+            row.outcome.clone(),
+        ]);
+        if nodes == 3 && row.outcome.starts_with("converged") {
+            by_entities.push((entities as f64, row.wall.as_secs_f64()));
+        }
+    }
+    if let Some(s) = Spread::of(&per_frame) {
+        table.note(format!(
+            "Wall per frame at {first_entities} entities: {:.1}–{:.1} µs across node counts, {:.2}× between the extremes.",
+            s.min,
+            s.max,
+            s.max / s.min.max(1e-9)
+        ));
+    }
+    match exponent(&by_entities) {
+        Some(k) => table.note(format!("3 nodes: wall time ~ entities^{k:.2} over the converged rows.")),
+        None => table.note("3 nodes: fewer than two converged sizes, no growth exponent."),
+    }
+    table
+}
+
+fn growth_table(args: &BenchArgs) -> Table {
+    let mut table = Table::new(
+        Section::Growth.key(),
+        format!(
+            "5. growth: one HashComparison session pulling a flat tree (every leaf under the root); CPU of both ends, {} runs",
+            args.repeat
+        ),
+        &["leaves", "session, best", "slowest run", "per leaf", "read per leaf served", "written per leaf merged"],
+    );
+    let rows = growth(&args.growth_leaves, args.repeat);
+    for row in &rows {
+        table.row(vec![
+            row.leaves.to_string(),
+            ms(row.cpu),
+            ms(row.cpu_worst),
+            format!("{:.1} µs", row.cpu_per_leaf().as_secs_f64() * 1e6),
+            format!("{} B", thousands(row.read_per_leaf)),
+            format!("{} B", thousands(row.written_per_leaf)),
+        ]);
+    }
+    let points = |f: &dyn Fn(&growth::GrowthRow) -> f64| -> Vec<(f64, f64)> {
+        rows.iter().map(|r| (r.leaves as f64, f(r))).collect()
+    };
+    let show = |k: Option<f64>| k.map_or("-".to_owned(), |k| format!("{k:.2}"));
+    table.note(format!(
+        "Session cost ~ leaves^k: CPU k = {}, bytes read k = {}, bytes written k = {} (1 = linear, 2 = quadratic).",
+        show(exponent(&points(&|r| r.cpu.as_secs_f64()))),
+        show(exponent(&points(&|r| (r.read_per_leaf * r.leaves as u64) as f64))),
+        show(exponent(&points(&|r| (r.written_per_leaf * r.leaves as u64) as f64)))
+    ));
+    table
 }

@@ -12,19 +12,31 @@ use merosim::NodeId;
 use merosim::{diverge_pair, PairLayout};
 use merosim::{initiate, respond, Protocol, SessionOptions};
 
-/// One row of the overhead table.
+/// One row of the overhead table: every run of each side, paired run by run.
 #[derive(Clone, Debug)]
 pub struct OverheadRow {
     pub protocol: &'static str,
     pub entities: usize,
-    pub tokio_cpu: Duration,
-    pub merosim_cpu: Duration,
+    pub tokio_cpu: Vec<Duration>,
+    pub merosim_cpu: Vec<Duration>,
     pub frames: usize,
 }
 
 impl OverheadRow {
+    /// Best against best: the least-disturbed run of each side.
+    pub fn best(&self) -> (Duration, Duration) {
+        let best = |v: &[Duration]| v.iter().copied().min().unwrap_or_default();
+        (best(&self.tokio_cpu), best(&self.merosim_cpu))
+    }
+
     pub fn ratio(&self) -> f64 {
-        self.merosim_cpu.as_secs_f64() / self.tokio_cpu.as_secs_f64().max(1e-9)
+        let (tokio, merosim) = self.best();
+        merosim.as_secs_f64() / tokio.as_secs_f64().max(1e-9)
+    }
+
+    /// merosim over tokio for each run pair, for the spread.
+    pub fn run_ratios(&self) -> Vec<f64> {
+        self.tokio_cpu.iter().zip(&self.merosim_cpu).map(|(a, b)| b.as_secs_f64() / a.as_secs_f64().max(1e-9)).collect()
     }
 }
 
@@ -84,16 +96,19 @@ fn on_merosim(seed: u64, entities: usize, level_wise: bool) -> (Duration, usize)
     })
 }
 
-/// Both sides for every protocol and size; each measurement is the best of `repeat` runs.
+/// Both sides for every protocol and size, `repeat` runs each, alternating.
 pub fn overhead(sizes: &[usize], repeat: usize) -> Vec<OverheadRow> {
     let mut rows = Vec::new();
     for level_wise in [false, true] {
         for &entities in sizes {
             let runs = repeat.max(1);
-            let tokio_cpu = (0..runs).map(|_| on_tokio(1, entities, level_wise)).min().unwrap_or_default();
-            let merosim: Vec<(Duration, usize)> = (0..runs).map(|_| on_merosim(1, entities, level_wise)).collect();
-            let merosim_cpu = merosim.iter().map(|(cpu, _)| *cpu).min().unwrap_or_default();
-            let frames = merosim.first().map_or(0, |(_, f)| *f);
+            let (mut tokio_cpu, mut merosim_cpu, mut frames) = (Vec::new(), Vec::new(), 0);
+            for _ in 0..runs {
+                tokio_cpu.push(on_tokio(1, entities, level_wise));
+                let (cpu, f) = on_merosim(1, entities, level_wise);
+                merosim_cpu.push(cpu);
+                frames = f;
+            }
             rows.push(OverheadRow {
                 protocol: if level_wise { "level-wise" } else { "hash-comparison" },
                 entities,
