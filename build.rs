@@ -33,11 +33,24 @@ const FEATURES: &[(&str, &str, &str)] = &[
         "0.11.0-rc.2",
         "rekey::register_rekey_cascade (0.11.0-rc.1 names it register_rekey_pub)",
     ),
+    ("calimero_key_not_copy", "0.11.0-rc.9", "SharedKey is Clone, no longer Copy"),
+    ("calimero_init_pop", "0.11.0-rc.10", "init_pop (proof of possession) in the sync configs"),
+    ("calimero_no_compare", "0.11.0-rc.14", "calimero_storage Action::Compare is gone"),
+    (
+        "calimero_sync_encryption_dead",
+        "0.11.0-rc.14",
+        "EncryptionState::encrypt draws a random nonce and drops it, so its frames never decrypt",
+    ),
 ];
+
+/// API changes that landed between two releases we have no tree of: probed in a source tree's
+/// own code (cfg, file under the tree, text that file has once the change is in).
+const PROBES: &[(&str, &str, &str)] =
+    &[("calimero_runtime_account", "crates/node/primitives/src/sync/storage_bridge.rs", "account_id: AccountId")];
 
 fn main() {
     println!("cargo:rustc-check-cfg=cfg(calimero_unsupported)");
-    for (cfg, _, _) in FEATURES {
+    for (cfg, _, _) in FEATURES.iter().chain(PROBES) {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -46,6 +59,7 @@ fn main() {
     if let Ok(version) = std::fs::read_to_string(&stated) {
         println!("cargo:rerun-if-changed={}", stated.display());
         emit(version.trim());
+        probe(&manifest.join("calimero-core"));
         return;
     }
     let Some(lock) = manifest.ancestors().map(|dir| dir.join("Cargo.lock")).find(|p| p.exists()) else {
@@ -60,12 +74,28 @@ fn main() {
 
 fn emit(version: &str) {
     println!("cargo:rustc-env=MEROSIM_CALIMERO_VERSION={version}");
-    if key(version) < key(OLDEST) {
+    if release_key(version) < release_key(OLDEST) {
         println!("cargo:rustc-cfg=calimero_unsupported");
         println!("cargo:warning=calimero-node {version} is older than {OLDEST}, the oldest release merosim supports");
     }
     for (cfg, since, _) in FEATURES {
-        if key(version) >= key(since) {
+        if release_key(version) >= release_key(since) {
+            println!("cargo:rustc-cfg={cfg}");
+        }
+    }
+}
+
+/// For a source tree (scripts/against writes its path into `calimero-core`), the PROBES' cfgs
+/// whose text the tree's code has. A published release has no such file and needs no probe: every
+/// change a probe covers came after the last release on crates.io.
+fn probe(pointer: &Path) {
+    println!("cargo:rerun-if-changed={}", pointer.display());
+    let Ok(core) = std::fs::read_to_string(pointer) else { return };
+    let core = PathBuf::from(core.trim());
+    for (cfg, file, needle) in PROBES {
+        let path = core.join(file);
+        println!("cargo:rerun-if-changed={}", path.display());
+        if std::fs::read_to_string(&path).is_ok_and(|text| text.contains(needle)) {
             println!("cargo:rustc-cfg={cfg}");
         }
     }
@@ -84,13 +114,6 @@ fn calimero_node_version(lock: &Path) -> Option<String> {
     None
 }
 
-/// A sortable key: "0.10.1-rc.40" → (0, 10, 1, 0, 40); a release sorts after its candidates.
-fn key(version: &str) -> (u64, u64, u64, u64, u64) {
-    let (base, pre) = version.split_once('-').unwrap_or((version, ""));
-    let mut parts = base.split('.').map(|p| p.parse().unwrap_or(0));
-    let (a, b, c) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    match pre.rsplit('.').next().and_then(|n| n.parse().ok()) {
-        Some(rc) if !pre.is_empty() => (a, b, c, 0, rc),
-        _ => (a, b, c, 1, 0),
-    }
-}
+// `release_key`, shared with the library (`merosim::calimero_since`), so the build's cfgs and the
+// tests' version checks order releases the same way.
+include!("src/protocols/release.rs");

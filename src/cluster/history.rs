@@ -99,6 +99,7 @@ pub(super) fn effects(actions: &[Action]) -> Vec<Effect> {
             Action::DeleteRef { id, deleted_at, .. } => {
                 Some(Effect { entity: *id.as_bytes(), parent: None, stamp: *deleted_at, data: None })
             }
+            #[cfg(not(calimero_no_compare))]
             Action::Compare { .. } => None,
         })
         .collect()

@@ -131,12 +131,7 @@ impl Layout {
         let recorded = storage
             .with_env(|| delta::commit_causal_delta(&root))
             .map_err(|e| CrdtError::Delta { op: op.to_string(), reason: e.to_string() })?;
-        let actions = recorded
-            .map(|d| d.actions)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|a| !matches!(a, Action::Compare { .. }))
-            .collect();
+        let actions = recorded.map(|d| d.actions).unwrap_or_default().into_iter().filter(keeps).collect();
         Ok(Applied { actions, returned, changed })
     }
 
@@ -285,4 +280,15 @@ fn clear<T>(
     let had = len(&collection)? > 0;
     clear(&mut collection)?;
     Ok(had)
+}
+
+/// A delta's actions worth replaying elsewhere: all but `Compare` (a sync-time query, removed
+/// from calimero-storage in 0.11.0-rc.14).
+fn keeps(action: &Action) -> bool {
+    #[cfg(not(calimero_no_compare))]
+    if matches!(action, Action::Compare { .. }) {
+        return false;
+    }
+    let _ = action;
+    true
 }

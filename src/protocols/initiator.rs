@@ -30,6 +30,8 @@ pub async fn initiate<T: SyncTransport>(
                 context_client: None,
                 #[cfg(calimero_session_peer)]
                 session_peer: None,
+                #[cfg(calimero_init_pop)]
+                init_pop: None,
             };
             HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
                 .await
@@ -44,6 +46,8 @@ pub async fn initiate<T: SyncTransport>(
                 context_client: None,
                 #[cfg(calimero_session_peer)]
                 session_peer: None,
+                #[cfg(calimero_init_pop)]
+                init_pop: None,
             };
             LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
                 .await

@@ -10,6 +10,7 @@
 mod initiator;
 mod names;
 mod plan;
+mod release;
 mod responder;
 mod session;
 
@@ -25,8 +26,14 @@ pub use session::{Session, SessionOptions, SessionReport};
 /// The calimero-node release this build runs (what `build.rs` found in the lockfile).
 pub const CALIMERO_VERSION: &str = env!("MEROSIM_CALIMERO_VERSION");
 
+/// Whether this build runs `release` or a later calimero: for tests whose expected outcome is a
+/// behaviour upstream changed at that release (the finding says which).
+pub fn calimero_since(release: &str) -> bool {
+    release::release_key(CALIMERO_VERSION) >= release::release_key(release)
+}
+
 #[cfg(calimero_unsupported)]
-compile_error!("merosim supports calimero-node 0.10.1-rc.37 to 0.11.0-rc.4 (and checkouts with their API)");
+compile_error!("merosim supports calimero-node from 0.10.1-rc.37 (crates.io up to 0.11.0-rc.4, source trees after it)");
 
 /// Resets calimero-storage's thread-local environment inside a run, so its HLC (and the random
 /// node id it draws) comes from the run's seed. Releases before 0.11.0-rc.1 have no reset; on

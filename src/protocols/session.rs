@@ -55,8 +55,11 @@ impl SessionOptions {
 
     /// The same key on both ends (calimero's sync-level `SharedKey` encryption).
     pub fn with_encryption(mut self, key: SharedKey, nonce: Nonce) -> Self {
+        // `SharedKey` stopped being `Copy` in 0.11.0-rc.9; on earlier releases this clone is a copy.
+        #[allow(clippy::clone_on_copy)]
+        let second = key.clone();
         self.initiator_key = Some((key, nonce));
-        self.responder_key = Some((key, nonce));
+        self.responder_key = Some((second, nonce));
         self
     }
 
@@ -113,7 +116,9 @@ impl Session {
             stream.set_encryption(key);
             stream
         };
-        (end(near, self.options.initiator_key), end(far, self.options.responder_key))
+        #[allow(clippy::clone_on_copy)]
+        let (near_key, far_key) = (self.options.initiator_key.clone(), self.options.responder_key.clone());
+        (end(near, near_key), end(far, far_key))
     }
 
     /// The initiator's half on a stream of its own: run the protocol against `remote_root` within

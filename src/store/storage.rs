@@ -162,8 +162,20 @@ impl SimStorage {
     }
 
     /// Runs `f` with this store installed as calimero-storage's current environment.
+    #[cfg(not(calimero_runtime_account))]
     pub fn with_env<R>(&self, f: impl FnOnce() -> R) -> R {
         with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity), f)
+    }
+
+    /// Runs `f` with this store installed as calimero-storage's current environment. Newer
+    /// calimero also names the account the node executes as; production resolves it through its
+    /// governance store. merosim's nodes belong to no group and drive no user- or shared-scoped
+    /// storage (the only readers of the account), so the node's identity stands in for it; the
+    /// protocols still resolve their own account in their sessions.
+    #[cfg(calimero_runtime_account)]
+    pub fn with_env<R>(&self, f: impl FnOnce() -> R) -> R {
+        let account = calimero_primitives::identity::AccountId::from(*self.identity.as_ref());
+        with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity, account), f)
     }
 
     /// Runs `f`, keeping what it wrote only if it succeeds — as calimero-node runs an app method
