@@ -174,7 +174,8 @@ impl SimStorage {
     /// protocols still resolve their own account in their sessions.
     #[cfg(calimero_runtime_account)]
     pub fn with_env<R>(&self, f: impl FnOnce() -> R) -> R {
-        let account = calimero_primitives::identity::AccountId::from(*self.identity.as_ref());
+        let bytes: [u8; 32] = *self.identity.as_ref();
+        let account = calimero_primitives::identity::AccountId::from(bytes);
         with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity, account), f)
     }
 

@@ -83,8 +83,27 @@ fn a_map_of_vectors_under_production_chaos_converges_or_fails_as_f1() {
         if judgement.verdict.passed() {
             continue;
         }
-        assert_eq!(judgement.verdict, Verdict::LivenessViolation, "seed {seed}: not F1's shape\n{judgement}");
+        // From 0.11.0-rc.10 (observed on rc.10 and the rc.25 snapshot) the same F1 difference — the
+        // nested vector's own bytes — ends with sync at rest instead of retrying: a silent root
+        // mismatch with equal live state (docs/findings.md, F1 "at later releases").
+        let shapes: &[Verdict] = if merosim::calimero_since("0.11.0-rc.10") {
+            &[Verdict::LivenessViolation, Verdict::RootMismatch]
+        } else {
+            &[Verdict::LivenessViolation]
+        };
+        assert!(shapes.contains(&judgement.verdict), "seed {seed}: not F1's shape\n{judgement}");
         let places = judgement.places.as_deref().unwrap_or_default();
-        assert!(places.contains("(collection inbox["), "seed {seed}: no nested vector's own bytes named\n{judgement}");
+        if judgement.verdict == Verdict::RootMismatch {
+            let own_bytes = judgement.to_string().contains("own bytes hash differently");
+            assert!(
+                own_bytes && places.contains("inbox["),
+                "seed {seed}: not a nested vector's own bytes\n{judgement}"
+            );
+        } else {
+            assert!(
+                places.contains("(collection inbox["),
+                "seed {seed}: no nested vector's own bytes named\n{judgement}"
+            );
+        }
     }
 }

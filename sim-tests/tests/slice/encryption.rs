@@ -1,5 +1,9 @@
 //! Encryption through calimero's `EncryptionState`: with one key on both ends the session
-//! converges and the wire carries ciphertext; with different keys it fails cleanly.
+//! converges and the wire carries ciphertext; with different keys it fails cleanly. From
+//! 0.11.0-rc.14 on, `EncryptionState::encrypt` draws a random nonce and drops it while `decrypt`
+//! still uses the stored one, so no encrypted frame decrypts: upstream made sync-level encryption
+//! a dead path (production never turns it on; the transport is Noise). There the same-key session
+//! fails, still with ciphertext on the wire — what these tests assert on such a release.
 
 use std::time::Duration;
 
@@ -43,8 +47,15 @@ fn same_key_converges_and_wire_is_ciphertext() {
         pair.world.router().capture_payloads(true);
         let options = SessionOptions::default().with_encryption(key(7), [3; 12]);
         let reports = pair.sync(Protocol::HashComparison, &options).await;
-        assert_sessions_ok(&reports, &context);
-        pair.assert_converged(&context);
+        if merosim::calimero_since("0.11.0-rc.14") {
+            assert!(
+                reports.iter().all(|r| !r.succeeded()),
+                "{context}: sync-level encryption is a dead path since 0.11.0-rc.14, yet a session succeeded"
+            );
+        } else {
+            assert_sessions_ok(&reports, &context);
+            pair.assert_converged(&context);
+        }
         let (plain, total) = decodable_frames(&pair.world);
         assert!(total > 0, "{context}: no frames routed");
         assert_eq!(plain, 0, "{context}: {plain} of {total} encrypted frames decoded as plaintext");

@@ -129,6 +129,13 @@ fn f4_plaintext_streams_accept_corrupted_frames_silently() {
             .collect();
         (reports.iter().all(SessionReport::succeeded), invented)
     });
+    if merosim::calimero_since("0.11.0-rc.10") {
+        // Changed upstream (observed on rc.10 and the rc.25 snapshot; cause not traced yet): this
+        // seed's damage no longer invents an entity, and at seeds 0, 2..=30 the damaged session
+        // fails instead of succeeding. The missing integrity check itself is not fixed.
+        assert!(invented.is_empty(), "{context}: the invented entity is back: {invented:?}");
+        return;
+    }
     assert!(succeeded, "{context}: a session failed, so the damage was not silent");
     assert!(!invented.is_empty(), "{context}: no node holds an entity nobody wrote");
 }
@@ -152,7 +159,12 @@ fn f5_level_wise_verifies_against_the_stale_handshake_root() {
         let stats =
             world.run_session(&session, &alice, &bob).await.initiator.unwrap_or_else(|e| panic!("{context}: {e}"));
         assert_eq!(alice.storage().root_hash().unwrap(), bob.storage().root_hash().unwrap(), "{context}: synced");
-        assert!(!stats.root_hash_verified, "{context}: the guard compared with the current root after all");
+        if merosim::calimero_since("0.11.0-rc.7") {
+            // Fixed upstream by #2901: LevelWise re-reads the peer's root after the merge.
+            assert!(stats.root_hash_verified, "{context}: #2901's fix did not verify against the current root");
+        } else {
+            assert!(!stats.root_hash_verified, "{context}: the guard compared with the current root after all");
+        }
 
         let fresh = world.run_session(&Session::new(Protocol::LevelWise { max_depth: 2 }), &alice, &bob).await;
         assert!(fresh.initiator.is_ok_and(|s| s.root_hash_verified), "{context}: with a fresh handshake it verifies");
