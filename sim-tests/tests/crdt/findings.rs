@@ -178,3 +178,53 @@ fn f1_a_nested_vector_made_on_one_node_never_gets_its_bytes_across() {
     assert!(places.contains("(collection inbox)"), "the map's own bytes: {places}");
     assert!(places.contains(r#"(written by inbox["q"].push("a")"#), "the nested vector's: {places}");
 }
+
+/// F13 (found on the 0.11.0-rc.10 and rc.25 source trees): F9's split outlives F8's fix in a new
+/// shape. The session that carries bob's later write to alice lifts her tombstone — the entry is
+/// live again and holds bob's bytes — but never puts it back in its parent's child list: only a
+/// local insert re-links (`Index::add_child_to`), and a leaf a protocol merges arrives without
+/// ancestors. Iteration, the app and the Merkle root skip the entry on alice for good. On
+/// releases before the fix the tombstone itself stays (F8), with the same symptom.
+#[test]
+fn f13_a_lifted_tombstone_is_never_relinked() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(43)).max_time(120_000));
+    let ids = rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
+    rt.app_op("alice", insert("users", K::Map, "k", "v0")).unwrap();
+    rt.advance(ms(50));
+    rt.partition_bidirectional("alice", "bob", None);
+    rt.app_op("alice", remove("k")).unwrap();
+    rt.advance(ms(5));
+    rt.app_op("bob", insert("users", K::Map, "k", "v1")).unwrap();
+    rt.heal_partition("alice", "bob");
+    rt.run();
+    let (a, b) = (ids[0], ids[1]);
+    let (entries, roots_equal) = rt.with_world(move |w| {
+        let (alice, bob) = (w.node(a).unwrap(), w.node(b).unwrap());
+        let (alice, bob) = (alice.storage(), bob.storage());
+        let walked: std::collections::BTreeSet<_> = alice.entities().unwrap().iter().map(|e| e.id).collect();
+        // The entries bob's walk reaches and alice's does not, with what alice's index says of them.
+        let entries: Vec<_> = bob
+            .entities()
+            .unwrap()
+            .into_iter()
+            .filter(|e| !walked.contains(&e.id))
+            .map(|e| {
+                let meta = alice.metadata(e.id).unwrap().expect("alice has an index for the entry");
+                let parent = meta.parent.and_then(|p| alice.metadata(p).unwrap()).expect("its parent");
+                (meta.deleted_at, parent.children.contains(&e.id), alice.get(e.id) == Some(e.data))
+            })
+            .collect();
+        (entries, alice.root_hash().unwrap() == bob.root_hash().unwrap())
+    });
+    assert_eq!(entries.len(), 1, "one entry missing from alice's walk: {entries:?}");
+    let (deleted_at, listed, same_bytes) = entries[0];
+    if merosim::calimero_since("0.11.0-rc.10") {
+        assert_eq!(deleted_at, None, "the tombstone is lifted");
+        assert!(same_bytes, "alice holds bob's later bytes");
+        assert!(!listed, "and still no parent lists the entry");
+    } else {
+        assert!(deleted_at.is_some(), "F8: the tombstone stays");
+    }
+    assert!(!roots_equal, "the roots stay apart");
+    assert_eq!(users(&mut rt, "alice"), empty(), "alice's app does not see the entry");
+}
