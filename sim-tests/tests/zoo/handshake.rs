@@ -3,7 +3,7 @@
 use merosim::prelude::*;
 use merosim::Oracle;
 
-use super::{action, not_observable, precondition, protocol_verifies, setup, symptom, Zoo};
+use super::{action, not_observable, precondition, protocol_verifies, setup, symptom, symptom_of, Zoo};
 
 /// #2407-B (fixed in 0.10.1-rc.41): bob writes after alice's handshake saw his root. The session
 /// must not return `Ok` having compared nothing: it syncs, or the protocol refuses. A failure
@@ -54,6 +54,32 @@ fn verification_compares_with_where_the_peer_is_now() {
                 "root_hash_verified {} while the roots are equal now: {equal_now}; {stats:?}",
                 stats.root_hash_verified
             ),
+        );
+    });
+}
+
+/// #2901 (fixed in 0.11.0-rc.7): the same race for LevelWise. Bob writes after the handshake saw
+/// his root; the session pulls everything and the roots end equal, so `root_hash_verified` must
+/// say so (before the fix LevelWise compared with the handshake's stale root: docs/findings.md F5).
+#[test]
+fn level_wise_verifies_against_where_the_peer_is_now() {
+    simulate(113, || async {
+        let zoo = Zoo::new(113);
+        setup(zoo.bob.storage().upsert([3; 32], None, b"before the handshake"), "bob's first write");
+        let seen = zoo.bob.storage().root_hash().unwrap();
+        setup(zoo.bob.storage().upsert([4; 32], None, b"after the handshake"), "bob's second write");
+        let session = Session::new(Protocol::LevelWise { max_depth: 2 }).with_handshake_root(seen);
+        let report = zoo.world.run_session(&session, &zoo.alice, &zoo.bob).await;
+        let stats = action(report.initiator, "alice pulls from bob with LevelWise");
+        let equal_now = zoo.alice.storage().root_hash().unwrap() == zoo.bob.storage().root_hash().unwrap();
+        precondition(equal_now, "the session brought alice level with bob");
+        if !protocol_verifies(&stats) {
+            not_observable("this release's LevelWise reports no root_hash_verified");
+        }
+        symptom_of(
+            "#2901",
+            !stats.root_hash_verified,
+            format!("roots equal, yet root_hash_verified is false: {stats:?}"),
         );
     });
 }

@@ -8,6 +8,7 @@ mod deletes;
 mod handshake;
 mod hashing;
 mod leaves;
+mod tombstones;
 
 use merosim::prelude::*;
 use merosim::{Oracle, Violation};
@@ -70,6 +71,32 @@ pub fn action<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
 /// Phase 3: the bug's symptom, `shows` when the release has the bug.
 pub fn symptom(shows: bool, what: impl std::fmt::Display) {
     assert!(!shows, "{}zoo symptom: {what}", on());
+}
+
+/// Phase 3 for a bug the running release is listed with in bugs.tsv (the rows whose fix came
+/// after the pinned release). `scripts/zoo` runs with `MEROSIM_ZOO_RAW=1` and gets the plain
+/// symptom, so the cell reads "reproduced". A plain `cargo test` (CI, on the pinned release)
+/// checks the row instead: the symptom must show where bugs.tsv says the release has the bug, and
+/// must not show elsewhere — so the suite stays green on a buggy release and turns red the day the
+/// bug stops reproducing there.
+pub fn symptom_of(bug: &str, shows: bool, what: impl std::fmt::Display) {
+    if std::env::var_os("MEROSIM_ZOO_RAW").is_some() || !listed_here(bug) {
+        return symptom(shows, what);
+    }
+    assert!(shows, "{}{bug} is listed for this release in bugs.tsv but did not show: {what}", on());
+}
+
+/// Whether bugs.tsv lists `bug` for the running release (first_buggy ≤ release ≤ last_buggy).
+fn listed_here(bug: &str) -> bool {
+    let row = include_str!("bugs.tsv")
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|f| f.first() == Some(&bug))
+        .unwrap_or_else(|| panic!("{bug} has no row in bugs.tsv"));
+    let (first, last) = (row[2], row[3]);
+    let from = first == "-" || merosim::calimero_since(first);
+    let after_last = merosim::calimero_since(last) && merosim::CALIMERO_VERSION != last;
+    from && !after_last
 }
 
 /// This release gives merosim no way to see the symptom (`why`) other than computing the answer
