@@ -33,14 +33,8 @@ const FEATURES: &[(&str, &str, &str)] = &[
         "0.11.0-rc.2",
         "rekey::register_rekey_cascade (0.11.0-rc.1 names it register_rekey_pub)",
     ),
-    ("calimero_key_not_copy", "0.11.0-rc.9", "SharedKey is Clone, no longer Copy"),
     ("calimero_init_pop", "0.11.0-rc.10", "init_pop (proof of possession) in the sync configs"),
     ("calimero_no_compare", "0.11.0-rc.14", "calimero_storage Action::Compare is gone"),
-    (
-        "calimero_sync_encryption_dead",
-        "0.11.0-rc.14",
-        "EncryptionState::encrypt draws a random nonce and drops it, so its frames never decrypt",
-    ),
 ];
 
 /// API changes that landed between two releases we have no tree of: probed in a source tree's
