@@ -228,3 +228,31 @@ fn f13_a_lifted_tombstone_is_never_relinked() {
     assert!(!roots_equal, "the roots stay apart");
     assert_eq!(users(&mut rt, "alice"), empty(), "alice's app does not see the entry");
 }
+
+/// F14 (found on the 0.11.0-rc.10 and rc.25 source trees): with F8 fixed, a map-of-vectors key
+/// that a clear removed can be written again — and the vector comes back with the elements the
+/// clear removed. The re-made vector has the same id (derived from its key), and lifting its
+/// tombstone brings back the children it still lists. Before the fix the push is refused (F8).
+/// It is the `crdt-semantics` row of the `crdt-conflict` sweeps from rc.10 on.
+#[test]
+fn f14_a_cleared_vector_comes_back_with_its_elements() {
+    let push = |v: &str| CrdtOp::new("inbox", K::MapOfVectors, Verb::Push { key: Some("q".into()), value: v.into() });
+    let mut rt = app_runtime(seed_or(46), 2, &[("inbox", K::MapOfVectors)]);
+    rt.app_op("alice", push("a")).unwrap();
+    rt.advance(ms(50));
+    rt.app_op("alice", CrdtOp::new("inbox", K::MapOfVectors, Verb::Clear)).unwrap();
+    rt.advance(ms(50));
+    let pushed = rt.app_op("bob", push("b"));
+    if !merosim::calimero_since("0.11.0-rc.10") {
+        assert!(pushed.is_err(), "F8: the push to a cleared key is refused before 0.11.0-rc.10");
+        return;
+    }
+    pushed.expect("the push to a cleared key is accepted");
+    let resurrected = CollectionValue::Lists([("q".to_owned(), vec!["a".to_owned(), "b".to_owned()])].into());
+    assert_eq!(rt.app_state("bob").collections["inbox"], resurrected, "the cleared \"a\" is back at once");
+    let stop = rt.run();
+    let judgement = rt.judge(stop);
+    assert_eq!(judgement.verdict, Verdict::CrdtSemantics, "{judgement}");
+    assert!(judgement.to_string().contains(r#"holds "a" again after a clear removed it"#), "{judgement}");
+    assert_eq!(rt.app_state("alice").collections["inbox"], resurrected, "and on every node");
+}
