@@ -23,6 +23,36 @@ fn empty() -> CollectionValue {
     CollectionValue::Entries(Default::default())
 }
 
+/// F9's and F13's scenario: alice removes `k` while partitioned from bob, who writes `k` after
+/// the remove; then they heal. Returns the runtime, not yet run, and the nodes (alice, bob).
+fn remove_crossing_a_later_update(seed: u64) -> (SimRuntime, Vec<NodeId>) {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed).max_time(120_000));
+    let ids = rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
+    rt.app_op("alice", insert("users", K::Map, "k", "v0")).unwrap();
+    rt.advance(ms(50));
+    rt.partition_bidirectional("alice", "bob", None);
+    rt.app_op("alice", remove("k")).unwrap();
+    rt.advance(ms(5));
+    rt.app_op("bob", insert("users", K::Map, "k", "v1")).unwrap();
+    rt.heal_partition("alice", "bob");
+    (rt, ids)
+}
+
+fn push_q(value: &str) -> CrdtOp {
+    CrdtOp::new("inbox", K::MapOfVectors, Verb::Push { key: Some("q".into()), value: value.into() })
+}
+
+/// F8's nested case and F14's: alice pushes `a` to `inbox["q"]` and clears the map; both nodes
+/// have seen it. The next write to `inbox["q"]` is the test's.
+fn pushed_then_cleared(seed: u64) -> SimRuntime {
+    let mut rt = app_runtime(seed, 2, &[("inbox", K::MapOfVectors)]);
+    rt.app_op("alice", push_q("a")).unwrap();
+    rt.advance(ms(50));
+    rt.app_op("alice", CrdtOp::new("inbox", K::MapOfVectors, Verb::Clear)).unwrap();
+    rt.advance(ms(50));
+    rt
+}
+
 /// F8: calimero-storage's tombstones are final. Writing a key again after its remove returns
 /// `Ok` and is never seen — not even by the node that wrote it.
 #[test]
@@ -53,20 +83,15 @@ fn f8_a_key_written_after_its_remove_is_never_seen_again() {
 /// F8, nested: pushing to a map-of-vectors key after a clear removed it fails outright.
 #[test]
 fn f8_a_push_to_a_cleared_key_is_refused() {
-    let push = |v: &str| CrdtOp::new("inbox", K::MapOfVectors, Verb::Push { key: Some("q".into()), value: v.into() });
-    let mut rt = app_runtime(seed_or(42), 2, &[("inbox", K::MapOfVectors)]);
-    rt.app_op("alice", push("a")).unwrap();
-    rt.advance(ms(50));
-    rt.app_op("alice", CrdtOp::new("inbox", K::MapOfVectors, Verb::Clear)).unwrap();
-    rt.advance(ms(50));
+    let mut rt = pushed_then_cleared(seed_or(42));
     if merosim::calimero_since("0.11.0-rc.10") {
         // Fixed upstream with the rest of F8 (#3085 / #3123): the key is made again.
-        rt.app_op("bob", push("b")).expect("the push to a cleared key is accepted");
+        rt.app_op("bob", push_q("b")).expect("the push to a cleared key is accepted");
         let stop = rt.run();
         assert_eq!(stop, StopCondition::Converged, "{}", rt.judge(stop));
         return;
     }
-    let err = rt.app_op("bob", push("b")).expect_err("calimero refuses the push");
+    let err = rt.app_op("bob", push_q("b")).expect_err("calimero refuses the push");
     assert!(err.to_string().contains("Record not found"), "{err}");
     let stop = rt.run();
     let judgement = rt.judge(stop);
@@ -80,15 +105,7 @@ fn f8_a_push_to_a_cleared_key_is_refused() {
 /// 2 under lan.)
 #[test]
 fn f9_a_remove_crossing_a_later_update_splits_the_app_for_good() {
-    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(43)).max_time(120_000));
-    rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
-    rt.app_op("alice", insert("users", K::Map, "k", "v0")).unwrap();
-    rt.advance(ms(50));
-    rt.partition_bidirectional("alice", "bob", None);
-    rt.app_op("alice", remove("k")).unwrap();
-    rt.advance(ms(5));
-    rt.app_op("bob", insert("users", K::Map, "k", "v1")).unwrap();
-    rt.heal_partition("alice", "bob");
+    let (mut rt, _) = remove_crossing_a_later_update(seed_or(43));
     let stop = rt.run();
     let judgement = rt.judge(stop);
     assert_eq!(stop, StopCondition::MaxTime, "{judgement}");
@@ -163,11 +180,10 @@ fn f7_level_wise_never_repairs_a_collection_entry() {
 /// HashComparison runs session after session until the time limit.
 #[test]
 fn f1_a_nested_vector_made_on_one_node_never_gets_its_bytes_across() {
-    let push = CrdtOp::new("inbox", K::MapOfVectors, Verb::Push { key: Some("q".into()), value: "a".into() });
     let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(46)).max_time(60_000));
     rt.apply_scenario(Scenario::app(2, &[("inbox", K::MapOfVectors)]));
     rt.partition_bidirectional("alice", "bob", None);
-    rt.app_op("alice", push).unwrap(); // its gossip is dropped
+    rt.app_op("alice", push_q("a")).unwrap(); // its gossip is dropped
     rt.advance(ms(50));
     rt.heal_partition("alice", "bob");
     let stop = rt.run();
@@ -187,15 +203,7 @@ fn f1_a_nested_vector_made_on_one_node_never_gets_its_bytes_across() {
 /// releases before the fix the tombstone itself stays (F8), with the same symptom.
 #[test]
 fn f13_a_lifted_tombstone_is_never_relinked() {
-    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(43)).max_time(120_000));
-    let ids = rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
-    rt.app_op("alice", insert("users", K::Map, "k", "v0")).unwrap();
-    rt.advance(ms(50));
-    rt.partition_bidirectional("alice", "bob", None);
-    rt.app_op("alice", remove("k")).unwrap();
-    rt.advance(ms(5));
-    rt.app_op("bob", insert("users", K::Map, "k", "v1")).unwrap();
-    rt.heal_partition("alice", "bob");
+    let (mut rt, ids) = remove_crossing_a_later_update(seed_or(43));
     rt.run();
     let (a, b) = (ids[0], ids[1]);
     let (entries, roots_equal) = rt.with_world(move |w| {
@@ -231,18 +239,14 @@ fn f13_a_lifted_tombstone_is_never_relinked() {
 
 /// F14 (found on the 0.11.0-rc.10 and rc.25 source trees): with F8 fixed, a map-of-vectors key
 /// that a clear removed can be written again — and the vector comes back with the elements the
-/// clear removed. The re-made vector has the same id (derived from its key), and lifting its
-/// tombstone brings back the children it still lists. Before the fix the push is refused (F8).
+/// clear removed (likely cause, not traced: the re-made vector has the id its key derives, and
+/// lifting its tombstone brings back the children it still lists). Before the fix the push is
+/// refused (F8).
 /// It is the `crdt-semantics` row of the `crdt-conflict` sweeps from rc.10 on.
 #[test]
 fn f14_a_cleared_vector_comes_back_with_its_elements() {
-    let push = |v: &str| CrdtOp::new("inbox", K::MapOfVectors, Verb::Push { key: Some("q".into()), value: v.into() });
-    let mut rt = app_runtime(seed_or(46), 2, &[("inbox", K::MapOfVectors)]);
-    rt.app_op("alice", push("a")).unwrap();
-    rt.advance(ms(50));
-    rt.app_op("alice", CrdtOp::new("inbox", K::MapOfVectors, Verb::Clear)).unwrap();
-    rt.advance(ms(50));
-    let pushed = rt.app_op("bob", push("b"));
+    let mut rt = pushed_then_cleared(seed_or(46));
+    let pushed = rt.app_op("bob", push_q("b"));
     if !merosim::calimero_since("0.11.0-rc.10") {
         assert!(pushed.is_err(), "F8: the push to a cleared key is refused before 0.11.0-rc.10");
         return;

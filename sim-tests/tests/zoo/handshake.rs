@@ -5,6 +5,14 @@ use merosim::Oracle;
 
 use super::{action, not_observable, precondition, protocol_verifies, setup, symptom, symptom_of, Zoo};
 
+/// Bob writes, the handshake sees his root, bob writes again: the root it returns is stale.
+fn moved_after_the_handshake(zoo: &Zoo) -> [u8; 32] {
+    setup(zoo.bob.storage().upsert([3; 32], None, b"before the handshake"), "bob's first write");
+    let seen = zoo.bob.storage().root_hash().unwrap();
+    setup(zoo.bob.storage().upsert([4; 32], None, b"after the handshake"), "bob's second write");
+    seen
+}
+
 /// #2407-B (fixed in 0.10.1-rc.41): bob writes after alice's handshake saw his root. The session
 /// must not return `Ok` having compared nothing: it syncs, or the protocol refuses. A failure
 /// below the protocol (the stream, a budget) is neither, and makes the cell an error.
@@ -12,9 +20,7 @@ use super::{action, not_observable, precondition, protocol_verifies, setup, symp
 fn a_moved_root_is_not_a_hollow_success() {
     simulate(111, || async {
         let zoo = Zoo::new(111);
-        setup(zoo.bob.storage().upsert([3; 32], None, b"before the handshake"), "bob's first write");
-        let seen = zoo.bob.storage().root_hash().unwrap();
-        setup(zoo.bob.storage().upsert([4; 32], None, b"after the handshake"), "bob's second write");
+        let seen = moved_after_the_handshake(&zoo);
         let session = Session::new(Protocol::HashComparison).with_handshake_root(seen);
         let report = zoo.world.run_session(&session, &zoo.alice, &zoo.bob).await;
         let outcome = report.initiator.as_ref().map_err(|e| e.kind());
@@ -65,9 +71,7 @@ fn verification_compares_with_where_the_peer_is_now() {
 fn level_wise_verifies_against_where_the_peer_is_now() {
     simulate(113, || async {
         let zoo = Zoo::new(113);
-        setup(zoo.bob.storage().upsert([3; 32], None, b"before the handshake"), "bob's first write");
-        let seen = zoo.bob.storage().root_hash().unwrap();
-        setup(zoo.bob.storage().upsert([4; 32], None, b"after the handshake"), "bob's second write");
+        let seen = moved_after_the_handshake(&zoo);
         let session = Session::new(Protocol::LevelWise { max_depth: 2 }).with_handshake_root(seen);
         let report = zoo.world.run_session(&session, &zoo.alice, &zoo.bob).await;
         let stats = action(report.initiator, "alice pulls from bob with LevelWise");
