@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::cluster::World;
-use crate::ids::NodeId;
+use crate::ids::{short_id, EntityId, NodeId};
 use crate::store::SimStorage;
-use crate::store::{diff_entities, StateDiff};
+use crate::store::{diff_entities, short_list, StateDiff};
 
 /// One of the five convergence properties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,6 +44,11 @@ pub struct Divergence {
     pub node: String,
     /// Left = the majority representative, right = this node.
     pub diff: StateDiff,
+    /// The ids of `diff.only_left` and `diff.only_right` that the side missing them does hold
+    /// live (an index row with no tombstone) but that its tree never reaches: no parent lists
+    /// them. A merge that revives an entity without re-linking it looks like this (F13), and it
+    /// is a different bug from an entity that never arrived, so the status says which it is.
+    pub unlinked: Vec<EntityId>,
 }
 
 /// The result of a convergence check.
@@ -142,7 +147,11 @@ fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceStatus 
         majority = biggest.iter().map(|n| n.name.clone()).collect();
         for node in live.iter().filter(|n| !majority.contains(&n.name)) {
             let diff = diff_entities(&reference, &node.storage.entities().unwrap_or_default());
-            divergent.push(Divergence { node: node.name.clone(), diff });
+            let unlinked = (diff.only_left.iter().filter(|id| node.storage.exists(**id)))
+                .chain(diff.only_right.iter().filter(|id| representative.storage.exists(**id)))
+                .copied()
+                .collect();
+            divergent.push(Divergence { node: node.name.clone(), diff, unlinked });
         }
     }
     ConvergenceStatus { live_nodes: live.len(), in_flight, blocking, majority, divergent }
@@ -164,6 +173,14 @@ impl fmt::Display for ConvergenceStatus {
             write!(f, "\nmajority state: {}", self.majority.join(", "))?;
             for d in &self.divergent {
                 write!(f, "\n{} differs from the majority:\n{}", d.node, d.diff)?;
+                if !d.unlinked.is_empty() {
+                    let ids = short_list(d.unlinked.iter().map(short_id), d.unlinked.len());
+                    write!(
+                        f,
+                        "\nlive on the side missing them, but listed by no parent ({}): {ids}",
+                        d.unlinked.len()
+                    )?;
+                }
             }
         }
         Ok(())

@@ -53,7 +53,8 @@ fn by_id(list: &[EntitySnapshot]) -> BTreeMap<EntityId, &EntitySnapshot> {
     list.iter().map(|e| (e.id, e)).collect()
 }
 
-fn list(items: impl Iterator<Item = String>, total: usize) -> String {
+/// At most ten items, then how many more.
+pub(crate) fn list(items: impl Iterator<Item = String>, total: usize) -> String {
     const SHOW: usize = 10;
     let shown: Vec<String> = items.take(SHOW).collect();
     match total.saturating_sub(SHOW) {

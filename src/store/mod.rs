@@ -7,6 +7,7 @@ mod node;
 mod storage;
 mod sync_state;
 
+pub(crate) use diff::list as short_list;
 pub use diff::{diff_entities, EntityDifference, StateDiff};
 pub use meter::{human_bytes, StoreIo};
 pub use node::SimNode;

@@ -164,3 +164,36 @@ fn oracles_stay_quiet_on_500_correct_seeds() {
     let failures = failures.into_inner().unwrap();
     assert!(failures.is_empty(), "{} of 500 seeds raised a verdict:\n{}", failures.len(), failures.join("\n\n"));
 }
+
+/// An entity a node holds live that no parent lists (how F13 leaves a revived entry) is named
+/// as such in the convergence status, apart from an entity that never arrived. Up to 0.11.0-rc.8
+/// deleting a parent leaves its child live (#3061), which is how bob gets one here; from rc.9 the
+/// child is tombstoned with it and only "missing" remains.
+#[test]
+fn the_status_tells_an_unlinked_entity_from_a_missing_one() {
+    let mut rt = SimRuntime::with_seed(86);
+    let [alice, bob]: [NodeId; 2] = [rt.add_node("alice"), rt.add_node("bob")];
+    let (parent, orphan, missing) = ([0x85; 32], [0x86; 32], [0x87; 32]);
+    let (walked, held) = rt.with_world(move |w| {
+        let (a, b) = (w.node(alice).unwrap(), w.node(bob).unwrap());
+        for id in [orphan, missing] {
+            a.storage().upsert(id, None, &id[..4]).unwrap();
+        }
+        b.storage().upsert(parent, None, b"parent").unwrap();
+        b.storage().upsert(orphan, Some(parent), &orphan[..4]).unwrap();
+        b.storage().delete(parent).unwrap();
+        (b.storage().entities().unwrap().iter().any(|e| e.id == orphan), b.storage().exists(orphan))
+    });
+    assert!(!walked, "bob's tree does not reach the child of his deleted parent");
+    let status = rt.check_convergence();
+    assert_eq!(status.divergent.len(), 1, "{status}");
+    let bob_differs = &status.divergent[0];
+    assert_eq!(bob_differs.diff.only_left, vec![orphan, missing], "{status}");
+    if merosim::calimero_since("0.11.0-rc.9") {
+        assert!(!held && bob_differs.unlinked.is_empty(), "#3061 fixed: the child is tombstoned too: {status}");
+        return;
+    }
+    assert!(held, "#3061: the child of a deleted parent stays live");
+    assert_eq!(bob_differs.unlinked, vec![orphan], "only the held one is unlinked: {status}");
+    assert!(status.to_string().contains("listed by no parent (1): 8686"), "{status}");
+}

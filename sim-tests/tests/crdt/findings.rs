@@ -230,6 +230,8 @@ fn f13_a_lifted_tombstone_is_never_relinked() {
         assert_eq!(deleted_at, None, "the tombstone is lifted");
         assert!(same_bytes, "alice holds bob's later bytes");
         assert!(!listed, "and still no parent lists the entry");
+        let status = rt.check_convergence();
+        assert!(status.to_string().contains("listed by no parent (1)"), "the status says so: {status}");
     } else {
         assert!(deleted_at.is_some(), "F8: the tombstone stays");
     }
