@@ -241,13 +241,26 @@ fn f13_a_lifted_tombstone_is_never_relinked() {
 
 /// F14 (found on the 0.11.0-rc.10 and rc.25 source trees): with F8 fixed, a map-of-vectors key
 /// that a clear removed can be written again — and the vector comes back with the elements the
-/// clear removed (likely cause, not traced: the re-made vector has the id its key derives, and
-/// lifting its tombstone brings back the children it still lists). Before the fix the push is
-/// refused (F8).
+/// clear removed. The vector is a child of the root, not of its map entry, so the clear
+/// tombstones only the entry; the re-made entry names the same vector (its id derives from the
+/// map and the key), still live with its old elements. Before the fix the push is refused (F8).
 /// It is the `crdt-semantics` row of the `crdt-conflict` sweeps from rc.10 on.
 #[test]
 fn f14_a_cleared_vector_comes_back_with_its_elements() {
     let mut rt = pushed_then_cleared(seed_or(46));
+    // The cause, on every release: the vector is not below its map entry in the tree but a child
+    // of the root, so the clear tombstones the entry and leaves the vector and its elements live.
+    let element_a = borsh::to_vec(&"a".to_owned()).unwrap();
+    let leftover = rt.with_world(move |w| {
+        let bob = w.nodes().into_iter().find(|n| n.name() == "bob").unwrap();
+        bob.storage().entities().unwrap().iter().any(|e| e.data.starts_with(&element_a))
+    });
+    assert_eq!(
+        rt.app_state("bob").collections["inbox"],
+        CollectionValue::Lists(Default::default()),
+        "bob reads the clear"
+    );
+    assert!(leftover, "the cleared element \"a\" is still live in bob's tree");
     let pushed = rt.app_op("bob", push_q("b"));
     if !merosim::calimero_since("0.11.0-rc.10") {
         assert!(pushed.is_err(), "F8: the push to a cleared key is refused before 0.11.0-rc.10");
