@@ -18,6 +18,8 @@ pub struct ProtocolMetrics {
     pub sessions: BTreeMap<&'static str, SessionCounts>,
     pub selected: BTreeMap<&'static str, u64>,
     pub fallbacks: BTreeMap<&'static str, u64>,
+    /// Selections production would not have synced after (its snapshot fallback refused).
+    pub refused: BTreeMap<&'static str, u64>,
     pub responder_failed: BTreeMap<&'static str, u64>,
     pub handshakes: Vec<HandshakeRecord>,
 }
@@ -96,6 +98,7 @@ impl SimMetrics {
         protocol.sessions = sessions;
         protocol.selected = counters.selected.clone();
         protocol.fallbacks = counters.fallbacks.clone();
+        protocol.refused = counters.refused.clone();
         protocol.responder_failed = counters.responder_failed.clone();
         protocol.handshakes = counters.handshakes.clone();
         let gossip = GossipMetrics {
@@ -120,13 +123,14 @@ impl SimMetrics {
             .map(|(p, c)| format!("{p}: {} started, {} ok, failed {:?}", c.started, c.succeeded, c.failed))
             .collect();
         format!(
-            "sessions [{}]; selected {:?}, fallbacks {:?}; {} frames / {} bytes; dropped {:?}, {} duplicates, \
+            "sessions [{}]; selected {:?}, fallbacks {:?}, refused {:?}; {} frames / {} bytes; dropped {:?}, {} duplicates, \
              {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?} / {} waited / {} duplicate / {} asked / {} resent; \
              converged={} at {}; \
              {} events",
             sessions.join("; "),
             self.protocol.selected,
             self.protocol.fallbacks,
+            self.protocol.refused,
             self.protocol.messages_sent,
             self.protocol.bytes_sent,
             self.effects.dropped_by_reason,

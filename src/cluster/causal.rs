@@ -94,6 +94,22 @@ impl CausalBook {
         asks
     }
 
+    /// The node's DAG heads: the last delta of each origin that no other applied delta has
+    /// seen — calimero's heads, which a write of its own collapses to that write and an applied
+    /// delta replaces its parents in. A delta is named by its origin and sequence number.
+    pub fn heads(&self) -> Vec<(u32, u64)> {
+        let latest: Vec<&Delta> = self.applied.iter().filter_map(|(o, n)| self.log.get(&(*o, *n))).collect();
+        latest
+            .iter()
+            .filter(|d| {
+                !latest.iter().any(|other| {
+                    other.origin != d.origin && other.deps.iter().any(|(o, n)| *o == d.origin && *n >= d.seq)
+                })
+            })
+            .map(|d| (d.origin, d.seq))
+            .collect()
+    }
+
     pub fn pending_len(&self) -> usize {
         self.pending.len()
     }

@@ -8,7 +8,7 @@ use calimero_crypto::{Nonce, SharedKey};
 use calimero_primitives::context::ContextId;
 
 use crate::net::FaultConfig;
-use crate::protocols::SessionOptions;
+use crate::protocols::{Handshakes, SessionOptions};
 
 /// Options of one simulated run.
 #[derive(Clone, Debug)]
@@ -39,6 +39,9 @@ pub struct SimConfig {
     pub chaos: Option<Duration>,
     /// A bug merosim plants in itself, to show its checkers fire (tests only).
     pub inject: Option<Injected>,
+    /// How each sync tick builds the handshakes it selects a protocol from: as production's
+    /// `SyncManager` does (the default), or from full tree statistics.
+    pub handshakes: Handshakes,
 }
 
 /// Bugs merosim can plant in its own World — never in calimero — so a test can show that a
@@ -99,7 +102,14 @@ impl SimConfig {
             stop_on_violation: false,
             chaos: None,
             inject: None,
+            handshakes: Handshakes::Production,
         }
+    }
+
+    /// Builds handshakes the given way (see [`Handshakes`]).
+    pub fn with_handshakes(mut self, handshakes: Handshakes) -> Self {
+        self.handshakes = handshakes;
+        self
     }
 
     pub fn with_faults(mut self, faults: FaultConfig) -> Self {

@@ -48,6 +48,9 @@ pub(crate) struct Counters {
     pub selected: BTreeMap<&'static str, u64>,
     /// Handshakes where the chosen protocol is not exported and HashComparison ran instead.
     pub fallbacks: BTreeMap<&'static str, u64>,
+    /// Selections after which production would not sync at all (its snapshot refused), by
+    /// what was selected.
+    pub refused: BTreeMap<&'static str, u64>,
     /// Responder-side failures by kind.
     pub responder_failed: BTreeMap<&'static str, u64>,
     pub deltas_sent: u64,
@@ -75,6 +78,9 @@ impl Counters {
         *self.selected.entry(plan.selected).or_default() += 1;
         if plan.fallback {
             *self.fallbacks.entry(plan.selected).or_default() += 1;
+        }
+        if plan.refused.is_some() {
+            *self.refused.entry(plan.selected).or_default() += 1;
         }
         self.handshakes.push(HandshakeRecord {
             initiator,

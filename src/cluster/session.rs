@@ -5,7 +5,9 @@
 
 use crate::error::{SessionError, StorageError};
 use crate::ids::NodeId;
-use crate::protocols::{plan, Protocol, Session, SessionReport, SessionStats, SyncPlan, Verifier};
+use crate::protocols::{
+    plan, plan_as_production, Handshakes, HeadsView, Protocol, Session, SessionReport, SessionStats, SyncPlan, Verifier,
+};
 use crate::store::SimNode;
 use crate::trace::TraceKind;
 use crate::transport::SimStream;
@@ -145,10 +147,31 @@ impl World {
     }
 
     /// What `select_protocol` chooses for `initiator` syncing with `responder` now, and why —
-    /// from both nodes' handshakes, as a sync tick asks it.
+    /// from both nodes' handshakes, built the run's way ([`SimConfig::handshakes`]), as a sync
+    /// tick asks it.
+    ///
+    /// [`SimConfig::handshakes`]: crate::SimConfig::handshakes
     pub fn plan(&self, initiator: NodeId, responder: NodeId) -> Result<SyncPlan, StorageError> {
         let (me, peer) = (self.node_of(initiator)?, self.node_of(responder)?);
-        Ok(plan(&me.storage().summary()?, &peer.storage().summary()?))
+        match self.config().handshakes {
+            Handshakes::FullTree => Ok(plan(&me.storage().summary()?, &peer.storage().summary()?)),
+            Handshakes::Production => Ok(plan_as_production(&self.heads_view(&me)?, &self.heads_view(&peer)?)),
+        }
+    }
+
+    /// What production's handshakes read of `node`: its root, the root's child count and its
+    /// DAG heads. The peer's side of it is what its `DagHeadsResponse` would carry; merosim reads
+    /// it from the peer directly instead of exchanging the request over the network (a fidelity
+    /// limit, docs/architecture.md).
+    fn heads_view(&self, node: &SimNode) -> Result<HeadsView, StorageError> {
+        let storage = node.storage();
+        let root = *storage.root_id().as_bytes();
+        let root_children = storage.metadata(root)?.map_or(0, |m| m.children.len() as u64);
+        let heads = self.with_node(node.id(), |n| n.causal().heads()).unwrap_or_default();
+        let dag_heads = heads.into_iter().map(|(origin, seq)| head_id(origin, seq)).collect();
+        // A context that never received state has the zero root (as `StateSummary` reports it).
+        let root_hash = if root_children == 0 { [0; 32] } else { storage.root_hash()? };
+        Ok(HeadsView { root_hash, root_children, dag_heads })
     }
 
     /// The responder's books, whichever task served it.
@@ -202,4 +225,13 @@ impl Drop for Watch<'_> {
             node.forget_session(self.stream);
         }
     }
+}
+
+/// A 32-byte name for the delta `seq` of node `origin`, standing in for calimero's delta hash:
+/// only how many heads a node has reaches the handshake.
+fn head_id(origin: u32, seq: u64) -> [u8; 32] {
+    let mut id = [0; 32];
+    id[..4].copy_from_slice(&origin.to_le_bytes());
+    id[4..12].copy_from_slice(&seq.to_le_bytes());
+    id
 }

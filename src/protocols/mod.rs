@@ -19,7 +19,7 @@ use std::fmt;
 pub use initiator::initiate;
 pub(crate) use names::{init_payload_name, message_name};
 pub use plan::protocol_name;
-pub use plan::{plan, SyncPlan};
+pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
 pub use responder::respond;
 pub use session::{Session, SessionOptions, SessionReport};
 

@@ -49,3 +49,29 @@ fn concurrent_writes_under_light_chaos_converge() {
     let metrics = rt.metrics();
     assert_eq!(metrics.gossip.deltas_sent, 2 * 20 * 2, "{}", metrics.summary());
 }
+
+/// A node's DAG heads, as production's handshake reads them: three concurrent writes leave
+/// every node with three heads once the deltas arrive; the next write collapses them to one.
+#[test]
+fn concurrent_writes_leave_a_head_each_until_the_next_write() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(23).with_faults(FaultConfig::none().with_latency(5, 0)));
+    let nodes = rt.apply_scenario(Scenario::n_nodes_synced(3, 4));
+    let heads = |rt: &mut SimRuntime, of: NodeId| {
+        let peer = nodes[(of.get() as usize + 1) % 3];
+        rt.with_world(move |w| w.plan(peer, of).unwrap().remote.dag_heads.len())
+    };
+    assert_eq!(heads(&mut rt, nodes[0]), 0, "no deltas yet");
+    for (i, node) in nodes.iter().enumerate() {
+        rt.write(*node, [0xc0 + i as u8; 32], b"concurrent");
+    }
+    rt.advance(Duration::from_millis(50));
+    for node in &nodes {
+        assert_eq!(heads(&mut rt, *node), 3, "three concurrent deltas, three heads");
+    }
+    rt.write(nodes[1], [0xcf; 32], b"after");
+    assert_eq!(heads(&mut rt, nodes[1]), 1, "a write of its own collapses the writer's heads");
+    rt.advance(Duration::from_millis(50));
+    for node in &nodes {
+        assert_eq!(heads(&mut rt, *node), 1, "and everyone's, once it arrives");
+    }
+}

@@ -10,6 +10,7 @@ use calimero_node_primitives::sync::StreamMessage;
 use calimero_primitives::identity::PrivateKey;
 use merosim::prelude::*;
 use merosim::ConvergenceMetrics;
+use merosim::Handshakes;
 use merosim::ScenarioSpec;
 use merosim::TraceKind;
 
@@ -113,13 +114,22 @@ fn plan_says_what_select_protocol_chooses_and_why() {
         let plan = world.plan(bob.id(), alice.id()).unwrap();
         assert_ne!(plan.selected, "none", "{plan:?}");
         assert!(!plan.reason.is_empty(), "{plan:?}");
-        // The handshakes are calimero's `build_handshake` over each node's `LocalSyncState`: bob
-        // has no state to offer; alice offers her root and her ten entities.
-        assert!(!plan.local.has_state && plan.local.entity_count == 0, "{:?}", plan.local);
+        // Production's handshakes (the default): bob has no state to offer; alice's side is
+        // estimated from her root and DAG heads — her writes here made no deltas, so calimero's
+        // estimate is one entity at depth 1, whatever her tree holds.
+        assert!(!plan.local.has_state, "{:?}", plan.local);
         let theirs = alice.storage().summary().unwrap();
         assert!(plan.remote.has_state, "{:?}", plan.remote);
-        assert_eq!((plan.remote.root_hash, plan.remote.entity_count), (theirs.root_hash, theirs.entity_count));
+        assert_eq!((plan.remote.root_hash, plan.remote.entity_count, plan.remote.max_depth), (theirs.root_hash, 1, 1));
         assert_eq!(theirs.entity_count, 10);
+        // Full-tree handshakes read the whole tree instead: alice offers her ten entities.
+        let full = World::with_config(SimConfig::with_seed(11).with_handshakes(Handshakes::FullTree));
+        let (a, b) = (full.add_node("alice").unwrap(), full.add_node("bob").unwrap());
+        for i in 0..10_u8 {
+            a.storage().upsert([i + 1; 32], None, b"alice").unwrap();
+        }
+        let read = full.plan(b.id(), a.id()).unwrap();
+        assert_eq!((read.local.entity_count, read.remote.entity_count), (0, 10), "{read:?}");
         let protocol = plan.run.expect("diverged stores need a session");
 
         let report = world.run_session(&Session::new(protocol), &bob, &alice).await;

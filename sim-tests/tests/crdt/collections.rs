@@ -100,8 +100,12 @@ fn a_map_of_vectors_under_production_chaos_converges_or_fails_as_f1() {
                 "seed {seed}: not a nested vector's own bytes\n{judgement}"
             );
         } else {
+            // The entity named is the nested vector (as a collection, or by the push that made
+            // it), and one side holds its index without its bytes.
+            let text = judgement.to_string();
+            let bytes_missing = text.contains(r#" vs """#) || text.contains(r#"data "" vs"#);
             assert!(
-                places.contains("(collection inbox["),
+                places.contains("inbox[") && bytes_missing,
                 "seed {seed}: no nested vector's own bytes named\n{judgement}"
             );
         }

@@ -6,6 +6,7 @@
 //! not yet say.
 
 use merosim::prelude::*;
+use merosim::Handshakes;
 use merosim::Verdict;
 use merosim::{CollectionKind as K, CollectionValue, CrdtOp, Verb};
 
@@ -147,13 +148,10 @@ fn f10_a_clear_over_a_reinserted_key_leaves_the_roots_apart_for_good() {
     assert_eq!(users(&mut rt, "alice"), users(&mut rt, "bob"));
 }
 
-/// F7: LevelWise cannot repair a calimero collection. Collection entries carry no CRDT type, and
-/// LevelWise skips untyped leaves (F2), so once a map holds enough entries for `select_protocol`
-/// to pick LevelWise (depth ≤ 2, more than 10 children per level), an entry a peer missed by
-/// gossip never reaches it: session after session compares the collection and merges nothing.
-#[test]
-fn f7_level_wise_never_repairs_a_collection_entry() {
-    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(45)).max_time(60_000));
+/// F7's scenario: a map of 31 entries, the last inserted while its gossip to bob was cut.
+fn a_late_entry_bob_missed(handshakes: Handshakes) -> SimRuntime {
+    let config = SimConfig::with_seed(seed_or(45)).max_time(60_000).with_handshakes(handshakes);
+    let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
     for i in 0..30 {
         rt.app_op("alice", insert("users", K::Map, &format!("k{i}"), "v0")).unwrap();
@@ -164,6 +162,17 @@ fn f7_level_wise_never_repairs_a_collection_entry() {
     rt.app_op("alice", insert("users", K::Map, "late", "v1")).unwrap(); // its gossip is dropped
     rt.advance(ms(50));
     rt.heal_partition("alice", "bob");
+    rt
+}
+
+/// F7: LevelWise cannot repair a calimero collection. Collection entries carry no CRDT type, and
+/// LevelWise skips untyped leaves (F2), so once a map holds enough entries for `select_protocol`
+/// to pick LevelWise (depth ≤ 2, more than 10 children per level), an entry a peer missed by
+/// gossip never reaches it: session after session compares the collection and merges nothing.
+/// Only full-tree handshakes select LevelWise here; production's never do (the next test).
+#[test]
+fn f7_level_wise_never_repairs_a_collection_entry() {
+    let mut rt = a_late_entry_bob_missed(Handshakes::FullTree);
     let stop = rt.run();
     let judgement = rt.judge(stop);
     assert_eq!(judgement.verdict, Verdict::AppDivergence, "{judgement}");
@@ -172,6 +181,18 @@ fn f7_level_wise_never_repairs_a_collection_entry() {
     let level_wise = metrics.protocol.sessions.get("level-wise").map_or(0, |c| c.succeeded);
     assert!(level_wise > 100, "LevelWise ran and succeeded again and again: {}", metrics.summary());
     assert_eq!(metrics.protocol.sessions.len(), 1, "only LevelWise ran: {}", metrics.summary());
+}
+
+/// F7 is latent in production: the `SyncManager` estimates the peer's tree from its DAG heads
+/// (one or two here), so `select_protocol` answers HashComparison, which brings the late entry.
+#[test]
+fn f7_is_latent_under_production_handshakes() {
+    let mut rt = a_late_entry_bob_missed(Handshakes::Production);
+    let stop = rt.run();
+    assert_eq!(stop, StopCondition::Converged, "{}", rt.judge(stop));
+    let metrics = rt.metrics();
+    assert!(!metrics.protocol.sessions.contains_key("level-wise"), "{}", metrics.summary());
+    assert!(metrics.protocol.sessions.get("hash-comparison").is_some_and(|c| c.succeeded > 0), "{}", metrics.summary());
 }
 
 /// F1 in an app: a map of vectors makes the vector at a key's first push, on the pushing node —
