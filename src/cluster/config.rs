@@ -239,6 +239,9 @@ impl fmt::Display for SimConfig {
         if let Some(chaos) = self.chaos {
             write!(f, " chaos={chaos:?}")?;
         }
+        if self.handshakes != Handshakes::Production {
+            write!(f, " handshakes={}", self.handshakes)?;
+        }
         if let Some(bug) = self.inject {
             write!(f, " inject={bug}")?;
         }

@@ -77,13 +77,26 @@ pub fn plan(local: &impl LocalSyncState, remote: &impl LocalSyncState) -> SyncPl
 }
 
 /// How a node builds the handshakes it asks `select_protocol` about.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::Display, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Handshakes {
     /// As calimero-node's `SyncManager` builds them, and what it does with the choice.
     #[default]
     Production,
     /// Both from full tree statistics; reaches LevelWise, which production never selects.
     FullTree,
+}
+
+impl std::str::FromStr for Handshakes {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        use strum::VariantArray;
+        Self::VARIANTS.iter().copied().find(|h| h.to_string() == s).ok_or_else(|| {
+            let names: Vec<String> = Self::VARIANTS.iter().map(ToString::to_string).collect();
+            format!("unknown handshakes `{s}`; expected one of: {}", names.join(", "))
+        })
+    }
 }
 
 /// What production's handshakes are built from, for one node.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::cluster::{Injected, SimConfig};
 use crate::faults::{FaultConfig, FaultKind, FaultPreset};
+use crate::protocols::Handshakes;
 use crate::repro::Repro;
 use crate::scenario::{Scenario, ScenarioKind, ScenarioSpec, Workload};
 
@@ -36,6 +37,8 @@ pub struct RunOptions {
     pub chaos: Option<Duration>,
     /// A bug planted in merosim itself, to show a checker fires (tests of merosim only).
     pub inject: Option<Injected>,
+    /// How sync ticks build their handshakes (production's way unless a run asks otherwise).
+    pub handshakes: Handshakes,
 }
 
 impl RunOptions {
@@ -53,6 +56,7 @@ impl RunOptions {
             stop_on_violation: true,
             chaos: faults.production_faithful().then_some(DEFAULT_CHAOS),
             inject: None,
+            handshakes: Handshakes::Production,
         }
     }
 
@@ -74,6 +78,7 @@ impl RunOptions {
             .stop_on_violation(self.stop_on_violation);
         config.chaos = self.chaos;
         config.inject = self.inject;
+        config.handshakes = self.handshakes;
         config
     }
 
@@ -125,6 +130,9 @@ impl RunOptions {
         }
         if let Some(bug) = self.inject {
             flags += &format!(" --inject {bug}");
+        }
+        if self.handshakes != Handshakes::Production {
+            flags += &format!(" --handshakes {}", self.handshakes);
         }
         if !self.stop_on_violation {
             flags += " --run-on";

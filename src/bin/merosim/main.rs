@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use merosim::Injected;
 use merosim::Repro;
 use merosim::{run_one, shrink, Run, RunOptions, DEFAULT_CHAOS};
 use merosim::{to_mermaid, to_perfetto};
 use merosim::{FaultKind, FaultPreset};
+use merosim::{Handshakes, Injected};
 use merosim::{ScenarioKind, ScenarioSpec};
 
 // calimero's storage decodes and drops an index per ancestor per leaf (F11), so a sweep spends a
@@ -133,6 +133,11 @@ struct WorldArgs {
     /// Fault kinds to turn off in the preset, comma-separated (see `merosim list`).
     #[arg(long, value_name = "KIND,…", value_delimiter = ',', value_parser = parse_kind)]
     without: Vec<FaultKind>,
+    /// How sync ticks build the handshakes `select_protocol` reads: production (as calimero's
+    /// SyncManager: the peer estimated from its DAG heads) or full-tree (both sides' full tree
+    /// statistics; reaches LevelWise, which production never selects).
+    #[arg(long, default_value = "production", value_parser = parse_handshakes)]
+    handshakes: Handshakes,
     /// Plant a bug in merosim itself to watch a checker fire: lose-write:NODE:NTH.
     #[arg(long, value_name = "BUG", hide = true, value_parser = parse_injected)]
     inject: Option<Injected>,
@@ -165,6 +170,10 @@ fn parse_scenario(s: &str) -> Result<ScenarioSpec, String> {
 
 fn parse_kind(s: &str) -> Result<FaultKind, String> {
     s.parse().map_err(|e: merosim::UnknownFaultKind| e.to_string())
+}
+
+fn parse_handshakes(s: &str) -> Result<Handshakes, String> {
+    s.parse()
 }
 
 fn parse_injected(s: &str) -> Result<Injected, String> {
@@ -213,6 +222,7 @@ fn options_for(seed: u64, world: &WorldArgs, sweep: bool) -> RunOptions {
         stop_on_violation: !world.run_on,
         chaos,
         inject: world.inject,
+        handshakes: world.handshakes,
     }
 }
 

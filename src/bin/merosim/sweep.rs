@@ -152,6 +152,7 @@ impl fmt::Display for SweepReport {
             })
             .collect();
         writeln!(f, "  oracles    fired/judged: {}", fired.join(", "))?;
+        writeln!(f, "  protocols  {}", protocol_mix(&self.outcomes))?;
         let dropped: u64 = self.outcomes.iter().map(Outcome::dropped).sum();
         writeln!(f, "  undelivered {dropped} frame copies (deltas included), each in its run's trace with its reason")?;
         if let Some(heaviest) = self.outcomes.iter().max_by_key(|o| (o.store.read_bytes, std::cmp::Reverse(o.seed))) {
@@ -195,4 +196,43 @@ impl fmt::Display for SweepReport {
         }
         Ok(())
     }
+}
+
+/// What the sweep's sync ticks selected and what their sessions ran, over every seed: the
+/// protocol mix a reader compares with production's (docs/architecture.md).
+fn protocol_mix(outcomes: &[Outcome]) -> String {
+    let (mut selected, mut ran, mut stand_ins, mut refused) = (
+        BTreeMap::<&str, u64>::new(),
+        BTreeMap::<&str, u64>::new(),
+        BTreeMap::<&str, u64>::new(),
+        BTreeMap::<&str, u64>::new(),
+    );
+    for metrics in outcomes.iter().filter_map(|o| o.metrics.as_ref()) {
+        let p = &metrics.protocol;
+        let add = |into: &mut BTreeMap<&'static str, u64>, from: &BTreeMap<&'static str, u64>| {
+            for (k, n) in from {
+                *into.entry(k).or_default() += n;
+            }
+        };
+        add(&mut selected, &p.selected);
+        add(&mut stand_ins, &p.fallbacks);
+        add(&mut refused, &p.refused);
+        for (k, c) in &p.sessions {
+            *ran.entry(k).or_default() += c.started;
+        }
+    }
+    let list = |m: &BTreeMap<&str, u64>| {
+        if m.is_empty() {
+            "-".to_owned()
+        } else {
+            m.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+        }
+    };
+    format!(
+        "selected: {}; sessions run: {}; stand-ins (HashComparison for): {}; refused: {}",
+        list(&selected),
+        list(&ran),
+        list(&stand_ins),
+        list(&refused)
+    )
 }

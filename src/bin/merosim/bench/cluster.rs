@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use merosim::prelude::{SimConfig, SimRuntime};
 use merosim::RunOptions;
 use merosim::Scenario;
-use merosim::{FaultConfig, FaultPreset};
+use merosim::{FaultConfig, FaultPreset, Handshakes};
 
 use crate::sweep::sweep;
 
@@ -27,7 +27,7 @@ pub fn time_compression(virtual_span: Duration) -> (Duration, Duration) {
 
 /// Seeds per second for 3 nodes x 200 entities under `faults` with `jobs` workers, as a sweep
 /// runs them (receive budget 5 s, verdicts on), and how many of them converged.
-pub fn throughput(faults: FaultPreset, seeds: u64, jobs: usize) -> (f64, usize, usize) {
+pub fn throughput(faults: FaultPreset, handshakes: Handshakes, seeds: u64, jobs: usize) -> (f64, usize, usize) {
     let template = RunOptions {
         seed: 0,
         scenario: "diverged-3x200".parse().expect("known scenario"),
@@ -40,6 +40,7 @@ pub fn throughput(faults: FaultPreset, seeds: u64, jobs: usize) -> (f64, usize, 
         without: Vec::new(),
         chaos: None,
         inject: None,
+        handshakes,
     };
     let report = sweep(&template, 0..seeds, (1, 1), jobs, false);
     let converged = report.outcomes.iter().filter(|o| o.converged()).count();

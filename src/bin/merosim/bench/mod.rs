@@ -16,7 +16,7 @@ mod table;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use merosim::FaultPreset;
+use merosim::{FaultPreset, Handshakes};
 
 use clap::Args;
 
@@ -60,6 +60,9 @@ pub struct BenchArgs {
     /// preset that damages frames and the production-faithful one that fails streams whole.
     #[arg(long, value_delimiter = ',', default_value = "heavy,prod-chaos")]
     pub presets: Vec<FaultPreset>,
+    /// How the throughput runs build their handshakes (`production`, or `full-tree` to compare).
+    #[arg(long, default_value = "production", value_parser = |s: &str| s.parse::<Handshakes>())]
+    pub handshakes: Handshakes,
     /// Node counts for the scaling table (at the first --scaling-entities value).
     #[arg(long, value_delimiter = ',', default_value = "3,10,25,50")]
     pub scaling_nodes: Vec<usize>,
@@ -232,16 +235,16 @@ fn throughput_table(args: &BenchArgs, runs: usize) -> Table {
     let mut table = Table::new(
         Section::Throughput.key(),
         format!(
-            "3. throughput: `diverged-3x200`, {} seeds per cell, max 120 s virtual, receive budget 5 s, {runs} runs per cell",
-            args.seeds
+            "3. throughput: `diverged-3x200`, {} seeds per cell, max 120 s virtual, receive budget 5 s, {} handshakes, {runs} runs per cell",
+            args.seeds, args.handshakes
         ),
         &["preset", "1 job (seeds/s)", "2 jobs (seeds/s)", "2 jobs / 1 job", "converged (last run)"],
     );
     for &preset in &args.presets {
         let (mut one, mut two, mut ratio, mut converged) = (Vec::new(), Vec::new(), Vec::new(), String::new());
         for _ in 0..runs {
-            let (a, c1, n1) = throughput(preset, args.seeds, 1);
-            let (b, c2, n2) = throughput(preset, args.seeds, 2);
+            let (a, c1, n1) = throughput(preset, args.handshakes, args.seeds, 1);
+            let (b, c2, n2) = throughput(preset, args.handshakes, args.seeds, 2);
             one.push(a);
             two.push(b);
             ratio.push(b / a.max(1e-9));
