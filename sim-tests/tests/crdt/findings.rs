@@ -195,6 +195,36 @@ fn f7_is_latent_under_production_handshakes() {
     assert!(metrics.protocol.sessions.get("hash-comparison").is_some_and(|c| c.succeeded > 0), "{}", metrics.summary());
 }
 
+/// F12 is reachable in production: a map of 300 entries, one removed while the peers were cut
+/// off. Production's handshakes select HashComparison (the peer's DAG heads estimate a tiny
+/// tree), which skips the 300-child map node that carries the tombstone: the remove never
+/// reaches bob, session after session.
+#[test]
+fn f12_is_reachable_under_production_handshakes() {
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(47)).max_time(15_000));
+    rt.apply_scenario(Scenario::app(2, &[("users", K::Map)]));
+    for i in 0..300 {
+        rt.app_op("alice", insert("users", K::Map, &format!("k{i:03}"), "v")).unwrap();
+    }
+    rt.advance(ms(200));
+    rt.partition_bidirectional("alice", "bob", None);
+    rt.app_op("alice", remove("k000")).unwrap(); // its gossip is dropped
+    rt.advance(ms(50));
+    rt.heal_partition("alice", "bob");
+    let stop = rt.run();
+    let judgement = rt.judge(stop);
+    assert!(!judgement.verdict.passed(), "{judgement}");
+    assert!(judgement.to_string().contains("users[k000]"), "the removed key is what differs: {judgement}");
+    let metrics = rt.metrics();
+    assert_eq!(
+        metrics.protocol.sessions.keys().copied().collect::<Vec<_>>(),
+        ["hash-comparison"],
+        "{}",
+        metrics.summary()
+    );
+    assert!(metrics.protocol.sessions["hash-comparison"].succeeded > 10, "{}", metrics.summary());
+}
+
 /// F1 in an app: a map of vectors makes the vector at a key's first push, on the pushing node —
 /// an interior entity the others never created. If its gossip is lost, sync brings the element
 /// but never the collections' own bytes: the apps read the same, the stores never agree, and
