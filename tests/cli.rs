@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use merosim::FaultPreset;
+use merosim::{FaultPreset, Handshakes};
 use merosim::{run_one, RunOptions};
 
 fn merosim(args: &[&str]) -> Output {
@@ -227,6 +227,7 @@ fn trace_hashes_match_across_processes() {
             without: Vec::new(),
             chaos: None,
             inject: None,
+            handshakes: Handshakes::Production,
         };
         let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));

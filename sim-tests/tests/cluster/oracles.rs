@@ -8,6 +8,7 @@ use calimero_storage::entities::Metadata;
 use calimero_storage::interface::{Action, ApplyContext, Interface};
 use calimero_storage::store::MainStorage;
 use merosim::prelude::*;
+use merosim::Handshakes;
 use merosim::{judge, lost_deletes, root_mismatch, Verdict};
 use merosim::{run_one, RunOptions};
 use merosim::{Oracle, Signal, Violation};
@@ -145,6 +146,7 @@ fn oracles_stay_quiet_on_500_correct_seeds() {
             without: Vec::new(),
             chaos: None,
             inject: None,
+            handshakes: Handshakes::Production,
         })
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);

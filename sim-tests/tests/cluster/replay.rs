@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use merosim::prelude::*;
+use merosim::Handshakes;
 use merosim::{run_one, RunOptions};
 use merosim::{to_mermaid, to_perfetto, TraceKind};
 
@@ -22,6 +23,7 @@ fn heavy(seed: u64) -> RunOptions {
         without: Vec::new(),
         chaos: None,
         inject: None,
+        handshakes: Handshakes::Production,
     }
 }
 
