@@ -5,8 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use merosim::{FaultPreset, Handshakes};
 use merosim::{run_one, RunOptions};
+use merosim::{FaultPreset, Handshakes};
 
 fn merosim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_merosim")).args(args).output().expect("run merosim")
