@@ -18,7 +18,8 @@ pub struct ProtocolMetrics {
     pub sessions: BTreeMap<&'static str, SessionCounts>,
     pub selected: BTreeMap<&'static str, u64>,
     pub fallbacks: BTreeMap<&'static str, u64>,
-    /// Selections production would not have synced after (its snapshot fallback refused).
+    /// Ticks that synced nothing as production's would not: a refused snapshot fallback (by the
+    /// selection) or an unanswered DAG-heads request (`dag-heads (unanswered)`).
     pub refused: BTreeMap<&'static str, u64>,
     pub responder_failed: BTreeMap<&'static str, u64>,
     pub handshakes: Vec<HandshakeRecord>,

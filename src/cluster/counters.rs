@@ -48,8 +48,8 @@ pub(crate) struct Counters {
     pub selected: BTreeMap<&'static str, u64>,
     /// Handshakes where the chosen protocol is not exported and HashComparison ran instead.
     pub fallbacks: BTreeMap<&'static str, u64>,
-    /// Selections after which production would not sync at all (its snapshot refused), by
-    /// what was selected.
+    /// Ticks on which production would not sync at all: by what was selected when its snapshot
+    /// fallback was refused, or `dag-heads (unanswered)` when the peer never answered.
     pub refused: BTreeMap<&'static str, u64>,
     /// Responder-side failures by kind.
     pub responder_failed: BTreeMap<&'static str, u64>,

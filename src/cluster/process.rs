@@ -1,6 +1,6 @@
 //! A node's life inside the simulation, modelled on calimero-node's sync manager: a periodic
-//! sync timer picks a peer, both sides' handshakes go through `select_protocol`, and the chosen
-//! protocol runs as initiator; an acceptor serves inbound streams as responder; a gossip receiver
+//! sync timer picks a peer, asks it for its DAG heads, builds both handshakes for
+//! `select_protocol`, and runs the chosen protocol as initiator; an acceptor serves inbound streams as responder; a gossip receiver
 //! applies peers' deltas. All of them run as tasks of the node's madsim node, so a crash drops
 //! them — and their streams — at once, while the store (in the World) survives.
 
@@ -18,7 +18,7 @@ use super::session::Responder;
 use super::World;
 use crate::error::StorageError;
 use crate::ids::NodeId;
-use crate::protocols::Session;
+use crate::protocols::{Handshakes, Session};
 use crate::seed::{self, Stream};
 use crate::trace::TraceKind;
 use crate::transport::SimStream;
@@ -80,10 +80,16 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
             }
             world.maybe_slow(id, &mut stream);
             let half = world.with_node(id, |n| n.enter_session(stream.stream_id()));
-            let outcome = Session::responder_half(&mut stream, node.storage()).await;
+            let heads = || world.heads_answer(&node);
+            let outcome = Session::serving_half(&mut stream, node.storage(), heads).await;
             drop(half);
             world.drain(id);
-            world.responder_finished(&outcome);
+            // A DAG-heads answer is not a session; only a protocol's outcome (or a failure) is booked.
+            match outcome {
+                Ok(None) => {}
+                Ok(Some(protocol)) => world.responder_finished(&Ok(protocol)),
+                Err(e) => world.responder_finished(&Err(e)),
+            }
         });
     }
 }
@@ -116,12 +122,29 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
         }
         let peer = peers[rng.gen_range(0..peers.len())].clone();
         let Some(me) = world.node(id) else { return };
-        let Ok(plan) = world.plan(id, peer.id()) else { continue };
+        // Production asks the peer for its root and DAG heads first; with no answer there is no
+        // sync with that peer this tick (`query_peer_dag_state` gives `None`).
+        let answer = match config.handshakes {
+            Handshakes::Production => match world.ask_heads(&me, &peer).await {
+                Some(answer) => Some(answer),
+                None => continue,
+            },
+            Handshakes::FullTree => None,
+        };
+        let plan = match &answer {
+            Some(answer) => world.plan_answered(&me, answer),
+            None => world.plan(id, peer.id()),
+        };
+        let Ok(plan) = plan else { continue };
         world.trace().record(TraceKind::SyncTick { node: id, peer: Some(peer.id()), selected: plan.selected });
         world.book().counters.planned(id, peer.id(), &plan);
         let Some(protocol) = plan.run else { continue };
 
-        let session = Session::new(protocol).with_options(config.session.clone());
+        let mut session = Session::new(protocol).with_options(config.session.clone());
+        if let Some((root, _)) = answer {
+            // The initiator targets the root the peer answered with, a round trip old.
+            session = session.with_handshake_root(root);
+        }
         let crash = world.mid_merge_crash(&mut mid_merge).map(|(initiator, after)| {
             let victim = if initiator { id } else { peer.id() };
             (victim, after, world.downtime(&mut mid_merge))

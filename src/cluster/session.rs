@@ -6,7 +6,8 @@
 use crate::error::{SessionError, StorageError};
 use crate::ids::NodeId;
 use crate::protocols::{
-    plan, plan_as_production, Handshakes, HeadsView, Protocol, Session, SessionReport, SessionStats, SyncPlan, Verifier,
+    plan, plan_as_production, Handshakes, HeadsAnswer, HeadsView, Protocol, Session, SessionReport, SessionStats,
+    SyncPlan, Verifier,
 };
 use crate::store::SimNode;
 use crate::trace::TraceKind;
@@ -159,10 +160,40 @@ impl World {
         }
     }
 
+    /// What `me`'s sync tick plans after the peer answered its DAG-heads request with `answer`:
+    /// production's handshakes, its own side read now, the peer's from the answer.
+    pub(crate) fn plan_answered(&self, me: &SimNode, answer: &HeadsAnswer) -> Result<SyncPlan, StorageError> {
+        let (root_hash, dag_heads) = answer.clone();
+        let remote = HeadsView { root_hash, root_children: 0, dag_heads };
+        Ok(plan_as_production(&self.heads_view(me)?, &remote))
+    }
+
+    /// Asks `peer` for its root and DAG heads over a stream of their own, through the router, as
+    /// a production sync tick does first; `None` when no answer came (the peer is down, the
+    /// stream failed or the budget ran out), booked as `refused["dag-heads (unanswered)"]`.
+    pub(crate) async fn ask_heads(&self, me: &SimNode, peer: &SimNode) -> Option<HeadsAnswer> {
+        let options = self.options().session.clone();
+        let (mut near, far) = Session::open_heads(self.router(), &options, me.id(), peer.id());
+        let acceptor = self.registry().get(peer.id()).and_then(Node::acceptor);
+        let answer = match acceptor.is_some_and(|a| a.send(Inbound { stream: far }).is_ok()) {
+            true => Session::heads_half(&mut near, me.storage()).await.ok(),
+            false => None,
+        };
+        if answer.is_none() {
+            *self.book().counters.refused.entry("dag-heads (unanswered)").or_default() += 1;
+        }
+        answer
+    }
+
+    /// What a DAG-heads request to `node` is answered with as it lands: the root (zero for a
+    /// context that never received state) and the heads.
+    pub(crate) fn heads_answer(&self, node: &SimNode) -> HeadsAnswer {
+        self.heads_view(node).map(|v| (v.root_hash, v.dag_heads)).unwrap_or_default()
+    }
+
     /// What production's handshakes read of `node`: its root, the root's child count and its
-    /// DAG heads. The peer's side of it is what its `DagHeadsResponse` would carry; merosim reads
-    /// it from the peer directly instead of exchanging the request over the network (a fidelity
-    /// limit, docs/architecture.md).
+    /// DAG heads. `World::plan` reads the peer's side directly; a sync tick asks for it over the
+    /// network (`ask_heads`).
     fn heads_view(&self, node: &SimNode) -> Result<HeadsView, StorageError> {
         let storage = node.storage();
         let root = *storage.root_id().as_bytes();

@@ -7,6 +7,7 @@
 //!
 //! [`SimStream`]: crate::transport::SimStream
 
+mod heads;
 mod initiator;
 mod names;
 mod plan;
@@ -16,11 +17,12 @@ mod session;
 
 use std::fmt;
 
+pub use heads::{ask_dag_heads, HeadsAnswer};
 pub use initiator::initiate;
 pub(crate) use names::{init_payload_name, message_name};
 pub use plan::protocol_name;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
-pub use responder::respond;
+pub use responder::{respond, serve};
 pub use session::{Session, SessionOptions, SessionReport};
 
 /// The calimero-node release this build runs (what `build.rs` found in the lockfile).

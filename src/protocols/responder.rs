@@ -7,12 +7,36 @@ use calimero_node::sync::{
 };
 use calimero_node_primitives::sync::{InitPayload, StreamMessage, SyncProtocolExecutor, SyncTransport};
 
+use super::heads::{answer_dag_heads, HeadsAnswer};
 use super::{init_payload_name, Protocol};
 use crate::error::{SessionError, TransportError};
 use crate::store::SimStorage;
 
 /// Serves one inbound session; returns which protocol the peer spoke.
 pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> Result<Protocol, SessionError> {
+    let first = first_init(stream, storage).await?;
+    dispatch(first, stream, storage).await
+}
+
+/// Serves one inbound stream as calimero-node's manager does: a `DagHeadsRequest` is answered
+/// with `heads()` — the node's root and DAG heads as the request lands — and gives `None`; any
+/// other first request starts that protocol's responder.
+pub async fn serve<T: SyncTransport>(
+    stream: &mut T,
+    storage: &SimStorage,
+    heads: impl FnOnce() -> HeadsAnswer,
+) -> Result<Option<Protocol>, SessionError> {
+    match first_init(stream, storage).await? {
+        InitPayload::DagHeadsRequest { .. } => {
+            let (root, dag_heads) = heads();
+            answer_dag_heads(stream, root, dag_heads).await.map(|()| None)
+        }
+        first => dispatch(first, stream, storage).await.map(Some),
+    }
+}
+
+/// The payload of the stream's first frame, which must be an `Init` for this node's context.
+async fn first_init<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> Result<InitPayload, SessionError> {
     let first = stream
         .recv()
         .await
@@ -24,7 +48,16 @@ pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> 
     if context_id != storage.context_id() {
         return Err(SessionError::UnsupportedInit(format!("unknown context {context_id}")));
     }
-    let (store, identity) = (storage.store(), storage.identity());
+    Ok(payload)
+}
+
+/// Hands an already-read first request to its protocol's `run_responder`.
+async fn dispatch<T: SyncTransport>(
+    payload: InitPayload,
+    stream: &mut T,
+    storage: &SimStorage,
+) -> Result<Protocol, SessionError> {
+    let (store, identity, context_id) = (storage.store(), storage.identity(), storage.context_id());
     match payload {
         InitPayload::TreeNodeRequest { node_id, max_depth, .. } => {
             let first = HashComparisonFirstRequest { node_id, max_depth };

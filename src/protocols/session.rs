@@ -10,7 +10,7 @@ use std::time::Duration;
 use calimero_crypto::{Nonce, SharedKey};
 use calimero_node_primitives::sync::SyncTransport;
 
-use super::{initiate, message_name, respond, Protocol, SessionStats};
+use super::{ask_dag_heads, initiate, message_name, respond, serve, HeadsAnswer, Protocol, SessionStats};
 use crate::error::SessionError;
 use crate::ids::NodeId;
 use crate::net::NetworkRouter;
@@ -137,6 +137,49 @@ impl Session {
         let _ = stream.close().await;
         let wait = stream.recv_budget();
         let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
+        outcome
+    }
+
+    /// A fresh stream for a DAG-heads exchange between `asker` and `peer`, with `options`' receive
+    /// budget: `(asker's end, peer's end)`. It carries no session keys (see [`ask_dag_heads`]).
+    pub fn open_heads(
+        router: &NetworkRouter,
+        options: &SessionOptions,
+        asker: NodeId,
+        peer: NodeId,
+    ) -> (SimStream, SimStream) {
+        let (near, far) = SimStream::pair_for(router, asker, peer, "dag-heads");
+        let end = |stream: SimStream| stream.with_recv_timeout(options.recv_timeout).with_namer(message_name);
+        (end(near), end(far))
+    }
+
+    /// The asking half of a DAG-heads exchange on a stream of its own (see [`ask_dag_heads`]):
+    /// ask within one receive budget, close, and wait (one budget at most) for the peer's end
+    /// of stream.
+    pub async fn heads_half(stream: &mut SimStream, storage: &SimStorage) -> Result<HeadsAnswer, SessionError> {
+        let wait = stream.recv_budget();
+        let answer =
+            tokio::time::timeout(wait, ask_dag_heads(stream, storage)).await.unwrap_or(Err(SessionError::Budget(wait)));
+        let _ = stream.close().await;
+        let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
+        answer
+    }
+
+    /// A node's acceptor half: serve what the first frame asks for — a DAG-heads answer from
+    /// `heads` (`Ok(None)`) or a protocol session — then close.
+    pub async fn serving_half(
+        stream: &mut SimStream,
+        storage: &SimStorage,
+        heads: impl FnOnce() -> HeadsAnswer,
+    ) -> Result<Option<Protocol>, SessionError> {
+        let outcome = serve(stream, storage, heads).await;
+        if let Ok(None) = outcome {
+            // The asker closes once it has the answer; wait for that (one budget at most) so
+            // neither end's close lands on a stream already gone.
+            let wait = stream.recv_budget();
+            let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
+        }
+        let _ = stream.close().await;
         outcome
     }
 

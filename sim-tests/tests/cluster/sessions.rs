@@ -60,7 +60,9 @@ fn cluster_sessions_can_be_encrypted() {
     }
     assert!(rt.config().to_string().contains("sessions=encrypted"), "{}", rt.config());
     let session_frames: Vec<_> =
-        rt.frames().into_iter().filter(|f| f.kind == FrameKind::Data && f.label != "gossip").collect();
+        // The DAG-heads exchange carries no session keys (production's Noise transport encrypts
+        // it below the sync layer; merosim models that as link integrity, not here).
+        rt.frames().into_iter().filter(|f| f.kind == FrameKind::Data && !["gossip", "dag-heads"].contains(&f.label)).collect();
     assert!(!session_frames.is_empty(), "no session ran");
     let plain = session_frames
         .iter()
@@ -86,12 +88,13 @@ fn invented(seed: u64, integrity: Integrity) -> usize {
 }
 
 /// docs/findings.md F4 at cluster level: under heavy chaos with unchecked links, damaged frames
-/// that still decode plant entities nobody wrote — at seed 45 on every node, so the run even
+/// that still decode plant entities nobody wrote — at seed 33 on every node, so the run even
 /// counts as converged; the same seed on authenticated links (what production's Noise transport
-/// gives) plants none. (Seeds 0..300 with these options: 45, 118, 253, 290, 293 plant entities.)
+/// gives) plants none. (Under production's handshakes seeds 31, 33, 42, 119 and 230 plant
+/// entities; 0–8 do not.)
 #[test]
 fn damaged_frames_reach_stores_only_over_unchecked_links() {
-    let seed = seed_or(45);
+    let seed = seed_or(33);
     let planted = invented(seed, Integrity::Unchecked);
     assert!(planted > 0, "seed {seed}: no entity planted over unchecked links; {}", Repro::test(seed));
     assert_eq!(invented(seed, Integrity::Authenticated), 0, "seed {seed}: authenticated links let damage through");
