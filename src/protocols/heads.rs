@@ -34,9 +34,9 @@ pub async fn ask_dag_heads<T: SyncTransport>(
     };
     stream.send(&request).await.map_err(|e| SessionError::classify(&e))?;
     match stream.recv().await.map_err(|e| SessionError::classify(&e))? {
-        Some(StreamMessage::Message { payload: MessagePayload::DagHeadsResponse { dag_heads, root_hash }, .. }) => {
-            Ok((*root_hash, dag_heads))
-        }
+        Some(StreamMessage::Message {
+            payload: MessagePayload::DagHeadsResponse { dag_heads, root_hash, .. }, ..
+        }) => Ok((*root_hash, dag_heads)),
         Some(other) => Err(SessionError::Protocol(format!("expected a DAG-heads response, got {other:?}"))),
         None => Err(SessionError::Transport(TransportError::Closed)),
     }
@@ -51,7 +51,14 @@ pub(super) async fn answer_dag_heads<T: SyncTransport>(
 ) -> Result<(), SessionError> {
     let response = StreamMessage::Message {
         sequence_id: 0,
-        payload: MessagePayload::DagHeadsResponse { dag_heads, root_hash: Hash::from(root_hash) },
+        payload: MessagePayload::DagHeadsResponse {
+            dag_heads,
+            root_hash: Hash::from(root_hash),
+            // Observe-only upstream (no sync decision reads it); a responder that cannot fold
+            // the scope sends `None`, as merosim's nodes, which belong to no group, cannot.
+            #[cfg(calimero_scope_root)]
+            scope_root: None,
+        },
         next_nonce: [0; calimero_crypto::NONCE_LEN],
     };
     stream.send(&response).await.map_err(|e| SessionError::classify(&e))
