@@ -79,10 +79,10 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
                 stream.close_after_sends(rng.gen_range(0..4));
             }
             world.maybe_slow(id, &mut stream);
-            let half = world.with_node(id, |n| n.enter_session(stream.stream_id()));
+            let sid = stream.stream_id();
             let heads = || world.heads_answer(&node);
-            let outcome = Session::serving_half(&mut stream, node.storage(), heads).await;
-            drop(half);
+            let enter = || world.with_node(id, |n| n.enter_session(sid));
+            let outcome = Session::serving_half(&mut stream, node.storage(), heads, enter).await;
             world.drain(id);
             // A DAG-heads answer is not a session; only a protocol's outcome (or a failure) is booked.
             match outcome {

@@ -20,18 +20,23 @@ pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> 
 
 /// Serves one inbound stream as calimero-node's manager does: a `DagHeadsRequest` is answered
 /// with `heads()` — the node's root and DAG heads as the request lands — and gives `None`; any
-/// other first request starts that protocol's responder.
-pub async fn serve<T: SyncTransport>(
+/// other first request starts that protocol's responder, inside the guard `enter()` returns
+/// (the node's session count: a DAG-heads answer is not a session).
+pub async fn serve<T: SyncTransport, G>(
     stream: &mut T,
     storage: &SimStorage,
     heads: impl FnOnce() -> HeadsAnswer,
+    enter: impl FnOnce() -> G,
 ) -> Result<Option<Protocol>, SessionError> {
     match first_init(stream, storage).await? {
         InitPayload::DagHeadsRequest { .. } => {
             let (root, dag_heads) = heads();
             answer_dag_heads(stream, root, dag_heads).await.map(|()| None)
         }
-        first => dispatch(first, stream, storage).await.map(Some),
+        first => {
+            let _session = enter();
+            dispatch(first, stream, storage).await.map(Some)
+        }
     }
 }
 

@@ -153,31 +153,32 @@ impl Session {
         (end(near), end(far))
     }
 
-    /// The asking half of a DAG-heads exchange on a stream of its own (see [`ask_dag_heads`]):
-    /// ask within one receive budget, close, and wait (one budget at most) for the peer's end
-    /// of stream.
+    /// The asking half of a DAG-heads exchange (see [`ask_dag_heads`]): ask within one receive
+    /// budget, then close; the answer is all it waits for, so a lost close never holds up the
+    /// node's next tick.
     pub async fn heads_half(stream: &mut SimStream, storage: &SimStorage) -> Result<HeadsAnswer, SessionError> {
         let wait = stream.recv_budget();
         let answer =
             tokio::time::timeout(wait, ask_dag_heads(stream, storage)).await.unwrap_or(Err(SessionError::Budget(wait)));
         let _ = stream.close().await;
-        let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
         answer
     }
 
     /// A node's acceptor half: serve what the first frame asks for — a DAG-heads answer from
-    /// `heads` (`Ok(None)`) or a protocol session — then close.
-    pub async fn serving_half(
+    /// `heads` (`Ok(None)`) or a protocol session inside `enter`'s guard — then close. After a
+    /// DAG-heads answer it waits (one budget at most) for the asker's close instead of sending
+    /// its own, which would land on a stream the asker has already dropped.
+    pub async fn serving_half<G>(
         stream: &mut SimStream,
         storage: &SimStorage,
         heads: impl FnOnce() -> HeadsAnswer,
+        enter: impl FnOnce() -> G,
     ) -> Result<Option<Protocol>, SessionError> {
-        let outcome = serve(stream, storage, heads).await;
+        let outcome = serve(stream, storage, heads, enter).await;
         if let Ok(None) = outcome {
-            // The asker closes once it has the answer; wait for that (one budget at most) so
-            // neither end's close lands on a stream already gone.
             let wait = stream.recv_budget();
             let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
+            return outcome;
         }
         let _ = stream.close().await;
         outcome
