@@ -88,13 +88,13 @@ fn invented(seed: u64, integrity: Integrity) -> usize {
 }
 
 /// docs/findings.md F4 at cluster level: under heavy chaos with unchecked links, damaged frames
-/// that still decode plant entities nobody wrote — at seed 8 on every node, so the run even
+/// that still decode plant entities nobody wrote — at seed 26 on every node, so the run even
 /// counts as converged; the same seed on authenticated links (what production's Noise transport
 /// gives) plants none. (Under production's sync path seeds 8, 26, 67, 117, 119 and 150 plant
-/// entities.)
+/// entities on rc.4; 26 is one that does on the rc.25 + 19 tree as well.)
 #[test]
 fn damaged_frames_reach_stores_only_over_unchecked_links() {
-    let seed = seed_or(8);
+    let seed = seed_or(26);
     let planted = invented(seed, Integrity::Unchecked);
     assert!(planted > 0, "seed {seed}: no entity planted over unchecked links; {}", Repro::test(seed));
     assert_eq!(invented(seed, Integrity::Authenticated), 0, "seed {seed}: authenticated links let damage through");
