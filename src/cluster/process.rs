@@ -1,8 +1,9 @@
 //! A node's life inside the simulation, modelled on calimero-node's sync manager: a periodic
 //! sync timer picks a peer, asks it for its DAG heads, builds both handshakes for
-//! `select_protocol`, and runs the chosen protocol as initiator; an acceptor serves inbound streams as responder; a gossip receiver
-//! applies peers' deltas. All of them run as tasks of the node's madsim node, so a crash drops
-//! them — and their streams — at once, while the store (in the World) survives.
+//! `select_protocol`, and runs the chosen protocol as initiator; an acceptor answers DAG-heads
+//! requests and serves protocol sessions as responder; a gossip receiver applies peers' deltas.
+//! All of them run as tasks of the node's madsim node, so a crash drops them — and their
+//! streams — at once, while the store (in the World) survives.
 
 use std::sync::Arc;
 use std::time::Duration;
