@@ -129,10 +129,10 @@ pub fn plan_as_production(local: &HeadsView, remote: &HeadsView) -> SyncPlan {
         SyncProtocol::None => (None, false, None),
         SyncProtocol::HashComparison { .. } => (Some(Protocol::HashComparison), false, None),
         SyncProtocol::LevelWise { max_depth } => (Some(Protocol::LevelWise { max_depth: *max_depth }), false, None),
-        // The manager's protocol selector sends every other choice to a snapshot sync without
-        // `force`; calimero's own safety check decides whether it may run.
         // Never chosen by `select_protocol`; the manager would pull deltas by DAG heads.
         SyncProtocol::DeltaSync { .. } => (Some(Protocol::HashComparison), true, None),
+        // The manager's protocol selector sends these to a snapshot sync without `force`;
+        // calimero's own safety check decides whether it may run.
         SyncProtocol::Snapshot { .. } | SyncProtocol::BloomFilter { .. } | SyncProtocol::SubtreePrefetch { .. } => {
             match check_snapshot_safety(has_state) {
                 Ok(()) => (Some(Protocol::HashComparison), true, None),

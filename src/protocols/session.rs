@@ -135,8 +135,7 @@ impl Session {
             .await
             .unwrap_or(Err(SessionError::Budget(budget)));
         let _ = stream.close().await;
-        let wait = stream.recv_budget();
-        let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
+        await_peer_close(stream).await;
         outcome
     }
 
@@ -176,8 +175,7 @@ impl Session {
     ) -> Result<Option<Protocol>, SessionError> {
         let outcome = serve(stream, storage, heads, enter).await;
         if let Ok(None) = outcome {
-            let wait = stream.recv_budget();
-            let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
+            await_peer_close(stream).await;
             return outcome;
         }
         let _ = stream.close().await;
@@ -191,6 +189,13 @@ impl Session {
         let _ = stream.close().await;
         outcome
     }
+}
+
+/// Reads (and drops) what is left on `stream` until the peer's end of stream, one receive budget
+/// at most, so the peer's close lands on a stream still there.
+async fn await_peer_close(stream: &mut SimStream) {
+    let wait = stream.recv_budget();
+    let _ = tokio::time::timeout(wait, async { while let Ok(Some(_)) = stream.recv().await {} }).await;
 }
 
 /// What happened in one session, on both ends.
