@@ -148,6 +148,14 @@ fn f10_a_clear_over_a_reinserted_key_leaves_the_roots_apart_for_good() {
     assert_eq!(users(&mut rt, "alice"), users(&mut rt, "bob"));
 }
 
+/// Alice does `op` while cut off from bob, so its gossip is dropped; then the link heals.
+fn alice_alone(rt: &mut SimRuntime, op: CrdtOp) {
+    rt.partition_bidirectional("alice", "bob", None);
+    rt.app_op("alice", op).unwrap();
+    rt.advance(ms(50));
+    rt.heal_partition("alice", "bob");
+}
+
 /// F7's scenario: a map of 31 entries, the last inserted while its gossip to bob was cut.
 fn a_late_entry_bob_missed(handshakes: Handshakes) -> SimRuntime {
     let config = SimConfig::with_seed(seed_or(45)).max_time(60_000).with_handshakes(handshakes);
@@ -158,10 +166,7 @@ fn a_late_entry_bob_missed(handshakes: Handshakes) -> SimRuntime {
         rt.advance(ms(1));
     }
     rt.advance(ms(50));
-    rt.partition_bidirectional("alice", "bob", None);
-    rt.app_op("alice", insert("users", K::Map, "late", "v1")).unwrap(); // its gossip is dropped
-    rt.advance(ms(50));
-    rt.heal_partition("alice", "bob");
+    alice_alone(&mut rt, insert("users", K::Map, "late", "v1"));
     rt
 }
 
@@ -207,10 +212,7 @@ fn f12_is_reachable_under_production_handshakes() {
         rt.app_op("alice", insert("users", K::Map, &format!("k{i:03}"), "v")).unwrap();
     }
     rt.advance(ms(200));
-    rt.partition_bidirectional("alice", "bob", None);
-    rt.app_op("alice", remove("k000")).unwrap(); // its gossip is dropped
-    rt.advance(ms(50));
-    rt.heal_partition("alice", "bob");
+    alice_alone(&mut rt, remove("k000"));
     let stop = rt.run();
     let judgement = rt.judge(stop);
     assert!(!judgement.verdict.passed(), "{judgement}");
@@ -233,10 +235,7 @@ fn f12_is_reachable_under_production_handshakes() {
 fn f1_a_nested_vector_made_on_one_node_never_gets_its_bytes_across() {
     let mut rt = SimRuntime::with_config(SimConfig::with_seed(seed_or(46)).max_time(60_000));
     rt.apply_scenario(Scenario::app(2, &[("inbox", K::MapOfVectors)]));
-    rt.partition_bidirectional("alice", "bob", None);
-    rt.app_op("alice", push_q("a")).unwrap(); // its gossip is dropped
-    rt.advance(ms(50));
-    rt.heal_partition("alice", "bob");
+    alice_alone(&mut rt, push_q("a"));
     let stop = rt.run();
     let judgement = rt.judge(stop);
     assert_eq!(stop, StopCondition::MaxTime, "{judgement}");
