@@ -62,9 +62,10 @@ pub use net::{DropReason, FrameKind, NetEvent, NetworkRouter};
 pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, StopCondition, Verdict, Violation};
 pub use protocols::{calimero_since, protocol_name, reset_storage_environment, SyncPlan, Verifier, CALIMERO_VERSION};
 pub use protocols::{
-    initiate, plan, plan_as_production, respond, Handshakes, HeadsView, Protocol, Session, SessionOptions,
+    initiate, plan, plan_as_production, respond, respond_with, Handshakes, HcResponder, HeadsView, Protocol, Session,
+    SessionOptions,
 };
-pub use protocols::{SessionReport, SessionStats};
+pub use protocols::{walk_tree, NodeAnswer, SessionReport, SessionStats, TreeAnswers};
 pub use repro::{seed_or, seeds, Repro, SEED_VAR};
 pub use run::{run_one, shrink, Outcome, Run, RunOptions, ShrinkError, Shrunk, DEFAULT_CHAOS};
 pub use runtime::{simulate, NodeRef, SimRuntime};

@@ -6,8 +6,8 @@
 use crate::error::{SessionError, StorageError};
 use crate::ids::NodeId;
 use crate::protocols::{
-    plan, plan_as_production, Handshakes, HeadsAnswer, HeadsView, Protocol, Session, SessionReport, SessionStats,
-    SyncPlan, Verifier,
+    plan, plan_as_production, walk_tree, Handshakes, HcResponder, HeadsAnswer, HeadsView, Protocol, Session,
+    SessionReport, SessionStats, SyncPlan, TreeAnswers, Verifier,
 };
 use crate::store::SimNode;
 use crate::trace::TraceKind;
@@ -130,9 +130,10 @@ impl World {
     ) -> (Result<SessionStats, SessionError>, Result<Protocol, SessionError>) {
         let serving = peer.storage().clone();
         let half = self.with_node(peer.id(), |n| n.enter_session(far.stream_id()));
+        let hc = session.hc_responder();
         let task = madsim::task::spawn_local(async move {
             let _half = half;
-            Session::responder_half(&mut far, &serving).await
+            Session::responder_half_with(&mut far, &serving, hc).await
         });
         let initiator = session.initiator_half(near, me.storage(), remote_root).await;
         // The initiator has closed its end; the responder either sees that FIN or runs into its own
@@ -145,6 +146,25 @@ impl World {
         };
         self.responder_finished(&responder);
         (initiator, responder)
+    }
+
+    /// What `responder`'s HashComparison responder `hc` answers, node by node, to a pull of its
+    /// whole tree by `asker` ([`walk_tree`]) — the same requests whichever responder answers, so
+    /// two walks of one store differ only where the responders do.
+    pub async fn walk(
+        &self,
+        hc: HcResponder,
+        asker: &SimNode,
+        responder: &SimNode,
+    ) -> Result<TreeAnswers, SessionError> {
+        let session = Session::new(Protocol::HashComparison).with_hc_responder(hc);
+        let (mut near, mut far) = session.open(self.router(), asker.id(), responder.id());
+        let root = responder.storage().root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
+        let serving = responder.storage().clone();
+        let task = madsim::task::spawn_local(async move { Session::responder_half_with(&mut far, &serving, hc).await });
+        let answers = walk_tree(&mut near, asker.storage(), root).await;
+        let served = task.await.map_err(|e| SessionError::Protocol(format!("responder task died: {e}")))?;
+        served.and(answers)
     }
 
     /// What `select_protocol` chooses for `initiator` syncing with `responder` now, and why —

@@ -9,11 +9,14 @@
 
 mod heads;
 mod initiator;
+#[cfg(calimero_manager_visible)]
+mod manager;
 mod names;
 mod plan;
 mod release;
 mod responder;
 mod session;
+mod walk;
 
 use std::fmt;
 
@@ -22,8 +25,16 @@ pub use initiator::initiate;
 pub(crate) use names::{init_payload_name, message_name};
 pub use plan::protocol_name;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
-pub use responder::{respond, serve};
+pub use responder::{respond, respond_with, serve, HcResponder};
 pub use session::{Session, SessionOptions, SessionReport};
+pub use walk::{walk_tree, NodeAnswer, TreeAnswers};
+
+/// Process-wide setup that must run outside a simulation (madsim refuses OS threads inside one):
+/// the blob folder production's `SyncManager` is built with, where this build can build one.
+pub fn warm_up() {
+    #[cfg(calimero_manager_visible)]
+    manager::warm_up();
+}
 
 /// The calimero-node release this build runs (what `build.rs` found in the lockfile).
 pub const CALIMERO_VERSION: &str = env!("MEROSIM_CALIMERO_VERSION");

@@ -12,10 +12,72 @@ use super::{init_payload_name, Protocol};
 use crate::error::{SessionError, TransportError};
 use crate::store::SimStorage;
 
+/// Which code answers a `TreeNodeRequest`. Production's manager dispatches it to its own method;
+/// the protocol's trait responder is what merosim, upstream's sync-sim and LevelWise's dispatch
+/// use. They drifted apart once already (#3251), so a test can pick either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::Display, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
+pub enum HcResponder {
+    /// `HashComparisonProtocol::run_responder`.
+    #[default]
+    Protocol,
+    /// `SyncManager::handle_tree_node_request`, production's dispatch target; only in a build
+    /// against a calimero-node `scripts/visibility-patch` prepared (see [`HcResponder::available`]).
+    Manager,
+}
+
+impl HcResponder {
+    /// Whether this build can run the responder: the manager's needs a patched calimero-node.
+    pub fn available(self) -> bool {
+        self == HcResponder::Protocol || cfg!(calimero_manager_visible)
+    }
+}
+
 /// Serves one inbound session; returns which protocol the peer spoke.
 pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> Result<Protocol, SessionError> {
+    respond_with(stream, storage, HcResponder::Protocol).await
+}
+
+/// [`respond`], with `hc` answering a HashComparison session.
+pub async fn respond_with<T: SyncTransport>(
+    stream: &mut T,
+    storage: &SimStorage,
+    hc: HcResponder,
+) -> Result<Protocol, SessionError> {
     let first = first_init(stream, storage).await?;
+    if let (HcResponder::Manager, InitPayload::TreeNodeRequest { node_id, max_depth, .. }) = (hc, &first) {
+        return by_manager(stream, storage, *node_id, *max_depth).await;
+    }
     dispatch(first, stream, storage).await
+}
+
+#[cfg(calimero_manager_visible)]
+async fn by_manager<T: SyncTransport>(
+    stream: &mut T,
+    storage: &SimStorage,
+    node_id: [u8; 32],
+    max_depth: Option<u8>,
+) -> Result<Protocol, SessionError> {
+    let responder = super::manager::ProductionResponder::new(storage)?;
+    let served = responder.serve(stream, storage, node_id, max_depth).await?;
+    if served.pushes_refused {
+        return Err(SessionError::PushUnserved);
+    }
+    Ok(Protocol::HashComparison)
+}
+
+#[cfg(not(calimero_manager_visible))]
+async fn by_manager<T: SyncTransport>(
+    _: &mut T,
+    _: &SimStorage,
+    _: [u8; 32],
+    _: Option<u8>,
+) -> Result<Protocol, SessionError> {
+    Err(SessionError::UnsupportedInit(
+        "production's HashComparison responder needs a calimero-node prepared by scripts/visibility-patch \
+         (scripts/against builds one)"
+            .to_owned(),
+    ))
 }
 
 /// Serves one inbound stream as calimero-node's manager does: a `DagHeadsRequest` is answered

@@ -10,7 +10,9 @@ use std::time::Duration;
 use calimero_crypto::{Nonce, SharedKey};
 use calimero_node_primitives::sync::SyncTransport;
 
-use super::{ask_dag_heads, initiate, message_name, respond, serve, HeadsAnswer, Protocol, SessionStats};
+use super::{
+    ask_dag_heads, initiate, message_name, respond_with, serve, HcResponder, HeadsAnswer, Protocol, SessionStats,
+};
 use crate::error::SessionError;
 use crate::ids::NodeId;
 use crate::net::NetworkRouter;
@@ -75,11 +77,17 @@ pub struct Session {
     protocol: Protocol,
     options: SessionOptions,
     handshake_root: Option<[u8; 32]>,
+    hc_responder: HcResponder,
 }
 
 impl Session {
     pub fn new(protocol: Protocol) -> Self {
-        Session { protocol, options: SessionOptions::default(), handshake_root: None }
+        Session {
+            protocol,
+            options: SessionOptions::default(),
+            handshake_root: None,
+            hc_responder: HcResponder::default(),
+        }
     }
 
     pub fn with_options(mut self, options: SessionOptions) -> Self {
@@ -92,6 +100,17 @@ impl Session {
     pub fn with_handshake_root(mut self, root: [u8; 32]) -> Self {
         self.handshake_root = Some(root);
         self
+    }
+
+    /// Which code answers if the session is HashComparison (hand-driven sessions only: a node's
+    /// acceptor serves with the protocol's responder).
+    pub fn with_hc_responder(mut self, hc: HcResponder) -> Self {
+        self.hc_responder = hc;
+        self
+    }
+
+    pub fn hc_responder(&self) -> HcResponder {
+        self.hc_responder
     }
 
     pub fn protocol(&self) -> Protocol {
@@ -185,7 +204,16 @@ impl Session {
     /// The responder's half: serve whatever the first frame asks for (as calimero's manager
     /// dispatches), then close. Returns the protocol the peer spoke.
     pub async fn responder_half(stream: &mut SimStream, storage: &SimStorage) -> Result<Protocol, SessionError> {
-        let outcome = respond(stream, storage).await;
+        Session::responder_half_with(stream, storage, HcResponder::Protocol).await
+    }
+
+    /// [`Session::responder_half`] with `hc` answering a HashComparison session.
+    pub async fn responder_half_with(
+        stream: &mut SimStream,
+        storage: &SimStorage,
+        hc: HcResponder,
+    ) -> Result<Protocol, SessionError> {
+        let outcome = respond_with(stream, storage, hc).await;
         let _ = stream.close().await;
         outcome
     }

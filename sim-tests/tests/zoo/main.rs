@@ -8,6 +8,7 @@ mod deletes;
 mod handshake;
 mod hashing;
 mod leaves;
+mod responders;
 mod tombstones;
 
 use merosim::prelude::*;

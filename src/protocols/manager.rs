@@ -1,0 +1,214 @@
+//! Production's HashComparison responder: `SyncManager::handle_tree_node_request`, the method
+//! calimero-node's manager dispatches an inbound `TreeNodeRequest` to — not
+//! `HashComparisonProtocol::run_responder`, which the two had drifted from (#3251, fixed in
+//! 0.11.0-rc.14). Built only against a calimero-node that `scripts/visibility-patch` made
+//! constructible (`cfg(calimero_manager_visible)`, set by build.rs).
+//!
+//! Each node gets a real `SyncManager` over its own store, its clients wired as upstream's
+//! standalone test builder wires them: lazy actix recipients that nothing initialises. What the
+//! responder reads from the store, merosim writes as production's context manager would: the
+//! context's metadata with its current root hash (the responder recognises a root request by it)
+//! and the node's identity, marked owned (the responder answers only as a member).
+//!
+//! Pushes are the one leg it cannot serve: production applies them under a per-context lock it
+//! asks the context manager's actix actor for, and no actor runs under madsim. A push frame ends
+//! the responder's stream instead, and the session reports it (`Served::pushes_refused`).
+
+use std::sync::OnceLock;
+
+use calimero_blobstore::config::BlobStoreConfig;
+use calimero_blobstore::{BlobManager as BlobStore, FileSystem};
+use calimero_context_client::client::ContextClient;
+use calimero_crypto::{Nonce, SharedKey};
+use calimero_network_primitives::client::NetworkClient;
+use calimero_node::state::NodeState;
+use calimero_node::sync::{SyncConfig, SyncManager};
+use calimero_node_primitives::client::{BlobManager, NodeClient, SyncClient};
+use calimero_node_primitives::sync::{InitPayload, StreamMessage, SyncTransport};
+use calimero_node_primitives::NodeMode;
+use calimero_primitives::application::ApplicationId;
+use calimero_store::key;
+use calimero_store::types::{ContextIdentity, ContextMeta};
+use calimero_utils_actix::LazyRecipient;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::error::SessionError;
+use crate::store::SimStorage;
+
+/// One node's `SyncManager`, holding nothing but clients over the node's store.
+pub struct ProductionResponder {
+    manager: SyncManager,
+}
+
+/// What one served session did besides answering.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Served {
+    /// The initiator pushed entities or tombstones, which production's responder applies only
+    /// under an actix lock: the stream ended there.
+    pub pushes_refused: bool,
+}
+
+impl ProductionResponder {
+    /// Builds the node's manager and registers the node in its store as a member of its context.
+    pub fn new(storage: &SimStorage) -> Result<Self, SessionError> {
+        let store = storage.store().clone();
+        let blobs = BlobManager::new(BlobStore::new(store.clone(), blob_folder()?));
+        let network = NetworkClient::new(LazyRecipient::new());
+        let (ctx_sync_tx, ctx_sync_rx) = mpsc::channel(1);
+        let (ns_sync_tx, ns_sync_rx) = mpsc::channel(1);
+        let (ns_join_tx, ns_join_rx) = mpsc::channel(1);
+        let (subgroup_tx, subgroup_rx) = mpsc::channel(1);
+        let node_client = NodeClient::new(
+            store.clone(),
+            blobs,
+            network.clone(),
+            LazyRecipient::new(),
+            broadcast::channel(1).0,
+            SyncClient::new(ctx_sync_tx, ns_sync_tx, ns_join_tx, subgroup_tx),
+            String::new(),
+            None,
+        );
+        let context_client = ContextClient::new(store.clone(), node_client.clone(), LazyRecipient::new());
+        let manager = SyncManager::new(
+            SyncConfig::default(),
+            node_client,
+            context_client,
+            network,
+            NodeState::new(false, NodeMode::Standard),
+            ctx_sync_rx,
+            ns_sync_rx,
+            ns_join_rx,
+            subgroup_rx,
+        );
+        let mut handle = storage.store().handle();
+        let member = key::ContextIdentity::new(storage.context_id(), storage.identity());
+        // Only the key's presence is read (an owned identity); no signing happens on this path.
+        let owned = ContextIdentity { private_key: Some([0; 32]), sender_key: None };
+        handle
+            .put(&member, &owned)
+            .map_err(|e| SessionError::Storage(format!("registering the node's identity: {e}")))?;
+        Ok(ProductionResponder { manager })
+    }
+
+    /// Serves one HashComparison session whose first request the dispatcher already read.
+    pub async fn serve<T: SyncTransport>(
+        &self,
+        stream: &mut T,
+        storage: &SimStorage,
+        node_id: [u8; 32],
+        max_depth: Option<u8>,
+    ) -> Result<Served, SessionError> {
+        publish_root(storage)?;
+        let mut guarded = RefusePushes { inner: stream, refused: false };
+        let context_id = storage.context_id();
+        self.manager
+            .handle_tree_node_request(context_id, node_id, max_depth, &mut guarded, Nonce::default(), None)
+            .await
+            .map_err(|e| SessionError::classify(&e))?;
+        Ok(Served { pushes_refused: guarded.refused })
+    }
+}
+
+/// The context's metadata, with the root hash the node's tree has now: production's context
+/// manager rewrites it after every applied change, and the responder reads it to tell a root
+/// request from an entity request.
+fn publish_root(storage: &SimStorage) -> Result<(), SessionError> {
+    let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
+    let application = key::ApplicationMeta::new(ApplicationId::from([0; 32]));
+    let meta = ContextMeta::new(application, root.into(), Vec::new(), None);
+    storage
+        .store()
+        .handle()
+        .put(&key::ContextMeta::new(storage.context_id()), &meta)
+        .map_err(|e| SessionError::Storage(format!("publishing the context's root: {e}")))
+}
+
+static FOLDER: OnceLock<Result<FileSystem, String>> = OnceLock::new();
+
+/// Builds the blob folder ahead of any simulation (see [`blob_folder`]).
+pub(super) fn warm_up() {
+    FOLDER.get_or_init(make_blob_folder);
+}
+
+/// The blob store's folder. `FileSystem::new` creates it through real tokio's blocking pool,
+/// which needs a real runtime and an OS thread — neither may start inside a simulation — so
+/// [`warm_up`] builds it before the runtime does; every node shares the handle. No sync path
+/// reads or writes a blob.
+fn blob_folder() -> Result<FileSystem, SessionError> {
+    FOLDER
+        .get()
+        .cloned()
+        .unwrap_or_else(|| Err("blob folder: not built before the simulation started".to_owned()))
+        .map_err(SessionError::Storage)
+}
+
+/// On a thread of its own, so no runtime the caller may be inside gets in the way.
+fn make_blob_folder() -> Result<FileSystem, String> {
+    let path = std::env::temp_dir().join("merosim-blobs");
+    std::thread::spawn(move || {
+        let config = BlobStoreConfig::new(path.try_into().map_err(|e| format!("blob folder: {e}"))?);
+        let runtime = real_tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| format!("blob folder's runtime: {e}"))?;
+        runtime.block_on(FileSystem::new(&config)).map_err(|e| format!("blob folder: {e}"))
+    })
+    .join()
+    .unwrap_or_else(|_| Err("blob folder: its thread panicked".to_owned()))
+}
+
+/// The stream production's responder sees: the initiator's frames, until a push, which ends it.
+struct RefusePushes<'a, T> {
+    inner: &'a mut T,
+    refused: bool,
+}
+
+#[async_trait::async_trait]
+impl<T: SyncTransport> SyncTransport for RefusePushes<'_, T> {
+    async fn send(&mut self, message: &StreamMessage<'_>) -> eyre::Result<()> {
+        self.inner.send(message).await
+    }
+
+    async fn recv(&mut self) -> eyre::Result<Option<StreamMessage<'static>>> {
+        let frame = self.inner.recv().await?;
+        Ok(self.pass(frame))
+    }
+
+    async fn recv_timeout(&mut self, budget: std::time::Duration) -> eyre::Result<Option<StreamMessage<'static>>> {
+        let frame = self.inner.recv_timeout(budget).await?;
+        Ok(self.pass(frame))
+    }
+
+    fn set_encryption(&mut self, encryption: Option<(SharedKey, Nonce)>) {
+        self.inner.set_encryption(encryption);
+    }
+
+    fn encryption(&self) -> Option<(SharedKey, Nonce)> {
+        self.inner.encryption()
+    }
+
+    async fn close(&mut self) -> eyre::Result<()> {
+        self.inner.close().await
+    }
+}
+
+impl<T> RefusePushes<'_, T> {
+    fn pass(&mut self, frame: Option<StreamMessage<'static>>) -> Option<StreamMessage<'static>> {
+        let push = matches!(&frame, Some(StreamMessage::Init { payload: InitPayload::EntityPush { .. }, .. }))
+            || is_delete_push(&frame);
+        if push {
+            self.refused = true;
+            return None;
+        }
+        frame
+    }
+}
+
+#[cfg(calimero_delete_push)]
+fn is_delete_push(frame: &Option<StreamMessage<'static>>) -> bool {
+    matches!(frame, Some(StreamMessage::Init { payload: InitPayload::EntityDeletePush { .. }, .. }))
+}
+
+#[cfg(not(calimero_delete_push))]
+fn is_delete_push(_: &Option<StreamMessage<'static>>) -> bool {
+    false
+}
