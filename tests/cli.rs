@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use merosim::{run_one, RunOptions};
-use merosim::{FaultPreset, Handshakes};
+use merosim::{FaultPreset, Handshakes, HcResponder};
 
 fn merosim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_merosim")).args(args).output().expect("run merosim")
@@ -32,6 +32,7 @@ fn bad_arguments_get_one_clear_error_and_exit_2() {
         &["run", "--scenario", "bogus"][..],
         &["run", "--scenario", "diverged-3"],
         &["run", "--faults", "stormy"],
+        &["run", "--hc-responder", "sideways"],
         &["sweep", "--seeds", "9..3"],
         &["sweep", "--shard", "0/2"],
         &["sweep", "--jobs", "0"],
@@ -228,6 +229,7 @@ fn trace_hashes_match_across_processes() {
             chaos: None,
             inject: None,
             handshakes: Handshakes::Production,
+            hc_responder: HcResponder::Protocol,
         };
         let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));

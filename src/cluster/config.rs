@@ -8,7 +8,7 @@ use calimero_crypto::{Nonce, SharedKey};
 use calimero_primitives::context::ContextId;
 
 use crate::net::FaultConfig;
-use crate::protocols::{Handshakes, SessionOptions};
+use crate::protocols::{Handshakes, HcResponder, SessionOptions};
 
 /// Options of one simulated run.
 #[derive(Clone, Debug)]
@@ -42,6 +42,10 @@ pub struct SimConfig {
     /// How each sync tick builds the handshakes it selects a protocol from: as production's
     /// `SyncManager` does (the default), or from full tree statistics.
     pub handshakes: Handshakes,
+    /// Which code a node's acceptor answers a HashComparison session with: the protocol's trait
+    /// responder (the default: production's own cannot apply pushes under madsim) or production's
+    /// `SyncManager::handle_tree_node_request` (a build against a patched calimero-node only).
+    pub hc_responder: HcResponder,
 }
 
 /// Bugs merosim can plant in its own World — never in calimero — so a test can show that a
@@ -103,12 +107,19 @@ impl SimConfig {
             chaos: None,
             inject: None,
             handshakes: Handshakes::Production,
+            hc_responder: HcResponder::Protocol,
         }
     }
 
     /// Builds handshakes the given way (see [`Handshakes`]).
     pub fn with_handshakes(mut self, handshakes: Handshakes) -> Self {
         self.handshakes = handshakes;
+        self
+    }
+
+    /// Answers HashComparison sessions with `hc` (see [`HcResponder`]).
+    pub fn with_hc_responder(mut self, hc: HcResponder) -> Self {
+        self.hc_responder = hc;
         self
     }
 
@@ -241,6 +252,9 @@ impl fmt::Display for SimConfig {
         }
         if self.handshakes != Handshakes::Production {
             write!(f, " handshakes={}", self.handshakes)?;
+        }
+        if self.hc_responder != HcResponder::Protocol {
+            write!(f, " hc-responder={}", self.hc_responder)?;
         }
         if let Some(bug) = self.inject {
             write!(f, " inject={bug}")?;

@@ -83,7 +83,8 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
             let sid = stream.stream_id();
             let heads = || world.heads_answer(&node);
             let enter = || world.with_node(id, |n| n.enter_session(sid));
-            let outcome = Session::serving_half(&mut stream, node.storage(), heads, enter).await;
+            let hc = world.config().hc_responder;
+            let outcome = Session::serving_half(&mut stream, node.storage(), hc, heads, enter).await;
             world.drain(id);
             // A DAG-heads answer is not a session; only a protocol's outcome (or a failure) is booked.
             match outcome {

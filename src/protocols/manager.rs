@@ -25,7 +25,6 @@ use calimero_node::state::NodeState;
 use calimero_node::sync::{SyncConfig, SyncManager};
 use calimero_node_primitives::client::{BlobManager, NodeClient, SyncClient};
 use calimero_node_primitives::sync::{InitPayload, StreamMessage, SyncTransport};
-use calimero_node_primitives::NodeMode;
 use calimero_primitives::application::ApplicationId;
 use calimero_store::key;
 use calimero_store::types::{ContextIdentity, ContextMeta};
@@ -65,6 +64,7 @@ impl ProductionResponder {
             LazyRecipient::new(),
             broadcast::channel(1).0,
             SyncClient::new(ctx_sync_tx, ns_sync_tx, ns_join_tx, subgroup_tx),
+            #[cfg(not(calimero_node_client_no_topic))]
             String::new(),
             None,
         );
@@ -74,7 +74,7 @@ impl ProductionResponder {
             node_client,
             context_client,
             network,
-            NodeState::new(false, NodeMode::Standard),
+            node_state(),
             ctx_sync_rx,
             ns_sync_rx,
             ns_join_rx,
@@ -107,6 +107,16 @@ impl ProductionResponder {
             .map_err(|e| SessionError::classify(&e))?;
         Ok(Served { pushes_refused: guarded.refused })
     }
+}
+
+#[cfg(not(calimero_node_state_bare))]
+fn node_state() -> NodeState {
+    NodeState::new(false, calimero_node_primitives::NodeMode::Standard)
+}
+
+#[cfg(calimero_node_state_bare)]
+fn node_state() -> NodeState {
+    NodeState::new()
 }
 
 /// The context's metadata, with the root hash the node's tree has now: production's context

@@ -33,6 +33,26 @@ impl HcResponder {
     }
 }
 
+impl std::str::FromStr for HcResponder {
+    type Err = String;
+
+    /// A name from `Display`, refused with the way to get it when this build cannot run it.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        use strum::VariantArray;
+        let hc = Self::VARIANTS.iter().copied().find(|h| h.to_string() == s).ok_or_else(|| {
+            let names: Vec<String> = Self::VARIANTS.iter().map(ToString::to_string).collect();
+            format!("unknown HashComparison responder `{s}`; expected one of: {}", names.join(", "))
+        })?;
+        if !hc.available() {
+            return Err(format!(
+                "this build has no `{hc}` responder: it needs a calimero-node prepared by scripts/visibility-patch \
+                 (build merosim with scripts/against)"
+            ));
+        }
+        Ok(hc)
+    }
+}
+
 /// Serves one inbound session; returns which protocol the peer spoke.
 pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> Result<Protocol, SessionError> {
     respond_with(stream, storage, HcResponder::Protocol).await
@@ -45,6 +65,17 @@ pub async fn respond_with<T: SyncTransport>(
     hc: HcResponder,
 ) -> Result<Protocol, SessionError> {
     let first = first_init(stream, storage).await?;
+    answer(first, stream, storage, hc).await
+}
+
+/// Hands an already-read first request to the code that answers it: `hc` for HashComparison,
+/// the protocol's `run_responder` otherwise (production dispatches LevelWise there too).
+async fn answer<T: SyncTransport>(
+    first: InitPayload,
+    stream: &mut T,
+    storage: &SimStorage,
+    hc: HcResponder,
+) -> Result<Protocol, SessionError> {
     if let (HcResponder::Manager, InitPayload::TreeNodeRequest { node_id, max_depth, .. }) = (hc, &first) {
         return by_manager(stream, storage, *node_id, *max_depth).await;
     }
@@ -87,6 +118,7 @@ async fn by_manager<T: SyncTransport>(
 pub async fn serve<T: SyncTransport, G>(
     stream: &mut T,
     storage: &SimStorage,
+    hc: HcResponder,
     heads: impl FnOnce() -> HeadsAnswer,
     enter: impl FnOnce() -> G,
 ) -> Result<Option<Protocol>, SessionError> {
@@ -97,7 +129,7 @@ pub async fn serve<T: SyncTransport, G>(
         }
         first => {
             let _session = enter();
-            dispatch(first, stream, storage).await.map(Some)
+            answer(first, stream, storage, hc).await.map(Some)
         }
     }
 }

@@ -102,8 +102,8 @@ impl Session {
         self
     }
 
-    /// Which code answers if the session is HashComparison (hand-driven sessions only: a node's
-    /// acceptor serves with the protocol's responder).
+    /// Which code answers if the session is HashComparison (hand-driven sessions; a node's
+    /// acceptor answers with the run's [`SimConfig::hc_responder`](crate::SimConfig::hc_responder)).
     pub fn with_hc_responder(mut self, hc: HcResponder) -> Self {
         self.hc_responder = hc;
         self
@@ -189,10 +189,11 @@ impl Session {
     pub async fn serving_half<G>(
         stream: &mut SimStream,
         storage: &SimStorage,
+        hc: HcResponder,
         heads: impl FnOnce() -> HeadsAnswer,
         enter: impl FnOnce() -> G,
     ) -> Result<Option<Protocol>, SessionError> {
-        let outcome = serve(stream, storage, heads, enter).await;
+        let outcome = serve(stream, storage, hc, heads, enter).await;
         if let Ok(None) = outcome {
             await_peer_close(stream).await;
             return outcome;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::cluster::{Injected, SimConfig};
 use crate::faults::{FaultConfig, FaultKind, FaultPreset};
-use crate::protocols::Handshakes;
+use crate::protocols::{Handshakes, HcResponder};
 use crate::repro::Repro;
 use crate::scenario::{Scenario, ScenarioKind, ScenarioSpec, Workload};
 
@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub inject: Option<Injected>,
     /// How sync ticks build their handshakes (production's way unless a run asks otherwise).
     pub handshakes: Handshakes,
+    /// Which code answers HashComparison sessions (the protocol's trait responder unless asked).
+    pub hc_responder: HcResponder,
 }
 
 impl RunOptions {
@@ -57,6 +59,7 @@ impl RunOptions {
             chaos: faults.production_faithful().then_some(DEFAULT_CHAOS),
             inject: None,
             handshakes: Handshakes::Production,
+            hc_responder: HcResponder::Protocol,
         }
     }
 
@@ -79,6 +82,7 @@ impl RunOptions {
         config.chaos = self.chaos;
         config.inject = self.inject;
         config.handshakes = self.handshakes;
+        config.hc_responder = self.hc_responder;
         config
     }
 
@@ -133,6 +137,9 @@ impl RunOptions {
         }
         if self.handshakes != Handshakes::Production {
             flags += &format!(" --handshakes {}", self.handshakes);
+        }
+        if self.hc_responder != HcResponder::Protocol {
+            flags += &format!(" --hc-responder {}", self.hc_responder);
         }
         if !self.stop_on_violation {
             flags += " --run-on";

@@ -147,6 +147,7 @@ fn oracles_stay_quiet_on_500_correct_seeds() {
             chaos: None,
             inject: None,
             handshakes: Handshakes::Production,
+            hc_responder: merosim::HcResponder::Protocol,
         })
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);

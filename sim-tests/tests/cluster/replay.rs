@@ -24,6 +24,7 @@ fn heavy(seed: u64) -> RunOptions {
         chaos: None,
         inject: None,
         handshakes: Handshakes::Production,
+        hc_responder: merosim::HcResponder::Protocol,
     }
 }
 

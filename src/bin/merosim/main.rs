@@ -11,7 +11,7 @@ use merosim::Repro;
 use merosim::{run_one, shrink, Run, RunOptions, DEFAULT_CHAOS};
 use merosim::{to_mermaid, to_perfetto};
 use merosim::{FaultKind, FaultPreset};
-use merosim::{Handshakes, Injected};
+use merosim::{Handshakes, HcResponder, Injected};
 use merosim::{ScenarioKind, ScenarioSpec};
 
 // calimero's storage decodes and drops an index per ancestor per leaf (F11), so a sweep spends a
@@ -138,6 +138,11 @@ struct WorldArgs {
     /// statistics; reaches LevelWise, which production never selects).
     #[arg(long, default_value = "production", value_parser = parse_handshakes)]
     handshakes: Handshakes,
+    /// Which code answers HashComparison sessions: protocol (HashComparisonProtocol::run_responder)
+    /// or manager (production's SyncManager::handle_tree_node_request; needs a build from
+    /// scripts/against, and cannot apply pushes under madsim).
+    #[arg(long, default_value = "protocol", value_parser = parse_hc_responder)]
+    hc_responder: HcResponder,
     /// Plant a bug in merosim itself to watch a checker fire: lose-write:NODE:NTH.
     #[arg(long, value_name = "BUG", hide = true, value_parser = parse_injected)]
     inject: Option<Injected>,
@@ -173,6 +178,10 @@ fn parse_kind(s: &str) -> Result<FaultKind, String> {
 }
 
 fn parse_handshakes(s: &str) -> Result<Handshakes, String> {
+    s.parse()
+}
+
+fn parse_hc_responder(s: &str) -> Result<HcResponder, String> {
     s.parse()
 }
 
@@ -223,6 +232,7 @@ fn options_for(seed: u64, world: &WorldArgs, sweep: bool) -> RunOptions {
         chaos,
         inject: world.inject,
         handshakes: world.handshakes,
+        hc_responder: world.hc_responder,
     }
 }
 

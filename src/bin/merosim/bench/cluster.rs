@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use merosim::prelude::{SimConfig, SimRuntime};
 use merosim::RunOptions;
 use merosim::Scenario;
-use merosim::{FaultConfig, FaultPreset, Handshakes};
+use merosim::{FaultConfig, FaultPreset, Handshakes, HcResponder};
 
 use crate::sweep::sweep;
 
@@ -41,6 +41,7 @@ pub fn throughput(faults: FaultPreset, handshakes: Handshakes, seeds: u64, jobs:
         chaos: None,
         inject: None,
         handshakes,
+        hc_responder: HcResponder::Protocol,
     };
     let report = sweep(&template, 0..seeds, (1, 1), jobs, false);
     let converged = report.outcomes.iter().filter(|o| o.converged()).count();
