@@ -40,8 +40,22 @@ const FEATURES: &[(&str, &str, &str)] = &[
 
 /// API changes that landed between two releases we have no tree of: probed in a source tree's
 /// own code (cfg, file under the tree, text that file has once the change is in).
-const PROBES: &[(&str, &str, &str)] =
-    &[("calimero_runtime_account", "crates/node/primitives/src/sync/storage_bridge.rs", "account_id: AccountId")];
+const PROBES: &[(&str, &str, &str)] = &[
+    ("calimero_runtime_account", "crates/node/primitives/src/sync/storage_bridge.rs", "account_id: AccountId"),
+    // The constructors src/protocols/manager.rs calls lost an argument each.
+    ("calimero_node_state_bare", "crates/node/src/state.rs", "fn new() -> Self {"),
+    (
+        "calimero_node_client_no_topic",
+        "crates/node/primitives/src/client.rs",
+        "sync_client: SyncClient,\n        local_delta_tx",
+    ),
+    // A delta no longer carries the root hash its origin expected.
+    (
+        "calimero_delta_no_root",
+        "crates/dag/src/lib.rs",
+        "hlc: calimero_storage::logical_clock::HybridTimestamp,\n    ) -> Self {",
+    ),
+];
 
 fn main() {
     println!("cargo:rustc-check-cfg=cfg(calimero_unsupported)");

@@ -1,90 +1,123 @@
-//! One node's causal book: which deltas it has applied (a vector clock), the deltas it holds to
-//! answer peers' requests, and the ones waiting for predecessors.
+//! One node's causal book: calimero-dag's `DagStore`, kept the way calimero-node's delta store
+//! keeps it. A local write becomes a delta whose parents are the node's DAG heads and is recorded
+//! as applied (`restore_applied_delta`, as `add_local_applied_delta` does); a peer's delta goes
+//! through `add_delta_with_outcome`, which applies it once every parent is applied and holds it
+//! pending otherwise; `get_missing_parents` says what to ask peers for; the heads are the DAG's.
 //!
-//! The book is part of the node's durable state: calimero persists its delta store, so a crash
-//! keeps it (the session buffer, in memory, dies with the node).
+//! Applied deltas are durable (production persists them and restores its DAG from them on
+//! restart); pending ones live in memory and a crash loses them, as production's do.
+//!
+//! The DAG decides order and the books; what applying a delta does to the store stays with the
+//! caller (`delivery`): the applier here only records which deltas the DAG released, in its
+//! order, so the caller applies their actions the moment the DAG call returns.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
 
+use calimero_dag::{AddDeltaOutcome, ApplyError, CausalDelta, DagStore, DeltaApplier};
 use calimero_storage::action::Action;
+use calimero_storage::logical_clock::HybridTimestamp;
+use sha2::{Digest, Sha256};
 
-use super::gossip::Delta;
+/// A delta as the DAG holds it: the actions of one local operation.
+pub(crate) type Delta = CausalDelta<Vec<Action>>;
+
+/// The genesis parent: the root every fresh DAG starts from (calimero's `[0; 32]`).
+const GENESIS: [u8; 32] = [0; 32];
+
+/// How many missing parents one request asks for (calimero's `MAX_DELTA_QUERY_LIMIT` bounds it).
+const QUERY_LIMIT: usize = 64;
 
 /// One node's causal book.
-#[derive(Default)]
 pub(crate) struct CausalBook {
-    /// Per origin, how many of its deltas this node has applied (its own: made).
-    applied: BTreeMap<u32, u64>,
-    /// Every delta applied or made here, to answer peers' requests.
-    log: BTreeMap<(u32, u64), Delta>,
-    /// Deltas waiting for predecessors.
-    pending: BTreeMap<(u32, u64), Delta>,
+    dag: DagStore<Vec<Action>>,
+    /// Applied deltas in the order they were applied: what a restart restores from.
+    applied: Vec<[u8; 32]>,
+    /// Who sent each pending delta: whom to ask for its missing parents (production asks the
+    /// peer the delta came from).
+    senders: BTreeMap<[u8; 32], u32>,
+    /// Deltas made here so far, folded into each new delta's id.
+    made: u64,
+}
+
+impl Default for CausalBook {
+    fn default() -> Self {
+        CausalBook { dag: DagStore::new(GENESIS), applied: Vec::new(), senders: BTreeMap::new(), made: 0 }
+    }
+}
+
+/// What became of a delta offered to the book.
+pub(crate) enum Offered {
+    /// Already applied or pending here: dropped.
+    Duplicate,
+    /// Waiting for parents this node has not applied.
+    Pending,
+    /// Released in this order (the delta, then whatever it unblocked): apply their actions now.
+    Released(Vec<Delta>),
 }
 
 impl CausalBook {
-    pub fn seen(&self, origin: u32) -> u64 {
-        self.applied.get(&origin).copied().unwrap_or(0)
-    }
-
-    /// Numbers a delta `me` makes now, logs it, and returns it.
-    pub fn make(&mut self, me: u32, actions: &[Action]) -> Delta {
-        let seq = self.seen(me) + 1;
-        self.applied.insert(me, seq);
-        let deps = self.applied.iter().filter(|(o, _)| **o != me).map(|(o, n)| (*o, *n)).collect();
-        let delta = Delta { origin: me, seq, deps, actions: actions.to_vec() };
-        self.log.insert((me, seq), delta.clone());
+    /// Makes the delta for actions `me` just applied: its parents are the heads, its id a digest
+    /// of who made it, its number and its content. Recorded as applied.
+    pub fn make(&mut self, me: u32, actions: &[Action], root_after: [u8; 32]) -> Delta {
+        self.made += 1;
+        let parents = self.parents();
+        let id = delta_id(me, self.made, &parents, actions);
+        let delta = new_delta(id, parents, actions.to_vec(), root_after);
+        // No pending delta can name it yet (its id is new), so recording it unblocks nothing.
+        if self.dag.restore_applied_delta(delta.clone()) {
+            self.applied.push(id);
+        }
         delta
     }
 
-    pub fn is_duplicate(&self, delta: &Delta) -> bool {
-        delta.seq <= self.seen(delta.origin) || self.pending.contains_key(&(delta.origin, delta.seq))
+    /// A delta from `sender` arrives.
+    pub fn offer(&mut self, delta: Delta, sender: u32) -> Offered {
+        let id = delta.id;
+        let recorder = Recorder::default();
+        let outcome = now(self.dag.add_delta_with_outcome(delta, &recorder));
+        let released = recorder.into_released();
+        self.note_applied(&released);
+        match outcome {
+            Some(Ok(AddDeltaOutcome::Duplicate)) => Offered::Duplicate,
+            Some(Ok(AddDeltaOutcome::Pending)) => {
+                self.senders.insert(id, sender);
+                Offered::Pending
+            }
+            _ => Offered::Released(released),
+        }
     }
 
-    pub fn ready(&self, delta: &Delta) -> bool {
-        delta.seq == self.seen(delta.origin) + 1 && delta.deps.iter().all(|(o, n)| self.seen(*o) >= *n)
+    fn note_applied(&mut self, released: &[Delta]) {
+        for delta in released {
+            self.senders.remove(&delta.id);
+            self.applied.push(delta.id);
+        }
     }
 
-    /// A delta arrives: `None` for a duplicate (dropped); else whether it is ready to apply — a
-    /// delta that is not waits, pending, for its predecessors.
-    pub fn offer(&mut self, delta: &Delta) -> Option<bool> {
-        if self.is_duplicate(delta) {
-            return None;
-        }
-        let ready = self.ready(delta);
-        if !ready {
-            self.pending.insert((delta.origin, delta.seq), delta.clone());
-        }
-        Some(ready)
+    /// The parents a new delta names: the heads, or genesis for the first.
+    fn parents(&self) -> Vec<[u8; 32]> {
+        let mut heads = self.dag.get_heads();
+        heads.sort_unstable();
+        heads
     }
 
     /// The deltas of `wanted` this node holds, to send a peer that asked.
-    pub fn logged(&self, wanted: &[(u32, u64)]) -> Vec<Delta> {
-        wanted.iter().filter_map(|k| self.log.get(k).cloned()).collect()
+    pub fn logged(&self, wanted: &[[u8; 32]]) -> Vec<Delta> {
+        wanted.iter().filter_map(|id| self.dag.get_delta(id).filter(|_| self.dag.is_applied(id)).cloned()).collect()
     }
 
-    pub fn record_applied(&mut self, delta: Delta) {
-        self.applied.insert(delta.origin, delta.seq);
-        self.log.insert((delta.origin, delta.seq), delta);
-    }
-
-    /// A pending delta that is ready now, if any (lowest origin and sequence first).
-    pub fn take_ready(&mut self) -> Option<Delta> {
-        let key = self.pending.iter().find(|(_, d)| self.ready(d)).map(|(k, _)| *k)?;
-        self.pending.remove(&key)
-    }
-
-    /// What the pending deltas wait for, grouped by whom to ask (each pending delta's origin
-    /// applied everything it depends on, so it can answer for all of it).
-    pub fn wanted(&self) -> BTreeMap<u32, Vec<(u32, u64)>> {
-        let mut asks: BTreeMap<u32, Vec<(u32, u64)>> = BTreeMap::new();
-        for delta in self.pending.values() {
-            let needs = delta.deps.iter().copied().chain([(delta.origin, delta.seq - 1)]);
-            for (origin, upto) in needs {
-                for seq in self.seen(origin) + 1..=upto {
-                    if !self.pending.contains_key(&(origin, seq)) {
-                        asks.entry(delta.origin).or_default().push((origin, seq));
-                    }
-                }
+    /// The parents pending deltas wait for that this node does not hold, grouped by whom to ask:
+    /// the peer that sent the pending delta naming them.
+    pub fn wanted(&self) -> BTreeMap<u32, Vec<[u8; 32]>> {
+        let missing = self.dag.get_missing_parents(QUERY_LIMIT);
+        let mut asks: BTreeMap<u32, Vec<[u8; 32]>> = BTreeMap::new();
+        for (id, sender) in &self.senders {
+            let Some(delta) = self.dag.get_delta(id) else { continue };
+            for parent in delta.parents.iter().filter(|p| missing.contains(p)) {
+                asks.entry(*sender).or_default().push(*parent);
             }
         }
         for wanted in asks.values_mut() {
@@ -94,23 +127,82 @@ impl CausalBook {
         asks
     }
 
-    /// The node's DAG heads: the last delta of each origin that no other applied delta has
-    /// seen — calimero's heads, which a write of its own collapses to that write and an applied
-    /// delta replaces its parents in. A delta is named by its origin and sequence number.
-    pub fn heads(&self) -> Vec<(u32, u64)> {
-        let latest: Vec<&Delta> = self.applied.iter().filter_map(|(o, n)| self.log.get(&(*o, *n))).collect();
-        latest
-            .iter()
-            .filter(|d| {
-                !latest.iter().any(|other| {
-                    other.origin != d.origin && other.deps.iter().any(|(o, n)| *o == d.origin && *n >= d.seq)
-                })
-            })
-            .map(|d| (d.origin, d.seq))
-            .collect()
+    /// The node's DAG heads, without the genesis a fresh DAG starts from (a context that never
+    /// applied a delta reports none), in a fixed order.
+    pub fn heads(&self) -> Vec<[u8; 32]> {
+        let mut heads: Vec<[u8; 32]> = self.dag.get_heads().into_iter().filter(|h| *h != GENESIS).collect();
+        heads.sort_unstable();
+        heads
     }
 
     pub fn pending_len(&self) -> usize {
-        self.pending.len()
+        self.dag.get_pending_delta_ids().len()
+    }
+
+    /// A crash: the DAG is rebuilt from the applied deltas, as production's delta store restores
+    /// it from what it persisted; pending deltas are lost. Returns how many.
+    pub fn restart(&mut self) -> usize {
+        let lost = self.pending_len();
+        let mut dag = DagStore::new(GENESIS);
+        for id in &self.applied {
+            if let Some(delta) = self.dag.get_delta(id) {
+                dag.restore_applied_delta(delta.clone());
+            }
+        }
+        self.dag = dag;
+        self.senders.clear();
+        lost
+    }
+}
+
+fn delta_id(me: u32, number: u64, parents: &[[u8; 32]], actions: &[Action]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(me.to_le_bytes());
+    hash.update(number.to_le_bytes());
+    for parent in parents {
+        hash.update(parent);
+    }
+    hash.update(borsh::to_vec(actions).unwrap_or_default());
+    hash.finalize().into()
+}
+
+#[cfg(not(calimero_delta_no_root))]
+fn new_delta(id: [u8; 32], parents: Vec<[u8; 32]>, actions: Vec<Action>, root_after: [u8; 32]) -> Delta {
+    CausalDelta::new(id, parents, actions, HybridTimestamp::default(), root_after)
+}
+
+/// From 0.11.0-rc.15 or so a delta no longer carries its origin's expected root.
+#[cfg(calimero_delta_no_root)]
+fn new_delta(id: [u8; 32], parents: Vec<[u8; 32]>, actions: Vec<Action>, _: [u8; 32]) -> Delta {
+    CausalDelta::new(id, parents, actions, HybridTimestamp::default())
+}
+
+/// Records the deltas the DAG releases, in its order; the caller applies them.
+#[derive(Default)]
+struct Recorder {
+    released: Mutex<Vec<Delta>>,
+}
+
+impl Recorder {
+    fn into_released(self) -> Vec<Delta> {
+        self.released.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait::async_trait]
+impl DeltaApplier<Vec<Action>> for Recorder {
+    async fn apply(&self, delta: &Delta) -> Result<(), ApplyError> {
+        self.released.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(delta.clone());
+        Ok(())
+    }
+}
+
+/// Runs a DAG call to completion: with the recorder as applier nothing in it waits, so one poll
+/// finishes it (`None` would mean it waited, which it cannot).
+fn now<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
     }
 }

@@ -1,8 +1,8 @@
 //! How a node takes deltas in, as calimero-node's delta store does: never during one of its sync
 //! sessions (invariant I6: a delta that arrives then waits until the node's last session ends),
-//! and in causal order — a delta whose predecessors the node has not applied waits, pending,
-//! while the node asks the delta's origin for what it lacks (calimero's delta request). A
-//! duplicate is recognised and dropped.
+//! and in causal order, through calimero-dag's `DagStore` — a delta whose parents the node has
+//! not applied waits, pending, while the node asks the peer that sent it for what it lacks
+//! (calimero's delta request). A duplicate is recognised and dropped.
 //!
 //! Without causal order a lost delta would let a later one land first: an entry whose
 //! collection's creation never arrived, a delete before the write it deletes — states production
@@ -13,6 +13,7 @@
 
 use calimero_storage::action::Action;
 
+use super::causal::Offered;
 use super::gossip::{self, Delta, GossipFrame};
 use super::node::Node;
 use super::World;
@@ -22,14 +23,15 @@ use crate::trace::TraceKind;
 impl World {
     /// Broadcasts the actions of an operation `id` just applied, as its next delta.
     pub(crate) fn gossip(&self, id: NodeId, actions: &[Action]) {
+        let root_after = self.node(id).and_then(|n| n.storage().root_hash().ok()).unwrap_or_default();
         let (delta, targets) = {
             let mut nodes = self.registry();
             let Some(node) = nodes.get_mut(id) else { return };
-            let delta = node.causal_mut().make(id.get(), actions);
+            let delta = node.causal_mut().make(id.get(), actions, root_after);
             let targets: Vec<_> = nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect();
             (delta, targets)
         };
-        match gossip::send(self.router(), id, &GossipFrame::Delta(delta), &targets) {
+        match gossip::send(self.router(), id, &GossipFrame::Delta { from: id.get(), delta }, &targets) {
             Some(sent) => self.book().counters.deltas_sent += sent,
             None => self.book().counters.delta_rejected("encode"),
         }
@@ -38,26 +40,26 @@ impl World {
     /// A gossip frame arrived at `id`: a delta (applied now, or buffered while a session runs,
     /// I6) or a peer's request for deltas.
     pub(crate) fn receive_delta(&self, id: NodeId, frame: &[u8]) {
-        let delta = match GossipFrame::decode(frame) {
-            Some(GossipFrame::Delta(delta)) => delta,
+        let (delta, sender) = match GossipFrame::decode(frame) {
+            Some(GossipFrame::Delta { from, delta }) => (delta, from),
             Some(GossipFrame::Request { from, wanted }) => return self.answer(id, NodeId::new(from), &wanted),
             None => return self.book().counters.delta_rejected("decode"),
         };
         let busy = self.registry().get(id).is_some_and(Node::busy);
-        self.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(delta.origin), buffered: busy });
+        self.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(sender), buffered: busy });
         if busy {
-            self.with_node(id, |n| n.buffer(delta));
+            self.with_node(id, |n| n.buffer(delta, sender));
             self.book().counters.deltas_buffered += 1;
         } else {
-            self.deliver(id, delta);
+            self.deliver(id, delta, sender);
         }
     }
 
     /// Applies what was buffered during sessions, once the node has none left.
     pub(crate) fn drain(&self, id: NodeId) {
         let buffered = self.with_node(id, Node::drain).unwrap_or_default();
-        for delta in buffered {
-            self.deliver(id, delta);
+        for (delta, sender) in buffered {
+            self.deliver(id, delta, sender);
         }
     }
 
@@ -74,29 +76,22 @@ impl World {
         }
     }
 
-    /// In causal order: apply `delta` if its predecessors are in, then whatever it unblocked;
-    /// otherwise hold it and ask for what it waits on. Duplicates are dropped.
-    fn deliver(&self, id: NodeId, delta: Delta) {
-        let Some(ready) = self.with_node(id, |n| n.causal_mut().offer(&delta)) else { return };
-        let Some(ready) = ready else {
-            self.book().counters.deltas_duplicate += 1;
-            return;
-        };
-        if !ready {
-            self.book().counters.deltas_pending += 1;
-            self.ask_for_missing(id);
-            return;
-        }
-        let mut next = Some(delta);
-        while let Some(delta) = next {
-            self.apply_delta(id, &delta);
-            next = self
-                .with_node(id, |n| {
-                    let book = n.causal_mut();
-                    book.record_applied(delta);
-                    book.take_ready()
-                })
-                .flatten();
+    /// In causal order: the DAG applies `delta` if its parents are in, then whatever it
+    /// unblocked; otherwise it holds it and the node asks `sender` for what it waits on.
+    /// Duplicates are dropped.
+    fn deliver(&self, id: NodeId, delta: Delta, sender: u32) {
+        let Some(offered) = self.with_node(id, |n| n.causal_mut().offer(delta, sender)) else { return };
+        match offered {
+            Offered::Duplicate => self.book().counters.deltas_duplicate += 1,
+            Offered::Pending => {
+                self.book().counters.deltas_pending += 1;
+                self.ask_for_missing(id);
+            }
+            Offered::Released(deltas) => {
+                for delta in &deltas {
+                    self.apply_delta(id, delta);
+                }
+            }
         }
     }
 
@@ -104,7 +99,7 @@ impl World {
     /// counts as applied: calimero's delta store marks a delta it executed, whatever its outcome.
     fn apply_delta(&self, id: NodeId, delta: &Delta) {
         let Some(node) = self.node(id) else { return };
-        match delta.actions.iter().try_for_each(|action| node.storage().apply_remote(action.clone())) {
+        match delta.payload.iter().try_for_each(|action| node.storage().apply_remote(action.clone())) {
             Ok(()) => {
                 self.with_node(id, Node::mutated);
                 self.book().counters.deltas_applied += 1;
@@ -116,14 +111,15 @@ impl World {
     }
 
     /// `peer` asked `id` for deltas: send the ones `id` holds, straight to `peer`.
-    fn answer(&self, id: NodeId, peer: NodeId, wanted: &[(u32, u64)]) {
+    fn answer(&self, id: NodeId, peer: NodeId, wanted: &[[u8; 32]]) {
         let (found, address): (Vec<Delta>, _) = {
             let nodes = self.registry();
             let (Some(target), Some(me)) = (nodes.get(peer), nodes.get(id)) else { return };
             (me.causal().logged(wanted), target.gossip_address())
         };
         for delta in found {
-            if gossip::send(self.router(), id, &GossipFrame::Delta(delta), &[(peer, address.clone())]).is_some() {
+            let frame = GossipFrame::Delta { from: id.get(), delta };
+            if gossip::send(self.router(), id, &frame, &[(peer, address.clone())]).is_some() {
                 self.book().counters.deltas_resent += 1;
             }
         }

@@ -8,8 +8,8 @@
 use std::sync::{Arc, Weak};
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use calimero_storage::action::Action;
 
+pub(crate) use super::causal::Delta;
 use crate::ids::NodeId;
 use crate::net::mailbox::{Mailbox, Next};
 use crate::net::{FrameKind, NetworkRouter, Route};
@@ -17,29 +17,15 @@ use crate::net::{FrameKind, NetworkRouter, Route};
 /// Stream id reserved for gossip; session streams are numbered from 1.
 pub(crate) const GOSSIP_STREAM: u64 = 0;
 
-/// One delta: the actions of one local operation, applied in order (a collection operation
-/// records several — the collection, the entry, its ancestors), and where it sits causally.
-#[derive(Clone, Debug, BorshSerialize, BorshDeserialize)]
-pub(crate) struct Delta {
-    pub origin: u32,
-    /// The origin's own deltas are numbered 1, 2, …
-    pub seq: u64,
-    /// For every other origin, how many of its deltas the origin had applied when it made this
-    /// one: calimero's DAG parents, as a vector clock.
-    pub deps: Vec<(u32, u64)>,
-    pub actions: Vec<Action>,
-}
-
 /// What travels on the gossip stream.
 #[derive(Clone, Debug, BorshSerialize, BorshDeserialize)]
 pub(crate) enum GossipFrame {
-    Delta(Delta),
-    /// `from` lacks these deltas (origin, seq) and asks the receiver for them, as calimero-node's
-    /// delta request asks a peer for a delta's missing parents.
-    Request {
-        from: u32,
-        wanted: Vec<(u32, u64)>,
-    },
+    /// A delta — the actions of one local operation, applied in order (a collection operation
+    /// records several: the collection, the entry, its ancestors) — as node `from` sends it.
+    Delta { from: u32, delta: Delta },
+    /// `from` lacks these deltas and asks the receiver for them, as calimero-node's delta
+    /// request asks the peer a delta came from for its missing parents.
+    Request { from: u32, wanted: Vec<[u8; 32]> },
 }
 
 impl GossipFrame {
@@ -49,7 +35,7 @@ impl GossipFrame {
 
     fn label(&self) -> &'static str {
         match self {
-            GossipFrame::Delta(_) => "Delta",
+            GossipFrame::Delta { .. } => "Delta",
             GossipFrame::Request { .. } => "DeltaRequest",
         }
     }
@@ -76,11 +62,12 @@ pub(crate) fn send(
     Some(targets.len() as u64)
 }
 
-/// A node's gossip inbox: where deltas arrive, and the ones waiting for its sessions to end.
+/// A node's gossip inbox: where deltas arrive, and the ones waiting for its sessions to end
+/// (with the node that sent each).
 #[derive(Default)]
 pub(crate) struct GossipInbox {
     mailbox: Arc<Mailbox>,
-    pub buffer: Vec<Delta>,
+    pub buffer: Vec<(Delta, u32)>,
 }
 
 impl GossipInbox {

@@ -158,7 +158,8 @@ impl Node {
         }
         self.life = Life::Down { by_fault };
         self.acceptor = None;
-        let lost = std::mem::take(&mut self.gossip.buffer).len();
+        // Buffered deltas and the DAG's pending ones live in memory; applied ones are persisted.
+        let lost = std::mem::take(&mut self.gossip.buffer).len() + self.causal.restart();
         Some((self.madsim_id, lost))
     }
 
@@ -262,12 +263,12 @@ impl Node {
     }
 
     /// Holds a delta that arrived during a session until the node's last session ends (I6).
-    pub fn buffer(&mut self, delta: Delta) {
-        self.gossip.buffer.push(delta);
+    pub fn buffer(&mut self, delta: Delta, sender: u32) {
+        self.gossip.buffer.push((delta, sender));
     }
 
     /// What waited for the node's sessions to end, once it has none left.
-    pub fn drain(&mut self) -> Vec<Delta> {
+    pub fn drain(&mut self) -> Vec<(Delta, u32)> {
         if self.busy() {
             return Vec::new();
         }

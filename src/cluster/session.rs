@@ -218,8 +218,7 @@ impl World {
         let storage = node.storage();
         let root = *storage.root_id().as_bytes();
         let root_children = storage.metadata(root)?.map_or(0, |m| m.children.len() as u64);
-        let heads = self.with_node(node.id(), |n| n.causal().heads()).unwrap_or_default();
-        let dag_heads = heads.into_iter().map(|(origin, seq)| head_id(origin, seq)).collect();
+        let dag_heads = self.with_node(node.id(), |n| n.causal().heads()).unwrap_or_default();
         // A context that never received state has the zero root (as `StateSummary` reports it).
         let root_hash = if root_children == 0 { [0; 32] } else { storage.root_hash()? };
         Ok(HeadsView { root_hash, root_children, dag_heads })
@@ -276,13 +275,4 @@ impl Drop for Watch<'_> {
             node.forget_session(self.stream);
         }
     }
-}
-
-/// A 32-byte name for the delta `seq` of node `origin`, standing in for calimero's delta hash:
-/// only how many heads a node has reaches the handshake.
-fn head_id(origin: u32, seq: u64) -> [u8; 32] {
-    let mut id = [0; 32];
-    id[..4].copy_from_slice(&origin.to_le_bytes());
-    id[4..12].copy_from_slice(&seq.to_le_bytes());
-    id
 }
