@@ -49,6 +49,11 @@ const PROBES: &[(&str, &str, &str)] = &[
         "crates/node/primitives/src/client.rs",
         "sync_client: SyncClient,\n        local_delta_tx",
     ),
+    (
+        "calimero_identity_no_sender_key",
+        "crates/store/src/types/context.rs",
+        "pub struct ContextIdentity {\n    pub private_key: Option<[u8; 32]>,\n}",
+    ),
     // A delta no longer carries the root hash its origin expected.
     (
         "calimero_delta_no_root",

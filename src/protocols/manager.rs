@@ -83,7 +83,11 @@ impl ProductionResponder {
         let mut handle = storage.store().handle();
         let member = key::ContextIdentity::new(storage.context_id(), storage.identity());
         // Only the key's presence is read (an owned identity); no signing happens on this path.
-        let owned = ContextIdentity { private_key: Some([0; 32]), sender_key: None };
+        let owned = ContextIdentity {
+            private_key: Some([0; 32]),
+            #[cfg(not(calimero_identity_no_sender_key))]
+            sender_key: None,
+        };
         handle
             .put(&member, &owned)
             .map_err(|e| SessionError::Storage(format!("registering the node's identity: {e}")))?;
