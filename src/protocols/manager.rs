@@ -129,7 +129,7 @@ fn node_state() -> NodeState {
 fn publish_root(storage: &SimStorage) -> Result<(), SessionError> {
     let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
     let application = key::ApplicationMeta::new(ApplicationId::from([0; 32]));
-    let meta = ContextMeta::new(application, root.into(), Vec::new(), None);
+    let meta = ContextMeta::new(application, root, Vec::new(), None);
     storage
         .store()
         .handle()
