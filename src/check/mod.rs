@@ -11,7 +11,7 @@ mod listing;
 mod oracles;
 mod verdict;
 
-pub use convergence::{check_world, ConvergenceStatus, Property};
+pub use convergence::{check_world, ConvergenceStatus, Divergence, Property};
 pub use data_loss::data_loss;
 pub use oracles::{lost_deletes, root_mismatch};
 pub use verdict::{judge, Judgement};

@@ -5,7 +5,9 @@
 mod options;
 mod outcome;
 mod shrink;
+mod signature;
 
 pub use options::{RunOptions, DEFAULT_CHAOS};
 pub use outcome::{run_one, Outcome, Run};
 pub use shrink::{shrink, ShrinkError, Shrunk};
+pub use signature::Signature;

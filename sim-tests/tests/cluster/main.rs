@@ -12,4 +12,5 @@ mod oracles;
 mod replay;
 mod runtime;
 mod sessions;
+mod signatures;
 mod topology;

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use merosim::Verdict;
 use merosim::{human_bytes, StoreIo};
-use merosim::{run_one, Outcome, RunOptions};
+use merosim::{run_one, Outcome, RunOptions, Signature};
 use merosim::{Oracle, OracleCounts};
 
 /// `A..B` (end excluded) or `A..=B`.
@@ -184,14 +184,34 @@ impl fmt::Display for SweepReport {
         if failures.is_empty() {
             return write!(f, "  all seeds passed (converged; any violation was flagged by the protocol itself)");
         }
-        writeln!(f, "  failing seeds ({}):", failures.len())?;
-        for o in failures {
-            let what = match &o.stop {
-                Ok(stop) => format!("{} ({stop} at {})", o.verdict(), o.virtual_time),
-                Err(e) => format!("error: {e}"),
-            };
-            let options = RunOptions { seed: o.seed, ..self.template.clone() };
-            writeln!(f, "    seed {:<8} {what}", o.seed)?;
+        // One group per signature, the largest first: a class of failure is reported once, with
+        // its smallest seed's repro, however many seeds show it.
+        let mut groups: BTreeMap<Signature, Vec<&Outcome>> = BTreeMap::new();
+        for o in &failures {
+            // Every failing seed has one: only a passing run has none.
+            if let Some(signature) = o.signature() {
+                groups.entry(signature).or_default().push(o);
+            }
+        }
+        let mut groups: Vec<(Signature, Vec<&Outcome>)> = groups.into_iter().collect();
+        groups.sort_by_key(|(_, seeds)| (std::cmp::Reverse(seeds.len()), seeds.iter().map(|o| o.seed).min()));
+        writeln!(f, "  failing seeds ({}), by signature ({}):", failures.len(), groups.len())?;
+        for (signature, outcomes) in groups {
+            let mut seeds: Vec<u64> = outcomes.iter().map(|o| o.seed).collect();
+            seeds.sort_unstable();
+            const SHOW: usize = 10;
+            let shown: Vec<String> = seeds.iter().take(SHOW).map(u64::to_string).collect();
+            let more = seeds.len().saturating_sub(SHOW);
+            writeln!(f, "    {signature}")?;
+            writeln!(
+                f,
+                "      {} seed{}: {}{}",
+                seeds.len(),
+                if seeds.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if more > 0 { format!(" (+{more})") } else { String::new() }
+            )?;
+            let options = RunOptions { seed: seeds[0], ..self.template.clone() };
             writeln!(f, "      {}", options.repro())?;
         }
         Ok(())
