@@ -87,6 +87,28 @@ fn sweep_with_failures_lists_them_and_exits_1() {
     assert!(stdout.contains("repro: merosim repro 0 --scenario diverged --faults heavy"), "{stdout}");
 }
 
+/// On the pinned release `crdt-conflict` under `lan` fails almost every seed, every one a known
+/// finding (F8, F9, F10): the sweep groups them, names the findings and exits 0 — 1 under
+/// `--strict`. A bug planted in merosim (an app operation one node never applies) is NEW: exit 1.
+#[test]
+fn a_sweep_names_known_findings_and_fails_only_on_new_ones() {
+    let args = ["sweep", "--seeds", "0..6", "--scenario", "crdt-conflict", "--faults", "lan", "--quiet"];
+    let out = merosim(&args);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("known F8: lost-after-remove"), "{stdout}");
+    assert!(stdout.contains("0 new"), "{stdout}");
+    assert!(stdout.contains("every failure is a known finding of calimero-node"), "{stdout}");
+
+    let strict = merosim(&[&args[..], &["--strict"]].concat());
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stdout));
+
+    let planted = merosim(&[&args[..], &["--inject", "lose-op:0:1"]].concat());
+    let stdout = text(&planted.stdout);
+    assert_eq!(planted.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("NEW: crdt-semantics"), "{stdout}");
+}
+
 #[test]
 fn sweep_shards_partition_the_seeds() {
     let seeds = |shard: &str| -> Vec<u64> {

@@ -6,8 +6,10 @@ mod options;
 mod outcome;
 mod shrink;
 mod signature;
+mod triage;
 
 pub use options::{RunOptions, DEFAULT_CHAOS};
 pub use outcome::{run_one, Outcome, Run};
 pub use shrink::{shrink, ShrinkError, Shrunk};
 pub use signature::Signature;
+pub use triage::{catalogue, triage, KnownFailure, Triage};

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use merosim::Verdict;
 use merosim::{human_bytes, StoreIo};
-use merosim::{run_one, Outcome, RunOptions, Signature};
+use merosim::{run_one, triage, Outcome, RunOptions, Signature, Triage};
 use merosim::{Oracle, OracleCounts};
 
 /// `A..B` (end excluded) or `A..=B`.
@@ -184,37 +184,79 @@ impl fmt::Display for SweepReport {
         if failures.is_empty() {
             return write!(f, "  all seeds passed (converged; any violation was flagged by the protocol itself)");
         }
-        // One group per signature, the largest first: a class of failure is reported once, with
-        // its smallest seed's repro, however many seeds show it.
-        let mut groups: BTreeMap<Signature, Vec<&Outcome>> = BTreeMap::new();
-        for o in &failures {
-            // Every failing seed has one: only a passing run has none.
-            if let Some(signature) = o.signature() {
-                groups.entry(signature).or_default().push(o);
-            }
-        }
-        let mut groups: Vec<(Signature, Vec<&Outcome>)> = groups.into_iter().collect();
-        groups.sort_by_key(|(_, seeds)| (std::cmp::Reverse(seeds.len()), seeds.iter().map(|o| o.seed).min()));
-        writeln!(f, "  failing seeds ({}), by signature ({}):", failures.len(), groups.len())?;
-        for (signature, outcomes) in groups {
-            let mut seeds: Vec<u64> = outcomes.iter().map(|o| o.seed).collect();
-            seeds.sort_unstable();
+        let groups = self.groups();
+        let new: usize = groups.iter().filter(|g| !g.triage.is_known()).map(|g| g.seeds.len()).sum();
+        writeln!(
+            f,
+            "  failing seeds ({}), by signature ({}): {} known, {new} new",
+            failures.len(),
+            groups.len(),
+            failures.len() - new
+        )?;
+        for group in &groups {
             const SHOW: usize = 10;
-            let shown: Vec<String> = seeds.iter().take(SHOW).map(u64::to_string).collect();
-            let more = seeds.len().saturating_sub(SHOW);
-            writeln!(f, "    {signature}")?;
+            let shown: Vec<String> = group.seeds.iter().take(SHOW).map(u64::to_string).collect();
+            let more = group.seeds.len().saturating_sub(SHOW);
+            let label = match &group.triage {
+                Triage::Known(findings) => format!("known {}", findings.join("+")),
+                Triage::New => "NEW".to_owned(),
+            };
             writeln!(
                 f,
-                "      {} seed{}: {}{}",
-                seeds.len(),
-                if seeds.len() == 1 { "" } else { "s" },
+                "    {label}: {} — {} seed{}: {}{}",
+                group.signature,
+                group.seeds.len(),
+                if group.seeds.len() == 1 { "" } else { "s" },
                 shown.join(", "),
                 if more > 0 { format!(" (+{more})") } else { String::new() }
             )?;
-            let options = RunOptions { seed: seeds[0], ..self.template.clone() };
+            let options = RunOptions { seed: group.seeds[0], ..self.template.clone() };
             writeln!(f, "      {}", options.repro())?;
         }
+        if new == 0 {
+            write!(
+                f,
+                "  every failure is a known finding of calimero-node {} (src/run/known.tsv; --strict fails on them too)",
+                merosim::CALIMERO_VERSION
+            )?;
+        }
         Ok(())
+    }
+}
+
+/// The failing seeds that share one signature, and what merosim knows of it.
+pub struct Group {
+    pub signature: Signature,
+    pub triage: Triage,
+    /// Ascending.
+    pub seeds: Vec<u64>,
+}
+
+impl SweepReport {
+    /// One group per signature: what nothing known explains first, then the largest.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut by_signature: BTreeMap<Signature, Vec<u64>> = BTreeMap::new();
+        for o in self.failures() {
+            // Every failing seed has one: only a passing run has none.
+            if let Some(signature) = o.signature() {
+                by_signature.entry(signature).or_default().push(o.seed);
+            }
+        }
+        let flags = self.template.flags();
+        let mut groups: Vec<Group> = by_signature
+            .into_iter()
+            .map(|(signature, mut seeds)| {
+                seeds.sort_unstable();
+                Group { triage: triage(&signature, &flags), signature, seeds }
+            })
+            .collect();
+        groups.sort_by_key(|g| (g.triage.is_known(), std::cmp::Reverse(g.seeds.len()), g.seeds[0]));
+        groups
+    }
+
+    /// Failing seeds no known finding explains.
+    pub fn unexplained(&self) -> usize {
+        self.groups().iter().filter(|g| !g.triage.is_known()).map(|g| g.seeds.len()).sum()
     }
 }
 

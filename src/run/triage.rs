@@ -1,0 +1,176 @@
+//! Triage: a failing seed's signature against what merosim already knows fails on the running
+//! calimero-node (`known.tsv`, one row per finding and verdict). A nightly sweep on a buggy
+//! release then reads "known F8 (214 seeds)" instead of 214 red lines, and what no known row
+//! explains stands out as NEW — never filed under a finding that only explains part of it.
+
+use std::sync::OnceLock;
+
+use super::signature::Signature;
+use crate::protocols::{calimero_since, CALIMERO_VERSION};
+
+/// Tags that describe a failure without being one: no row has to explain them.
+const CONTEXT_TAGS: [&str; 2] = ["roots equal", "roots apart"];
+
+/// One row of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownFailure {
+    /// `F8`, `#3251`, … (docs/findings.md, known-bugs.md).
+    pub finding: &'static str,
+    /// The release range that has it (`None`: open-ended).
+    pub first: Option<&'static str>,
+    pub last: Option<&'static str>,
+    /// The verdict it produces (`*`: any).
+    pub verdict: &'static str,
+    /// The signature tags it explains.
+    pub tags: Vec<&'static str>,
+    /// Text the run's repro flags must contain (e.g. `--faults heavy`), if any.
+    pub condition: Option<&'static str>,
+    /// The test that pins it.
+    pub test: &'static str,
+    pub what: &'static str,
+}
+
+impl KnownFailure {
+    /// Whether the running calimero-node is in the row's range.
+    pub fn applies_here(&self) -> bool {
+        let from = self.first.is_none_or(calimero_since);
+        let after_last = self.last.is_some_and(|last| calimero_since(last) && CALIMERO_VERSION != last);
+        from && !after_last
+    }
+}
+
+/// The catalogue, parsed once.
+pub fn catalogue() -> &'static [KnownFailure] {
+    static ROWS: OnceLock<Vec<KnownFailure>> = OnceLock::new();
+    ROWS.get_or_init(|| parse(include_str!("known.tsv")).unwrap_or_else(|e| panic!("src/run/known.tsv: {e}")))
+}
+
+fn parse(text: &'static str) -> Result<Vec<KnownFailure>, String> {
+    let dash = |s: &'static str| (s != "-").then_some(s);
+    let mut rows = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty()) {
+        let f: Vec<&'static str> = line.split('\t').collect();
+        let [finding, first, last, verdict, tags, condition, test, what] = f[..] else {
+            return Err(format!("line {}: {} fields, expected 8", n + 1, f.len()));
+        };
+        rows.push(KnownFailure {
+            finding,
+            first: dash(first),
+            last: dash(last),
+            verdict,
+            tags: dash(tags).map(|t| t.split(", ").collect()).unwrap_or_default(),
+            condition: dash(condition),
+            test,
+            what,
+        });
+    }
+    Ok(rows)
+}
+
+/// What a failing seed is, as far as merosim knows.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Triage {
+    /// Explained by these findings, together.
+    Known(Vec<&'static str>),
+    /// Nothing known explains all of it.
+    New,
+}
+
+impl Triage {
+    pub fn is_known(&self) -> bool {
+        matches!(self, Triage::Known(_))
+    }
+}
+
+/// Files a signature (of a run whose repro flags are `flags`) under the known findings that
+/// explain it on this release: rows of its own verdict, or of any verdict (`*`), whose tags
+/// together cover every tag of the signature but the context ones — with its verdict itself
+/// explained by a row of that verdict, unless it only says the state diverged.
+pub fn triage(signature: &Signature, flags: &str) -> Triage {
+    triage_with(catalogue(), signature, flags)
+}
+
+fn triage_with(rows: &'static [KnownFailure], signature: &Signature, flags: &str) -> Triage {
+    const STATE_VERDICTS: [&str; 4] = ["liveness", "diverged", "max-time", "app-divergence"];
+    let problems: Vec<&str> = signature.shape.iter().copied().filter(|t| !CONTEXT_TAGS.contains(t)).collect();
+    let candidates: Vec<&KnownFailure> = rows
+        .iter()
+        .filter(|r| r.verdict == "*" || r.verdict == signature.verdict)
+        .filter(|r| r.condition.is_none_or(|c| flags.contains(c)))
+        .filter(|r| r.applies_here())
+        .collect();
+    let chosen: Vec<&KnownFailure> = candidates
+        .iter()
+        .copied()
+        .filter(|r| {
+            r.tags.iter().any(|t| problems.contains(t)) || (r.tags.is_empty() && r.verdict == signature.verdict)
+        })
+        .collect();
+    let covered = problems.iter().all(|p| chosen.iter().any(|r| r.tags.contains(p)));
+    let verdict_explained =
+        chosen.iter().any(|r| r.verdict == signature.verdict) || STATE_VERDICTS.contains(&signature.verdict);
+    if chosen.is_empty() || !covered || !verdict_explained {
+        return Triage::New;
+    }
+    let mut findings: Vec<&'static str> = chosen.iter().map(|r| r.finding).collect();
+    findings.sort_unstable();
+    findings.dedup();
+    Triage::Known(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn sig(verdict: &'static str, tags: &[&'static str]) -> Signature {
+        Signature { verdict, culprit: None, shape: tags.iter().copied().collect::<BTreeSet<_>>() }
+    }
+
+    fn rows() -> &'static [KnownFailure] {
+        static ROWS: OnceLock<Vec<KnownFailure>> = OnceLock::new();
+        ROWS.get_or_init(|| {
+            parse(concat!(
+                "A\t-\t-\tlost-after-remove\t-\t-\tt\tw\n",
+                "B\t-\t-\t*\town bytes missing\t-\tt\tw\n",
+                "C\t-\t-\tapp-divergence\tentity missing\t-\tt\tw\n",
+                "D\t-\t-\tphantom\t-\t--faults heavy\tt\tw\n",
+                "E\t-\t0.10.1-rc.37\troot-mismatch\tchildren differ\t-\tt\tw\n",
+            ))
+            .unwrap()
+        })
+    }
+
+    #[test]
+    fn the_catalogue_parses() {
+        assert!(catalogue().len() >= 10);
+        assert!(parse("x\ty\n").is_err());
+    }
+
+    #[test]
+    fn known_rows_explain_a_signature_together() {
+        let t = |s: &Signature, flags: &str| triage_with(rows(), s, flags);
+        assert_eq!(t(&sig("lost-after-remove", &[]), ""), Triage::Known(vec!["A"]));
+        assert_eq!(t(&sig("lost-after-remove", &["own bytes missing"]), ""), Triage::Known(vec!["A", "B"]));
+        assert_eq!(t(&sig("liveness", &["own bytes missing", "roots apart"]), ""), Triage::Known(vec!["B"]));
+        assert_eq!(
+            t(&sig("app-divergence", &["entity missing", "own bytes missing", "roots equal"]), ""),
+            Triage::Known(vec!["B", "C"])
+        );
+    }
+
+    #[test]
+    fn what_no_row_covers_is_new() {
+        let t = |s: &Signature, flags: &str| triage_with(rows(), s, flags);
+        // A tag nothing explains, though the verdict is known.
+        assert_eq!(t(&sig("app-divergence", &["entity missing", "parent differs"]), ""), Triage::New);
+        // A verdict nothing explains, though its tag is known.
+        assert_eq!(t(&sig("data-loss", &["own bytes missing"]), ""), Triage::New);
+        // A condition the run does not meet.
+        assert_eq!(t(&sig("phantom", &[]), "--faults lan"), Triage::New);
+        assert_eq!(t(&sig("phantom", &[]), "--faults heavy"), Triage::Known(vec!["D"]));
+        // A row whose release range ended before the running release.
+        assert_eq!(t(&sig("root-mismatch", &["children differ"]), ""), Triage::New);
+    }
+}
