@@ -13,7 +13,7 @@ use std::fmt;
 
 use super::outcome::Outcome;
 use crate::check::Divergence;
-use crate::oracle::Oracle;
+use crate::oracle::{Oracle, Signal};
 use crate::store::EntityDifference;
 
 /// What a failing run looked like to the oracles.
@@ -23,6 +23,9 @@ pub struct Signature {
     pub verdict: &'static str,
     /// The oracle whose violation decided the verdict, when one did.
     pub culprit: Option<Oracle>,
+    /// Every other oracle that fired silently in the run: a second bug can hide behind the one
+    /// that decided the verdict (an app divergence behind a root mismatch).
+    pub also: BTreeSet<&'static str>,
     /// The shape of what was wrong, as sorted tags.
     pub shape: BTreeSet<&'static str>,
 }
@@ -30,6 +33,10 @@ pub struct Signature {
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.verdict)?;
+        if !self.also.is_empty() {
+            let also: Vec<&str> = self.also.iter().copied().collect();
+            write!(f, " (also {})", also.join(", "))?;
+        }
         if !self.shape.is_empty() {
             let tags: Vec<&str> = self.shape.iter().copied().collect();
             write!(f, ": {}", tags.join(", "))?;
@@ -45,11 +52,12 @@ impl Outcome {
             return None;
         }
         let Some(judgement) = &self.judgement else {
-            return Some(Signature { verdict: "error", culprit: None, shape: BTreeSet::new() });
+            return Some(Signature { verdict: "error", culprit: None, also: BTreeSet::new(), shape: BTreeSet::new() });
         };
         let mut shape = BTreeSet::new();
         let culprit = judgement.culprit();
-        if let Some(violation) = culprit {
+        // Every silent violation's words: the culprit's, and those of the oracles that also fired.
+        for violation in judgement.violations.iter().filter(|v| v.signal == Signal::Silent) {
             shape.extend(words(violation.oracle, &violation.detail));
         }
         if let Some(status) = &self.status {
@@ -61,7 +69,13 @@ impl Outcome {
                 shape.insert(if live.windows(2).all(|w| w[0] == w[1]) { "roots equal" } else { "roots apart" });
             }
         }
-        Some(Signature { verdict: judgement.verdict.label(), culprit: culprit.map(|v| v.oracle), shape })
+        let also = judgement
+            .violations
+            .iter()
+            .filter(|v| v.signal == Signal::Silent && Some(v.oracle) != culprit.map(|c| c.oracle))
+            .map(|v| v.oracle.name())
+            .collect();
+        Some(Signature { verdict: judgement.verdict.label(), culprit: culprit.map(|v| v.oracle), also, shape })
     }
 }
 

@@ -93,9 +93,10 @@ pub fn triage(signature: &Signature, flags: &str) -> Triage {
 fn triage_with(rows: &'static [KnownFailure], signature: &Signature, flags: &str) -> Triage {
     const STATE_VERDICTS: [&str; 4] = ["liveness", "diverged", "max-time", "app-divergence"];
     let problems: Vec<&str> = signature.shape.iter().copied().filter(|t| !CONTEXT_TAGS.contains(t)).collect();
+    // A row of an oracle that also fired explains tags too: its bug is in the run as well.
     let candidates: Vec<&KnownFailure> = rows
         .iter()
-        .filter(|r| r.verdict == "*" || r.verdict == signature.verdict)
+        .filter(|r| r.verdict == "*" || r.verdict == signature.verdict || signature.also.contains(r.verdict))
         .filter(|r| r.condition.is_none_or(|c| flags.contains(c)))
         .filter(|r| r.applies_here())
         .collect();
@@ -103,12 +104,15 @@ fn triage_with(rows: &'static [KnownFailure], signature: &Signature, flags: &str
         .iter()
         .copied()
         .filter(|r| {
-            r.tags.iter().any(|t| problems.contains(t)) || (r.tags.is_empty() && r.verdict == signature.verdict)
+            r.tags.iter().any(|t| problems.contains(t))
+                || (r.tags.is_empty() && (r.verdict == signature.verdict || signature.also.contains(r.verdict)))
         })
         .collect();
     let covered = problems.iter().all(|p| chosen.iter().any(|r| r.tags.contains(p)));
-    let verdict_explained =
-        chosen.iter().any(|r| r.verdict == signature.verdict) || STATE_VERDICTS.contains(&signature.verdict);
+    // The verdict, and every oracle that also fired, must be one a chosen row names (or only say
+    // that the state diverged).
+    let named = |verdict: &str| chosen.iter().any(|r| r.verdict == verdict) || STATE_VERDICTS.contains(&verdict);
+    let verdict_explained = named(signature.verdict) && signature.also.iter().all(|o| named(o));
     if chosen.is_empty() || !covered || !verdict_explained {
         return Triage::New;
     }
@@ -125,7 +129,12 @@ mod tests {
     use super::*;
 
     fn sig(verdict: &'static str, tags: &[&'static str]) -> Signature {
-        Signature { verdict, culprit: None, shape: tags.iter().copied().collect::<BTreeSet<_>>() }
+        Signature {
+            verdict,
+            culprit: None,
+            also: BTreeSet::new(),
+            shape: tags.iter().copied().collect::<BTreeSet<_>>(),
+        }
     }
 
     fn rows() -> &'static [KnownFailure] {
@@ -140,6 +149,17 @@ mod tests {
             ))
             .unwrap()
         })
+    }
+
+    /// The test rows and an open-ended root-mismatch row `F`.
+    fn with_an_open_f(s: &Signature) -> Triage {
+        static ROWS: OnceLock<Vec<KnownFailure>> = OnceLock::new();
+        let rows = ROWS.get_or_init(|| {
+            let mut rows = rows().to_vec();
+            rows.extend(parse("F\t-\t-\troot-mismatch\tchildren differ\t-\tt\tw\n").unwrap());
+            rows
+        });
+        triage_with(rows, s, "")
     }
 
     #[test]
@@ -170,6 +190,12 @@ mod tests {
         // A condition the run does not meet.
         assert_eq!(t(&sig("phantom", &[]), "--faults lan"), Triage::New);
         assert_eq!(t(&sig("phantom", &[]), "--faults heavy"), Triage::Known(vec!["D"]));
+        // A second oracle's row explains its tag; an oracle no row names makes it NEW.
+        let mut both = sig("root-mismatch", &["children differ", "entity missing"]);
+        both.also.insert("app-divergence");
+        assert_eq!(with_an_open_f(&both), Triage::Known(vec!["C", "F"]));
+        both.also.insert("data-loss");
+        assert_eq!(with_an_open_f(&both), Triage::New);
         // A row whose release range ended before the running release.
         assert_eq!(t(&sig("root-mismatch", &["children differ"]), ""), Triage::New);
     }

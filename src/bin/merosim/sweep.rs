@@ -186,31 +186,37 @@ impl fmt::Display for SweepReport {
         }
         let groups = self.groups();
         let new: usize = groups.iter().filter(|g| !g.triage.is_known()).map(|g| g.seeds.len()).sum();
-        writeln!(
-            f,
-            "  failing seeds ({}), by signature ({}): {} known, {new} new",
-            failures.len(),
-            groups.len(),
-            failures.len() - new
-        )?;
-        for group in &groups {
-            const SHOW: usize = 10;
-            let shown: Vec<String> = group.seeds.iter().take(SHOW).map(u64::to_string).collect();
-            let more = group.seeds.len().saturating_sub(SHOW);
-            let label = match &group.triage {
-                Triage::Known(findings) => format!("known {}", findings.join("+")),
-                Triage::New => "NEW".to_owned(),
-            };
-            writeln!(
-                f,
-                "    {label}: {} — {} seed{}: {}{}",
-                group.signature,
-                group.seeds.len(),
-                if group.seeds.len() == 1 { "" } else { "s" },
-                shown.join(", "),
-                if more > 0 { format!(" (+{more})") } else { String::new() }
-            )?;
+        writeln!(f, "  failing seeds ({}): {} known, {new} new", failures.len(), failures.len() - new)?;
+        // What nothing known explains: one entry per signature, each with its seeds and repro.
+        for group in groups.iter().filter(|g| !g.triage.is_known()) {
+            writeln!(f, "    NEW {} — {}", group.signature, seed_list(&group.seeds))?;
             let options = RunOptions { seed: group.seeds[0], ..self.template.clone() };
+            writeln!(f, "      {}", options.repro())?;
+        }
+        // The known: one entry per set of findings, the signatures it covers beneath it.
+        let mut known: BTreeMap<&[&str], Vec<&Group>> = BTreeMap::new();
+        for group in &groups {
+            if let Triage::Known(findings) = &group.triage {
+                known.entry(findings.as_slice()).or_default().push(group);
+            }
+        }
+        let mut known: Vec<(&[&str], Vec<&Group>)> = known.into_iter().collect();
+        let seeds_of = |groups: &[&Group]| {
+            let mut seeds: Vec<u64> = groups.iter().flat_map(|g| g.seeds.iter().copied()).collect();
+            seeds.sort_unstable();
+            seeds
+        };
+        known.sort_by_key(|(_, groups)| {
+            let seeds = seeds_of(groups);
+            (std::cmp::Reverse(seeds.len()), seeds[0])
+        });
+        for (findings, groups) in known {
+            let seeds = seeds_of(&groups);
+            writeln!(f, "    known {} — {}", findings.join("+"), seed_list(&seeds))?;
+            for group in groups {
+                writeln!(f, "      {} ({})", group.signature, group.seeds.len())?;
+            }
+            let options = RunOptions { seed: seeds[0], ..self.template.clone() };
             writeln!(f, "      {}", options.repro())?;
         }
         if new == 0 {
@@ -222,6 +228,20 @@ impl fmt::Display for SweepReport {
         }
         Ok(())
     }
+}
+
+/// "3 seeds: 5, 9, 11", at most ten of them.
+fn seed_list(seeds: &[u64]) -> String {
+    const SHOW: usize = 10;
+    let shown: Vec<String> = seeds.iter().take(SHOW).map(u64::to_string).collect();
+    let more = seeds.len().saturating_sub(SHOW);
+    format!(
+        "{} seed{}: {}{}",
+        seeds.len(),
+        if seeds.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if more > 0 { format!(" (+{more})") } else { String::new() }
+    )
 }
 
 /// The failing seeds that share one signature, and what merosim knows of it.
