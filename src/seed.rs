@@ -31,6 +31,8 @@ pub(crate) enum Stream {
     MidMerge { node: u32, incarnation: u64 },
     /// The buggify points of one node (each node draws its own, in its own order).
     Buggify { node: u32 },
+    /// The workload family `any` draws.
+    Family,
 }
 
 impl Stream {
@@ -46,6 +48,7 @@ impl Stream {
             Stream::Chaos => 0x6368_616f_7321_2121,
             Stream::MidMerge { node, incarnation } => (u64::from(node) << 32) ^ incarnation ^ 0x6d69_646d_6572_6765,
             Stream::Buggify { node } => (u64::from(node) << 32) ^ 0x0062_7567_6769_6679,
+            Stream::Family => 0x6661_6d69_6c79_2121,
         }
     }
 }

@@ -162,7 +162,7 @@ fn trace_exports_load() {
 }
 
 /// `merosim` alone is `merosim sweep` alone, and both are the README's main job: 100 seeds of
-/// random 2–5 node clusters under prod-chaos, a 30-s chaos phase, then the heal. Both print the
+/// seed-drawn workloads (`any`) under prod-chaos, a 30-s chaos phase, then the heal. Both print the
 /// same header and expanded options (they are stopped there: the full sweep takes minutes); given
 /// the same few seeds, they print the same verdicts and trace hashes.
 #[test]
@@ -192,7 +192,7 @@ fn no_command_is_the_default_sweep() {
     assert_eq!(alone, header(&["sweep"]), "`merosim` and `merosim sweep` start different sweeps");
     for needle in [
         "merosim sweep seeds 0..100 shard 1/1 jobs 2 ",
-        "scenario  random-0 ",
+        "scenario  any → ",
         "recv_timeout=30s",
         "max_time=600s",
         "chaos=30s",

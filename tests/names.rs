@@ -82,6 +82,7 @@ fn scenarios() {
         "crdt-mixed",
         "crdt-conflict",
         "crdt-fresh",
+        "any",
     ];
     assert_eq!(names, expected);
     for kind in ScenarioKind::ALL {

@@ -161,7 +161,9 @@ impl fmt::Display for RunOptions {
     /// The expanded option set: scenario as built, every config value, every node's clock.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scenario = self.build_scenario();
-        writeln!(f, "  scenario  {scenario}")?;
+        // `any` prints what this seed drew, after the name that replays the draw.
+        let drawn = if self.scenario.kind == ScenarioKind::Any { "any → " } else { "" };
+        writeln!(f, "  scenario  {drawn}{scenario}")?;
         write!(f, "  config    {}", self.config())?;
         let faults = self.fault_config();
         let clocks: Vec<String> = scenario

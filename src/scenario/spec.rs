@@ -28,6 +28,7 @@ pub enum ScenarioKind {
     CrdtMixed,
     CrdtConflict,
     CrdtFresh,
+    Any,
 }
 
 impl ScenarioKind {
@@ -67,6 +68,10 @@ impl ScenarioKind {
             }
             ScenarioKind::CrdtFresh => {
                 "crdt-mixed, but no key is written after its remove (looks past calimero's final tombstones, F8)"
+            }
+            ScenarioKind::Any => {
+                "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh) and 2-5 \
+                 nodes: the default sweep's, to reach every failure class merosim knows"
             }
         }
     }
@@ -129,8 +134,45 @@ impl ScenarioSpec {
             ScenarioKind::CrdtMixed => AppMix::Mixed.build(seed, nodes, entities),
             ScenarioKind::CrdtConflict => AppMix::Conflict.build(seed, nodes, entities),
             ScenarioKind::CrdtFresh => AppMix::Fresh.build(seed, nodes, entities),
+            ScenarioKind::Any => {
+                let (family, drawn) = any_family(seed);
+                let nodes = self.nodes.or(drawn);
+                ScenarioSpec { kind: family, nodes, entities: self.entities }.build(seed, nodes.unwrap_or(3), entities)
+            }
         }
     }
+}
+
+/// What `any` draws for `seed`: a family, by weight, and a node count (`None` for the families
+/// that draw their own). The weights favour the app families, which reach merosim's known failure
+/// classes on calimero-node 0.11.0-rc.4 within a few seeds each (docs/reproducing-bugs.md); the
+/// raw-tree ones keep the protocol paths older bugs lived on in the mix.
+fn any_family(seed: u64) -> (ScenarioKind, Option<usize>) {
+    use rand::Rng;
+    const FAMILIES: [(ScenarioKind, u32); 6] = [
+        (ScenarioKind::Random, 1),
+        (ScenarioKind::Mixed, 2),
+        (ScenarioKind::CrdtKv, 1),
+        (ScenarioKind::CrdtMixed, 2),
+        (ScenarioKind::CrdtConflict, 2),
+        (ScenarioKind::CrdtFresh, 2),
+    ];
+    let mut rng = crate::seed::rng(seed, crate::seed::Stream::Family);
+    let total: u32 = FAMILIES.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.gen_range(0..total);
+    let family = FAMILIES
+        .iter()
+        .find(|(_, w)| {
+            let hit = pick < *w;
+            pick = pick.saturating_sub(*w);
+            hit
+        })
+        .map_or(ScenarioKind::Random, |(kind, _)| *kind);
+    let nodes = match family {
+        ScenarioKind::Random | ScenarioKind::Mixed => None,
+        _ => Some(rng.gen_range(2..=5)),
+    };
+    (family, nodes)
 }
 
 impl FromStr for ScenarioSpec {
@@ -169,6 +211,24 @@ impl fmt::Display for ScenarioSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `any` draws the same family for the same seed, and every family within a few dozen seeds.
+    #[test]
+    fn any_replays_its_draw_and_reaches_every_family() {
+        let draws: Vec<(ScenarioKind, Option<usize>)> = (0..60).map(any_family).collect();
+        assert_eq!(draws, (0..60).map(any_family).collect::<Vec<_>>());
+        for family in [
+            ScenarioKind::Random,
+            ScenarioKind::Mixed,
+            ScenarioKind::CrdtKv,
+            ScenarioKind::CrdtMixed,
+            ScenarioKind::CrdtConflict,
+            ScenarioKind::CrdtFresh,
+        ] {
+            assert!(draws.iter().any(|(k, _)| *k == family), "{family} never drawn in 60 seeds");
+        }
+        assert!(draws.iter().filter_map(|(_, n)| *n).all(|n| (2..=5).contains(&n)));
+    }
 
     #[test]
     fn names_and_sizes_parse_and_print_back() {

@@ -36,7 +36,8 @@ use sweep::{parse_seeds, parse_shard, sweep};
     about = "Deterministic simulator for Calimero state sync",
     args_conflicts_with_subcommands = true,
     after_help = "Without a command, runs `merosim sweep` with the flags given: by default seeds 0..100, each a \
-                  random 2–5 node cluster under prod-chaos for 30 s of virtual time, then the heal."
+                  seed-drawn workload (`--scenario any`: raw trees or an app, 2–5 nodes) under prod-chaos for 30 s of \
+                  virtual time, then the heal; failing seeds are grouped and triaged against the known findings."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -103,7 +104,7 @@ enum Command {
 #[derive(Args, Clone)]
 struct WorldArgs {
     /// Scenario NAME or NAME-NODESxENTITIES (e.g. diverged-3x200); see `merosim list`. Default:
-    /// random for sweeps, diverged for single runs.
+    /// any for sweeps, diverged for single runs.
     #[arg(long, value_parser = parse_scenario)]
     scenario: Option<ScenarioSpec>,
     /// Fault preset; see `merosim list`. Default: prod-chaos for sweeps, lan for single runs.
@@ -194,11 +195,12 @@ fn parse_injected(s: &str) -> Result<Injected, String> {
 
 /// The scenario and fault preset a run gets when its flags name none; every other default is a
 /// flag's own, the same for every verb. A sweep (and so `merosim` alone) runs the README's main
-/// job, random 2–5 node clusters under production-faithful chaos, where bugs show; a single seed
+/// job, seed-drawn workloads (`any`: raw trees or apps on 2–5 nodes) under production-faithful
+/// chaos, where bugs show — every failure class merosim knows on the pinned release; a single seed
 /// runs three diverged nodes on a healthy LAN, the easiest story to read.
 fn default_world(sweep: bool) -> (ScenarioKind, FaultPreset) {
     if sweep {
-        (ScenarioKind::Random, FaultPreset::ProdChaos)
+        (ScenarioKind::Any, FaultPreset::ProdChaos)
     } else {
         (ScenarioKind::Diverged, FaultPreset::Lan)
     }
