@@ -187,6 +187,9 @@ impl fmt::Display for SweepReport {
         let groups = self.groups();
         let new: usize = groups.iter().filter(|g| !g.triage.is_known()).map(|g| g.seeds.len()).sum();
         writeln!(f, "  failing seeds ({}): {} known, {new} new", failures.len(), failures.len() - new)?;
+        let hunt: Vec<String> =
+            self.first_seen().iter().map(|(what, seed, cpu)| format!("{what} seed {seed} ({cpu:.1} CPU-s)")).collect();
+        writeln!(f, "  first seen  {}", hunt.join(" · "))?;
         // What nothing known explains: one entry per signature, each with its seeds and repro.
         for group in groups.iter().filter(|g| !g.triage.is_known()) {
             writeln!(f, "    NEW {} — {}", group.signature, seed_list(&group.seeds))?;
@@ -272,6 +275,29 @@ impl SweepReport {
             .collect();
         groups.sort_by_key(|g| (g.triage.is_known(), std::cmp::Reverse(g.seeds.len()), g.seeds[0]));
         groups
+    }
+
+    /// Per known finding (and `NEW`), the first seed that shows it and the CPU-seconds the sweep
+    /// spent until that seed was done — every seed up to it, each run on one thread — in the
+    /// order they were first seen: how fast the sweep finds each class.
+    pub fn first_seen(&self) -> Vec<(String, u64, f64)> {
+        let mut first: BTreeMap<String, u64> = BTreeMap::new();
+        for group in self.groups() {
+            let names = match &group.triage {
+                Triage::Known(findings) => findings.iter().map(|f| (*f).to_owned()).collect(),
+                Triage::New => vec!["NEW".to_owned()],
+            };
+            for name in names {
+                let seed = first.entry(name).or_insert(group.seeds[0]);
+                *seed = (*seed).min(group.seeds[0]);
+            }
+        }
+        let cpu_until =
+            |seed: u64| -> f64 { self.outcomes.iter().filter(|o| o.seed <= seed).map(|o| o.wall.as_secs_f64()).sum() };
+        let mut seen: Vec<(String, u64, f64)> =
+            first.into_iter().map(|(name, seed)| (name, seed, cpu_until(seed))).collect();
+        seen.sort_by_key(|(name, seed, _)| (*seed, name.clone()));
+        seen
     }
 
     /// Failing seeds no known finding explains.
