@@ -95,3 +95,19 @@ pub fn assert_sessions_ok(reports: &[SessionReport], context: &str) {
 pub fn repro(test: &str, seed: u64) -> String {
     Repro::test(seed).package("sim-tests").binary("slice").named(test).to_string()
 }
+
+/// Runs `options` twice in this process and asserts the two runs are the same run: the same
+/// trace, byte for byte, and the same traffic to every store. Returns the first run's outcome.
+pub fn assert_replays(options: &merosim::RunOptions) -> merosim::Outcome {
+    let first = merosim::run_one(options, false).outcome;
+    let second = merosim::run_one(options, false).outcome;
+    let seed = options.seed;
+    assert_eq!(
+        hex::encode(first.trace_hash),
+        hex::encode(second.trace_hash),
+        "seed {seed} replayed differently\n{}",
+        options.repro()
+    );
+    assert_eq!(first.store, second.store, "seed {seed}: the stores' traffic replays too\n{}", options.repro());
+    first
+}
