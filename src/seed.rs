@@ -33,6 +33,8 @@ pub(crate) enum Stream {
     Buggify { node: u32 },
     /// The workload family `any` draws.
     Family,
+    /// The fault preset `any` draws.
+    Preset,
 }
 
 impl Stream {
@@ -49,6 +51,7 @@ impl Stream {
             Stream::MidMerge { node, incarnation } => (u64::from(node) << 32) ^ incarnation ^ 0x6d69_646d_6572_6765,
             Stream::Buggify { node } => (u64::from(node) << 32) ^ 0x0062_7567_6769_6679,
             Stream::Family => 0x6661_6d69_6c79_2121,
+            Stream::Preset => 0x7072_6573_6574_2121,
         }
     }
 }

@@ -28,7 +28,7 @@ where
 #[test]
 fn fault_presets() {
     let names = FaultPreset::ALL.map(FaultPreset::name);
-    assert_eq!(names, ["none", "lan", "light", "heavy", "prod-lan", "prod-wan", "prod-chaos", "swarm"]);
+    assert_eq!(names, ["none", "lan", "light", "heavy", "prod-lan", "prod-wan", "prod-chaos", "swarm", "any"]);
     round_trip(&FaultPreset::ALL, FaultPreset::name);
     assert_eq!(
         "stormy".parse::<FaultPreset>().unwrap_err().to_string(),

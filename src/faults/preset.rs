@@ -32,6 +32,7 @@ pub enum FaultPreset {
     ProdWan,
     ProdChaos,
     Swarm,
+    Any,
 }
 
 impl FaultPreset {
@@ -60,13 +61,21 @@ impl FaultPreset {
                  clocks ±2 s, pauses, crashes (also mid-merge)"
             }
             FaultPreset::Swarm => "each seed draws its own mix and intensity of the production-faithful kinds, buggify on",
+            FaultPreset::Any => "each seed draws one production-faithful preset: prod-chaos, swarm, prod-wan or prod-lan",
         }
     }
 
     /// Whether the preset models production's failures (streams fail whole) rather than damaging
     /// frames inside streams. These runs get a chaos phase and a heal phase by default.
     pub fn production_faithful(self) -> bool {
-        matches!(self, FaultPreset::ProdLan | FaultPreset::ProdWan | FaultPreset::ProdChaos | FaultPreset::Swarm)
+        matches!(
+            self,
+            FaultPreset::ProdLan
+                | FaultPreset::ProdWan
+                | FaultPreset::ProdChaos
+                | FaultPreset::Swarm
+                | FaultPreset::Any
+        )
     }
 
     /// The configuration, for presets that do not depend on the seed (`swarm` gets seed 0's draw;
@@ -86,7 +95,32 @@ impl FaultPreset {
             FaultPreset::ProdWan => FaultConfig::prod_wan(),
             FaultPreset::ProdChaos => FaultConfig::prod_chaos(),
             FaultPreset::Swarm => FaultConfig::swarm(seed),
+            FaultPreset::Any => self.drawn(seed).resolve(seed),
         }
+    }
+
+    /// The preset `any` draws for `seed` (every other preset is itself). Only production-faithful
+    /// ones: on them every failure merosim reports is one production can meet, and on the pinned
+    /// release each reaches known findings within a few seeds (docs/reproducing-bugs.md).
+    pub fn drawn(self, seed: u64) -> FaultPreset {
+        if self != FaultPreset::Any {
+            return self;
+        }
+        const PRESETS: [(FaultPreset, u32); 4] = [
+            (FaultPreset::ProdChaos, 2),
+            (FaultPreset::Swarm, 2),
+            (FaultPreset::ProdWan, 1),
+            (FaultPreset::ProdLan, 1),
+        ];
+        let total: u32 = PRESETS.iter().map(|(_, w)| w).sum();
+        let mut pick = seed::rng(seed, Stream::Preset).gen_range(0..total);
+        for (preset, weight) in PRESETS {
+            if pick < weight {
+                return preset;
+            }
+            pick -= weight;
+        }
+        FaultPreset::ProdChaos
     }
 }
 

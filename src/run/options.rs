@@ -164,6 +164,9 @@ impl fmt::Display for RunOptions {
         // `any` prints what this seed drew, after the name that replays the draw.
         let drawn = if self.scenario.kind == ScenarioKind::Any { "any → " } else { "" };
         writeln!(f, "  scenario  {drawn}{scenario}")?;
+        if self.faults == FaultPreset::Any {
+            writeln!(f, "  faults    any → {}", self.faults.drawn(self.seed))?;
+        }
         write!(f, "  config    {}", self.config())?;
         let faults = self.fault_config();
         let clocks: Vec<String> = scenario

@@ -36,8 +36,9 @@ use sweep::{parse_seeds, parse_shard, sweep};
     about = "Deterministic simulator for Calimero state sync",
     args_conflicts_with_subcommands = true,
     after_help = "Without a command, runs `merosim sweep` with the flags given: by default seeds 0..100, each a \
-                  seed-drawn workload (`--scenario any`: raw trees or an app, 2–5 nodes) under prod-chaos for 30 s of \
-                  virtual time, then the heal; failing seeds are grouped and triaged against the known findings."
+                  seed-drawn workload (`--scenario any`: raw trees or an app, 2–5 nodes) under a seed-drawn \
+                  production-faithful preset (`--faults any`) for 30 s of virtual time, then the heal; failing seeds are \
+                  grouped and triaged against the known findings."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -107,7 +108,7 @@ struct WorldArgs {
     /// any for sweeps, diverged for single runs.
     #[arg(long, value_parser = parse_scenario)]
     scenario: Option<ScenarioSpec>,
-    /// Fault preset; see `merosim list`. Default: prod-chaos for sweeps, lan for single runs.
+    /// Fault preset; see `merosim list`. Default: any for sweeps, lan for single runs.
     #[arg(long, value_enum)]
     faults: Option<FaultPreset>,
     /// Nodes (when the scenario name carries no size).
@@ -200,7 +201,7 @@ fn parse_injected(s: &str) -> Result<Injected, String> {
 /// runs three diverged nodes on a healthy LAN, the easiest story to read.
 fn default_world(sweep: bool) -> (ScenarioKind, FaultPreset) {
     if sweep {
-        (ScenarioKind::Any, FaultPreset::ProdChaos)
+        (ScenarioKind::Any, FaultPreset::Any)
     } else {
         (ScenarioKind::Diverged, FaultPreset::Lan)
     }
