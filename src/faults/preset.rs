@@ -284,3 +284,21 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod any_tests {
+    use super::*;
+
+    /// `any` draws the same preset for the same seed, only production-faithful ones, and every
+    /// one of its four within a few dozen seeds; the others draw themselves.
+    #[test]
+    fn any_draws_a_production_faithful_preset_per_seed() {
+        let draws: Vec<FaultPreset> = (0..60).map(|s| FaultPreset::Any.drawn(s)).collect();
+        assert_eq!(draws, (0..60).map(|s| FaultPreset::Any.drawn(s)).collect::<Vec<_>>());
+        assert!(draws.iter().all(|p| p.production_faithful() && *p != FaultPreset::Any));
+        for preset in [FaultPreset::ProdChaos, FaultPreset::Swarm, FaultPreset::ProdWan, FaultPreset::ProdLan] {
+            assert!(draws.contains(&preset), "{preset} never drawn in 60 seeds");
+        }
+        assert_eq!(FaultPreset::Heavy.drawn(7), FaultPreset::Heavy);
+    }
+}
