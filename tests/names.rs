@@ -32,7 +32,7 @@ fn fault_presets() {
     round_trip(&FaultPreset::ALL, FaultPreset::name);
     assert_eq!(
         "stormy".parse::<FaultPreset>().unwrap_err().to_string(),
-        "unknown fault preset 'stormy' (known: none, lan, light, heavy, prod-lan, prod-wan, prod-chaos, swarm)"
+        "unknown fault preset 'stormy' (known: none, lan, light, heavy, prod-lan, prod-wan, prod-chaos, swarm, any)"
     );
 }
 
