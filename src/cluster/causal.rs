@@ -130,9 +130,7 @@ impl CausalBook {
     /// The node's DAG heads, without the genesis a fresh DAG starts from (a context that never
     /// applied a delta reports none), in a fixed order.
     pub fn heads(&self) -> Vec<[u8; 32]> {
-        let mut heads: Vec<[u8; 32]> = self.dag.get_heads().into_iter().filter(|h| *h != GENESIS).collect();
-        heads.sort_unstable();
-        heads
+        self.parents().into_iter().filter(|h| *h != GENESIS).collect()
     }
 
     pub fn pending_len(&self) -> usize {

@@ -29,6 +29,15 @@ pub use responder::{respond, respond_with, serve, HcResponder};
 pub use session::{Session, SessionOptions, SessionReport};
 pub use walk::{walk_tree, NodeAnswer, TreeAnswers};
 
+/// The variant of `T` whose `Display` is `name`, or an error naming `what` and every variant
+/// (for the option enums this folder defines: `Handshakes`, `HcResponder`).
+fn by_name<T: strum::VariantArray + fmt::Display + Copy>(name: &str, what: &str) -> Result<T, String> {
+    T::VARIANTS.iter().copied().find(|v| v.to_string() == name).ok_or_else(|| {
+        let names: Vec<String> = T::VARIANTS.iter().map(ToString::to_string).collect();
+        format!("unknown {what} `{name}`; expected one of: {}", names.join(", "))
+    })
+}
+
 /// Process-wide setup that must run outside a simulation (madsim refuses OS threads inside one):
 /// the blob folder production's `SyncManager` is built with, where this build can build one.
 pub fn warm_up() {

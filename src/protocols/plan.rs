@@ -91,11 +91,7 @@ impl std::str::FromStr for Handshakes {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        use strum::VariantArray;
-        Self::VARIANTS.iter().copied().find(|h| h.to_string() == s).ok_or_else(|| {
-            let names: Vec<String> = Self::VARIANTS.iter().map(ToString::to_string).collect();
-            format!("unknown handshakes `{s}`; expected one of: {}", names.join(", "))
-        })
+        super::by_name(s, "handshakes")
     }
 }
 

@@ -38,11 +38,7 @@ impl std::str::FromStr for HcResponder {
 
     /// A name from `Display`, refused with the way to get it when this build cannot run it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        use strum::VariantArray;
-        let hc = Self::VARIANTS.iter().copied().find(|h| h.to_string() == s).ok_or_else(|| {
-            let names: Vec<String> = Self::VARIANTS.iter().map(ToString::to_string).collect();
-            format!("unknown HashComparison responder `{s}`; expected one of: {}", names.join(", "))
-        })?;
+        let hc: HcResponder = super::by_name(s, "HashComparison responder")?;
         if !hc.available() {
             return Err(format!(
                 "this build has no `{hc}` responder: it needs a calimero-node prepared by scripts/visibility-patch \

@@ -187,8 +187,11 @@ impl fmt::Display for SweepReport {
         let groups = self.groups();
         let new: usize = groups.iter().filter(|g| !g.triage.is_known()).map(|g| g.seeds.len()).sum();
         writeln!(f, "  failing seeds ({}): {} known, {new} new", failures.len(), failures.len() - new)?;
-        let hunt: Vec<String> =
-            self.first_seen().iter().map(|(what, seed, cpu)| format!("{what} seed {seed} ({cpu:.1} CPU-s)")).collect();
+        let hunt: Vec<String> = self
+            .first_seen(&groups)
+            .iter()
+            .map(|(what, seed, cpu)| format!("{what} seed {seed} ({cpu:.1} CPU-s)"))
+            .collect();
         writeln!(f, "  first seen  {}", hunt.join(" · "))?;
         // What nothing known explains: one entry per signature, each with its seeds and repro.
         for group in groups.iter().filter(|g| !g.triage.is_known()) {
@@ -280,9 +283,9 @@ impl SweepReport {
     /// Per known finding (and `NEW`), the first seed that shows it and the CPU-seconds the sweep
     /// spent until that seed was done — every seed up to it, each run on one thread — in the
     /// order they were first seen: how fast the sweep finds each class.
-    pub fn first_seen(&self) -> Vec<(String, u64, f64)> {
+    pub fn first_seen(&self, groups: &[Group]) -> Vec<(String, u64, f64)> {
         let mut first: BTreeMap<String, u64> = BTreeMap::new();
-        for group in self.groups() {
+        for group in groups {
             let names = match &group.triage {
                 Triage::Known(findings) => findings.iter().map(|f| (*f).to_owned()).collect(),
                 Triage::New => vec!["NEW".to_owned()],
