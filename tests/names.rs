@@ -82,6 +82,7 @@ fn scenarios() {
         "crdt-mixed",
         "crdt-conflict",
         "crdt-fresh",
+        "crdt-wide",
         "any",
     ];
     assert_eq!(names, expected);

@@ -16,7 +16,7 @@ use std::fmt;
 use crate::cluster::World;
 use crate::ids::{short_id, EntityId, NodeId};
 use crate::store::SimStorage;
-use crate::store::{diff_entities, short_list, StateDiff};
+use crate::store::{diff_entities, short_list, EntitySnapshot, StateDiff};
 
 /// One of the five convergence properties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,6 +49,10 @@ pub struct Divergence {
     /// them. A merge that revives an entity without re-linking it looks like this (F13), and it
     /// is a different bug from an entity that never arrived, so the status says which it is.
     pub unlinked: Vec<EntityId>,
+    /// The differing ids whose parent lists more children, on either side, than one
+    /// HashComparison answer may carry (`protocols::MAX_CHILDREN`): the initiator skips such a
+    /// parent (F12), so where an entity under one differs is a clue of its own.
+    pub crowded: Vec<EntityId>,
 }
 
 /// The result of a convergence check.
@@ -146,15 +150,42 @@ fn check(nodes: &[NodeView], in_flight: usize, full: bool) -> ConvergenceStatus 
         let reference = representative.storage.entities().unwrap_or_default();
         majority = biggest.iter().map(|n| n.name.clone()).collect();
         for node in live.iter().filter(|n| !majority.contains(&n.name)) {
-            let diff = diff_entities(&reference, &node.storage.entities().unwrap_or_default());
+            let theirs = node.storage.entities().unwrap_or_default();
+            let diff = diff_entities(&reference, &theirs);
             let unlinked = (diff.only_left.iter().filter(|id| node.storage.exists(**id)))
                 .chain(diff.only_right.iter().filter(|id| representative.storage.exists(**id)))
                 .copied()
                 .collect();
-            divergent.push(Divergence { node: node.name.clone(), diff, unlinked });
+            let crowded = crowded(&diff, [&reference, &theirs]);
+            divergent.push(Divergence { node: node.name.clone(), diff, unlinked, crowded });
         }
     }
     ConvergenceStatus { live_nodes: live.len(), in_flight, blocking, majority, divergent }
+}
+
+/// The ids of `diff` whose parent, on either side, lists more than `protocols::MAX_CHILDREN`.
+fn crowded(diff: &StateDiff, sides: [&[EntitySnapshot]; 2]) -> Vec<EntityId> {
+    let mut children: BTreeMap<EntityId, usize> = BTreeMap::new();
+    let mut parents: BTreeMap<EntityId, Vec<EntityId>> = BTreeMap::new();
+    for side in sides {
+        let mut here: BTreeMap<EntityId, usize> = BTreeMap::new();
+        for entity in side {
+            *here.entry(entity.parent).or_default() += 1;
+            parents.entry(entity.id).or_default().push(entity.parent);
+        }
+        for (parent, n) in here {
+            let most = children.entry(parent).or_default();
+            *most = (*most).max(n);
+        }
+    }
+    let differing = diff.only_left.iter().chain(&diff.only_right).chain(diff.different.iter().map(|(id, _)| id));
+    differing
+        .filter(|id| {
+            let of = parents.get(*id).into_iter().flatten();
+            of.into_iter().any(|p| children.get(p).is_some_and(|n| *n > crate::protocols::MAX_CHILDREN))
+        })
+        .copied()
+        .collect()
 }
 
 impl fmt::Display for ConvergenceStatus {
@@ -180,6 +211,11 @@ impl fmt::Display for ConvergenceStatus {
                         "\nlive on the side missing them, but listed by no parent ({}): {ids}",
                         d.unlinked.len()
                     )?;
+                }
+                if !d.crowded.is_empty() {
+                    let ids = short_list(d.crowded.iter().map(short_id), d.crowded.len());
+                    let limit = crate::protocols::MAX_CHILDREN;
+                    write!(f, "\nunder a parent with more than {limit} children ({}): {ids}", d.crowded.len())?;
                 }
             }
         }

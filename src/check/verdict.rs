@@ -62,7 +62,15 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
     let blocking = (verdict == Verdict::LivenessViolation).then(|| {
         let bound = world.liveness_bound().unwrap_or_default();
         let healed = world.healed_at().unwrap_or_default();
-        format!("not converged {bound:?} after the heal at {:.3}s: {}", healed.as_secs_f64(), check_world(world, true))
+        let status = check_world(world, true);
+        match stop {
+            StopCondition::Stuck => format!(
+                "stuck after the heal at {:.3}s: every pair of nodes whose roots differ ran Ok sessions that \
+                 changed neither root: {status}",
+                healed.as_secs_f64()
+            ),
+            _ => format!("not converged {bound:?} after the heal at {:.3}s: {status}", healed.as_secs_f64()),
+        }
     });
     let app_decided = matches!(
         verdict,

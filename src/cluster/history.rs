@@ -125,6 +125,8 @@ pub(crate) struct Book {
     pub refused: Vec<Refusal>,
     /// Sessions, handshakes, deltas, and the oracles' counts and violations.
     pub counters: Counters,
+    /// Pairs whose sessions stopped changing anything (see `fixed_point`).
+    pub fixed: super::fixed_point::FixedPoints,
     /// Every write of the run went through the World (a `SimRuntime` run), so an entity the book
     /// does not know is one nobody wrote. Hand-driven worlds write around it.
     pub complete: bool,

@@ -9,6 +9,7 @@ mod chaos;
 mod config;
 mod counters;
 mod delivery;
+mod fixed_point;
 mod gossip;
 mod history;
 mod life;

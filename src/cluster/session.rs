@@ -105,6 +105,7 @@ impl World {
                 roots_after,
             };
             let quiet = watch.quiet();
+            self.book().fixed.note((me.id(), peer.id()), roots_before, roots_after);
             for (oracle, outcome) in session_oracles::judge(&facts, me, peer, quiet) {
                 self.book().counters.judged(oracle, outcome);
             }

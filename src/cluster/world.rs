@@ -112,6 +112,14 @@ impl World {
         self.healed.get().map(|h| h.bound)
     }
 
+    /// Whether sync has reached a fixed point short of convergence: every pair of live nodes
+    /// whose roots differ keeps running sessions that change nothing (see `fixed_point`).
+    pub(crate) fn sync_is_stuck(&self) -> bool {
+        let live: Vec<_> =
+            self.live_nodes().iter().map(|n| (n.id(), n.storage().root_hash().unwrap_or_default())).collect();
+        self.book().fixed.hold_for(&live)
+    }
+
     pub(crate) fn is_healed(&self) -> bool {
         self.healed.get().is_some()
     }

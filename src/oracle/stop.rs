@@ -22,4 +22,7 @@ pub enum StopCondition {
     /// The chaos phase healed, and the run did not converge within its liveness bound
     /// (`SimConfig::liveness_bound`).
     Liveness,
+    /// The chaos phase healed, and sync reached a fixed point short of convergence: every pair
+    /// of live nodes whose roots differ ran `Ok` sessions, twice, that changed neither root. Judged as `Liveness` is, without waiting out the bound.
+    Stuck,
 }

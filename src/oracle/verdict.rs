@@ -88,7 +88,7 @@ impl Verdict {
             return row.silent;
         }
         match stop {
-            StopCondition::Liveness => return Verdict::LivenessViolation,
+            StopCondition::Liveness | StopCondition::Stuck => return Verdict::LivenessViolation,
             StopCondition::Diverged => return Verdict::Diverged,
             StopCondition::Deadlock => return Verdict::Deadlock,
             StopCondition::MaxTime => return Verdict::MaxTime,

@@ -29,6 +29,10 @@ pub use responder::{respond, respond_with, serve, HcResponder};
 pub use session::{Session, SessionOptions, SessionReport};
 pub use walk::{walk_tree, NodeAnswer, TreeAnswers};
 
+/// The most children one HashComparison answer may list: the initiator skips a parent with more
+/// (docs/findings.md F12), so the checks name differences under such a parent.
+pub const MAX_CHILDREN: usize = calimero_node_primitives::sync::MAX_CHILDREN_PER_NODE;
+
 /// The variant of `T` whose `Display` is `name`, or an error naming `what` and every variant
 /// (for the option enums this folder defines: `Handshakes`, `HcResponder`).
 fn by_name<T: strum::VariantArray + fmt::Display + Copy>(name: &str, what: &str) -> Result<T, String> {

@@ -86,6 +86,9 @@ fn differences(divergence: &Divergence) -> Vec<&'static str> {
     for id in diff.only_left.iter().chain(&diff.only_right) {
         tags.push(if divergence.unlinked.contains(id) { "live but unlinked" } else { "entity missing" });
     }
+    if !divergence.crowded.is_empty() {
+        tags.push("under a parent past 256 children");
+    }
     for (_, difference) in &diff.different {
         tags.push(match difference {
             EntityDifference::Parent { .. } => "parent differs",

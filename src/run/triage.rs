@@ -93,27 +93,41 @@ pub fn triage(signature: &Signature, flags: &str) -> Triage {
 fn triage_with(rows: &'static [KnownFailure], signature: &Signature, flags: &str) -> Triage {
     const STATE_VERDICTS: [&str; 4] = ["liveness", "diverged", "max-time", "app-divergence"];
     let problems: Vec<&str> = signature.shape.iter().copied().filter(|t| !CONTEXT_TAGS.contains(t)).collect();
-    // A row of an oracle that also fired explains tags too: its bug is in the run as well.
+    // A row of an oracle that also fired explains tags too: its bug is in the run as well. A row
+    // applies only where every tag it names is in the signature: a row of two tags is a finding
+    // that shows as both, and claims neither alone.
     let candidates: Vec<&KnownFailure> = rows
         .iter()
         .filter(|r| r.verdict == "*" || r.verdict == signature.verdict || signature.also.contains(r.verdict))
         .filter(|r| r.condition.is_none_or(|c| flags.contains(c)))
         .filter(|r| r.applies_here())
+        .filter(|r| r.tags.iter().all(|t| problems.contains(t)))
         .collect();
-    let chosen: Vec<&KnownFailure> = candidates
-        .iter()
-        .copied()
-        .filter(|r| {
-            r.tags.iter().any(|t| problems.contains(t))
-                || (r.tags.is_empty() && (r.verdict == signature.verdict || signature.also.contains(r.verdict)))
-        })
-        .collect();
-    let covered = problems.iter().all(|p| chosen.iter().any(|r| r.tags.contains(p)));
+    // The fewest findings that explain every tag: the row that explains most of what is left,
+    // first, until nothing is left or nothing explains the rest.
+    let mut chosen: Vec<&KnownFailure> = Vec::new();
+    let mut left: Vec<&str> = problems.clone();
+    while !left.is_empty() {
+        let best = candidates.iter().copied().max_by_key(|r| {
+            let explains = r.tags.iter().filter(|t| left.contains(t)).count();
+            (explains, std::cmp::Reverse(rows.iter().position(|x| std::ptr::eq(x, *r))))
+        });
+        let Some(best) = best.filter(|r| r.tags.iter().any(|t| left.contains(t))) else { return Triage::New };
+        left.retain(|t| !best.tags.contains(t));
+        chosen.push(best);
+    }
     // The verdict, and every oracle that also fired, must be one a chosen row names (or only say
-    // that the state diverged).
-    let named = |verdict: &str| chosen.iter().any(|r| r.verdict == verdict) || STATE_VERDICTS.contains(&verdict);
-    let verdict_explained = named(signature.verdict) && signature.also.iter().all(|o| named(o));
-    if chosen.is_empty() || !covered || !verdict_explained {
+    // that the state diverged); a row of that verdict that fits the signature names it.
+    for verdict in std::iter::once(signature.verdict).chain(signature.also.iter().copied()) {
+        if STATE_VERDICTS.contains(&verdict) || chosen.iter().any(|r| r.verdict == verdict) {
+            continue;
+        }
+        match candidates.iter().copied().filter(|r| r.verdict == verdict).max_by_key(|r| r.tags.len()) {
+            Some(row) => chosen.push(row),
+            None => return Triage::New,
+        }
+    }
+    if chosen.is_empty() {
         return Triage::New;
     }
     let mut findings: Vec<&'static str> = chosen.iter().map(|r| r.finding).collect();
@@ -146,6 +160,7 @@ mod tests {
                 "C\t-\t-\tapp-divergence\tentity missing\t-\tt\tw\n",
                 "D\t-\t-\tphantom\t-\t--faults heavy\tt\tw\n",
                 "E\t-\t0.10.1-rc.37\troot-mismatch\tchildren differ\t-\tt\tw\n",
+                "G\t-\t-\t*\tentity missing, a wide parent\t-\tt\tw\n",
             ))
             .unwrap()
         })
@@ -178,6 +193,15 @@ mod tests {
             t(&sig("app-divergence", &["entity missing", "own bytes missing", "roots equal"]), ""),
             Triage::Known(vec!["B", "C"])
         );
+    }
+
+    #[test]
+    fn a_row_of_two_tags_claims_them_together_and_only_together() {
+        let t = |s: &Signature| triage_with(rows(), s, "");
+        // G explains both tags at once, so C is not needed for the missing entity.
+        assert_eq!(t(&sig("app-divergence", &["entity missing", "a wide parent"])), Triage::Known(vec!["G"]));
+        assert_eq!(t(&sig("app-divergence", &["entity missing"])), Triage::Known(vec!["C"]));
+        assert_eq!(t(&sig("app-divergence", &["a wide parent"])), Triage::New, "G's other tag is absent");
     }
 
     #[test]

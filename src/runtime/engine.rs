@@ -193,13 +193,14 @@ impl Engine {
     ///
     /// With a chaos phase, nothing but a violation ends the run before the heal (agreement in
     /// the middle of the chaos proves nothing); after it, the run must converge within the
-    /// liveness bound or stop with `Liveness`.
+    /// liveness bound or stop with `Liveness` — or with `Stuck`, as soon as sync has reached a
+    /// fixed point short of convergence (`cluster::fixed_point`).
     pub fn evaluate(&mut self) -> Option<StopCondition> {
         let watch = self.limits.stop_on_violation;
         let root_check_due = self.next_root_check;
         let phases = self.limits.chaos.is_some();
         // One job per evaluation: each `block_on` is part of the run's schedule (see the top).
-        let (status, writing, violated, checked_roots_at, liveness) = self.within(move |w| {
+        let (status, writing, violated, checked_roots_at, liveness, stuck) = self.within(move |w| {
             let writing = w.writers_running() > 0;
             let now = w.router().now();
             // With a chaos phase: `Some(None)` until the heal, then whether the bound ran out.
@@ -208,15 +209,18 @@ impl Engine {
             // Before the heal only a violation ends a run: agreement mid-chaos proves nothing,
             // and every node down is a moment of the chaos, not a deadlock. No need to look.
             if violated || liveness == Some(None) {
-                return (None, writing, violated, None, liveness);
+                return (None, writing, violated, None, liveness, false);
             }
             let status = check_world(w, false);
             if watch && status.blocking == [Property::C4NoPendingSync] && now >= root_check_due {
                 let roots = root_mismatch(w)
                     .map(|_| w.nodes().iter().map(|n| n.storage().root_hash().unwrap_or_default()).collect());
-                return (Some(status), writing, false, Some((now, roots)), liveness);
+                return (Some(status), writing, false, Some((now, roots)), liveness, false);
             }
-            (Some(status), writing, false, None, liveness)
+            // Buffered deltas may still apply and move a root: only then is a fixed point final.
+            let stuck =
+                liveness.is_some() && !writing && status.holds(Property::C3NoPendingBuffers) && w.sync_is_stuck();
+            (Some(status), writing, false, None, liveness, stuck)
         });
         let mut violated = violated;
         if let Some((at, roots)) = checked_roots_at {
@@ -233,6 +237,9 @@ impl Engine {
         }
         if liveness == Some(Some(true)) && !status.is_converged() {
             return Some(StopCondition::Liveness);
+        }
+        if stuck && !status.is_converged() {
+            return Some(StopCondition::Stuck);
         }
         if writing {
             return None;

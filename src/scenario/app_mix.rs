@@ -9,7 +9,11 @@
 //!   update, clear against insert, pop against push — often at the very same virtual instant;
 //! - [`fresh`](AppMix::Fresh): the mixed workload, except that no key is written again once it is
 //!   removed and maps are never cleared — so sweeps look past calimero's final tombstones
-//!   (docs/findings.md F8), which the other mixes run into by design.
+//!   (docs/findings.md F8), which the other mixes run into by design;
+//! - [`wide`](AppMix::Wide): one map that every node starts with 240–400 entries of — past
+//!   HashComparison's 256-children limit more often than not (docs/findings.md F12) — and
+//!   removes and updates on them, fresh-style (no key written after its remove); the other
+//!   mixes stay far below the limit.
 //!
 //! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
 //! operation that wrote it.
@@ -33,12 +37,14 @@ pub enum AppMix {
     Mixed,
     Conflict,
     Fresh,
+    Wide,
 }
 
 /// The collections each mix declares.
 fn collections(mix: AppMix) -> Vec<(String, K)> {
     let kinds: &[(&str, K)] = match mix {
         AppMix::Kv => &[("users", K::Map), ("tags", K::Set), ("profile", K::Registers)],
+        AppMix::Wide => &[("users", K::Map)],
         AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
             ("users", K::Map),
             ("tags", K::Set),
@@ -75,7 +81,7 @@ impl Draw {
         // A retired key gets a new generation: same shape, never removed yet.
         let mut fresh = key.clone();
         let mut generation = 0;
-        while self.mix == AppMix::Fresh && self.retired.contains(&fresh) {
+        while matches!(self.mix, AppMix::Fresh | AppMix::Wide) && self.retired.contains(&fresh) {
             generation += 1;
             fresh = format!("{key}~{generation}");
         }
@@ -88,15 +94,18 @@ impl Draw {
         let clear_rate = match self.mix {
             AppMix::Conflict => 0.08,
             AppMix::Fresh if kind.keyed() => 0.0,
+            AppMix::Wide => 0.0,
             _ => 0.02,
         };
         let roll: f64 = self.rng.gen();
+        // The wide map is there for its removes (F12); the other mixes mostly write.
+        let remove_rate = if self.mix == AppMix::Wide { 0.6 } else { 0.3 };
         let verb = match kind {
             K::Map | K::Set | K::Registers => {
                 let key = self.key(node, seq);
                 if roll < clear_rate && *kind != K::Registers {
                     Verb::Clear
-                } else if roll < 0.3 {
+                } else if roll < remove_rate {
                     Verb::Remove { key }
                 } else {
                     Verb::Insert { key, value }
@@ -166,9 +175,14 @@ impl AppMix {
             AppMix::Kv => (4, 0.33),
             AppMix::Mixed | AppMix::Fresh => (4, 0.25),
             AppMix::Conflict => (2, 0.9),
+            // Drawn below, from the seed's own stream: the map's width.
+            AppMix::Wide => (0, 0.6),
         };
         let mut draw =
             Draw { rng: seed::rng(seed, Stream::Scenario), mix: self, hot, conflict, retired: Default::default() };
+        if self == AppMix::Wide {
+            draw.hot = draw.rng.gen_range(240..=400);
+        }
         let setup = shared_start(&collections, draw.hot);
         let span_ms = APP_SPAN.as_millis() as u64;
         // When each operation happens first, then what it does in time order, so a key is

@@ -28,6 +28,7 @@ pub enum ScenarioKind {
     CrdtMixed,
     CrdtConflict,
     CrdtFresh,
+    CrdtWide,
     Any,
 }
 
@@ -69,8 +70,12 @@ impl ScenarioKind {
             ScenarioKind::CrdtFresh => {
                 "crdt-mixed, but no key is written after its remove (looks past calimero's final tombstones, F8)"
             }
+            ScenarioKind::CrdtWide => {
+                "one map of 240-400 entries on every node, removed and updated concurrently (past the 256-children \
+                 limit, F12)"
+            }
             ScenarioKind::Any => {
-                "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh) and 2-5 \
+                "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
                  nodes: the default sweep's, to reach every failure class merosim knows"
             }
         }
@@ -134,28 +139,33 @@ impl ScenarioSpec {
             ScenarioKind::CrdtMixed => AppMix::Mixed.build(seed, nodes, entities),
             ScenarioKind::CrdtConflict => AppMix::Conflict.build(seed, nodes, entities),
             ScenarioKind::CrdtFresh => AppMix::Fresh.build(seed, nodes, entities),
+            ScenarioKind::CrdtWide => AppMix::Wide.build(seed, nodes, entities),
             ScenarioKind::Any => {
-                let (family, drawn) = any_family(seed);
-                let nodes = self.nodes.or(drawn);
-                ScenarioSpec { kind: family, nodes, entities: self.entities }.build(seed, nodes.unwrap_or(3), entities)
+                let (family, drawn_nodes, drawn_size) = any_family(seed);
+                let nodes = self.nodes.or(drawn_nodes);
+                let size = self.entities.or(drawn_size);
+                ScenarioSpec { kind: family, nodes, entities: size }.build(seed, nodes.unwrap_or(3), entities)
             }
         }
     }
 }
 
-/// What `any` draws for `seed`: a family, by weight, and a node count (`None` for the families
-/// that draw their own). The weights favour the app families, which reach merosim's known failure
-/// classes on calimero-node 0.11.0-rc.4 within a few seeds each (docs/reproducing-bugs.md); the
-/// raw-tree ones keep the protocol paths older bugs lived on in the mix.
-fn any_family(seed: u64) -> (ScenarioKind, Option<usize>) {
+/// What `any` draws for `seed`: a family, by weight, a node count and a size (operations per
+/// node; `None` for the families that draw their own, or take the run's). The weights favour the
+/// app families, which reach merosim's known failure classes on calimero-node 0.11.0-rc.4 within
+/// a few seeds each (docs/reproducing-bugs.md); the raw-tree ones keep the protocol paths older
+/// bugs lived on in the mix. The wide map runs few operations on few nodes: its cost is the width
+/// (every session re-merges it, F11), and one missed remove is all F12 needs.
+fn any_family(seed: u64) -> (ScenarioKind, Option<usize>, Option<usize>) {
     use rand::Rng;
-    const FAMILIES: [(ScenarioKind, u32); 6] = [
+    const FAMILIES: [(ScenarioKind, u32); 7] = [
         (ScenarioKind::Random, 1),
         (ScenarioKind::Mixed, 2),
         (ScenarioKind::CrdtKv, 1),
         (ScenarioKind::CrdtMixed, 2),
         (ScenarioKind::CrdtConflict, 2),
         (ScenarioKind::CrdtFresh, 2),
+        (ScenarioKind::CrdtWide, 2),
     ];
     let mut rng = crate::seed::rng(seed, crate::seed::Stream::Family);
     let total: u32 = FAMILIES.iter().map(|(_, w)| w).sum();
@@ -168,11 +178,11 @@ fn any_family(seed: u64) -> (ScenarioKind, Option<usize>) {
             hit
         })
         .map_or(ScenarioKind::Random, |(kind, _)| *kind);
-    let nodes = match family {
-        ScenarioKind::Random | ScenarioKind::Mixed => None,
-        _ => Some(rng.gen_range(2..=5)),
-    };
-    (family, nodes)
+    match family {
+        ScenarioKind::Random | ScenarioKind::Mixed => (family, None, None),
+        ScenarioKind::CrdtWide => (family, Some(rng.gen_range(2..=3)), Some(rng.gen_range(1..=4))),
+        _ => (family, Some(rng.gen_range(2..=5)), None),
+    }
 }
 
 impl FromStr for ScenarioSpec {
@@ -215,7 +225,7 @@ mod tests {
     /// `any` draws the same family for the same seed, and every family within a few dozen seeds.
     #[test]
     fn any_replays_its_draw_and_reaches_every_family() {
-        let draws: Vec<(ScenarioKind, Option<usize>)> = (0..60).map(any_family).collect();
+        let draws: Vec<(ScenarioKind, Option<usize>, Option<usize>)> = (0..60).map(any_family).collect();
         assert_eq!(draws, (0..60).map(any_family).collect::<Vec<_>>());
         for family in [
             ScenarioKind::Random,
@@ -224,10 +234,18 @@ mod tests {
             ScenarioKind::CrdtMixed,
             ScenarioKind::CrdtConflict,
             ScenarioKind::CrdtFresh,
+            ScenarioKind::CrdtWide,
         ] {
-            assert!(draws.iter().any(|(k, _)| *k == family), "{family} never drawn in 60 seeds");
+            assert!(draws.iter().any(|(k, ..)| *k == family), "{family} never drawn in 60 seeds");
         }
-        assert!(draws.iter().filter_map(|(_, n)| *n).all(|n| (2..=5).contains(&n)));
+        assert!(draws.iter().filter_map(|(_, n, _)| *n).all(|n| (2..=5).contains(&n)));
+        // The wide map runs a few operations on a few nodes; the others take the run's size.
+        for (kind, nodes, size) in &draws {
+            match kind {
+                ScenarioKind::CrdtWide => assert!(nodes.unwrap() <= 3 && (1..=4).contains(&size.unwrap())),
+                _ => assert_eq!(*size, None, "{kind}"),
+            }
+        }
     }
 
     #[test]
