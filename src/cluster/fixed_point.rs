@@ -13,11 +13,14 @@ use crate::ids::NodeId;
 /// How many such sessions a pair needs before it counts as stuck.
 const CONFIRMATIONS: u32 = 2;
 
+/// An ordered pair's two roots, (initiator, responder).
+type Roots = ([u8; 32], [u8; 32]);
+
 /// Per ordered pair (initiator, responder): the roots its last quiet `Ok` sessions left
 /// unchanged, and how many in a row did.
 #[derive(Debug, Default)]
 pub(crate) struct FixedPoints {
-    pairs: BTreeMap<(NodeId, NodeId), (([u8; 32], [u8; 32]), u32)>,
+    pairs: BTreeMap<(NodeId, NodeId), (Roots, u32)>,
 }
 
 impl FixedPoints {
@@ -25,7 +28,7 @@ impl FixedPoints {
     /// Another session touching a party meanwhile would move its root too, so a session that
     /// ends where it started changed nothing, quiet or not (with three or more nodes, sessions
     /// overlap too often to wait for quiet ones).
-    pub fn note(&mut self, pair: (NodeId, NodeId), before: ([u8; 32], [u8; 32]), after: ([u8; 32], [u8; 32])) {
+    pub fn note(&mut self, pair: (NodeId, NodeId), before: Roots, after: Roots) {
         if before != after || after.0 == after.1 {
             self.pairs.remove(&pair);
             return;
