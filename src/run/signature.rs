@@ -56,11 +56,17 @@ impl Outcome {
         };
         let mut shape = BTreeSet::new();
         let culprit = judgement.culprit();
+        // A session oracle stops the run the moment a session breaks its contract, mid-run: the
+        // state then is wherever the run was, not where sync left it, so what the state oracles
+        // and the convergence check make of it says nothing about the bug. Such a signature is
+        // the session oracles' alone.
+        let mid_run = culprit.is_some_and(|v| v.session.is_some());
+        let counted = |v: &&crate::oracle::Violation| v.signal == Signal::Silent && (!mid_run || v.session.is_some());
         // Every silent violation's words: the culprit's, and those of the oracles that also fired.
-        for violation in judgement.violations.iter().filter(|v| v.signal == Signal::Silent) {
+        for violation in judgement.violations.iter().filter(counted) {
             shape.extend(words(violation.oracle, &violation.detail));
         }
-        if let Some(status) = &self.status {
+        if let Some(status) = self.status.as_ref().filter(|_| !mid_run) {
             for divergence in &status.divergent {
                 shape.extend(differences(divergence));
             }
@@ -72,7 +78,8 @@ impl Outcome {
         let also = judgement
             .violations
             .iter()
-            .filter(|v| v.signal == Signal::Silent && Some(v.oracle) != culprit.map(|c| c.oracle))
+            .filter(counted)
+            .filter(|v| Some(v.oracle) != culprit.map(|c| c.oracle))
             .map(|v| v.oracle.name())
             .collect();
         Some(Signature { verdict: judgement.verdict.label(), culprit: culprit.map(|v| v.oracle), also, shape })

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use super::signature::Signature;
 use crate::protocols::{calimero_since, CALIMERO_VERSION};
 
-/// Tags that describe a failure without being one: no row has to explain them.
+/// Tags that describe a failure without being one: no row has to explain them, a row may name
+/// them to say where it applies.
 const CONTEXT_TAGS: [&str; 2] = ["roots equal", "roots apart"];
 
 /// One row of the catalogue.
@@ -48,7 +49,9 @@ pub fn catalogue() -> &'static [KnownFailure] {
 fn parse(text: &'static str) -> Result<Vec<KnownFailure>, String> {
     let dash = |s: &'static str| (s != "-").then_some(s);
     let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty()) {
+    // Findings may start with `#` (`#3251`): a comment is `# …`, or the header's `#finding`.
+    let comment = |l: &str| l.starts_with("# ") || l == "#" || l.starts_with("#finding\t");
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !comment(l) && !l.trim().is_empty()) {
         let f: Vec<&'static str> = line.split('\t').collect();
         let [finding, first, last, verdict, tags, condition, test, what] = f[..] else {
             return Err(format!("line {}: {} fields, expected 8", n + 1, f.len()));
@@ -95,13 +98,14 @@ fn triage_with(rows: &'static [KnownFailure], signature: &Signature, flags: &str
     let problems: Vec<&str> = signature.shape.iter().copied().filter(|t| !CONTEXT_TAGS.contains(t)).collect();
     // A row of an oracle that also fired explains tags too: its bug is in the run as well. A row
     // applies only where every tag it names is in the signature: a row of two tags is a finding
-    // that shows as both, and claims neither alone.
+    // that shows as both, and claims neither alone (a context tag in a row narrows where it
+    // applies without being something to explain: F6 is an entity missing under equal roots).
     let candidates: Vec<&KnownFailure> = rows
         .iter()
         .filter(|r| r.verdict == "*" || r.verdict == signature.verdict || signature.also.contains(r.verdict))
         .filter(|r| r.condition.is_none_or(|c| flags.contains(c)))
         .filter(|r| r.applies_here())
-        .filter(|r| r.tags.iter().all(|t| problems.contains(t)))
+        .filter(|r| r.tags.iter().all(|t| signature.shape.contains(t)))
         .collect();
     // The fewest findings that explain every tag: the row that explains most of what is left,
     // first, until nothing is left or nothing explains the rest.
@@ -161,6 +165,7 @@ mod tests {
                 "D\t-\t-\tphantom\t-\t--faults heavy\tt\tw\n",
                 "E\t-\t0.10.1-rc.37\troot-mismatch\tchildren differ\t-\tt\tw\n",
                 "G\t-\t-\t*\tentity missing, a wide parent\t-\tt\tw\n",
+                "H\t-\t-\tdata-loss\tentity missing, roots equal\t-\tt\tw\n",
             ))
             .unwrap()
         })
@@ -180,6 +185,11 @@ mod tests {
     #[test]
     fn the_catalogue_parses() {
         assert!(catalogue().len() >= 10);
+        // Published bugs are named by their issue numbers: a row is not a comment for that.
+        for finding in ["#2407-B", "#3251", "tombstone-blind"] {
+            assert!(catalogue().iter().any(|r| r.finding == finding), "{finding} missing");
+        }
+        assert!(catalogue().iter().all(|r| !r.finding.starts_with("# ")));
         assert!(parse("x\ty\n").is_err());
     }
 
@@ -202,6 +212,9 @@ mod tests {
         assert_eq!(t(&sig("app-divergence", &["entity missing", "a wide parent"])), Triage::Known(vec!["G"]));
         assert_eq!(t(&sig("app-divergence", &["entity missing"])), Triage::Known(vec!["C"]));
         assert_eq!(t(&sig("app-divergence", &["a wide parent"])), Triage::New, "G's other tag is absent");
+        // A context tag narrows where a row applies.
+        assert_eq!(t(&sig("data-loss", &["entity missing", "roots equal"])), Triage::Known(vec!["H"]));
+        assert_eq!(t(&sig("data-loss", &["entity missing", "roots apart"])), Triage::New);
     }
 
     #[test]

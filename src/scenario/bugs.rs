@@ -10,7 +10,10 @@
 //!   equal data must give equal roots (#2418 hashed children in creation order);
 //! - [`race`](BugScenario::Race): every node keeps writing while sync runs, so roots move between
 //!   a handshake and the session it starts (#2407-B returned `Ok` having compared nothing);
-//! - [`mixed`](BugScenario::Mixed): each seed draws its own mix of the above, for untargeted sweeps.
+//! - [`mixed`](BugScenario::Mixed): each seed draws its own mix of the above, for untargeted
+//!   sweeps — or, about one seed in three, nothing but every node's own leaves: the same number on every
+//!   node, at the same places, with the same bytes: the stepped-around shape of F6 (docs/findings.md), whose
+//!   equal subtree hashes keep those leaves from ever crossing.
 //!
 //! Trees are nested (folders, sub-folders, leaves: depth 3) so `select_protocol` picks
 //! HashComparison; a seed may flatten them so LevelWise runs too.
@@ -47,6 +50,8 @@ struct Mix {
     conflict: bool,
     reorder: bool,
     race: bool,
+    /// Every node's own leaves alike but for their ids (F6).
+    same_bytes: bool,
 }
 
 /// Tags of the ids these scenarios write (first byte), so reports show where an id came from.
@@ -64,6 +69,11 @@ impl BugScenario {
             BugScenario::Conflict => Mix { conflict: true, ..Mix::default() },
             BugScenario::Reorder => Mix { reorder: true, ..Mix::default() },
             BugScenario::Race => Mix { race: true, unique: true, ..Mix::default() },
+            // F6's shape alone: with anything else in the mix, a sub-folder's hash would differ
+            // and the comparison would descend and find the look-alike leaves after all.
+            BugScenario::Mixed if rng.gen_bool(0.35) => {
+                Mix { flat: rng.gen_bool(0.25), unique: true, same_bytes: true, ..Mix::default() }
+            }
             BugScenario::Mixed => Mix {
                 flat: rng.gen_bool(0.25),
                 unique: rng.gen_bool(0.5),
@@ -71,6 +81,7 @@ impl BugScenario {
                 conflict: rng.gen_bool(0.5),
                 reorder: rng.gen_bool(0.5),
                 race: rng.gen_bool(0.5),
+                same_bytes: false,
             },
         };
         let nodes = if self == BugScenario::Mixed { rng.gen_range(2..=nodes.max(2)) } else { nodes.max(2) };
@@ -81,9 +92,14 @@ impl BugScenario {
             spec.entities = tree.shared();
         }
         if mix.unique {
+            let alike = rng.gen_range(1..=(entities / 4).max(1));
             for (i, spec) in specs.iter_mut().enumerate() {
-                let count = rng.gen_range(1..=(entities / 4).max(1));
-                spec.entities.extend((0..count).map(|k| tree.leaf(entity_id(UNIQUE, i as u32, k as u32), i, k)));
+                let count = if mix.same_bytes { alike } else { rng.gen_range(1..=(entities / 4).max(1)) };
+                let leaf = |k: usize| match mix.same_bytes {
+                    true => tree.alike_leaf(entity_id(UNIQUE, i as u32, k as u32), k),
+                    false => tree.leaf(entity_id(UNIQUE, i as u32, k as u32), i, k),
+                };
+                spec.entities.extend((0..count).map(leaf));
             }
         }
         if mix.conflict {
@@ -197,6 +213,12 @@ impl Tree {
             .chain(leaves)
             .map(|(id, parent, data)| EntitySpec { id, parent, data: data.into_bytes(), meta: meta.clone() })
             .collect()
+    }
+
+    /// A node's own leaf that every node's `index`-th own leaf matches in place and bytes.
+    fn alike_leaf(&self, id: EntityId, index: usize) -> EntitySpec {
+        let parent = self.subs.get(index % self.subs.len().max(1)).copied();
+        EntitySpec { id, parent, data: format!("own leaf {index}").into_bytes(), meta: None }
     }
 
     /// A node's own leaf, under one of the shared sub-folders.
