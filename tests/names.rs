@@ -78,6 +78,7 @@ fn scenarios() {
         "reorder",
         "race",
         "mixed",
+        "alike",
         "crdt-kv",
         "crdt-mixed",
         "crdt-conflict",

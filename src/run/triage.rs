@@ -85,10 +85,11 @@ impl Triage {
     }
 }
 
-/// Files a signature (of a run whose repro flags are `flags`) under the known findings that
-/// explain it on this release: rows of its own verdict, or of any verdict (`*`), whose tags
-/// together cover every tag of the signature but the context ones — with its verdict itself
-/// explained by a row of that verdict, unless it only says the state diverged.
+/// Files a signature (of a run whose repro flags are `flags`) under the fewest known findings
+/// that explain it on this release: rows of its own verdict, of an oracle that also fired, or of
+/// any verdict (`*`), each of whose tags the signature shows, together covering every tag but
+/// the context ones — with its verdict and every oracle that also fired named by a chosen row,
+/// unless it only says the state diverged.
 pub fn triage(signature: &Signature, flags: &str) -> Triage {
     triage_with(catalogue(), signature, flags)
 }

@@ -24,6 +24,7 @@ pub enum ScenarioKind {
     Reorder,
     Race,
     Mixed,
+    Alike,
     CrdtKv,
     CrdtMixed,
     CrdtConflict,
@@ -58,6 +59,9 @@ impl ScenarioKind {
             ScenarioKind::Reorder => "every node creates the same children in its own order (equal data, equal roots)",
             ScenarioKind::Race => "every node keeps writing while sync runs (roots move under handshakes)",
             ScenarioKind::Mixed => "seed-drawn mix of the four above, 2..N nodes, sometimes flat (untargeted sweeps)",
+            ScenarioKind::Alike => {
+                "every node's own leaves alike but for their ids: same count, places and bytes (F6's shape)"
+            }
             ScenarioKind::CrdtKv => {
                 "an app on real calimero maps, sets and LWW registers; NxE = nodes x operations per node"
             }
@@ -75,7 +79,7 @@ impl ScenarioKind {
                  limit, F12)"
             }
             ScenarioKind::Any => {
-                "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
+                "each seed draws a family (random, mixed, alike, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
                  nodes: the default sweep's, to reach every failure class merosim knows"
             }
         }
@@ -135,6 +139,7 @@ impl ScenarioSpec {
             ScenarioKind::Reorder => BugScenario::Reorder.build(seed, nodes, entities),
             ScenarioKind::Race => BugScenario::Race.build(seed, nodes, entities),
             ScenarioKind::Mixed => BugScenario::Mixed.build(seed, nodes.max(5), entities),
+            ScenarioKind::Alike => BugScenario::Alike.build(seed, nodes, entities),
             ScenarioKind::CrdtKv => AppMix::Kv.build(seed, nodes, entities),
             ScenarioKind::CrdtMixed => AppMix::Mixed.build(seed, nodes, entities),
             ScenarioKind::CrdtConflict => AppMix::Conflict.build(seed, nodes, entities),
@@ -158,9 +163,10 @@ impl ScenarioSpec {
 /// (every session re-merges it, F11), and one missed remove is all F12 needs.
 fn any_family(seed: u64) -> (ScenarioKind, Option<usize>, Option<usize>) {
     use rand::Rng;
-    const FAMILIES: [(ScenarioKind, u32); 7] = [
+    const FAMILIES: [(ScenarioKind, u32); 8] = [
         (ScenarioKind::Random, 1),
         (ScenarioKind::Mixed, 2),
+        (ScenarioKind::Alike, 1),
         (ScenarioKind::CrdtKv, 1),
         (ScenarioKind::CrdtMixed, 2),
         (ScenarioKind::CrdtConflict, 2),
@@ -180,6 +186,7 @@ fn any_family(seed: u64) -> (ScenarioKind, Option<usize>, Option<usize>) {
         .map_or(ScenarioKind::Random, |(kind, _)| *kind);
     match family {
         ScenarioKind::Random | ScenarioKind::Mixed => (family, None, None),
+        ScenarioKind::Alike => (family, Some(rng.gen_range(2..=5)), None),
         ScenarioKind::CrdtWide => (family, Some(rng.gen_range(2..=3)), Some(rng.gen_range(1..=4))),
         _ => (family, Some(rng.gen_range(2..=5)), None),
     }
@@ -230,6 +237,7 @@ mod tests {
         for family in [
             ScenarioKind::Random,
             ScenarioKind::Mixed,
+            ScenarioKind::Alike,
             ScenarioKind::CrdtKv,
             ScenarioKind::CrdtMixed,
             ScenarioKind::CrdtConflict,
