@@ -371,3 +371,100 @@ fn app_runs_replay_across_processes() {
     let hash = first[5].rsplit(' ').next().unwrap().to_owned();
     assert!(text(&single.stdout).contains(&hash), "a first run in its own process differs");
 }
+
+/// A step's `run:` script in the CI workflow (docs/ci/merosim-sweep.yml).
+fn workflow_step(workflow: &serde_yaml::Value, job: &str, name: &str) -> String {
+    let steps = workflow["jobs"][job]["steps"].as_sequence().unwrap_or_else(|| panic!("job {job} has no steps"));
+    let step = steps.iter().find(|s| s["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("no step '{name}'"));
+    step["run"].as_str().expect("a run script").to_owned()
+}
+
+/// Runs a workflow script with bash in `dir`, `merosim` standing for the built binary.
+fn run_step(script: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> Output {
+    Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .current_dir(dir)
+        .env("MEROSIM", env!("CARGO_BIN_EXE_merosim"))
+        .envs(env.iter().copied())
+        .output()
+        .expect("run bash")
+}
+
+/// The CI workflow parses, and its own shard and merge steps — run here as separate processes,
+/// four shards then the merge — print byte for byte the report, and give the exit code, of one
+/// unsharded sweep of the same 200 seeds.
+#[test]
+fn the_workflow_s_shards_merge_into_the_unsharded_sweep() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci/merosim-sweep.yml");
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let matrix: Vec<u64> = serde_yaml::from_value(workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"].clone())
+        .expect("a matrix of shard numbers");
+    assert_eq!(matrix, (1..=matrix.len() as u64).collect::<Vec<_>>(), "shards 1..=N, each once");
+    let (shard, merge) =
+        (workflow_step(&workflow, "shard", "Sweep one shard"), workflow_step(&workflow, "merge", "Merge the shards"));
+
+    let dir = std::env::temp_dir().join(format!("merosim-workflow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A world that fails on known findings and on nothing new, quick to run.
+    let flags = "--scenario crdt-conflict-2x3 --faults lan --no-wall-clock";
+    for k in 1..=4 {
+        let out = run_step(&shard, &dir, &[("SEEDS", "0..200"), ("SHARD", &format!("{k}/4")), ("SWEEP_FLAGS", flags)]);
+        assert!(out.status.success(), "shard {k}/4: {}{}", text(&out.stdout), text(&out.stderr));
+    }
+    let merged = run_step(&merge, &dir, &[("MERGE_FLAGS", "--no-wall-clock")]);
+    let args: Vec<&str> = ["sweep", "--seeds", "0..200", "--quiet"].into_iter().chain(flags.split(' ')).collect();
+    let whole = merosim(&args);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(text(&merged.stdout), text(&whole.stdout), "{}", text(&merged.stderr));
+    assert_eq!(merged.status.code(), whole.status.code());
+    assert!(text(&whole.stdout).contains("failing seeds ("), "the comparison covers failure groups");
+}
+
+/// Shard files of different sweeps, a shard given twice or missing: one clear error, exit 2.
+#[test]
+fn merge_refuses_shards_that_are_not_one_sweep() {
+    let dir = std::env::temp_dir().join(format!("merosim-merge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str| dir.join(name).display().to_string();
+    let sweep = |shard: &str, scenario: &str, out: &str| {
+        let run = merosim(&[
+            "sweep",
+            "--seeds",
+            "0..4",
+            "--shard",
+            shard,
+            "--scenario",
+            scenario,
+            "--faults",
+            "lan",
+            "--quiet",
+            "--json",
+            &file(out),
+        ]);
+        assert!(run.status.code().is_some_and(|c| c <= 1), "{}", text(&run.stderr));
+    };
+    sweep("1/2", "diverged", "a1.json");
+    sweep("2/2", "diverged", "a2.json");
+    sweep("2/2", "overlap", "b2.json");
+    std::fs::write(dir.join("junk.json"), "not json\n").unwrap();
+    for (files, says) in [
+        (vec!["a1.json", "b2.json"], "is from another sweep (flags: "),
+        (vec!["a1.json", "a1.json"], "holds shard 1/2, which"),
+        (vec!["a1.json"], "shard 2/2 is missing"),
+        (vec!["junk.json"], "not a `merosim sweep --json` header"),
+        (vec!["nonexistent.json"], "cannot read"),
+    ] {
+        let paths: Vec<String> = files.iter().map(|f| file(f)).collect();
+        let out = merosim(&[&["merge"][..], &paths.iter().map(String::as_str).collect::<Vec<_>>()].concat());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{files:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(says) && stderr.lines().count() == 1,
+            "{files:?}: {stderr}"
+        );
+    }
+    let both = merosim(&["merge", &file("a1.json"), &file("a2.json")]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(both.status.code(), Some(0), "{}", text(&both.stderr));
+    assert!(text(&both.stdout).starts_with("merosim sweep seeds 0..4 shard 1/1 jobs 4"), "{}", text(&both.stdout));
+}

@@ -24,6 +24,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod logs;
+mod merge;
+mod record;
 mod sweep;
 
 use logs::init_virtual_time_logs;
@@ -62,6 +64,19 @@ enum Command {
     },
     /// Run many seeds in parallel; summarise, list failing seeds with repro lines.
     Sweep(SweepArgs),
+    /// Combine the `--json` files of a sweep's shards into the report the unsharded sweep
+    /// prints, with its exit code.
+    Merge {
+        /// One file per shard (`sweep --shard K/N --json FILE`), every shard of the sweep.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Fail (exit 1) on known findings too (also when the shards ran with `--strict`).
+        #[arg(long)]
+        strict: bool,
+        /// Leave wall-clock figures out of the report.
+        #[arg(long)]
+        no_wall_clock: bool,
+    },
     /// Re-run one seed: the verdict, the session behind it and every node's root first; calimero's
     /// protocol logs (stamped with virtual time) on request.
     Repro {
@@ -170,6 +185,13 @@ struct SweepArgs {
     /// Fail (exit 1) on known findings too, not only on failures nothing known explains.
     #[arg(long)]
     strict: bool,
+    /// Also write one JSON line per seed (after a header line) to FILE, for `merosim merge`.
+    #[arg(long, value_name = "FILE")]
+    json: Option<std::path::PathBuf>,
+    /// Leave wall-clock figures (wall time, jobs, CPU-seconds) out of the report, so two reports
+    /// of the same seeds — one sweep, or its shards merged — compare byte for byte.
+    #[arg(long)]
+    no_wall_clock: bool,
     #[command(flatten)]
     world: WorldArgs,
 }
@@ -261,6 +283,7 @@ fn main() -> ExitCode {
             single(&options(seed, &world), true, events)
         }
         Command::Sweep(args) => run_sweep(args),
+        Command::Merge { files, strict, no_wall_clock } => merge::run(&files, strict, !no_wall_clock),
         Command::Shrink { seed, world } => run_shrink(&options(seed, &world)),
         Command::Trace { seed, world, perfetto, mermaid } => export(&options(seed, &world), perfetto, mermaid),
         Command::Bench(args) => bench::run(&args),
@@ -344,34 +367,39 @@ fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
 
 fn run_sweep(args: SweepArgs) -> ExitCode {
     let template = options_for(args.seeds.start, &args.world, true);
-    println!(
-        "merosim sweep seeds {}..{} shard {}/{} jobs {} (calimero-node {})",
-        args.seeds.start,
-        args.seeds.end,
-        args.shard.0,
-        args.shard.1,
-        args.jobs,
-        merosim::CALIMERO_VERSION
-    );
-    println!("  options (per seed; seed {} shown)\n{template}", template.seed);
+    let mut header = record::Header {
+        merosim: env!("CARGO_PKG_VERSION").to_owned(),
+        calimero: merosim::CALIMERO_VERSION.to_owned(),
+        seeds: format!("{}..{}", args.seeds.start, args.seeds.end),
+        shard: args.shard,
+        jobs: args.jobs,
+        flags: template.flags().strip_prefix(&format!("{} ", template.seed)).unwrap_or_default().to_owned(),
+        options: format!("  options (per seed; seed {} shown)\n{template}", template.seed),
+        strict: args.strict,
+        wall_ns: 0,
+    };
+    println!("{}", sweep::heading(&header, !args.no_wall_clock));
     // A panicking seed is reported in the summary; keep the default hook from printing over the bar.
     std::panic::set_hook(Box::new(|_| {}));
-    let report = sweep(&template, args.seeds, args.shard, args.jobs as usize, !args.quiet);
+    let mut report = sweep(&template, args.seeds, args.shard, args.jobs as usize, !args.quiet);
     let _ = std::panic::take_hook();
+    report.wall_clock = !args.no_wall_clock;
+    header.wall_ns = report.wall.as_nanos() as u64;
     if args.hashes {
-        for o in &report.outcomes {
-            println!("seed {} {} {}", o.seed, o.label(), hex::encode(o.trace_hash));
+        for r in &report.records {
+            println!("seed {} {} {}", r.seed, r.verdict, r.trace_hash);
         }
     }
     println!("{report}");
-    // Exit 1 for what nothing known explains; a known finding of this release fails the sweep
-    // only under --strict.
-    let failed = if args.strict { report.failures().count() } else { report.unexplained() };
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    if let Some(path) = &args.json {
+        let written = std::fs::File::create(path)
+            .and_then(|file| record::write(std::io::BufWriter::new(file), &header, &report.records));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e} (the report above is complete)", path.display());
+            return ExitCode::from(2);
+        }
     }
+    sweep::exit_code(&report, args.strict)
 }
 
 fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: Option<std::path::PathBuf>) -> ExitCode {

@@ -1,5 +1,6 @@
 //! Many seeds: parallel, shardable across machines, with a progress bar and a summary that lists
-//! every failing seed with the line that reproduces it.
+//! every failing seed with the line that reproduces it. The summary is rendered from the seeds'
+//! records (`record.rs`) alone, so `merosim merge` renders the same one from shard files.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,10 +11,26 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use merosim::Verdict;
-use merosim::{human_bytes, StoreIo};
-use merosim::{run_one, triage, Outcome, RunOptions, Signature, Triage};
-use merosim::{Oracle, OracleCounts};
+use merosim::{human_bytes, run_one, Oracle, OracleCounts, RunOptions, Verdict};
+
+use crate::record::{Header, SeedRecord};
+
+/// The lines a sweep prints before its report: what ran, and the options every seed shares.
+pub fn heading(header: &Header, wall_clock: bool) -> String {
+    let (k, n) = header.shard;
+    let jobs = if wall_clock { format!(" jobs {}", header.jobs) } else { String::new() };
+    format!(
+        "merosim sweep seeds {} shard {k}/{n}{jobs} (calimero-node {})\n{}",
+        header.seeds, header.calimero, header.options
+    )
+}
+
+/// Exit 1 for what nothing known explains; a known finding of this release fails the sweep only
+/// under `strict`.
+pub fn exit_code(report: &SweepReport, strict: bool) -> std::process::ExitCode {
+    let failed = if strict { report.failures().count() } else { report.unexplained() };
+    std::process::ExitCode::from(u8::from(failed > 0))
+}
 
 /// `A..B` (end excluded) or `A..=B`.
 pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
@@ -44,25 +61,30 @@ pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
-/// The result of a sweep.
+/// The result of a sweep, or of shards merged.
 pub struct SweepReport {
-    pub outcomes: Vec<Outcome>,
+    /// By seed.
+    pub records: Vec<SeedRecord>,
     pub wall: Duration,
-    pub jobs: usize,
-    pub template: RunOptions,
+    pub jobs: u64,
+    /// The calimero-node release that ran the seeds.
+    pub calimero: String,
+    /// Whether to print wall-clock figures (`--no-wall-clock` leaves them out, so two reports of
+    /// the same seeds compare byte for byte).
+    pub wall_clock: bool,
 }
 
 impl SweepReport {
-    pub fn failures(&self) -> impl Iterator<Item = &Outcome> {
-        self.outcomes.iter().filter(|o| !o.passed())
+    pub fn failures(&self) -> impl Iterator<Item = &SeedRecord> {
+        self.records.iter().filter(|r| !r.passed)
     }
 
     pub fn seeds_per_second(&self) -> f64 {
-        self.outcomes.len() as f64 / self.wall.as_secs_f64().max(1e-9)
+        self.records.len() as f64 / self.wall.as_secs_f64().max(1e-9)
     }
 }
 
-/// Runs `seeds` (restricted to `shard`) with `jobs` worker threads.
+/// Runs `seeds` (restricted to `shard`) with `jobs` worker threads; records each seed.
 pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: usize, progress: bool) -> SweepReport {
     let (k, n) = shard;
     let seeds: Vec<u64> = seeds.filter(|s| s % n == k - 1).collect();
@@ -72,7 +94,7 @@ pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: 
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; seeds.len()]);
+    let results: Mutex<Vec<Option<SeedRecord>>> = Mutex::new(vec![None; seeds.len()]);
     let failed = AtomicUsize::new(0);
     let start = Instant::now();
     std::thread::scope(|scope| {
@@ -81,24 +103,25 @@ pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: 
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&seed) = seeds.get(i) else { return };
                 let options = RunOptions { seed, ..template.clone() };
-                let mut outcome = run_one(&options, false).outcome;
-                // Kept for the report, which never shows the per-handshake log: at a few hundred
-                // handshakes a seed it would be most of what a long sweep's outcomes weigh.
-                if let Some(metrics) = &mut outcome.metrics {
-                    metrics.protocol.handshakes = Vec::new();
-                }
-                if !outcome.passed() {
+                let record = SeedRecord::of(&run_one(&options, false).outcome, &options);
+                if !record.passed {
                     let f = failed.fetch_add(1, Ordering::Relaxed) + 1;
                     bar.set_message(format!("{f} failing"));
                 }
-                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
+                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(record);
                 bar.inc(1);
             });
         }
     });
     bar.finish_and_clear();
-    let outcomes = results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect();
-    SweepReport { outcomes, wall: start.elapsed(), jobs: jobs.max(1), template: template.clone() }
+    let records = results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect();
+    SweepReport {
+        records,
+        wall: start.elapsed(),
+        jobs: jobs.max(1) as u64,
+        calimero: merosim::CALIMERO_VERSION.to_owned(),
+        wall_clock: true,
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -112,32 +135,39 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 impl fmt::Display for SweepReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Per verdict: how many seeds, and the first of them.
-        let mut counts: BTreeMap<Verdict, (usize, u64)> = BTreeMap::new();
-        for o in &self.outcomes {
-            let entry = counts.entry(o.verdict()).or_insert((0, o.seed));
+        let mut counts: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
+        for r in &self.records {
+            let entry = counts.entry(r.verdict.as_str()).or_insert((0, r.seed));
             entry.0 += 1;
-            entry.1 = entry.1.min(o.seed);
+            entry.1 = entry.1.min(r.seed);
         }
-        writeln!(
-            f,
-            "  seeds      {} in {:.2}s wall with {} jobs ({:.1} seeds/s)",
-            self.outcomes.len(),
-            self.wall.as_secs_f64(),
-            self.jobs,
-            self.seeds_per_second()
-        )?;
+        if self.wall_clock {
+            writeln!(
+                f,
+                "  seeds      {} in {:.2}s wall with {} jobs ({:.1} seeds/s)",
+                self.records.len(),
+                self.wall.as_secs_f64(),
+                self.jobs,
+                self.seeds_per_second()
+            )?;
+        } else {
+            writeln!(f, "  seeds      {}", self.records.len())?;
+        }
         writeln!(f, "  verdict                  seeds  first")?;
         for verdict in Verdict::ALL {
-            match counts.get(&verdict) {
+            match counts.get(verdict.label()) {
                 Some((n, first)) => writeln!(f, "  {:<24} {n:>5}  {first}", verdict.label())?,
                 None if matches!(verdict, Verdict::Converged) => writeln!(f, "  {:<24} {:>5}", verdict.label(), 0)?,
                 None => {}
             }
         }
+        // In the oracles' own order, as a run's judgement lists them.
         let mut oracles: BTreeMap<Oracle, OracleCounts> = BTreeMap::new();
-        for counts in self.outcomes.iter().filter_map(|o| o.judgement.as_ref()).map(|j| &j.counts) {
-            for (oracle, c) in counts {
-                *oracles.entry(*oracle).or_default() += *c;
+        for r in &self.records {
+            for (name, [checked, fired, flagged]) in &r.oracles {
+                let Some(oracle) = Oracle::ALL.into_iter().find(|o| o.name() == name) else { continue };
+                *oracles.entry(oracle).or_default() +=
+                    OracleCounts { checked: *checked, fired: *fired, flagged: *flagged };
             }
         }
         let fired: Vec<String> = oracles
@@ -152,23 +182,23 @@ impl fmt::Display for SweepReport {
             })
             .collect();
         writeln!(f, "  oracles    fired/judged: {}", fired.join(", "))?;
-        writeln!(f, "  protocols  {}", protocol_mix(&self.outcomes))?;
-        let dropped: u64 = self.outcomes.iter().map(Outcome::dropped).sum();
+        writeln!(f, "  protocols  {}", protocol_mix(&self.records))?;
+        let dropped: u64 = self.records.iter().map(|r| r.dropped).sum();
         writeln!(f, "  undelivered {dropped} frame copies (deltas included), each in its run's trace with its reason")?;
-        if let Some(heaviest) = self.outcomes.iter().max_by_key(|o| (o.store.read_bytes, std::cmp::Reverse(o.seed))) {
-            let total: StoreIo = self.outcomes.iter().map(|o| o.store).sum();
-            let per_seed = |bytes: u64| human_bytes(bytes / self.outcomes.len().max(1) as u64);
+        if let Some(heaviest) = self.records.iter().max_by_key(|r| (r.store_read, std::cmp::Reverse(r.seed))) {
+            let (read, written) = self.records.iter().fold((0, 0), |(r, w), s| (r + s.store_read, w + s.store_write));
+            let per_seed = |bytes: u64| human_bytes(bytes / self.records.len().max(1) as u64);
             writeln!(
                 f,
                 "  store      calimero read {} and wrote {} per seed; most read: seed {} ({})",
-                per_seed(total.read_bytes),
-                per_seed(total.write_bytes),
+                per_seed(read),
+                per_seed(written),
                 heaviest.seed,
-                human_bytes(heaviest.store.read_bytes)
+                human_bytes(heaviest.store_read)
             )?;
         }
         let mut times: Vec<Duration> =
-            self.outcomes.iter().filter_map(|o| o.converged_at().map(|t| t.since_start())).collect();
+            self.records.iter().filter_map(|r| r.converged_at_ns.map(Duration::from_nanos)).collect();
         times.sort();
         if !times.is_empty() {
             writeln!(
@@ -180,33 +210,35 @@ impl fmt::Display for SweepReport {
                 times.last().copied().unwrap_or_default().as_secs_f64()
             )?;
         }
-        let failures: Vec<&Outcome> = self.failures().collect();
+        let failures: Vec<&SeedRecord> = self.failures().collect();
         if failures.is_empty() {
             return write!(f, "  all seeds passed (converged; any violation was flagged by the protocol itself)");
         }
         let groups = self.groups();
-        let new: usize = groups.iter().filter(|g| !g.triage.is_known()).map(|g| g.seeds.len()).sum();
+        let new: usize = groups.iter().filter(|g| g.known.is_none()).map(|g| g.seeds.len()).sum();
         writeln!(f, "  failing seeds ({}): {} known, {new} new", failures.len(), failures.len() - new)?;
         let hunt: Vec<String> = self
             .first_seen(&groups)
             .iter()
-            .map(|(what, seed, cpu)| format!("{what} seed {seed} ({cpu:.1} CPU-s)"))
+            .map(|(what, seed, cpu)| match self.wall_clock {
+                true => format!("{what} seed {seed} ({cpu:.1} CPU-s)"),
+                false => format!("{what} seed {seed}"),
+            })
             .collect();
         writeln!(f, "  first seen  {}", hunt.join(" · "))?;
         // What nothing known explains: one entry per signature, each with its seeds and repro.
-        for group in groups.iter().filter(|g| !g.triage.is_known()) {
+        for group in groups.iter().filter(|g| g.known.is_none()) {
             writeln!(f, "    NEW {} — {}", group.signature, seed_list(&group.seeds))?;
-            let options = RunOptions { seed: group.seeds[0], ..self.template.clone() };
-            writeln!(f, "      {}", options.repro())?;
+            writeln!(f, "      {}", self.repro_of(group.seeds[0]))?;
         }
         // The known: one entry per set of findings, the signatures it covers beneath it.
-        let mut known: BTreeMap<&[&str], Vec<&Group>> = BTreeMap::new();
+        let mut known: BTreeMap<&[String], Vec<&Group>> = BTreeMap::new();
         for group in &groups {
-            if let Triage::Known(findings) = &group.triage {
+            if let Some(findings) = &group.known {
                 known.entry(findings.as_slice()).or_default().push(group);
             }
         }
-        let mut known: Vec<(&[&str], Vec<&Group>)> = known.into_iter().collect();
+        let mut known: Vec<(&[String], Vec<&Group>)> = known.into_iter().collect();
         let seeds_of = |groups: &[&Group]| {
             let mut seeds: Vec<u64> = groups.iter().flat_map(|g| g.seeds.iter().copied()).collect();
             seeds.sort_unstable();
@@ -222,14 +254,13 @@ impl fmt::Display for SweepReport {
             for group in groups {
                 writeln!(f, "      {} ({})", group.signature, group.seeds.len())?;
             }
-            let options = RunOptions { seed: seeds[0], ..self.template.clone() };
-            writeln!(f, "      {}", options.repro())?;
+            writeln!(f, "      {}", self.repro_of(seeds[0]))?;
         }
         if new == 0 {
             write!(
                 f,
                 "  every failure is a known finding of calimero-node {} (src/run/known.tsv; --strict fails on them too)",
-                merosim::CALIMERO_VERSION
+                self.calimero
             )?;
         }
         Ok(())
@@ -252,8 +283,9 @@ fn seed_list(seeds: &[u64]) -> String {
 
 /// The failing seeds that share one signature, and what merosim knows of it.
 pub struct Group {
-    pub signature: Signature,
-    pub triage: Triage,
+    pub signature: String,
+    /// The findings that explain it; `None`: NEW.
+    pub known: Option<Vec<String>>,
     /// Ascending.
     pub seeds: Vec<u64>,
 }
@@ -261,23 +293,27 @@ pub struct Group {
 impl SweepReport {
     /// One group per signature: what nothing known explains first, then the largest.
     pub fn groups(&self) -> Vec<Group> {
-        let mut by_signature: BTreeMap<Signature, Vec<u64>> = BTreeMap::new();
-        for o in self.failures() {
+        let mut by_signature: BTreeMap<(&str, &Option<Vec<String>>), Vec<u64>> = BTreeMap::new();
+        for r in self.failures() {
             // Every failing seed has one: only a passing run has none.
-            if let Some(signature) = o.signature() {
-                by_signature.entry(signature).or_default().push(o.seed);
+            if let Some(signature) = &r.signature {
+                by_signature.entry((signature.as_str(), &r.known)).or_default().push(r.seed);
             }
         }
-        let flags = self.template.flags();
         let mut groups: Vec<Group> = by_signature
             .into_iter()
-            .map(|(signature, mut seeds)| {
+            .map(|((signature, known), mut seeds)| {
                 seeds.sort_unstable();
-                Group { triage: triage(&signature, &flags), signature, seeds }
+                Group { signature: signature.to_owned(), known: known.clone(), seeds }
             })
             .collect();
-        groups.sort_by_key(|g| (g.triage.is_known(), std::cmp::Reverse(g.seeds.len()), g.seeds[0]));
+        groups.sort_by_key(|g| (g.known.is_some(), std::cmp::Reverse(g.seeds.len()), g.seeds[0]));
         groups
+    }
+
+    /// The repro line of `seed`.
+    fn repro_of(&self, seed: u64) -> &str {
+        self.records.iter().find(|r| r.seed == seed).map_or("", |r| r.repro.as_str())
     }
 
     /// Per known finding (and `NEW`), the first seed that shows it and the CPU-seconds the sweep
@@ -286,17 +322,14 @@ impl SweepReport {
     pub fn first_seen(&self, groups: &[Group]) -> Vec<(String, u64, f64)> {
         let mut first: BTreeMap<String, u64> = BTreeMap::new();
         for group in groups {
-            let names = match &group.triage {
-                Triage::Known(findings) => findings.iter().map(|f| (*f).to_owned()).collect(),
-                Triage::New => vec!["NEW".to_owned()],
-            };
+            let names = group.known.clone().unwrap_or_else(|| vec!["NEW".to_owned()]);
             for name in names {
                 let seed = first.entry(name).or_insert(group.seeds[0]);
                 *seed = (*seed).min(group.seeds[0]);
             }
         }
         let cpu_until =
-            |seed: u64| -> f64 { self.outcomes.iter().filter(|o| o.seed <= seed).map(|o| o.wall.as_secs_f64()).sum() };
+            |seed: u64| -> f64 { self.records.iter().filter(|r| r.seed <= seed).map(|r| r.wall().as_secs_f64()).sum() };
         let mut seen: Vec<(String, u64, f64)> =
             first.into_iter().map(|(name, seed)| (name, seed, cpu_until(seed))).collect();
         seen.sort_by_key(|(name, seed, _)| (*seed, name.clone()));
@@ -305,32 +338,29 @@ impl SweepReport {
 
     /// Failing seeds no known finding explains.
     pub fn unexplained(&self) -> usize {
-        self.groups().iter().filter(|g| !g.triage.is_known()).map(|g| g.seeds.len()).sum()
+        self.groups().iter().filter(|g| g.known.is_none()).map(|g| g.seeds.len()).sum()
     }
 }
 
 /// What the sweep's sync ticks selected and what their sessions ran, over every seed: the
 /// protocol mix a reader compares with production's (docs/architecture.md).
-fn protocol_mix(outcomes: &[Outcome]) -> String {
+fn protocol_mix(records: &[SeedRecord]) -> String {
     let (mut selected, mut ran, mut stand_ins, mut refused) = (
         BTreeMap::<&str, u64>::new(),
         BTreeMap::<&str, u64>::new(),
         BTreeMap::<&str, u64>::new(),
         BTreeMap::<&str, u64>::new(),
     );
-    for metrics in outcomes.iter().filter_map(|o| o.metrics.as_ref()) {
-        let p = &metrics.protocol;
-        let add = |into: &mut BTreeMap<&'static str, u64>, from: &BTreeMap<&'static str, u64>| {
-            for (k, n) in from {
-                *into.entry(k).or_default() += n;
-            }
-        };
-        add(&mut selected, &p.selected);
-        add(&mut stand_ins, &p.fallbacks);
-        add(&mut refused, &p.refused);
-        for (k, c) in &p.sessions {
-            *ran.entry(k).or_default() += c.started;
+    fn add<'a>(into: &mut BTreeMap<&'a str, u64>, from: &'a BTreeMap<String, u64>) {
+        for (k, n) in from {
+            *into.entry(k.as_str()).or_default() += n;
         }
+    }
+    for r in records {
+        add(&mut selected, &r.selected);
+        add(&mut ran, &r.ran);
+        add(&mut stand_ins, &r.stand_ins);
+        add(&mut refused, &r.refused);
     }
     let list = |m: &BTreeMap<&str, u64>| {
         if m.is_empty() {

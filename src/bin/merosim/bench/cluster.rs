@@ -44,6 +44,6 @@ pub fn throughput(faults: FaultPreset, handshakes: Handshakes, seeds: u64, jobs:
         hc_responder: HcResponder::Protocol,
     };
     let report = sweep(&template, 0..seeds, (1, 1), jobs, false);
-    let converged = report.outcomes.iter().filter(|o| o.converged()).count();
-    (report.seeds_per_second(), converged, report.outcomes.len())
+    let converged = report.records.iter().filter(|r| r.converged()).count();
+    (report.seeds_per_second(), converged, report.records.len())
 }
