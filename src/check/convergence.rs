@@ -181,8 +181,8 @@ fn crowded(diff: &StateDiff, sides: [&[EntitySnapshot]; 2]) -> Vec<EntityId> {
     let differing = diff.only_left.iter().chain(&diff.only_right).chain(diff.different.iter().map(|(id, _)| id));
     differing
         .filter(|id| {
-            let of = parents.get(*id).into_iter().flatten();
-            of.into_iter().any(|p| children.get(p).is_some_and(|n| *n > crate::protocols::MAX_CHILDREN))
+            let mut of = parents.get(*id).into_iter().flatten();
+            of.any(|p| children.get(p).is_some_and(|n| *n > crate::protocols::MAX_CHILDREN))
         })
         .copied()
         .collect()

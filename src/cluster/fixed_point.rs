@@ -1,9 +1,9 @@
 //! Sync's fixed point short of convergence. After the heal nothing but sync changes a store, and
 //! a HashComparison session between two given stores does the same work every time it runs. So
 //! once every pair of live nodes whose roots differ has run an `Ok` session — twice, in case one
-//! was unlucky — that started and ended at the same two roots, further sessions can only repeat themselves:
-//! the run will not converge however long it waits, and the engine stops it at once instead of
-//! spending the liveness bound re-running them (a parent past 256 children, F12, costs seconds of
+//! was unlucky — that started and ended at the same two roots, further sessions can only repeat
+//! themselves: the run will not converge however long it waits, and the engine stops it at once
+//! instead of spending the liveness bound re-running them (a parent past 256 children, F12, costs seconds of
 //! CPU per session; an interior entity's missing bytes, F1, re-merge forever).
 
 use std::collections::BTreeMap;
@@ -16,8 +16,8 @@ const CONFIRMATIONS: u32 = 2;
 /// An ordered pair's two roots, (initiator, responder).
 type Roots = ([u8; 32], [u8; 32]);
 
-/// Per ordered pair (initiator, responder): the roots its last quiet `Ok` sessions left
-/// unchanged, and how many in a row did.
+/// Per ordered pair (initiator, responder): the roots its last `Ok` sessions left unchanged, and
+/// how many in a row did.
 #[derive(Debug, Default)]
 pub(crate) struct FixedPoints {
     pairs: BTreeMap<(NodeId, NodeId), (Roots, u32)>,

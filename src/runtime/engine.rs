@@ -217,7 +217,7 @@ impl Engine {
                     .map(|_| w.nodes().iter().map(|n| n.storage().root_hash().unwrap_or_default()).collect());
                 return (Some(status), writing, false, Some((now, roots)), liveness, false);
             }
-            // Buffered deltas may still apply and move a root: only then is a fixed point final.
+            // A buffered delta may still apply and move a root: a fixed point is final only without.
             let stuck =
                 liveness.is_some() && !writing && status.holds(Property::C3NoPendingBuffers) && w.sync_is_stuck();
             (Some(status), writing, false, None, liveness, stuck)
