@@ -113,10 +113,11 @@ fn triage_with(rows: &'static [KnownFailure], signature: &Signature, flags: &str
     let mut chosen: Vec<&KnownFailure> = Vec::new();
     let mut left: Vec<&str> = problems.clone();
     while !left.is_empty() {
-        let best = candidates.iter().copied().max_by_key(|r| {
-            let explains = r.tags.iter().filter(|t| left.contains(t)).count();
-            (explains, std::cmp::Reverse(rows.iter().position(|x| std::ptr::eq(x, *r))))
-        });
+        // `min_by_key` keeps the first of equals: on a tie, the row written first wins.
+        let best = candidates
+            .iter()
+            .copied()
+            .min_by_key(|r| std::cmp::Reverse(r.tags.iter().filter(|t| left.contains(t)).count()));
         let Some(best) = best.filter(|r| r.tags.iter().any(|t| left.contains(t))) else { return Triage::New };
         left.retain(|t| !best.tags.contains(t));
         chosen.push(best);
