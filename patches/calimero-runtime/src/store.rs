@@ -25,13 +25,7 @@ pub trait Storage: Reflect {
         false
     }
 
-    fn index_scan(
-        &self,
-        _lo: &[u8],
-        _hi: &[u8],
-        _offset: usize,
-        _limit: Option<usize>,
-    ) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn index_scan(&self, _lo: &[u8], _hi: &[u8], _offset: usize, _limit: Option<usize>) -> Vec<(Vec<u8>, Vec<u8>)> {
         Vec::new()
     }
 
