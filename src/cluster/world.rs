@@ -114,6 +114,12 @@ impl World {
 
     /// Whether sync has reached a fixed point short of convergence: every pair of live nodes
     /// whose roots differ keeps running sessions that change nothing (see `fixed_point`).
+    /// Whether no live node holds a delta waiting for its parents: one may still arrive and
+    /// release it, so a run with any is not at rest.
+    pub(crate) fn no_pending_deltas(&self) -> bool {
+        self.registry().iter().filter(|n| n.is_live()).all(|n| n.causal().pending_len() == 0)
+    }
+
     pub(crate) fn sync_is_stuck(&self) -> bool {
         let live: Vec<_> =
             self.live_nodes().iter().map(|n| (n.id(), n.storage().root_hash().unwrap_or_default())).collect();

@@ -23,6 +23,8 @@ pub enum StopCondition {
     /// (`SimConfig::liveness_bound`).
     Liveness,
     /// The chaos phase healed, and sync reached a fixed point short of convergence: every pair
-    /// of live nodes whose roots differ ran `Ok` sessions, twice, that changed neither root. Judged as `Liveness` is, without waiting out the bound.
+    /// of live nodes whose roots differ ran `Ok` sessions, twice, that changed neither root, and
+    /// the run is at rest (no frame in flight, no session running, no delta buffered or waiting
+    /// for its parents). Judged as `Liveness` is, without waiting out the bound.
     Stuck,
 }

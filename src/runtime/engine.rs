@@ -194,7 +194,7 @@ impl Engine {
     /// With a chaos phase, nothing but a violation ends the run before the heal (agreement in
     /// the middle of the chaos proves nothing); after it, the run must converge within the
     /// liveness bound or stop with `Liveness` — or with `Stuck`, as soon as sync has reached a
-    /// fixed point short of convergence (`cluster::fixed_point`).
+    /// fixed point short of convergence (`cluster::fixed_point`) and the run is at rest.
     pub fn evaluate(&mut self) -> Option<StopCondition> {
         let watch = self.limits.stop_on_violation;
         let root_check_due = self.next_root_check;
@@ -217,9 +217,14 @@ impl Engine {
                     .map(|_| w.nodes().iter().map(|n| n.storage().root_hash().unwrap_or_default()).collect());
                 return (Some(status), writing, false, Some((now, roots)), liveness, false);
             }
-            // A buffered delta may still apply and move a root: a fixed point is final only without.
-            let stuck =
-                liveness.is_some() && !writing && status.holds(Property::C3NoPendingBuffers) && w.sync_is_stuck();
+            // A fixed point is final only at rest: a frame in flight, a session running, a delta
+            // buffered or waiting for its parents may still move a root. At rest nothing but
+            // the next sync tick acts, and the fixed point says what it will do.
+            let at_rest = [Property::C1NetworkQuiescent, Property::C2AllIdle, Property::C3NoPendingBuffers]
+                .iter()
+                .all(|p| status.holds(*p))
+                && w.no_pending_deltas();
+            let stuck = liveness.is_some() && !writing && at_rest && w.sync_is_stuck();
             (Some(status), writing, false, None, liveness, stuck)
         });
         let mut violated = violated;
