@@ -12,7 +12,7 @@ use std::time::Duration;
 use calimero_storage::action::Action;
 
 use super::config::Injected;
-use super::history::{effects, OpRecord, Refusal};
+use super::history::{effects, OpRecord, Planted, Refusal};
 use super::node::{Held, Node};
 use super::World;
 use crate::crdt::{self, CollectionKind, CrdtError, CrdtOp, Layout, Verb};
@@ -63,19 +63,14 @@ impl World {
             _ => false,
         };
         if planted {
-            // The test-only bug: acknowledge the operation, keep it nowhere.
-            let at = self.router().now();
-            let record = OpRecord {
-                node: id,
-                at,
-                op: op.clone(),
-                returned: None,
-                changed: true,
-                effects: Vec::new(),
-                before: None,
-                setup: false,
-            };
-            self.book().ops.push(record);
+            // The test-only bug: calimero runs the operation and the app is told it happened,
+            // with what calimero recorded; the store forgets it and no peer hears of it.
+            let node = self.node(id).ok_or(CrdtError::NoNode { node: id.to_string() })?;
+            node.storage().undoing(|| self.app_op_local(id, op, false))?;
+            let (effects, changed) = self.book().ops.last().map(|r| (r.effects.clone(), r.changed)).unwrap_or_default();
+            let accumulates = matches!(op.verb, Verb::Increment | Verb::Decrement);
+            let planted = Planted { node: id, at: self.router().now(), effects, changed, accumulates };
+            self.book().planted = Some(planted);
             self.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
             return Ok(());
         }

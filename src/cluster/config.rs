@@ -55,9 +55,24 @@ pub enum Injected {
     /// Node `node`'s `nth` application write (1-based) is acknowledged and recorded in the
     /// history, but neither stored nor gossiped: a lost write.
     LoseWrite { node: u32, nth: u32 },
-    /// Node `node`'s `nth` app operation (1-based, the running app's) is acknowledged and
-    /// recorded, but neither applied nor gossiped: a lost collection operation.
+    /// Node `node`'s `nth` app operation (1-based, the running app's) runs through calimero and
+    /// is recorded with the entities and timestamps calimero gave it, then undone in the store
+    /// and not gossiped: a lost collection operation.
     LoseAppOp { node: u32, nth: u32 },
+    /// Node `node`'s `nth` application write (1-based) is acknowledged and recorded with the
+    /// bytes the app wrote, but stored and gossiped with its last byte flipped: damage between
+    /// the app and the store.
+    FlipByte { node: u32, nth: u32 },
+}
+
+impl Injected {
+    /// The plant kinds, as `--inject` names them.
+    pub const KINDS: [&'static str; 3] = ["lose-write", "lose-op", "flip-byte"];
+
+    /// The plant `kind` (one of [`KINDS`](Self::KINDS)) at node `node`'s `nth` write or operation.
+    pub fn named(kind: &str, node: u32, nth: u32) -> Result<Injected, String> {
+        format!("{kind}:{node}:{nth}").parse()
+    }
 }
 
 impl fmt::Display for Injected {
@@ -65,6 +80,7 @@ impl fmt::Display for Injected {
         match self {
             Injected::LoseWrite { node, nth } => write!(f, "lose-write:{node}:{nth}"),
             Injected::LoseAppOp { node, nth } => write!(f, "lose-op:{node}:{nth}"),
+            Injected::FlipByte { node, nth } => write!(f, "flip-byte:{node}:{nth}"),
         }
     }
 }
@@ -72,10 +88,14 @@ impl fmt::Display for Injected {
 impl std::str::FromStr for Injected {
     type Err = String;
 
-    /// `lose-write:NODE:NTH` or `lose-op:NODE:NTH`.
+    /// `KIND:NODE:NTH`, KIND one of [`Injected::KINDS`].
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad =
-            || format!("bad injection '{s}': expected lose-write:NODE:NTH or lose-op:NODE:NTH (e.g. lose-write:0:1)");
+        let bad = || {
+            format!(
+                "bad injection '{s}': expected KIND:NODE:NTH, KIND one of {} (e.g. lose-write:0:1)",
+                Injected::KINDS.join(", ")
+            )
+        };
         let mut parts = s.split(':');
         let (kind, node, nth) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some(kind), Some(node), Some(nth), None) => (kind, node, nth),
@@ -86,6 +106,7 @@ impl std::str::FromStr for Injected {
         match kind {
             "lose-write" => Ok(Injected::LoseWrite { node, nth }),
             "lose-op" => Ok(Injected::LoseAppOp { node, nth }),
+            "flip-byte" => Ok(Injected::FlipByte { node, nth }),
             _ => Err(bad()),
         }
     }

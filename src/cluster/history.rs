@@ -116,6 +116,25 @@ pub struct Refusal {
     pub error: String,
 }
 
+/// What a bug merosim planted in itself did (`Injected`): the write or operation it hit, as the
+/// app was told it happened. Triage is measured by whether a run that lost (or damaged) these
+/// comes out NEW.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planted {
+    pub node: NodeId,
+    /// Virtual time the plant acted.
+    pub at: Duration,
+    /// The entities the acknowledged write or operation wrote (`data: Some`, the bytes the app
+    /// was told were stored) or tombstoned, with the timestamps calimero gave them.
+    pub effects: Vec<Effect>,
+    /// What calimero said of the operation: whether it changed anything (a raw write always
+    /// does; a set insert of a member already there does not).
+    pub changed: bool,
+    /// The operation adds to what is there (a counter's increment or decrement): a later write
+    /// of the same entity was computed without it and does not replace it.
+    pub accumulates: bool,
+}
+
 /// Everything that happened in a run that a report or a checker reads back, behind the World's
 /// one lock.
 #[derive(Default)]
@@ -123,6 +142,8 @@ pub(crate) struct Book {
     pub writes: Vec<WriteRecord>,
     pub ops: Vec<OpRecord>,
     pub refused: Vec<Refusal>,
+    /// The planted bug, once it acted.
+    pub planted: Option<Planted>,
     /// Sessions, handshakes, deltas, and the oracles' counts and violations.
     pub counters: Counters,
     /// Pairs whose sessions stopped changing anything (see `fixed_point`).

@@ -25,7 +25,7 @@ pub use buggify::BuggifyPoint;
 pub use config::{Injected, SimConfig};
 pub(crate) use counters::Counters;
 pub use counters::{HandshakeRecord, SessionCounts};
-pub use history::{value_hash, OpRecord, Refusal, WriteRecord};
+pub use history::{value_hash, Effect, OpRecord, Planted, Refusal, WriteRecord};
 pub(crate) use life::Cause;
 pub use world::World;
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use calimero_primitives::context::ContextId;
 
 use super::counters::Counters;
-use super::history::{value_hash, Book, WriteRecord};
+use super::history::{value_hash, Book, Planted, WriteRecord};
 use super::node::{Node, Registry};
 use super::SimConfig;
 use crate::crdt::Layout;
@@ -301,6 +301,11 @@ impl World {
     /// Deltas waiting on `id` for predecessors.
     pub fn pending_deltas(&self, id: NodeId) -> usize {
         self.registry().get(id).map_or(0, |n| n.causal().pending_len())
+    }
+
+    /// What the bug merosim planted in itself did, once it acted (`SimConfig::inject`).
+    pub fn planted(&self) -> Option<Planted> {
+        self.book().planted.clone()
     }
 
     /// Every write and delete the nodes acknowledged, in the order they returned: what the

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::Injected;
+use super::history::{Effect, Planted};
 use super::node::{Held, Node};
 use super::world::short8;
 use super::World;
@@ -20,19 +21,51 @@ impl World {
     pub fn write(&self, id: NodeId, entity: EntityId, data: &[u8]) -> Result<(), StorageError> {
         let node = self.node_of(id)?;
         let nth = self.with_node(id, Node::next_write).unwrap_or_default();
-        if self.options().inject == Some(Injected::LoseWrite { node: id.get(), nth }) {
-            // The test-only bug: acknowledge the write (stamped to win over what is there), keep
-            // it nowhere.
-            let stamp = node.storage().metadata(entity)?.map_or(0, |m| m.updated_at.max(m.deleted_at.unwrap_or(0))) + 1;
-            self.record(id, entity, None, stamp, Some(data));
-            self.trace().record(TraceKind::Write { node: id, entity: short8(&entity) });
-            return Ok(());
+        match self.options().inject {
+            Some(Injected::LoseWrite { node: n, nth: k }) if (n, k) == (id.get(), nth) => {
+                // The test-only bug: acknowledge the write (stamped to win over what is there),
+                // keep it nowhere.
+                let meta = node.storage().metadata(entity)?;
+                let stamp = meta.map_or(0, |m| m.updated_at.max(m.deleted_at.unwrap_or(0))) + 1;
+                self.record(id, entity, None, stamp, Some(data));
+                self.note_planted(id, entity, stamp, data);
+                self.trace().record(TraceKind::Write { node: id, entity: short8(&entity) });
+                return Ok(());
+            }
+            Some(Injected::FlipByte { node: n, nth: k }) if (n, k) == (id.get(), nth) => {
+                // The test-only bug: the app is told its bytes were written; the store (and so
+                // every peer) gets them with the last byte flipped.
+                let mut damaged = data.to_vec();
+                if let Some(last) = damaged.last_mut() {
+                    *last ^= 1;
+                }
+                let action = node.storage().upsert(entity, None, &damaged)?;
+                self.applied_locally(&node, entity, Some(data));
+                let stamp = node.storage().metadata(entity)?.map_or(0, |m| m.updated_at);
+                self.note_planted(id, entity, stamp, data);
+                self.trace().record(TraceKind::Write { node: id, entity: short8(&entity) });
+                self.gossip(id, std::slice::from_ref(&action));
+                return Ok(());
+            }
+            _ => {}
         }
         let action = node.storage().upsert(entity, None, data)?;
         self.applied_locally(&node, entity, Some(data));
         self.trace().record(TraceKind::Write { node: id, entity: short8(&entity) });
         self.gossip(id, std::slice::from_ref(&action));
         Ok(())
+    }
+
+    /// Notes what a planted bug did to one acknowledged write.
+    fn note_planted(&self, id: NodeId, entity: EntityId, stamp: u64, data: &[u8]) {
+        let effect = Effect { entity, parent: None, stamp, data: Some(data.to_vec()) };
+        self.book().planted = Some(Planted {
+            node: id,
+            at: self.router().now(),
+            effects: vec![effect],
+            changed: true,
+            accumulates: false,
+        });
     }
 
     /// A local application delete on `id` (a tombstone), recorded and gossiped like a write.

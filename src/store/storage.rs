@@ -206,6 +206,15 @@ impl SimStorage {
         result
     }
 
+    /// Runs `f` and then puts the store's state back as it was: what `f` wrote is kept nowhere.
+    /// merosim's own planted bugs use it to make an operation calimero really ran (so its record
+    /// carries the entities and timestamps calimero gave it) vanish from the store, which a lost
+    /// operation is. Without raw column access (before 0.11.0-rc.1) nothing is undone.
+    pub(crate) fn undoing<R>(&self, f: impl FnOnce() -> R) -> R {
+        let Err(result) = self.atomically(|| Err::<std::convert::Infallible, R>(f()));
+        result
+    }
+
     /// Creates `id` under `parent` (the root when `None`) or overwrites its data if it exists.
     ///
     /// The entity is typed as an LWW register, as the Calimero SDK types a plain state field;
