@@ -29,6 +29,27 @@ struct Event<'r> {
     stamp: u64,
     value: Option<String>,
     by: &'r OpRecord,
+    /// The entity it wrote or tombstoned.
+    entity: EntityId,
+}
+
+/// The words of a vector element a clear removed that is back (F14's shape), which triage
+/// reads as that finding's mechanism: the check that writes them is the mechanism's test.
+pub(crate) const CLEARED_BACK: &str = "again after a clear removed it";
+
+/// A write invisible on every node because its key was removed before it (`lost-after-remove`).
+pub(crate) struct AfterRemove {
+    pub line: String,
+    /// The last write's entity and stamp: F8 is that it came after a remove every node keeps.
+    pub entity: EntityId,
+    pub stamp: u64,
+}
+
+impl AfterRemove {
+    fn of(line: String, events: &[Event<'_>]) -> Option<AfterRemove> {
+        let write = events.iter().filter(|e| e.value.is_some()).max_by_key(|e| e.stamp)?;
+        Some(AfterRemove { line, entity: write.entity, stamp: write.stamp })
+    }
 }
 
 /// What the history allows at the end for one key or element.
@@ -74,7 +95,8 @@ fn borsh_str(s: &str) -> Vec<u8> {
 ///   tombstones are final, so a re-insert — or a concurrent write stamped after the remove — is
 ///   acknowledged and then never seen on any node (docs/findings.md F8).
 pub fn collection_promises(world: &World) -> (Option<Violation>, Option<Violation>) {
-    let Some((broken, after_remove)) = judge_app(world) else { return (None, None) };
+    let Some((broken, after_remove)) = promises(world) else { return (None, None) };
+    let after_remove = after_remove.into_iter().map(|a| a.line).collect();
     (
         report(world, Oracle::CrdtSemantics, broken, "collection promises broken"),
         report(world, Oracle::LostAfterRemove, after_remove, "writes lost to an earlier remove of their key (F8)"),
@@ -82,7 +104,7 @@ pub fn collection_promises(world: &World) -> (Option<Violation>, Option<Violatio
 }
 
 /// `(broken promises, writes lost after a remove)`, or `None` if the live nodes disagree.
-fn judge_app(world: &World) -> Option<(Vec<String>, Vec<String>)> {
+pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)> {
     let layout = world.layout()?;
     let mut states = world.live_nodes().into_iter().map(|n| layout.read(n.storage()));
     let state = states.next()?.ok()?;
@@ -117,7 +139,7 @@ struct Judge<'a> {
     who: &'a dyn Fn(&OpRecord) -> String,
     problems: &'a mut Vec<String>,
     /// Writes lost to an earlier tombstone of the same entry (F8), kept apart from `problems`.
-    after_remove: &'a mut Vec<String>,
+    after_remove: &'a mut Vec<AfterRemove>,
 }
 
 impl Judge<'_> {
@@ -151,6 +173,7 @@ impl Judge<'_> {
                         stamp: effect.stamp,
                         value: Some(value),
                         by: r,
+                        entity: effect.entity,
                     });
                 }
                 None if r.changed => self.problems.push(format!("{}: recorded no entry write", (self.who)(r))),
@@ -168,7 +191,8 @@ impl Judge<'_> {
                     self.problems.push(format!("{place} = {} after its last op {last}", show(v)))
                 }
                 (Expect::Present(_), None) if removed_before_last(events) => {
-                    self.after_remove.push(format!("{place} missing: {last} came after its remove"))
+                    let line = format!("{place} missing: {last} came after its remove");
+                    self.after_remove.extend(AfterRemove::of(line, events))
                 }
                 (Expect::Present(_), None) => self.problems.push(format!("{place} missing after its last op {last}")),
                 (Expect::Present(values) | Expect::Either(values), Some(v)) if !values.contains(v) => {
@@ -192,7 +216,8 @@ impl Judge<'_> {
         for r in ops.iter().filter(|r| matches!(r.op.verb, Verb::Remove { .. } | Verb::Pop { .. } | Verb::Clear)) {
             for t in r.tombstoned() {
                 if let Some(owner) = owner_of.get(&t.entity) {
-                    events.entry(owner.clone()).or_default().push(Event { stamp: t.stamp, value: None, by: r });
+                    let event = Event { stamp: t.stamp, value: None, by: r, entity: t.entity };
+                    events.entry(owner.clone()).or_default().push(event);
                 }
             }
         }
@@ -214,6 +239,7 @@ impl Judge<'_> {
                         stamp: effect.stamp,
                         value: Some(value.clone()),
                         by: r,
+                        entity: effect.entity,
                     });
                 }
                 None if r.changed => self.problems.push(format!("{}: recorded no element write", (self.who)(r))),
@@ -262,7 +288,7 @@ impl Judge<'_> {
             if !seen.insert(v) {
                 self.problems.push(format!("{place} holds {v:?} twice"));
             } else if cleared.contains(v) {
-                self.problems.push(format!("{place} holds {v:?} again after a clear removed it"));
+                self.problems.push(format!("{place} holds {v:?} {CLEARED_BACK}"));
             } else if !allowed.contains_key(v.as_str()) {
                 self.problems.push(format!("{place} holds {v:?}, which is popped, overwritten or was never pushed"));
             }
@@ -300,6 +326,7 @@ impl Judge<'_> {
                             stamp: e.stamp,
                             value: Some(String::new()),
                             by: r,
+                            entity: e.entity,
                         });
                     }
                 }
@@ -321,7 +348,8 @@ impl Judge<'_> {
                 }
                 (Expect::Absent, _) | (Expect::Either(_), None) => {}
                 (Expect::Present(_), None) if removed_before_last(&history) => {
-                    self.after_remove.push(format!("{place} missing: {last} came after a clear removed it"))
+                    let line = format!("{place} missing: {last} came after a clear removed it");
+                    self.after_remove.extend(AfterRemove::of(line, &history))
                 }
                 (Expect::Present(_), None) if !history.is_empty() => {
                     self.problems.push(format!("{place} missing after its last op {last}"))

@@ -59,15 +59,32 @@ fn expected_live(entity: &EntityId, expected: &BTreeMap<EntityId, Expected<'_>>)
     true
 }
 
+/// One acknowledged write some live node lost: where it is missing, where another value stands.
+pub(crate) struct Loss {
+    pub entity: EntityId,
+    pub missing: Vec<SimNode>,
+    pub other: Vec<SimNode>,
+    /// The write, in a report's words (who wrote what, when).
+    pub write: String,
+    pub line: String,
+}
+
 /// Acknowledged writes missing or overwritten on some live node at the end, if any.
 pub fn data_loss(world: &World) -> Option<Violation> {
+    let lines = losses(world).into_iter().map(|l| l.line).collect();
+    report(world, Oracle::DataLoss, lines, "acknowledged writes lost")
+}
+
+/// Every acknowledged write some live node lost (see [`data_loss`]).
+pub(crate) fn losses(world: &World) -> Vec<Loss> {
     let records = world.writes();
     if records.is_empty() {
-        return None;
+        return Vec::new();
     }
     let expected = expectations(&records);
     let live: Vec<SimNode> = world.live_nodes();
     let name = |id| world.name_of(id);
+    let names = |nodes: &[SimNode]| nodes.iter().map(|n| n.name().to_owned()).collect::<Vec<_>>().join(",");
     let mut losses = Vec::new();
     for (entity, e) in &expected {
         if !expected_live(entity, &expected) {
@@ -77,8 +94,8 @@ pub fn data_loss(world: &World) -> Option<Violation> {
         let (mut missing, mut other) = (Vec::new(), Vec::new());
         for node in &live {
             match node.storage().get(*entity) {
-                None => missing.push(node.name().to_owned()),
-                Some(bytes) if !values.contains(&value_hash(&bytes)) => other.push(node.name().to_owned()),
+                None => missing.push(node.clone()),
+                Some(bytes) if !values.contains(&value_hash(&bytes)) => other.push(node.clone()),
                 Some(_) => {}
             }
         }
@@ -86,29 +103,36 @@ pub fn data_loss(world: &World) -> Option<Violation> {
             continue;
         }
         let w = e.winners[0];
-        let mut line = format!(
+        let write = format!(
             "write of {} by {} at {:.3}s (stamp {})",
             short_id(entity),
             name(w.node),
             w.at.as_secs_f64(),
             w.stamp
         );
+        let mut line = write.clone();
         if !missing.is_empty() {
-            line += &format!(" missing on {}", missing.join(","));
+            line += &format!(" missing on {}", names(&missing));
         }
         if !other.is_empty() {
             line +=
-                &format!("{} holding another value on {}", if missing.is_empty() { "" } else { ";" }, other.join(","));
+                &format!("{} holding another value on {}", if missing.is_empty() { "" } else { ";" }, names(&other));
         }
-        losses.push(line);
+        losses.push(Loss { entity: *entity, missing, other, write, line });
     }
-    report(world, Oracle::DataLoss, losses, "acknowledged writes lost")
+    losses
 }
 
 /// Live entities no node ever wrote, if the run's history is complete and any exist.
 pub fn phantoms(world: &World) -> Option<Violation> {
+    let lines = phantom_entities(world).into_iter().map(|(_, line)| line).collect();
+    report(world, Oracle::Phantom, lines, "entities nobody wrote are live")
+}
+
+/// Each live entity no node ever wrote, with where it is (see [`phantoms`]).
+pub(crate) fn phantom_entities(world: &World) -> Vec<(EntityId, String)> {
     if !world.history_is_complete() {
-        return None;
+        return Vec::new();
     }
     let mut known: BTreeSet<EntityId> = world.writes().iter().map(|r| r.entity).collect();
     // An app operation writes the entities calimero's collections chose (entries, the
@@ -116,10 +140,10 @@ pub fn phantoms(world: &World) -> Option<Violation> {
     known.extend(world.app_ops().iter().flat_map(|r| r.effects.iter().map(|e| e.entity)));
     let mut found: BTreeMap<EntityId, Vec<String>> = BTreeMap::new();
     for node in world.live_nodes() {
-        for entity in node.storage().entities().ok()?.into_iter().filter(|e| !known.contains(&e.id)) {
+        let Ok(entities) = node.storage().entities() else { return Vec::new() };
+        for entity in entities.into_iter().filter(|e| !known.contains(&e.id)) {
             found.entry(entity.id).or_default().push(node.name().to_owned());
         }
     }
-    let lines = found.iter().map(|(id, holders)| format!("{} on {}", short_id(id), holders.join(","))).collect();
-    report(world, Oracle::Phantom, lines, "entities nobody wrote are live")
+    found.iter().map(|(id, holders)| (*id, format!("{} on {}", short_id(id), holders.join(",")))).collect()
 }

@@ -18,6 +18,26 @@ use crate::store::{EntityMeta, SimNode, SimStorage};
 
 /// Nodes with equal live state but different roots, if any.
 pub fn root_mismatch(world: &World) -> Option<Violation> {
+    let (_, detail) = mismatch(world)?;
+    Some(violation(Oracle::RootMismatch, world, detail))
+}
+
+/// Where two trees holding equal live state first differ (see [`first_difference`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Mismatch {
+    /// The parent lists different children on the two nodes: the ids only one of them lists.
+    Children { parent: EntityId, apart: Vec<EntityId> },
+    /// The same children, in a different stored order.
+    Order { parent: EntityId },
+    /// Same children and child hashes; the entity's own bytes hash differently.
+    OwnHash { entity: EntityId },
+    /// Nothing the walk can name, or a parent missing on one side.
+    Other,
+}
+
+/// The first group of live nodes with equal live state and different roots: where its first two
+/// such trees differ, and the report's words for it.
+pub(crate) fn mismatch(world: &World) -> Option<(Mismatch, String)> {
     let live = world.live_nodes();
     let mut groups: BTreeMap<[u8; 32], Vec<&SimNode>> = BTreeMap::new();
     for node in &live {
@@ -28,12 +48,8 @@ pub fn root_mismatch(world: &World) -> Option<Violation> {
         let Some(other) = roots.iter().position(|r| *r != roots[0]) else { continue };
         let listing: Vec<String> =
             nodes.iter().zip(&roots).map(|(n, r)| format!("{} {}", n.name(), hex::encode(&r[..8]))).collect();
-        let detail = format!(
-            "equal live state, different roots: {}\n{}",
-            listing.join(", "),
-            first_difference(nodes[0], nodes[other])
-        );
-        return Some(violation(Oracle::RootMismatch, world, detail));
+        let (found, words) = first_difference(nodes[0], nodes[other]);
+        return Some((found, format!("equal live state, different roots: {}\n{words}", listing.join(", "))));
     }
     None
 }
@@ -42,6 +58,12 @@ pub fn root_mismatch(world: &World) -> Option<Violation> {
 /// "Winning" as calimero-storage merges: by timestamp (a skewed clock's delete can lose to an
 /// earlier write), a delete winning a tie.
 pub fn lost_deletes(world: &World) -> Option<Violation> {
+    let lines = revived(world).into_iter().map(|(_, line)| line).collect();
+    report(world, Oracle::LostDelete, lines, "deleted entities are live again")
+}
+
+/// Each entity [`lost_deletes`] reports, with its line.
+pub(crate) fn revived(world: &World) -> Vec<(EntityId, String)> {
     let live = world.live_nodes();
     let records = world.writes();
     let mut lost = Vec::new();
@@ -50,15 +72,16 @@ pub fn lost_deletes(world: &World) -> Option<Violation> {
         if !holders.is_empty() {
             let op = expected.winners[0];
             let by = world.name_of(op.node);
-            lost.push(format!(
+            let line = format!(
                 "{} (deleted by {by} at {:.3}s) live on {}",
                 short_id(&entity),
                 op.at.as_secs_f64(),
                 holders.join(",")
-            ));
+            );
+            lost.push((entity, line));
         }
     }
-    report(world, Oracle::LostDelete, lost, "deleted entities are live again")
+    lost
 }
 
 fn violation(oracle: Oracle, world: &World, detail: String) -> Violation {
@@ -67,39 +90,47 @@ fn violation(oracle: Oracle, world: &World, detail: String) -> Violation {
 
 /// Walks two trees from the root to the first parent whose children differ: in membership, in
 /// stored order, or (descending into the first child whose hash differs) below.
-fn first_difference(a: &SimNode, b: &SimNode) -> String {
+fn first_difference(a: &SimNode, b: &SimNode) -> (Mismatch, String) {
     let label = |id: &EntityId, root: &EntityId| if id == root { "root".to_owned() } else { short_id(id) };
     let root = *a.storage().root_id().as_bytes();
     let mut parent = root;
     for _ in 0..crate::store::MAX_WALK_DEPTH {
         let (Some(ma), Some(mb)) = (meta(a.storage(), parent), meta(b.storage(), parent)) else {
-            return format!("{} is missing on one side", label(&parent, &root));
+            return (Mismatch::Other, format!("{} is missing on one side", label(&parent, &root)));
         };
         let here = label(&parent, &root);
         let (mut sa, mut sb) = (ma.children.clone(), mb.children.clone());
         sa.sort_unstable();
         sb.sort_unstable();
         if sa != sb {
-            return format!("{here} has different children on {} and {}", a.name(), b.name());
+            let apart = sa.iter().filter(|c| !sb.contains(c)).chain(sb.iter().filter(|c| !sa.contains(c))).copied();
+            let words = format!("{here} has different children on {} and {}", a.name(), b.name());
+            return (Mismatch::Children { parent, apart: apart.collect() }, words);
         }
         if ma.children != mb.children {
             let order = |m: &EntityMeta| m.children.iter().map(short_id).collect::<Vec<_>>().join(",");
-            return format!(
+            let words = format!(
                 "{here} lists the same children in a different order: {} [{}] vs {} [{}]",
                 a.name(),
                 order(&ma),
                 b.name(),
                 order(&mb)
             );
+            return (Mismatch::Order { parent }, words);
         }
         let hash = |s: &SimStorage, id: &EntityId| meta(s, *id).map(|m| m.full_hash);
         match ma.children.iter().find(|c| hash(a.storage(), c) != hash(b.storage(), c)) {
             Some(child) => parent = *child,
-            None if ma.own_hash != mb.own_hash => return format!("{here}'s own bytes hash differently"),
-            None => return format!("{here}: same children, same child hashes, same own hash, different full hash"),
+            None if ma.own_hash != mb.own_hash => {
+                return (Mismatch::OwnHash { entity: parent }, format!("{here}'s own bytes hash differently"))
+            }
+            None => {
+                let words = format!("{here}: same children, same child hashes, same own hash, different full hash");
+                return (Mismatch::Other, words);
+            }
         }
     }
-    "no difference found within the walk's depth".to_owned()
+    (Mismatch::Other, "no difference found within the walk's depth".to_owned())
 }
 
 fn meta(storage: &SimStorage, id: EntityId) -> Option<EntityMeta> {
