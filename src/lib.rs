@@ -49,7 +49,11 @@ mod run;
 #[doc(hidden)] // what the assertion macros expand to
 pub use assertions::failure as __failure;
 pub use check::{data_loss, judge, lost_deletes, root_mismatch, ConvergenceStatus, Judgement, Property};
-pub use cluster::{run_session, BuggifyPoint, Injected, OpRecord, Refusal, SimConfig, World, WriteRecord, APP_OP_GAP};
+pub use check::{evidence, Evidence, Mechanism, Piece, PlantReport};
+pub use cluster::APP_OP_GAP;
+pub use cluster::{
+    run_session, BuggifyPoint, Effect, Injected, OpRecord, Planted, Refusal, SimConfig, World, WriteRecord,
+};
 pub use crdt::{
     CollectionKind, CollectionValue, CrdtError, CrdtOp, KindError, LogicalState, NotDriven, Verb, NOT_DRIVEN,
 };

@@ -92,6 +92,22 @@ pub fn assert_sessions_ok(reports: &[SessionReport], context: &str) {
 }
 
 /// The line that re-runs one seed of one test of the `slice` binary.
+/// How triage files the run `rt` made, which stopped with `stop`, on this release: `None` if it
+/// passed. A finding's pinning test asserts its run is filed under its own row and nothing else.
+pub fn filed_as(rt: &mut SimRuntime, stop: StopCondition) -> Option<merosim::Triage> {
+    let judgement = rt.judge(stop);
+    if judgement.verdict.passed() {
+        return None;
+    }
+    let evidence = rt.evidence(&judgement);
+    Some(merosim::triage(&evidence, ""))
+}
+
+/// `Some(Known(findings))`, for comparing with [`filed_as`].
+pub fn known(findings: &[&'static str]) -> Option<merosim::Triage> {
+    Some(merosim::Triage::Known(findings.to_vec()))
+}
+
 pub fn repro(test: &str, seed: u64) -> String {
     Repro::test(seed).package("sim-tests").binary("slice").named(test).to_string()
 }

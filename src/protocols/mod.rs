@@ -14,6 +14,7 @@ mod manager;
 mod names;
 mod plan;
 mod release;
+pub(crate) use release::release_key;
 mod responder;
 mod session;
 mod walk;

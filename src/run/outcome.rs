@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::RunOptions;
-use crate::check::{ConvergenceStatus, Judgement};
+use crate::check::{ConvergenceStatus, Evidence, Judgement};
 use crate::metrics::SimMetrics;
 use crate::oracle::{StopCondition, Verdict};
 use crate::runtime::{panic_message, SimRuntime};
@@ -29,6 +29,9 @@ pub struct Outcome {
     pub store: StoreIo,
     /// What the oracles make of the run (`None` when it could not be judged).
     pub judgement: Option<Judgement>,
+    /// A failed run's evidence, each piece with the finding mechanisms at work on it (what
+    /// triage files it by); where a planted bug acted. `None` when the run could not be judged.
+    pub evidence: Option<Evidence>,
     pub trace_hash: [u8; 32],
     pub wall: Duration,
 }
@@ -94,10 +97,13 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> Run {
         let trace = if keep_trace { rt.trace() } else { Vec::new() };
         let judgement = rt.judge(stop);
         let store = rt.store_io();
-        (stop, rt.now(), metrics, store, status, judgement, rt.trace_hash(), trace, rt.node_names().to_vec())
+        let (now, trace_hash) = (rt.now(), rt.trace_hash());
+        // Read last: the calls a run makes after it stops are part of its schedule.
+        let evidence = rt.evidence(&judgement);
+        (stop, now, metrics, store, status, judgement, evidence, trace_hash, trace, rt.node_names().to_vec())
     }));
     match attempt {
-        Ok((stop, now, metrics, store, status, judgement, trace_hash, trace, node_names)) => Run {
+        Ok((stop, now, metrics, store, status, judgement, evidence, trace_hash, trace, node_names)) => Run {
             outcome: Outcome {
                 seed,
                 stop: Ok(stop),
@@ -106,6 +112,7 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> Run {
                 metrics: Some(metrics),
                 store,
                 judgement: Some(judgement),
+                evidence: Some(evidence),
                 trace_hash,
                 wall: wall.elapsed(),
             },
@@ -122,6 +129,7 @@ pub fn run_one(options: &RunOptions, keep_trace: bool) -> Run {
                 metrics: None,
                 store: StoreIo::default(),
                 judgement: None,
+                evidence: None,
                 trace_hash: [0; 32],
                 wall: wall.elapsed(),
             };

@@ -1,30 +1,31 @@
-//! Triage: a failing seed's signature against what merosim already knows fails on the running
-//! calimero-node (`known.tsv`, one row per finding and verdict). A nightly sweep on a buggy
-//! release then reads "known F8 (214 seeds)" instead of 214 red lines, and what no known row
-//! explains stands out as NEW — never filed under a finding that only explains part of it.
+//! Triage: a failing seed's evidence (`check::evidence`) against what merosim already knows fails
+//! on the running calimero-node (`known.tsv`, one row per finding and mechanism). A nightly
+//! sweep on a buggy release then reads "known F8 (214 seeds)" instead of 214 red lines.
+//!
+//! A seed is known only when every piece of its evidence — each differing entity, each item an
+//! oracle reported — shows the mechanism of a finding present on this release. One piece that
+//! none explains makes it NEW, whatever else it shows: a lost write on a seed that also fails as
+//! F6 is NEW, because the lost entity has no look-alike. The signature stays the human summary;
+//! the attribution decides.
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use super::signature::Signature;
-use crate::protocols::{calimero_since, CALIMERO_VERSION};
-
-/// Tags that describe a failure without being one: no row has to explain them, a row may name
-/// them to say where it applies.
-const CONTEXT_TAGS: [&str; 2] = ["roots equal", "roots apart"];
+use super::Outcome;
+use crate::check::{Evidence, Mechanism};
+use crate::protocols::{release_key, CALIMERO_VERSION};
 
 /// One row of the catalogue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownFailure {
     /// `F8`, `#3251`, … (docs/findings.md, known-bugs.md).
     pub finding: &'static str,
-    /// The release range that has it (`None`: open-ended).
+    /// The release range its pinning test reproduces on (`None`: open-ended).
     pub first: Option<&'static str>,
     pub last: Option<&'static str>,
-    /// The verdict it produces (`*`: any).
-    pub verdict: &'static str,
-    /// The signature tags it explains.
-    pub tags: Vec<&'static str>,
-    /// Text the run's repro flags must contain (e.g. `--faults heavy`), if any.
+    /// How it comes about: evidence showing one of these is this finding's.
+    pub mechanisms: Vec<Mechanism>,
+    /// Text the run's repro flags must contain (e.g. `--hc-responder manager`), if any.
     pub condition: Option<&'static str>,
     /// The test that pins it.
     pub test: &'static str,
@@ -34,9 +35,14 @@ pub struct KnownFailure {
 impl KnownFailure {
     /// Whether the running calimero-node is in the row's range.
     pub fn applies_here(&self) -> bool {
-        let from = self.first.is_none_or(calimero_since);
-        let after_last = self.last.is_some_and(|last| calimero_since(last) && CALIMERO_VERSION != last);
-        from && !after_last
+        self.applies_to(CALIMERO_VERSION)
+    }
+
+    /// Whether release `version` is in the row's range.
+    pub fn applies_to(&self, version: &str) -> bool {
+        let key = release_key(version);
+        self.first.is_none_or(|first| key >= release_key(first))
+            && self.last.is_none_or(|last| key <= release_key(last))
     }
 }
 
@@ -53,15 +59,18 @@ fn parse(text: &'static str) -> Result<Vec<KnownFailure>, String> {
     let comment = |l: &str| l.starts_with("# ") || l == "#" || l.starts_with("#finding\t");
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !comment(l) && !l.trim().is_empty()) {
         let f: Vec<&'static str> = line.split('\t').collect();
-        let [finding, first, last, verdict, tags, condition, test, what] = f[..] else {
-            return Err(format!("line {}: {} fields, expected 8", n + 1, f.len()));
+        let [finding, first, last, mechanisms, condition, test, what] = f[..] else {
+            return Err(format!("line {}: {} fields, expected 7", n + 1, f.len()));
         };
+        let mechanisms = mechanisms
+            .split(", ")
+            .map(|m| m.parse().map_err(|_| format!("line {}: unknown mechanism '{m}'", n + 1)))
+            .collect::<Result<Vec<Mechanism>, String>>()?;
         rows.push(KnownFailure {
             finding,
             first: dash(first),
             last: dash(last),
-            verdict,
-            tags: dash(tags).map(|t| t.split(", ").collect()).unwrap_or_default(),
+            mechanisms,
             condition: dash(condition),
             test,
             what,
@@ -73,10 +82,10 @@ fn parse(text: &'static str) -> Result<Vec<KnownFailure>, String> {
 /// What a failing seed is, as far as merosim knows.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Triage {
-    /// Explained by these findings, together.
+    /// Every piece of its evidence is explained by these findings, together.
     Known(Vec<&'static str>),
-    /// Nothing known explains all of it.
-    New,
+    /// Some piece is explained by nothing known here: the first such piece, and how many.
+    New { unexplained: String, count: usize },
 }
 
 impl Triage {
@@ -85,103 +94,99 @@ impl Triage {
     }
 }
 
-/// Files a signature (of a run whose repro flags are `flags`) under the fewest known findings
-/// that explain it on this release: rows of its own verdict, of an oracle that also fired, or of
-/// any verdict (`*`), each of whose tags the signature shows, together covering every tag but
-/// the context ones — with its verdict and every oracle that also fired named by a chosen row,
-/// unless it only says the state diverged.
-pub fn triage(signature: &Signature, flags: &str) -> Triage {
-    triage_with(catalogue(), signature, flags)
+impl Outcome {
+    /// How triage files this run on the running release (its repro flags `flags`): `None` for
+    /// a run that passed; NEW for one that broke before it could be judged.
+    pub fn triage(&self, flags: &str) -> Option<Triage> {
+        if self.passed() {
+            return None;
+        }
+        Some(match &self.evidence {
+            Some(evidence) => triage(evidence, flags),
+            None => {
+                let stop = self.stop.as_ref().err().cloned().unwrap_or_default();
+                Triage::New { unexplained: format!("the run broke: {stop}"), count: 1 }
+            }
+        })
+    }
 }
 
-fn triage_with(rows: &'static [KnownFailure], signature: &Signature, flags: &str) -> Triage {
-    const STATE_VERDICTS: [&str; 4] = ["liveness", "diverged", "max-time", "app-divergence"];
-    let problems: Vec<&str> = signature.shape.iter().copied().filter(|t| !CONTEXT_TAGS.contains(t)).collect();
-    // A row of an oracle that also fired explains tags too: its bug is in the run as well. A row
-    // applies only where every tag it names is in the signature: a row of two tags is a finding
-    // that shows as both, and claims neither alone (a context tag in a row narrows where it
-    // applies without being something to explain: F6 is an entity missing under equal roots).
-    let candidates: Vec<&KnownFailure> = rows
+/// Files the evidence of a failing run (whose repro flags are `flags`) under the fewest known
+/// findings of this release that explain every piece of it, or NEW.
+pub fn triage(evidence: &Evidence, flags: &str) -> Triage {
+    triage_with(catalogue(), evidence, flags)
+}
+
+fn triage_with(rows: &'static [KnownFailure], evidence: &Evidence, flags: &str) -> Triage {
+    let rows: Vec<&KnownFailure> =
+        rows.iter().filter(|r| r.applies_here() && r.condition.is_none_or(|c| flags.contains(c))).collect();
+    // Per piece, the findings whose mechanism it shows.
+    let explained: Vec<BTreeSet<&'static str>> = evidence
+        .pieces
         .iter()
-        .filter(|r| r.verdict == "*" || r.verdict == signature.verdict || signature.also.contains(r.verdict))
-        .filter(|r| r.condition.is_none_or(|c| flags.contains(c)))
-        .filter(|r| r.applies_here())
-        .filter(|r| r.tags.iter().all(|t| signature.shape.contains(t)))
+        .map(|item| {
+            rows.iter().filter(|r| r.mechanisms.iter().any(|m| item.by.contains(m))).map(|r| r.finding).collect()
+        })
         .collect();
-    // The fewest findings that explain every tag: the row that explains most of what is left,
-    // first, until nothing is left or nothing explains the rest.
-    let mut chosen: Vec<&KnownFailure> = Vec::new();
-    let mut left: Vec<&str> = problems.clone();
+    let unexplained: Vec<usize> = (0..explained.len()).filter(|i| explained[*i].is_empty()).collect();
+    if let Some(first) = unexplained.first() {
+        return Triage::New { unexplained: evidence.pieces[*first].to_string(), count: unexplained.len() };
+    }
+    if explained.is_empty() {
+        let unexplained = "a failing run without evidence".to_owned();
+        return Triage::New { unexplained, count: 1 };
+    }
+    // The fewest findings that explain every piece: the one that explains most of what is left
+    // first; on a tie, the one whose row is written first.
+    let order: Vec<&'static str> = rows.iter().map(|r| r.finding).collect();
+    let mut left: Vec<&BTreeSet<&'static str>> = explained.iter().collect();
+    let mut chosen: Vec<&'static str> = Vec::new();
     while !left.is_empty() {
-        // `min_by_key` keeps the first of equals: on a tie, the row written first wins.
-        let best = candidates
-            .iter()
-            .copied()
-            .min_by_key(|r| std::cmp::Reverse(r.tags.iter().filter(|t| left.contains(t)).count()));
-        let Some(best) = best.filter(|r| r.tags.iter().any(|t| left.contains(t))) else { return Triage::New };
-        left.retain(|t| !best.tags.contains(t));
+        let Some(best) = order.iter().copied().max_by_key(|f| {
+            let covers = left.iter().filter(|e| e.contains(f)).count();
+            (covers, std::cmp::Reverse(order.iter().position(|o| o == f)))
+        }) else {
+            break;
+        };
+        left.retain(|e| !e.contains(best));
         chosen.push(best);
     }
-    // The verdict, and every oracle that also fired, must be one a chosen row names (or only say
-    // that the state diverged); a row of that verdict that fits the signature names it.
-    for verdict in std::iter::once(signature.verdict).chain(signature.also.iter().copied()) {
-        if STATE_VERDICTS.contains(&verdict) || chosen.iter().any(|r| r.verdict == verdict) {
-            continue;
-        }
-        match candidates.iter().copied().filter(|r| r.verdict == verdict).max_by_key(|r| r.tags.len()) {
-            Some(row) => chosen.push(row),
-            None => return Triage::New,
-        }
-    }
-    if chosen.is_empty() {
-        return Triage::New;
-    }
-    let mut findings: Vec<&'static str> = chosen.iter().map(|r| r.finding).collect();
-    findings.sort_unstable();
-    findings.dedup();
-    Triage::Known(findings)
+    chosen.sort_unstable();
+    chosen.dedup();
+    Triage::Known(chosen)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
+    use crate::check::Mechanism as M;
+    use crate::check::Piece;
 
-    fn sig(verdict: &'static str, tags: &[&'static str]) -> Signature {
-        Signature {
-            verdict,
-            culprit: None,
-            also: BTreeSet::new(),
-            shape: tags.iter().copied().collect::<BTreeSet<_>>(),
-        }
+    fn evidence(items: &[&[M]]) -> Evidence {
+        let items = items
+            .iter()
+            .enumerate()
+            .map(|(i, by)| Piece { what: format!("piece {i}"), by: by.iter().copied().collect() })
+            .collect();
+        Evidence { pieces: items, plant: None }
     }
 
     fn rows() -> &'static [KnownFailure] {
         static ROWS: OnceLock<Vec<KnownFailure>> = OnceLock::new();
         ROWS.get_or_init(|| {
             parse(concat!(
-                "A\t-\t-\tlost-after-remove\t-\t-\tt\tw\n",
-                "B\t-\t-\t*\town bytes missing\t-\tt\tw\n",
-                "C\t-\t-\tapp-divergence\tentity missing\t-\tt\tw\n",
-                "D\t-\t-\tphantom\t-\t--faults heavy\tt\tw\n",
-                "E\t-\t0.10.1-rc.37\troot-mismatch\tchildren differ\t-\tt\tw\n",
-                "G\t-\t-\t*\tentity missing, a wide parent\t-\tt\tw\n",
-                "H\t-\t-\tdata-loss\tentity missing, roots equal\t-\tt\tw\n",
+                "A\t-\t-\tlook-alike\t-\tt\tw\n",
+                "B\t-\t-\tcrowded-parent, remove-crossed-update\t-\tt\tw\n",
+                "C\t-\t-\tremove-crossed-update\t-\tt\tw\n",
+                "D\t-\t-\tdelete-never-travelled\t--hc-responder manager\tt\tw\n",
+                "E\t-\t0.10.1-rc.37\treinsert-over-tombstone\t-\tt\tw\n",
             ))
             .unwrap()
         })
     }
 
-    /// The test rows and an open-ended root-mismatch row `F`.
-    fn with_an_open_f(s: &Signature) -> Triage {
-        static ROWS: OnceLock<Vec<KnownFailure>> = OnceLock::new();
-        let rows = ROWS.get_or_init(|| {
-            let mut rows = rows().to_vec();
-            rows.extend(parse("F\t-\t-\troot-mismatch\tchildren differ\t-\tt\tw\n").unwrap());
-            rows
-        });
-        triage_with(rows, s, "")
+    fn t(items: &[&[M]], flags: &str) -> Triage {
+        triage_with(rows(), &evidence(items), flags)
     }
 
     #[test]
@@ -193,49 +198,90 @@ mod tests {
         }
         assert!(catalogue().iter().all(|r| !r.finding.starts_with("# ")));
         assert!(parse("x\ty\n").is_err());
+        let err = parse("F\t-\t-\tno-such-mechanism\t-\tt\tw\n").unwrap_err();
+        assert!(err.contains("unknown mechanism 'no-such-mechanism'"), "{err}");
     }
 
     #[test]
-    fn known_rows_explain_a_signature_together() {
-        let t = |s: &Signature, flags: &str| triage_with(rows(), s, flags);
-        assert_eq!(t(&sig("lost-after-remove", &[]), ""), Triage::Known(vec!["A"]));
-        assert_eq!(t(&sig("lost-after-remove", &["own bytes missing"]), ""), Triage::Known(vec!["A", "B"]));
-        assert_eq!(t(&sig("liveness", &["own bytes missing", "roots apart"]), ""), Triage::Known(vec!["B"]));
-        assert_eq!(
-            t(&sig("app-divergence", &["entity missing", "own bytes missing", "roots equal"]), ""),
-            Triage::Known(vec!["B", "C"])
+    fn every_piece_must_show_a_known_mechanism() {
+        assert_eq!(t(&[&[M::LookAlike], &[M::LookAlike]], ""), Triage::Known(vec!["A"]));
+        // One piece nothing explains: NEW, however much of the rest is known.
+        let planted = t(&[&[M::LookAlike], &[]], "");
+        assert_eq!(planted, Triage::New { unexplained: "piece 1".into(), count: 1 });
+        // A mechanism no row of this release names is no explanation.
+        assert!(!t(&[&[M::ReinsertOverTombstone]], "").is_known(), "E ended at 0.10.1-rc.37");
+        assert!(!t(&[&[M::WriteAfterRemove]], "").is_known());
+    }
+
+    #[test]
+    fn the_fewest_findings_explain_the_pieces_together() {
+        // B explains both pieces; C only one.
+        assert_eq!(t(&[&[M::CrowdedParent], &[M::RemoveCrossedUpdate]], ""), Triage::Known(vec!["B"]));
+        // On a tie the row written first wins.
+        assert_eq!(t(&[&[M::RemoveCrossedUpdate]], ""), Triage::Known(vec!["B"]));
+        assert_eq!(t(&[&[M::LookAlike], &[M::CrowdedParent]], ""), Triage::Known(vec!["A", "B"]));
+    }
+
+    #[test]
+    fn a_condition_the_run_does_not_meet_explains_nothing() {
+        assert!(!t(&[&[M::DeleteNeverTravelled]], "--faults lan").is_known());
+        assert_eq!(t(&[&[M::DeleteNeverTravelled]], "--hc-responder manager"), Triage::Known(vec!["D"]));
+    }
+
+    #[test]
+    fn a_range_holds_its_ends_and_nothing_past_them() {
+        let row = &rows()[4];
+        assert!(row.applies_to("0.10.1-rc.37") && row.applies_to("0.10.1-rc.1"));
+        assert!(!row.applies_to("0.10.1-rc.41") && !row.applies_to("0.10.1"));
+    }
+
+    /// Each row lives where its pinning test reproduces its finding: the zoo's table for the
+    /// published bugs (F8 is the zoo's #3085), the findings page's "Across releases" table for
+    /// merosim's own findings (a cell that reproduces the symptom with a "new cause" is the other
+    /// finding's, and "as rc.10" repeats rc.10's).
+    #[test]
+    fn every_row_lives_where_its_pinning_test_reproduces_it() {
+        let dash = |s: &'static str| (s != "-").then_some(s);
+        let zoo = include_str!("../../sim-tests/tests/zoo/bugs.tsv");
+        let mut checked = 0;
+        for line in zoo.lines().filter(|l| !l.starts_with("# ") && !l.starts_with("#id") && !l.trim().is_empty()) {
+            let f: Vec<&'static str> = line.split('\t').collect();
+            let (id, first, last) = (f[0], dash(f[2]), dash(f[3]));
+            for row in catalogue().iter().filter(|r| r.finding == id || (r.finding == "F8" && id == "#3085")) {
+                assert_eq!(
+                    (row.first, row.last),
+                    (first, last),
+                    "{}: the zoo says {id} lives {first:?}..{last:?}",
+                    row.finding
+                );
+                checked += 1;
+            }
+        }
+        let page = include_str!("../../docs/findings.md");
+        let across =
+            page.split("## Across releases").nth(1).and_then(|rest| rest.split("\n## ").next()).unwrap_or_default();
+        let present =
+            |cell: &str| (cell.starts_with("reproduced") && !cell.contains("new cause")) || cell.contains("**new**");
+        for line in across.lines().filter(|l| l.starts_with("| F")) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let finding = cells[1].split_whitespace().next().unwrap_or_default();
+            let head = if cells[4].starts_with("as rc.10") { cells[3] } else { cells[4] };
+            let releases = [("0.11.0-rc.4", cells[2]), ("0.11.0-rc.10", cells[3]), ("0.11.0-rc.25", head)];
+            for row in catalogue().iter().filter(|r| r.finding == finding) {
+                for (release, cell) in releases {
+                    assert_eq!(
+                        row.applies_to(release),
+                        present(cell),
+                        "{finding} on {release}: docs/findings.md says {cell:?}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(
+            checked >= catalogue().len(),
+            "only {checked} of {} rows have a table to agree with",
+            catalogue().len()
         );
-    }
-
-    #[test]
-    fn a_row_of_two_tags_claims_them_together_and_only_together() {
-        let t = |s: &Signature| triage_with(rows(), s, "");
-        // G explains both tags at once, so C is not needed for the missing entity.
-        assert_eq!(t(&sig("app-divergence", &["entity missing", "a wide parent"])), Triage::Known(vec!["G"]));
-        assert_eq!(t(&sig("app-divergence", &["entity missing"])), Triage::Known(vec!["C"]));
-        assert_eq!(t(&sig("app-divergence", &["a wide parent"])), Triage::New, "G's other tag is absent");
-        // A context tag narrows where a row applies.
-        assert_eq!(t(&sig("data-loss", &["entity missing", "roots equal"])), Triage::Known(vec!["H"]));
-        assert_eq!(t(&sig("data-loss", &["entity missing", "roots apart"])), Triage::New);
-    }
-
-    #[test]
-    fn what_no_row_covers_is_new() {
-        let t = |s: &Signature, flags: &str| triage_with(rows(), s, flags);
-        // A tag nothing explains, though the verdict is known.
-        assert_eq!(t(&sig("app-divergence", &["entity missing", "parent differs"]), ""), Triage::New);
-        // A verdict nothing explains, though its tag is known.
-        assert_eq!(t(&sig("data-loss", &["own bytes missing"]), ""), Triage::New);
-        // A condition the run does not meet.
-        assert_eq!(t(&sig("phantom", &[]), "--faults lan"), Triage::New);
-        assert_eq!(t(&sig("phantom", &[]), "--faults heavy"), Triage::Known(vec!["D"]));
-        // A second oracle's row explains its tag; an oracle no row names makes it NEW.
-        let mut both = sig("root-mismatch", &["children differ", "entity missing"]);
-        both.also.insert("app-divergence");
-        assert_eq!(with_an_open_f(&both), Triage::Known(vec!["C", "F"]));
-        both.also.insert("data-loss");
-        assert_eq!(with_an_open_f(&both), Triage::New);
-        // A row whose release range ended before the running release.
-        assert_eq!(t(&sig("root-mismatch", &["children differ"]), ""), Triage::New);
     }
 }

@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use super::engine::Engine;
 use super::{panic_message, spawn_sim_thread};
 use crate::check::ConvergenceStatus;
-use crate::check::Judgement;
+use crate::check::{evidence, Evidence, Judgement};
 use crate::cluster::{Cause, SimConfig, World};
 use crate::ids::{EntityId, NodeId};
 use crate::metrics::SimMetrics;
@@ -227,6 +227,13 @@ impl SimRuntime {
     /// the verdict, the violations behind it, every node's root.
     pub fn judge(&mut self, stop: StopCondition) -> Judgement {
         self.call(move |e| e.judge(stop))
+    }
+
+    /// The evidence of the run `judgement` judged: every difference and violation, each with the
+    /// finding mechanisms at work on it (what triage files a failing seed by).
+    pub fn evidence(&mut self, judgement: &Judgement) -> Evidence {
+        let judgement = judgement.clone();
+        self.world(move |w| evidence(w, &judgement))
     }
 
     /// Every session and run-level contract broken so far (session oracles as sessions ended).

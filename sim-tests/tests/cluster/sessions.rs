@@ -72,8 +72,8 @@ fn cluster_sessions_can_be_encrypted() {
 }
 
 /// Entities on any node that the scenario never wrote, after a heavy-chaos run whose links treat
-/// damaged frames as `integrity` says.
-fn invented(seed: u64, integrity: Integrity) -> usize {
+/// damaged frames as `integrity` says; and how triage files the run.
+fn invented(seed: u64, integrity: Integrity) -> (usize, Option<merosim::Triage>) {
     let scenario = "random".parse::<ScenarioSpec>().unwrap().build(seed, 3, 20);
     let written: BTreeSet<EntityId> = scenario.nodes.iter().flat_map(|n| n.entities.iter().map(|e| e.id)).collect();
     let faults = FaultConfig::heavy_chaos().with_integrity(integrity);
@@ -81,23 +81,27 @@ fn invented(seed: u64, integrity: Integrity) -> usize {
         SimConfig::with_seed(seed).with_faults(faults).with_recv_timeout(Duration::from_secs(5)).max_time(120_000);
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(scenario);
-    rt.run();
-    rt.with_world(move |w| {
+    let stop = rt.run();
+    let invented = rt.with_world(move |w| {
         w.nodes().iter().flat_map(|n| n.storage().entities().unwrap()).filter(|e| !written.contains(&e.id)).count()
-    })
+    });
+    (invented, sim_tests::filed_as(&mut rt, stop))
 }
 
 /// docs/findings.md F4 at cluster level: under heavy chaos with unchecked links, damaged frames
 /// that still decode plant entities nobody wrote — at seed 26 on every node, so the run even
 /// counts as converged; the same seed on authenticated links (what production's Noise transport
 /// gives) plants none. (Under production's sync path seeds 8, 26, 67, 117, 119 and 150 plant
-/// entities on rc.4; 26 is one that does on the rc.25 + 19 tree as well.)
+/// entities on rc.4; 26 is one that does on the rc.25 + 19 tree as well.) Triage files the
+/// unchecked run under F4 and nothing else: a damaged frame was delivered, and what it planted is
+/// an entity nobody wrote.
 #[test]
 fn damaged_frames_reach_stores_only_over_unchecked_links() {
     let seed = seed_or(26);
-    let planted = invented(seed, Integrity::Unchecked);
+    let (planted, filed) = invented(seed, Integrity::Unchecked);
     assert!(planted > 0, "seed {seed}: no entity planted over unchecked links; {}", Repro::test(seed));
-    assert_eq!(invented(seed, Integrity::Authenticated), 0, "seed {seed}: authenticated links let damage through");
+    assert_eq!(filed, sim_tests::known(&["F4"]), "seed {seed}: {}", Repro::test(seed));
+    assert_eq!(invented(seed, Integrity::Authenticated).0, 0, "seed {seed}: authenticated links let damage through");
 }
 
 /// `World::plan` answers what a sync tick would ask: nothing between equal stores; between

@@ -198,6 +198,20 @@ fn f6_root_hash_ignores_entity_ids() {
     assert!(metrics.protocol.sessions.is_empty(), "{context}: nobody synced in 10 s: {}", metrics.summary());
     assert!(rt.frames().iter().all(|f| f.label == "dag-heads"), "{context}: only DAG-heads requests were sent");
     assert!(!rt.is_converged(), "{context}");
+    // Written as a starting state (recorded, not gossiped), the run stops as Diverged, and
+    // triage files it under F6 and nothing else: each side misses an entity it holds a
+    // look-alike of.
+    let node = |name: &str, id: u8| merosim::NodeSpec {
+        name: name.to_owned(),
+        entities: vec![merosim::EntitySpec { id: [id; 32], parent: None, data: b"same bytes".to_vec(), meta: None }],
+        deletes: Vec::new(),
+    };
+    let mut rt = SimRuntime::with_seed(seed);
+    let nodes = vec![node("alice", 1), node("bob", 2)];
+    rt.apply_scenario(Scenario { name: "f6".to_owned(), nodes, workload: None, app: None });
+    let stop = rt.run();
+    assert_eq!(stop, StopCondition::Diverged, "{context}");
+    assert_eq!(sim_tests::filed_as(&mut rt, stop), sim_tests::known(&["F6"]), "{context}");
 }
 
 /// What one HashComparison session costs the two stores when the initiator pulls `leaves`

@@ -357,6 +357,7 @@ fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
             println!("    {event}");
         }
     }
+    print_attribution(&outcome, &options.flags());
     println!("{}", options.repro());
     if outcome.passed() {
         ExitCode::SUCCESS
@@ -371,6 +372,29 @@ fn run_sweep(args: SweepArgs) -> ExitCode {
         merosim: env!("CARGO_PKG_VERSION").to_owned(),
         calimero: merosim::CALIMERO_VERSION.to_owned(),
         seeds: format!("{}..{}", args.seeds.start, args.seeds.end),
+/// How triage files a failed run, and the evidence it read: every piece, with the finding
+/// mechanisms at work on it (`[…]`; none: nothing known explains it).
+fn print_attribution(outcome: &merosim::Outcome, flags: &str) {
+    const SHOW: usize = 20;
+    let Some(triage) = outcome.triage(flags) else { return };
+    match &triage {
+        merosim::Triage::Known(findings) => println!("  triage    known {}", findings.join("+")),
+        merosim::Triage::New { count, .. } => println!(
+            "  triage    NEW: {count} piece{} of evidence nothing known on calimero-node {} explains",
+            if *count == 1 { "" } else { "s" },
+            merosim::CALIMERO_VERSION
+        ),
+    }
+    let Some(evidence) = &outcome.evidence else { return };
+    println!("  evidence  {} piece{}", evidence.pieces.len(), if evidence.pieces.len() == 1 { "" } else { "s" });
+    for piece in evidence.pieces.iter().take(SHOW) {
+        println!("    {}{piece}", if piece.by.is_empty() { "unexplained: " } else { "" });
+    }
+    if evidence.pieces.len() > SHOW {
+        println!("    …(+{} more)", evidence.pieces.len() - SHOW);
+    }
+}
+
         shard: args.shard,
         jobs: args.jobs,
         flags: template.flags().strip_prefix(&format!("{} ", template.seed)).unwrap_or_default().to_owned(),

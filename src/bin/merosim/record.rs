@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use merosim::{triage, Outcome, RunOptions, Triage};
+use merosim::{Outcome, RunOptions, Triage};
 
 /// The first line of a shard file: what must agree for shards to merge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +51,9 @@ pub struct SeedRecord {
     /// A failing seed's triage on the release that ran it: the findings that explain it, or
     /// `None` for NEW.
     pub known: Option<Vec<String>>,
+    /// A NEW seed's first piece of evidence nothing known explains (and how many more there are).
+    #[serde(default)]
+    pub unexplained: Option<String>,
     pub repro: String,
     pub trace_hash: String,
     /// Wall-clock nanoseconds the seed took on its thread.
@@ -71,15 +74,24 @@ pub struct SeedRecord {
     pub store_write: u64,
 }
 
+/// `piece`, and how many more pieces nothing explains.
+fn more(piece: String, count: usize) -> String {
+    match count {
+        0 | 1 => piece,
+        n => format!("{piece} (+{} more)", n - 1),
+    }
+}
+
 impl SeedRecord {
     /// The record of `outcome`, a run of `options`.
     pub fn of(outcome: &Outcome, options: &RunOptions) -> SeedRecord {
         let judgement = outcome.judgement.as_ref();
         let signature = outcome.signature();
-        let known = signature.as_ref().and_then(|s| match triage(s, &options.flags()) {
-            Triage::Known(findings) => Some(findings.iter().map(|f| (*f).to_owned()).collect()),
-            Triage::New => None,
-        });
+        let (known, unexplained) = match outcome.triage(&options.flags()) {
+            Some(Triage::Known(findings)) => (Some(findings.iter().map(|f| (*f).to_owned()).collect()), None),
+            Some(Triage::New { unexplained, count }) => (None, Some(more(unexplained, count))),
+            None => (None, None),
+        };
         let owned = |m: &BTreeMap<&'static str, u64>| m.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect();
         let protocol = outcome.metrics.as_ref().map(|m| &m.protocol);
         SeedRecord {
@@ -93,6 +105,7 @@ impl SeedRecord {
             culprit: judgement.and_then(|j| j.culprit()).map(|v| v.oracle.name().to_owned()),
             signature: signature.map(|s| s.to_string()),
             known,
+            unexplained,
             repro: options.repro().to_string(),
             trace_hash: hex::encode(outcome.trace_hash),
             wall_ns: outcome.wall.as_nanos() as u64,

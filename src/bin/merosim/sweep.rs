@@ -244,6 +244,11 @@ impl fmt::Display for SweepReport {
             seeds.sort_unstable();
             seeds
         };
+            if let Some(piece) =
+                self.records.iter().find(|r| r.seed == group.seeds[0]).and_then(|r| r.unexplained.as_ref())
+            {
+                writeln!(f, "      unexplained: {piece}")?;
+            }
         known.sort_by_key(|(_, groups)| {
             let seeds = seeds_of(groups);
             (std::cmp::Reverse(seeds.len()), seeds[0])

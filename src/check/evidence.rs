@@ -1,0 +1,240 @@
+//! A failed run's evidence, piece by piece: every entity on which a live node differs from the
+//! majority, every item a run-level oracle reported (a lost write, a revived delete, a phantom,
+//! a root mismatch's first difference, a broken collection promise, a refused operation), every
+//! silent session violation, and every app entry whose latest write no live node holds. Each
+//! piece carries the finding mechanisms (`mechanism.rs`) visibly at work on it.
+//!
+//! Triage (`run::triage`) then files a seed as known only when every piece is explained by a
+//! finding present on the running release; one piece nothing explains makes the seed NEW,
+//! however much of the rest a known finding covers. Kinds of difference are not evidence of a
+//! cause: a planted lost write looks like F6's missing entity, and only the look-alike tells
+//! them apart.
+
+use std::time::Duration;
+
+use super::app_losses::app_losses;
+use super::convergence::{check_world, ConvergenceStatus};
+use super::crdt_semantics::{promises, CLEARED_BACK};
+use super::data_loss::{losses, phantom_entities};
+use super::mechanism::{Mechanism as M, Run};
+use super::oracles::{mismatch, revived, Mismatch};
+use super::piece::Piece;
+use super::Judgement;
+use crate::cluster::World;
+use crate::crdt::Verb;
+use crate::ids::{short_id, NodeId};
+use crate::oracle::{Oracle, Signal};
+use crate::store::EntityDifference;
+
+/// What a failed run shows, piece by piece.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    pub pieces: Vec<Piece>,
+    /// What the bug merosim planted in itself did, if one was planted and acted.
+    pub plant: Option<PlantReport>,
+}
+
+/// Where a planted bug acted, and whether the run's own history made it moot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlantReport {
+    pub node: NodeId,
+    pub at: Duration,
+    /// Whether the lost or damaged write or operation changed anything, as calimero reported it
+    /// (a set insert of a member already there did not, though it rewrote the entry).
+    pub changed: bool,
+    /// Every entity the plant lost or damaged was written or removed again at a later stamp:
+    /// the final state owes the plant nothing, so no oracle can be expected to see it.
+    pub superseded: bool,
+    /// Every entry the plant lost was written after a remove of it that every live node keeps:
+    /// where tombstones are final (F8) the write would have been invisible anyway.
+    pub after_remove: bool,
+}
+
+impl Evidence {
+    /// The pieces no mechanism explains.
+    pub fn unexplained(&self) -> impl Iterator<Item = &Piece> {
+        self.pieces.iter().filter(|p| p.by.is_empty())
+    }
+}
+
+/// The evidence of `world`'s run, which `judgement` judged. A passing run has none.
+pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
+    let run = Run::new(world);
+    let plant = world.planted().map(|p| {
+        let entries = p.effects.iter().filter(|e| e.data.as_ref().is_some_and(|d| d.ends_with(&e.entity)));
+        let after_remove = !p.accumulates
+            && entries.clone().count() > 0
+            && entries.into_iter().all(|e| run.write_after_remove(&e.entity, e.stamp));
+        PlantReport {
+            node: p.node,
+            at: p.at,
+            changed: p.changed && !p.effects.is_empty(),
+            superseded: run.superseded(&p),
+            after_remove,
+        }
+    });
+    if judgement.verdict.passed() {
+        return Evidence { pieces: Vec::new(), plant };
+    }
+    let mut items = Vec::new();
+    let silent = |v: &&crate::oracle::Violation| v.signal == Signal::Silent;
+    for v in judgement.violations.iter().filter(silent).filter(|v| v.session.is_some()) {
+        let session = v.session.as_ref().map(ToString::to_string).unwrap_or_default();
+        let by = [
+            (v.oracle == Oracle::HollowSuccess, M::HollowSession),
+            (v.oracle == Oracle::StaleAfterOk, M::StaleSession),
+        ];
+        items.push(Piece::new(format!("{}: session {session}", v.oracle), by));
+    }
+    // A session oracle stops the run mid-sync: the state then says nothing about the bug.
+    let mid_run = judgement.culprit().is_some_and(|v| v.session.is_some());
+    if !mid_run {
+        let fired =
+            |o: Oracle| judgement.violations.iter().filter(silent).any(|v| v.oracle == o && v.session.is_none());
+        let status = check_world(world, true);
+        let before = items.len();
+        state(&run, &status, &mut items);
+        let stores_differ = items.len() > before;
+        oracles(&run, &fired, &mut items);
+        if fired(Oracle::AppDivergence) && !stores_differ {
+            items.push(Piece::new("app-divergence: the apps read differently from equal stores".to_owned(), []));
+        }
+    }
+    if items.is_empty() {
+        let what = format!("{}: the run failed with nothing a finding could explain", judgement.verdict);
+        items.push(Piece::new(what, []));
+    }
+    Evidence { pieces: items, plant }
+}
+
+/// Every entity on which a live node differs from the majority.
+fn state(run: &Run, status: &ConvergenceStatus, items: &mut Vec<Piece>) {
+    let Some(majority) = status.majority.first() else { return };
+    for d in &status.divergent {
+        let sides =
+            d.diff.only_left.iter().map(|id| (id, &d.node)).chain(d.diff.only_right.iter().map(|id| (id, majority)));
+        for (id, lacking) in sides {
+            let unlinked = d.unlinked.contains(id);
+            let how = if unlinked { "live but unlinked" } else { "missing" };
+            items.push(Piece::new(
+                format!("{} {how} on {lacking}", short_id(id)),
+                [
+                    (run.look_alike(id, lacking), M::LookAlike),
+                    (run.remove_crossed_update(id), M::RemoveCrossedUpdate),
+                    (run.crowded(id), M::CrowdedParent),
+                    (unlinked && run.lifted_unlinked(id), M::LiftedTombstoneUnlinked),
+                    (run.damaged_frame(id), M::DamagedFrameApplied),
+                    (run.delete_never_travelled(id), M::DeleteNeverTravelled),
+                ],
+            ));
+        }
+        for (id, difference) in &d.diff.different {
+            let (what, by) = match difference {
+                EntityDifference::Data { left, right } if left.is_empty() || right.is_empty() => (
+                    "own bytes missing",
+                    [(run.interior(id), M::InteriorWithoutBytes), (run.crowded(id), M::CrowdedParent)],
+                ),
+                EntityDifference::Data { .. } => (
+                    "bytes differ",
+                    [(run.crowded(id), M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)],
+                ),
+                EntityDifference::Parent { .. } => (
+                    "parent differs",
+                    [(run.crowded(id), M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)],
+                ),
+            };
+            items.push(Piece::new(format!("{} {what} on {} and {majority}", short_id(id), d.node), by));
+        }
+    }
+}
+
+/// Every item the run-level oracles that fired reported, and what the app lost (`app_losses`).
+fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, items: &mut Vec<Piece>) {
+    let world = run.world;
+    if fired(Oracle::DataLoss) {
+        for loss in losses(world) {
+            let stamp = run.last_write(&loss.entity).map(|(s, _)| s);
+            let after_remove = stamp.is_some_and(|s| run.write_after_remove(&loss.entity, s));
+            for node in &loss.missing {
+                items.push(Piece::new(
+                    format!("data-loss: {}: missing on {}", loss.write, node.name()),
+                    [
+                        (run.look_alike(&loss.entity, node.name()), M::LookAlike),
+                        (run.remove_crossed_update(&loss.entity), M::RemoveCrossedUpdate),
+                        (run.crowded(&loss.entity), M::CrowdedParent),
+                        (after_remove, M::WriteAfterRemove),
+                        (run.lifted_unlinked(&loss.entity), M::LiftedTombstoneUnlinked),
+                    ],
+                ));
+            }
+            // Another value where the write should stand: no look-alike or tombstone explains
+            // that; an interior entity without its own bytes (F1) or a crowded parent (F12) does.
+            for node in &loss.other {
+                let empty = node.storage().get(loss.entity).is_some_and(|b| b.is_empty());
+                items.push(Piece::new(
+                    format!("data-loss: {}: another value on {}", loss.write, node.name()),
+                    [
+                        (run.crowded(&loss.entity), M::CrowdedParent),
+                        (empty && run.interior(&loss.entity), M::InteriorWithoutBytes),
+                    ],
+                ));
+            }
+        }
+    }
+    if fired(Oracle::LostDelete) {
+        for (entity, line) in revived(world) {
+            let by = [
+                (run.crowded(&entity), M::CrowdedParent),
+                (run.delete_never_travelled(&entity), M::DeleteNeverTravelled),
+            ];
+            items.push(Piece::new(format!("lost-delete: {line}"), by));
+        }
+    }
+    if fired(Oracle::Phantom) {
+        for (entity, line) in phantom_entities(world) {
+            items.push(Piece::new(format!("phantom: {line}"), [(run.damaged_frame(&entity), M::DamagedFrameApplied)]));
+        }
+    }
+    if fired(Oracle::RootMismatch) {
+        if let Some((found, words)) = mismatch(world) {
+            let by = match &found {
+                Mismatch::Children { apart, .. } => {
+                    let relisted = !apart.is_empty() && apart.iter().all(|c| run.reinsert_over_tombstone(c));
+                    vec![(relisted, M::ReinsertOverTombstone)]
+                }
+                Mismatch::Order { .. } => vec![(true, M::ChildOrder)],
+                Mismatch::OwnHash { entity } => vec![(run.interior(entity), M::InteriorWithoutBytes)],
+                Mismatch::Other => Vec::new(),
+            };
+            items.push(Piece::new(format!("root-mismatch: {}", words.replace('\n', "; ")), by));
+        }
+    }
+    if fired(Oracle::CrdtSemantics) || fired(Oracle::LostAfterRemove) {
+        if let Some((problems, after_remove)) = promises(world) {
+            for line in problems {
+                let back = line.contains(CLEARED_BACK);
+                items.push(Piece::new(format!("crdt-semantics: {line}"), [(back, M::ClearedEntryBack)]));
+            }
+            for lost in after_remove {
+                let f8 = run.write_after_remove(&lost.entity, lost.stamp);
+                items.push(Piece::new(format!("lost-after-remove: {}", lost.line), [(f8, M::WriteAfterRemove)]));
+            }
+        }
+    }
+    if fired(Oracle::AppError) {
+        let ops = world.app_ops();
+        for refusal in world.app_errors() {
+            let taken_away = ops.iter().any(|o| {
+                o.op.collection == refusal.op.collection
+                    && o.at <= refusal.at
+                    && (o.op.verb == Verb::Clear
+                        || (matches!(o.op.verb, Verb::Remove { .. }) && o.op.key() == refusal.op.key()))
+            });
+            let refused = refusal.error.contains("Record not found") && taken_away;
+            let what =
+                format!("app-error: {} by {} refused: {}", refusal.op, world.name_of(refusal.node), refusal.error);
+            items.push(Piece::new(what, [(refused, M::PushToRemovedKey)]));
+        }
+    }
+    app_losses(run, items);
+}

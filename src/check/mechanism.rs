@@ -1,0 +1,290 @@
+//! How each known finding comes about, as a test over a finished run: its final stores and its
+//! recorded history. Triage files a piece of evidence under a finding only when that finding's
+//! mechanism is visibly at work on the very entity the evidence names — an entity hidden behind a
+//! look-alike is F6, an entity that merely went missing is not, whatever else the run shows.
+//!
+//! Each test is written from the finding's cause (docs/findings.md), never from the words an
+//! oracle printed: a planted bug that produces the same symptom without the cause stays NEW.
+
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::cluster::{value_hash, World};
+use crate::ids::EntityId;
+use crate::store::SimNode;
+
+/// A finding's cause, as triage tests for it. Its name (kebab case) is what `known.tsv` rows
+/// name.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, strum::Display, strum::EnumString, strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Mechanism {
+    /// F1: an entity with children, held without its own bytes (sync made it an ancestor index
+    /// entry only).
+    InteriorWithoutBytes,
+    /// F4: the run delivered a damaged frame over a link without integrity; what it names is
+    /// an entity nobody wrote, or one its parent does not list.
+    DamagedFrameApplied,
+    /// F6: the side missing the entity holds another id with the same parent and the same
+    /// bytes, so their subtrees hash alike and are never compared.
+    LookAlike,
+    /// F8: a write stamped after a remove of its entity, which every live node holds as a
+    /// tombstone: where tombstones are final the write is invisible, whatever bytes end up under
+    /// the tombstone (a peer's older write can replace it there).
+    WriteAfterRemove,
+    /// F8: calimero refused a push to a key that a clear or remove of its collection took away.
+    PushToRemovedKey,
+    /// F9: the entity was removed, and written at a later stamp: nodes that met the write
+    /// without the remove keep it live, the others keep the tombstone the write fell under (the
+    /// writer may be the remover itself, when a peer missed the remove).
+    RemoveCrossedUpdate,
+    /// F10: a child the two child lists disagree on is tombstoned on every live node and was
+    /// written again after one of its removes: where tombstones are final the write stays
+    /// invisible but lists the child again where it is applied as a write, and a delete of a
+    /// child already tombstoned leaves the list alone (a clear over the re-insert is the pinned
+    /// test's way to show it).
+    ReinsertOverTombstone,
+    /// F12: the entity's parent lists more children than one HashComparison answer may carry.
+    CrowdedParent,
+    /// F13: a write stamped after the entity's tombstone lifted it, and no parent lists it.
+    LiftedTombstoneUnlinked,
+    /// F14: an element a clear removed is read again (the crdt-semantics check that says so).
+    ClearedEntryBack,
+    /// tombstone-blind, #3251: the entity's winning operation is a delete and it is live.
+    DeleteNeverTravelled,
+    /// #2418: a parent lists the same children in a different order on two nodes.
+    ChildOrder,
+    /// #2407-B: a session returned `Ok` having compared nothing, from unequal roots.
+    HollowSession,
+    /// #2407-C: an `Ok` session left its parties disagreeing on what it covered.
+    StaleSession,
+}
+
+/// One recorded operation on an entity, from a raw write or an app operation's effects.
+#[derive(Clone, Debug)]
+struct Touch {
+    stamp: u64,
+    /// SHA-256 of the bytes written; `None` for a tombstone.
+    value: Option<[u8; 32]>,
+    /// Bytes that end with the entity's own id: an app entry or element, which calimero writes
+    /// only in the operations that name it (never in a merge of others).
+    embeds_id: bool,
+}
+
+/// A finished run as the mechanism tests read it: the live nodes' stores and the history.
+pub(crate) struct Run<'w> {
+    pub world: &'w World,
+    pub live: Vec<SimNode>,
+    history: BTreeMap<EntityId, Vec<Touch>>,
+    /// Per live node: (parent, SHA-256 of the bytes) → the live ids there (read on first use).
+    shapes: OnceCell<Vec<Shapes>>,
+    /// Whether the run delivered a damaged frame (read on first use).
+    damaged_delivered: OnceCell<bool>,
+}
+
+type Shapes = BTreeMap<(EntityId, [u8; 32]), Vec<EntityId>>;
+
+impl<'w> Run<'w> {
+    pub fn new(world: &'w World) -> Self {
+        let mut history: BTreeMap<EntityId, Vec<Touch>> = BTreeMap::new();
+        for w in world.writes() {
+            history.entry(w.entity).or_default().push(Touch { stamp: w.stamp, value: w.value, embeds_id: false });
+        }
+        for op in world.app_ops() {
+            for e in &op.effects {
+                history.entry(e.entity).or_default().push(Touch {
+                    stamp: e.stamp,
+                    value: e.data.as_deref().map(value_hash),
+                    embeds_id: e.data.as_ref().is_some_and(|d| d.ends_with(&e.entity)),
+                });
+            }
+        }
+        let live = world.live_nodes();
+        Run { world, live, history, shapes: OnceCell::new(), damaged_delivered: OnceCell::new() }
+    }
+
+    fn shapes(&self, node: usize) -> &Shapes {
+        let all = self.shapes.get_or_init(|| {
+            let shapes_of = |node: &SimNode| {
+                let mut shapes = Shapes::new();
+                for e in node.storage().entities().unwrap_or_default() {
+                    shapes.entry((e.parent, value_hash(&e.data))).or_default().push(e.id);
+                }
+                shapes
+            };
+            self.live.iter().map(shapes_of).collect()
+        });
+        &all[node]
+    }
+
+    fn damaged_delivered(&self) -> bool {
+        *self.damaged_delivered.get_or_init(|| {
+            let delivered = |f: &crate::trace::FrameRecord| matches!(f.fate, crate::trace::Fate::Delivered { .. });
+            self.world.frames().iter().any(|f| f.corruption.is_some() && delivered(f))
+        })
+    }
+
+    fn touches(&self, entity: &EntityId) -> &[Touch] {
+        self.history.get(entity).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the run's history names `entity` at all (an entity nobody wrote is a phantom).
+    pub fn written(&self, entity: &EntityId) -> bool {
+        self.history.contains_key(entity)
+    }
+
+    fn index_of(&self, node: &str) -> Option<usize> {
+        self.live.iter().position(|n| n.name() == node)
+    }
+
+    /// F6: `lacking` (a live node's name) holds, under the entity's parent, another id whose
+    /// bytes equal the entity's bytes on a node that holds it.
+    pub fn look_alike(&self, entity: &EntityId, lacking: &str) -> bool {
+        let Some(lacking) = self.index_of(lacking) else { return false };
+        self.live.iter().enumerate().filter(|(i, _)| *i != lacking).any(|(_, holder)| {
+            let Some(bytes) = holder.storage().get(*entity) else { return false };
+            let Some(parent) = holder.storage().parent(*entity) else { return false };
+            let alike = self.shapes(lacking).get(&(parent, value_hash(&bytes)));
+            alike.is_some_and(|ids| ids.iter().any(|id| id != entity))
+        })
+    }
+
+    /// F8: every live node holds `entity` as a tombstone, and one of its recorded removes is
+    /// stamped before `stamp` (the write's).
+    pub fn write_after_remove(&self, entity: &EntityId, stamp: u64) -> bool {
+        let removed_before = self.touches(entity).iter().any(|t| t.value.is_none() && t.stamp < stamp);
+        removed_before && self.tombstoned_everywhere(entity)
+    }
+
+    /// F9: a tombstone of `entity`, and a write of it stamped later.
+    pub fn remove_crossed_update(&self, entity: &EntityId) -> bool {
+        let touches = self.touches(entity);
+        touches
+            .iter()
+            .filter(|t| t.value.is_none())
+            .any(|remove| touches.iter().any(|w| w.value.is_some() && w.stamp > remove.stamp))
+    }
+
+    /// F10: `child` is tombstoned on every live node, and a write of it is stamped after one of
+    /// its removes.
+    pub fn reinsert_over_tombstone(&self, child: &EntityId) -> bool {
+        let touches = self.touches(child);
+        let reinserted = touches
+            .iter()
+            .filter(|t| t.value.is_none())
+            .any(|remove| touches.iter().any(|w| w.value.is_some() && w.stamp > remove.stamp));
+        reinserted && self.tombstoned_everywhere(child)
+    }
+
+    fn tombstoned_everywhere(&self, entity: &EntityId) -> bool {
+        let tombstoned =
+            |n: &SimNode| n.storage().metadata(*entity).ok().flatten().is_some_and(|m| m.deleted_at.is_some());
+        !self.live.is_empty() && self.live.iter().all(tombstoned)
+    }
+
+    /// F1: some live node lists children under `entity`.
+    pub fn interior(&self, entity: &EntityId) -> bool {
+        self.live.iter().any(|n| n.storage().metadata(*entity).ok().flatten().is_some_and(|m| !m.children.is_empty()))
+    }
+
+    /// F12: the entity's parent, on some live node, lists more than `protocols::MAX_CHILDREN`.
+    pub fn crowded(&self, entity: &EntityId) -> bool {
+        let parents: BTreeSet<EntityId> = self
+            .live
+            .iter()
+            .filter_map(|n| n.storage().metadata(*entity).ok().flatten().and_then(|m| m.parent))
+            .collect();
+        parents.iter().any(|parent| {
+            self.live.iter().any(|n| {
+                let children = n.storage().metadata(*parent).ok().flatten().map_or(0, |m| m.children.len());
+                children > crate::protocols::MAX_CHILDREN
+            })
+        })
+    }
+
+    /// F13: a write of `entity` stamped after one of its tombstones, and some live node holds it
+    /// live while its parent does not list it.
+    pub fn lifted_unlinked(&self, entity: &EntityId) -> bool {
+        let touches = self.touches(entity);
+        let lifted = touches
+            .iter()
+            .filter(|t| t.value.is_none())
+            .any(|remove| touches.iter().any(|w| w.value.is_some() && w.stamp > remove.stamp));
+        lifted && self.live.iter().any(|n| self.unlinked_on(n, entity))
+    }
+
+    fn unlinked_on(&self, node: &SimNode, entity: &EntityId) -> bool {
+        let storage = node.storage();
+        let Some(parent) = storage.exists(*entity).then(|| storage.parent(*entity)).flatten() else { return false };
+        storage.metadata(parent).ok().flatten().is_some_and(|m| !m.children.contains(entity))
+    }
+
+    /// tombstone-blind, #3251: the entity's latest recorded operation is a delete (a delete wins
+    /// a tie), and a live node holds it live.
+    pub fn delete_never_travelled(&self, entity: &EntityId) -> bool {
+        let touches = self.touches(entity);
+        let Some(top) = touches.iter().map(|t| t.stamp).max() else { return false };
+        let deleted = touches.iter().any(|t| t.stamp == top && t.value.is_none());
+        deleted && self.live.iter().any(|n| n.storage().exists(*entity))
+    }
+
+    /// F4: a damaged frame was delivered (only links without integrity deliver one) and the
+    /// entity is one nobody wrote, or one its parent does not list on some node.
+    pub fn damaged_frame(&self, entity: &EntityId) -> bool {
+        self.damaged_delivered() && (!self.written(entity) || self.live.iter().any(|n| self.unlinked_on(n, entity)))
+    }
+
+    /// Whether the latest recorded operations on `entity` (several if they tie) are writes none
+    /// of whose bytes any live node holds, though every one of them is an entry or element whose
+    /// bytes embed its id (written by its own operations only). `None` if they are held, or not
+    /// such writes.
+    pub fn lost_everywhere(&self, entity: &EntityId) -> Option<u64> {
+        let touches = self.touches(entity);
+        let top = touches.iter().map(|t| t.stamp).max()?;
+        let winners: Vec<&Touch> = touches.iter().filter(|t| t.stamp == top).collect();
+        let values: BTreeSet<[u8; 32]> = winners.iter().filter_map(|t| t.value).collect();
+        if values.is_empty() || winners.iter().any(|t| t.value.is_none() || !t.embeds_id) {
+            return None;
+        }
+        let held = self.live.iter().any(|n| n.storage().get(*entity).is_some_and(|b| values.contains(&value_hash(&b))));
+        (!held).then_some(top)
+    }
+
+    /// Whether the latest recorded operations on `entity` (a delete winning a tie) remove an app
+    /// entry that every live node still holds live: the stamp, if so.
+    pub fn removal_undone_everywhere(&self, entity: &EntityId) -> Option<u64> {
+        let touches = self.touches(entity);
+        let top = touches.iter().map(|t| t.stamp).max()?;
+        let removed = touches.iter().any(|t| t.stamp == top && t.value.is_none());
+        let entry = touches.iter().any(|t| t.embeds_id);
+        let live_everywhere = !self.live.is_empty() && self.live.iter().all(|n| n.storage().exists(*entity));
+        (removed && entry && live_everywhere).then_some(top)
+    }
+
+    /// Every entity the history names.
+    pub fn entities(&self) -> impl Iterator<Item = &EntityId> {
+        self.history.keys()
+    }
+
+    /// The latest recorded write of `entity`: its stamp and value.
+    pub fn last_write(&self, entity: &EntityId) -> Option<(u64, [u8; 32])> {
+        self.touches(entity).iter().filter_map(|t| t.value.map(|v| (t.stamp, v))).max_by_key(|(s, _)| *s)
+    }
+
+    /// Whether a planted write or operation is superseded: it replaces values rather than adding
+    /// to them, and every entity it lost whose value a later write replaces outright (a raw
+    /// write, an app entry or element, any tombstone) was written or removed again at a later
+    /// stamp — so the final state owes the plant nothing. A collection's own entity, which other
+    /// writes touch too, proves nothing either way and is left out.
+    pub fn superseded(&self, planted: &crate::cluster::Planted) -> bool {
+        let replaceable = |e: &&crate::cluster::Effect| {
+            e.data.as_ref().is_none_or(|d| d.ends_with(&e.entity))
+                || self.world.writes().iter().any(|w| w.entity == e.entity)
+        };
+        let lost: Vec<&crate::cluster::Effect> = planted.effects.iter().filter(replaceable).collect();
+        !planted.accumulates
+            && !lost.is_empty()
+            && lost.iter().all(|e| self.touches(&e.entity).iter().any(|t| t.stamp > e.stamp))
+    }
+}
