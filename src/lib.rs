@@ -72,6 +72,7 @@ pub use protocols::{
 pub use protocols::{walk_tree, NodeAnswer, SessionReport, SessionStats, TreeAnswers};
 pub use repro::{seed_or, seeds, Repro, SEED_VAR};
 pub use run::{catalogue, triage, KnownFailure, Triage};
+pub use run::{measure_plants, plant_fate, PlantFate};
 pub use run::{run_one, shrink, Outcome, Run, RunOptions, ShrinkError, Shrunk, Signature, DEFAULT_CHAOS};
 pub use runtime::{simulate, NodeRef, SimRuntime};
 pub use scenario::{diverge_pair, flat_leaves, AppMix, BugScenario, Divergence, EntitySpec, NodeSpec, PairLayout};

@@ -108,6 +108,36 @@ fn a_sweep_names_known_findings_and_fails_only_on_new_ones() {
     let stdout = text(&planted.stdout);
     assert_eq!(planted.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("NEW crdt-semantics"), "{stdout}");
+    assert!(stdout.contains("      unexplained: "), "a NEW group names what nothing explains:\n{stdout}");
+}
+
+/// The triage issue's acceptance command: a lost write on default seed 23 exits 1 with a NEW
+/// group, and `repro` shows the evidence piece by piece, the unexplained one marked.
+#[test]
+fn a_planted_lost_write_on_a_default_seed_is_new() {
+    let out = merosim(&["sweep", "--seeds", "23..24", "--inject", "lose-write:0:1", "--quiet"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("    NEW "), "{stdout}");
+    let repro = merosim(&["repro", "23", "--scenario", "any", "--faults", "any", "--inject", "lose-write:0:1"]);
+    let stdout = text(&repro.stdout);
+    assert!(stdout.contains("  triage    NEW: "), "{stdout}");
+    assert!(stdout.contains("    unexplained: data-loss: write of 7700000000000000 by alice"), "{stdout}");
+}
+
+/// `merosim plants` scores triage with planted bugs: here one F6 seed and one lost write, which
+/// comes out NEW (exit 0); a bad plant is one clear error (exit 2).
+#[test]
+fn plants_score_triage_and_refuse_bad_plants() {
+    let args = ["plants", "--seeds", "23..24", "--scenario", "alike-4x20", "--faults", "prod-lan", "--quiet"];
+    let out = merosim(&[&args[..], &["--plants", "lose-write", "--at", "0:1"]].concat());
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("seed   23 (known F6): lose-write:0:1 NEW"), "{stdout}");
+    assert!(stdout.contains("score        1 of 1 plants that changed the final state came out NEW (100%)"), "{stdout}");
+    let bad = merosim(&[&args[..], &["--plants", "lose-all"]].concat());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).starts_with("error: bad injection 'lose-all:0:1'"), "{}", text(&bad.stderr));
 }
 
 #[test]

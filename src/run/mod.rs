@@ -4,12 +4,14 @@
 
 mod options;
 mod outcome;
+mod plants;
 mod shrink;
 mod signature;
 mod triage;
 
 pub use options::{RunOptions, DEFAULT_CHAOS};
 pub use outcome::{run_one, Outcome, Run};
+pub use plants::{measure_plants, plant_fate, PlantFate};
 pub use shrink::{shrink, ShrinkError, Shrunk};
 pub use signature::Signature;
 pub use triage::{catalogue, triage, KnownFailure, Triage};

@@ -14,3 +14,4 @@ mod runtime;
 mod sessions;
 mod signatures;
 mod topology;
+mod triage;

@@ -25,6 +25,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod logs;
 mod merge;
+mod plants;
 mod record;
 mod sweep;
 
@@ -98,6 +99,9 @@ enum Command {
         #[command(flatten)]
         world: WorldArgs,
     },
+    /// Measure triage with merosim's own planted bugs: each seed clean, then once per plant; a
+    /// planted run must come out NEW unless the plant changed nothing (the table says why).
+    Plants(plants::PlantsArgs),
     /// Benchmarks: overhead vs real tokio, time compression, seeds/s, scaling (prints a table).
     Bench(bench::BenchArgs),
     /// (internal) one scaling configuration, run by `bench` in a child process.
@@ -160,7 +164,8 @@ struct WorldArgs {
     /// scripts/against, and cannot apply pushes under madsim).
     #[arg(long, default_value = "protocol", value_parser = parse_hc_responder)]
     hc_responder: HcResponder,
-    /// Plant a bug in merosim itself to watch a checker fire: lose-write:NODE:NTH.
+    /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
+    /// lose-op or flip-byte (see `merosim plants`).
     #[arg(long, value_name = "BUG", hide = true, value_parser = parse_injected)]
     inject: Option<Injected>,
 }
@@ -286,6 +291,7 @@ fn main() -> ExitCode {
         Command::Merge { files, strict, no_wall_clock } => merge::run(&files, strict, !no_wall_clock),
         Command::Shrink { seed, world } => run_shrink(&options(seed, &world)),
         Command::Trace { seed, world, perfetto, mermaid } => export(&options(seed, &world), perfetto, mermaid),
+        Command::Plants(args) => plants::run(&args, |seed| options_for(seed, &args.world, true)),
         Command::Bench(args) => bench::run(&args),
         Command::BenchChild { nodes, entities, max_time } => {
             println!("{}", bench::child(nodes, entities, Duration::from_secs(max_time)));
@@ -351,13 +357,13 @@ fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
     } else {
         println!("{options}\n{outcome}");
     }
+    print_attribution(&outcome, &options.flags());
     if !trace.is_empty() {
         println!("  events");
         for event in &trace {
             println!("    {event}");
         }
     }
-    print_attribution(&outcome, &options.flags());
     println!("{}", options.repro());
     if outcome.passed() {
         ExitCode::SUCCESS
@@ -366,12 +372,6 @@ fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
     }
 }
 
-fn run_sweep(args: SweepArgs) -> ExitCode {
-    let template = options_for(args.seeds.start, &args.world, true);
-    let mut header = record::Header {
-        merosim: env!("CARGO_PKG_VERSION").to_owned(),
-        calimero: merosim::CALIMERO_VERSION.to_owned(),
-        seeds: format!("{}..{}", args.seeds.start, args.seeds.end),
 /// How triage files a failed run, and the evidence it read: every piece, with the finding
 /// mechanisms at work on it (`[…]`; none: nothing known explains it).
 fn print_attribution(outcome: &merosim::Outcome, flags: &str) {
@@ -395,6 +395,12 @@ fn print_attribution(outcome: &merosim::Outcome, flags: &str) {
     }
 }
 
+fn run_sweep(args: SweepArgs) -> ExitCode {
+    let template = options_for(args.seeds.start, &args.world, true);
+    let mut header = record::Header {
+        merosim: env!("CARGO_PKG_VERSION").to_owned(),
+        calimero: merosim::CALIMERO_VERSION.to_owned(),
+        seeds: format!("{}..{}", args.seeds.start, args.seeds.end),
         shard: args.shard,
         jobs: args.jobs,
         flags: template.flags().strip_prefix(&format!("{} ", template.seed)).unwrap_or_default().to_owned(),

@@ -88,33 +88,17 @@ impl SweepReport {
 pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: usize, progress: bool) -> SweepReport {
     let (k, n) = shard;
     let seeds: Vec<u64> = seeds.filter(|s| s % n == k - 1).collect();
-    let bar = if progress { ProgressBar::new(seeds.len() as u64) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<SeedRecord>>> = Mutex::new(vec![None; seeds.len()]);
     let failed = AtomicUsize::new(0);
     let start = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&seed) = seeds.get(i) else { return };
-                let options = RunOptions { seed, ..template.clone() };
-                let record = SeedRecord::of(&run_one(&options, false).outcome, &options);
-                if !record.passed {
-                    let f = failed.fetch_add(1, Ordering::Relaxed) + 1;
-                    bar.set_message(format!("{f} failing"));
-                }
-                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(record);
-                bar.inc(1);
-            });
+    let records = par_map(&seeds, jobs, progress, |&seed, bar| {
+        let options = RunOptions { seed, ..template.clone() };
+        let record = SeedRecord::of(&run_one(&options, false).outcome, &options);
+        if !record.passed {
+            let f = failed.fetch_add(1, Ordering::Relaxed) + 1;
+            bar.set_message(format!("{f} failing"));
         }
+        record
     });
-    bar.finish_and_clear();
-    let records = results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect();
     SweepReport {
         records,
         wall: start.elapsed(),
@@ -122,6 +106,37 @@ pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: 
         calimero: merosim::CALIMERO_VERSION.to_owned(),
         wall_clock: true,
     }
+}
+
+/// `f` over `items` on `jobs` worker threads, each taking the next item as it finishes one, with
+/// a progress bar (hidden unless `progress`) that `f` may write a message on; the results in
+/// `items`' order.
+pub fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    progress: bool,
+    f: impl Fn(&T, &ProgressBar) -> R + Sync,
+) -> Vec<R> {
+    let bar = if progress { ProgressBar::new(items.len() as u64) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { return };
+                let result = f(item, &bar);
+                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(result);
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -229,6 +244,11 @@ impl fmt::Display for SweepReport {
         // What nothing known explains: one entry per signature, each with its seeds and repro.
         for group in groups.iter().filter(|g| g.known.is_none()) {
             writeln!(f, "    NEW {} — {}", group.signature, seed_list(&group.seeds))?;
+            if let Some(piece) =
+                self.records.iter().find(|r| r.seed == group.seeds[0]).and_then(|r| r.unexplained.as_ref())
+            {
+                writeln!(f, "      unexplained: {piece}")?;
+            }
             writeln!(f, "      {}", self.repro_of(group.seeds[0]))?;
         }
         // The known: one entry per set of findings, the signatures it covers beneath it.
@@ -244,11 +264,6 @@ impl fmt::Display for SweepReport {
             seeds.sort_unstable();
             seeds
         };
-            if let Some(piece) =
-                self.records.iter().find(|r| r.seed == group.seeds[0]).and_then(|r| r.unexplained.as_ref())
-            {
-                writeln!(f, "      unexplained: {piece}")?;
-            }
         known.sort_by_key(|(_, groups)| {
             let seeds = seeds_of(groups);
             (std::cmp::Reverse(seeds.len()), seeds[0])

@@ -1,0 +1,119 @@
+//! `merosim plants`: triage measured by merosim's own planted bugs. Every seed runs once clean
+//! and once per plant; a planted run must come out NEW unless the plant changed nothing (and
+//! the report says why it changed nothing). Exit 1 when any plant that changed the final state
+//! was filed as known, or passed.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::process::ExitCode;
+
+use clap::Args;
+use merosim::{measure_plants, Injected, PlantFate, RunOptions, Triage};
+
+use crate::sweep::{par_map, parse_seeds};
+use crate::WorldArgs;
+
+#[derive(Args)]
+pub struct PlantsArgs {
+    /// Seeds: A..B (end excluded) or A..=B.
+    #[arg(long, default_value = "0..20", value_parser = parse_seeds)]
+    seeds: Range<u64>,
+    /// Plant kinds, comma-separated (lose-write: a raw write acknowledged and kept nowhere;
+    /// lose-op: an app operation calimero ran, undone and never gossiped; flip-byte: a raw write
+    /// stored with its last byte flipped).
+    #[arg(long, value_delimiter = ',', default_value = "lose-write,lose-op,flip-byte")]
+    plants: Vec<String>,
+    /// Where each plant acts, NODE:NTH (the node's NTH write or operation), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0:1,0:3")]
+    at: Vec<String>,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=256))]
+    jobs: u64,
+    /// Hide the progress bar.
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    pub world: WorldArgs,
+}
+
+/// The plants `args` names, or the first bad one's error.
+fn plants(args: &PlantsArgs) -> Result<Vec<Injected>, String> {
+    let mut plants = Vec::new();
+    for kind in &args.plants {
+        for at in &args.at {
+            let bad = || format!("bad plant position '{at}': expected NODE:NTH with NTH >= 1, e.g. 0:1");
+            let (node, nth) = at.split_once(':').ok_or_else(bad)?;
+            let (node, nth) = (node.parse().map_err(|_| bad())?, nth.parse().map_err(|_| bad())?);
+            plants.push(Injected::named(kind, node, nth)?);
+        }
+    }
+    Ok(plants)
+}
+
+pub fn run(args: &PlantsArgs, options: impl Fn(u64) -> RunOptions + Sync) -> ExitCode {
+    let plants = match plants(args) {
+        Ok(plants) => plants,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let seeds: Vec<u64> = args.seeds.clone().collect();
+    let first = options(args.seeds.start);
+    println!(
+        "merosim plants seeds {}..{} (calimero-node {}): {}",
+        args.seeds.start,
+        args.seeds.end,
+        merosim::CALIMERO_VERSION,
+        plants.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    );
+    println!("{first}");
+    let rows = par_map(&seeds, args.jobs as usize, !args.quiet, |&seed, _| {
+        let options = options(seed);
+        let (clean, fates) = measure_plants(&options, &plants);
+        let clean = match clean.triage(&options.flags()) {
+            None => "passes".to_owned(),
+            Some(Triage::Known(findings)) => format!("known {}", findings.join("+")),
+            Some(Triage::New { .. }) => "NEW".to_owned(),
+        };
+        (seed, clean, fates, options.flags())
+    });
+    let mut tally: BTreeMap<String, [usize; 5]> = BTreeMap::new();
+    let mut missed = Vec::new();
+    for (seed, clean, fates, repro) in &rows {
+        let fired: Vec<String> = fates
+            .iter()
+            .filter(|(_, fate)| *fate != PlantFate::NotFired)
+            .map(|(plant, fate)| format!("{plant} {fate}"))
+            .collect();
+        let fired = if fired.is_empty() { "no plant fired".to_owned() } else { fired.join(" · ") };
+        println!("  seed {seed:>4} ({clean}): {fired}");
+        for (plant, fate) in fates {
+            let kind = plant.to_string().split(':').next().unwrap_or_default().to_owned();
+            let column = match fate {
+                PlantFate::NotFired => continue,
+                PlantFate::New => 0,
+                PlantFate::Missed(_) => 1,
+                PlantFate::NoEffect(_) => 2,
+                PlantFate::NewWithoutIt => 3,
+            };
+            let row = tally.entry(kind).or_default();
+            row[column] += 1;
+            row[4] += 1;
+            if matches!(fate, PlantFate::Missed(_)) {
+                missed.push(format!("merosim repro {repro} --inject {plant}"));
+            }
+        }
+    }
+    println!("  plant        fired    NEW  missed  no effect  NEW without it");
+    for (kind, [new, miss, none, without, fired]) in &tally {
+        println!("  {kind:<12} {fired:>5} {new:>6} {miss:>7} {none:>10} {without:>15}");
+    }
+    let (new, counted): (usize, usize) = tally.values().fold((0, 0), |(n, c), r| (n + r[0], c + r[0] + r[1]));
+    let share = if counted == 0 { 100.0 } else { 100.0 * new as f64 / counted as f64 };
+    println!("  score        {new} of {counted} plants that changed the final state came out NEW ({share:.0}%)");
+    for line in &missed {
+        println!("    missed: {line}");
+    }
+    ExitCode::from(u8::from(!missed.is_empty()))
+}
