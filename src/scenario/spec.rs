@@ -79,8 +79,8 @@ impl ScenarioKind {
                  limit, F12)"
             }
             ScenarioKind::Any => {
-                "each seed draws a family (random, mixed, alike, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
-                 nodes: the default sweep's, to reach every failure class merosim knows"
+                "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
+                 nodes: the default sweep's, to reach the failure classes production can meet (not alike: no app makes F6's shape)"
             }
         }
     }
@@ -161,12 +161,16 @@ impl ScenarioSpec {
 /// a few seeds each (docs/reproducing-bugs.md); the raw-tree ones keep the protocol paths older
 /// bugs lived on in the mix. The wide map runs few operations on few nodes: its cost is the width
 /// (every session re-merges it, F11), and one missed remove is all F12 needs.
+///
+/// `alike` (F6's shape: equal bytes under different ids) is not drawn: no production path makes
+/// that shape — every entry of a calimero collection ends its bytes with its own id, and so does a
+/// collection's handle — so a sweep that stands for production leaves it to be asked for by name.
+/// Its weight went to `mixed`, whose slot it followed, so every other seed draws what it drew.
 fn any_family(seed: u64) -> (ScenarioKind, Option<usize>, Option<usize>) {
     use rand::Rng;
-    const FAMILIES: [(ScenarioKind, u32); 8] = [
+    const FAMILIES: [(ScenarioKind, u32); 7] = [
         (ScenarioKind::Random, 1),
-        (ScenarioKind::Mixed, 2),
-        (ScenarioKind::Alike, 1),
+        (ScenarioKind::Mixed, 3),
         (ScenarioKind::CrdtKv, 1),
         (ScenarioKind::CrdtMixed, 2),
         (ScenarioKind::CrdtConflict, 2),
@@ -186,7 +190,6 @@ fn any_family(seed: u64) -> (ScenarioKind, Option<usize>, Option<usize>) {
         .map_or(ScenarioKind::Random, |(kind, _)| *kind);
     match family {
         ScenarioKind::Random | ScenarioKind::Mixed => (family, None, None),
-        ScenarioKind::Alike => (family, Some(rng.gen_range(2..=5)), None),
         ScenarioKind::CrdtWide => (family, Some(rng.gen_range(2..=3)), Some(rng.gen_range(1..=4))),
         _ => (family, Some(rng.gen_range(2..=5)), None),
     }
@@ -234,10 +237,10 @@ mod tests {
     fn any_replays_its_draw_and_reaches_every_family() {
         let draws: Vec<(ScenarioKind, Option<usize>, Option<usize>)> = (0..60).map(any_family).collect();
         assert_eq!(draws, (0..60).map(any_family).collect::<Vec<_>>());
+        assert!(draws.iter().all(|(k, ..)| *k != ScenarioKind::Alike), "alike is asked for by name only");
         for family in [
             ScenarioKind::Random,
             ScenarioKind::Mixed,
-            ScenarioKind::Alike,
             ScenarioKind::CrdtKv,
             ScenarioKind::CrdtMixed,
             ScenarioKind::CrdtConflict,
