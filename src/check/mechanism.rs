@@ -159,6 +159,12 @@ impl<'w> Run<'w> {
 
     /// F9: a tombstone of `entity`, and a write of it stamped later.
     pub fn remove_crossed_update(&self, entity: &EntityId) -> bool {
+        self.written_after_a_remove(entity)
+    }
+
+    /// Whether a write of `entity` is stamped after one of its recorded removes (F9's crossing,
+    /// F10's re-insert and F13's lift all start there).
+    fn written_after_a_remove(&self, entity: &EntityId) -> bool {
         let touches = self.touches(entity);
         touches
             .iter()
@@ -169,12 +175,7 @@ impl<'w> Run<'w> {
     /// F10: `child` is tombstoned on every live node, and a write of it is stamped after one of
     /// its removes.
     pub fn reinsert_over_tombstone(&self, child: &EntityId) -> bool {
-        let touches = self.touches(child);
-        let reinserted = touches
-            .iter()
-            .filter(|t| t.value.is_none())
-            .any(|remove| touches.iter().any(|w| w.value.is_some() && w.stamp > remove.stamp));
-        reinserted && self.tombstoned_everywhere(child)
+        self.written_after_a_remove(child) && self.tombstoned_everywhere(child)
     }
 
     fn tombstoned_everywhere(&self, entity: &EntityId) -> bool {
@@ -206,12 +207,7 @@ impl<'w> Run<'w> {
     /// F13: a write of `entity` stamped after one of its tombstones, and some live node holds it
     /// live while its parent does not list it.
     pub fn lifted_unlinked(&self, entity: &EntityId) -> bool {
-        let touches = self.touches(entity);
-        let lifted = touches
-            .iter()
-            .filter(|t| t.value.is_none())
-            .any(|remove| touches.iter().any(|w| w.value.is_some() && w.stamp > remove.stamp));
-        lifted && self.live.iter().any(|n| self.unlinked_on(n, entity))
+        self.written_after_a_remove(entity) && self.live.iter().any(|n| self.unlinked_on(n, entity))
     }
 
     fn unlinked_on(&self, node: &SimNode, entity: &EntityId) -> bool {
