@@ -274,9 +274,9 @@ impl<'w> Run<'w> {
     /// stamp — so the final state owes the plant nothing. A collection's own entity, which other
     /// writes touch too, proves nothing either way and is left out.
     pub fn superseded(&self, planted: &crate::cluster::Planted) -> bool {
+        let raw: BTreeSet<EntityId> = self.world.writes().iter().map(|w| w.entity).collect();
         let replaceable = |e: &&crate::cluster::Effect| {
-            e.data.as_ref().is_none_or(|d| d.ends_with(&e.entity))
-                || self.world.writes().iter().any(|w| w.entity == e.entity)
+            e.data.as_ref().is_none_or(|d| d.ends_with(&e.entity)) || raw.contains(&e.entity)
         };
         let lost: Vec<&crate::cluster::Effect> = planted.effects.iter().filter(replaceable).collect();
         !planted.accumulates
