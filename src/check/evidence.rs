@@ -50,13 +50,6 @@ pub struct PlantReport {
     pub after_remove: bool,
 }
 
-impl Evidence {
-    /// The pieces no mechanism explains.
-    pub fn unexplained(&self) -> impl Iterator<Item = &Piece> {
-        self.pieces.iter().filter(|p| p.by.is_empty())
-    }
-}
-
 /// The evidence of `world`'s run, which `judgement` judged. A passing run has none.
 pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
     let run = Run::new(world);
@@ -107,7 +100,8 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
     Evidence { pieces: items, plant }
 }
 
-/// Every entity on which a live node differs from the majority.
+/// Every entity on which a live node differs from the majority. Whether its parent is crowded
+/// (F12) the convergence check already worked out, from both sides' listings.
 fn state(run: &Run, status: &ConvergenceStatus, items: &mut Vec<Piece>) {
     let Some(majority) = status.majority.first() else { return };
     for d in &status.divergent {
@@ -115,13 +109,14 @@ fn state(run: &Run, status: &ConvergenceStatus, items: &mut Vec<Piece>) {
             d.diff.only_left.iter().map(|id| (id, &d.node)).chain(d.diff.only_right.iter().map(|id| (id, majority)));
         for (id, lacking) in sides {
             let unlinked = d.unlinked.contains(id);
+            let crowded = d.crowded.contains(id);
             let how = if unlinked { "live but unlinked" } else { "missing" };
             items.push(Piece::new(
                 format!("{} {how} on {lacking}", short_id(id)),
                 [
                     (run.look_alike(id, lacking), M::LookAlike),
                     (run.remove_crossed_update(id), M::RemoveCrossedUpdate),
-                    (run.crowded(id), M::CrowdedParent),
+                    (crowded, M::CrowdedParent),
                     (unlinked && run.lifted_unlinked(id), M::LiftedTombstoneUnlinked),
                     (run.damaged_frame(id), M::DamagedFrameApplied),
                     (run.delete_never_travelled(id), M::DeleteNeverTravelled),
@@ -129,19 +124,17 @@ fn state(run: &Run, status: &ConvergenceStatus, items: &mut Vec<Piece>) {
             ));
         }
         for (id, difference) in &d.diff.different {
+            let crowded = d.crowded.contains(id);
             let (what, by) = match difference {
-                EntityDifference::Data { left, right } if left.is_empty() || right.is_empty() => (
-                    "own bytes missing",
-                    [(run.interior(id), M::InteriorWithoutBytes), (run.crowded(id), M::CrowdedParent)],
-                ),
-                EntityDifference::Data { .. } => (
-                    "bytes differ",
-                    [(run.crowded(id), M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)],
-                ),
-                EntityDifference::Parent { .. } => (
-                    "parent differs",
-                    [(run.crowded(id), M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)],
-                ),
+                EntityDifference::Data { left, right } if left.is_empty() || right.is_empty() => {
+                    ("own bytes missing", [(run.interior(id), M::InteriorWithoutBytes), (crowded, M::CrowdedParent)])
+                }
+                EntityDifference::Data { .. } => {
+                    ("bytes differ", [(crowded, M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)])
+                }
+                EntityDifference::Parent { .. } => {
+                    ("parent differs", [(crowded, M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)])
+                }
             };
             items.push(Piece::new(format!("{} {what} on {} and {majority}", short_id(id), d.node), by));
         }

@@ -254,8 +254,10 @@ impl<'w> Run<'w> {
         let top = touches.iter().map(|t| t.stamp).max()?;
         let removed = touches.iter().any(|t| t.stamp == top && t.value.is_none());
         let entry = touches.iter().any(|t| t.embeds_id);
-        let live_everywhere = !self.live.is_empty() && self.live.iter().all(|n| n.storage().exists(*entity));
-        (removed && entry && live_everywhere).then_some(top)
+        if !removed || !entry || self.live.is_empty() {
+            return None;
+        }
+        self.live.iter().all(|n| n.storage().exists(*entity)).then_some(top)
     }
 
     /// Every entity the history names.
