@@ -18,13 +18,13 @@ use crate::ids::{short_id, EntityId};
 
 /// Every such loss in `run`, as pieces of evidence.
 pub(super) fn app_losses(run: &Run, items: &mut Vec<Piece>) {
-    for entity in run.entities().copied().collect::<Vec<_>>() {
-        if let Some(stamp) = run.lost_everywhere(&entity) {
-            let what = format!("app entry {} written at stamp {stamp} is held by no live node", short_id(&entity));
-            items.push(Piece::new(what, [(run.write_after_remove(&entity, stamp), M::WriteAfterRemove)]));
+    for entity in run.entities() {
+        if let Some(stamp) = run.lost_everywhere(entity) {
+            let what = format!("app entry {} written at stamp {stamp} is held by no live node", short_id(entity));
+            items.push(Piece::new(what, [(run.write_after_remove(entity, stamp), M::WriteAfterRemove)]));
         }
-        if let Some(stamp) = run.removal_undone_everywhere(&entity) {
-            let what = format!("app entry {} removed at stamp {stamp} is live on every live node", short_id(&entity));
+        if let Some(stamp) = run.removal_undone_everywhere(entity) {
+            let what = format!("app entry {} removed at stamp {stamp} is live on every live node", short_id(entity));
             items.push(Piece::new(what, []));
         }
     }

@@ -9,6 +9,7 @@
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::oracles::meta;
 use crate::cluster::{value_hash, World};
 use crate::ids::EntityId;
 use crate::store::SimNode;
@@ -129,6 +130,14 @@ impl<'w> Run<'w> {
         self.history.get(entity).map_or(&[], Vec::as_slice)
     }
 
+    /// The latest recorded operations on `entity` (several if they tie) and their stamp: what
+    /// calimero's merge lets win, a delete winning a tie.
+    fn latest(&self, entity: &EntityId) -> Option<(u64, Vec<&Touch>)> {
+        let touches = self.touches(entity);
+        let top = touches.iter().map(|t| t.stamp).max()?;
+        Some((top, touches.iter().filter(|t| t.stamp == top).collect()))
+    }
+
     /// Whether the run's history names `entity` at all (an entity nobody wrote is a phantom).
     pub fn written(&self, entity: &EntityId) -> bool {
         self.history.contains_key(entity)
@@ -179,26 +188,22 @@ impl<'w> Run<'w> {
     }
 
     fn tombstoned_everywhere(&self, entity: &EntityId) -> bool {
-        let tombstoned =
-            |n: &SimNode| n.storage().metadata(*entity).ok().flatten().is_some_and(|m| m.deleted_at.is_some());
+        let tombstoned = |n: &SimNode| meta(n.storage(), *entity).is_some_and(|m| m.deleted_at.is_some());
         !self.live.is_empty() && self.live.iter().all(tombstoned)
     }
 
     /// F1: some live node lists children under `entity`.
     pub fn interior(&self, entity: &EntityId) -> bool {
-        self.live.iter().any(|n| n.storage().metadata(*entity).ok().flatten().is_some_and(|m| !m.children.is_empty()))
+        self.live.iter().any(|n| meta(n.storage(), *entity).is_some_and(|m| !m.children.is_empty()))
     }
 
     /// F12: the entity's parent, on some live node, lists more than `protocols::MAX_CHILDREN`.
     pub fn crowded(&self, entity: &EntityId) -> bool {
-        let parents: BTreeSet<EntityId> = self
-            .live
-            .iter()
-            .filter_map(|n| n.storage().metadata(*entity).ok().flatten().and_then(|m| m.parent))
-            .collect();
+        let parents: BTreeSet<EntityId> =
+            self.live.iter().filter_map(|n| meta(n.storage(), *entity).and_then(|m| m.parent)).collect();
         parents.iter().any(|parent| {
             self.live.iter().any(|n| {
-                let children = n.storage().metadata(*parent).ok().flatten().map_or(0, |m| m.children.len());
+                let children = meta(n.storage(), *parent).map_or(0, |m| m.children.len());
                 children > crate::protocols::MAX_CHILDREN
             })
         })
@@ -213,16 +218,19 @@ impl<'w> Run<'w> {
     fn unlinked_on(&self, node: &SimNode, entity: &EntityId) -> bool {
         let storage = node.storage();
         let Some(parent) = storage.exists(*entity).then(|| storage.parent(*entity)).flatten() else { return false };
-        storage.metadata(parent).ok().flatten().is_some_and(|m| !m.children.contains(entity))
+        meta(storage, parent).is_some_and(|m| !m.children.contains(entity))
     }
 
     /// tombstone-blind, #3251: the entity's latest recorded operation is a delete (a delete wins
     /// a tie), and a live node holds it live.
     pub fn delete_never_travelled(&self, entity: &EntityId) -> bool {
-        let touches = self.touches(entity);
-        let Some(top) = touches.iter().map(|t| t.stamp).max() else { return false };
-        let deleted = touches.iter().any(|t| t.stamp == top && t.value.is_none());
-        deleted && self.live.iter().any(|n| n.storage().exists(*entity))
+        self.removed_last(entity).is_some() && self.live.iter().any(|n| n.storage().exists(*entity))
+    }
+
+    /// The stamp of `entity`'s latest recorded operations, if a delete is among them.
+    fn removed_last(&self, entity: &EntityId) -> Option<u64> {
+        let (top, winners) = self.latest(entity)?;
+        winners.iter().any(|t| t.value.is_none()).then_some(top)
     }
 
     /// F4: a damaged frame was delivered (only links without integrity deliver one) and the
@@ -236,9 +244,7 @@ impl<'w> Run<'w> {
     /// bytes embed its id (written by its own operations only). `None` if they are held, or not
     /// such writes.
     pub fn lost_everywhere(&self, entity: &EntityId) -> Option<u64> {
-        let touches = self.touches(entity);
-        let top = touches.iter().map(|t| t.stamp).max()?;
-        let winners: Vec<&Touch> = touches.iter().filter(|t| t.stamp == top).collect();
+        let (top, winners) = self.latest(entity)?;
         let values: BTreeSet<[u8; 32]> = winners.iter().filter_map(|t| t.value).collect();
         if values.is_empty() || winners.iter().any(|t| t.value.is_none() || !t.embeds_id) {
             return None;
@@ -250,11 +256,9 @@ impl<'w> Run<'w> {
     /// Whether the latest recorded operations on `entity` (a delete winning a tie) remove an app
     /// entry that every live node still holds live: the stamp, if so.
     pub fn removal_undone_everywhere(&self, entity: &EntityId) -> Option<u64> {
-        let touches = self.touches(entity);
-        let top = touches.iter().map(|t| t.stamp).max()?;
-        let removed = touches.iter().any(|t| t.stamp == top && t.value.is_none());
-        let entry = touches.iter().any(|t| t.embeds_id);
-        if !removed || !entry || self.live.is_empty() {
+        let top = self.removed_last(entity)?;
+        let entry = self.touches(entity).iter().any(|t| t.embeds_id);
+        if !entry || self.live.is_empty() {
             return None;
         }
         self.live.iter().all(|n| n.storage().exists(*entity)).then_some(top)

@@ -133,6 +133,6 @@ fn first_difference(a: &SimNode, b: &SimNode) -> (Mismatch, String) {
     (Mismatch::Other, "no difference found within the walk's depth".to_owned())
 }
 
-fn meta(storage: &SimStorage, id: EntityId) -> Option<EntityMeta> {
+pub(super) fn meta(storage: &SimStorage, id: EntityId) -> Option<EntityMeta> {
     storage.metadata(id).ok().flatten()
 }

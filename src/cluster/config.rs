@@ -69,19 +69,21 @@ impl Injected {
     /// The plant kinds, as `--inject` names them.
     pub const KINDS: [&'static str; 3] = ["lose-write", "lose-op", "flip-byte"];
 
-    /// The plant `kind` (one of [`KINDS`](Self::KINDS)) at node `node`'s `nth` write or operation.
-    pub fn named(kind: &str, node: u32, nth: u32) -> Result<Injected, String> {
-        format!("{kind}:{node}:{nth}").parse()
+    /// Its kind, one of [`KINDS`](Self::KINDS).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Injected::LoseWrite { .. } => Self::KINDS[0],
+            Injected::LoseAppOp { .. } => Self::KINDS[1],
+            Injected::FlipByte { .. } => Self::KINDS[2],
+        }
     }
 }
 
 impl fmt::Display for Injected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Injected::LoseWrite { node, nth } => write!(f, "lose-write:{node}:{nth}"),
-            Injected::LoseAppOp { node, nth } => write!(f, "lose-op:{node}:{nth}"),
-            Injected::FlipByte { node, nth } => write!(f, "flip-byte:{node}:{nth}"),
-        }
+        let (Injected::LoseWrite { node, nth } | Injected::LoseAppOp { node, nth } | Injected::FlipByte { node, nth }) =
+            self;
+        write!(f, "{}:{node}:{nth}", self.kind())
     }
 }
 

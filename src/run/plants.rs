@@ -25,13 +25,6 @@ pub enum PlantFate {
     Missed(String),
 }
 
-impl PlantFate {
-    /// Whether the plant changed the final state (so it counts towards the score).
-    pub fn counts(&self) -> bool {
-        matches!(self, PlantFate::New | PlantFate::Missed(_))
-    }
-}
-
 impl fmt::Display for PlantFate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

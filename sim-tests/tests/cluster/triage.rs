@@ -18,8 +18,10 @@ fn a_planted_bug_comes_out_new_on_seeds_with_known_findings_and_on_clean_ones() 
     let mut runs: Vec<RunOptions> = [7, 16, 19, 22, 0, 1, 2].into_iter().map(any).collect();
     runs.push(RunOptions::new(23, "alike-4x20".parse().unwrap(), FaultPreset::ProdLan));
     runs.push(RunOptions::new(34, "alike-2x20".parse().unwrap(), FaultPreset::Any));
-    let plants: Vec<Injected> =
-        Injected::KINDS.into_iter().flat_map(|kind| [1, 3].map(|nth| Injected::named(kind, 0, nth).unwrap())).collect();
+    let plants: Vec<Injected> = Injected::KINDS
+        .into_iter()
+        .flat_map(|kind| [1, 3].map(|nth| format!("{kind}:0:{nth}").parse().unwrap()))
+        .collect();
     let (mut new, mut fired) = (0, 0);
     for options in &runs {
         let (_, fates) = measure_plants(options, &plants);

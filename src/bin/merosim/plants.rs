@@ -38,16 +38,7 @@ pub struct PlantsArgs {
 
 /// The plants `args` names, or the first bad one's error.
 fn plants(args: &PlantsArgs) -> Result<Vec<Injected>, String> {
-    let mut plants = Vec::new();
-    for kind in &args.plants {
-        for at in &args.at {
-            let bad = || format!("bad plant position '{at}': expected NODE:NTH with NTH >= 1, e.g. 0:1");
-            let (node, nth) = at.split_once(':').ok_or_else(bad)?;
-            let (node, nth) = (node.parse().map_err(|_| bad())?, nth.parse().map_err(|_| bad())?);
-            plants.push(Injected::named(kind, node, nth)?);
-        }
-    }
-    Ok(plants)
+    args.plants.iter().flat_map(|kind| args.at.iter().map(move |at| format!("{kind}:{at}").parse())).collect()
 }
 
 pub fn run(args: &PlantsArgs, options: impl Fn(u64) -> RunOptions + Sync) -> ExitCode {
@@ -78,7 +69,7 @@ pub fn run(args: &PlantsArgs, options: impl Fn(u64) -> RunOptions + Sync) -> Exi
         };
         (seed, clean, fates, options.flags())
     });
-    let mut tally: BTreeMap<String, [usize; 5]> = BTreeMap::new();
+    let mut tally: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
     let mut missed = Vec::new();
     for (seed, clean, fates, repro) in &rows {
         let fired: Vec<String> = fates
@@ -89,7 +80,7 @@ pub fn run(args: &PlantsArgs, options: impl Fn(u64) -> RunOptions + Sync) -> Exi
         let fired = if fired.is_empty() { "no plant fired".to_owned() } else { fired.join(" · ") };
         println!("  seed {seed:>4} ({clean}): {fired}");
         for (plant, fate) in fates {
-            let kind = plant.to_string().split(':').next().unwrap_or_default().to_owned();
+            let kind = plant.kind();
             let column = match fate {
                 PlantFate::NotFired => continue,
                 PlantFate::New => 0,
