@@ -11,6 +11,7 @@
 //! The `merosim` binary (feature `cli`, on by default) adds the command line and benchmarks on
 //! top; a library user turns it off (`default-features = false`) and builds none of it.
 
+mod args;
 mod error;
 mod ids;
 mod repro;
@@ -46,20 +47,23 @@ mod run;
 
 // The public API, one path per type (grouped by home module). Modules stay private so a
 // type's home can move without breaking a test.
+pub use args::{ArgWriter, UnknownName};
 #[doc(hidden)] // what the assertion macros expand to
 pub use assertions::failure as __failure;
 pub use check::{data_loss, judge, lost_deletes, root_mismatch, ConvergenceStatus, Judgement, Property};
 pub use check::{evidence, Evidence, Mechanism, Piece, PlantReport};
 pub use cluster::APP_OP_GAP;
 pub use cluster::{
-    run_session, BuggifyPoint, Effect, Injected, OpRecord, Planted, Refusal, SimConfig, World, WriteRecord,
+    run_session, BuggifyPoint, Effect, Injected, Limits, NodeSettings, OpRecord, Planted, Refusal, SimConfig, World,
+    WriteRecord,
 };
 pub use crdt::{
     CollectionKind, CollectionValue, CrdtError, CrdtOp, KindError, LogicalState, NotDriven, Verb, NOT_DRIVEN,
 };
 pub use error::{SessionError, StorageError, TransportError};
-pub use faults::{Episodes, FaultConfig, FaultKind, FaultPreset, Integrity, LinkFaults, NodeFaults};
-pub use faults::{UnknownFaultKind, UnknownPreset};
+pub use faults::{
+    Episodes, FaultArgs, FaultConfig, FaultKind, FaultPreset, Integrity, LinkFaults, NodeFaults, DEFAULT_CHAOS,
+};
 pub use ids::{short_id, EntityId, NodeId};
 pub use metrics::{ConvergenceMetrics, SimMetrics};
 pub use net::{DropReason, FrameKind, NetEvent, NetworkRouter};
@@ -73,10 +77,13 @@ pub use protocols::{walk_tree, NodeAnswer, SessionReport, SessionStats, TreeAnsw
 pub use repro::{seed_or, seeds, Repro, SEED_VAR};
 pub use run::{catalogue, triage, KnownFailure, Triage};
 pub use run::{measure_plants, plant_fate, PlantFate};
-pub use run::{run_one, shrink, Outcome, Run, RunOptions, ShrinkError, Shrunk, Signature, DEFAULT_CHAOS};
+pub use run::{par_map, seeded, sweep};
+pub use run::{run_one, shrink, Outcome, Plan, Run, RunSpec, ShrinkError, Shrunk, Signature};
 pub use runtime::{simulate, NodeRef, SimRuntime};
 pub use scenario::{diverge_pair, flat_leaves, AppMix, BugScenario, Divergence, EntitySpec, NodeSpec, PairLayout};
-pub use scenario::{RandomScenario, RandomScenarioConfig, Scenario, ScenarioError, ScenarioKind, ScenarioSpec};
+pub use scenario::{
+    RandomScenario, RandomScenarioConfig, Scenario, ScenarioError, ScenarioKind, ScenarioSpec, WorkloadArgs,
+};
 pub use store::WriteMeta;
 pub use store::{diff_entities, human_bytes, EntityDifference, EntityMeta, SimNode, SimStorage, StateDiff, StoreIo};
 pub use time::{SimClock, SimDuration, SimTime};

@@ -5,8 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use merosim::{run_one, RunOptions};
-use merosim::{FaultPreset, Handshakes, HcResponder};
+use merosim::FaultPreset;
+use merosim::{run_one, RunSpec};
 
 fn merosim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_merosim")).args(args).output().expect("run merosim")
@@ -60,7 +60,7 @@ fn run_prints_options_outcome_metrics_trace_and_repro() {
         "metrics   sessions",
         "store     read ",
         "trace     ",
-        "repro: merosim repro 3 --scenario diverged --faults lan --nodes 3 --entities 10",
+        "repro: merosim repro 3 --scenario diverged --nodes 3 --entities 10 --faults lan",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
@@ -84,7 +84,10 @@ fn sweep_with_failures_lists_them_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("failing seeds"), "{stdout}");
     assert!(stdout.contains("store      calimero read "), "{stdout}");
-    assert!(stdout.contains("repro: merosim repro 0 --scenario diverged --faults heavy"), "{stdout}");
+    assert!(
+        stdout.contains("repro: merosim repro 0 --scenario diverged --nodes 3 --entities 20 --faults heavy"),
+        "{stdout}"
+    );
 }
 
 /// On the pinned release `crdt-conflict` under `lan` fails almost every seed, every one a known
@@ -275,21 +278,9 @@ fn trace_hashes_match_across_processes() {
     assert_eq!(first.len(), 50, "{first:?}");
     assert_eq!(first, second, "two processes disagree");
     for seed in [0_u64, 17, 49] {
-        let options = RunOptions {
-            seed,
-            scenario: "random".parse().unwrap(),
-            faults: FaultPreset::Heavy,
-            nodes: 3,
-            entities: 20,
-            max_time: Duration::from_secs(60),
-            recv_timeout: Duration::from_secs(3),
-            stop_on_violation: true,
-            without: Vec::new(),
-            chaos: None,
-            inject: None,
-            handshakes: Handshakes::Production,
-            hc_responder: HcResponder::Protocol,
-        };
+        let options = RunSpec::new(seed, "random".parse().unwrap(), FaultPreset::Heavy)
+            .max_time(Duration::from_secs(60))
+            .with_recv_timeout(Duration::from_secs(3));
         let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
         assert_eq!(first[seed as usize], line, "this process disagrees with the others");
@@ -391,7 +382,7 @@ fn app_runs_replay_across_processes() {
     assert_eq!(first.len(), 6, "{first:?}");
     assert_eq!(first, second, "two processes disagree");
     for seed in [0_u64, 5] {
-        let options = RunOptions::new(seed, "crdt-mixed-3x12".parse().unwrap(), FaultPreset::ProdChaos);
+        let options = RunSpec::new(seed, "crdt-mixed-3x12".parse().unwrap(), FaultPreset::ProdChaos);
         let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
         assert_eq!(first[seed as usize], line, "this process disagrees with the others");
@@ -497,4 +488,66 @@ fn merge_refuses_shards_that_are_not_one_sweep() {
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(both.status.code(), Some(0), "{}", text(&both.stderr));
     assert!(text(&both.stdout).starts_with("merosim sweep seeds 0..4 shard 1/1 jobs 4"), "{}", text(&both.stdout));
+}
+
+/// Every repro line a sweep prints replays its seed: the sweep's JSON records carry the lines,
+/// and each, run as the command it is, gives the trace hash the sweep recorded — with settings
+/// off their defaults (sizes in the name, kinds turned off, a chaos phase, full-tree handshakes,
+/// `--run-on`), where a writer and a parser that drifted apart would show.
+#[test]
+fn every_repro_line_a_sweep_prints_replays_its_trace_hash() {
+    let dir = std::env::temp_dir().join(format!("merosim-repro-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("sweep.json");
+    let cases: [&[&str]; 3] = [
+        &["--scenario", "any-3x6", "--faults", "swarm", "--chaos", "4", "--without", "stall,reset"],
+        &[
+            "--scenario",
+            "mixed",
+            "--nodes",
+            "3",
+            "--entities",
+            "6",
+            "--faults",
+            "prod-lan",
+            "--handshakes",
+            "full-tree",
+        ],
+        &["--scenario", "random-3x8", "--faults", "heavy", "--run-on", "--max-time", "40", "--recv-timeout", "3"],
+    ];
+    for case in cases {
+        let mut args = vec!["sweep", "--seeds", "0..3", "--quiet", "--json", json.to_str().unwrap()];
+        args.extend_from_slice(case);
+        let out = merosim(&args);
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{}{}", text(&out.stdout), text(&out.stderr));
+        let records: Vec<serde_json::Value> =
+            std::fs::read_to_string(&json).unwrap().lines().skip(1).map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(records.len(), 3, "{case:?}");
+        for record in records {
+            let line = record["repro"].as_str().unwrap().strip_prefix("repro: merosim ").unwrap().to_owned();
+            let words: Vec<&str> = line.split(' ').collect();
+            let out = merosim(&words);
+            let hash = record["trace_hash"].as_str().unwrap();
+            assert!(
+                text(&out.stdout).contains(&format!("trace     {hash}")),
+                "`merosim {line}` does not replay {hash}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// docs/cli.md's flag tables are the binary's own flag definitions: `flags-doc --check` passes on
+/// the doc as committed and fails on a doc whose table says something else.
+#[test]
+fn the_flag_tables_in_the_docs_are_the_flags() {
+    let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md");
+    let out = merosim(&["flags-doc", "--check", doc]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let drifted = std::env::temp_dir().join(format!("merosim-cli-doc-{}.md", std::process::id()));
+    std::fs::write(&drifted, std::fs::read_to_string(doc).unwrap().replace("| `600` |", "| `300` |")).unwrap();
+    let out = merosim(&["flags-doc", "--check", drifted.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "a drifted table passed");
+    assert!(text(&out.stderr).contains("flags-doc --write"), "{}", text(&out.stderr));
+    let _ = std::fs::remove_file(drifted);
 }

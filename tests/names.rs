@@ -93,7 +93,7 @@ fn scenarios() {
     }
     assert_eq!(
         "bogus-2x3".parse::<ScenarioSpec>().unwrap_err().to_string(),
-        format!("unknown scenario 'bogus' (known: {}; `merosim list` describes them)", expected.join(", "))
+        format!("unknown scenario 'bogus' (known: {}); `merosim list` describes them", expected.join(", "))
     );
     assert_eq!(
         "crdt-kv-3".parse::<ScenarioSpec>().unwrap_err().to_string(),

@@ -114,7 +114,7 @@ pub fn repro(test: &str, seed: u64) -> String {
 
 /// Runs `options` twice in this process and asserts the two runs are the same run: the same
 /// trace, byte for byte, and the same traffic to every store. Returns the first run's outcome.
-pub fn assert_replays(options: &merosim::RunOptions) -> merosim::Outcome {
+pub fn assert_replays(options: &merosim::RunSpec) -> merosim::Outcome {
     let first = merosim::run_one(options, false).outcome;
     let second = merosim::run_one(options, false).outcome;
     let seed = options.seed;

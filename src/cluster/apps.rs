@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use calimero_storage::action::Action;
 
-use super::config::Injected;
 use super::history::{effects, OpRecord, Planted, Refusal};
 use super::node::{Held, Node};
+use super::Injected;
 use super::World;
 use crate::crdt::{self, CollectionKind, CrdtError, CrdtOp, Layout, Verb};
 use crate::ids::NodeId;
@@ -56,7 +56,7 @@ impl World {
     /// An operation calimero's collection API refuses is not acknowledged; it is kept in the
     /// books (`app_errors`), which the app-error oracle reports.
     pub fn app_op(&self, id: NodeId, op: &CrdtOp) -> Result<(), CrdtError> {
-        let planted = match self.options().inject {
+        let planted = match self.options().node.inject {
             Some(Injected::LoseAppOp { node, nth }) if node == id.get() => {
                 self.book().ops.iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1 == nth
             }

@@ -37,7 +37,7 @@ impl World {
     /// inside the simulation, before the run's first step.
     pub(crate) fn start_chaos(self: &Arc<Self>) {
         let nodes = &self.options().faults.nodes;
-        if nodes.pause.is_none() && nodes.crash.is_none() && self.options().chaos.is_none() {
+        if nodes.pause.is_none() && nodes.crash.is_none() && self.options().node.chaos.is_none() {
             return;
         }
         let world = Arc::clone(self);
@@ -52,7 +52,7 @@ impl World {
                 .into_iter()
                 .filter_map(|(kind, e)| e.clone().map(|e| (kind, e)))
                 .collect();
-        let end = config.chaos;
+        let end = config.node.chaos;
         loop {
             let nodes = self.process_nodes().len().max(1) as f64;
             // Per-node rates summed over nodes; an exponential gap to the next episode of any kind.

@@ -12,21 +12,27 @@ mod delivery;
 mod fixed_point;
 mod gossip;
 mod history;
+mod inject;
 mod life;
+mod limits;
 mod node;
 mod process;
 mod session;
 mod session_oracles;
+mod settings;
 mod world;
 mod writes;
 
 pub use apps::APP_OP_GAP;
 pub use buggify::BuggifyPoint;
-pub use config::{Injected, SimConfig};
+pub use config::SimConfig;
 pub(crate) use counters::Counters;
 pub use counters::{HandshakeRecord, SessionCounts};
 pub use history::{value_hash, Effect, OpRecord, Planted, Refusal, WriteRecord};
+pub use inject::Injected;
 pub(crate) use life::Cause;
+pub use limits::Limits;
+pub use settings::NodeSettings;
 pub use world::World;
 
 use crate::protocols::{Protocol, Session, SessionOptions, SessionReport};

@@ -83,7 +83,7 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
             let sid = stream.stream_id();
             let heads = || world.heads_answer(&node);
             let enter = || world.with_node(id, |n| n.enter_session(sid));
-            let hc = world.config().hc_responder;
+            let hc = world.options().node.hc_responder;
             let outcome = Session::serving_half(&mut stream, node.storage(), hc, heads, enter).await;
             world.drain(id);
             // A DAG-heads answer is not a session; only a protocol's outcome (or a failure) is booked.
@@ -97,10 +97,10 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
 }
 
 async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
-    let config = world.options().clone();
+    let config = world.options().node.clone();
     // Each incarnation of each node has its own timer stream, all derived from the run's seed.
-    let mut rng = seed::rng(config.seed, Stream::SyncTimer { node: id.get(), incarnation });
-    let mut mid_merge = seed::rng(config.seed, Stream::MidMerge { node: id.get(), incarnation });
+    let mut rng = seed::rng(world.seed(), Stream::SyncTimer { node: id.get(), incarnation });
+    let mut mid_merge = seed::rng(world.seed(), Stream::MidMerge { node: id.get(), incarnation });
     // A node's timer starts somewhere in its first period, as nodes started at different times
     // do: lined-up timers make every node's first sessions overlap, and overlapping sessions are
     // the ones the session oracles cannot judge.

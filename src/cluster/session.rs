@@ -169,13 +169,13 @@ impl World {
     }
 
     /// What `select_protocol` chooses for `initiator` syncing with `responder` now, and why —
-    /// from both nodes' handshakes, built the run's way ([`SimConfig::handshakes`]), as a sync
+    /// from both nodes' handshakes, built the run's way ([`NodeSettings::handshakes`]), as a sync
     /// tick asks it.
     ///
-    /// [`SimConfig::handshakes`]: crate::SimConfig::handshakes
+    /// [`NodeSettings::handshakes`]: super::NodeSettings::handshakes
     pub fn plan(&self, initiator: NodeId, responder: NodeId) -> Result<SyncPlan, StorageError> {
         let (me, peer) = (self.node_of(initiator)?, self.node_of(responder)?);
-        match self.config().handshakes {
+        match self.options().node.handshakes {
             Handshakes::FullTree => Ok(plan(&me.storage().summary()?, &peer.storage().summary()?)),
             Handshakes::Production => Ok(plan_as_production(&self.heads_view(&me)?, &self.heads_view(&peer)?)),
         }
@@ -193,7 +193,7 @@ impl World {
     /// a production sync tick does first; `None` when no answer came (the peer is down, the
     /// stream failed or the budget ran out), booked as `refused["dag-heads (unanswered)"]`.
     pub(crate) async fn ask_heads(&self, me: &SimNode, peer: &SimNode) -> Option<HeadsAnswer> {
-        let options = self.options().session.clone();
+        let options = self.options().node.session.clone();
         let (mut near, far) = Session::open_heads(self.router(), &options, me.id(), peer.id());
         let acceptor = self.registry().get(peer.id()).and_then(Node::acceptor);
         let answer = match acceptor.is_some_and(|a| a.send(Inbound { stream: far }).is_ok()) {

@@ -69,9 +69,13 @@ impl World {
         Self::with_config(SimConfig::with_seed(seed).with_faults(faults))
     }
 
-    pub fn with_config(config: SimConfig) -> Self {
+    pub fn with_config(mut config: SimConfig) -> Self {
         let trace = Arc::new(Trace::new());
         let router = NetworkRouter::new(config.seed, config.faults.clone(), Arc::clone(&trace) as _);
+        // The router holds the only live copy of the network's faults; the World keeps the part
+        // that acts on nodes (clocks, pauses, crashes, buggify), fixed at start.
+        config.faults =
+            FaultConfig { nodes: config.faults.nodes, buggify: config.faults.buggify, ..FaultConfig::none() };
         World {
             app: Mutex::new(App { context: config.context(), layout: None }),
             config,
@@ -94,10 +98,14 @@ impl World {
         self.book().complete = true;
     }
 
-    /// The run's options, with the faults as they are now (they can change mid-run) — or, once a
-    /// chaos phase healed, as they were during it: what a report must say to replay the run.
+    /// The run's options as they act: the network's faults as they are now (they can change
+    /// mid-run) — or, once a chaos phase healed, as they were during it — and the nodes' faults
+    /// and buggify as the run started with them (nothing changes those). What a report must say
+    /// to replay the run, and nothing that did not happen.
     pub fn config(&self) -> SimConfig {
-        let faults = self.healed.get().map_or_else(|| self.router.faults(), |h| h.faults.clone());
+        let network = self.healed.get().map_or_else(|| self.router.faults(), |h| h.faults.clone());
+        let faults =
+            FaultConfig { nodes: self.config.faults.nodes.clone(), buggify: self.config.faults.buggify, ..network };
         SimConfig { faults, ..self.config.clone() }
     }
 
@@ -138,7 +146,8 @@ impl World {
     /// Notes the heal, keeping the faults the chaos phase had and fixing the liveness bound.
     pub(crate) fn note_heal(&self, faults: FaultConfig) {
         let entities = self.nodes().iter().filter_map(|n| n.storage().entity_count().ok()).max().unwrap_or(0);
-        let bound = self.config.liveness_bound(self.registry().len(), entities);
+        let acted = SimConfig { faults: faults.clone(), ..self.config.clone() };
+        let bound = acted.liveness_bound(self.registry().len(), entities);
         let _ = self.healed.set(Healed { at: self.router.now(), faults, bound });
     }
 
@@ -148,7 +157,8 @@ impl World {
         control.get_or_insert_with(|| madsim::runtime::Handle::current().create_node().name("chaos").build()).clone()
     }
 
-    /// The options nodes read on every tick (faults excluded: the router owns those).
+    /// The options nodes read on every tick (of the faults, only the nodes' part and buggify:
+    /// the router owns the network's).
     pub(crate) fn options(&self) -> &SimConfig {
         &self.config
     }
@@ -192,7 +202,8 @@ impl World {
         &self.trace
     }
 
-    /// Replaces the fault configuration from now on (recorded in the trace).
+    /// Replaces the network's faults from now on (recorded in the trace). The nodes' faults and
+    /// buggify stay as the run started: processes already armed with them act on them.
     pub fn set_faults(&self, faults: FaultConfig) {
         self.router.set_faults(faults);
     }

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::config::Injected;
 use super::history::{Effect, Planted};
 use super::node::{Held, Node};
 use super::world::short8;
+use super::Injected;
 use super::World;
 use crate::error::StorageError;
 use crate::ids::{EntityId, NodeId};
@@ -21,7 +21,7 @@ impl World {
     pub fn write(&self, id: NodeId, entity: EntityId, data: &[u8]) -> Result<(), StorageError> {
         let node = self.node_of(id)?;
         let nth = self.with_node(id, Node::next_write).unwrap_or_default();
-        match self.options().inject {
+        match self.options().node.inject {
             Some(Injected::LoseWrite { node: n, nth: k }) if (n, k) == (id.get(), nth) => {
                 // The test-only bug: acknowledge the write (stamped to win over what is there),
                 // keep it nowhere.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use strum::{Display, EnumCount, IntoStaticStr, VariantArray};
 
 use super::{FaultConfig, LinkFaults};
+use crate::args::{by_name, UnknownName};
 
 /// One kind of fault a configuration can hold. Its name is the variant's in kebab case
 /// (`CrashMidMerge` is `crash-mid-merge`).
@@ -38,17 +39,11 @@ impl FaultKind {
     }
 }
 
-/// An unknown fault kind name; says which names exist.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault kind '{0}' (known: {known})", known = FaultKind::ALL.map(FaultKind::name).join(", "))]
-pub struct UnknownFaultKind(pub String);
-
-// Not strum's `EnumString`: its error cannot say which names exist.
 impl FromStr for FaultKind {
-    type Err = UnknownFaultKind;
+    type Err = UnknownName;
 
-    fn from_str(s: &str) -> Result<Self, UnknownFaultKind> {
-        FaultKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| UnknownFaultKind(s.to_owned()))
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        by_name(s, "fault kind")
     }
 }
 

@@ -7,6 +7,7 @@
 //! `with_reorder_window(ms)`, `with_duplicate`) so tests written against it keep compiling. The
 //! named presets are defined once, in [`FaultPreset`], for tests and the CLI alike.
 
+mod args;
 mod kind;
 mod link;
 mod node;
@@ -17,11 +18,12 @@ use std::fmt;
 use std::ops::Range;
 use std::time::Duration;
 
-pub use kind::{FaultKind, UnknownFaultKind};
+pub use args::FaultArgs;
+pub use kind::FaultKind;
 pub(crate) use link::clamp_probability;
 pub use link::{Integrity, LinkFaults};
 pub use node::{Episodes, NodeClock, NodeFaults};
-pub use preset::{FaultPreset, UnknownPreset};
+pub use preset::{FaultPreset, DEFAULT_CHAOS};
 
 use crate::ids::NodeId;
 

@@ -16,7 +16,11 @@ use rand::Rng;
 use strum::{Display, EnumCount, IntoStaticStr, VariantArray};
 
 use super::{Episodes, FaultConfig, Integrity, LinkFaults, NodeFaults};
+use crate::args::{by_name, UnknownName};
 use crate::seed::{self, Stream};
+
+/// The chaos phase production-faithful presets get unless told otherwise.
+pub const DEFAULT_CHAOS: Duration = Duration::from_secs(30);
 
 /// A named fault configuration. Its name is the variant's in kebab case (`ProdLan` is `prod-lan`),
 /// as clap's `ValueEnum` spells it too.
@@ -63,6 +67,12 @@ impl FaultPreset {
             FaultPreset::Swarm => "each seed draws its own mix and intensity of the production-faithful kinds, buggify on",
             FaultPreset::Any => "each seed draws one production-faithful preset: prod-chaos, swarm, prod-wan or prod-lan",
         }
+    }
+
+    /// The chaos phase a run of this preset gets unless told otherwise: [`DEFAULT_CHAOS`] for the
+    /// production-faithful presets, none for the others.
+    pub fn default_chaos(self) -> Option<Duration> {
+        self.production_faithful().then_some(DEFAULT_CHAOS)
     }
 
     /// Whether the preset models production's failures (streams fail whole) rather than damaging
@@ -247,17 +257,11 @@ impl FaultConfig {
     }
 }
 
-/// An unknown preset name; says which names exist.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault preset '{0}' (known: {known})", known = FaultPreset::ALL.map(FaultPreset::name).join(", "))]
-pub struct UnknownPreset(pub String);
-
-// Not strum's `EnumString`: its error cannot say which names exist.
 impl FromStr for FaultPreset {
-    type Err = UnknownPreset;
+    type Err = UnknownName;
 
-    fn from_str(s: &str) -> Result<Self, UnknownPreset> {
-        FaultPreset::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| UnknownPreset(s.to_owned()))
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        by_name(s, "fault preset")
     }
 }
 

@@ -27,21 +27,12 @@ pub(crate) use names::{init_payload_name, message_name};
 pub use plan::protocol_name;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
 pub use responder::{respond, respond_with, serve, HcResponder};
-pub use session::{Session, SessionOptions, SessionReport};
+pub use session::{Session, SessionOptions, SessionReport, LOOP_BUDGET};
 pub use walk::{walk_tree, NodeAnswer, TreeAnswers};
 
 /// The most children one HashComparison answer may list: the initiator skips a parent with more
 /// (docs/findings.md F12), so the checks name differences under such a parent.
 pub const MAX_CHILDREN: usize = calimero_node_primitives::sync::MAX_CHILDREN_PER_NODE;
-
-/// The variant of `T` whose `Display` is `name`, or an error naming `what` and every variant
-/// (for the option enums this folder defines: `Handshakes`, `HcResponder`).
-fn by_name<T: strum::VariantArray + fmt::Display + Copy>(name: &str, what: &str) -> Result<T, String> {
-    T::VARIANTS.iter().copied().find(|v| v.to_string() == name).ok_or_else(|| {
-        let names: Vec<String> = T::VARIANTS.iter().map(ToString::to_string).collect();
-        format!("unknown {what} `{name}`; expected one of: {}", names.join(", "))
-    })
-}
 
 /// Process-wide setup that must run outside a simulation (madsim refuses OS threads inside one):
 /// the blob folder production's `SyncManager` is built with, where this build can build one.

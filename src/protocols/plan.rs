@@ -88,10 +88,10 @@ pub enum Handshakes {
 }
 
 impl std::str::FromStr for Handshakes {
-    type Err = String;
+    type Err = crate::args::UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        super::by_name(s, "handshakes")
+        crate::args::by_name(s, "handshakes")
     }
 }
 

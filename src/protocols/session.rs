@@ -19,19 +19,31 @@ use crate::net::NetworkRouter;
 use crate::store::SimStorage;
 use crate::transport::{SimStream, DEFAULT_RECV_TIMEOUT};
 
-/// Knobs a session's two ends share.
+/// Knobs a session's two ends share. Only the receive budget is a command-line setting; the
+/// rest are for tests that build sessions by hand.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct SessionOptions {
-    /// Budget of each `recv()` on both ends (production default: 30 s).
+    /// Receive budget of every stream, in seconds (production: 30).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "SECS", default_value = "30", value_parser = crate::args::parse_positive_secs)
+    )]
     pub recv_timeout: Duration,
     /// Cap on the protocol run in virtual time (exceeding it is `SessionError::Budget`); closing
     /// the stream afterwards adds at most one receive budget.
+    #[cfg_attr(feature = "cli", arg(skip = LOOP_BUDGET))]
     pub budget: Duration,
     /// Key and nonce on the initiator's end.
+    #[cfg_attr(feature = "cli", arg(skip))]
     pub initiator_key: Option<(SharedKey, Nonce)>,
     /// Key and nonce on the responder's end.
+    #[cfg_attr(feature = "cli", arg(skip))]
     pub responder_key: Option<(SharedKey, Nonce)>,
 }
+
+/// The cap on a session a node's sync loop starts (a hand-driven one defaults to ten minutes).
+pub const LOOP_BUDGET: Duration = Duration::from_secs(120);
 
 impl Default for SessionOptions {
     fn default() -> Self {
@@ -67,6 +79,11 @@ impl SessionOptions {
 
     pub fn encrypted(&self) -> bool {
         self.initiator_key.is_some() || self.responder_key.is_some()
+    }
+
+    /// Writes the command-line part back (keys and budget are not command-line settings).
+    pub fn write_args(&self, out: &mut crate::args::ArgWriter) {
+        out.secs("recv-timeout", self.recv_timeout);
     }
 }
 

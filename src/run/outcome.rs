@@ -4,7 +4,7 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use super::RunOptions;
+use super::RunSpec;
 use crate::check::{ConvergenceStatus, Evidence, Judgement};
 use crate::metrics::SimMetrics;
 use crate::oracle::{StopCondition, Verdict};
@@ -85,38 +85,31 @@ pub struct Run {
 
 /// Runs one seed to a stop condition. Never panics: a panic inside the simulation becomes an
 /// `Err` outcome carrying its message. `keep_trace` hands the full trace back too.
-pub fn run_one(options: &RunOptions, keep_trace: bool) -> Run {
+pub fn run_one(spec: &RunSpec, keep_trace: bool) -> Run {
     let wall = Instant::now();
-    let seed = options.seed;
+    let seed = spec.seed;
     let attempt = catch_unwind(AssertUnwindSafe(|| {
-        let mut rt = SimRuntime::with_config(options.config());
-        rt.apply_scenario(options.build_scenario());
+        let plan = spec.plan();
+        let mut rt = SimRuntime::with_config(plan.config);
+        rt.apply_scenario(plan.scenario);
         let stop = rt.run();
-        let metrics = rt.metrics();
-        let status = rt.check_convergence();
-        let trace = if keep_trace { rt.trace() } else { Vec::new() };
-        let judgement = rt.judge(stop);
-        let store = rt.store_io();
-        let (now, trace_hash) = (rt.now(), rt.trace_hash());
-        // Read last: the calls a run makes after it stops are part of its schedule.
-        let evidence = rt.evidence(&judgement);
-        (stop, now, metrics, store, status, judgement, evidence, trace_hash, trace, rt.node_names().to_vec())
+        (stop, rt.finish(stop, keep_trace), rt.node_names().to_vec())
     }));
     match attempt {
-        Ok((stop, now, metrics, store, status, judgement, evidence, trace_hash, trace, node_names)) => Run {
+        Ok((stop, done, node_names)) => Run {
             outcome: Outcome {
                 seed,
                 stop: Ok(stop),
-                virtual_time: now,
-                status: Some(status),
-                metrics: Some(metrics),
-                store,
-                judgement: Some(judgement),
-                evidence: Some(evidence),
-                trace_hash,
+                virtual_time: done.now,
+                status: Some(done.status),
+                metrics: Some(done.metrics),
+                store: done.store,
+                judgement: Some(done.judgement),
+                evidence: Some(done.evidence),
+                trace_hash: done.trace_hash,
                 wall: wall.elapsed(),
             },
-            trace,
+            trace: done.trace,
             node_names,
         },
         Err(panic) => {

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::{run_one, triage, Outcome, RunOptions, Triage};
+use super::{run_one, triage, Outcome, RunSpec, Triage};
 use crate::cluster::Injected;
 use crate::scenario::Scenario;
 
@@ -82,19 +82,24 @@ fn can_fire(plant: &Injected, scenario: &Scenario) -> bool {
 
 /// Runs `options` without a plant, then with each of `plants`: the clean outcome and each
 /// plant's fate.
-pub fn measure_plants(options: &RunOptions, plants: &[Injected]) -> (Outcome, Vec<(Injected, PlantFate)>) {
-    let clean_options = RunOptions { inject: None, ..options.clone() };
-    let clean = run_one(&clean_options, false).outcome;
-    let scenario = clean_options.build_scenario();
+pub fn measure_plants(spec: &RunSpec, plants: &[Injected]) -> (Outcome, Vec<(Injected, PlantFate)>) {
+    let with = |inject: Option<Injected>| {
+        let mut spec = spec.clone();
+        spec.node.inject = inject;
+        spec
+    };
+    let clean_spec = with(None);
+    let clean = run_one(&clean_spec, false).outcome;
+    let scenario = clean_spec.plan().scenario;
     let fates = plants
         .iter()
         .map(|plant| {
             if !can_fire(plant, &scenario) {
                 return (*plant, PlantFate::NotFired);
             }
-            let planted_options = RunOptions { inject: Some(*plant), ..options.clone() };
-            let planted = run_one(&planted_options, false).outcome;
-            (*plant, plant_fate(&clean, &planted, &planted_options.flags()))
+            let planted_spec = with(Some(*plant));
+            let planted = run_one(&planted_spec, false).outcome;
+            (*plant, plant_fate(&clean, &planted, &planted_spec.flags()))
         })
         .collect();
     (clean, fates)

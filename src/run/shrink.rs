@@ -7,17 +7,18 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{run_one, RunOptions};
+use super::{run_one, RunSpec};
+use crate::faults::FaultArgs;
 use crate::oracle::Verdict;
 use crate::scenario::ScenarioSpec;
 
 /// What shrinking found.
 #[derive(Clone, Debug)]
 pub struct Shrunk {
-    pub original: RunOptions,
+    pub original: RunSpec,
     /// The verdict every accepted reduction kept.
     pub verdict: Verdict,
-    pub smallest: RunOptions,
+    pub smallest: RunSpec,
     /// The reductions accepted, in order.
     pub steps: Vec<String>,
     /// Runs made, the first included.
@@ -32,22 +33,24 @@ pub enum ShrinkError {
 }
 
 /// How big a run is, compared lexicographically: nodes, entities written, fault kinds, chaos.
-fn size(options: &RunOptions) -> (usize, usize, usize, Duration) {
-    let scenario = options.build_scenario();
-    let entities = scenario.nodes.iter().map(|n| n.entities.len()).sum();
-    (scenario.nodes.len(), entities, options.fault_config().kinds().len(), options.chaos.unwrap_or_default())
+fn size(spec: &RunSpec) -> (usize, usize, usize, Duration) {
+    let plan = spec.plan();
+    let entities = plan.scenario.nodes.iter().map(|n| n.entities.len()).sum();
+    (plan.scenario.nodes.len(), entities, plan.config.faults.kinds().len(), plan.config.node.chaos.unwrap_or_default())
 }
 
-/// The reductions to try from `options`, each with a line saying what it does.
-fn reductions(options: &RunOptions) -> Vec<(String, RunOptions)> {
-    let nodes = options.build_scenario().nodes.len();
-    let (_, entities) = options.size();
-    let sized = |n: usize, e: usize| RunOptions {
-        scenario: ScenarioSpec { kind: options.scenario.kind, nodes: Some(n), entities: Some(e) },
-        nodes: n,
-        entities: e,
-        ..options.clone()
+/// The reductions to try from `spec`, each with a line saying what it does.
+fn reductions(spec: &RunSpec) -> Vec<(String, RunSpec)> {
+    let nodes = spec.plan().scenario.nodes.len();
+    let (_, entities) = spec.workload.size();
+    let sized = |n: usize, e: usize| {
+        let mut smaller = spec.clone();
+        smaller.workload.scenario =
+            ScenarioSpec { kind: spec.workload.scenario.kind, nodes: Some(n), entities: Some(e) };
+        (smaller.workload.nodes, smaller.workload.entities) = (n, e);
+        smaller
     };
+    let with_faults = |faults: FaultArgs| RunSpec { faults, ..spec.clone() };
     let mut out = Vec::new();
     if nodes > 2 {
         out.push((format!("nodes {nodes} -> {}", nodes - 1), sized(nodes - 1, entities)));
@@ -56,22 +59,22 @@ fn reductions(options: &RunOptions) -> Vec<(String, RunOptions)> {
         out.push((format!("entities {entities} -> {}", entities / 2), sized(nodes, entities / 2)));
         out.push((format!("entities {entities} -> {}", entities - 1), sized(nodes, entities - 1)));
     }
-    if let Some(chaos) = options.chaos.filter(|c| *c >= Duration::from_secs(2)) {
+    if let Some(chaos) = spec.faults.chaos().filter(|c| *c >= Duration::from_secs(2)) {
         let half = Duration::from_secs(chaos.as_secs() / 2);
-        out.push((format!("chaos {chaos:?} -> {half:?}"), RunOptions { chaos: Some(half), ..options.clone() }));
+        let faults = FaultArgs { chaos: Some(half), ..spec.faults.clone() };
+        out.push((format!("chaos {chaos:?} -> {half:?}"), with_faults(faults)));
     }
-    for kind in options.fault_config().kinds() {
-        let mut without = options.without.clone();
-        without.push(kind);
-        without.sort();
-        out.push((format!("without {kind}"), RunOptions { without, ..options.clone() }));
+    for kind in spec.faults.resolve(spec.seed).kinds() {
+        let mut faults = spec.faults.clone();
+        faults.without.push(kind);
+        out.push((format!("without {kind}"), with_faults(faults.canonical())));
     }
     out
 }
 
 /// Shrinks the failing run `options`; `progress` hears of every reduction tried and whether it
 /// kept the failure.
-pub fn shrink(options: &RunOptions, mut progress: impl FnMut(&str, bool)) -> Result<Shrunk, ShrinkError> {
+pub fn shrink(options: &RunSpec, mut progress: impl FnMut(&str, bool)) -> Result<Shrunk, ShrinkError> {
     let verdict = run_one(options, false).outcome.verdict();
     if verdict.passed() {
         return Err(ShrinkError::Passes { seed: options.seed, verdict });

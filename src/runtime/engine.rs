@@ -8,21 +8,36 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::check::{check_world, judge, root_mismatch, ConvergenceStatus, Judgement, Property};
-use crate::cluster::{SimConfig, World, APP_OP_GAP};
+use crate::check::{check_world, evidence, judge, root_mismatch, ConvergenceStatus, Evidence, Judgement, Property};
+use crate::cluster::{Limits, SimConfig, World, APP_OP_GAP};
 use crate::crdt::CrdtError;
 use crate::error::StorageError;
 use crate::ids::NodeId;
 use crate::metrics::{ConvergenceMetrics, SimMetrics};
 use crate::oracle::StopCondition;
 use crate::scenario::Scenario;
+use crate::store::StoreIo;
 use crate::time::SimTime;
+use crate::trace::TraceEvent;
+
+/// Everything a finished run is read for, read in one step (see [`Engine::finish`]).
+pub(crate) struct Finished {
+    pub now: SimTime,
+    pub metrics: SimMetrics,
+    pub status: ConvergenceStatus,
+    pub judgement: Judgement,
+    pub evidence: Evidence,
+    pub store: StoreIo,
+    pub trace: Vec<TraceEvent>,
+    pub trace_hash: [u8; 32],
+}
 
 pub(crate) struct Engine {
     runtime: madsim::runtime::Runtime,
     world: Arc<World>,
-    /// The run's limits, fixed at start (faults may change; they live in the World).
-    limits: SimConfig,
+    /// The run's limits, fixed at start (the faults live in the router, the nodes' settings in
+    /// the World).
+    limits: Limits,
     converged_at: Option<SimTime>,
     /// When `evaluate` may next look for equal data under different roots.
     next_root_check: Duration,
@@ -45,7 +60,7 @@ pub enum SetupError {
 impl Engine {
     pub fn new(config: SimConfig) -> Self {
         let runtime = super::seeded_runtime(config.seed);
-        let limits = config.clone();
+        let limits = config.limits.clone();
         let world = runtime.block_on(async move {
             let world = Arc::new(World::with_config(config));
             world.mark_history_complete();
@@ -162,8 +177,9 @@ impl Engine {
 
     /// Starts the chaos process before the run's first step (after the scenario's nodes exist).
     fn start(&mut self) {
-        let nodes = &self.limits.faults.nodes;
-        let chaos = self.limits.chaos.is_some() || nodes.pause.is_some() || nodes.crash.is_some();
+        let config = self.world.options();
+        let nodes = &config.faults.nodes;
+        let chaos = config.node.chaos.is_some() || nodes.pause.is_some() || nodes.crash.is_some();
         // Runs without chaos make no extra job, so their schedules (and traces) stay as they were.
         if chaos && !std::mem::replace(&mut self.started, true) {
             self.within(|w| w.start_chaos());
@@ -198,7 +214,7 @@ impl Engine {
     pub fn evaluate(&mut self) -> Option<StopCondition> {
         let watch = self.limits.stop_on_violation;
         let root_check_due = self.next_root_check;
-        let phases = self.limits.chaos.is_some();
+        let phases = self.world.options().node.chaos.is_some();
         // One job per evaluation: each `block_on` is part of the run's schedule (see the top).
         let (status, writing, violated, checked_roots_at, liveness, stuck) = self.within(move |w| {
             let writing = w.writers_running() > 0;
@@ -229,7 +245,7 @@ impl Engine {
         });
         let mut violated = violated;
         if let Some((at, roots)) = checked_roots_at {
-            self.next_root_check = at + self.limits.sync_interval;
+            self.next_root_check = at + self.world.options().node.sync_interval;
             violated = roots.is_some() && roots == self.suspect_roots;
             self.suspect_roots = roots;
         }
@@ -301,6 +317,32 @@ impl Engine {
                 events_processed: w.trace().run_events(),
             };
             SimMetrics::of(w, convergence)
+        })
+    }
+
+    /// Reads the whole result of a run that stopped with `stop` in one job: one `block_on`, so
+    /// what is read, and in which order, is no part of the run's schedule. `keep_trace` copies
+    /// every trace event out too.
+    pub fn finish(&self, stop: StopCondition, keep_trace: bool) -> Finished {
+        let converged_at = self.converged_at;
+        self.within(move |w| {
+            let status = check_world(w, true);
+            let convergence = ConvergenceMetrics {
+                converged: converged_at.is_some() && status.is_converged(),
+                time_to_converge: converged_at,
+                events_processed: w.trace().run_events(),
+            };
+            let judgement = judge(w, stop);
+            Finished {
+                now: SimTime::from(w.router().now()),
+                metrics: SimMetrics::of(w, convergence),
+                evidence: evidence(w, &judgement),
+                judgement,
+                status,
+                store: w.nodes().iter().map(|n| n.storage().io()).sum(),
+                trace: if keep_trace { w.trace().events() } else { Vec::new() },
+                trace_hash: w.trace().hash(),
+            }
         })
     }
 }

@@ -11,7 +11,7 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use super::engine::Engine;
+use super::engine::{Engine, Finished};
 use super::{panic_message, spawn_sim_thread};
 use crate::check::ConvergenceStatus;
 use crate::check::{evidence, Evidence, Judgement};
@@ -77,7 +77,7 @@ impl SimRuntime {
 
     pub fn with_config(config: SimConfig) -> Self {
         let (jobs, inbox) = channel::<Job>();
-        let (seed, check_interval) = (config.seed, config.check_interval);
+        let (seed, check_interval) = (config.seed, config.limits.check_interval);
         let thread = spawn_sim_thread(seed, move || {
             let mut engine = Engine::new(config);
             while let Ok(job) = inbox.recv() {
@@ -366,6 +366,11 @@ impl SimRuntime {
     /// Everything that happened so far, in order.
     pub fn trace(&mut self) -> Vec<TraceEvent> {
         self.world(|w| w.trace().events())
+    }
+
+    /// The whole result of a run that stopped with `stop`, read in one step.
+    pub(crate) fn finish(&mut self, stop: StopCondition, keep_trace: bool) -> Finished {
+        self.call(move |e| e.finish(stop, keep_trace))
     }
 
     /// SHA-256 of the trace: equal for two runs iff they are the same run.

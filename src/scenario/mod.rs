@@ -4,12 +4,14 @@
 
 mod app;
 mod app_mix;
+mod args;
 mod bugs;
 mod catalog;
 mod diverge;
 mod spec;
 
 pub use app_mix::AppMix;
+pub use args::WorkloadArgs;
 pub use bugs::BugScenario;
 pub use catalog::{EntitySpec, NodeSpec, RandomScenario, RandomScenarioConfig, Scenario, Workload};
 pub use diverge::{diverge_pair, flat_leaves, Divergence, PairLayout};

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use strum::{Display, EnumCount, IntoStaticStr, VariantArray};
 
 use super::{AppMix, BugScenario, RandomScenario, RandomScenarioConfig, Scenario};
+use crate::args::{by_name, UnknownName};
 
 /// The named scenarios. A name is the variant's in kebab case (`CrdtKv` is `crdt-kv`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Display, IntoStaticStr, EnumCount, VariantArray)]
@@ -89,14 +90,10 @@ impl ScenarioKind {
 /// A scenario name that does not parse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("unknown scenario '{0}' (known: {known}; `merosim list` describes them)", known = scenario_names())]
-    Unknown(String),
+    #[error("{0}; `merosim list` describes them")]
+    Unknown(UnknownName),
     #[error("bad scenario size '{size}': expected NODESxENTITIES with at least one node, e.g. {name}-3x200")]
     BadSize { name: String, size: String },
-}
-
-fn scenario_names() -> String {
-    ScenarioKind::ALL.map(ScenarioKind::name).join(", ")
 }
 
 /// A scenario and, optionally, its size.
@@ -206,10 +203,7 @@ impl FromStr for ScenarioSpec {
             Some((name, size)) if !whole => (name, Some(size)),
             _ => (s, None),
         };
-        let kind = ScenarioKind::ALL
-            .into_iter()
-            .find(|k| k.name() == name)
-            .ok_or_else(|| ScenarioError::Unknown(name.to_owned()))?;
+        let kind: ScenarioKind = by_name(name, "scenario").map_err(ScenarioError::Unknown)?;
         let Some(size) = size else { return Ok(ScenarioSpec::new(kind)) };
         let parsed = size.split_once('x').and_then(|(n, e)| Some((n.parse::<usize>().ok()?, e.parse::<usize>().ok()?)));
         match parsed {

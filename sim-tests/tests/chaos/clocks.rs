@@ -46,7 +46,7 @@ fn clock_skew_picks_the_lww_winner_as_the_skew_says() {
 /// Clocks are drawn per node from the seed and printed with the options.
 #[test]
 fn node_clocks_are_printed_with_the_options() {
-    let options = merosim::RunOptions::new(3, "diverged-3x5".parse().unwrap(), FaultPreset::ProdChaos);
+    let options = merosim::RunSpec::new(3, "diverged-3x5".parse().unwrap(), FaultPreset::ProdChaos);
     let text = options.to_string();
     let clocks = text.lines().find(|l| l.trim_start().starts_with("clocks")).expect(&text);
     for name in ["alice", "bob", "carol"] {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use merosim::prelude::*;
 use merosim::Verdict;
-use merosim::{run_one, RunOptions};
+use merosim::{run_one, RunSpec};
 use merosim::{Injected, Oracle};
 
 /// Alice's second write is acknowledged and recorded but kept nowhere: the run converges — on
@@ -39,34 +39,24 @@ fn data_loss_fires_on_an_injected_lost_write() {
 #[test]
 fn data_loss_stays_quiet_on_500_clean_seeds() {
     let kinds = ["race-3x8", "mixed-3x8", "race-2x6", "conflict-3x8", "deletes-3x8"];
-    let runs: Vec<RunOptions> = (0..500_u64)
-        .map(|seed| RunOptions {
-            max_time: Duration::from_secs(120),
-            recv_timeout: Duration::from_secs(5),
-            chaos: Some(Duration::from_secs(5)),
-            ..RunOptions::new(seed, kinds[(seed % 5) as usize].parse().unwrap(), FaultPreset::ProdLan)
+    let runs: Vec<RunSpec> = (0..500_u64)
+        .map(|seed| {
+            RunSpec::new(seed, kinds[(seed % 5) as usize].parse().unwrap(), FaultPreset::ProdLan)
+                .max_time(Duration::from_secs(120))
+                .with_recv_timeout(Duration::from_secs(5))
+                .with_chaos(Duration::from_secs(5))
         })
         .collect();
-    let fired: Vec<String> = std::thread::scope(|scope| {
-        let halves: Vec<_> = runs
-            .chunks(250)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .filter_map(|o| {
-                            let outcome = run_one(o, false).outcome;
-                            let judgement = outcome.judgement.as_ref()?;
-                            let fired = |oracle| judgement.counts.get(&oracle).is_some_and(|c| c.fired > 0);
-                            let loss = fired(Oracle::DataLoss) || fired(Oracle::Phantom);
-                            loss.then(|| format!("{}\n{}\n{}", o.seed, outcome, o.repro()))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        halves.into_iter().flat_map(|h| h.join().expect("a sweep half")).collect()
-    });
+    let fired: Vec<String> = merosim::sweep(&runs, 2, |spec, run| {
+        let outcome = run.outcome;
+        let judgement = outcome.judgement.as_ref()?;
+        let fired = |oracle| judgement.counts.get(&oracle).is_some_and(|c| c.fired > 0);
+        let loss = fired(Oracle::DataLoss) || fired(Oracle::Phantom);
+        loss.then(|| format!("{}\n{}\n{}", spec.seed, outcome, spec.repro()))
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(fired.is_empty(), "data-loss fired on {} clean seeds:\n{}", fired.len(), fired.join("\n\n"));
 }
 
@@ -79,12 +69,10 @@ fn data_loss_stays_quiet_on_500_clean_seeds() {
 #[test]
 fn phantom_fires_on_damage_that_reached_every_store() {
     let seed = seed_or(26);
-    let options = RunOptions {
-        max_time: Duration::from_secs(120),
-        recv_timeout: Duration::from_secs(5),
-        stop_on_violation: false,
-        ..RunOptions::new(seed, "random".parse().unwrap(), FaultPreset::Heavy)
-    };
+    let options = RunSpec::new(seed, "random".parse().unwrap(), FaultPreset::Heavy)
+        .max_time(Duration::from_secs(120))
+        .with_recv_timeout(Duration::from_secs(5))
+        .run_on();
     let outcome = run_one(&options, false).outcome;
     assert_eq!(outcome.verdict(), Verdict::Phantom, "{outcome}");
     assert!(outcome.converged(), "the nodes agree on the phantom: {outcome}");

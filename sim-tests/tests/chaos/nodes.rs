@@ -115,10 +115,8 @@ fn crash_restart_cycles_heal_and_converge() {
 fn buffered_deltas_die_with_their_node() {
     let mut died = 0;
     for seed in seeds(0..30) {
-        let options = merosim::RunOptions {
-            recv_timeout: Duration::from_secs(5),
-            ..merosim::RunOptions::new(seed, "mixed".parse().unwrap(), FaultPreset::ProdChaos)
-        };
+        let options = merosim::RunSpec::new(seed, "mixed".parse().unwrap(), FaultPreset::ProdChaos)
+            .with_recv_timeout(Duration::from_secs(5));
         let outcome = merosim::run_one(&options, false).outcome;
         assert!(outcome.passed(), "{outcome}\n{}", options.repro());
         let rejected = outcome.metrics.as_ref().map(|m| &m.gossip.deltas_rejected);

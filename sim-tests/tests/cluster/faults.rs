@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use merosim::prelude::*;
+use merosim::{Episodes, NodeFaults, TraceKind};
 
 /// A node crashed in the middle of a session loses its tasks and streams — its peers see the
 /// session fail — but not its store; restarted, it converges with the others.
@@ -73,4 +74,32 @@ fn permanent_partition_is_reported_then_heals() {
     let rt_limit = rt.now() + Duration::from_secs(30);
     assert_eq!(rt.run_until(|rt| rt.is_converged() || rt.clock().now() > rt_limit), StopCondition::Manual);
     assert_converged!(rt);
+}
+
+/// `set_faults` replaces what the network does from then on; the nodes' faults and buggify are
+/// armed when the run starts and nothing re-arms them. So after it, `config()` — what every
+/// failure report prints — shows the new network and the nodes' faults the run started with,
+/// never the crashes or buggify the call asked for and no process acts on.
+#[test]
+fn after_set_faults_the_report_lists_exactly_the_faults_that_act() {
+    let started =
+        FaultConfig::lan().with_nodes(NodeFaults { clock_skew: Duration::from_millis(5), ..Default::default() });
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(3).with_faults(started.clone()));
+    rt.apply_scenario(Scenario::n_nodes_diverged(2, 4));
+    let asked = FaultConfig::none().with_latency(40, 0).with_loss(0.05).with_buggify(0.5).with_nodes(NodeFaults {
+        crash: Some(Episodes::new(Duration::from_secs(1), Duration::from_millis(10)..Duration::from_millis(20))),
+        ..Default::default()
+    });
+    rt.set_faults(asked.clone());
+    let acting = rt.config().faults;
+    assert_eq!(acting.default_link, asked.default_link, "the network's faults are the new ones");
+    assert_eq!(acting.nodes, started.nodes, "the nodes keep the faults they started with");
+    assert_eq!(acting.buggify, 0.0, "buggify was never armed");
+    let report = merosim::__failure(&mut rt, "test", "", "sim-tests", "cluster");
+    assert!(!report.contains("buggify") && !report.contains("crash"), "{report}");
+    assert!(report.contains("loss=0.05") && report.contains("clocks ±5ms"), "{report}");
+    // And the report is the truth: no node crashed, no buggify point fired.
+    assert_eq!(rt.run(), StopCondition::Converged);
+    let trace = rt.trace();
+    assert!(!trace.iter().any(|e| matches!(e.kind, TraceKind::Buggify { .. } | TraceKind::Crash { .. })));
 }

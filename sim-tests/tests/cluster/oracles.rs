@@ -8,9 +8,8 @@ use calimero_storage::entities::Metadata;
 use calimero_storage::interface::{Action, ApplyContext, Interface};
 use calimero_storage::store::MainStorage;
 use merosim::prelude::*;
-use merosim::Handshakes;
+use merosim::RunSpec;
 use merosim::{judge, lost_deletes, root_mismatch, Verdict};
-use merosim::{run_one, RunOptions};
 use merosim::{Oracle, Signal, Violation};
 
 fn fired(world: &World, oracle: Oracle) -> Vec<Violation> {
@@ -133,38 +132,20 @@ fn lost_delete_fires_when_a_delete_dies_with_its_node() {
 #[test]
 fn oracles_stay_quiet_on_500_correct_seeds() {
     let kinds = ["deletes", "conflict", "reorder", "race-2x10", "mixed-4x12"];
-    let runs: Vec<RunOptions> = (0..500_u64)
-        .map(|seed| RunOptions {
-            seed,
-            scenario: kinds[(seed % 5) as usize].parse().unwrap(),
-            faults: FaultPreset::Lan,
-            nodes: 3,
-            entities: 12,
-            max_time: Duration::from_secs(120),
-            recv_timeout: Duration::from_secs(5),
-            stop_on_violation: true,
-            without: Vec::new(),
-            chaos: None,
-            inject: None,
-            handshakes: Handshakes::Production,
-            hc_responder: merosim::HcResponder::Protocol,
+    let runs: Vec<RunSpec> = (0..500_u64)
+        .map(|seed| {
+            RunSpec::new(seed, kinds[(seed % 5) as usize].parse().unwrap(), FaultPreset::Lan)
+                .with_size(3, 12)
+                .max_time(Duration::from_secs(120))
+                .with_recv_timeout(Duration::from_secs(5))
         })
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failures = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(options) = runs.get(i) else { return };
-                let outcome = run_one(options, false).outcome;
-                if !outcome.passed() {
-                    failures.lock().unwrap().push(format!("{outcome}\n{}", options.repro()));
-                }
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap();
+    let failures: Vec<String> = merosim::sweep(&runs, 2, |spec, run| {
+        (!run.outcome.passed()).then(|| format!("{}\n{}", run.outcome, spec.repro()))
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(failures.is_empty(), "{} of 500 seeds raised a verdict:\n{}", failures.len(), failures.join("\n\n"));
 }
 

@@ -4,28 +4,16 @@
 use std::time::Duration;
 
 use merosim::prelude::*;
-use merosim::Handshakes;
-use merosim::RunOptions;
+use merosim::RunSpec;
 use merosim::{to_mermaid, to_perfetto, TraceKind};
 
 const SCENARIOS: [&str; 4] = ["diverged", "overlap", "random", "snapshot"];
 
-fn heavy(seed: u64) -> RunOptions {
-    RunOptions {
-        seed,
-        scenario: SCENARIOS[(seed % 4) as usize].parse().unwrap(),
-        faults: FaultPreset::Heavy,
-        nodes: 3,
-        entities: 15,
-        max_time: Duration::from_secs(60),
-        recv_timeout: Duration::from_secs(3),
-        stop_on_violation: true,
-        without: Vec::new(),
-        chaos: None,
-        inject: None,
-        handshakes: Handshakes::Production,
-        hc_responder: merosim::HcResponder::Protocol,
-    }
+fn heavy(seed: u64) -> RunSpec {
+    RunSpec::new(seed, SCENARIOS[(seed % 4) as usize].parse().unwrap(), FaultPreset::Heavy)
+        .with_size(3, 15)
+        .max_time(Duration::from_secs(60))
+        .with_recv_timeout(Duration::from_secs(3))
 }
 
 /// 50 seeds over four scenarios under heavy chaos: every run, repeated, yields the same trace.

@@ -4,10 +4,10 @@
 //! and `lost-after-remove` firing too).
 
 use merosim::prelude::*;
-use merosim::{run_one, RunOptions};
+use merosim::{run_one, RunSpec};
 
 fn signature(seed: u64) -> String {
-    let options = RunOptions::new(seed, "crdt-conflict".parse().unwrap(), FaultPreset::Lan);
+    let options = RunSpec::new(seed, "crdt-conflict".parse().unwrap(), FaultPreset::Lan);
     let outcome = run_one(&options, false).outcome;
     outcome.signature().map(|s| s.to_string()).unwrap_or_else(|| format!("passed\n{}", options.repro()))
 }
@@ -35,7 +35,7 @@ fn seeds_of_one_class_share_a_signature_and_classes_do_not() {
 /// A run that passes has no signature.
 #[test]
 fn a_passing_run_has_no_signature() {
-    let options = RunOptions::new(3, "diverged".parse().unwrap(), FaultPreset::Lan);
+    let options = RunSpec::new(3, "diverged".parse().unwrap(), FaultPreset::Lan);
     let outcome = run_one(&options, false).outcome;
     assert!(outcome.passed(), "{outcome}");
     assert_eq!(outcome.signature(), None);
@@ -51,7 +51,7 @@ fn a_remove_lost_under_a_wide_map_is_filed_as_f12() {
     if !merosim::calimero_since("0.11.0-rc.4") || merosim::calimero_since("0.11.0-rc.5") {
         return; // The seed was read on rc.4; F12 itself is open on every release (docs/findings.md).
     }
-    let options = RunOptions::new(6, "crdt-wide-2x2".parse().unwrap(), FaultPreset::ProdChaos);
+    let options = RunSpec::new(6, "crdt-wide-2x2".parse().unwrap(), FaultPreset::ProdChaos);
     let outcome = run_one(&options, false).outcome;
     let signature = outcome.signature().unwrap_or_else(|| panic!("passed: {}", options.repro()));
     assert_eq!(signature.to_string(), "app-divergence: entity missing, roots apart, under a parent past 256 children");

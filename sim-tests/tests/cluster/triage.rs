@@ -3,10 +3,10 @@
 //! `Stuck` only at rest, so its verdict is the one waiting out the liveness bound would give.
 
 use merosim::prelude::*;
-use merosim::{measure_plants, run_one, Injected, PlantFate, RunOptions};
+use merosim::{measure_plants, run_one, Injected, PlantFate, RunSpec};
 
-fn any(seed: u64) -> RunOptions {
-    RunOptions::new(seed, "any".parse().unwrap(), FaultPreset::Any)
+fn any(seed: u64) -> RunSpec {
+    RunSpec::new(seed, "any".parse().unwrap(), FaultPreset::Any)
 }
 
 /// The default sweep's seeds the triage issue named (7, 16, 19, 22 fail with F8, F9, F10 on
@@ -15,9 +15,9 @@ fn any(seed: u64) -> RunOptions {
 /// operation either comes out NEW or is shown to have changed nothing.
 #[test]
 fn a_planted_bug_comes_out_new_on_seeds_with_known_findings_and_on_clean_ones() {
-    let mut runs: Vec<RunOptions> = [7, 16, 19, 22, 0, 1, 2].into_iter().map(any).collect();
-    runs.push(RunOptions::new(23, "alike-4x20".parse().unwrap(), FaultPreset::ProdLan));
-    runs.push(RunOptions::new(34, "alike-2x20".parse().unwrap(), FaultPreset::Any));
+    let mut runs: Vec<RunSpec> = [7, 16, 19, 22, 0, 1, 2].into_iter().map(any).collect();
+    runs.push(RunSpec::new(23, "alike-4x20".parse().unwrap(), FaultPreset::ProdLan));
+    runs.push(RunSpec::new(34, "alike-2x20".parse().unwrap(), FaultPreset::Any));
     let plants: Vec<Injected> = Injected::KINDS
         .into_iter()
         .flat_map(|kind| [1, 3].map(|nth| format!("{kind}:0:{nth}").parse().unwrap()))
@@ -40,9 +40,9 @@ fn a_planted_bug_comes_out_new_on_seeds_with_known_findings_and_on_clean_ones() 
 /// known F6 — the lost entity has no look-alike.
 #[test]
 fn a_lost_write_does_not_hide_behind_f6() {
-    let options = RunOptions::new(23, "alike-4x20".parse().unwrap(), FaultPreset::ProdLan);
+    let options = RunSpec::new(23, "alike-4x20".parse().unwrap(), FaultPreset::ProdLan);
     let clean = run_one(&options, false).outcome;
-    let planted_options = RunOptions { inject: Some("lose-write:0:1".parse().unwrap()), ..options.clone() };
+    let planted_options = options.clone().with_injected("lose-write:0:1".parse().unwrap());
     let planted = run_one(&planted_options, false).outcome;
     assert!(matches!(planted.triage(&planted_options.flags()), Some(merosim::Triage::New { .. })), "{planted}");
     if merosim::calimero_since("0.11.0-rc.4") && !merosim::calimero_since("0.11.0-rc.5") {

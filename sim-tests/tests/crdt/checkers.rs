@@ -6,7 +6,7 @@ use merosim::prelude::*;
 use merosim::Oracle;
 use merosim::ScenarioSpec;
 use merosim::Verdict;
-use merosim::{run_one, RunOptions};
+use merosim::{run_one, RunSpec};
 use merosim::{CollectionKind as K, CrdtOp, KindError, Verb};
 
 use super::{insert, ms};
@@ -63,7 +63,7 @@ fn a_lost_insert_is_named_by_its_operation() {
 fn the_app_checkers_stay_quiet_on_fresh_workloads() {
     for seed in 0..16 {
         let spec: ScenarioSpec = "crdt-fresh-3x16".parse().unwrap();
-        let outcome = run_one(&RunOptions::new(seed, spec, FaultPreset::Lan), false).outcome;
+        let outcome = run_one(&RunSpec::new(seed, spec, FaultPreset::Lan), false).outcome;
         let judgement = outcome.judgement.as_ref().expect("judged");
         assert!(outcome.passed(), "seed {seed}: {judgement}");
         for oracle in [Oracle::AppDivergence, Oracle::CrdtSemantics, Oracle::LostAfterRemove, Oracle::AppError] {
@@ -79,7 +79,7 @@ fn the_app_checkers_stay_quiet_on_fresh_workloads() {
 fn under_production_chaos_every_failure_names_a_collection_and_key() {
     for seed in 0..6 {
         let spec: ScenarioSpec = "crdt-fresh-3x16".parse().unwrap();
-        let outcome = run_one(&RunOptions::new(seed, spec, FaultPreset::ProdChaos), false).outcome;
+        let outcome = run_one(&RunSpec::new(seed, spec, FaultPreset::ProdChaos), false).outcome;
         let judgement = outcome.judgement.as_ref().expect("judged");
         for oracle in [Oracle::CrdtSemantics, Oracle::LostAfterRemove, Oracle::AppError] {
             let fired = judgement.counts.get(&oracle).map_or(0, |c| c.fired);
@@ -100,7 +100,7 @@ fn under_production_chaos_every_failure_names_a_collection_and_key() {
 #[test]
 fn an_app_run_replays_byte_for_byte() {
     let run = |seed| {
-        let options = RunOptions::new(seed, "crdt-mixed-3x16".parse().unwrap(), FaultPreset::ProdChaos);
+        let options = RunSpec::new(seed, "crdt-mixed-3x16".parse().unwrap(), FaultPreset::ProdChaos);
         let outcome = run_one(&options, false).outcome;
         (outcome.trace_hash, outcome.events(), outcome.judgement.map(|j| j.to_string()))
     };

@@ -160,9 +160,9 @@ fn a_delete_reaches_the_peer_that_started_the_sync() {
 )]
 fn runs_answered_by_the_manager_s_responder_replay_byte_for_byte() {
     for seed in 0..6 {
-        let mut options = merosim::RunOptions::new(seed, "deletes".parse().unwrap(), FaultPreset::Lan);
-        options.max_time = std::time::Duration::from_secs(20);
-        options.hc_responder = HcResponder::Manager;
+        let mut options = merosim::RunSpec::new(seed, "deletes".parse().unwrap(), FaultPreset::Lan)
+            .max_time(std::time::Duration::from_secs(20));
+        options.node.hc_responder = HcResponder::Manager;
         let first = sim_tests::assert_replays(&options);
         let sessions = first.metrics.as_ref().map_or(0, |m| m.protocol.sessions.values().map(|c| c.started).sum());
         assert!(sessions > 0, "seed {seed}: no session ran\n{}", options.repro());

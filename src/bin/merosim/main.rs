@@ -8,11 +8,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use merosim::Repro;
-use merosim::{run_one, shrink, Run, RunOptions, DEFAULT_CHAOS};
+use merosim::{run_one, shrink, Run, RunSpec};
 use merosim::{to_mermaid, to_perfetto};
-use merosim::{FaultKind, FaultPreset};
-use merosim::{Handshakes, HcResponder, Injected};
-use merosim::{ScenarioKind, ScenarioSpec};
+use merosim::{FaultKind, FaultPreset, ScenarioKind};
 
 // calimero's storage decodes and drops an index per ancestor per leaf (F11), so a sweep spends a
 // fifth of its time in malloc/free; mimalloc is faster there. It changes no simulated behaviour:
@@ -23,6 +21,7 @@ use merosim::{ScenarioKind, ScenarioSpec};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod flags_doc;
 mod logs;
 mod merge;
 mod plants;
@@ -38,6 +37,7 @@ use sweep::{parse_seeds, parse_shard, sweep};
     version,
     about = "Deterministic simulator for Calimero state sync",
     args_conflicts_with_subcommands = true,
+    mut_args(sweep_defaults),
     after_help = "Without a command, runs `merosim sweep` with the flags given: by default seeds 0..100, each a \
                   seed-drawn workload (`--scenario any`: raw trees or an app, 2–5 nodes) under a seed-drawn \
                   production-faithful preset (`--faults any`) for 30 s of virtual time, then the heal; failing seeds are \
@@ -61,9 +61,10 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
         #[command(flatten)]
-        world: WorldArgs,
+        spec: RunSpec,
     },
     /// Run many seeds in parallel; summarise, list failing seeds with repro lines.
+    #[command(mut_args(sweep_defaults))]
     Sweep(SweepArgs),
     /// Combine the `--json` files of a sweep's shards into the report the unsharded sweep
     /// prints, with its exit code.
@@ -83,7 +84,7 @@ enum Command {
     Repro {
         seed: u64,
         #[command(flatten)]
-        world: WorldArgs,
+        spec: RunSpec,
         /// Also print calimero's logs to stderr, with this filter (tracing EnvFilter syntax, e.g.
         /// `info,calimero_node=debug`); RUST_LOG overrides it.
         #[arg(long, value_name = "FILTER", num_args = 0..=1, default_missing_value = "info,calimero_node=debug")]
@@ -97,13 +98,23 @@ enum Command {
     Shrink {
         seed: u64,
         #[command(flatten)]
-        world: WorldArgs,
+        spec: RunSpec,
     },
     /// Measure triage with merosim's own planted bugs: each seed clean, then once per plant; a
     /// planted run must come out NEW unless the plant changed nothing (the table says why).
+    #[command(mut_args(sweep_defaults))]
     Plants(plants::PlantsArgs),
     /// Benchmarks: overhead vs real tokio, time compression, seeds/s, scaling (prints a table).
     Bench(bench::BenchArgs),
+    /// (internal) docs/cli.md's flag tables, from these very flags: printed, `--write FILE`, or
+    /// `--check FILE` (exit 1 when the file's tables differ).
+    #[command(hide = true)]
+    FlagsDoc {
+        #[arg(long, value_name = "FILE", conflicts_with = "check")]
+        write: Option<std::path::PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        check: Option<std::path::PathBuf>,
+    },
     /// (internal) one scaling configuration, run by `bench` in a child process.
     #[command(hide = true)]
     BenchChild { nodes: usize, entities: usize, max_time: u64 },
@@ -111,7 +122,7 @@ enum Command {
     Trace {
         seed: u64,
         #[command(flatten)]
-        world: WorldArgs,
+        spec: RunSpec,
         /// Write Chrome trace-event JSON (open in ui.perfetto.dev).
         #[arg(long, value_name = "FILE.json")]
         perfetto: Option<std::path::PathBuf>,
@@ -121,65 +132,16 @@ enum Command {
     },
 }
 
-#[derive(Args, Clone)]
-struct WorldArgs {
-    /// Scenario NAME or NAME-NODESxENTITIES (e.g. diverged-3x200); see `merosim list`. Default:
-    /// any for sweeps, diverged for single runs.
-    #[arg(long, value_parser = parse_scenario)]
-    scenario: Option<ScenarioSpec>,
-    /// Fault preset; see `merosim list`. Default: any for sweeps, lan for single runs.
-    #[arg(long, value_enum)]
-    faults: Option<FaultPreset>,
-    /// Nodes (when the scenario name carries no size).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    nodes: u64,
-    /// Entities per node (when the scenario name carries no size).
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
-    entities: u64,
-    /// Virtual-time limit of a run, in seconds.
-    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
-    max_time: u64,
-    /// Receive budget of every stream, in seconds (production: 30).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
-    recv_timeout: u64,
-    /// Keep running after an oracle's verdict is certain (a silent violation, or equal data under
-    /// different roots), until convergence or --max-time; by default such a run ends there.
-    #[arg(long)]
-    run_on: bool,
-    /// Chaos phase in seconds: faults act until then, then the run heals and must converge
-    /// within its liveness bound. Default: 30 for the production-faithful presets (prod-*,
-    /// swarm), none for the others; 0 turns the phases off.
-    #[arg(long, value_name = "SECS")]
-    chaos: Option<u64>,
-    /// Fault kinds to turn off in the preset, comma-separated (see `merosim list`).
-    #[arg(long, value_name = "KIND,…", value_delimiter = ',', value_parser = parse_kind)]
-    without: Vec<FaultKind>,
-    /// How sync ticks build the handshakes `select_protocol` reads: production (as calimero's
-    /// SyncManager: the peer estimated from its DAG heads) or full-tree (both sides' full tree
-    /// statistics; reaches LevelWise, which production never selects).
-    #[arg(long, default_value = "production", value_parser = parse_handshakes)]
-    handshakes: Handshakes,
-    /// Which code answers HashComparison sessions: protocol (HashComparisonProtocol::run_responder)
-    /// or manager (production's SyncManager::handle_tree_node_request; needs a build from
-    /// scripts/against, and cannot apply pushes under madsim).
-    #[arg(long, default_value = "protocol", value_parser = parse_hc_responder)]
-    hc_responder: HcResponder,
-    /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
-    /// lose-op or flip-byte (see `merosim plants`).
-    #[arg(long, value_name = "BUG", hide = true, value_parser = parse_injected)]
-    inject: Option<Injected>,
-}
-
 #[derive(Args)]
 struct SweepArgs {
     /// Seeds: A..B (end excluded) or A..=B.
-    #[arg(long, default_value = "0..100", value_parser = parse_seeds)]
+    #[arg(long, value_name = "A..B", default_value = "0..100", value_parser = parse_seeds)]
     seeds: std::ops::Range<u64>,
     /// Worker threads.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=256))]
+    #[arg(long, value_name = "J", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=256))]
     jobs: u64,
     /// Run only shard K of N (seeds with seed % N == K-1), to split one sweep across machines.
-    #[arg(long, default_value = "1/1", value_parser = parse_shard)]
+    #[arg(long, value_name = "K/N", default_value = "1/1", value_parser = parse_shard)]
     shard: (u64, u64),
     /// Hide the progress bar.
     #[arg(long)]
@@ -198,75 +160,23 @@ struct SweepArgs {
     #[arg(long)]
     no_wall_clock: bool,
     #[command(flatten)]
-    world: WorldArgs,
+    spec: RunSpec,
 }
 
-fn parse_scenario(s: &str) -> Result<ScenarioSpec, String> {
-    s.parse().map_err(|e: merosim::ScenarioError| e.to_string())
-}
-
-fn parse_kind(s: &str) -> Result<FaultKind, String> {
-    s.parse().map_err(|e: merosim::UnknownFaultKind| e.to_string())
-}
-
-fn parse_handshakes(s: &str) -> Result<Handshakes, String> {
-    s.parse()
-}
-
-fn parse_hc_responder(s: &str) -> Result<HcResponder, String> {
-    s.parse()
-}
-
-fn parse_injected(s: &str) -> Result<Injected, String> {
-    s.parse()
-}
-
-/// The scenario and fault preset a run gets when its flags name none; every other default is a
-/// flag's own, the same for every verb. A sweep (and so `merosim` alone) runs the README's main
-/// job, seed-drawn workloads (`any`: raw trees or apps on 2–5 nodes) under production-faithful
-/// chaos, where bugs show — every failure class merosim knows on the pinned release; a single seed
-/// runs three diverged nodes on a healthy LAN, the easiest story to read.
-fn default_world(sweep: bool) -> (ScenarioKind, FaultPreset) {
-    if sweep {
-        (ScenarioKind::Any, FaultPreset::Any)
-    } else {
-        (ScenarioKind::Diverged, FaultPreset::Lan)
+/// A sweep (and so `merosim` alone) runs the README's main job, seed-drawn workloads (`any`: raw
+/// trees or apps on 2–5 nodes) under production-faithful chaos (`any`), where bugs show — every
+/// failure class merosim knows on the pinned release; a single seed runs three diverged nodes on
+/// a healthy LAN (the parts' own defaults), the easiest story to read.
+fn sweep_defaults(arg: clap::Arg) -> clap::Arg {
+    match arg.get_id().as_str() {
+        "scenario" | "preset" => arg.default_value("any"),
+        _ => arg,
     }
 }
 
-/// The options of one single-seed run.
-fn options(seed: u64, world: &WorldArgs) -> RunOptions {
-    options_for(seed, world, false)
-}
-
-/// `sweep` says whether the command sweeps, and so which world is the default.
-fn options_for(seed: u64, world: &WorldArgs, sweep: bool) -> RunOptions {
-    let (scenario, faults) = default_world(sweep);
-    let scenario = world.scenario.clone().unwrap_or_else(|| ScenarioSpec::new(scenario));
-    let faults = world.faults.unwrap_or(faults);
-    let mut without = world.without.clone();
-    without.sort();
-    without.dedup();
-    let chaos = match world.chaos {
-        Some(0) => None,
-        Some(secs) => Some(Duration::from_secs(secs)),
-        None => faults.production_faithful().then_some(DEFAULT_CHAOS),
-    };
-    RunOptions {
-        seed,
-        scenario,
-        faults,
-        without,
-        nodes: world.nodes as usize,
-        entities: world.entities as usize,
-        max_time: Duration::from_secs(world.max_time),
-        recv_timeout: Duration::from_secs(world.recv_timeout),
-        stop_on_violation: !world.run_on,
-        chaos,
-        inject: world.inject,
-        handshakes: world.handshakes,
-        hc_responder: world.hc_responder,
-    }
+/// The spec of a run of `seed`, in its one spelling.
+fn seeded(seed: u64, spec: RunSpec) -> RunSpec {
+    RunSpec { seed, ..spec }.canonical()
 }
 
 fn main() -> ExitCode {
@@ -279,20 +189,21 @@ fn main() -> ExitCode {
     let Cli { command, sweep } = Cli::parse();
     match command.unwrap_or(Command::Sweep(sweep)) {
         Command::List => list(),
-        Command::Run { seed, world } => single(&options(seed, &world), false, false),
-        Command::Repro { seed, world, log, events } => {
+        Command::Run { seed, spec } => single(&seeded(seed, spec), false, false),
+        Command::Repro { seed, spec, log, events } => {
             if let Some(Err(e)) = log.map(|filter| init_virtual_time_logs(&filter)) {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
-            single(&options(seed, &world), true, events)
+            single(&seeded(seed, spec), true, events)
         }
         Command::Sweep(args) => run_sweep(args),
         Command::Merge { files, strict, no_wall_clock } => merge::run(&files, strict, !no_wall_clock),
-        Command::Shrink { seed, world } => run_shrink(&options(seed, &world)),
-        Command::Trace { seed, world, perfetto, mermaid } => export(&options(seed, &world), perfetto, mermaid),
-        Command::Plants(args) => plants::run(&args, |seed| options_for(seed, &args.world, true)),
+        Command::Shrink { seed, spec } => run_shrink(&seeded(seed, spec)),
+        Command::Trace { seed, spec, perfetto, mermaid } => export(&seeded(seed, spec), perfetto, mermaid),
+        Command::Plants(args) => plants::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::FlagsDoc { write, check } => flags_doc::run(write.as_deref(), check.as_deref()),
         Command::BenchChild { nodes, entities, max_time } => {
             println!("{}", bench::child(nodes, entities, Duration::from_secs(max_time)));
             ExitCode::SUCCESS
@@ -325,7 +236,7 @@ fn list() -> ExitCode {
 
 /// `merosim shrink`: the failing seed, then every reduction tried, then the smallest options and
 /// the command that reproduces them.
-fn run_shrink(options: &RunOptions) -> ExitCode {
+fn run_shrink(options: &RunSpec) -> ExitCode {
     println!("merosim shrink seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
     println!("{options}");
     let shrunk = shrink(options, |what, kept| {
@@ -348,7 +259,7 @@ fn run_shrink(options: &RunOptions) -> ExitCode {
 /// One seed. `run` prints the options, then the outcome (verdict first); `repro` leads with the
 /// outcome — verdict, the session behind it, every node's root — and prints the trace events
 /// last, where they do not bury it.
-fn single(options: &RunOptions, repro: bool, events: bool) -> ExitCode {
+fn single(options: &RunSpec, repro: bool, events: bool) -> ExitCode {
     let verb = if repro { "repro" } else { "run" };
     println!("merosim {verb} seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
     let Run { outcome, trace, .. } = run_one(options, events);
@@ -396,7 +307,7 @@ fn print_attribution(outcome: &merosim::Outcome, flags: &str) {
 }
 
 fn run_sweep(args: SweepArgs) -> ExitCode {
-    let template = options_for(args.seeds.start, &args.world, true);
+    let template = seeded(args.seeds.start, args.spec);
     let mut header = record::Header {
         merosim: env!("CARGO_PKG_VERSION").to_owned(),
         calimero: merosim::CALIMERO_VERSION.to_owned(),
@@ -432,7 +343,7 @@ fn run_sweep(args: SweepArgs) -> ExitCode {
     sweep::exit_code(&report, args.strict)
 }
 
-fn export(options: &RunOptions, perfetto: Option<std::path::PathBuf>, mermaid: Option<std::path::PathBuf>) -> ExitCode {
+fn export(options: &RunSpec, perfetto: Option<std::path::PathBuf>, mermaid: Option<std::path::PathBuf>) -> ExitCode {
     if perfetto.is_none() && mermaid.is_none() {
         eprintln!("error: nothing to export: give --perfetto FILE.json and/or --mermaid FILE.md");
         return ExitCode::from(2);

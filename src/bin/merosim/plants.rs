@@ -8,10 +8,9 @@ use std::ops::Range;
 use std::process::ExitCode;
 
 use clap::Args;
-use merosim::{measure_plants, Injected, PlantFate, RunOptions, Triage};
+use merosim::{measure_plants, par_map, Injected, PlantFate, RunSpec, Triage};
 
-use crate::sweep::{par_map, parse_seeds};
-use crate::WorldArgs;
+use crate::sweep::{bar, parse_seeds};
 
 #[derive(Args)]
 pub struct PlantsArgs {
@@ -33,7 +32,7 @@ pub struct PlantsArgs {
     #[arg(long)]
     quiet: bool,
     #[command(flatten)]
-    pub world: WorldArgs,
+    pub spec: RunSpec,
 }
 
 /// The plants `args` names, or the first bad one's error.
@@ -41,7 +40,7 @@ fn plants(args: &PlantsArgs) -> Result<Vec<Injected>, String> {
     args.plants.iter().flat_map(|kind| args.at.iter().map(move |at| format!("{kind}:{at}").parse())).collect()
 }
 
-pub fn run(args: &PlantsArgs, options: impl Fn(u64) -> RunOptions + Sync) -> ExitCode {
+pub fn run(args: &PlantsArgs) -> ExitCode {
     let plants = match plants(args) {
         Ok(plants) => plants,
         Err(e) => {
@@ -49,8 +48,8 @@ pub fn run(args: &PlantsArgs, options: impl Fn(u64) -> RunOptions + Sync) -> Exi
             return ExitCode::from(2);
         }
     };
-    let seeds: Vec<u64> = args.seeds.clone().collect();
-    let first = options(args.seeds.start);
+    let specs = merosim::seeded(&args.spec.clone().canonical(), args.seeds.clone());
+    let first = &specs[0];
     println!(
         "merosim plants seeds {}..{} (calimero-node {}): {}",
         args.seeds.start,
@@ -59,16 +58,18 @@ pub fn run(args: &PlantsArgs, options: impl Fn(u64) -> RunOptions + Sync) -> Exi
         plants.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     );
     println!("{first}");
-    let rows = par_map(&seeds, args.jobs as usize, !args.quiet, |&seed, _| {
-        let options = options(seed);
-        let (clean, fates) = measure_plants(&options, &plants);
+    let bar = bar(specs.len(), !args.quiet);
+    let rows = par_map(&specs, args.jobs as usize, |options| {
+        let (clean, fates) = measure_plants(options, &plants);
+        bar.inc(1);
         let clean = match clean.triage(&options.flags()) {
             None => "passes".to_owned(),
             Some(Triage::Known(findings)) => format!("known {}", findings.join("+")),
             Some(Triage::New { .. }) => "NEW".to_owned(),
         };
-        (seed, clean, fates, options.flags())
+        (options.seed, clean, fates, options.flags())
     });
+    bar.finish_and_clear();
     let mut tally: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
     let mut missed = Vec::new();
     for (seed, clean, fates, repro) in &rows {

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use merosim::{Outcome, RunOptions, Triage};
+use merosim::{Outcome, RunSpec, Triage};
 
 /// The first line of a shard file: what must agree for shards to merge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +84,7 @@ fn more(piece: String, count: usize) -> String {
 
 impl SeedRecord {
     /// The record of `outcome`, a run of `options`.
-    pub fn of(outcome: &Outcome, options: &RunOptions) -> SeedRecord {
+    pub fn of(outcome: &Outcome, options: &RunSpec) -> SeedRecord {
         let judgement = outcome.judgement.as_ref();
         let signature = outcome.signature();
         let (known, unexplained) = match outcome.triage(&options.flags()) {

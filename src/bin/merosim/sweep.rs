@@ -6,12 +6,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use merosim::{human_bytes, run_one, Oracle, OracleCounts, RunOptions, Verdict};
+use merosim::{human_bytes, Oracle, OracleCounts, RunSpec, Verdict};
 
 use crate::record::{Header, SeedRecord};
 
@@ -85,20 +84,22 @@ impl SweepReport {
 }
 
 /// Runs `seeds` (restricted to `shard`) with `jobs` worker threads; records each seed.
-pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: usize, progress: bool) -> SweepReport {
+pub fn sweep(template: &RunSpec, seeds: Range<u64>, shard: (u64, u64), jobs: usize, progress: bool) -> SweepReport {
     let (k, n) = shard;
-    let seeds: Vec<u64> = seeds.filter(|s| s % n == k - 1).collect();
+    let specs = merosim::seeded(template, seeds.filter(|s| s % n == k - 1));
     let failed = AtomicUsize::new(0);
     let start = Instant::now();
-    let records = par_map(&seeds, jobs, progress, |&seed, bar| {
-        let options = RunOptions { seed, ..template.clone() };
-        let record = SeedRecord::of(&run_one(&options, false).outcome, &options);
+    let bar = bar(specs.len(), progress);
+    let records = merosim::sweep(&specs, jobs, |spec, run| {
+        let record = SeedRecord::of(&run.outcome, spec);
         if !record.passed {
             let f = failed.fetch_add(1, Ordering::Relaxed) + 1;
             bar.set_message(format!("{f} failing"));
         }
+        bar.inc(1);
         record
     });
+    bar.finish_and_clear();
     SweepReport {
         records,
         wall: start.elapsed(),
@@ -108,35 +109,14 @@ pub fn sweep(template: &RunOptions, seeds: Range<u64>, shard: (u64, u64), jobs: 
     }
 }
 
-/// `f` over `items` on `jobs` worker threads, each taking the next item as it finishes one, with
-/// a progress bar (hidden unless `progress`) that `f` may write a message on; the results in
-/// `items`' order.
-pub fn par_map<T: Sync, R: Send>(
-    items: &[T],
-    jobs: usize,
-    progress: bool,
-    f: impl Fn(&T, &ProgressBar) -> R + Sync,
-) -> Vec<R> {
-    let bar = if progress { ProgressBar::new(items.len() as u64) } else { ProgressBar::hidden() };
+/// A progress bar over `len` seeds, hidden unless `progress`.
+pub fn bar(len: usize, progress: bool) -> ProgressBar {
+    let bar = if progress { ProgressBar::new(len as u64) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}  {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { return };
-                let result = f(item, &bar);
-                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(result);
-                bar.inc(1);
-            });
-        }
-    });
-    bar.finish_and_clear();
-    results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten().collect()
+    bar
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use merosim::prelude::{SimConfig, SimRuntime};
-use merosim::RunOptions;
+use merosim::RunSpec;
 use merosim::Scenario;
-use merosim::{FaultConfig, FaultPreset, Handshakes, HcResponder};
+use merosim::{FaultConfig, FaultPreset, Handshakes};
 
 use crate::sweep::sweep;
 
@@ -28,21 +28,10 @@ pub fn time_compression(virtual_span: Duration) -> (Duration, Duration) {
 /// Seeds per second for 3 nodes x 200 entities under `faults` with `jobs` workers, as a sweep
 /// runs them (receive budget 5 s, verdicts on), and how many of them converged.
 pub fn throughput(faults: FaultPreset, handshakes: Handshakes, seeds: u64, jobs: usize) -> (f64, usize, usize) {
-    let template = RunOptions {
-        seed: 0,
-        scenario: "diverged-3x200".parse().expect("known scenario"),
-        faults,
-        nodes: 3,
-        entities: 200,
-        max_time: Duration::from_secs(120),
-        recv_timeout: Duration::from_secs(5),
-        stop_on_violation: true,
-        without: Vec::new(),
-        chaos: None,
-        inject: None,
-        handshakes,
-        hc_responder: HcResponder::Protocol,
-    };
+    let mut template = RunSpec::new(0, "diverged-3x200".parse().expect("known scenario"), faults).canonical();
+    template.limits.max_time = Duration::from_secs(120);
+    template.node.session.recv_timeout = Duration::from_secs(5);
+    template.node.handshakes = handshakes;
     let report = sweep(&template, 0..seeds, (1, 1), jobs, false);
     let converged = report.records.iter().filter(|r| r.converged()).count();
     (report.seeds_per_second(), converged, report.records.len())

@@ -101,8 +101,13 @@ pub fn write(path: &Path, tables: &[Table], stamp: &str) -> Result<(), String> {
 }
 
 fn replace_block(text: &str, key: &str, body: &str) -> Option<String> {
-    let open = format!("<!-- bench:{key} -->\n");
-    let close = format!("<!-- /bench:{key} -->");
+    replace_marked(text, &format!("bench:{key}"), body)
+}
+
+/// `text` with what lies between `<!-- MARK -->` and `<!-- /MARK -->` replaced by `body`.
+pub fn replace_marked(text: &str, mark: &str, body: &str) -> Option<String> {
+    let open = format!("<!-- {mark} -->\n");
+    let close = format!("<!-- /{mark} -->");
     let start = text.find(&open)? + open.len();
     let end = start + text[start..].find(&close)?;
     Some(format!("{}{body}{}", &text[..start], &text[end..]))

@@ -7,7 +7,7 @@ mod channel;
 mod cluster;
 mod compare;
 mod cpu;
-mod doc;
+pub mod doc;
 mod growth;
 mod overhead;
 mod scaling;

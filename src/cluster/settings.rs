@@ -1,0 +1,115 @@
+//! What every node of a run reads as it acts: its sync timer, the session options, the context,
+//! the chaos phase, how it builds handshakes, which code answers HashComparison, and any bug
+//! merosim plants in itself. The World holds one copy, fixed at start and read by reference;
+//! the command-line settings among them parse and write back here, next to what they mean, so
+//! a new node setting is one field here and the line that acts on it.
+
+use std::fmt;
+use std::time::Duration;
+
+use calimero_primitives::context::ContextId;
+
+use super::Injected;
+use crate::args::ArgWriter;
+use crate::protocols::{Handshakes, HcResponder, SessionOptions, LOOP_BUDGET};
+
+/// The node and sync settings of one run.
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct NodeSettings {
+    /// Period of each node's sync timer (plus up to `sync_jitter`, drawn per tick).
+    #[cfg_attr(feature = "cli", arg(skip = Duration::from_millis(500)))]
+    pub sync_interval: Duration,
+    #[cfg_attr(feature = "cli", arg(skip = Duration::from_millis(100)))]
+    pub sync_jitter: Duration,
+    /// What every sync session of the run uses: receive budget (production: 30 s), hard cap,
+    /// keys — the same options a hand-driven session takes.
+    #[cfg_attr(feature = "cli", command(flatten))]
+    pub session: SessionOptions,
+    /// The context every node shares; derived from the seed unless chosen.
+    #[cfg_attr(feature = "cli", arg(skip))]
+    pub context_id: Option<ContextId>,
+    /// Length of the chaos phase: faults act until then; at its end the run heals (faults off,
+    /// partitions and connections repaired, crashed nodes restarted, paused ones resumed) and
+    /// must converge within `SimConfig::liveness_bound`. `None`: faults act for the whole run
+    /// and there is no heal. (On the command line it is a fault setting: its default is the
+    /// preset's.)
+    #[cfg_attr(feature = "cli", arg(skip))]
+    pub chaos: Option<Duration>,
+    /// How sync ticks build the handshakes `select_protocol` reads: production (as calimero's
+    /// SyncManager: the peer estimated from its DAG heads) or full-tree (both sides' full tree
+    /// statistics; reaches LevelWise, which production never selects).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "H", default_value = "production"))]
+    pub handshakes: Handshakes,
+    /// Which code answers HashComparison sessions: protocol (HashComparisonProtocol::run_responder)
+    /// or manager (production's SyncManager::handle_tree_node_request; needs a build from
+    /// scripts/against, and cannot apply pushes under madsim).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "R", default_value = "protocol"))]
+    pub hc_responder: HcResponder,
+    /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
+    /// lose-op or flip-byte (see `merosim plants`).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "BUG", hide = true))]
+    pub inject: Option<Injected>,
+}
+
+impl Default for NodeSettings {
+    fn default() -> Self {
+        NodeSettings {
+            sync_interval: Duration::from_millis(500),
+            sync_jitter: Duration::from_millis(100),
+            session: SessionOptions::default().with_budget(LOOP_BUDGET),
+            context_id: None,
+            chaos: None,
+            handshakes: Handshakes::Production,
+            hc_responder: HcResponder::Protocol,
+            inject: None,
+        }
+    }
+}
+
+impl NodeSettings {
+    /// Writes the command-line settings back, each only when it differs from its default (the
+    /// receive budget always: repro lines have always carried it).
+    pub fn write_args(&self, out: &mut ArgWriter) {
+        self.session.write_args(out);
+        if let Some(bug) = self.inject {
+            out.value("inject", bug);
+        }
+        if self.handshakes != Handshakes::Production {
+            out.value("handshakes", self.handshakes);
+        }
+        if self.hc_responder != HcResponder::Protocol {
+            out.value("hc-responder", self.hc_responder);
+        }
+    }
+}
+
+impl fmt::Display for NodeSettings {
+    /// The timer and session first, then, only when set, what differs from the defaults.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "sync_interval={:?}+{:?} recv_timeout={:?} session_budget={:?}",
+            self.sync_interval, self.sync_jitter, self.session.recv_timeout, self.session.budget
+        )?;
+        if self.session.encrypted() {
+            f.write_str(" sessions=encrypted")?;
+        }
+        if let Some(chaos) = self.chaos {
+            write!(f, " chaos={chaos:?}")?;
+        }
+        if self.handshakes != Handshakes::Production {
+            write!(f, " handshakes={}", self.handshakes)?;
+        }
+        if self.hc_responder != HcResponder::Protocol {
+            write!(f, " hc-responder={}", self.hc_responder)?;
+        }
+        if let Some(bug) = self.inject {
+            write!(f, " inject={bug}")?;
+        }
+        if let Some(context) = self.context_id {
+            write!(f, " context={context}")?;
+        }
+        Ok(())
+    }
+}
