@@ -126,16 +126,14 @@ fn probe(pointer: &Path) {
 /// The `version` of the `calimero-node` package in a Cargo.lock.
 fn calimero_node_version(lock: &Path) -> Option<String> {
     let text = std::fs::read_to_string(lock).ok()?;
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if line.trim() == "name = \"calimero-node\"" {
-            let version = lines.next()?.trim().strip_prefix("version = \"")?.strip_suffix('"')?;
-            return Some(version.to_owned());
-        }
-    }
-    None
+    release::locked_packages(&text).into_iter().find(|(name, _)| name == "calimero-node").map(|(_, v)| v)
 }
 
-// `release_key`, shared with the library (`merosim::calimero_since`), so the build's cfgs and the
-// tests' version checks order releases the same way.
-include!("src/protocols/release.rs");
+// The release order and the lockfile reader, shared with the library (`merosim::calimero_since`)
+// and the xtask crate, so the build's cfgs, the tests' version checks and the scripts order
+// releases the same way.
+#[allow(dead_code)]
+mod release {
+    include!("src/protocols/release.rs");
+}
+use release::release_key;

@@ -253,18 +253,22 @@ fn no_command_is_the_default_sweep() {
 }
 
 /// Two separate processes, and this one, agree on every seed's trace hash under heavy chaos.
+/// `MEROSIM_DETERMINISM_SEEDS` (default 0..50) and `MEROSIM_DETERMINISM_FAULTS` (default heavy)
+/// widen it: scripts/check-determinism passes its arguments through them.
 #[test]
 fn trace_hashes_match_across_processes() {
+    let seeds = std::env::var("MEROSIM_DETERMINISM_SEEDS").unwrap_or_else(|_| "0..50".to_owned());
+    let faults = std::env::var("MEROSIM_DETERMINISM_FAULTS").unwrap_or_else(|_| "heavy".to_owned());
     let args = [
         "sweep",
         "--seeds",
-        "0..50",
+        &seeds,
         "--hashes",
         "--quiet",
         "--scenario",
         "random",
         "--faults",
-        "heavy",
+        &faults,
         "--max-time",
         "60",
         "--recv-timeout",
@@ -275,15 +279,17 @@ fn trace_hashes_match_across_processes() {
         text(&out.stdout).lines().filter(|l| l.starts_with("seed ")).map(str::to_owned).collect()
     };
     let (first, second) = (hashes(), hashes());
-    assert_eq!(first.len(), 50, "{first:?}");
+    let (start, end) =
+        seeds.split_once("..").map(|(a, b)| (a.parse::<u64>().unwrap(), b.parse::<u64>().unwrap())).unwrap();
+    assert_eq!(first.len() as u64, end - start, "{first:?}");
     assert_eq!(first, second, "two processes disagree");
-    for seed in [0_u64, 17, 49] {
-        let options = RunSpec::new(seed, "random".parse().unwrap(), FaultPreset::Heavy)
+    for seed in [start, (start + end) / 2, end - 1] {
+        let options = RunSpec::new(seed, "random".parse().unwrap(), faults.parse().unwrap())
             .max_time(Duration::from_secs(60))
             .with_recv_timeout(Duration::from_secs(3));
         let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
-        assert_eq!(first[seed as usize], line, "this process disagrees with the others");
+        assert_eq!(first[(seed - start) as usize], line, "this process disagrees with the others");
     }
 }
 

@@ -14,7 +14,7 @@ mod manager;
 mod names;
 mod plan;
 mod release;
-pub(crate) use release::release_key;
+pub(crate) use release::release_in;
 mod responder;
 mod session;
 mod walk;
@@ -43,6 +43,12 @@ pub fn warm_up() {
 
 /// The calimero-node release this build runs (what `build.rs` found in the lockfile).
 pub const CALIMERO_VERSION: &str = env!("MEROSIM_CALIMERO_VERSION");
+
+/// Whether this build runs a release in `first..=last` ("-" leaves an end open): a finding's
+/// or a zoo bug's row applies here.
+pub fn calimero_in(first: &str, last: &str) -> bool {
+    release::release_in(CALIMERO_VERSION, first, last)
+}
 
 /// Whether this build runs `release` or a later calimero: for tests whose expected outcome is a
 /// behaviour upstream changed at that release (the finding says which).

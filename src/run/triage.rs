@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use super::Outcome;
 use crate::check::{Evidence, Mechanism};
-use crate::protocols::{release_key, CALIMERO_VERSION};
+use crate::protocols::{release_in, CALIMERO_VERSION};
 
 /// One row of the catalogue.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,9 +40,7 @@ impl KnownFailure {
 
     /// Whether release `version` is in the row's range.
     pub fn applies_to(&self, version: &str) -> bool {
-        let key = release_key(version);
-        self.first.is_none_or(|first| key >= release_key(first))
-            && self.last.is_none_or(|last| key <= release_key(last))
+        release_in(version, self.first.unwrap_or("-"), self.last.unwrap_or("-"))
     }
 }
 

@@ -94,10 +94,7 @@ fn listed_here(bug: &str) -> bool {
         .map(|l| l.split('\t').collect::<Vec<_>>())
         .find(|f| f.first() == Some(&bug))
         .unwrap_or_else(|| panic!("{bug} has no row in bugs.tsv"));
-    let (first, last) = (row[2], row[3]);
-    let from = first == "-" || merosim::calimero_since(first);
-    let after_last = merosim::calimero_since(last) && merosim::CALIMERO_VERSION != last;
-    from && !after_last
+    merosim::calimero_in(row[2], row[3])
 }
 
 /// This release gives merosim no way to see the symptom (`why`) other than computing the answer
