@@ -54,7 +54,7 @@ pub use check::{data_loss, judge, lost_deletes, root_mismatch, ConvergenceStatus
 pub use check::{evidence, Evidence, Mechanism, Piece, PlantReport};
 pub use cluster::APP_OP_GAP;
 pub use cluster::{
-    run_session, BuggifyPoint, Effect, Injected, Limits, NodeSettings, OpRecord, Planted, Refusal, SimConfig, World,
+    run_session, BuggifyPoint, Effect, GossipCounts, Injected, Limits, NodeSettings, OpRecord, Planted, Refusal, SimConfig, World,
     WriteRecord,
 };
 pub use crdt::{

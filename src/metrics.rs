@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cluster::{Counters, World};
+use crate::cluster::{Counters, GossipCounts, World};
 pub use crate::cluster::{HandshakeRecord, SessionCounts};
 use crate::net::{DropReason, FrameKind};
 use crate::time::SimTime;
@@ -35,21 +35,6 @@ pub struct EffectMetrics {
     pub in_flight: u64,
 }
 
-/// Local writes broadcast as deltas.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GossipMetrics {
-    pub deltas_sent: u64,
-    pub deltas_applied: u64,
-    pub deltas_buffered: u64,
-    pub deltas_rejected: BTreeMap<&'static str, u64>,
-    /// Causal order: deltas that waited for a predecessor, duplicates dropped, requests for
-    /// missing deltas sent and deltas re-sent to answer them.
-    pub deltas_pending: u64,
-    pub deltas_duplicate: u64,
-    pub delta_requests: u64,
-    pub deltas_resent: u64,
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConvergenceMetrics {
     pub converged: bool,
@@ -62,7 +47,7 @@ pub struct ConvergenceMetrics {
 pub struct SimMetrics {
     pub protocol: ProtocolMetrics,
     pub effects: EffectMetrics,
-    pub gossip: GossipMetrics,
+    pub gossip: GossipCounts,
     pub convergence: ConvergenceMetrics,
 }
 
@@ -102,16 +87,7 @@ impl SimMetrics {
         protocol.refused = counters.refused.clone();
         protocol.responder_failed = counters.responder_failed.clone();
         protocol.handshakes = counters.handshakes.clone();
-        let gossip = GossipMetrics {
-            deltas_sent: counters.deltas_sent,
-            deltas_applied: counters.deltas_applied,
-            deltas_buffered: counters.deltas_buffered,
-            deltas_rejected: counters.deltas_rejected.clone(),
-            deltas_pending: counters.deltas_pending,
-            deltas_duplicate: counters.deltas_duplicate,
-            delta_requests: counters.delta_requests,
-            deltas_resent: counters.deltas_resent,
-        };
+        let gossip = counters.gossip.clone();
         SimMetrics { protocol, effects, gossip, convergence }
     }
 

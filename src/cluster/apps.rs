@@ -44,12 +44,12 @@ impl World {
 
     /// App operations calimero refused, in the order they were refused.
     pub fn app_errors(&self) -> Vec<Refusal> {
-        self.book().refused.clone()
+        self.book().refused().to_vec()
     }
 
     /// Every application operation acknowledged so far, in the order they returned.
     pub fn app_ops(&self) -> Vec<OpRecord> {
-        self.book().ops.clone()
+        self.book().ops().to_vec()
     }
 
     /// An application operation on `id`: applied there, recorded, then gossiped as one delta.
@@ -58,7 +58,7 @@ impl World {
     pub fn app_op(&self, id: NodeId, op: &CrdtOp) -> Result<(), CrdtError> {
         let planted = match self.options().node.inject {
             Some(Injected::LoseAppOp { node, nth }) if node == id.get() => {
-                self.book().ops.iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1 == nth
+                self.book().ops().iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1 == nth
             }
             _ => false,
         };
@@ -67,10 +67,10 @@ impl World {
             // with what calimero recorded; the store forgets it and no peer hears of it.
             let node = self.node(id).ok_or(CrdtError::NoNode { node: id.to_string() })?;
             node.storage().undoing(|| self.app_op_local(id, op, false))?;
-            let (effects, changed) = self.book().ops.last().map(|r| (r.effects.clone(), r.changed)).unwrap_or_default();
+            let (effects, changed) = self.book().ops().last().map(|r| (r.effects.clone(), r.changed)).unwrap_or_default();
             let accumulates = matches!(op.verb, Verb::Increment | Verb::Decrement);
             let planted = Planted { node: id, at: self.router().now(), effects, changed, accumulates };
-            self.book().planted = Some(planted);
+            self.book().plant(planted);
             self.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
             return Ok(());
         }
@@ -79,7 +79,7 @@ impl World {
             Err(err) => {
                 if matches!(err, CrdtError::Calimero { .. }) {
                     let at = self.router().now();
-                    self.book().refused.push(Refusal { node: id, at, op: op.clone(), error: err.to_string() });
+                    self.book().refuse(Refusal { node: id, at, op: op.clone(), error: err.to_string() });
                 }
                 return Err(err);
             }
@@ -158,7 +158,7 @@ impl World {
             before,
             setup,
         };
-        self.book().ops.push(record);
+        self.book().record_op(record);
         Ok(applied.actions)
     }
 }

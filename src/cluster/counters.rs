@@ -27,6 +27,30 @@ pub struct SessionCounts {
     pub bytes: u64,
 }
 
+/// Local writes broadcast as deltas, and what became of them: counted as the run goes, and shown
+/// as they are in the metrics report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GossipCounts {
+    pub deltas_sent: u64,
+    pub deltas_applied: u64,
+    /// Deltas that arrived during a session and waited for it to end (I6).
+    pub deltas_buffered: u64,
+    pub deltas_rejected: BTreeMap<&'static str, u64>,
+    /// Deltas that arrived before a predecessor and waited for it (causal order).
+    pub deltas_pending: u64,
+    /// Copies of a delta the node already had (dropped).
+    pub deltas_duplicate: u64,
+    /// Requests for missing deltas sent, and deltas re-sent to answer them.
+    pub delta_requests: u64,
+    pub deltas_resent: u64,
+}
+
+impl GossipCounts {
+    pub(crate) fn rejected(&mut self, why: &'static str) {
+        *self.deltas_rejected.entry(why).or_default() += 1;
+    }
+}
+
 /// One handshake: both sides' `SyncHandshake`s, what `select_protocol` chose, what ran.
 #[derive(Clone, Debug)]
 pub struct HandshakeRecord {
@@ -53,18 +77,8 @@ pub(crate) struct Counters {
     pub refused: BTreeMap<&'static str, u64>,
     /// Responder-side failures by kind.
     pub responder_failed: BTreeMap<&'static str, u64>,
-    pub deltas_sent: u64,
-    pub deltas_applied: u64,
-    /// Deltas that arrived during a session and waited for it to end (I6).
-    pub deltas_buffered: u64,
-    pub deltas_rejected: BTreeMap<&'static str, u64>,
-    /// Deltas that arrived before a predecessor and waited for it (causal order).
-    pub deltas_pending: u64,
-    /// Copies of a delta the node already had (dropped).
-    pub deltas_duplicate: u64,
-    /// Requests for missing deltas sent, and deltas re-sent to answer them.
-    pub delta_requests: u64,
-    pub deltas_resent: u64,
+    /// What happened to gossiped deltas (the metrics report shows it as it is).
+    pub gossip: GossipCounts,
     /// Every handshake that led to a session, in order: enough to re-check the choice.
     pub handshakes: Vec<HandshakeRecord>,
     /// Sessions under way: stream → (protocol, initiator), so a crash can close their books.
@@ -107,8 +121,9 @@ impl Counters {
         }
     }
 
-    pub fn delta_rejected(&mut self, why: &'static str) {
-        *self.deltas_rejected.entry(why).or_default() += 1;
+    /// A tick on which the peer never answered the DAG-heads request: production would not sync.
+    pub fn unanswered_heads(&mut self) {
+        *self.refused.entry("dag-heads (unanswered)").or_default() += 1;
     }
 
     /// The initiator died with its node: its sessions count as failed with kind `crash`.

@@ -32,8 +32,8 @@ impl World {
             (delta, targets)
         };
         match gossip::send(self.router(), id, &GossipFrame::Delta { from: id.get(), delta }, &targets) {
-            Some(sent) => self.book().counters.deltas_sent += sent,
-            None => self.book().counters.delta_rejected("encode"),
+            Some(sent) => self.book().count().gossip.deltas_sent += sent,
+            None => self.book().count().gossip.rejected("encode"),
         }
     }
 
@@ -43,13 +43,13 @@ impl World {
         let (delta, sender) = match GossipFrame::decode(frame) {
             Some(GossipFrame::Delta { from, delta }) => (delta, from),
             Some(GossipFrame::Request { from, wanted }) => return self.answer(id, NodeId::new(from), &wanted),
-            None => return self.book().counters.delta_rejected("decode"),
+            None => return self.book().count().gossip.rejected("decode"),
         };
         let busy = self.registry().get(id).is_some_and(Node::busy);
         self.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(sender), buffered: busy });
         if busy {
             self.with_node(id, |n| n.buffer(delta, sender));
-            self.book().counters.deltas_buffered += 1;
+            self.book().count().gossip.deltas_buffered += 1;
         } else {
             self.deliver(id, delta, sender);
         }
@@ -71,7 +71,7 @@ impl World {
             let Some(address) = self.registry().get(peer).map(Node::gossip_address) else { continue };
             let frame = GossipFrame::Request { from: id.get(), wanted };
             if gossip::send(self.router(), id, &frame, &[(peer, address)]).is_some() {
-                self.book().counters.delta_requests += 1;
+                self.book().count().gossip.delta_requests += 1;
             }
         }
     }
@@ -82,9 +82,9 @@ impl World {
     fn deliver(&self, id: NodeId, delta: Delta, sender: u32) {
         let Some(offered) = self.with_node(id, |n| n.causal_mut().offer(delta, sender)) else { return };
         match offered {
-            Offered::Duplicate => self.book().counters.deltas_duplicate += 1,
+            Offered::Duplicate => self.book().count().gossip.deltas_duplicate += 1,
             Offered::Pending => {
-                self.book().counters.deltas_pending += 1;
+                self.book().count().gossip.deltas_pending += 1;
                 self.ask_for_missing(id);
             }
             Offered::Released(deltas) => {
@@ -102,11 +102,11 @@ impl World {
         match delta.payload.iter().try_for_each(|action| node.storage().apply_remote(action.clone())) {
             Ok(()) => {
                 self.with_node(id, Node::mutated);
-                self.book().counters.deltas_applied += 1;
+                self.book().count().gossip.deltas_applied += 1;
             }
             // A delta can legitimately fail here, e.g. a delete for an entity this node never got;
             // sync repairs what gossip could not. Counted, never silent.
-            Err(_) => self.book().counters.delta_rejected("apply"),
+            Err(_) => self.book().count().gossip.rejected("apply"),
         }
     }
 
@@ -120,7 +120,7 @@ impl World {
         for delta in found {
             let frame = GossipFrame::Delta { from: id.get(), delta };
             if gossip::send(self.router(), id, &frame, &[(peer, address.clone())]).is_some() {
-                self.book().counters.deltas_resent += 1;
+                self.book().count().gossip.deltas_resent += 1;
             }
         }
     }

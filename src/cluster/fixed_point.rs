@@ -14,7 +14,7 @@ use crate::ids::NodeId;
 const CONFIRMATIONS: u32 = 2;
 
 /// An ordered pair's two roots, (initiator, responder).
-type Roots = ([u8; 32], [u8; 32]);
+pub(crate) type Roots = ([u8; 32], [u8; 32]);
 
 /// Per ordered pair (initiator, responder): the roots its last `Ok` sessions left unchanged, and
 /// how many in a row did.

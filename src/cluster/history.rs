@@ -10,6 +10,7 @@ use calimero_storage::action::Action;
 use sha2::{Digest, Sha256};
 
 use super::counters::Counters;
+use super::fixed_point::Roots;
 use crate::crdt::{CollectionValue, CrdtOp};
 use crate::ids::{EntityId, NodeId};
 
@@ -136,19 +137,83 @@ pub struct Planted {
 }
 
 /// Everything that happened in a run that a report or a checker reads back, behind the World's
-/// one lock.
+/// one lock. Append-only from outside: what happened is recorded through the verbs below, and
+/// read back as it was recorded.
 #[derive(Default)]
 pub(crate) struct Book {
-    pub writes: Vec<WriteRecord>,
-    pub ops: Vec<OpRecord>,
-    pub refused: Vec<Refusal>,
+    writes: Vec<WriteRecord>,
+    ops: Vec<OpRecord>,
+    refused: Vec<Refusal>,
     /// The planted bug, once it acted.
-    pub planted: Option<Planted>,
+    planted: Option<Planted>,
     /// Sessions, handshakes, deltas, and the oracles' counts and violations.
-    pub counters: Counters,
+    counters: Counters,
     /// Pairs whose sessions stopped changing anything (see `fixed_point`).
-    pub fixed: super::fixed_point::FixedPoints,
+    fixed: super::fixed_point::FixedPoints,
     /// Every write of the run went through the World (a `SimRuntime` run), so an entity the book
     /// does not know is one nobody wrote. Hand-driven worlds write around it.
-    pub complete: bool,
+    complete: bool,
+}
+
+impl Book {
+    pub fn record_write(&mut self, record: WriteRecord) {
+        self.writes.push(record);
+    }
+
+    pub fn record_op(&mut self, record: OpRecord) {
+        self.ops.push(record);
+    }
+
+    pub fn refuse(&mut self, refusal: Refusal) {
+        self.refused.push(refusal);
+    }
+
+    /// The planted bug acted (once per run).
+    pub fn plant(&mut self, planted: Planted) {
+        self.planted = Some(planted);
+    }
+
+    /// From now on every write goes through the World.
+    pub fn mark_complete(&mut self) {
+        self.complete = true;
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    pub fn writes(&self) -> &[WriteRecord] {
+        &self.writes
+    }
+
+    pub fn ops(&self) -> &[OpRecord] {
+        &self.ops
+    }
+
+    pub fn refused(&self) -> &[Refusal] {
+        &self.refused
+    }
+
+    pub fn planted(&self) -> Option<&Planted> {
+        self.planted.as_ref()
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The counters, to count on (their own verbs say what).
+    pub fn count(&mut self) -> &mut Counters {
+        &mut self.counters
+    }
+
+    /// A session between `pair` moved the roots from `before` to `after` (see `fixed_point`).
+    pub fn note_roots(&mut self, pair: (NodeId, NodeId), before: Roots, after: Roots) {
+        self.fixed.note(pair, before, after);
+    }
+
+    /// Whether sync among `live` (node, root) has reached a fixed point short of convergence.
+    pub fn fixed_point_holds(&self, live: &[(NodeId, [u8; 32])]) -> bool {
+        self.fixed.hold_for(live)
+    }
 }

@@ -33,9 +33,9 @@ impl World {
         self.router().set_down(id, true);
         {
             let mut book = self.book();
-            book.counters.node_crashed(id);
+            book.count().node_crashed(id);
             for _ in 0..lost {
-                book.counters.delta_rejected("crash");
+                book.count().gossip.rejected("crash");
             }
         }
         if let Some(madsim_id) = madsim_id {

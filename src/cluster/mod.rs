@@ -27,7 +27,7 @@ pub use apps::APP_OP_GAP;
 pub use buggify::BuggifyPoint;
 pub use config::SimConfig;
 pub(crate) use counters::Counters;
-pub use counters::{HandshakeRecord, SessionCounts};
+pub use counters::{GossipCounts, HandshakeRecord, SessionCounts};
 pub use history::{value_hash, Effect, OpRecord, Planted, Refusal, WriteRecord};
 pub use inject::Injected;
 pub(crate) use life::Cause;

@@ -139,7 +139,7 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
         };
         let Ok(plan) = plan else { continue };
         world.trace().record(TraceKind::SyncTick { node: id, peer: Some(peer.id()), selected: plan.selected });
-        world.book().counters.planned(id, peer.id(), &plan);
+        world.book().count().planned(id, peer.id(), &plan);
         let Some(protocol) = plan.run else { continue };
 
         let mut session = Session::new(protocol).with_options(config.session.clone());

@@ -51,7 +51,7 @@ impl World {
         prepare(&mut near, &mut far);
         let stream = near.stream_id();
         let watch = Watch::begin(self, me.id(), peer.id(), stream);
-        self.book().counters.session_started(protocol, stream, me.id());
+        self.book().count().session_started(protocol, stream, me.id());
         self.trace().record(TraceKind::SessionStart {
             stream,
             initiator: me.id(),
@@ -105,13 +105,13 @@ impl World {
                 roots_after,
             };
             let quiet = watch.quiet();
-            self.book().fixed.note((me.id(), peer.id()), roots_before, roots_after);
+            self.book().note_roots((me.id(), peer.id()), roots_before, roots_after);
             for (oracle, outcome) in session_oracles::judge(&facts, me, peer, quiet) {
-                self.book().counters.judged(oracle, outcome);
+                self.book().count().judged(oracle, outcome);
             }
         }
         drop(watch);
-        self.book().counters.session_finished(stream, initiator.as_ref().map(drop));
+        self.book().count().session_finished(stream, initiator.as_ref().map(drop));
         let outcome = match &initiator {
             Ok(_) => "ok".to_owned(),
             Err(e) => format!("failed:{} ({e})", e.kind()),
@@ -201,7 +201,7 @@ impl World {
             false => None,
         };
         if answer.is_none() {
-            *self.book().counters.refused.entry("dag-heads (unanswered)").or_default() += 1;
+            self.book().count().unanswered_heads();
         }
         answer
     }
@@ -227,7 +227,7 @@ impl World {
 
     /// The responder's books, whichever task served it.
     pub(crate) fn responder_finished(&self, outcome: &Result<Protocol, SessionError>) {
-        self.book().counters.responder_finished(outcome.as_ref().err());
+        self.book().count().responder_finished(outcome.as_ref().err());
     }
 }
 

@@ -91,11 +91,11 @@ impl World {
 
     /// Whether every write of this run went through the World (see the phantom oracle).
     pub fn history_is_complete(&self) -> bool {
-        self.book().complete
+        self.book().is_complete()
     }
 
     pub(crate) fn mark_history_complete(&self) {
-        self.book().complete = true;
+        self.book().mark_complete();
     }
 
     /// The run's options as they act: the network's faults as they are now (they can change
@@ -131,7 +131,7 @@ impl World {
     pub(crate) fn sync_is_stuck(&self) -> bool {
         let live: Vec<_> =
             self.live_nodes().iter().map(|n| (n.id(), n.storage().root_hash().unwrap_or_default())).collect();
-        self.book().fixed.hold_for(&live)
+        self.book().fixed_point_holds(&live)
     }
 
     pub(crate) fn is_healed(&self) -> bool {
@@ -316,33 +316,33 @@ impl World {
 
     /// What the bug merosim planted in itself did, once it acted (`SimConfig::inject`).
     pub fn planted(&self) -> Option<Planted> {
-        self.book().planted.clone()
+        self.book().planted().cloned()
     }
 
     /// Every write and delete the nodes acknowledged, in the order they returned: what the
     /// no-data-loss checker holds the stores to.
     pub fn writes(&self) -> Vec<WriteRecord> {
-        self.book().writes.clone()
+        self.book().writes().to_vec()
     }
 
     /// The session and run-level contracts broken so far (the first few per oracle).
     pub fn violations(&self) -> Vec<Violation> {
-        self.book().counters.violations.clone()
+        self.book().counters().violations.clone()
     }
 
     /// Whether a session broke its contract without the protocol admitting it.
     pub(crate) fn silent_violation(&self) -> bool {
-        self.book().counters.violations.iter().any(|v| v.signal == Signal::Silent)
+        self.book().counters().violations.iter().any(|v| v.signal == Signal::Silent)
     }
 
     /// Per oracle, how often it judged and fired so far (session oracles).
     pub(crate) fn oracle_counts(&self) -> BTreeMap<Oracle, OracleCounts> {
-        self.book().counters.oracles.clone()
+        self.book().counters().oracles.clone()
     }
 
     /// The books behind the metrics, as they stand.
     pub(crate) fn counters(&self) -> Counters {
-        self.book().counters.clone()
+        self.book().counters().clone()
     }
 
     pub(crate) fn node_of(&self, id: NodeId) -> Result<SimNode, StorageError> {
@@ -371,7 +371,7 @@ impl World {
     ) {
         let record =
             WriteRecord { node: id, entity, parent, at: self.router.now(), stamp, value: data.map(value_hash) };
-        self.book().writes.push(record);
+        self.book().record_write(record);
     }
 
     /// Live peers of `id`, in id order.

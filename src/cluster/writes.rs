@@ -59,7 +59,7 @@ impl World {
     /// Notes what a planted bug did to one acknowledged write.
     fn note_planted(&self, id: NodeId, entity: EntityId, stamp: u64, data: &[u8]) {
         let effect = Effect { entity, parent: None, stamp, data: Some(data.to_vec()) };
-        self.book().planted = Some(Planted {
+        self.book().plant(Planted {
             node: id,
             at: self.router().now(),
             effects: vec![effect],
