@@ -54,8 +54,8 @@ pub use check::{data_loss, judge, lost_deletes, root_mismatch, ConvergenceStatus
 pub use check::{evidence, Evidence, Mechanism, Piece, PlantReport};
 pub use cluster::APP_OP_GAP;
 pub use cluster::{
-    run_session, BuggifyPoint, Effect, GossipCounts, Injected, Limits, NodeSettings, OpRecord, Planted, Refusal, SimConfig, World,
-    WriteRecord,
+    run_session, BuggifyPoint, Effect, GossipCounts, Injected, Limits, NodeSettings, OpRecord, Planted, Refusal,
+    SimConfig, World, WriteRecord,
 };
 pub use crdt::{
     CollectionKind, CollectionValue, CrdtError, CrdtOp, KindError, LogicalState, NotDriven, Verb, NOT_DRIVEN,

@@ -14,6 +14,7 @@ use calimero_storage::action::Action;
 use super::history::{effects, OpRecord, Planted, Refusal};
 use super::node::{Held, Node};
 use super::Injected;
+use super::NodeCtx;
 use super::World;
 use crate::crdt::{self, CollectionKind, CrdtError, CrdtOp, Layout, Verb};
 use crate::ids::NodeId;
@@ -52,59 +53,6 @@ impl World {
         self.book().ops().to_vec()
     }
 
-    /// An application operation on `id`: applied there, recorded, then gossiped as one delta.
-    /// An operation calimero's collection API refuses is not acknowledged; it is kept in the
-    /// books (`app_errors`), which the app-error oracle reports.
-    pub fn app_op(&self, id: NodeId, op: &CrdtOp) -> Result<(), CrdtError> {
-        let planted = match self.options().node.inject {
-            Some(Injected::LoseAppOp { node, nth }) if node == id.get() => {
-                self.book().ops().iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1 == nth
-            }
-            _ => false,
-        };
-        if planted {
-            // The test-only bug: calimero runs the operation and the app is told it happened,
-            // with what calimero recorded; the store forgets it and no peer hears of it.
-            let node = self.node(id).ok_or(CrdtError::NoNode { node: id.to_string() })?;
-            node.storage().undoing(|| self.app_op_local(id, op, false))?;
-            let (effects, changed) = self.book().ops().last().map(|r| (r.effects.clone(), r.changed)).unwrap_or_default();
-            let accumulates = matches!(op.verb, Verb::Increment | Verb::Decrement);
-            let planted = Planted { node: id, at: self.router().now(), effects, changed, accumulates };
-            self.book().plant(planted);
-            self.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
-            return Ok(());
-        }
-        let applied = match self.app_op_local(id, op, false) {
-            Ok(applied) => applied,
-            Err(err) => {
-                if matches!(err, CrdtError::Calimero { .. }) {
-                    let at = self.router().now();
-                    self.book().refuse(Refusal { node: id, at, op: op.clone(), error: err.to_string() });
-                }
-                return Err(err);
-            }
-        };
-        self.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
-        if !applied.is_empty() {
-            self.gossip(id, &applied);
-        }
-        Ok(())
-    }
-
-    /// An operation of the starting state: applied on `id` and recorded; with `shared`, its
-    /// actions are applied on every other node too, as state all nodes held before the run.
-    pub(crate) fn seed_app_op(&self, id: NodeId, op: &CrdtOp, shared: bool) -> Result<(), CrdtError> {
-        let actions = self.app_op_local(id, op, true)?;
-        if shared {
-            for node in self.nodes().into_iter().filter(|n| n.id() != id) {
-                for action in &actions {
-                    node.storage().apply_remote(action.clone())?;
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Runs the app on `node`: each operation at its time after now, as a task of the node's own
     /// madsim node. A crash stops the app with the node; the restarted node runs the rest (what
     /// clients asked for while it was down is gone). An operation calimero refuses is in the
@@ -134,23 +82,82 @@ impl World {
                 tokio::time::sleep_until(next).await;
                 next += APP_OP_GAP;
                 // A refused operation is in the books (see `app_op`); the app carries on.
-                let _ = world.app_op(node, op);
+                let _ = world.at(node).app_op(op);
             }
         });
     }
+}
 
-    fn app_op_local(&self, id: NodeId, op: &CrdtOp, setup: bool) -> Result<Vec<Action>, CrdtError> {
-        let layout = self.layout().ok_or(CrdtError::Undeclared { collection: op.collection.clone() })?;
-        let node = self.node(id).ok_or(CrdtError::NoNode { node: id.to_string() })?;
+impl NodeCtx<'_> {
+    /// An application operation on `id`: applied there, recorded, then gossiped as one delta.
+    /// An operation calimero's collection API refuses is not acknowledged; it is kept in the
+    /// books (`app_errors`), which the app-error oracle reports.
+    pub fn app_op(&self, op: &CrdtOp) -> Result<(), CrdtError> {
+        let id = self.id;
+        let planted = match self.world.options().node.inject {
+            Some(Injected::LoseAppOp { node, nth }) if node == id.get() => {
+                self.world.book().ops().iter().filter(|r| r.node == id && !r.setup).count() as u32 + 1 == nth
+            }
+            _ => false,
+        };
+        if planted {
+            // The test-only bug: calimero runs the operation and the app is told it happened,
+            // with what calimero recorded; the store forgets it and no peer hears of it.
+            let node = self.world.node(id).ok_or(CrdtError::NoNode { node: id.to_string() })?;
+            node.storage().undoing(|| self.app_op_local(op, false))?;
+            let (effects, changed) =
+                self.world.book().ops().last().map(|r| (r.effects.clone(), r.changed)).unwrap_or_default();
+            let accumulates = matches!(op.verb, Verb::Increment | Verb::Decrement);
+            let planted = Planted { node: id, at: self.world.router().now(), effects, changed, accumulates };
+            self.world.book().plant(planted);
+            self.world.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
+            return Ok(());
+        }
+        let applied = match self.app_op_local(op, false) {
+            Ok(applied) => applied,
+            Err(err) => {
+                if matches!(err, CrdtError::Calimero { .. }) {
+                    let at = self.world.router().now();
+                    self.world.book().refuse(Refusal { node: id, at, op: op.clone(), error: err.to_string() });
+                }
+                return Err(err);
+            }
+        };
+        self.world.trace().record(TraceKind::AppOp { node: id, op: op.to_string() });
+        if !applied.is_empty() {
+            self.gossip(&applied);
+        }
+        Ok(())
+    }
+
+    /// An operation of the starting state: applied on `id` and recorded; with `shared`, its
+    /// actions are applied on every other node too, as state all nodes held before the run.
+    pub(crate) fn seed_app_op(&self, op: &CrdtOp, shared: bool) -> Result<(), CrdtError> {
+        let id = self.id;
+        let actions = self.app_op_local(op, true)?;
+        if shared {
+            for node in self.world.nodes().into_iter().filter(|n| n.id() != id) {
+                for action in &actions {
+                    node.storage().apply_remote(action.clone())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn app_op_local(&self, op: &CrdtOp, setup: bool) -> Result<Vec<Action>, CrdtError> {
+        let id = self.id;
+        let layout = self.world.layout().ok_or(CrdtError::Undeclared { collection: op.collection.clone() })?;
+        let node = self.world.node(id).ok_or(CrdtError::NoNode { node: id.to_string() })?;
         let before = match op.verb {
             Verb::Clear => Some(layout.read_collection(node.storage(), &op.collection)?),
             _ => None,
         };
         let applied = layout.apply(node.storage(), op)?;
-        self.with_node(id, Node::mutated);
+        self.world.with_node(id, Node::mutated);
         let record = OpRecord {
             node: id,
-            at: self.router().now(),
+            at: self.world.router().now(),
             op: op.clone(),
             returned: applied.returned,
             changed: applied.changed,
@@ -158,7 +165,7 @@ impl World {
             before,
             setup,
         };
-        self.book().record_op(record);
+        self.world.book().record_op(record);
         Ok(applied.actions)
     }
 }

@@ -7,8 +7,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::World;
-use crate::ids::NodeId;
+use super::NodeCtx;
 use crate::trace::TraceKind;
 
 /// Where a buggify coin is tossed. Its name, in the trace, is the variant's in kebab case
@@ -32,17 +31,18 @@ impl BuggifyPoint {
     }
 }
 
-impl World {
+impl NodeCtx<'_> {
     /// Tosses `point`'s coin on node `id`: a seeded generator for whatever the firing needs, or
     /// `None` (always `None` when buggify is off or the run has healed — no draw is made then).
-    pub(crate) fn buggify(&self, id: NodeId, point: BuggifyPoint) -> Option<ChaCha8Rng> {
-        let p = self.options().faults.buggify;
-        if p <= 0.0 || self.is_healed() {
+    pub(crate) fn buggify(&self, point: BuggifyPoint) -> Option<ChaCha8Rng> {
+        let id = self.id;
+        let p = self.world.options().faults.buggify;
+        if p <= 0.0 || self.world.is_healed() {
             return None;
         }
-        let seed = self.options().seed;
-        let fired = self.with_node(id, |n| n.toss(seed, p)).flatten()?;
-        self.trace().record(TraceKind::Buggify { node: id, point: point.name() });
+        let seed = self.world.options().seed;
+        let fired = self.world.with_node(id, |n| n.toss(seed, p)).flatten()?;
+        self.world.trace().record(TraceKind::Buggify { node: id, point: point.name() });
         Some(ChaCha8Rng::seed_from_u64(fired))
     }
 }

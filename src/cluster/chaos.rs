@@ -20,8 +20,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::life::Cause;
 use super::node::Node;
-use super::World;
-use crate::faults::Episodes;
+use super::world::Healed;
+use super::{SimConfig, World};
+use crate::faults::{Episodes, FaultConfig};
 use crate::ids::NodeId;
 use crate::seed::{self, Stream};
 use crate::trace::TraceKind;
@@ -108,10 +109,18 @@ impl World {
         self.router().set_faults(self.router().faults().healed());
         self.router().heal_all();
         for id in self.process_nodes() {
-            self.resume(id);
-            self.restart_faulted(id);
+            self.at(id).resume();
+            self.at(id).restart_faulted();
         }
         self.trace().record(TraceKind::Heal);
+    }
+
+    /// Notes the heal, keeping the faults the chaos phase had and fixing the liveness bound.
+    fn note_heal(&self, faults: FaultConfig) {
+        let entities = self.nodes().iter().filter_map(|n| n.storage().entity_count().ok()).max().unwrap_or(0);
+        let acted = SimConfig { faults: faults.clone(), ..self.options().clone() };
+        let bound = acted.liveness_bound(self.registry().len(), entities);
+        let _ = self.healed_cell().set(Healed { at: self.router().now(), faults, bound });
     }
 
     /// A mid-merge crash for the next session, if the dice say so: which party (true: the

@@ -16,62 +16,66 @@ use calimero_storage::action::Action;
 use super::causal::Offered;
 use super::gossip::{self, Delta, GossipFrame};
 use super::node::Node;
-use super::World;
+use super::NodeCtx;
 use crate::ids::NodeId;
 use crate::trace::TraceKind;
 
-impl World {
+impl NodeCtx<'_> {
     /// Broadcasts the actions of an operation `id` just applied, as its next delta.
-    pub(crate) fn gossip(&self, id: NodeId, actions: &[Action]) {
-        let root_after = self.node(id).and_then(|n| n.storage().root_hash().ok()).unwrap_or_default();
+    pub(crate) fn gossip(&self, actions: &[Action]) {
+        let id = self.id;
+        let root_after = self.world.node(id).and_then(|n| n.storage().root_hash().ok()).unwrap_or_default();
         let (delta, targets) = {
-            let mut nodes = self.registry();
+            let mut nodes = self.world.registry();
             let Some(node) = nodes.get_mut(id) else { return };
             let delta = node.causal_mut().make(id.get(), actions, root_after);
             let targets: Vec<_> = nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect();
             (delta, targets)
         };
-        match gossip::send(self.router(), id, &GossipFrame::Delta { from: id.get(), delta }, &targets) {
-            Some(sent) => self.book().count().gossip.deltas_sent += sent,
-            None => self.book().count().gossip.rejected("encode"),
+        match gossip::send(self.world.router(), id, &GossipFrame::Delta { from: id.get(), delta }, &targets) {
+            Some(sent) => self.world.book().count().gossip.deltas_sent += sent,
+            None => self.world.book().count().gossip.rejected("encode"),
         }
     }
 
     /// A gossip frame arrived at `id`: a delta (applied now, or buffered while a session runs,
     /// I6) or a peer's request for deltas.
-    pub(crate) fn receive_delta(&self, id: NodeId, frame: &[u8]) {
+    pub(crate) fn receive_delta(&self, frame: &[u8]) {
+        let id = self.id;
         let (delta, sender) = match GossipFrame::decode(frame) {
             Some(GossipFrame::Delta { from, delta }) => (delta, from),
-            Some(GossipFrame::Request { from, wanted }) => return self.answer(id, NodeId::new(from), &wanted),
-            None => return self.book().count().gossip.rejected("decode"),
+            Some(GossipFrame::Request { from, wanted }) => return self.answer(NodeId::new(from), &wanted),
+            None => return self.world.book().count().gossip.rejected("decode"),
         };
-        let busy = self.registry().get(id).is_some_and(Node::busy);
-        self.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(sender), buffered: busy });
+        let busy = self.world.registry().get(id).is_some_and(Node::busy);
+        self.world.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(sender), buffered: busy });
         if busy {
-            self.with_node(id, |n| n.buffer(delta, sender));
-            self.book().count().gossip.deltas_buffered += 1;
+            self.world.with_node(id, |n| n.buffer(delta, sender));
+            self.world.book().count().gossip.deltas_buffered += 1;
         } else {
-            self.deliver(id, delta, sender);
+            self.deliver(delta, sender);
         }
     }
 
     /// Applies what was buffered during sessions, once the node has none left.
-    pub(crate) fn drain(&self, id: NodeId) {
-        let buffered = self.with_node(id, Node::drain).unwrap_or_default();
+    pub(crate) fn drain(&self) {
+        let id = self.id;
+        let buffered = self.world.with_node(id, Node::drain).unwrap_or_default();
         for (delta, sender) in buffered {
-            self.deliver(id, delta, sender);
+            self.deliver(delta, sender);
         }
     }
 
     /// Asks again for what `id`'s pending deltas wait for (at each sync tick: a request can be lost).
-    pub(crate) fn ask_for_missing(&self, id: NodeId) {
-        let asks = self.registry().get(id).map(|n| n.causal().wanted()).unwrap_or_default();
+    pub(crate) fn ask_for_missing(&self) {
+        let id = self.id;
+        let asks = self.world.registry().get(id).map(|n| n.causal().wanted()).unwrap_or_default();
         for (peer, wanted) in asks {
             let peer = NodeId::new(peer);
-            let Some(address) = self.registry().get(peer).map(Node::gossip_address) else { continue };
+            let Some(address) = self.world.registry().get(peer).map(Node::gossip_address) else { continue };
             let frame = GossipFrame::Request { from: id.get(), wanted };
-            if gossip::send(self.router(), id, &frame, &[(peer, address)]).is_some() {
-                self.book().count().gossip.delta_requests += 1;
+            if gossip::send(self.world.router(), id, &frame, &[(peer, address)]).is_some() {
+                self.world.book().count().gossip.delta_requests += 1;
             }
         }
     }
@@ -79,17 +83,18 @@ impl World {
     /// In causal order: the DAG applies `delta` if its parents are in, then whatever it
     /// unblocked; otherwise it holds it and the node asks `sender` for what it waits on.
     /// Duplicates are dropped.
-    fn deliver(&self, id: NodeId, delta: Delta, sender: u32) {
-        let Some(offered) = self.with_node(id, |n| n.causal_mut().offer(delta, sender)) else { return };
+    fn deliver(&self, delta: Delta, sender: u32) {
+        let id = self.id;
+        let Some(offered) = self.world.with_node(id, |n| n.causal_mut().offer(delta, sender)) else { return };
         match offered {
-            Offered::Duplicate => self.book().count().gossip.deltas_duplicate += 1,
+            Offered::Duplicate => self.world.book().count().gossip.deltas_duplicate += 1,
             Offered::Pending => {
-                self.book().count().gossip.deltas_pending += 1;
-                self.ask_for_missing(id);
+                self.world.book().count().gossip.deltas_pending += 1;
+                self.ask_for_missing();
             }
             Offered::Released(deltas) => {
                 for delta in &deltas {
-                    self.apply_delta(id, delta);
+                    self.apply_delta(delta);
                 }
             }
         }
@@ -97,30 +102,32 @@ impl World {
 
     /// Applies a delta's actions in order; the first that fails rejects the rest. The delta still
     /// counts as applied: calimero's delta store marks a delta it executed, whatever its outcome.
-    fn apply_delta(&self, id: NodeId, delta: &Delta) {
-        let Some(node) = self.node(id) else { return };
+    fn apply_delta(&self, delta: &Delta) {
+        let id = self.id;
+        let Some(node) = self.world.node(id) else { return };
         match delta.payload.iter().try_for_each(|action| node.storage().apply_remote(action.clone())) {
             Ok(()) => {
-                self.with_node(id, Node::mutated);
-                self.book().count().gossip.deltas_applied += 1;
+                self.world.with_node(id, Node::mutated);
+                self.world.book().count().gossip.deltas_applied += 1;
             }
             // A delta can legitimately fail here, e.g. a delete for an entity this node never got;
             // sync repairs what gossip could not. Counted, never silent.
-            Err(_) => self.book().count().gossip.rejected("apply"),
+            Err(_) => self.world.book().count().gossip.rejected("apply"),
         }
     }
 
     /// `peer` asked `id` for deltas: send the ones `id` holds, straight to `peer`.
-    fn answer(&self, id: NodeId, peer: NodeId, wanted: &[[u8; 32]]) {
+    fn answer(&self, peer: NodeId, wanted: &[[u8; 32]]) {
+        let id = self.id;
         let (found, address): (Vec<Delta>, _) = {
-            let nodes = self.registry();
+            let nodes = self.world.registry();
             let (Some(target), Some(me)) = (nodes.get(peer), nodes.get(id)) else { return };
             (me.causal().logged(wanted), target.gossip_address())
         };
         for delta in found {
             let frame = GossipFrame::Delta { from: id.get(), delta };
-            if gossip::send(self.router(), id, &frame, &[(peer, address.clone())]).is_some() {
-                self.book().count().gossip.deltas_resent += 1;
+            if gossip::send(self.world.router(), id, &frame, &[(peer, address.clone())]).is_some() {
+                self.world.book().count().gossip.deltas_resent += 1;
             }
         }
     }

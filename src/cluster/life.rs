@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::node::Node;
+use super::NodeCtx;
 use super::World;
 use crate::ids::NodeId;
 use crate::trace::TraceKind;
@@ -43,25 +44,7 @@ impl World {
         }
         self.trace().record(TraceKind::Crash { node: id });
         if let Cause::Fault { restart_after: Some(after) } = cause {
-            self.after(after, move |world| world.restart_faulted(id));
-        }
-    }
-
-    /// Starts a crashed node again from its surviving store: a fresh sync loop, acceptor and
-    /// gossip receiver, and what is left of its app. A node that is up stays as it is.
-    pub(crate) fn restart(&self, id: NodeId) {
-        let Some(madsim_id) = self.with_node(id, Node::restart).flatten() else { return };
-        self.router().set_down(id, false);
-        if let Some(madsim_id) = madsim_id {
-            madsim::runtime::Handle::current().restart(madsim_id);
-        }
-        self.trace().record(TraceKind::Restart { node: id });
-    }
-
-    /// Restarts `id` if a fault crashed it (a node the test crashed is the test's to restart).
-    pub(crate) fn restart_faulted(&self, id: NodeId) {
-        if self.registry().get(id).is_some_and(Node::down_by_fault) {
-            self.restart(id);
+            self.after(after, move |world| world.at(id).restart_faulted());
         }
     }
 
@@ -71,13 +54,7 @@ impl World {
         let Some(madsim_id) = self.with_node(id, Node::pause).flatten() else { return };
         madsim::runtime::Handle::current().pause(madsim_id);
         self.trace().record(TraceKind::Pause { node: id, length });
-        self.after(length, move |world| world.resume(id));
-    }
-
-    pub(crate) fn resume(&self, id: NodeId) {
-        let Some(madsim_id) = self.with_node(id, Node::resume).flatten() else { return };
-        madsim::runtime::Handle::current().resume(madsim_id);
-        self.trace().record(TraceKind::Resume { node: id });
+        self.after(length, move |world| world.at(id).resume());
     }
 
     /// Runs `then` after `wait` of virtual time, on the control node (never paused or crashed),
@@ -88,5 +65,34 @@ impl World {
             tokio::time::sleep(wait).await;
             then(&world);
         });
+    }
+}
+
+impl NodeCtx<'_> {
+    /// Starts a crashed node again from its surviving store: a fresh sync loop, acceptor and
+    /// gossip receiver, and what is left of its app. A node that is up stays as it is.
+    pub(crate) fn restart(&self) {
+        let id = self.id;
+        let Some(madsim_id) = self.world.with_node(id, Node::restart).flatten() else { return };
+        self.world.router().set_down(id, false);
+        if let Some(madsim_id) = madsim_id {
+            madsim::runtime::Handle::current().restart(madsim_id);
+        }
+        self.world.trace().record(TraceKind::Restart { node: id });
+    }
+
+    /// Restarts `id` if a fault crashed it (a node the test crashed is the test's to restart).
+    pub(crate) fn restart_faulted(&self) {
+        let id = self.id;
+        if self.world.registry().get(id).is_some_and(Node::down_by_fault) {
+            self.restart();
+        }
+    }
+
+    pub(crate) fn resume(&self) {
+        let id = self.id;
+        let Some(madsim_id) = self.world.with_node(id, Node::resume).flatten() else { return };
+        madsim::runtime::Handle::current().resume(madsim_id);
+        self.world.trace().record(TraceKind::Resume { node: id });
     }
 }

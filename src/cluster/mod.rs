@@ -16,6 +16,7 @@ mod inject;
 mod life;
 mod limits;
 mod node;
+mod node_ctx;
 mod process;
 mod session;
 mod session_oracles;
@@ -32,6 +33,7 @@ pub use history::{value_hash, Effect, OpRecord, Planted, Refusal, WriteRecord};
 pub use inject::Injected;
 pub(crate) use life::Cause;
 pub use limits::Limits;
+pub use node_ctx::NodeCtx;
 pub use settings::NodeSettings;
 pub use world::World;
 

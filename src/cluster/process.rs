@@ -16,6 +16,7 @@ use super::gossip::next_frame;
 use super::life::Cause;
 use super::node::{Inbound, Node};
 use super::session::Responder;
+use super::NodeCtx;
 use super::World;
 use crate::error::StorageError;
 use crate::ids::NodeId;
@@ -62,10 +63,10 @@ async fn node_main(world: Arc<World>, id: NodeId, incarnation: u64) {
     let receiver = Arc::clone(&world);
     madsim::task::spawn_local(async move {
         while let Some(frame) = next_frame(&gossip).await {
-            if let Some(mut rng) = receiver.buggify(id, BuggifyPoint::DelayedGossip) {
+            if let Some(mut rng) = receiver.at(id).buggify(BuggifyPoint::DelayedGossip) {
                 tokio::time::sleep(Duration::from_millis(rng.gen_range(1..=1_000))).await;
             }
-            receiver.receive_delta(id, &frame);
+            receiver.at(id).receive_delta(&frame);
         }
     });
     sync_loop(world, id, incarnation).await;
@@ -76,16 +77,16 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
         let world = Arc::clone(&world);
         madsim::task::spawn_local(async move {
             let Some(node) = world.node(id) else { return };
-            if let Some(mut rng) = world.buggify(id, BuggifyPoint::EarlyClose) {
+            if let Some(mut rng) = world.at(id).buggify(BuggifyPoint::EarlyClose) {
                 stream.close_after_sends(rng.gen_range(0..4));
             }
-            world.maybe_slow(id, &mut stream);
+            world.at(id).maybe_slow(&mut stream);
             let sid = stream.stream_id();
             let heads = || world.heads_answer(&node);
             let enter = || world.with_node(id, |n| n.enter_session(sid));
             let hc = world.options().node.hc_responder;
             let outcome = Session::serving_half(&mut stream, node.storage(), hc, heads, enter).await;
-            world.drain(id);
+            world.at(id).drain();
             // A DAG-heads answer is not a session; only a protocol's outcome (or a failure) is booked.
             match outcome {
                 Ok(None) => {}
@@ -113,10 +114,10 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
             rng.gen_range(Duration::ZERO..=config.sync_jitter)
         };
         wait = config.sync_interval + jitter;
-        if world.buggify(id, BuggifyPoint::SkipTick).is_some() {
+        if world.at(id).buggify(BuggifyPoint::SkipTick).is_some() {
             continue;
         }
-        world.ask_for_missing(id);
+        world.at(id).ask_for_missing();
         let peers = world.live_peers(id);
         if peers.is_empty() {
             world.trace().record(TraceKind::SyncTick { node: id, peer: None, selected: "none" });
@@ -152,7 +153,7 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
             (victim, after, world.downtime(&mut mid_merge))
         });
         let prepare = |near: &mut SimStream, far: &mut SimStream| {
-            world.maybe_slow(id, near);
+            world.at(id).maybe_slow(near);
             if let Some((victim, after, downtime)) = crash {
                 let end = if victim == id { near } else { far };
                 let world = Arc::clone(&world);
@@ -161,16 +162,16 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
             }
         };
         world.drive(&session, &me, &peer, Responder::Acceptor, prepare).await;
-        world.drain(id);
+        world.at(id).drain();
     }
 }
 
-impl World {
+impl NodeCtx<'_> {
     /// The slow-apply buggify point on one end of a session: each frame it receives waits a
     /// drawn while before the protocol gets it.
-    fn maybe_slow(&self, id: NodeId, end: &mut SimStream) {
-        if let Some(mut rng) = self.buggify(id, BuggifyPoint::SlowApply) {
-            let healed = self.healed_cell();
+    fn maybe_slow(&self, end: &mut SimStream) {
+        if let Some(mut rng) = self.buggify(BuggifyPoint::SlowApply) {
+            let healed = self.world.healed_cell();
             end.with_pacing(Box::new(move || {
                 let slow = healed.get().is_none() && rng.gen_bool(0.5);
                 slow.then(|| Duration::from_millis(rng.gen_range(1..=200)))

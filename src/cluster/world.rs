@@ -24,9 +24,9 @@ use crate::trace::{FrameRecord, Trace};
 
 /// What the heal left behind: when, the chaos phase's faults, and the time it gave to converge.
 pub(crate) struct Healed {
-    at: Duration,
-    faults: FaultConfig,
-    bound: Duration,
+    pub(super) at: Duration,
+    pub(super) faults: FaultConfig,
+    pub(super) bound: Duration,
 }
 
 /// One node as the convergence check sees it.
@@ -141,14 +141,6 @@ impl World {
     /// The heal as hooks armed before it see it (they outlive no World, but cannot borrow one).
     pub(crate) fn healed_cell(&self) -> Arc<OnceLock<Healed>> {
         Arc::clone(&self.healed)
-    }
-
-    /// Notes the heal, keeping the faults the chaos phase had and fixing the liveness bound.
-    pub(crate) fn note_heal(&self, faults: FaultConfig) {
-        let entities = self.nodes().iter().filter_map(|n| n.storage().entity_count().ok()).max().unwrap_or(0);
-        let acted = SimConfig { faults: faults.clone(), ..self.config.clone() };
-        let bound = acted.liveness_bound(self.registry().len(), entities);
-        let _ = self.healed.set(Healed { at: self.router.now(), faults, bound });
     }
 
     /// The madsim node merosim's own timers run on: never paused, never crashed.

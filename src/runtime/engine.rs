@@ -3,7 +3,9 @@
 //! sent there.
 //!
 //! Every `block_on` here polls madsim's scheduler, which advances virtual time by a seeded few
-//! nanoseconds; the sequence of calls a run makes is therefore part of its trace. Keep it stable.
+//! nanoseconds; the sequence of calls a run makes *while it runs* is therefore part of its trace.
+//! Keep it stable. What is read after the stop is read in one job (`finish`), so reading order
+//! is not.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,9 +106,9 @@ impl Engine {
             let (entities, deletes) = (spec.entities.clone(), spec.deletes.clone());
             self.within(move |w| {
                 for e in &entities {
-                    w.seed_write(id, e.id, e.parent, &e.data, e.meta.as_ref())?;
+                    w.at(id).seed_write(e.id, e.parent, &e.data, e.meta.as_ref())?;
                 }
-                deletes.iter().try_for_each(|entity| w.seed_delete(id, *entity))
+                deletes.iter().try_for_each(|entity| w.at(id).seed_delete(*entity))
             })?;
             ids.push(id);
         }
@@ -120,7 +122,7 @@ impl Engine {
                 for setup in &app.setup {
                     let node =
                         nodes.get(setup.node).copied().ok_or(CrdtError::NoNode { node: setup.node.to_string() })?;
-                    world.seed_app_op(node, &setup.op, setup.shared)?;
+                    world.at(node).seed_app_op(&setup.op, setup.shared)?;
                     // calimero stamps collection writes with the clock: two at one instant tie.
                     tokio::time::sleep(APP_OP_GAP).await;
                 }

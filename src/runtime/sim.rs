@@ -156,7 +156,7 @@ impl SimRuntime {
     /// the `Err` (and stays in the run's books for the app-error oracle).
     pub fn app_op(&mut self, node: impl NodeRef, op: crate::crdt::CrdtOp) -> Result<(), crate::crdt::CrdtError> {
         let id = self.node_id(node);
-        self.world(move |w| w.app_op(id, &op))
+        self.world(move |w| w.at(id).app_op(&op))
     }
 
     /// What `node`'s app reads in every declared collection, through calimero's collection API.
@@ -283,7 +283,7 @@ impl SimRuntime {
     /// Starts a crashed node again from its surviving store.
     pub fn restart(&mut self, node: impl NodeRef) {
         let id = self.node_id(node);
-        self.world(move |w| w.restart(id));
+        self.world(move |w| w.at(id).restart());
     }
 
     /// Stops scheduling the node's tasks for `length` (a GC pause, an overloaded host), then lets
@@ -324,14 +324,14 @@ impl SimRuntime {
     pub fn write(&mut self, node: impl NodeRef, entity: EntityId, data: &[u8]) {
         let id = self.node_id(node);
         let data = data.to_vec();
-        self.world(move |w| w.write(id, entity, &data)).unwrap_or_else(|err| panic!("write on {id}: {err}"));
+        self.world(move |w| w.at(id).write(entity, &data)).unwrap_or_else(|err| panic!("write on {id}: {err}"));
     }
 
     /// A local application delete on `node` (a tombstone): applied there, then gossiped like a
     /// write. The lost-delete oracle holds every node to it.
     pub fn delete(&mut self, node: impl NodeRef, entity: EntityId) {
         let id = self.node_id(node);
-        self.world(move |w| w.delete(id, entity)).unwrap_or_else(|err| panic!("delete on {id}: {err}"));
+        self.world(move |w| w.at(id).delete(entity)).unwrap_or_else(|err| panic!("delete on {id}: {err}"));
     }
 
     /// Keeps writing while sync runs: each of `writers` writes `count` entities, one every

@@ -28,10 +28,10 @@ fn clock_skew_picks_the_lww_winner_as_the_skew_says() {
         let value = simulate(seed, move || async move {
             let world = World::new(seed, faults);
             let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
-            world.write(alice.id(), [0xc1; 32], b"alice").unwrap();
+            world.at(alice.id()).write([0xc1; 32], b"alice").unwrap();
             // Bob writes later in true time, by less than alice's lead.
             tokio::time::sleep(lead / 2).await;
-            world.write(bob.id(), [0xc1; 32], b"bob").unwrap();
+            world.at(bob.id()).write([0xc1; 32], b"bob").unwrap();
             for (a, b) in [(&alice, &bob), (&bob, &alice)] {
                 assert!(world.run_session(&Session::new(Protocol::HashComparison), a, b).await.succeeded());
             }

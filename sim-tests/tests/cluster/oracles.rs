@@ -68,7 +68,7 @@ fn stale_after_ok_skips_sessions_that_were_not_quiet() {
         // A write to bob while the session runs: recorded, so the session is not quiet.
         let write = async {
             tokio::time::sleep(Duration::from_millis(30)).await;
-            world.write(bob.id(), [7; 32], b"meanwhile").unwrap();
+            world.at(bob.id()).write([7; 32], b"meanwhile").unwrap();
         };
         let (report, ()) = tokio::join!(world.run_session(&session, &alice, &bob), write);
         assert!(report.succeeded(), "{report:?}");

@@ -129,11 +129,11 @@ fn an_app_collection_must_be_declared_and_fit_its_kind() {
         let world = World::new(seed, FaultConfig::none());
         world.declare_collections(&[("users".to_owned(), K::Map)]).unwrap();
         let alice = world.add_node("alice").unwrap().id();
-        let undeclared = world.app_op(alice, &CrdtOp::new("nope", K::Map, Verb::Clear)).unwrap_err();
+        let undeclared = world.at(alice).app_op(&CrdtOp::new("nope", K::Map, Verb::Clear)).unwrap_err();
         assert!(undeclared.to_string().contains("'nope' is not declared"), "{undeclared}");
-        let wrong = world.app_op(alice, &CrdtOp::new("users", K::Set, Verb::Clear)).unwrap_err();
+        let wrong = world.at(alice).app_op(&CrdtOp::new("users", K::Set, Verb::Clear)).unwrap_err();
         assert!(wrong.to_string().contains("is a map, not a set"), "{wrong}");
-        let unfit = world.app_op(alice, &CrdtOp::new("users", K::Map, Verb::Increment)).unwrap_err();
+        let unfit = world.at(alice).app_op(&CrdtOp::new("users", K::Map, Verb::Increment)).unwrap_err();
         assert!(unfit.to_string().contains("not an operation of a map"), "{unfit}");
         let late = world.declare_collections(&[("x".to_owned(), K::Set)]);
         assert!(late.is_ok(), "re-declaring in the app context is allowed: {late:?}");

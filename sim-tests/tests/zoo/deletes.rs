@@ -16,7 +16,7 @@ fn deletions_travel_by_sync() {
                 setup(node.storage().upsert_with(id, None, &id[..4], &WriteMeta::at(1_000_000)), "three shared leaves");
             }
         }
-        setup(zoo.world.delete(zoo.alice.id(), [0xd1; 32]), "alice deletes one");
+        setup(zoo.world.at(zoo.alice.id()).delete([0xd1; 32]), "alice deletes one");
         for (initiator, responder) in [(&zoo.alice, &zoo.bob), (&zoo.bob, &zoo.alice)] {
             let report = zoo.sync(Protocol::HashComparison, initiator, responder).await;
             action(report.initiator, "a session each way");

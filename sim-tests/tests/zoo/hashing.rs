@@ -39,11 +39,11 @@ fn map_entries_made_in_a_different_order_hash_alike() {
         let insert = |key: &str| CrdtOp::new("users", K::Map, Verb::Insert { key: key.into(), value: "same".into() });
         let keys = ["k1", "k2", "k3"];
         for key in keys {
-            setup(world.app_op(alice.id(), &insert(key)), "alice's inserts");
+            setup(world.at(alice.id()).app_op(&insert(key)), "alice's inserts");
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
         for key in keys.iter().rev() {
-            setup(world.app_op(bob.id(), &insert(key)), "bob's inserts, in reverse");
+            setup(world.at(bob.id()).app_op(&insert(key)), "bob's inserts, in reverse");
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
         let layout = world.layout().unwrap();
