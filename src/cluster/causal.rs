@@ -8,7 +8,7 @@
 //! restart); pending ones live in memory and a crash loses them, as production's do.
 //!
 //! The DAG decides order and the books; what applying a delta does to the store stays with the
-//! caller (`delivery`): the applier here only records which deltas the DAG released, in its
+//! caller (`deltas`): the applier here only records which deltas the DAG released, in its
 //! order, so the caller applies their actions the moment the DAG call returns.
 
 use std::collections::BTreeMap;

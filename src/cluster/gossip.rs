@@ -1,7 +1,7 @@
 //! Local writes travel to peers as deltas, the way calimero broadcasts state deltas over
 //! gossipsub: each operation's calimero `Action`s are sent to every peer as one delta through the
 //! router (so it can be delayed, lost, duplicated, cut off by partitions) and applied on receipt
-//! with the real `Interface::apply_action` — in causal order (see `delivery`).
+//! with the real `Interface::apply_action` — in causal order (see `deltas`).
 //!
 //! This file knows the wire format and the inbox, nothing about the World that owns them.
 

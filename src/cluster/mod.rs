@@ -8,7 +8,7 @@ mod causal;
 mod chaos;
 mod config;
 mod counters;
-mod delivery;
+mod deltas;
 mod fixed_point;
 mod gossip;
 mod history;

@@ -301,11 +301,6 @@ impl World {
         self.registry().get(id).map_or(0, Node::buffered)
     }
 
-    /// Deltas waiting on `id` for predecessors.
-    pub fn pending_deltas(&self, id: NodeId) -> usize {
-        self.registry().get(id).map_or(0, |n| n.causal().pending_len())
-    }
-
     /// What the bug merosim planted in itself did, once it acted (`SimConfig::inject`).
     pub fn planted(&self) -> Option<Planted> {
         self.book().planted().cloned()

@@ -1,4 +1,5 @@
-//! How a node takes deltas in, as calimero-node's delta store does: never during one of its sync
+//! A node's deltas, out and in. Out: each local operation's actions, gossiped to every peer as
+//! the node's next delta. In: as calimero-node's delta store takes them: never during one of its sync
 //! sessions (invariant I6: a delta that arrives then waits until the node's last session ends),
 //! and in causal order, through calimero-dag's `DagStore` — a delta whose parents the node has
 //! not applied waits, pending, while the node asks the peer that sent it for what it lacks
