@@ -79,7 +79,7 @@ impl SimConfig {
     /// Every session encrypted with calimero's sync-level `SharedKey` (one key on both ends).
     /// Production leaves this off and relies on the transport; see `Integrity::Authenticated`.
     pub fn with_session_encryption(mut self, key: SharedKey, nonce: Nonce) -> Self {
-        self.node.session = self.node.session.clone().with_encryption(key, nonce);
+        self.node.session = std::mem::take(&mut self.node.session).with_encryption(key, nonce);
         self
     }
 

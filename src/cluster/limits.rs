@@ -17,10 +17,10 @@ pub struct Limits {
     )]
     pub max_time: Duration,
     /// `run()` stops with `MaxEvents` after this many events.
-    #[cfg_attr(feature = "cli", arg(skip = 5_000_000_u64))]
+    #[cfg_attr(feature = "cli", arg(skip = Limits::default().max_events))]
     pub max_events: u64,
     /// How often `run()` evaluates its stop conditions (virtual time).
-    #[cfg_attr(feature = "cli", arg(skip = Duration::from_millis(10)))]
+    #[cfg_attr(feature = "cli", arg(skip = Limits::default().check_interval))]
     pub check_interval: Duration,
     /// Stop `run()` as soon as an oracle's verdict is certain (`StopCondition::Violated`) rather
     /// than letting a broken run sync on until `max_time`. Sweeps and the command line want it

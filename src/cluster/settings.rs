@@ -18,9 +18,9 @@ use crate::protocols::{Handshakes, HcResponder, SessionOptions, LOOP_BUDGET};
 #[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct NodeSettings {
     /// Period of each node's sync timer (plus up to `sync_jitter`, drawn per tick).
-    #[cfg_attr(feature = "cli", arg(skip = Duration::from_millis(500)))]
+    #[cfg_attr(feature = "cli", arg(skip = NodeSettings::default().sync_interval))]
     pub sync_interval: Duration,
-    #[cfg_attr(feature = "cli", arg(skip = Duration::from_millis(100)))]
+    #[cfg_attr(feature = "cli", arg(skip = NodeSettings::default().sync_jitter))]
     pub sync_jitter: Duration,
     /// What every sync session of the run uses: receive budget (production: 30 s), hard cap,
     /// keys — the same options a hand-driven session takes.
