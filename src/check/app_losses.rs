@@ -61,7 +61,7 @@ fn counter_slots(run: &Run, items: &mut Vec<Piece>) {
             }
         }
         for ((owner, up), (slot, acknowledged)) in slots {
-            if !world.is_live(owner) {
+            if !world.at(owner).is_live() {
                 continue;
             }
             let held = run.live.iter().filter_map(|n| n.storage().get(slot).as_deref().and_then(slot_value)).max();
@@ -69,7 +69,7 @@ fn counter_slots(run: &Run, items: &mut Vec<Piece>) {
                 let verb = if up { "increments" } else { "decrements" };
                 let what = format!(
                     "{collection}: {}'s slot counts {} of its {acknowledged} acknowledged {verb} on every live node",
-                    world.name_of(owner),
+                    world.at(owner).name(),
                     held.unwrap_or(0)
                 );
                 items.push(Piece::new(what, []));

@@ -50,7 +50,7 @@ pub fn app_errors(world: &World) -> Option<Violation> {
     let lines = world
         .app_errors()
         .into_iter()
-        .map(|r| format!("{} by {} at {:.3}s: {}", r.op, world.name_of(r.node), r.at.as_secs_f64(), r.error))
+        .map(|r| format!("{} by {} at {:.3}s: {}", r.op, world.at(r.node).name(), r.at.as_secs_f64(), r.error))
         .collect();
     report(world, Oracle::AppError, lines, "app operations refused by calimero")
 }
@@ -63,7 +63,7 @@ pub fn app_errors(world: &World) -> Option<Violation> {
 pub fn app_places(world: &World) -> Option<String> {
     let layout = world.layout()?;
     let ops = world.app_ops();
-    let name = |id| world.name_of(id);
+    let name = |id| world.at(id).name();
     let writer = |entity: &EntityId| {
         if let Some(collection) = layout.collection_at(entity) {
             return format!("{} (collection {collection})", short_id(entity));

@@ -114,7 +114,7 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
         }
     }
     let ops = world.app_ops();
-    let who = |r: &OpRecord| format!("{} by {} at {:.3}s", r.op, world.name_of(r.node), r.at.as_secs_f64());
+    let who = |r: &OpRecord| format!("{} by {} at {:.3}s", r.op, world.at(r.node).name(), r.at.as_secs_f64());
     let (mut problems, mut after_remove) = (Vec::new(), Vec::new());
     for (collection, kind) in layout.collections() {
         let mine: Vec<&OpRecord> = ops.iter().filter(|r| r.op.collection == collection).collect();

@@ -83,7 +83,7 @@ pub(crate) fn losses(world: &World) -> Vec<Loss> {
     }
     let expected = expectations(&records);
     let live: Vec<SimNode> = world.live_nodes();
-    let name = |id| world.name_of(id);
+    let name = |id| world.at(id).name();
     let names = |nodes: &[SimNode]| nodes.iter().map(|n| n.name().to_owned()).collect::<Vec<_>>().join(",");
     let mut losses = Vec::new();
     for (entity, e) in &expected {

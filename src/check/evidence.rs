@@ -225,7 +225,7 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, items: &mut Vec<Piece>) {
             });
             let refused = refusal.error.contains("Record not found") && taken_away;
             let what =
-                format!("app-error: {} by {} refused: {}", refusal.op, world.name_of(refusal.node), refusal.error);
+                format!("app-error: {} by {} refused: {}", refusal.op, world.at(refusal.node).name(), refusal.error);
             items.push(Piece::new(what, [(refused, M::PushToRemovedKey)]));
         }
     }

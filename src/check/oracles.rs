@@ -71,7 +71,7 @@ pub(crate) fn revived(world: &World) -> Vec<(EntityId, String)> {
         let holders: Vec<&str> = live.iter().filter(|n| n.storage().exists(entity)).map(|n| n.name()).collect();
         if !holders.is_empty() {
             let op = expected.winners[0];
-            let by = world.name_of(op.node);
+            let by = world.at(op.node).name();
             let line = format!(
                 "{} (deleted by {by} at {:.3}s) live on {}",
                 short_id(&entity),

@@ -56,7 +56,7 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
     let roots = world
         .nodes()
         .iter()
-        .map(|n| (n.name().to_owned(), world.is_live(n.id()), n.storage().root_hash().unwrap_or_default()))
+        .map(|n| (n.name().to_owned(), world.at(n.id()).is_live(), n.storage().root_hash().unwrap_or_default()))
         .collect();
     let verdict = Verdict::of(stop, &violations);
     let blocking = (verdict == Verdict::LivenessViolation).then(|| {

@@ -84,7 +84,7 @@ impl World {
             let candidates: Vec<NodeId> = self
                 .process_nodes()
                 .into_iter()
-                .filter(|id| self.is_live(*id) && !(kind == &Episode::Pause && self.is_paused(*id)))
+                .filter(|id| self.at(*id).is_live() && !(kind == &Episode::Pause && self.at(*id).is_paused()))
                 .collect();
             if candidates.is_empty() {
                 continue;

@@ -118,7 +118,7 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
             continue;
         }
         world.at(id).ask_for_missing();
-        let peers = world.live_peers(id);
+        let peers = world.at(id).live_peers();
         if peers.is_empty() {
             world.trace().record(TraceKind::SyncTick { node: id, peer: None, selected: "none" });
             continue;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use calimero_primitives::context::ContextId;
 
 use super::counters::Counters;
-use super::history::{value_hash, Book, Planted, WriteRecord};
+use super::history::{Book, Planted, WriteRecord};
 use super::node::{Node, Registry};
 use super::SimConfig;
 use crate::crdt::Layout;
@@ -233,11 +233,6 @@ impl World {
         self.registry().iter().map(|n| n.sim().name().to_owned()).collect()
     }
 
-    /// A node's name, or its id if the run has no such node.
-    pub fn name_of(&self, id: NodeId) -> String {
-        self.registry().get(id).map_or_else(|| id.to_string(), |n| n.sim().name().to_owned())
-    }
-
     /// Every frame copy so far with its fate (a view of the trace).
     pub fn frames(&self) -> Vec<FrameRecord> {
         self.trace.frames()
@@ -262,25 +257,6 @@ impl World {
         &self.writers
     }
 
-    /// Whether `id` is up (not crashed).
-    pub fn is_live(&self, id: NodeId) -> bool {
-        self.registry().get(id).is_some_and(Node::is_live)
-    }
-
-    pub fn is_paused(&self, id: NodeId) -> bool {
-        self.registry().get(id).is_some_and(Node::is_paused)
-    }
-
-    /// Whether `id` takes part in no sync session right now.
-    pub fn is_idle(&self, id: NodeId) -> bool {
-        self.sessions_now(id) == 0
-    }
-
-    /// Session halves `id` runs right now (as initiator or responder).
-    pub fn sessions_now(&self, id: NodeId) -> u32 {
-        self.registry().get(id).map_or(0, Node::sessions_now)
-    }
-
     /// Every node with what C1–C5 read of it, under one lock: the convergence check runs at
     /// every check interval, so it asks once rather than once per node and property.
     pub(crate) fn node_states(&self) -> Vec<NodeState> {
@@ -294,11 +270,6 @@ impl World {
                 buffered: n.buffered(),
             })
             .collect()
-    }
-
-    /// Deltas `id` received during a session and has not applied yet (I6).
-    pub fn buffered(&self, id: NodeId) -> usize {
-        self.registry().get(id).map_or(0, Node::buffered)
     }
 
     /// What the bug merosim planted in itself did, once it acted (`SimConfig::inject`).
@@ -344,26 +315,7 @@ impl World {
         let meta = node.storage().metadata(entity).ok().flatten();
         let stamp = meta.as_ref().map_or(0, |m| if data.is_some() { m.updated_at } else { m.deleted_at.unwrap_or(0) });
         let parent = meta.and_then(|m| m.parent).filter(|p| *p != *node.storage().root_id().as_bytes());
-        self.record(id, entity, parent, stamp, data);
-    }
-
-    /// One acknowledged write (`Some(bytes)`) or delete (`None`) into the book, at now.
-    pub(crate) fn record(
-        &self,
-        id: NodeId,
-        entity: EntityId,
-        parent: Option<EntityId>,
-        stamp: u64,
-        data: Option<&[u8]>,
-    ) {
-        let record =
-            WriteRecord { node: id, entity, parent, at: self.router.now(), stamp, value: data.map(value_hash) };
-        self.book().record_write(record);
-    }
-
-    /// Live peers of `id`, in id order.
-    pub(crate) fn live_peers(&self, id: NodeId) -> Vec<SimNode> {
-        self.registry().iter().filter(|n| n.is_live() && n.id() != id).map(|n| n.sim().clone()).collect()
+        self.at(id).record(entity, parent, stamp, data);
     }
 
     /// Runs `f` on node `id` under the registry's lock; `None` if the run has no such node.

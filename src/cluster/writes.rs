@@ -52,7 +52,7 @@ impl NodeCtx<'_> {
                 // keep it nowhere.
                 let meta = node.storage().metadata(entity)?;
                 let stamp = meta.map_or(0, |m| m.updated_at.max(m.deleted_at.unwrap_or(0))) + 1;
-                self.world.record(id, entity, None, stamp, Some(data));
+                self.world.at(id).record(entity, None, stamp, Some(data));
                 self.note_planted(entity, stamp, data);
                 self.world.trace().record(TraceKind::Write { node: id, entity: short8(&entity) });
                 return Ok(());

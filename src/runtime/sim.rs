@@ -344,13 +344,13 @@ impl SimRuntime {
     /// Deltas `node` received during a session and has not applied yet (I6).
     pub fn buffered(&mut self, node: impl NodeRef) -> usize {
         let id = self.node_id(node);
-        self.world(move |w| w.buffered(id))
+        self.world(move |w| w.at(id).buffered())
     }
 
     /// Whether `node` takes part in no sync session right now.
     pub fn is_idle(&mut self, node: impl NodeRef) -> bool {
         let id = self.node_id(node);
-        self.world(move |w| w.is_idle(id))
+        self.world(move |w| w.at(id).is_idle())
     }
 
     /// Every frame copy so far with its fate (a view of the trace).

@@ -70,10 +70,10 @@ fn a_crash_mid_merge_keeps_what_was_committed_and_tears_nothing() {
     let seed = seed_or(22);
     let faults = with_nodes(NodeFaults { crash_mid_merge: 1.0, ..NodeFaults::default() });
     let mut rt = super::chaos_runtime(seed, faults, 15, 3, 40);
-    let crashed = |rt: &mut SimRuntime| rt.with_world(|w| w.nodes().iter().any(|n| !w.is_live(n.id())));
+    let crashed = |rt: &mut SimRuntime| rt.with_world(|w| w.nodes().iter().any(|n| !w.at(n.id()).is_live()));
     assert_eq!(rt.run_until(|rt| crashed(rt)), StopCondition::Manual, "{}", rt.repro());
     let (victim, entities, readable) = rt.with_world(|w| {
-        let victim = w.nodes().into_iter().find(|n| !w.is_live(n.id())).expect("a crashed node");
+        let victim = w.nodes().into_iter().find(|n| !w.at(n.id()).is_live()).expect("a crashed node");
         let entities = victim.storage().entities().expect("the victim's tree walks");
         let readable = entities.iter().all(|e| !e.data.is_empty() && victim.storage().get(e.id).is_some());
         (victim.name().to_owned(), entities.len(), readable)

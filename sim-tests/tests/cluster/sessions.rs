@@ -163,12 +163,12 @@ fn a_hand_driven_session_is_counted_on_both_parties_while_it_runs() {
         });
         let mut seen = (0, 0);
         while !session.is_finished() {
-            seen.0 = seen.0.max(world.sessions_now(bob.id()));
-            seen.1 = seen.1.max(world.sessions_now(alice.id()));
+            seen.0 = seen.0.max(world.at(bob.id()).sessions_now());
+            seen.1 = seen.1.max(world.at(alice.id()).sessions_now());
             tokio::time::sleep(Duration::from_micros(100)).await;
         }
         assert!(session.await.unwrap().succeeded());
         assert_eq!(seen, (1, 1), "initiator and responder halves, one each, while the session ran");
-        assert!(world.is_idle(alice.id()) && world.is_idle(bob.id()), "counted after the session");
+        assert!(world.at(alice.id()).is_idle() && world.at(bob.id()).is_idle(), "counted after the session");
     });
 }
