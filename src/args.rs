@@ -46,6 +46,7 @@ impl fmt::Display for ArgWriter {
 }
 
 /// Whole seconds, as `--max-time` and friends take them.
+#[cfg(feature = "cli")]
 pub fn parse_secs(s: &str) -> Result<Duration, String> {
     s.parse::<u64>()
         .map(Duration::from_secs)
@@ -53,6 +54,7 @@ pub fn parse_secs(s: &str) -> Result<Duration, String> {
 }
 
 /// Whole seconds, at least one.
+#[cfg(feature = "cli")]
 pub fn parse_positive_secs(s: &str) -> Result<Duration, String> {
     match parse_secs(s)? {
         d if d.is_zero() => Err(format!("bad duration '{s}': must be at least 1 second")),
@@ -87,6 +89,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "cli")]
     fn seconds_parse_and_refuse_clearly() {
         assert_eq!(parse_secs("0"), Ok(Duration::ZERO));
         assert_eq!(parse_positive_secs("30"), Ok(Duration::from_secs(30)));

@@ -61,10 +61,6 @@ pub enum SessionError {
     /// initiator's report cannot see it.
     #[error("the responder's outcome is in its own node's books")]
     Unobserved,
-    /// Production's HashComparison responder applies pushes under a per-context lock that an
-    /// actix actor hands out; none runs under madsim, so the push ended the stream.
-    #[error("production's responder cannot apply a push here (its per-context lock is an actix actor)")]
-    PushUnserved,
 }
 
 impl SessionError {
@@ -93,7 +89,6 @@ impl SessionError {
             SessionError::Storage(_) => "storage",
             SessionError::Unreachable => "unreachable",
             SessionError::Unobserved => "unobserved",
-            SessionError::PushUnserved => "push-unserved",
         }
     }
 }

@@ -10,21 +10,25 @@
 //! context's metadata with its current root hash (the responder recognises a root request by it)
 //! and the node's identity, marked owned (the responder answers only as a member).
 //!
-//! Pushes are the one leg it cannot serve: production applies them under a per-context lock it
-//! asks the context manager's actix actor for, and no actor runs under madsim. A push frame ends
-//! the responder's stream instead, and the session reports it (`Served::pushes_refused`).
+//! Pushes are served too: production applies them (`handle_entity_push_locked`, the delete push)
+//! under a per-context write lock it asks the context manager's actix actor for, and
+//! `context_actor` runs a stand-in of that actor on the node, without actix-rt, handing out a real
+//! lock. One stand-in per served session (the lock is the session's: merosim's own gossip applies
+//! take no lock yet, so there is no other holder to exclude). A root-entity merge production
+//! would run through the app's WASM (`dispatch_deferred_root_merges` → `Execute`) gets no answer
+//! from the stand-in and is skipped, as calimero skips a failed one.
 
 use std::sync::OnceLock;
 
 use calimero_blobstore::config::BlobStoreConfig;
 use calimero_blobstore::{BlobManager as BlobStore, FileSystem};
 use calimero_context_client::client::ContextClient;
-use calimero_crypto::{Nonce, SharedKey};
+use calimero_crypto::Nonce;
 use calimero_network_primitives::client::NetworkClient;
 use calimero_node::state::NodeState;
 use calimero_node::sync::{SyncConfig, SyncManager};
 use calimero_node_primitives::client::{BlobManager, NodeClient, SyncClient};
-use calimero_node_primitives::sync::{InitPayload, StreamMessage, SyncTransport};
+use calimero_node_primitives::sync::SyncTransport;
 use calimero_primitives::application::ApplicationId;
 use calimero_store::key;
 use calimero_store::types::{ContextIdentity, ContextMeta};
@@ -37,14 +41,6 @@ use crate::store::SimStorage;
 /// One node's `SyncManager`, holding nothing but clients over the node's store.
 pub struct ProductionResponder {
     manager: SyncManager,
-}
-
-/// What one served session did besides answering.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Served {
-    /// The initiator pushed entities or tombstones, which production's responder applies only
-    /// under an actix lock: the stream ended there.
-    pub pushes_refused: bool,
 }
 
 impl ProductionResponder {
@@ -68,7 +64,8 @@ impl ProductionResponder {
             String::new(),
             None,
         );
-        let context_client = ContextClient::new(store.clone(), node_client.clone(), LazyRecipient::new());
+        let context_manager = super::context_actor::context_manager(storage.context_id());
+        let context_client = ContextClient::new(store.clone(), node_client.clone(), context_manager);
         let manager = SyncManager::new(
             SyncConfig::default(),
             node_client,
@@ -101,15 +98,13 @@ impl ProductionResponder {
         storage: &SimStorage,
         node_id: [u8; 32],
         max_depth: Option<u8>,
-    ) -> Result<Served, SessionError> {
+    ) -> Result<(), SessionError> {
         publish_root(storage)?;
-        let mut guarded = RefusePushes { inner: stream, refused: false };
         let context_id = storage.context_id();
         self.manager
-            .handle_tree_node_request(context_id, node_id, max_depth, &mut guarded, Nonce::default(), None)
+            .handle_tree_node_request(context_id, node_id, max_depth, stream, Nonce::default(), None)
             .await
-            .map_err(|e| SessionError::classify(&e))?;
-        Ok(Served { pushes_refused: guarded.refused })
+            .map_err(|e| SessionError::classify(&e))
     }
 }
 
@@ -168,61 +163,4 @@ fn make_blob_folder() -> Result<FileSystem, String> {
     })
     .join()
     .unwrap_or_else(|_| Err("blob folder: its thread panicked".to_owned()))
-}
-
-/// The stream production's responder sees: the initiator's frames, until a push, which ends it.
-struct RefusePushes<'a, T> {
-    inner: &'a mut T,
-    refused: bool,
-}
-
-#[async_trait::async_trait]
-impl<T: SyncTransport> SyncTransport for RefusePushes<'_, T> {
-    async fn send(&mut self, message: &StreamMessage<'_>) -> eyre::Result<()> {
-        self.inner.send(message).await
-    }
-
-    async fn recv(&mut self) -> eyre::Result<Option<StreamMessage<'static>>> {
-        let frame = self.inner.recv().await?;
-        Ok(self.pass(frame))
-    }
-
-    async fn recv_timeout(&mut self, budget: std::time::Duration) -> eyre::Result<Option<StreamMessage<'static>>> {
-        let frame = self.inner.recv_timeout(budget).await?;
-        Ok(self.pass(frame))
-    }
-
-    fn set_encryption(&mut self, encryption: Option<(SharedKey, Nonce)>) {
-        self.inner.set_encryption(encryption);
-    }
-
-    fn encryption(&self) -> Option<(SharedKey, Nonce)> {
-        self.inner.encryption()
-    }
-
-    async fn close(&mut self) -> eyre::Result<()> {
-        self.inner.close().await
-    }
-}
-
-impl<T> RefusePushes<'_, T> {
-    fn pass(&mut self, frame: Option<StreamMessage<'static>>) -> Option<StreamMessage<'static>> {
-        let push = matches!(&frame, Some(StreamMessage::Init { payload: InitPayload::EntityPush { .. }, .. }))
-            || is_delete_push(&frame);
-        if push {
-            self.refused = true;
-            return None;
-        }
-        frame
-    }
-}
-
-#[cfg(calimero_delete_push)]
-fn is_delete_push(frame: &Option<StreamMessage<'static>>) -> bool {
-    matches!(frame, Some(StreamMessage::Init { payload: InitPayload::EntityDeletePush { .. }, .. }))
-}
-
-#[cfg(not(calimero_delete_push))]
-fn is_delete_push(_: &Option<StreamMessage<'static>>) -> bool {
-    false
 }

@@ -86,10 +86,7 @@ async fn by_manager<T: SyncTransport>(
     max_depth: Option<u8>,
 ) -> Result<Protocol, SessionError> {
     let responder = super::manager::ProductionResponder::new(storage)?;
-    let served = responder.serve(stream, storage, node_id, max_depth).await?;
-    if served.pushes_refused {
-        return Err(SessionError::PushUnserved);
-    }
+    responder.serve(stream, storage, node_id, max_depth).await?;
     Ok(Protocol::HashComparison)
 }
 
