@@ -19,7 +19,7 @@ use calimero_primitives::context::ContextId;
 use calimero_utils_actix::LazyRecipient;
 use tokio::sync::RwLock;
 
-/// The actor: one lock for the one context a node runs.
+/// The actor: the node's lock for the one context it runs.
 struct ContextLocks {
     context: ContextId,
     lock: Arc<RwLock<ContextId>>,
@@ -46,13 +46,14 @@ impl Handler<ContextMessage> for ContextLocks {
     }
 }
 
-/// Starts the stand-in on the current madsim node and hands back the recipient calimero's
-/// `ContextClient` is built with, already resolved.
-pub fn context_manager(context: ContextId) -> LazyRecipient<ContextMessage> {
+/// Starts the stand-in on the current madsim node, handing out guards of `lock` (the node's
+/// lock for `context`), and hands back the recipient calimero's `ContextClient` is built with,
+/// already resolved.
+pub fn context_manager(context: ContextId, lock: Arc<RwLock<ContextId>>) -> LazyRecipient<ContextMessage> {
     let recipient = LazyRecipient::new();
     let mut ctx = Context::new();
     let _ = recipient.init(&mut ctx);
-    let actor = ContextLocks { context, lock: Arc::new(RwLock::new(context)) };
+    let actor = ContextLocks { context, lock };
     madsim::task::spawn_local(ctx.into_future(actor));
     recipient
 }
@@ -84,7 +85,8 @@ mod tests {
         let runtime = madsim::runtime::Runtime::with_seed_and_config(7, madsim::Config::default());
         runtime.block_on(async {
             let context = ContextId::from([7; 32]);
-            let cm = context_manager(context);
+            let lock = Arc::new(RwLock::new(context));
+            let cm = context_manager(context, Arc::clone(&lock));
             let first = acquire(&cm, context).await.await.expect("answered").expect("a guard for the context");
             assert_eq!(*first.0, context);
             let mut second = acquire(&cm, context).await;
@@ -95,6 +97,12 @@ mod tests {
             assert!(second.is_ok_and(|g| g.is_ok_and(|g| g.is_some())), "the lock never came free");
             let other = acquire(&cm, ContextId::from([8; 32])).await.await.expect("answered");
             assert!(other.is_none(), "an unknown context gets no guard");
+            // A second stand-in over the same node's lock excludes the first's holders.
+            let held = lock.clone().write_owned().await;
+            let mut third = acquire(&context_manager(context, Arc::clone(&lock)), context).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(third.try_recv().is_err(), "two stand-ins on one node handed out one lock twice");
+            drop(held);
         });
     }
 }

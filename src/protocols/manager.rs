@@ -12,9 +12,10 @@
 //!
 //! Pushes are served too: production applies them (`handle_entity_push_locked`, the delete push)
 //! under a per-context write lock it asks the context manager's actix actor for, and
-//! `context_actor` runs a stand-in of that actor on the node, without actix-rt, handing out a real
-//! lock. One stand-in per served session (the lock is the session's: merosim's own gossip applies
-//! take no lock yet, so there is no other holder to exclude). A root-entity merge production
+//! `context_actor` runs a stand-in of that actor on the node, without actix-rt, handing out guards
+//! of the node's own lock (`SimStorage::context_lock`): two sessions pushing to one node exclude
+//! each other as in production. (merosim's own gossip applies take no lock yet: production's
+//! delta store is the next issue's.) A root-entity merge production
 //! would run through the app's WASM (`dispatch_deferred_root_merges` → `Execute`) gets no answer
 //! from the stand-in and is skipped, as calimero skips a failed one.
 
@@ -64,7 +65,7 @@ impl ProductionResponder {
             String::new(),
             None,
         );
-        let context_manager = super::context_actor::context_manager(storage.context_id());
+        let context_manager = super::context_actor::context_manager(storage.context_id(), storage.context_lock());
         let context_client = ContextClient::new(store.clone(), node_client.clone(), context_manager);
         let manager = SyncManager::new(
             SyncConfig::default(),

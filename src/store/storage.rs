@@ -50,6 +50,10 @@ pub struct SimStorage {
     /// The node's clock against true virtual time, and when it started drifting.
     clock: NodeClock,
     clock_start: u64,
+    /// The context's execution lock, one per node and context as production's context manager
+    /// keeps it: what pushes to production's responder are applied under
+    /// (`protocols/context_actor.rs`). Shared by clones, kept across a crash like the store.
+    context_lock: Arc<tokio::sync::RwLock<ContextId>>,
 }
 
 /// What a handshake carries about a node's state, computed in one pass.
@@ -116,6 +120,7 @@ impl SimStorage {
             last_stamp: Arc::new(AtomicU64::new(0)),
             clock: NodeClock::default(),
             clock_start: 0,
+            context_lock: Arc::new(tokio::sync::RwLock::new(context_id)),
         };
         let root = storage.root_id();
         storage.apply(
@@ -131,6 +136,11 @@ impl SimStorage {
         self.clock_start = self.with_env(time_now);
         self.clock = clock;
         self
+    }
+
+    /// The node's per-context execution lock (see the field).
+    pub fn context_lock(&self) -> Arc<tokio::sync::RwLock<ContextId>> {
+        Arc::clone(&self.context_lock)
     }
 
     /// The clock this store stamps writes with.

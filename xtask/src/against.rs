@@ -200,7 +200,9 @@ pub fn prepare(target: &Target) -> Result<PathBuf, Failure> {
     std::fs::write(variant.join("Cargo.toml"), &manifest).map_err(io("write the variant's manifest"))?;
     // Other releases build the real calimero-runtime (wasmer, whose build script runs bindgen)
     // and the real RocksDB: both need libclang, which the repo's own build does not.
-    run(&mut Command::new(repo.join("scripts/ensure-system-deps")), "scripts/ensure-system-deps")?;
+    if !keeps_stand_ins(&target.version, core.as_deref()) {
+        run(&mut Command::new(repo.join("scripts/ensure-system-deps")), "scripts/ensure-system-deps")?;
+    }
     eprintln!(
         "merosim against calimero-node {}{}: variant {}",
         target.version,
@@ -267,18 +269,26 @@ fn link(from: &Path, to: &Path) -> Result<(), Failure> {
     std::os::unix::fs::symlink(from, to).map_err(io("link the repo into the variant"))
 }
 
+/// Whether the repo's stand-ins (RocksDB, calimero's server and WASM runtime) build with this
+/// target: they know the pinned release's API only. With them, the pinned release's variant
+/// differs from the repo's own build in calimero-node alone and needs no libclang.
+fn keeps_stand_ins(version: &str, core: Option<&Path>) -> bool {
+    core.is_none() && version == PINNED
+}
+
 /// The variant's Cargo.toml: the repo's, with the calimero set pinned to the release (or, for a
 /// tree, made path dependencies on it: the tree's own crates reach each other through its
-/// workspace), and without the stand-ins, which know the pinned release's API only.
+/// workspace), and without the stand-ins unless [`keeps_stand_ins`].
 fn manifest(repo: &Path, version: &str, core: Option<&Path>) -> Result<String, Failure> {
     let text = std::fs::read_to_string(repo.join("Cargo.toml")).map_err(io("read Cargo.toml"))?;
     let pin = format!("\"={PINNED}\"");
+    let keep = keeps_stand_ins(version, core);
     let mut out = String::new();
     for line in text.lines() {
         let stand_in = ["rocksdb", "calimero-server", "calimero-runtime"]
             .iter()
             .any(|c| line.starts_with(&format!("{c} = {{ path = \"patches/")) && line.ends_with("\" }"));
-        if stand_in {
+        if stand_in && !keep {
             continue;
         }
         let calimero =
@@ -465,6 +475,11 @@ mod tests {
             assert!(!text.contains(&format!("{stand_in} = {{ path = \"patches/")), "{text}");
         }
         assert!(text.contains("getrandom = { path = \"patches/getrandom-0.2\" }"), "the madsim patch stays");
+        let pinned = manifest(&repo(), PINNED, None).unwrap();
+        assert!(
+            pinned.contains("calimero-runtime = { path = \"patches/calimero-runtime\" }"),
+            "the pinned release keeps them"
+        );
         assert!(text.contains("[patch.crates-io]"), "the section stays for the visibility patch");
     }
 
