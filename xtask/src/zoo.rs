@@ -87,7 +87,7 @@ fn label(target: &str) -> Result<String, Failure> {
 }
 
 /// `scripts/against TARGET ARGS…`, its output into `log`.
-fn against(target: &str, args: &[&str], log: &Path, env: &[(&str, &str)]) {
+fn run_against(target: &str, args: &[&str], log: &Path, env: &[(&str, &str)]) {
     let file = std::fs::File::create(log);
     let mut command = Command::new(repo().join("scripts/against"));
     command.arg(target).args(args).envs(env.iter().copied());
@@ -104,9 +104,9 @@ fn run_target(target: &str, version: &str, s: &Settings) {
     eprintln!("== calimero-node {version}{shown}");
     let start = std::time::Instant::now();
     let log = |what: &str| s.out.join(format!("{version}.{what}"));
-    against(target, &["build"], &log("build.log"), &[]);
+    run_against(target, &["build"], &log("build.log"), &[]);
     eprintln!("   built in {}s (log: {})", start.elapsed().as_secs(), log("build.log").display());
-    against(
+    run_against(
         target,
         &["test", "-p", "sim-tests", "--test", "zoo", "--", "--test-threads=1"],
         &log("zoo.log"),
@@ -130,15 +130,15 @@ fn run_target(target: &str, version: &str, s: &Settings) {
         "--json",
         json.to_str().unwrap_or_default(),
     ];
-    against(target, &sweep, &log("sweep.log"), &[]);
+    run_against(target, &sweep, &log("sweep.log"), &[]);
 }
 
 fn run_hunt(target: &str, version: &str, s: &Settings) {
     let log = |what: &str| s.out.join(format!("{version}.{what}"));
-    against(target, &["build"], &log("build.log"), &[]);
+    run_against(target, &["build"], &log("build.log"), &[]);
     let json = log("hunt.json");
     let _ = std::fs::remove_file(&json);
-    against(
+    run_against(
         target,
         &["sweep", "--seeds", &s.seeds, "--quiet", "--jobs", "2", "--json", json.to_str().unwrap_or_default()],
         &log("hunt.log"),

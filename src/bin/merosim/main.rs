@@ -174,11 +174,6 @@ fn sweep_defaults(arg: clap::Arg) -> clap::Arg {
     }
 }
 
-/// The spec of a run of `seed`, in its one spelling.
-fn seeded(seed: u64, spec: RunSpec) -> RunSpec {
-    RunSpec { seed, ..spec }.canonical()
-}
-
 fn main() -> ExitCode {
     // Like any Unix filter, end quietly when the reader goes away (`merosim repro 7 | head`)
     // instead of panicking on the first write to a closed pipe.
@@ -189,18 +184,20 @@ fn main() -> ExitCode {
     let Cli { command, sweep } = Cli::parse();
     match command.unwrap_or(Command::Sweep(sweep)) {
         Command::List => list(),
-        Command::Run { seed, spec } => single(&seeded(seed, spec), false, false),
+        Command::Run { seed, spec } => single(&spec.with_seed(seed).canonical(), false, false),
         Command::Repro { seed, spec, log, events } => {
             if let Some(Err(e)) = log.map(|filter| init_virtual_time_logs(&filter)) {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
-            single(&seeded(seed, spec), true, events)
+            single(&spec.with_seed(seed).canonical(), true, events)
         }
         Command::Sweep(args) => run_sweep(args),
         Command::Merge { files, strict, no_wall_clock } => merge::run(&files, strict, !no_wall_clock),
-        Command::Shrink { seed, spec } => run_shrink(&seeded(seed, spec)),
-        Command::Trace { seed, spec, perfetto, mermaid } => export(&seeded(seed, spec), perfetto, mermaid),
+        Command::Shrink { seed, spec } => run_shrink(&spec.with_seed(seed).canonical()),
+        Command::Trace { seed, spec, perfetto, mermaid } => {
+            export(&spec.with_seed(seed).canonical(), perfetto, mermaid)
+        }
         Command::Plants(args) => plants::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::FlagsDoc { write, check } => flags_doc::run(write.as_deref(), check.as_deref()),
@@ -307,7 +304,7 @@ fn print_attribution(outcome: &merosim::Outcome, flags: &str) {
 }
 
 fn run_sweep(args: SweepArgs) -> ExitCode {
-    let template = seeded(args.seeds.start, args.spec);
+    let template = args.spec.with_seed(args.seeds.start).canonical();
     let mut header = record::Header {
         merosim: env!("CARGO_PKG_VERSION").to_owned(),
         calimero: merosim::CALIMERO_VERSION.to_owned(),

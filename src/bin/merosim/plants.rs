@@ -62,12 +62,13 @@ pub fn run(args: &PlantsArgs) -> ExitCode {
     let rows = par_map(&specs, args.jobs as usize, |options| {
         let (clean, fates) = measure_plants(options, &plants);
         bar.inc(1);
-        let clean = match clean.triage(&options.flags()) {
+        let flags = options.flags();
+        let clean = match clean.triage(&flags) {
             None => "passes".to_owned(),
             Some(Triage::Known(findings)) => format!("known {}", findings.join("+")),
             Some(Triage::New { .. }) => "NEW".to_owned(),
         };
-        (options.seed, clean, fates, options.flags())
+        (options.seed, clean, fates, flags)
     });
     bar.finish_and_clear();
     let mut tally: BTreeMap<&str, [usize; 5]> = BTreeMap::new();

@@ -87,7 +87,8 @@ impl SeedRecord {
     pub fn of(outcome: &Outcome, options: &RunSpec) -> SeedRecord {
         let judgement = outcome.judgement.as_ref();
         let signature = outcome.signature();
-        let (known, unexplained) = match outcome.triage(&options.flags()) {
+        let flags = options.flags();
+        let (known, unexplained) = match outcome.triage(&flags) {
             Some(Triage::Known(findings)) => (Some(findings.iter().map(|f| (*f).to_owned()).collect()), None),
             Some(Triage::New { unexplained, count }) => (None, Some(more(unexplained, count))),
             None => (None, None),
@@ -106,7 +107,7 @@ impl SeedRecord {
             signature: signature.map(|s| s.to_string()),
             known,
             unexplained,
-            repro: options.repro().to_string(),
+            repro: merosim::Repro::cli("repro", &flags).to_string(),
             trace_hash: hex::encode(outcome.trace_hash),
             wall_ns: outcome.wall.as_nanos() as u64,
             converged_at_ns: outcome.converged_at().map(|t| t.since_start().as_nanos() as u64),
