@@ -41,10 +41,11 @@ pub struct NodeSettings {
     /// statistics; reaches LevelWise, which production never selects).
     #[cfg_attr(feature = "cli", arg(long, value_name = "H", default_value = "production"))]
     pub handshakes: Handshakes,
-    /// Which code answers HashComparison sessions: protocol (HashComparisonProtocol::run_responder)
-    /// or manager (production's SyncManager::handle_tree_node_request; needs a build from
-    /// scripts/against, and cannot apply pushes under madsim).
-    #[cfg_attr(feature = "cli", arg(long, value_name = "R", default_value = "protocol"))]
+    /// Which code answers HashComparison sessions: manager (production's
+    /// SyncManager::handle_tree_node_request, the default where the build has it: scripts/run,
+    /// scripts/test and scripts/against build one) or protocol (HashComparisonProtocol::run_responder,
+    /// the default of a plain `cargo build`).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "R", default_value_t = HcResponder::default()))]
     pub hc_responder: HcResponder,
     /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
     /// lose-op or flip-byte (see `merosim plants`).
@@ -61,7 +62,7 @@ impl Default for NodeSettings {
             context_id: None,
             chaos: None,
             handshakes: Handshakes::Production,
-            hc_responder: HcResponder::Protocol,
+            hc_responder: HcResponder::default(),
             inject: None,
         }
     }
@@ -78,7 +79,7 @@ impl NodeSettings {
         if self.handshakes != Handshakes::Production {
             out.value("handshakes", self.handshakes);
         }
-        if self.hc_responder != HcResponder::Protocol {
+        if self.hc_responder.worth_naming() {
             out.value("hc-responder", self.hc_responder);
         }
     }
@@ -101,7 +102,7 @@ impl fmt::Display for NodeSettings {
         if self.handshakes != Handshakes::Production {
             write!(f, " handshakes={}", self.handshakes)?;
         }
-        if self.hc_responder != HcResponder::Protocol {
+        if self.hc_responder.worth_naming() {
             write!(f, " hc-responder={}", self.hc_responder)?;
         }
         if let Some(bug) = self.inject {

@@ -13,23 +13,43 @@ use crate::error::{SessionError, TransportError};
 use crate::store::SimStorage;
 
 /// Which code answers a `TreeNodeRequest`. Production's manager dispatches it to its own method;
-/// the protocol's trait responder is what merosim, upstream's sync-sim and LevelWise's dispatch
-/// use. They drifted apart once already (#3251), so a test can pick either.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::Display, strum::VariantArray)]
+/// the protocol's trait responder is what upstream's sync-sim and LevelWise's dispatch use. They
+/// drifted apart once already (#3251), so a test can pick either; the default is production's
+/// wherever the build has it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display, strum::VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum HcResponder {
     /// `HashComparisonProtocol::run_responder`.
-    #[default]
     Protocol,
     /// `SyncManager::handle_tree_node_request`, production's dispatch target; only in a build
     /// against a calimero-node `scripts/visibility-patch` prepared (see [`HcResponder::available`]).
     Manager,
 }
 
+impl Default for HcResponder {
+    /// Production's responder where this build has it: a sweep then meets the code production
+    /// runs for every pull and push. Elsewhere (a plain `cargo build` of this repo) the
+    /// protocol's.
+    fn default() -> Self {
+        if HcResponder::Manager.available() {
+            HcResponder::Manager
+        } else {
+            HcResponder::Protocol
+        }
+    }
+}
+
 impl HcResponder {
     /// Whether this build can run the responder: the manager's needs a patched calimero-node.
     pub fn available(self) -> bool {
         self == HcResponder::Protocol || cfg!(calimero_manager_visible)
+    }
+
+    /// Whether options and repro lines name it. In a build that has both responders, always: a
+    /// line replays the responder it names, and one pasted into a build without production's
+    /// refuses it by name instead of replaying the other. A build with one names none.
+    pub fn worth_naming(self) -> bool {
+        self != HcResponder::Protocol || HcResponder::Manager.available()
     }
 }
 
@@ -49,9 +69,10 @@ impl std::str::FromStr for HcResponder {
     }
 }
 
-/// Serves one inbound session; returns which protocol the peer spoke.
+/// Serves one inbound session, HashComparison by the build's default [`HcResponder`]; returns
+/// which protocol the peer spoke.
 pub async fn respond<T: SyncTransport>(stream: &mut T, storage: &SimStorage) -> Result<Protocol, SessionError> {
-    respond_with(stream, storage, HcResponder::Protocol).await
+    respond_with(stream, storage, HcResponder::default()).await
 }
 
 /// [`respond`], with `hc` answering a HashComparison session.

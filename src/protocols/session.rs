@@ -220,9 +220,10 @@ impl Session {
     }
 
     /// The responder's half: serve whatever the first frame asks for (as calimero's manager
-    /// dispatches), then close. Returns the protocol the peer spoke.
+    /// dispatches, HashComparison by the build's default [`HcResponder`]), then close. Returns
+    /// the protocol the peer spoke.
     pub async fn responder_half(stream: &mut SimStream, storage: &SimStorage) -> Result<Protocol, SessionError> {
-        Session::responder_half_with(stream, storage, HcResponder::Protocol).await
+        Session::responder_half_with(stream, storage, HcResponder::default()).await
     }
 
     /// [`Session::responder_half`] with `hc` answering a HashComparison session.

@@ -110,10 +110,10 @@ fn the_manager_s_responder_says_how_to_get_it() {
 }
 
 /// #3251 (fixed in 0.11.0-rc.14): a delete reaches the peer that starts the sync. Bob deleted a
-/// parent's children; alice, who still holds them, pulls from bob through production's responder.
-/// Afterwards alice must hold neither. Before the fix the responder sent no `deleted_children`,
-/// so alice kept both and offered them back (a push merosim cannot serve here; the session's
-/// outcome is not what this row grades).
+/// parent's children; alice, who still holds them, pulls from bob through the default responder
+/// — production's, in a build that has it. Afterwards alice must hold neither. Before the fix
+/// the responder sent no `deleted_children`, so alice kept both and pushed them back to bob,
+/// whose responder applied them.
 #[test]
 #[cfg_attr(
     not(calimero_manager_visible),
@@ -123,15 +123,16 @@ fn a_delete_reaches_the_peer_that_started_the_sync() {
     simulate(3253, || async {
         let control = Zoo::new(3253);
         bob_cleared_a_parent(&control);
-        let pulled =
-            control.world.run_session(&Session::new(Protocol::HashComparison), &control.alice, &control.bob).await;
+        let through_protocol = Session::new(Protocol::HashComparison).with_hc_responder(HcResponder::Protocol);
+        let pulled = control.world.run_session(&through_protocol, &control.alice, &control.bob).await;
         action(pulled.initiator, "the same pull through the protocol's responder");
         let deletes_travel = [CHILDREN[0], CHILDREN[1], GONE].iter().all(|id| !control.alice.storage().exists(*id));
         precondition(deletes_travel, "through the protocol's responder the deletes reach alice");
 
         let zoo = Zoo::new(3253);
         bob_cleared_a_parent(&zoo);
-        let session = Session::new(Protocol::HashComparison).with_hc_responder(HcResponder::Manager);
+        let session = Session::new(Protocol::HashComparison);
+        precondition(session.hc_responder() == HcResponder::Manager, "the default responder is production's");
         let report = zoo.world.run_session(&session, &zoo.alice, &zoo.bob).await;
         let kept: Vec<String> = [CHILDREN[0], CHILDREN[1], GONE]
             .into_iter()
