@@ -23,6 +23,27 @@ pub struct ProtocolMetrics {
     pub refused: BTreeMap<&'static str, u64>,
     pub responder_failed: BTreeMap<&'static str, u64>,
     pub handshakes: Vec<HandshakeRecord>,
+    /// HashComparison's pushes to the responder (its bidirectional repair).
+    pub pushes: PushCounts,
+}
+
+/// Pushes an initiator sent (`EntityPush`, `EntityDeletePush`) and the ones a responder applied
+/// and acknowledged: a responder that cannot apply them (as production's could not before it
+/// had a context manager here) shows as served < offered on a healthy network.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PushCounts {
+    pub offered: u64,
+    pub served: u64,
+}
+
+impl PushCounts {
+    fn count(&mut self, message: &str) {
+        match message {
+            "EntityPush" | "EntityDeletePush" => self.offered += 1,
+            "EntityPushAck" | "EntityDeletePushAck" => self.served += 1,
+            _ => {}
+        }
+    }
 }
 
 /// What the network did (guide: `metrics.effects`).
@@ -64,6 +85,7 @@ impl SimMetrics {
         for f in frames {
             if f.copy_of.is_none() && f.kind == FrameKind::Data {
                 protocol.messages_sent += 1;
+                protocol.pushes.count(f.message);
                 protocol.bytes_sent += f.size as u64;
                 if let Some(counts) = sessions.get_mut(f.label) {
                     counts.frames += 1;
@@ -100,7 +122,7 @@ impl SimMetrics {
             .map(|(p, c)| format!("{p}: {} started, {} ok, failed {:?}", c.started, c.succeeded, c.failed))
             .collect();
         format!(
-            "sessions [{}]; selected {:?}, fallbacks {:?}, refused {:?}; {} frames / {} bytes; dropped {:?}, {} duplicates, \
+            "sessions [{}]; selected {:?}, fallbacks {:?}, refused {:?}; pushes {} offered / {} served; {} frames / {} bytes; dropped {:?}, {} duplicates, \
              {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?} / {} waited / {} duplicate / {} asked / {} resent; \
              converged={} at {}; \
              {} events",
@@ -108,6 +130,8 @@ impl SimMetrics {
             self.protocol.selected,
             self.protocol.fallbacks,
             self.protocol.refused,
+            self.protocol.pushes.offered,
+            self.protocol.pushes.served,
             self.protocol.messages_sent,
             self.protocol.bytes_sent,
             self.effects.dropped_by_reason,

@@ -27,6 +27,8 @@ pub struct FrameRecord {
     pub stream: u64,
     /// What the stream carries: a protocol name, `gossip`, or `stream` for a bare pair.
     pub label: &'static str,
+    /// What the frame carries (`TreeNodeRequest`, `EntityPushAck`, …; `Fin` for a close).
+    pub message: &'static str,
     pub from: NodeId,
     pub to: NodeId,
     pub kind: FrameKind,
@@ -55,13 +57,14 @@ pub(super) fn frame_table(events: &[TraceEvent]) -> Vec<FrameRecord> {
     for event in events {
         let TraceKind::Net(net) = &event.kind else { continue };
         match net {
-            NetEvent::Sent { frame, from, to, stream, protocol, kind, size, hash, copy_of, payload, .. } => {
+            NetEvent::Sent { frame, from, to, stream, protocol, message, kind, size, hash, copy_of, payload } => {
                 debug_assert_eq!(*frame as usize, frames.len(), "frames are numbered in send order");
                 frames.push(FrameRecord {
                     id: *frame,
                     copy_of: *copy_of,
                     stream: *stream,
                     label: protocol,
+                    message,
                     from: *from,
                     to: *to,
                     kind: *kind,

@@ -68,6 +68,12 @@ pub struct SeedRecord {
     pub ran: BTreeMap<String, u64>,
     pub stand_ins: BTreeMap<String, u64>,
     pub refused: BTreeMap<String, u64>,
+    /// Which code answered HashComparison (`manager`: production's; `protocol`: the trait's).
+    #[serde(default)]
+    pub hc_responder: String,
+    /// HashComparison pushes `[offered, served]` (served: applied and acknowledged).
+    #[serde(default)]
+    pub pushes: [u64; 2],
     /// Frame copies that were not delivered.
     pub dropped: u64,
     pub store_read: u64,
@@ -120,6 +126,8 @@ impl SeedRecord {
                 .unwrap_or_default(),
             stand_ins: protocol.map(|p| owned(&p.fallbacks)).unwrap_or_default(),
             refused: protocol.map(|p| owned(&p.refused)).unwrap_or_default(),
+            hc_responder: options.node.hc_responder.to_string(),
+            pushes: protocol.map(|p| [p.pushes.offered, p.pushes.served]).unwrap_or_default(),
             dropped: outcome.dropped(),
             store_read: outcome.store.read_bytes,
             store_write: outcome.store.write_bytes,

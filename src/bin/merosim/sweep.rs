@@ -178,6 +178,7 @@ impl fmt::Display for SweepReport {
             .collect();
         writeln!(f, "  oracles    fired/judged: {}", fired.join(", "))?;
         writeln!(f, "  protocols  {}", protocol_mix(&self.records))?;
+        writeln!(f, "  responder  {}", responders(&self.records))?;
         let dropped: u64 = self.records.iter().map(|r| r.dropped).sum();
         writeln!(f, "  undelivered {dropped} frame copies (deltas included), each in its run's trace with its reason")?;
         if let Some(heaviest) = self.records.iter().max_by_key(|r| (r.store_read, std::cmp::Reverse(r.seed))) {
@@ -340,6 +341,31 @@ impl SweepReport {
     pub fn unexplained(&self) -> usize {
         self.groups().iter().filter(|g| g.known.is_none()).map(|g| g.seeds.len()).sum()
     }
+}
+
+/// Which code answered HashComparison, and the pushes it served: `manager` is production's
+/// `SyncManager` (the default of a build that has it), `protocol` the trait's responder.
+fn responders(records: &[SeedRecord]) -> String {
+    let mut by: BTreeMap<&str, (usize, [u64; 2])> = BTreeMap::new();
+    for r in records {
+        let name = if r.hc_responder.is_empty() { "unrecorded" } else { r.hc_responder.as_str() };
+        let entry = by.entry(name).or_default();
+        entry.0 += 1;
+        entry.1[0] += r.pushes[0];
+        entry.1[1] += r.pushes[1];
+    }
+    let describe = |name: &str| match name {
+        "manager" => "production's SyncManager::handle_tree_node_request",
+        "protocol" => "HashComparisonProtocol::run_responder",
+        _ => "a record without it",
+    };
+    let parts: Vec<String> = by
+        .iter()
+        .map(|(name, (seeds, [offered, served]))| {
+            format!("{name} ({}) in {seeds} seeds: pushes {offered} offered, {served} served", describe(name))
+        })
+        .collect();
+    parts.join("; ")
 }
 
 /// What the sweep's sync ticks selected and what their sessions ran, over every seed: the
