@@ -5,6 +5,7 @@
 
 mod against;
 mod paths;
+mod variant;
 mod zoo;
 
 #[allow(dead_code)]
@@ -31,7 +32,7 @@ impl Failure {
     }
 }
 
-const USAGE: &str = "usage: xtask against [--calimero-version V] VERSION|TREE|ARCHIVE [prepare | build | test [cargo test args…] | MEROSIM ARGS…]
+const USAGE: &str = "usage: xtask against [--calimero-version V] VERSION|TREE|ARCHIVE [prepare | build | test|clippy [cargo args…] | run [MEROSIM ARGS…] | MEROSIM ARGS…]
        xtask zoo [--report | --hunt] VERSION|TREE…";
 
 fn main() -> ExitCode {

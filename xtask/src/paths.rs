@@ -67,6 +67,11 @@ fn walk(dir: &Path, found: &mut impl FnMut(&Path)) {
     }
 }
 
+/// An I/O error as a failure that says what could not be done.
+pub fn io(what: &'static str) -> impl Fn(std::io::Error) -> Failure {
+    move |e| Failure::failed(format!("cannot {what}: {e}"))
+}
+
 /// Runs `command`, failing with `what` if it cannot start or exits non-zero.
 pub fn run(command: &mut Command, what: &str) -> Result<(), Failure> {
     let status = command.status().map_err(|e| Failure::failed(format!("{what}: {e}")))?;
