@@ -76,6 +76,14 @@ fn main() {
         println!("cargo:rerun-if-changed={}", visible.display());
         println!("cargo:rustc-cfg=calimero_manager_visible");
     }
+    // How a failing test of this build is re-run: scripts/against writes its own command line
+    // into a variant; this repo's own build is plain cargo's.
+    let rerun = manifest.join("test-command");
+    let command = std::fs::read_to_string(&rerun).map(|c| c.trim().to_owned());
+    if command.is_ok() {
+        println!("cargo:rerun-if-changed={}", rerun.display());
+    }
+    println!("cargo:rustc-env=MEROSIM_TEST_COMMAND={}", command.unwrap_or_else(|_| "cargo test".to_owned()));
     // scripts/against writes the release here for a checkout, whose crates all say 0.0.0.
     let stated = manifest.join("calimero-version");
     if let Ok(version) = std::fs::read_to_string(&stated) {

@@ -76,7 +76,7 @@ pub use protocols::{
     SessionOptions,
 };
 pub use protocols::{walk_tree, NodeAnswer, SessionReport, SessionStats, TreeAnswers};
-pub use repro::{seed_or, seeds, Repro, SEED_VAR};
+pub use repro::{seed_or, seeds, Repro, SEED_VAR, TEST_COMMAND};
 pub use run::{catalogue, triage, KnownFailure, Triage};
 pub use run::{measure_plants, plant_fate, PlantFate};
 pub use run::{par_map, seeded, sweep};

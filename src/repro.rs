@@ -12,6 +12,11 @@ use std::ops::Range;
 /// The variable madsim's own test harness reads; merosim gives it the same meaning.
 pub const SEED_VAR: &str = "MADSIM_TEST_SEED";
 
+/// What re-runs a test of this build: `cargo test` for this repo's own, and in a build
+/// scripts/against made, its command (`scripts/against pinned test`, …), so the test runs again
+/// on the calimero it was built against — with production's responder, if that build has it.
+pub const TEST_COMMAND: &str = env!("MEROSIM_TEST_COMMAND");
+
 /// The seed `MADSIM_TEST_SEED` asks for, if it is set to a number.
 fn env_seed() -> Option<u64> {
     parse_seed(std::env::var(SEED_VAR).ok().as_deref())
@@ -104,7 +109,7 @@ impl Repro {
         match self {
             Repro::Cli { command } => command.clone(),
             Repro::Test { seed, package, target, test } => {
-                let mut line = format!("{SEED_VAR}={seed} cargo test");
+                let mut line = format!("{SEED_VAR}={seed} {TEST_COMMAND}");
                 if let Some(package) = package {
                     line += &format!(" -p {package}");
                 }
@@ -164,7 +169,10 @@ mod tests {
     #[test]
     fn test_lines_name_package_target_and_test() {
         let line = Repro::test(34).package("sim-tests").binary("cluster").named("runtime::x").to_string();
-        assert_eq!(line, "repro: MADSIM_TEST_SEED=34 cargo test -p sim-tests --test cluster -- runtime::x --exact");
+        assert_eq!(
+            line,
+            format!("repro: MADSIM_TEST_SEED=34 {TEST_COMMAND} -p sim-tests --test cluster -- runtime::x --exact")
+        );
         assert_eq!(Repro::cli("repro", "7 --faults heavy").to_string(), "repro: merosim repro 7 --faults heavy");
     }
 

@@ -41,7 +41,19 @@ fn assertion_failures_carry_seed_options_and_repro() {
     rt.run();
     let panic = catch_unwind(AssertUnwindSafe(|| assert_converged!(rt))).expect_err("must not converge");
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
-    for needle in ["assert_converged! failed", "C5StatesEqual", "seed: 34", "options: seed=34", "faults=[", "metrics: sessions", "repro: MADSIM_TEST_SEED=34 cargo test -p sim-tests --test cluster -- runtime::assertion_failures_carry_seed_options_and_repro --exact"] {
+    let repro = format!(
+        "repro: MADSIM_TEST_SEED=34 {} -p sim-tests --test cluster -- runtime::assertion_failures_carry_seed_options_and_repro --exact",
+        merosim::TEST_COMMAND
+    );
+    for needle in [
+        "assert_converged! failed",
+        "C5StatesEqual",
+        "seed: 34",
+        "options: seed=34",
+        "faults=[",
+        "metrics: sessions",
+        &repro,
+    ] {
         assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
     }
     let panic = catch_unwind(AssertUnwindSafe(|| assert_entity_count!(rt, "alice", 99))).expect_err("alice has 5");
@@ -101,7 +113,8 @@ fn seed_loop_replays_exactly_the_failing_seed() {
 
     let whole = run(None);
     assert_eq!(ran(&whole), (0..=7).collect::<Vec<_>>(), "{whole}");
-    let expected = format!("repro: MADSIM_TEST_SEED=7 cargo test -p sim-tests --test cluster -- {TEST} --exact");
+    let expected =
+        format!("repro: MADSIM_TEST_SEED=7 {} -p sim-tests --test cluster -- {TEST} --exact", merosim::TEST_COMMAND);
     let line = whole.lines().find(|l| l.contains("repro: ")).unwrap_or_else(|| panic!("no repro line in:\n{whole}"));
     assert_eq!(line.trim(), expected, "{whole}");
 
