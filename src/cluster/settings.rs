@@ -42,10 +42,13 @@ pub struct NodeSettings {
     #[cfg_attr(feature = "cli", arg(long, value_name = "H", default_value = "production"))]
     pub handshakes: Handshakes,
     /// Which code answers HashComparison sessions: manager (production's
-    /// SyncManager::handle_tree_node_request, the default where the build has it: scripts/run,
-    /// scripts/test and scripts/against build one) or protocol (HashComparisonProtocol::run_responder,
-    /// the default of a plain `cargo build`).
-    #[cfg_attr(feature = "cli", arg(long, value_name = "R", default_value_t = HcResponder::default()))]
+    /// SyncManager::handle_tree_node_request) or protocol (HashComparisonProtocol::run_responder).
+    /// Default: manager where the build has it (scripts/run, scripts/test and scripts/against build
+    /// one), protocol in a plain `cargo build` of this repo.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "R", default_value_t = HcResponder::default(), hide_default_value = true)
+    )]
     pub hc_responder: HcResponder,
     /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
     /// lose-op or flip-byte (see `merosim plants`).

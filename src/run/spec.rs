@@ -204,9 +204,11 @@ mod tests {
         let parsed = parse(&["7".to_owned()]).unwrap();
         let default = RunSpec::new(7, ScenarioSpec::new(ScenarioKind::Diverged), FaultPreset::Lan);
         assert!(same(&parsed, &default), "{parsed:?}\n{default:?}");
+        // A build with both HashComparison responders names the one it runs (`worth_naming`).
+        let responder = if HcResponder::Manager.available() { " --hc-responder manager" } else { "" };
         assert_eq!(
             parsed.flags(),
-            "7 --scenario diverged --nodes 3 --entities 20 --faults lan --recv-timeout 30 --max-time 600"
+            format!("7 --scenario diverged --nodes 3 --entities 20 --faults lan --recv-timeout 30{responder} --max-time 600")
         );
     }
 }

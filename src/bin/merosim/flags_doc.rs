@@ -55,7 +55,8 @@ fn default(arg: &Arg) -> String {
     }
     let values: Vec<String> = arg.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
     let explained = arg.get_help().is_some_and(|h| h.to_string().contains("Default:"));
-    if values.is_empty() && explained {
+    // A default that differs between builds (its help says which) is not one table cell.
+    if (values.is_empty() && explained) || arg.is_hide_default_value_set() {
         "see meaning".to_owned()
     } else if values.is_empty() {
         "none".to_owned()

@@ -210,6 +210,15 @@ fn main() -> ExitCode {
 
 fn list() -> ExitCode {
     println!("built against calimero-node {}", merosim::CALIMERO_VERSION);
+    println!(
+        "HashComparison answered by default by {}",
+        match merosim::HcResponder::default() {
+            merosim::HcResponder::Manager =>
+                "production's SyncManager::handle_tree_node_request (--hc-responder manager)",
+            merosim::HcResponder::Protocol =>
+                "HashComparisonProtocol::run_responder (this build has no manager: scripts/run builds one)",
+        }
+    );
     println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
     for kind in ScenarioKind::ALL {
         println!("  {:<13} {}", kind.name(), kind.about());

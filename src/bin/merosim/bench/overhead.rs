@@ -1,16 +1,18 @@
 //! Item 1: the same protocol session on real tokio over channels (a) and on merosim with no
-//! faults (b), same store contents, same code path (`protocols::initiate` / `respond`); the ratio
-//! of the session's CPU time is what merosim costs on top of the protocol.
+//! faults (b), same store contents, same code path (`protocols::initiate` / the protocol's trait
+//! responder on both sides: production's needs the simulation's context manager, which real
+//! tokio has not); the ratio of the session's CPU time is what merosim costs on top of the
+//! protocol.
 
 use std::time::Duration;
 
 use super::channel::ChannelStream;
 use super::cpu::thread_cpu;
-use merosim::prelude::{run_session, simulate, SimNode, SimStorage, World};
+use merosim::prelude::{simulate, Session, SimNode, SimStorage, World};
 use merosim::FaultConfig;
 use merosim::NodeId;
 use merosim::{diverge_pair, PairLayout};
-use merosim::{initiate, respond, Protocol, SessionOptions};
+use merosim::{initiate, respond_with, HcResponder, Protocol};
 
 /// One row of the overhead table: every run of each side, paired run by run.
 #[derive(Clone, Debug)]
@@ -65,7 +67,7 @@ fn on_tokio(seed: u64, entities: usize, level_wise: bool) -> Duration {
             let serving = bob.storage().clone();
             let start = thread_cpu();
             let responder = real_tokio::task::spawn_local(async move {
-                let _ = respond(&mut far, &serving).await;
+                let _ = respond_with(&mut far, &serving, HcResponder::Protocol).await;
             });
             let outcome = initiate(&mut near, alice.storage(), protocol, remote_root).await;
             use calimero_node_primitives::sync::SyncTransport;
@@ -89,7 +91,8 @@ fn on_merosim(seed: u64, entities: usize, level_wise: bool) -> (Duration, usize)
         diverge_pair(alice.storage(), bob.storage(), entities, seed, &PairLayout::default()).expect("diverge");
         let protocol = protocol(level_wise, alice.storage(), bob.storage());
         let start = thread_cpu();
-        let report = run_session(&world, &alice, &bob, protocol, &SessionOptions::default()).await;
+        let session = Session::new(protocol).with_hc_responder(HcResponder::Protocol);
+        let report = world.run_session(&session, &alice, &bob).await;
         let spent = thread_cpu() - start;
         assert!(report.succeeded(), "merosim session failed: {report:?}");
         (spent, world.frames().len())
