@@ -68,6 +68,7 @@ fn main() {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
     println!("cargo:rustc-check-cfg=cfg(calimero_manager_visible)");
+    println!("cargo:rustc-check-cfg=cfg(calimero_node_virtual_time)");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // scripts/against leaves this marker once scripts/visibility-patch made calimero-node's
     // `SyncManager::new` public: production's HashComparison responder is then in reach.
@@ -84,6 +85,12 @@ fn main() {
         println!("cargo:rerun-if-changed={}", rerun.display());
     }
     println!("cargo:rustc-env=MEROSIM_TEST_COMMAND={}", command.unwrap_or_else(|_| "cargo test".to_owned()));
+    // ... and this one once scripts/visibility-patch built the copy's tokio on madsim-tokio.
+    let virtual_time = manifest.join("calimero-virtual-time");
+    if virtual_time.exists() {
+        println!("cargo:rerun-if-changed={}", virtual_time.display());
+        println!("cargo:rustc-cfg=calimero_node_virtual_time");
+    }
     // scripts/against writes the release here for a checkout, whose crates all say 0.0.0.
     let stated = manifest.join("calimero-version");
     if let Ok(version) = std::fs::read_to_string(&stated) {

@@ -69,7 +69,8 @@ pub use metrics::{ConvergenceMetrics, SimMetrics};
 pub use net::{DropReason, FrameKind, NetEvent, NetworkRouter};
 pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, StopCondition, Verdict, Violation};
 pub use protocols::{
-    calimero_in, calimero_since, protocol_name, reset_storage_environment, SyncPlan, Verifier, CALIMERO_VERSION,
+    calimero_in, calimero_node_virtual_time, calimero_since, protocol_name, reset_storage_environment, SyncPlan,
+    Verifier, CALIMERO_VERSION,
 };
 pub use protocols::{
     initiate, plan, plan_as_production, respond, respond_with, Handshakes, HcResponder, HeadsView, Protocol, Session,

@@ -49,6 +49,14 @@ pub fn warm_up() {
 /// The calimero-node release this build runs (what `build.rs` found in the lockfile).
 pub const CALIMERO_VERSION: &str = env!("MEROSIM_CALIMERO_VERSION");
 
+/// Whether calimero-node's own tokio calls run on madsim (its timers in virtual time, its spawns
+/// on the node's task queue): `scripts/visibility-patch` builds the published crate's copy
+/// against madsim-tokio (one manifest hunk). A plain build's calimero-node, and a source tree's,
+/// keep real tokio, whose timers cannot run inside a simulation.
+pub fn calimero_node_virtual_time() -> bool {
+    cfg!(calimero_node_virtual_time)
+}
+
 /// Whether this build runs a release in `first..=last` ("-" leaves an end open): a finding's
 /// or a zoo bug's row applies here.
 pub fn calimero_in(first: &str, last: &str) -> bool {

@@ -131,10 +131,15 @@ pub fn prepare(target: &Target) -> Result<Variant, Failure> {
     // The lockfile follows the [patch] the visibility step may add, and picks up any dependency
     // this repo gained since the variant was made (the calimero set stays pinned).
     metadata()?;
-    // build.rs turns this into the `calimero_manager_visible` cfg.
-    let marker = dir.join("calimero-visible");
-    if visible { std::fs::write(&marker, "") } else { std::fs::remove_file(&marker).or_else(missing_is_fine) }
-        .map_err(io("write the variant"))?;
+    // build.rs turns these into the `calimero_manager_visible` and `calimero_node_virtual_time`
+    // cfgs: production's responder is constructible; calimero-node's own tokio is madsim-tokio.
+    let copy = std::fs::read_to_string(dir.join("calimero-node-visible/Cargo.toml")).unwrap_or_default();
+    let virtual_time = visible && core.is_none() && copy.lines().any(|l| l == "package = \"madsim-tokio\"");
+    for (marker, on) in [("calimero-visible", visible), ("calimero-virtual-time", virtual_time)] {
+        let marker = dir.join(marker);
+        if on { std::fs::write(&marker, "") } else { std::fs::remove_file(&marker).or_else(missing_is_fine) }
+            .map_err(io("write the variant"))?;
+    }
     Ok(variant)
 }
 

@@ -169,3 +169,19 @@ fn runs_answered_by_the_manager_s_responder_replay_byte_for_byte() {
         assert!(sessions > 0, "seed {seed}: no session ran\n{}", options.repro());
     }
 }
+
+/// The build that runs production's responder on the pinned release also builds calimero-node's
+/// own tokio on madsim (scripts/visibility-patch's manifest hunk), so the driver's, the session
+/// bridge's and the delta store's timers run in virtual time once merosim drives them. If the
+/// hunk stops applying to that release, this says so before a timer of calimero's panics inside
+/// a simulation ("no reactor running").
+#[test]
+#[cfg_attr(
+    not(calimero_manager_visible),
+    ignore = "the plain build uses the published calimero-node, with real tokio: run it through scripts/test"
+)]
+fn the_patched_pinned_build_runs_calimero_node_s_tokio_on_madsim() {
+    if merosim::calimero_in("0.11.0-rc.4", "0.11.0-rc.4") {
+        assert!(merosim::calimero_node_virtual_time(), "scripts/visibility-patch left calimero-node on real tokio");
+    }
+}

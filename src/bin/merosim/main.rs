@@ -211,6 +211,13 @@ fn main() -> ExitCode {
 fn list() -> ExitCode {
     println!("built against calimero-node {}", merosim::CALIMERO_VERSION);
     println!(
+        "calimero-node's own timers and spawns: {}",
+        match merosim::calimero_node_virtual_time() {
+            true => "madsim's (virtual time; its tokio is madsim-tokio)",
+            false => "real tokio's (they cannot run inside a simulation; scripts/run's build has madsim's)",
+        }
+    );
+    println!(
         "HashComparison answered by default by {}",
         match merosim::HcResponder::default() {
             merosim::HcResponder::Manager =>
