@@ -126,8 +126,10 @@ fn emit(version: &str) {
 /// whose text the tree's code has. A published release has no such file and needs no probe: every
 /// change a probe covers came after the last release on crates.io.
 fn probe(pointer: &Path) {
-    println!("cargo:rerun-if-changed={}", pointer.display());
+    // A release's variant has no pointer, ever: watching a missing file would rerun this script,
+    // and rebuild merosim, on every build.
     let Ok(core) = std::fs::read_to_string(pointer) else { return };
+    println!("cargo:rerun-if-changed={}", pointer.display());
     let core = PathBuf::from(core.trim());
     for (cfg, file, needle) in PROBES {
         let path = core.join(file);

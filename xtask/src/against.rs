@@ -208,25 +208,29 @@ fn act(variant: &Variant, mode: &[String]) -> Result<ExitCode, Failure> {
     }
 }
 
-/// Builds the variant's merosim quietly and runs it with `args`. Cargo's output — calimero-node's
-/// own warnings among it, which cargo shows for the patched copy as for any path dependency — is
+/// Builds the variant's merosim and runs it with `args`. Cargo's progress shows as it builds (a
+/// first build takes minutes); the compiler's messages — calimero-node's own warnings among them,
+/// which cargo shows for the patched copy as for any path dependency — arrive as JSON and are
 /// printed only if the build fails (scripts/test lints this repo's code).
 fn run_merosim(variant: &Variant, profile: &str, args: &[String]) -> Result<ExitCode, Failure> {
     let built = variant
         .cargo()
-        .args(["build", "--locked", "--quiet", "--message-format", "json", "--profile", profile, "--bin", "merosim"])
+        .args(["build", "--locked", "--message-format", "json", "--profile", profile, "--bin", "merosim"])
+        .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(io("run cargo build"))?;
+    let messages: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&built.stdout).lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
     if !built.status.success() {
-        use std::io::Write;
-        let _ = std::io::stderr().write_all(&built.stderr);
+        for rendered in messages.iter().filter_map(|m| m.pointer("/message/rendered").and_then(|r| r.as_str())) {
+            eprint!("{rendered}");
+        }
         return Err(Failure::failed(format!("cargo build failed ({})", built.status)));
     }
     // The binary cargo names, not target/PROFILE/merosim: this repo's own build writes that
     // file too when both share a target dir.
-    let executable = String::from_utf8_lossy(&built.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+    let executable = messages
+        .iter()
         .find_map(|m| m.get("executable").and_then(|e| e.as_str()).map(PathBuf::from))
         .ok_or_else(|| Failure::failed("cargo build named no merosim executable"))?;
     let status = Command::new(executable).args(args).status().map_err(io("run merosim"))?;

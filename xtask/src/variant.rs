@@ -85,15 +85,15 @@ pub fn prepare(target: &Target) -> Result<Variant, Failure> {
     std::fs::copy(repo.join("sim-tests/Cargo.toml"), dir.join("sim-tests/Cargo.toml")).map_err(io("copy sim-tests"))?;
     // build.rs reads the release from here when the lockfile cannot say (a source tree is
     // 0.0.0), and probes the tree itself for API changes no release boundary pins down.
-    std::fs::write(dir.join("calimero-version"), format!("{}\n", target.version)).map_err(io("write the variant"))?;
+    write_if_changed(&dir.join("calimero-version"), &format!("{}\n", target.version))?;
     // build.rs hands this to the library: a failing test's repro line re-runs it in this variant.
-    std::fs::write(dir.join("test-command"), format!("scripts/against {} test\n", target.spelled))
-        .map_err(io("write the variant"))?;
+    write_if_changed(&dir.join("test-command"), &format!("scripts/against {} test\n", target.spelled))?;
     match &core {
-        Some(core) => std::fs::write(dir.join("calimero-core"), format!("{}\n", core.display())),
-        None => std::fs::remove_file(dir.join("calimero-core")).or_else(missing_is_fine),
+        Some(core) => write_if_changed(&dir.join("calimero-core"), &format!("{}\n", core.display()))?,
+        None => {
+            std::fs::remove_file(dir.join("calimero-core")).or_else(missing_is_fine).map_err(io("write the variant"))?
+        }
     }
-    .map_err(io("write the variant"))?;
     let manifest = manifest(&repo, &target.version, core.as_deref())?;
     std::fs::write(dir.join("Cargo.toml"), &manifest).map_err(io("write the variant's manifest"))?;
     // Other releases build the real calimero-runtime (wasmer, whose build script runs bindgen)
@@ -137,10 +137,21 @@ pub fn prepare(target: &Target) -> Result<Variant, Failure> {
     let virtual_time = visible && core.is_none() && copy.lines().any(|l| l == "package = \"madsim-tokio\"");
     for (marker, on) in [("calimero-visible", visible), ("calimero-virtual-time", virtual_time)] {
         let marker = dir.join(marker);
-        if on { std::fs::write(&marker, "") } else { std::fs::remove_file(&marker).or_else(missing_is_fine) }
-            .map_err(io("write the variant"))?;
+        match on {
+            true => write_if_changed(&marker, "")?,
+            false => std::fs::remove_file(&marker).or_else(missing_is_fine).map_err(io("write the variant"))?,
+        }
     }
     Ok(variant)
+}
+
+/// Writes `text` unless the file holds it already: build.rs reruns when these files change, and
+/// a rerun rebuilds merosim (ten seconds on every `scripts/run`).
+fn write_if_changed(path: &Path, text: &str) -> Result<(), Failure> {
+    if std::fs::read_to_string(path).is_ok_and(|t| t == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(io("write the variant"))
 }
 
 fn missing_is_fine(e: std::io::Error) -> std::io::Result<()> {
