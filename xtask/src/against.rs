@@ -193,10 +193,8 @@ fn act(variant: &Variant, mode: &[String]) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         None | Some("build") => {
-            run(variant.cargo().args(["build", "--locked", "--bins", "--profile", &profile]), "cargo build")?;
-            let dir = if profile == "dev" { "debug" } else { profile.as_str() };
             let binary = variant.dir.join("merosim");
-            std::fs::copy(variant.target_dir.join(dir).join("merosim"), &binary).map_err(io("copy the binary"))?;
+            std::fs::copy(build_merosim(variant, &profile)?, &binary).map_err(io("copy the binary"))?;
             // On stdout alone, for scripts (scripts/trace-hashes runs it).
             println!("{}", binary.display());
             Ok(ExitCode::SUCCESS)
@@ -208,11 +206,19 @@ fn act(variant: &Variant, mode: &[String]) -> Result<ExitCode, Failure> {
     }
 }
 
-/// Builds the variant's merosim and runs it with `args`. Cargo's progress shows as it builds (a
-/// first build takes minutes); the compiler's messages — calimero-node's own warnings among them,
-/// which cargo shows for the patched copy as for any path dependency — arrive as JSON and are
-/// printed only if the build fails (scripts/test lints this repo's code).
+/// Builds the variant's merosim and runs it with `args`.
 fn run_merosim(variant: &Variant, profile: &str, args: &[String]) -> Result<ExitCode, Failure> {
+    let status = Command::new(build_merosim(variant, profile)?).args(args).status().map_err(io("run merosim"))?;
+    Ok(exit_code(status))
+}
+
+/// Builds the variant's merosim and returns the executable cargo names — not
+/// target/PROFILE/merosim, which this repo's own build writes too when both share a target dir.
+/// Cargo's progress shows as it builds (a first build takes minutes); the compiler's messages —
+/// calimero-node's own warnings among them, which cargo shows for the patched copy as for any
+/// path dependency — arrive as JSON and are printed only if the build fails (scripts/test lints
+/// this repo's code).
+fn build_merosim(variant: &Variant, profile: &str) -> Result<PathBuf, Failure> {
     let built = variant
         .cargo()
         .args(["build", "--locked", "--message-format", "json", "--profile", profile, "--bin", "merosim"])
@@ -227,14 +233,10 @@ fn run_merosim(variant: &Variant, profile: &str, args: &[String]) -> Result<Exit
         }
         return Err(Failure::failed(format!("cargo build failed ({})", built.status)));
     }
-    // The binary cargo names, not target/PROFILE/merosim: this repo's own build writes that
-    // file too when both share a target dir.
-    let executable = messages
+    messages
         .iter()
         .find_map(|m| m.get("executable").and_then(|e| e.as_str()).map(PathBuf::from))
-        .ok_or_else(|| Failure::failed("cargo build named no merosim executable"))?;
-    let status = Command::new(executable).args(args).status().map_err(io("run merosim"))?;
-    Ok(exit_code(status))
+        .ok_or_else(|| Failure::failed("cargo build named no merosim executable"))
 }
 
 #[cfg(test)]

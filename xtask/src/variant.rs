@@ -82,7 +82,8 @@ pub fn prepare(target: &Target) -> Result<Variant, Failure> {
     for f in ["src", "tests", "build.rs"] {
         link(&repo.join("sim-tests").join(f), &dir.join("sim-tests").join(f))?;
     }
-    std::fs::copy(repo.join("sim-tests/Cargo.toml"), dir.join("sim-tests/Cargo.toml")).map_err(io("copy sim-tests"))?;
+    let tests_manifest = std::fs::read_to_string(repo.join("sim-tests/Cargo.toml")).map_err(io("read sim-tests"))?;
+    write_if_changed(&dir.join("sim-tests/Cargo.toml"), &tests_manifest)?;
     // build.rs reads the release from here when the lockfile cannot say (a source tree is
     // 0.0.0), and probes the tree itself for API changes no release boundary pins down.
     write_if_changed(&dir.join("calimero-version"), &format!("{}\n", target.version))?;
