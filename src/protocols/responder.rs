@@ -45,6 +45,14 @@ impl HcResponder {
         self == HcResponder::Protocol || cfg!(calimero_manager_visible)
     }
 
+    /// The code that answers, as a reader of a report looks it up.
+    pub fn code(self) -> &'static str {
+        match self {
+            HcResponder::Protocol => "HashComparisonProtocol::run_responder",
+            HcResponder::Manager => "production's SyncManager::handle_tree_node_request",
+        }
+    }
+
     /// Whether options and repro lines name it. In a build that has both responders, always: a
     /// line replays the responder it names, and one pasted into a build without production's
     /// refuses it by name instead of replaying the other. A build with one names none.

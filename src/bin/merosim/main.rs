@@ -220,10 +220,8 @@ fn list() -> ExitCode {
     println!(
         "HashComparison answered by default by {}",
         match merosim::HcResponder::default() {
-            merosim::HcResponder::Manager =>
-                "production's SyncManager::handle_tree_node_request (--hc-responder manager)",
-            merosim::HcResponder::Protocol =>
-                "HashComparisonProtocol::run_responder (this build has no manager: scripts/run builds one)",
+            hc @ merosim::HcResponder::Manager => format!("{} (--hc-responder {hc})", hc.code()),
+            hc => format!("{} (this build has no manager: scripts/run builds one)", hc.code()),
         }
     );
     println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use merosim::{human_bytes, Oracle, OracleCounts, RunSpec, Verdict};
+use strum::VariantArray;
 
 use crate::record::{Header, SeedRecord};
 
@@ -354,10 +355,9 @@ fn responders(records: &[SeedRecord]) -> String {
         entry.1[0] += r.pushes[0];
         entry.1[1] += r.pushes[1];
     }
-    let describe = |name: &str| match name {
-        "manager" => "production's SyncManager::handle_tree_node_request",
-        "protocol" => "HashComparisonProtocol::run_responder",
-        _ => "a record without it",
+    let describe = |name: &str| {
+        let hc = merosim::HcResponder::VARIANTS.iter().find(|hc| hc.to_string() == name);
+        hc.map_or("a record without it", |hc| hc.code())
     };
     let parts: Vec<String> = by
         .iter()
