@@ -8,8 +8,14 @@ use sha2::{Digest, Sha256};
 
 use crate::Failure;
 
-/// The merosim repository this binary was built from.
+/// The merosim repository to act on: `MEROSIM_REPO`, which scripts/against and scripts/zoo set
+/// to their own clone, else the one this binary was built from. (Clones that share a target dir
+/// share this binary too: cargo takes the xtask package at any clone's path for the same unit, so
+/// the path compiled in may be another clone's.)
 pub fn repo() -> PathBuf {
+    if let Some(repo) = std::env::var_os("MEROSIM_REPO") {
+        return repo.into();
+    }
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits inside the repository").to_owned()
 }
 
