@@ -24,6 +24,16 @@ use crate::repro::Repro;
 /// Stack size for simulation threads: the protocol futures are large and deeply nested.
 const SIM_THREAD_STACK: usize = 64 * 1024 * 1024;
 
+/// What must happen in this process before a simulation starts, outside it (madsim refuses OS
+/// threads inside one): calimero's process-wide lazies, and the blob folder production's
+/// `SyncManager` is built with. merosim's own runtimes do it; a test that builds a madsim runtime
+/// itself (`Runtime::check_determinism`) calls this first. Without it production's responder
+/// cannot be built, and a concurrent test that does warm up changes what a run meets halfway.
+pub fn warm_up() {
+    crate::crdt::warm_up();
+    crate::protocols::warm_up();
+}
+
 /// A madsim runtime seeded with `seed`, with calimero-storage's environment reset inside it so
 /// the HLC (and its random node id) comes from this seed too.
 pub(crate) fn seeded_runtime(seed: u64) -> madsim::runtime::Runtime {

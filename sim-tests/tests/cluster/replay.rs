@@ -53,6 +53,9 @@ async fn session_under_heavy_chaos() {
 /// `#[madsim::test]`s; here it runs unconditionally.
 #[test]
 fn madsim_rng_log_check_passes() {
+    // Outside the simulation, as merosim's own runtimes do: production's responder needs the
+    // blob folder, and if another test built it between the two passes they would differ.
+    merosim::warm_up();
     madsim::runtime::Runtime::check_determinism(77, madsim::Config::default(), || async {
         merosim::reset_storage_environment();
         session_under_heavy_chaos().await;
