@@ -22,6 +22,12 @@ use calimero_primitives::context::ContextId;
 use calimero_utils_actix::LazyRecipient;
 use tokio::sync::RwLock;
 
+/// The application every node's context names (merosim installs none): the context metadata
+/// production's responder reads carries it, and `Execute` is refused as not installed for it.
+pub(super) fn application() -> ApplicationId {
+    ApplicationId::from([0; 32])
+}
+
 /// The actor: the node's lock for the one context it runs.
 struct ContextLocks {
     context: ContextId,
@@ -39,8 +45,7 @@ impl Handler<ContextMessage> for ContextLocks {
         let (request, outcome) = match msg {
             ContextMessage::AcquireContextLock { request, outcome } => (request, outcome),
             ContextMessage::Execute { outcome, .. } => {
-                let application_id = ApplicationId::from([0; 32]);
-                let _ = outcome.send(Err(ExecuteError::ApplicationNotInstalled { application_id }));
+                let _ = outcome.send(Err(ExecuteError::ApplicationNotInstalled { application_id: application() }));
                 return;
             }
             _ => return,

@@ -15,9 +15,9 @@
 //! `context_actor` runs a stand-in of that actor on the node, without actix-rt, handing out guards
 //! of the node's own lock (`SimStorage::context_lock`): two sessions pushing to one node exclude
 //! each other as in production. (merosim's own gossip applies take no lock yet: production's
-//! delta store is the next issue's.) A root-entity merge production
-//! would run through the app's WASM (`dispatch_deferred_root_merges` → `Execute`) gets no answer
-//! from the stand-in and is skipped, as calimero skips a failed one.
+//! delta store is the next issue's.) A root-entity merge production runs through the app's WASM
+//! (`dispatch_deferred_root_merges` → `Execute`) is refused by the stand-in as "application not
+//! installed", and calimero skips it with a warning.
 
 use std::sync::OnceLock;
 
@@ -30,7 +30,6 @@ use calimero_node::state::NodeState;
 use calimero_node::sync::{SyncConfig, SyncManager};
 use calimero_node_primitives::client::{BlobManager, NodeClient, SyncClient};
 use calimero_node_primitives::sync::SyncTransport;
-use calimero_primitives::application::ApplicationId;
 use calimero_store::key;
 use calimero_store::types::{ContextIdentity, ContextMeta};
 use calimero_utils_actix::LazyRecipient;
@@ -124,7 +123,7 @@ fn node_state() -> NodeState {
 /// request from an entity request.
 fn publish_root(storage: &SimStorage) -> Result<(), SessionError> {
     let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
-    let application = key::ApplicationMeta::new(ApplicationId::from([0; 32]));
+    let application = key::ApplicationMeta::new(super::context_actor::application());
     let meta = ContextMeta::new(application, root, Vec::new(), None);
     storage
         .store()
