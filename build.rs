@@ -69,6 +69,7 @@ fn main() {
     }
     println!("cargo:rustc-check-cfg=cfg(calimero_manager_visible)");
     println!("cargo:rustc-check-cfg=cfg(calimero_node_virtual_time)");
+    println!("cargo:rustc-check-cfg=cfg(calimero_node_path)");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // scripts/against leaves this marker once scripts/visibility-patch made calimero-node's
     // `SyncManager::new` public: production's HashComparison responder is then in reach.
@@ -90,6 +91,10 @@ fn main() {
     if virtual_time.exists() {
         println!("cargo:rerun-if-changed={}", virtual_time.display());
         println!("cargo:rustc-cfg=calimero_node_virtual_time");
+        // Production's node path (its delta store, whose timers must be madsim's) needs both.
+        if visible.exists() {
+            println!("cargo:rustc-cfg=calimero_node_path");
+        }
     }
     // scripts/against writes the release here for a checkout, whose crates all say 0.0.0.
     let stated = manifest.join("calimero-version");

@@ -73,8 +73,8 @@ pub use protocols::{
     Verifier, CALIMERO_VERSION,
 };
 pub use protocols::{
-    initiate, plan, plan_as_production, respond, respond_with, Handshakes, HcResponder, HeadsView, Protocol, Session,
-    SessionOptions,
+    initiate, plan, plan_as_production, respond, respond_with, Handshakes, HcResponder, HeadsView, NodePath, Protocol,
+    Session, SessionOptions,
 };
 pub use protocols::{walk_tree, NodeAnswer, SessionReport, SessionStats, TreeAnswers};
 pub use repro::{seed_or, seeds, Repro, SEED_VAR, TEST_COMMAND};

@@ -81,6 +81,7 @@ impl World {
                 next = next.max(*at);
                 tokio::time::sleep_until(next).await;
                 next += APP_OP_GAP;
+                let _executing = world.executing(node).await;
                 // A refused operation is in the books (see `app_op`); the app carries on.
                 let _ = world.at(node).app_op(op);
             }

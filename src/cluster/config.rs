@@ -11,7 +11,7 @@ use calimero_primitives::context::ContextId;
 
 use super::{Injected, Limits, NodeSettings};
 use crate::net::FaultConfig;
-use crate::protocols::{Handshakes, HcResponder};
+use crate::protocols::{Handshakes, HcResponder, NodePath};
 
 /// Options of one simulated run.
 #[derive(Clone, Debug)]
@@ -41,6 +41,12 @@ impl SimConfig {
     /// Answers HashComparison sessions with `hc` (see [`HcResponder`]).
     pub fn with_hc_responder(mut self, hc: HcResponder) -> Self {
         self.node.hc_responder = hc;
+        self
+    }
+
+    /// Which code takes the nodes' deltas in (see [`NodePath`]).
+    pub fn with_node_path(mut self, path: NodePath) -> Self {
+        self.node.node_path = path;
         self
     }
 

@@ -15,6 +15,7 @@
 use calimero_storage::action::Action;
 
 use super::causal::Offered;
+use super::delta_process::DeltaJob;
 use super::gossip::{self, Delta, GossipFrame};
 use super::node::Node;
 use super::NodeCtx;
@@ -25,6 +26,10 @@ impl NodeCtx<'_> {
     /// Broadcasts the actions of an operation `id` just applied, as its next delta.
     pub(crate) fn gossip(&self, actions: &[Action]) {
         let id = self.id;
+        #[cfg(calimero_node_path)]
+        if self.world.production_path() {
+            return self.gossip_committed(actions);
+        }
         let root_after = self.world.node(id).and_then(|n| n.storage().root_hash().ok()).unwrap_or_default();
         let (delta, targets) = {
             let mut nodes = self.world.registry();
@@ -70,14 +75,23 @@ impl NodeCtx<'_> {
     /// Asks again for what `id`'s pending deltas wait for (at each sync tick: a request can be lost).
     pub(crate) fn ask_for_missing(&self) {
         let id = self.id;
+        if self.world.production_path() {
+            self.world.with_node(id, |n| n.send_delta_job(DeltaJob::AskMissing));
+            return;
+        }
         let asks = self.world.registry().get(id).map(|n| n.causal().wanted()).unwrap_or_default();
         for (peer, wanted) in asks {
-            let peer = NodeId::new(peer);
-            let Some(address) = self.world.registry().get(peer).map(Node::gossip_address) else { continue };
-            let frame = GossipFrame::Request { from: id.get(), wanted };
-            if gossip::send(self.world.router(), id, &frame, &[(peer, address)]).is_some() {
-                self.world.book().count().gossip.delta_requests += 1;
-            }
+            self.request_deltas(NodeId::new(peer), wanted);
+        }
+    }
+
+    /// Asks `peer` for the deltas `wanted`, over the router.
+    pub(crate) fn request_deltas(&self, peer: NodeId, wanted: Vec<[u8; 32]>) {
+        let id = self.id;
+        let Some(address) = self.world.registry().get(peer).map(Node::gossip_address) else { return };
+        let frame = GossipFrame::Request { from: id.get(), wanted };
+        if gossip::send(self.world.router(), id, &frame, &[(peer, address)]).is_some() {
+            self.world.book().count().gossip.delta_requests += 1;
         }
     }
 
@@ -86,6 +100,11 @@ impl NodeCtx<'_> {
     /// Duplicates are dropped.
     fn deliver(&self, delta: Delta, sender: u32) {
         let id = self.id;
+        if self.world.production_path() {
+            let job = DeltaJob::Remote { delta, from: NodeId::new(sender) };
+            self.world.with_node(id, |n| n.send_delta_job(job));
+            return;
+        }
         let Some(offered) = self.world.with_node(id, |n| n.causal_mut().offer(delta, sender)) else { return };
         match offered {
             Offered::Duplicate => self.world.book().count().gossip.deltas_duplicate += 1,
@@ -123,13 +142,44 @@ impl NodeCtx<'_> {
         let (found, address): (Vec<Delta>, _) = {
             let nodes = self.world.registry();
             let (Some(target), Some(me)) = (nodes.get(peer), nodes.get(id)) else { return };
-            (me.causal().logged(wanted), target.gossip_address())
+            (self.logged(me, wanted), target.gossip_address())
         };
         for delta in found {
             let frame = GossipFrame::Delta { from: id.get(), delta };
             if gossip::send(self.world.router(), id, &frame, &[(peer, address.clone())]).is_some() {
                 self.world.book().count().gossip.deltas_resent += 1;
             }
+        }
+    }
+
+    /// The deltas of `wanted` that `me` holds applied: production's persisted rows, or the
+    /// model's book.
+    fn logged(&self, me: &Node, wanted: &[[u8; 32]]) -> Vec<Delta> {
+        #[cfg(calimero_node_path)]
+        if self.world.production_path() {
+            return crate::protocols::applied_deltas(me.sim().storage(), wanted);
+        }
+        me.causal().logged(wanted)
+    }
+
+    /// Production's node path: the operation is committed as production's execute commits it
+    /// (row and heads persisted), handed to the node's delta store, and broadcast.
+    #[cfg(calimero_node_path)]
+    fn gossip_committed(&self, actions: &[Action]) {
+        let id = self.id;
+        let Some(node) = self.world.node(id) else { return };
+        let delta = match crate::protocols::commit_local(node.storage(), actions) {
+            Ok(delta) => delta,
+            Err(_) => return self.world.book().count().gossip.rejected("commit"),
+        };
+        let targets: Vec<_> = {
+            let nodes = self.world.registry();
+            nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect()
+        };
+        self.world.with_node(id, |n| n.send_delta_job(DeltaJob::Local(delta.clone())));
+        match gossip::send(self.world.router(), id, &GossipFrame::Delta { from: id.get(), delta }, &targets) {
+            Some(sent) => self.world.book().count().gossip.deltas_sent += sent,
+            None => self.world.book().count().gossip.rejected("encode"),
         }
     }
 }

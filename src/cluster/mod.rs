@@ -8,6 +8,7 @@ mod causal;
 mod chaos;
 mod config;
 mod counters;
+mod delta_process;
 mod deltas;
 mod fixed_point;
 mod gossip;

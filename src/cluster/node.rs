@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::causal::CausalBook;
+use super::delta_process::DeltaJob;
 use super::gossip::{Delta, GossipInbox};
 use crate::crdt::CrdtOp;
 use crate::ids::NodeId;
@@ -88,7 +89,12 @@ pub(crate) struct Node {
     madsim_id: Option<madsim::task::NodeId>,
     gossip: GossipInbox,
     /// Which deltas this node has applied, made, or holds pending (durable: survives a crash).
+    /// The model's book; production's node path keeps its deltas in calimero-node's delta store.
     causal: CausalBook,
+    /// Production's node path: the node's delta-store process, while it runs, and how many
+    /// deltas its store holds pending (in memory: a crash loses them).
+    deltas: Option<UnboundedSender<DeltaJob>>,
+    pending: usize,
     /// What a restart resumes of the app.
     app_plan: AppPlan,
     /// This node's buggify coin, made on its first toss.
@@ -110,6 +116,8 @@ impl Node {
             madsim_id: None,
             gossip: GossipInbox::default(),
             causal: CausalBook::default(),
+            deltas: None,
+            pending: 0,
             app_plan: Arc::default(),
             buggify: None,
         }
@@ -158,8 +166,10 @@ impl Node {
         }
         self.life = Life::Down { by_fault };
         self.acceptor = None;
+        self.deltas = None;
         // Buffered deltas and the DAG's pending ones live in memory; applied ones are persisted.
-        let lost = std::mem::take(&mut self.gossip.buffer).len() + self.causal.restart();
+        let lost =
+            std::mem::take(&mut self.gossip.buffer).len() + self.causal.restart() + std::mem::take(&mut self.pending);
         Some((self.madsim_id, lost))
     }
 
@@ -285,6 +295,28 @@ impl Node {
 
     pub fn causal_mut(&mut self) -> &mut CausalBook {
         &mut self.causal
+    }
+
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs the process"))]
+    pub fn set_delta_process(&mut self, jobs: UnboundedSender<DeltaJob>) {
+        self.deltas = Some(jobs);
+    }
+
+    /// Hands `job` to the node's delta-store process; `false` when none runs (a hand-driven or
+    /// crashed node, or the model's path).
+    pub fn send_delta_job(&self, job: DeltaJob) -> bool {
+        self.deltas.as_ref().is_some_and(|jobs| jobs.send(job).is_ok())
+    }
+
+    /// Deltas waiting for parents: the delta store's count on production's path, the book's on
+    /// the model's.
+    pub fn pending_deltas(&self) -> usize {
+        self.causal.pending_len() + self.pending
+    }
+
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs the process"))]
+    pub fn set_pending(&mut self, pending: usize) {
+        self.pending = pending;
     }
 
     // ---- the app and buggify ----

@@ -60,6 +60,12 @@ async fn node_main(world: Arc<World>, id: NodeId, incarnation: u64) {
         return;
     };
     madsim::task::spawn_local(acceptor(Arc::clone(&world), id, rx));
+    #[cfg(calimero_node_path)]
+    if world.production_path() {
+        let (jobs, inbox) = unbounded_channel();
+        world.with_node(id, |n| n.set_delta_process(jobs));
+        madsim::task::spawn_local(super::delta_process::delta_process(Arc::clone(&world), id, inbox));
+    }
     let receiver = Arc::clone(&world);
     madsim::task::spawn_local(async move {
         while let Some(frame) = next_frame(&gossip).await {

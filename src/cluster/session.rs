@@ -219,10 +219,20 @@ impl World {
         let storage = node.storage();
         let root = *storage.root_id().as_bytes();
         let root_children = storage.metadata(root)?.map_or(0, |m| m.children.len() as u64);
-        let dag_heads = self.with_node(node.id(), |n| n.causal().heads()).unwrap_or_default();
+        let dag_heads = self.dag_heads(node);
         // A context that never received state has the zero root (as `StateSummary` reports it).
         let root_hash = if root_children == 0 { [0; 32] } else { storage.root_hash()? };
         Ok(HeadsView { root_hash, root_children, dag_heads })
+    }
+
+    /// `node`'s DAG heads: what its context's metadata holds on production's node path (the
+    /// delta store and local commits keep it), the model's book otherwise.
+    fn dag_heads(&self, node: &SimNode) -> Vec<[u8; 32]> {
+        #[cfg(calimero_node_path)]
+        if self.production_path() {
+            return crate::protocols::dag_heads(node.storage());
+        }
+        self.with_node(node.id(), |n| n.causal().heads()).unwrap_or_default()
     }
 
     /// The responder's books, whichever task served it.

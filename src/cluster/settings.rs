@@ -11,7 +11,7 @@ use calimero_primitives::context::ContextId;
 
 use super::Injected;
 use crate::args::ArgWriter;
-use crate::protocols::{Handshakes, HcResponder, SessionOptions, LOOP_BUDGET};
+use crate::protocols::{Handshakes, HcResponder, NodePath, SessionOptions, LOOP_BUDGET};
 
 /// The node and sync settings of one run.
 #[derive(Clone, Debug)]
@@ -50,6 +50,15 @@ pub struct NodeSettings {
         arg(long, value_name = "R", default_value_t = HcResponder::default(), hide_default_value = true)
     )]
     pub hc_responder: HcResponder,
+    /// Which code takes a node's deltas in: production (calimero-node's DeltaStore: its applier,
+    /// persistence, restore and parent tracking) or model (merosim's, over calimero-dag's
+    /// DagStore). Default: production where the build has it (scripts/run, scripts/test), model
+    /// in a plain `cargo build` of this repo.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "P", default_value_t = NodePath::default(), hide_default_value = true)
+    )]
+    pub node_path: NodePath,
     /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
     /// lose-op or flip-byte (see `merosim plants`).
     #[cfg_attr(feature = "cli", arg(long, value_name = "BUG", hide = true))]
@@ -66,6 +75,7 @@ impl Default for NodeSettings {
             chaos: None,
             handshakes: Handshakes::Production,
             hc_responder: HcResponder::default(),
+            node_path: NodePath::default(),
             inject: None,
         }
     }
@@ -84,6 +94,9 @@ impl NodeSettings {
         }
         if self.hc_responder.worth_naming() {
             out.value("hc-responder", self.hc_responder);
+        }
+        if self.node_path.worth_naming() {
+            out.value("node-path", self.node_path);
         }
     }
 }
@@ -107,6 +120,9 @@ impl fmt::Display for NodeSettings {
         }
         if self.hc_responder.worth_naming() {
             write!(f, " hc-responder={}", self.hc_responder)?;
+        }
+        if self.node_path.worth_naming() {
+            write!(f, " node-path={}", self.node_path)?;
         }
         if let Some(bug) = self.inject {
             write!(f, " inject={bug}")?;

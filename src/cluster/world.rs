@@ -125,13 +125,18 @@ impl World {
     /// Whether no live node holds a delta waiting for its parents: one may still arrive and
     /// release it, so a run with any is not at rest.
     pub(crate) fn no_pending_deltas(&self) -> bool {
-        self.registry().iter().filter(|n| n.is_live()).all(|n| n.causal().pending_len() == 0)
+        self.registry().iter().filter(|n| n.is_live()).all(|n| n.pending_deltas() == 0)
     }
 
     pub(crate) fn sync_is_stuck(&self) -> bool {
         let live: Vec<_> =
             self.live_nodes().iter().map(|n| (n.id(), n.storage().root_hash().unwrap_or_default())).collect();
         self.book().fixed_point_holds(&live)
+    }
+
+    /// Whether nodes take deltas in through calimero-node's delta store (`NodePath`).
+    pub(crate) fn production_path(&self) -> bool {
+        self.options().node.node_path == crate::protocols::NodePath::Production
     }
 
     pub(crate) fn is_healed(&self) -> bool {

@@ -32,10 +32,26 @@ impl World {
                 id[0] = 0x77;
                 id[1..3].copy_from_slice(&(writer.get() as u16).to_be_bytes());
                 id[3..7].copy_from_slice(&seq.to_be_bytes());
+                let _executing = world.executing(writer).await;
                 // A failed write is not gossiped; the workload carries on, as an app would.
                 let _ = world.at(writer).write(id, format!("write-{seq}").as_bytes());
             }
         });
+    }
+
+    /// What an app call on `id` holds while it runs on production's node path: the node's
+    /// context lock, as production's execute takes it, so a write never reads DAG heads that an
+    /// inbound delta's apply has moved past but not yet committed (nor overlaps a push being
+    /// applied). The model's path takes no lock.
+    pub(crate) async fn executing(
+        &self,
+        id: NodeId,
+    ) -> Option<tokio::sync::OwnedRwLockWriteGuard<calimero_primitives::context::ContextId>> {
+        if !self.production_path() {
+            return None;
+        }
+        let lock = self.node(id)?.storage().context_lock();
+        Some(lock.write_owned().await)
     }
 }
 

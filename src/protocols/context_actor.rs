@@ -1,26 +1,38 @@
 //! A stand-in for calimero's context manager actor, run without actix-rt: what production's
-//! HashComparison responder asks for before it applies a push (`AcquireContextLock`, answered
-//! with a real per-context write guard), so the push path runs calimero's own code under a real
-//! lock. actix 0.13 builds a running actor from `Context::new()` + `into_future(actor)` without
-//! actix-rt (only `Actor::start`, `Context::run` and response futures call `actix_rt::spawn`);
-//! the future is spawned on the current madsim node like any task, and the handler answers on
-//! the message's own oneshot from a madsim task — no actor timers, no `actix::spawn`.
+//! sync code asks of it, answered over the node's own store and lock. actix 0.13 builds a
+//! running actor from `Context::new()` + `into_future(actor)` without actix-rt (only
+//! `Actor::start`, `Context::run` and response futures call `actix_rt::spawn`); the future is
+//! spawned on the current madsim node like any task, and the handler answers on the message's
+//! own oneshot from a madsim task — no actor timers, no `actix::spawn`.
 //!
-//! `Execute` (a WASM call: the responder's deferred root-entity merge asks the app to merge two
-//! root states) is answered `ApplicationNotInstalled`: merosim runs no app WASM, so calimero
-//! skips that merge and warns, as the protocol's own responder drops it. Unanswered it would be
-//! a panic inside calimero (`ContextClient::execute` expects an answer). Every other
-//! `ContextMessage` is dropped unanswered: no sync path sends one.
+//! - `AcquireContextLock` (production's HashComparison responder, before it applies a push):
+//!   a real write guard of the node's per-context lock (`SimStorage::context_lock`).
+//! - `Execute` of `__calimero_sync_next` (the delta store's applier, for each delta it applies):
+//!   what the app's WASM export runs — calimero-storage's `Root::sync` on the artifact — inside
+//!   the node's storage environment, under the same lock, kept only if it succeeds (a trapped
+//!   WASM call commits nothing); the context's metadata then carries the new root, and the guard
+//!   goes back to the caller when it asked to hold it (`ContextAtomic::Lock`/`Held`). This is the
+//!   one step of the delta path that is merosim's: production runs the app's compiled export.
+//! - Any other `Execute` (the responder's deferred root-entity merge asks the app to merge two
+//!   root states) is answered `ApplicationNotInstalled`: merosim has no app WASM, so calimero
+//!   skips that merge and warns, as the protocol's own responder drops it.
+//!
+//! Every other `ContextMessage` is dropped unanswered: no sync path merosim runs sends one.
 
 use std::sync::Arc;
 
 use actix::{Actor, Context, Handler};
-use calimero_context_client::messages::{ContextMessage, ExecuteError};
-use calimero_context_client::{ContextAtomicKey, ContextGuard};
+use calimero_context_client::messages::{ContextMessage, ExecuteError, ExecuteRequest, ExecuteResponse};
+use calimero_context_client::{ContextAtomic, ContextAtomicKey, ContextGuard};
 use calimero_primitives::application::ApplicationId;
 use calimero_primitives::context::ContextId;
 use calimero_utils_actix::LazyRecipient;
 use tokio::sync::RwLock;
+
+use crate::store::SimStorage;
+
+/// The app export calimero-node's delta store applies a delta through.
+const SYNC_NEXT: &str = "__calimero_sync_next";
 
 /// The application every node's context names (merosim installs none): the context metadata
 /// production's responder reads carries it, and `Execute` is refused as not installed for it.
@@ -28,48 +40,89 @@ pub(super) fn application() -> ApplicationId {
     ApplicationId::from([0; 32])
 }
 
-/// The actor: the node's lock for the one context it runs.
-struct ContextLocks {
-    context: ContextId,
+/// The actor: the node's store and its lock for the one context it runs.
+struct ContextManager {
+    storage: SimStorage,
     lock: Arc<RwLock<ContextId>>,
 }
 
-impl Actor for ContextLocks {
+impl Actor for ContextManager {
     type Context = Context<Self>;
 }
 
-impl Handler<ContextMessage> for ContextLocks {
+impl Handler<ContextMessage> for ContextManager {
     type Result = ();
 
     fn handle(&mut self, msg: ContextMessage, _ctx: &mut Context<Self>) {
-        let (request, outcome) = match msg {
-            ContextMessage::AcquireContextLock { request, outcome } => (request, outcome),
-            ContextMessage::Execute { outcome, .. } => {
-                let _ = outcome.send(Err(ExecuteError::ApplicationNotInstalled { application_id: application() }));
-                return;
+        match msg {
+            ContextMessage::AcquireContextLock { request, outcome } => {
+                if request.context != self.storage.context_id() {
+                    let _ = outcome.send(None);
+                    return;
+                }
+                let lock = Arc::clone(&self.lock);
+                madsim::task::spawn_local(async move {
+                    let guard = lock.write_owned().await;
+                    let _ = outcome.send(Some(ContextAtomicKey(ContextGuard::write(guard))));
+                });
             }
-            _ => return,
-        };
-        if request.context != self.context {
-            let _ = outcome.send(None);
-            return;
+            ContextMessage::Execute { request, outcome } => {
+                if request.method != SYNC_NEXT || request.context != self.storage.context_id() {
+                    let _ = outcome.send(Err(ExecuteError::ApplicationNotInstalled { application_id: application() }));
+                    return;
+                }
+                let (storage, lock) = (self.storage.clone(), Arc::clone(&self.lock));
+                madsim::task::spawn_local(async move {
+                    let _ = outcome.send(Ok(sync_next(&storage, lock, request).await));
+                });
+            }
+            _ => {}
         }
-        let lock = Arc::clone(&self.lock);
-        madsim::task::spawn_local(async move {
-            let guard = lock.write_owned().await;
-            let _ = outcome.send(Some(ContextAtomicKey(ContextGuard::write(guard))));
-        });
     }
 }
 
-/// Starts the stand-in on the current madsim node, handing out guards of `lock` (the node's
-/// lock for `context`), and hands back the recipient calimero's `ContextClient` is built with,
+/// `__calimero_sync_next` on the node: under the context lock (the caller's, when it holds it),
+/// calimero-storage's `Root::sync` applies the artifact, all or nothing.
+async fn sync_next(storage: &SimStorage, lock: Arc<RwLock<ContextId>>, request: ExecuteRequest) -> ExecuteResponse {
+    let ExecuteRequest { payload, atomic, .. } = request;
+    let hold = atomic.is_some();
+    let key = match atomic {
+        Some(ContextAtomic::Held(key)) => key,
+        _ => ContextAtomicKey(ContextGuard::write(lock.write_owned().await)),
+    };
+    let applied = storage.atomically(|| {
+        storage.with_env(|| {
+            calimero_storage::collections::Root::<(), calimero_storage::store::MainStorage>::sync(
+                &payload,
+                &calimero_storage::interface::ApplyContext::empty(),
+            )
+        })
+    });
+    let root = storage.root_hash().unwrap_or_default();
+    let published = super::context_store::publish_root(storage);
+    let returns = match (applied, published) {
+        (Ok(()), Ok(())) => Ok(None),
+        (Err(e), _) => Err(eyre::eyre!("sync apply failed: {e}")),
+        (_, Err(e)) => Err(eyre::eyre!("{e}")),
+    };
+    ExecuteResponse {
+        returns,
+        logs: Vec::new(),
+        events: Vec::new(),
+        root_hash: root.into(),
+        artifact: Vec::new(),
+        atomic: hold.then_some(key),
+    }
+}
+
+/// Starts the stand-in on the current madsim node for `storage`'s context, handing out guards
+/// of the node's lock, and hands back the recipient calimero's `ContextClient` is built with,
 /// already resolved.
-pub fn context_manager(context: ContextId, lock: Arc<RwLock<ContextId>>) -> LazyRecipient<ContextMessage> {
+pub fn context_manager(storage: &SimStorage) -> LazyRecipient<ContextMessage> {
     let recipient = LazyRecipient::new();
     let mut ctx = Context::new();
     let _ = recipient.init(&mut ctx);
-    let actor = ContextLocks { context, lock };
+    let actor = ContextManager { storage: storage.clone(), lock: storage.context_lock() };
     madsim::task::spawn_local(ctx.into_future(actor));
     recipient
 }
@@ -101,8 +154,9 @@ mod tests {
         let runtime = madsim::runtime::Runtime::with_seed_and_config(7, madsim::Config::default());
         runtime.block_on(async {
             let context = ContextId::from([7; 32]);
-            let lock = Arc::new(RwLock::new(context));
-            let cm = context_manager(context, Arc::clone(&lock));
+            let storage = SimStorage::new(context, [1; 32].into()).expect("a store");
+            let lock = storage.context_lock();
+            let cm = context_manager(&storage);
             let first = acquire(&cm, context).await.await.expect("answered").expect("a guard for the context");
             assert_eq!(*first.0, context);
             let mut second = acquire(&cm, context).await;
@@ -115,7 +169,7 @@ mod tests {
             assert!(other.is_none(), "an unknown context gets no guard");
             // A second stand-in over the same node's lock excludes the first's holders.
             let held = lock.clone().write_owned().await;
-            let mut third = acquire(&context_manager(context, Arc::clone(&lock)), context).await;
+            let mut third = acquire(&context_manager(&storage), context).await;
             tokio::time::sleep(Duration::from_millis(50)).await;
             assert!(third.try_recv().is_err(), "two stand-ins on one node handed out one lock twice");
             drop(held);

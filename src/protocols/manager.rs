@@ -31,7 +31,7 @@ use calimero_node::sync::{SyncConfig, SyncManager};
 use calimero_node_primitives::client::{BlobManager, NodeClient, SyncClient};
 use calimero_node_primitives::sync::SyncTransport;
 use calimero_store::key;
-use calimero_store::types::{ContextIdentity, ContextMeta};
+use calimero_store::types::ContextIdentity;
 use calimero_utils_actix::LazyRecipient;
 use tokio::sync::{broadcast, mpsc};
 
@@ -46,26 +46,12 @@ pub struct ProductionResponder {
 impl ProductionResponder {
     /// Builds the node's manager and registers the node in its store as a member of its context.
     pub fn new(storage: &SimStorage) -> Result<Self, SessionError> {
-        let store = storage.store().clone();
-        let blobs = BlobManager::new(BlobStore::new(store.clone(), blob_folder()?));
-        let network = NetworkClient::new(LazyRecipient::new());
         let (ctx_sync_tx, ctx_sync_rx) = mpsc::channel(1);
         let (ns_sync_tx, ns_sync_rx) = mpsc::channel(1);
         let (ns_join_tx, ns_join_rx) = mpsc::channel(1);
         let (subgroup_tx, subgroup_rx) = mpsc::channel(1);
-        let node_client = NodeClient::new(
-            store.clone(),
-            blobs,
-            network.clone(),
-            LazyRecipient::new(),
-            broadcast::channel(1).0,
-            SyncClient::new(ctx_sync_tx, ns_sync_tx, ns_join_tx, subgroup_tx),
-            #[cfg(not(calimero_node_client_no_topic))]
-            String::new(),
-            None,
-        );
-        let context_manager = super::context_actor::context_manager(storage.context_id(), storage.context_lock());
-        let context_client = ContextClient::new(store.clone(), node_client.clone(), context_manager);
+        let sync = SyncClient::new(ctx_sync_tx, ns_sync_tx, ns_join_tx, subgroup_tx);
+        let (node_client, context_client, network) = clients(storage, sync)?;
         let manager = SyncManager::new(
             SyncConfig::default(),
             node_client,
@@ -99,13 +85,48 @@ impl ProductionResponder {
         node_id: [u8; 32],
         max_depth: Option<u8>,
     ) -> Result<(), SessionError> {
-        publish_root(storage)?;
+        super::context_store::publish_root(storage)?;
         let context_id = storage.context_id();
         self.manager
             .handle_tree_node_request(context_id, node_id, max_depth, stream, Nonce::default(), None)
             .await
             .map_err(|e| SessionError::classify(&e))
     }
+}
+
+/// The clients production builds a node's sync code from, over the node's own store, wired as
+/// upstream's standalone test builder wires them: the context client's actix recipient resolved
+/// to the context-manager stand-in (started here, on the current madsim node), the network's and
+/// the node manager's lazy and never initialised.
+pub(super) fn clients(
+    storage: &SimStorage,
+    sync: SyncClient,
+) -> Result<(NodeClient, ContextClient, NetworkClient), SessionError> {
+    let store = storage.store().clone();
+    let blobs = BlobManager::new(BlobStore::new(store.clone(), blob_folder()?));
+    let network = NetworkClient::new(LazyRecipient::new());
+    let node_client = NodeClient::new(
+        store.clone(),
+        blobs,
+        network.clone(),
+        LazyRecipient::new(),
+        broadcast::channel(1).0,
+        sync,
+        #[cfg(not(calimero_node_client_no_topic))]
+        String::new(),
+        None,
+    );
+    let context_manager = super::context_actor::context_manager(storage);
+    let context_client = ContextClient::new(store, node_client.clone(), context_manager);
+    Ok((node_client, context_client, network))
+}
+
+/// The context client alone (the delta store's), its node client's sync channels closed: no
+/// path the delta store runs asks the sync manager for anything.
+#[cfg(calimero_node_path)]
+pub(super) fn context_client(storage: &SimStorage) -> Result<ContextClient, SessionError> {
+    let sync = SyncClient::new(mpsc::channel(1).0, mpsc::channel(1).0, mpsc::channel(1).0, mpsc::channel(1).0);
+    clients(storage, sync).map(|(_, context, _)| context)
 }
 
 #[cfg(not(calimero_node_state_bare))]
@@ -116,20 +137,6 @@ fn node_state() -> NodeState {
 #[cfg(calimero_node_state_bare)]
 fn node_state() -> NodeState {
     NodeState::new()
-}
-
-/// The context's metadata, with the root hash the node's tree has now: production's context
-/// manager rewrites it after every applied change, and the responder reads it to tell a root
-/// request from an entity request.
-fn publish_root(storage: &SimStorage) -> Result<(), SessionError> {
-    let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
-    let application = key::ApplicationMeta::new(super::context_actor::application());
-    let meta = ContextMeta::new(application, root, Vec::new(), None);
-    storage
-        .store()
-        .handle()
-        .put(&key::ContextMeta::new(storage.context_id()), &meta)
-        .map_err(|e| SessionError::Storage(format!("publishing the context's root: {e}")))
 }
 
 static FOLDER: OnceLock<Result<FileSystem, String>> = OnceLock::new();

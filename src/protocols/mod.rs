@@ -14,9 +14,15 @@ mod initiator;
 // on the first release merosim has checked it in.
 #[cfg(all(calimero_session_peer, any(calimero_manager_visible, test)))]
 mod context_actor;
+// What production's context manager keeps in a node's store (metadata, delta rows).
+#[cfg(all(calimero_session_peer, any(calimero_manager_visible, test)))]
+mod context_store;
+#[cfg(calimero_node_path)]
+mod deltas;
 #[cfg(calimero_manager_visible)]
 mod manager;
 mod names;
+mod node_path;
 mod plan;
 mod release;
 pub(crate) use release::release_in;
@@ -26,9 +32,14 @@ mod walk;
 
 use std::fmt;
 
+#[cfg(calimero_node_path)]
+pub use context_store::{applied_deltas, commit_local, dag_heads};
+#[cfg(calimero_node_path)]
+pub use deltas::{NodeDeltas, Taken};
 pub use heads::{ask_dag_heads, HeadsAnswer};
 pub use initiator::initiate;
 pub(crate) use names::{init_payload_name, message_name};
+pub use node_path::NodePath;
 pub use plan::protocol_name;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
 pub use responder::{respond, respond_with, serve, HcResponder};

@@ -1,0 +1,113 @@
+//! Production's node path: each node's deltas go through calimero-node's own `DeltaStore`, run
+//! by a process of the node's madsim node, as production's node handlers run it — a local
+//! commit handed to `add_local_applied_delta`, a peer's delta to `add_delta_with_events`, a tick
+//! asking `get_missing_parents` what to request. The store lives in the process: a crash drops
+//! it and whatever it held pending; the restarted node's process rebuilds it from what was
+//! persisted (`load_persisted_deltas`), as a restarted production node does.
+//!
+//! One job at a time, in arrival order, as the node's handlers take them. Requests for missing
+//! parents go to the peer whose delta waits on them (on arrival, as production's state-delta
+//! handler asks its source) and again at each sync tick to every peer a pending delta came from.
+
+#[cfg(calimero_node_path)]
+use std::collections::{BTreeMap, BTreeSet};
+#[cfg(calimero_node_path)]
+use std::sync::Arc;
+
+#[cfg(calimero_node_path)]
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::gossip::Delta;
+#[cfg(calimero_node_path)]
+use super::World;
+use crate::ids::NodeId;
+#[cfg(calimero_node_path)]
+use crate::protocols::{NodeDeltas, Taken};
+
+/// What a node's delta-store process is asked to do.
+#[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs the process"))]
+pub(crate) enum DeltaJob {
+    /// A delta this node committed (its row and heads already persisted).
+    Local(Delta),
+    /// A peer's delta, sent by `from`.
+    Remote { delta: Delta, from: NodeId },
+    /// A sync tick: ask again for what pending deltas wait on.
+    AskMissing,
+}
+
+/// Who sent each pending delta: whom to ask for its parents.
+#[cfg(calimero_node_path)]
+type Senders = BTreeMap<[u8; 32], NodeId>;
+
+/// The process: opens the node's delta store, then takes jobs until the node goes down.
+#[cfg(calimero_node_path)]
+pub(super) async fn delta_process(world: Arc<World>, id: NodeId, mut jobs: UnboundedReceiver<DeltaJob>) {
+    let Some(node) = world.node(id) else { return };
+    let storage = node.storage().clone();
+    let deltas = match NodeDeltas::open(&storage).await {
+        Ok(deltas) => deltas,
+        Err(_) => return world.book().count().gossip.rejected("delta store"),
+    };
+    let mut senders = Senders::new();
+    loop {
+        let pending = deltas.pending().await;
+        world.with_node(id, |n| n.set_pending(pending));
+        let Some(job) = jobs.recv().await else { return };
+        let before = storage.root_hash().ok();
+        match job {
+            DeltaJob::Local(delta) => {
+                if deltas.add_local(delta).await.is_err() {
+                    world.book().count().gossip.rejected("local delta");
+                }
+            }
+            DeltaJob::Remote { delta, from } => {
+                let delta_id = delta.id;
+                let author = world.node(from).map(|n| n.storage().identity());
+                let taken = deltas.add(delta, author).await;
+                let mut book = world.book();
+                let gossip = &mut book.count().gossip;
+                match taken {
+                    Taken::Duplicate => gossip.deltas_duplicate += 1,
+                    Taken::Applied => gossip.deltas_applied += 1,
+                    Taken::Refused => gossip.rejected("apply"),
+                    Taken::Pending => gossip.deltas_pending += 1,
+                }
+                drop(book);
+                if taken == Taken::Pending {
+                    senders.insert(delta_id, from);
+                    ask(&world, id, &deltas, &mut senders, Some(from)).await;
+                }
+            }
+            DeltaJob::AskMissing => ask(&world, id, &deltas, &mut senders, None).await,
+        }
+        // Applies (the delta's, the children it released, parents loaded from the store) change
+        // the store outside any session: the session oracles' watch must see it.
+        if storage.root_hash().ok() != before {
+            world.with_node(id, super::node::Node::mutated);
+        }
+    }
+}
+
+/// Requests what the store's pending deltas wait on: from `only` (the source of a delta that
+/// just went pending), else from every peer a still-pending delta came from.
+#[cfg(calimero_node_path)]
+async fn ask(world: &World, id: NodeId, deltas: &NodeDeltas, senders: &mut Senders, only: Option<NodeId>) {
+    let missing = deltas.missing().await;
+    let mut still = Senders::new();
+    for (delta, from) in std::mem::take(senders) {
+        if !deltas.applied(&delta).await {
+            still.insert(delta, from);
+        }
+    }
+    *senders = still;
+    if missing.is_empty() {
+        return;
+    }
+    let peers: BTreeSet<NodeId> = match only {
+        Some(peer) => BTreeSet::from([peer]),
+        None => senders.values().copied().collect(),
+    };
+    for peer in peers {
+        world.at(id).request_deltas(peer, missing.clone());
+    }
+}

@@ -1,0 +1,134 @@
+//! What production's context manager keeps in a node's store and calimero-node's sync code
+//! reads back: the context's metadata (root hash and DAG heads) and the rows of the deltas the
+//! node made or applied. merosim runs no context manager and no app WASM, so the one write it
+//! stands in for is an app call's commit — a local operation's delta, persisted and announced
+//! the way `calimero-context`'s execute handler persists and announces it. Everything else in
+//! these rows is written and read by calimero's own code (the delta store, the responders).
+
+#[cfg(calimero_node_path)]
+use calimero_dag::CausalDelta;
+#[cfg(calimero_node_path)]
+use calimero_storage::action::Action;
+use calimero_store::key;
+#[cfg(calimero_node_path)]
+use calimero_store::types::ContextDagDelta;
+use calimero_store::types::ContextMeta;
+
+use crate::error::SessionError;
+use crate::store::SimStorage;
+
+/// A delta as calimero-node's delta store takes it.
+#[cfg(calimero_node_path)]
+pub type Delta = CausalDelta<Vec<Action>>;
+
+/// The parent of a context's first delta (calimero's zero hash).
+#[cfg(calimero_node_path)]
+const GENESIS: [u8; 32] = [0; 32];
+
+fn storage_error<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> SessionError + '_ {
+    move |e| SessionError::Storage(format!("{what}: {e}"))
+}
+
+/// The context's metadata as the store holds it, or the metadata of a context that has none
+/// yet (created with its application, the zero root and no heads).
+fn meta(storage: &SimStorage) -> Result<ContextMeta, SessionError> {
+    let stored = storage
+        .store()
+        .handle()
+        .get(&key::ContextMeta::new(storage.context_id()))
+        .map_err(storage_error("reading the context's metadata"))?;
+    Ok(stored.unwrap_or_else(|| {
+        ContextMeta::new(key::ApplicationMeta::new(super::context_actor::application()), [0; 32], Vec::new(), None)
+    }))
+}
+
+fn put_meta(storage: &SimStorage, meta: &ContextMeta) -> Result<(), SessionError> {
+    storage
+        .store()
+        .handle()
+        .put(&key::ContextMeta::new(storage.context_id()), meta)
+        .map_err(storage_error("writing the context's metadata"))
+}
+
+/// Writes the root hash the node's tree has now into the context's metadata, keeping its DAG
+/// heads: production's context manager rewrites it after every applied change, and the
+/// responders read it (a root request is told by it).
+pub fn publish_root(storage: &SimStorage) -> Result<(), SessionError> {
+    let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
+    let mut meta = meta(storage)?;
+    meta.root_hash = root.into();
+    put_meta(storage, &meta)
+}
+
+#[cfg(calimero_node_path)]
+/// The context's DAG heads as its metadata holds them (what production's DAG-heads responder
+/// answers), without the genesis parent a fresh context starts from.
+pub fn dag_heads(storage: &SimStorage) -> Vec<[u8; 32]> {
+    let mut heads = meta(storage).map(|m| m.dag_heads).unwrap_or_default();
+    heads.retain(|h| *h != GENESIS);
+    heads.sort_unstable();
+    heads
+}
+
+#[cfg(calimero_node_path)]
+/// The commit of a local app call whose `actions` the node's store already holds, as
+/// `calimero-context`'s execute handler makes it: parents are the metadata's heads that have a
+/// persisted row (genesis if none), the HLC is the node's storage clock, the id is calimero's
+/// `CausalDelta::compute_id`; the row is persisted as applied and the heads become this delta.
+/// Returns the delta for the node's delta store (`add_local_applied_delta`) and for gossip.
+pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, SessionError> {
+    let mut meta = meta(storage)?;
+    let handle = storage.store().handle();
+    let mut parents: Vec<[u8; 32]> = meta
+        .dag_heads
+        .iter()
+        .copied()
+        .filter(|head| {
+            *head == GENESIS
+                || handle.get(&key::ContextDagDelta::new(storage.context_id(), *head)).is_ok_and(|row| row.is_some())
+        })
+        .collect();
+    if parents.is_empty() {
+        parents.push(GENESIS);
+    }
+    let hlc = storage.with_env(calimero_storage::env::hlc_timestamp);
+    let id = calimero_storage::delta::CausalDelta::compute_id(&parents, actions, &hlc);
+    let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
+    let row = ContextDagDelta {
+        delta_id: id,
+        parents: parents.clone(),
+        actions: borsh::to_vec(actions).map_err(|e| SessionError::Storage(format!("encoding a delta: {e}")))?,
+        hlc,
+        applied: true,
+        expected_root_hash: root,
+        events: None,
+        author_id: Some(storage.identity()),
+        governance_position_blob: None,
+        delta_signature: None,
+    };
+    meta.root_hash = root.into();
+    meta.dag_heads = vec![id];
+    put_meta(storage, &meta)?;
+    storage
+        .store()
+        .handle()
+        .put(&key::ContextDagDelta::new(storage.context_id(), id), &row)
+        .map_err(storage_error("persisting a local delta"))?;
+    Ok(CausalDelta::new(id, parents, actions.to_vec(), hlc, root))
+}
+
+#[cfg(calimero_node_path)]
+/// The deltas of `wanted` this node has persisted as applied: what it answers a peer's request
+/// for them with.
+pub fn applied_deltas(storage: &SimStorage, wanted: &[[u8; 32]]) -> Vec<Delta> {
+    let handle = storage.store().handle();
+    wanted
+        .iter()
+        .filter_map(|id| handle.get(&key::ContextDagDelta::new(storage.context_id(), *id)).ok().flatten())
+        .filter(|row: &ContextDagDelta| row.applied)
+        .filter_map(|row| {
+            let payload: Vec<Action> = borsh::from_slice(&row.actions).ok()?;
+            Some(CausalDelta::new(row.delta_id, row.parents, payload, row.hlc, row.expected_root_hash))
+        })
+        .collect()
+}
