@@ -56,7 +56,7 @@ fn put_meta(storage: &SimStorage, meta: &ContextMeta) -> Result<(), SessionError
 pub fn publish_root(storage: &SimStorage) -> Result<(), SessionError> {
     let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
     let mut meta = meta(storage)?;
-    meta.root_hash = root.into();
+    meta.root_hash = root;
     put_meta(storage, &meta)
 }
 
@@ -106,7 +106,7 @@ pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, S
         governance_position_blob: None,
         delta_signature: None,
     };
-    meta.root_hash = root.into();
+    meta.root_hash = root;
     meta.dag_heads = vec![id];
     put_meta(storage, &meta)?;
     storage

@@ -41,6 +41,9 @@ impl NodeDeltas {
     /// Builds the store on the current madsim node and restores it from what the node's store
     /// persisted, as production's first delta for a context does.
     pub async fn open(storage: &SimStorage) -> Result<NodeDeltas, SessionError> {
+        // The node is a member of the context: its metadata exists (the store's applier and head
+        // commits refuse a context without it), and names the root its tree has.
+        super::context_store::publish_root(storage)?;
         let client = super::manager::context_client(storage)?;
         let store = DeltaStore::new([0; 32], client, storage.context_id(), storage.identity());
         // Production warns and starts from an empty DAG when the load fails; so does this.
@@ -82,5 +85,76 @@ impl NodeDeltas {
     /// How many deltas wait for parents.
     pub async fn pending(&self) -> usize {
         self.store.pending_stats().await.count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use calimero_primitives::context::ContextId;
+
+    use super::*;
+    use crate::protocols::context_store::{applied_deltas, commit_local, dag_heads};
+
+    fn store(identity: u8) -> SimStorage {
+        SimStorage::new(ContextId::from([9; 32]), [identity; 32].into()).expect("a store")
+    }
+
+    /// calimero's delta store, over a node's store and merosim's context manager: a child that
+    /// arrives first waits, its parent is named missing, both apply once the parent comes (the
+    /// receiver then holds the writer's state and heads), a repeat is a duplicate, and a fresh
+    /// store — a restarted node — restores both from the rows calimero persisted.
+    #[test]
+    fn a_child_waits_for_its_parent_both_apply_and_a_restart_restores_them() {
+        crate::warm_up();
+        let runtime = madsim::runtime::Runtime::with_seed_and_config(1, madsim::Config::default());
+        runtime.block_on(async {
+            crate::protocols::reset_storage_environment();
+            let (writer, reader) = (store(1), store(2));
+            let first = writer.upsert([1; 32], None, b"one").expect("a write");
+            let first = commit_local(&writer, &[first]).expect("committed");
+            let second = writer.upsert([2; 32], None, b"two").expect("a write");
+            let second = commit_local(&writer, &[second]).expect("committed");
+            assert_eq!(second.parents, vec![first.id], "a commit's parents are the heads");
+            assert_eq!(dag_heads(&writer), vec![second.id]);
+
+            let deltas = NodeDeltas::open(&reader).await.expect("the delta store");
+            let author = Some(writer.identity());
+            assert_eq!(deltas.add(second.clone(), author).await, Taken::Pending);
+            assert_eq!(deltas.missing().await, vec![first.id]);
+            assert_eq!(deltas.pending().await, 1);
+            assert_eq!(deltas.add(first.clone(), author).await, Taken::Applied);
+            assert_eq!(deltas.pending().await, 0, "the parent released its child");
+            assert_eq!(reader.root_hash().ok(), writer.root_hash().ok());
+            assert_eq!(dag_heads(&reader), vec![second.id], "calimero persisted the heads");
+            assert_eq!(deltas.add(first.clone(), author).await, Taken::Duplicate);
+            drop(deltas);
+
+            let restarted = NodeDeltas::open(&reader).await.expect("the delta store again");
+            assert!(restarted.applied(&first.id).await && restarted.applied(&second.id).await);
+            assert_eq!(applied_deltas(&reader, &[first.id, second.id]).len(), 2);
+            assert_eq!(restarted.add(second, author).await, Taken::Duplicate);
+        });
+    }
+
+    /// The context manager's `__calimero_sync_next` keeps nothing of an artifact it cannot
+    /// apply (a trapped WASM call commits nothing) and answers every other method "not
+    /// installed".
+    #[test]
+    fn sync_next_applies_all_or_nothing_and_other_methods_are_refused() {
+        crate::warm_up();
+        let runtime = madsim::runtime::Runtime::with_seed_and_config(2, madsim::Config::default());
+        runtime.block_on(async {
+            crate::protocols::reset_storage_environment();
+            let node = store(3);
+            let client = super::super::manager::context_client(&node).expect("a client");
+            let (context, me) = (node.context_id(), node.identity());
+            let before = node.root_hash().ok();
+            let garbage = client.execute(&context, &me, "__calimero_sync_next".into(), vec![7; 9], vec![], None).await;
+            let outcome = garbage.expect("answered");
+            assert!(outcome.returns.is_err(), "an undecodable artifact is an error");
+            assert_eq!(node.root_hash().ok(), before);
+            let other = client.execute(&context, &me, "__calimero_merge_root_state".into(), vec![], vec![], None).await;
+            assert!(other.is_err(), "the stand-in runs no other export");
+        });
     }
 }
