@@ -64,15 +64,16 @@ pub(super) async fn delta_process(world: Arc<World>, id: NodeId, mut jobs: Unbou
                 let delta_id = delta.id;
                 let author = world.node(from).map(|n| n.storage().identity());
                 let taken = deltas.add(delta, author).await;
-                let mut book = world.book();
-                let gossip = &mut book.count().gossip;
-                match taken {
-                    Taken::Duplicate => gossip.deltas_duplicate += 1,
-                    Taken::Applied => gossip.deltas_applied += 1,
-                    Taken::Refused => gossip.rejected("apply"),
-                    Taken::Pending => gossip.deltas_pending += 1,
+                {
+                    let mut book = world.book();
+                    let gossip = &mut book.count().gossip;
+                    match taken {
+                        Taken::Duplicate => gossip.deltas_duplicate += 1,
+                        Taken::Applied => gossip.deltas_applied += 1,
+                        Taken::Refused => gossip.rejected("apply"),
+                        Taken::Pending => gossip.deltas_pending += 1,
+                    }
                 }
-                drop(book);
                 if taken == Taken::Pending {
                     senders.insert(delta_id, from);
                     ask(&world, id, &deltas, &mut senders, Some(from)).await;
