@@ -133,7 +133,7 @@ mod tests {
 
     use super::*;
     use crate::faults::FaultKind;
-    use crate::protocols::{Handshakes, HcResponder};
+    use crate::protocols::{Handshakes, HcResponder, NodePath};
     use crate::scenario::ScenarioKind;
 
     /// A command line as the binary reads one: the seed, then the spec's flags.
@@ -173,6 +173,8 @@ mod tests {
         spec.node.handshakes = *Handshakes::VARIANTS.choose(rng).unwrap();
         let responders: Vec<HcResponder> = HcResponder::VARIANTS.iter().copied().filter(|h| h.available()).collect();
         spec.node.hc_responder = *responders.choose(rng).unwrap();
+        let paths: Vec<NodePath> = NodePath::VARIANTS.iter().copied().filter(|p| p.available()).collect();
+        spec.node.node_path = *paths.choose(rng).unwrap();
         if rng.gen_bool(0.3) {
             let kind = crate::cluster::Injected::KINDS.choose(rng).unwrap();
             spec.node.inject = Some(format!("{kind}:{}:{}", rng.gen_range(0..4), rng.gen_range(1..9)).parse().unwrap());
@@ -206,9 +208,13 @@ mod tests {
         assert!(same(&parsed, &default), "{parsed:?}\n{default:?}");
         // A build with both HashComparison responders names the one it runs (`worth_naming`).
         let responder = if HcResponder::Manager.available() { " --hc-responder manager" } else { "" };
+        // ... and so does one with both node paths.
+        let path = if NodePath::Production.available() { " --node-path production" } else { "" };
         assert_eq!(
             parsed.flags(),
-            format!("7 --scenario diverged --nodes 3 --entities 20 --faults lan --recv-timeout 30{responder} --max-time 600")
+            format!(
+                "7 --scenario diverged --nodes 3 --entities 20 --faults lan --recv-timeout 30{responder}{path} --max-time 600"
+            )
         );
     }
 }
