@@ -224,6 +224,13 @@ fn list() -> ExitCode {
             hc => format!("{} (this build has no manager: scripts/run builds one)", hc.code()),
         }
     );
+    println!(
+        "deltas taken in by default by {}",
+        match merosim::NodePath::default() {
+            path @ merosim::NodePath::Production => format!("{} (--node-path {path})", path.code()),
+            path => format!("{} (this build has no production node path: scripts/run builds one)", path.code()),
+        }
+    );
     println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
     for kind in ScenarioKind::ALL {
         println!("  {:<13} {}", kind.name(), kind.about());

@@ -71,6 +71,9 @@ pub struct SeedRecord {
     /// Which code answered HashComparison (`manager`: production's; `protocol`: the trait's).
     #[serde(default)]
     pub hc_responder: String,
+    /// Which code took deltas in (`production`: calimero-node's DeltaStore; `model`: merosim's).
+    #[serde(default)]
+    pub node_path: String,
     /// HashComparison pushes `[offered, served]` (served: applied and acknowledged).
     #[serde(default)]
     pub pushes: [u64; 2],
@@ -127,6 +130,7 @@ impl SeedRecord {
             stand_ins: protocol.map(|p| owned(&p.fallbacks)).unwrap_or_default(),
             refused: protocol.map(|p| owned(&p.refused)).unwrap_or_default(),
             hc_responder: options.node.hc_responder.to_string(),
+            node_path: options.node.node_path.to_string(),
             pushes: protocol.map(|p| [p.pushes.offered, p.pushes.served]).unwrap_or_default(),
             dropped: outcome.dropped(),
             store_read: outcome.store.read_bytes,

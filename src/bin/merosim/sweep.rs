@@ -180,6 +180,7 @@ impl fmt::Display for SweepReport {
         writeln!(f, "  oracles    fired/judged: {}", fired.join(", "))?;
         writeln!(f, "  protocols  {}", protocol_mix(&self.records))?;
         writeln!(f, "  responder  {}", responders(&self.records))?;
+        writeln!(f, "  deltas     {}", node_paths(&self.records))?;
         let dropped: u64 = self.records.iter().map(|r| r.dropped).sum();
         writeln!(f, "  undelivered {dropped} frame copies (deltas included), each in its run's trace with its reason")?;
         if let Some(heaviest) = self.records.iter().max_by_key(|r| (r.store_read, std::cmp::Reverse(r.seed))) {
@@ -365,6 +366,21 @@ fn responders(records: &[SeedRecord]) -> String {
             format!("{name} ({}) in {seeds} seeds: pushes {offered} offered, {served} served", describe(name))
         })
         .collect();
+    parts.join("; ")
+}
+
+/// Which code took the nodes' deltas in, in how many seeds.
+fn node_paths(records: &[SeedRecord]) -> String {
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in records {
+        *by.entry(if r.node_path.is_empty() { "unrecorded" } else { r.node_path.as_str() }).or_default() += 1;
+    }
+    let describe = |name: &str| {
+        let path = merosim::NodePath::VARIANTS.iter().find(|p| p.to_string() == name);
+        path.map_or("a record without it", |p| p.code())
+    };
+    let parts: Vec<String> =
+        by.iter().map(|(name, seeds)| format!("{name} ({}) in {seeds} seeds", describe(name))).collect();
     parts.join("; ")
 }
 
