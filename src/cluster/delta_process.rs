@@ -17,23 +17,14 @@ use std::sync::Arc;
 #[cfg(calimero_node_path)]
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::gossip::Delta;
+#[cfg(calimero_node_path)]
+use super::gossip::DeltaJob;
 #[cfg(calimero_node_path)]
 use super::World;
+#[cfg(calimero_node_path)]
 use crate::ids::NodeId;
 #[cfg(calimero_node_path)]
 use crate::protocols::{NodeDeltas, Taken};
-
-/// What a node's delta-store process is asked to do.
-#[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs the process"))]
-pub(crate) enum DeltaJob {
-    /// A delta this node committed (its row and heads already persisted).
-    Local(Delta),
-    /// A peer's delta, sent by `from`.
-    Remote { delta: Delta, from: NodeId },
-    /// A sync tick: ask again for what pending deltas wait on.
-    AskMissing,
-}
 
 /// Who sent each pending delta: whom to ask for its parents.
 #[cfg(calimero_node_path)]

@@ -15,8 +15,7 @@
 use calimero_storage::action::Action;
 
 use super::causal::Offered;
-use super::delta_process::DeltaJob;
-use super::gossip::{self, Delta, GossipFrame};
+use super::gossip::{self, Delta, DeltaJob, GossipFrame};
 use super::node::Node;
 use super::NodeCtx;
 use crate::ids::NodeId;

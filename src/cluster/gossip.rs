@@ -91,3 +91,14 @@ pub(crate) async fn next_frame(mailbox: &Mailbox) -> Option<Vec<u8>> {
         }
     }
 }
+
+/// What a node's delta-store process is asked to do.
+#[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs the process"))]
+pub(crate) enum DeltaJob {
+    /// A delta this node committed (its row and heads already persisted).
+    Local(Delta),
+    /// A peer's delta, sent by `from`.
+    Remote { delta: Delta, from: NodeId },
+    /// A sync tick: ask again for what pending deltas wait on.
+    AskMissing,
+}

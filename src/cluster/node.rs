@@ -14,8 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::causal::CausalBook;
-use super::delta_process::DeltaJob;
-use super::gossip::{Delta, GossipInbox};
+use super::gossip::{Delta, DeltaJob, GossipInbox};
 use crate::crdt::CrdtOp;
 use crate::ids::NodeId;
 use crate::net::mailbox::Mailbox;

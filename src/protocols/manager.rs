@@ -14,8 +14,8 @@
 //! under a per-context write lock it asks the context manager's actix actor for, and
 //! `context_actor` runs a stand-in of that actor on the node, without actix-rt, handing out guards
 //! of the node's own lock (`SimStorage::context_lock`): two sessions pushing to one node exclude
-//! each other as in production. (merosim's own gossip applies take no lock yet: production's
-//! delta store is the next issue's.) A root-entity merge production runs through the app's WASM
+//! each other as in production, and as the delta store's applies and the app's calls exclude them
+//! on production's node path. A root-entity merge production runs through the app's WASM
 //! (`dispatch_deferred_root_merges` → `Execute`) is refused by the stand-in as "application not
 //! installed", and calimero skips it with a warning.
 
