@@ -199,13 +199,88 @@ impl SyncTransport for SimStream {
     }
 }
 
+/// What one end finds next when it reads frames as bytes (the relay that carries a calimero
+/// `Stream` over the router reads this way).
+#[derive(Debug, PartialEq, Eq)]
+pub enum RawFrame {
+    /// A frame's bytes, exactly as the peer's end sent them (encrypted or not).
+    Frame(Vec<u8>),
+    /// The peer closed the stream and every frame before the close arrived.
+    Finished,
+    /// The stream failed as a whole (a reset, a crash): the reason.
+    Reset(String),
+}
+
 impl SimStream {
+    /// Sends a frame as bytes, as a calimero `Stream` hands them over: the protocol's own
+    /// encoding (and encryption, if it encrypts), named in the trace by its message when it
+    /// decodes as one.
+    pub fn send_raw(&mut self, frame: Vec<u8>) -> Result<(), TransportError> {
+        if let Some(reason) = self.inbox.reset_reason() {
+            return Err(TransportError::Reset(reason));
+        }
+        if self.closed {
+            return Err(TransportError::Closed);
+        }
+        self.faults.sent += 1;
+        let name = match borsh::from_slice::<StreamMessage<'static>>(&frame) {
+            Ok(message) => (self.namer)(&message),
+            Err(_) => "Encrypted",
+        };
+        self.router.send(self.route(), FrameKind::Data, name, frame, self.peer_inbox.clone());
+        Ok(())
+    }
+
+    /// The peer's life as a connection sees it (see `NetworkRouter::life`): compare two readings
+    /// to tell whether the peer crashed in between.
+    pub fn peer_life(&self) -> (u64, bool) {
+        self.router.life(self.peer)
+    }
+
+    /// Waits, without a budget, for what comes next: the relay has none of its own (the code
+    /// reading the calimero `Stream` keeps its own timeouts). Pacing and receive hooks act as on
+    /// any frame. Every wait comes before anything is taken, so a caller that stops waiting (a
+    /// `select!` that took its other branch) loses nothing.
+    pub async fn recv_raw(&mut self) -> RawFrame {
+        let frame_waits = loop {
+            match self.inbox.peek() {
+                Some(frame) => break frame,
+                None => self.inbox.changed().await,
+            }
+        };
+        if frame_waits {
+            if let Some(delay) = self.faults.pacing.as_mut().and_then(|pace| pace()) {
+                tokio::time::sleep(delay.min(DEFAULT_RECV_TIMEOUT)).await;
+            }
+        }
+        match self.inbox.take() {
+            Next::Frame(frame) => {
+                self.hook();
+                RawFrame::Frame(frame)
+            }
+            Next::Finished => RawFrame::Finished,
+            Next::Reset(reason) => RawFrame::Reset(reason),
+            // Only this end takes from its inbox: what `peek` saw is still there.
+            Next::Empty => RawFrame::Reset("relay: frame vanished".to_owned()),
+        }
+    }
+
     /// Books one received frame: pace it, and fire the receive hook on its frame.
     async fn received(&mut self, deadline: tokio::time::Instant) {
         self.faults.received += 1;
         if let Some(delay) = self.faults.pacing.as_mut().and_then(|pace| pace()) {
             tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + delay)).await;
         }
+        self.fire_hook();
+    }
+
+    /// Counts a frame the relay took and fires the receive hook on its frame.
+    fn hook(&mut self) {
+        self.faults.received += 1;
+        self.fire_hook();
+    }
+
+    fn fire_hook(&mut self) {
         if self.faults.on_receive.as_ref().is_some_and(|(n, _)| self.faults.received >= *n) {
             if let Some((_, hook)) = self.faults.on_receive.take() {
                 hook();

@@ -121,6 +121,24 @@ impl Counters {
         }
     }
 
+    /// A snapshot sync starts (production's node path): counted under `snapshot`, numbered
+    /// apart from the router's streams (its trace events name this number).
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs one"))]
+    pub fn snapshot_started(&mut self) -> u64 {
+        let counts = self.sessions.entry("snapshot").or_default();
+        counts.started += 1;
+        u64::MAX - counts.started
+    }
+
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs one"))]
+    pub fn snapshot_finished(&mut self, outcome: Result<(), &SessionError>) {
+        let counts = self.sessions.entry("snapshot").or_default();
+        match outcome {
+            Ok(()) => counts.succeeded += 1,
+            Err(e) => *counts.failed.entry(e.kind()).or_default() += 1,
+        }
+    }
+
     /// A tick on which the peer never answered the DAG-heads request: production would not sync.
     pub fn unanswered_heads(&mut self) {
         *self.refused.entry("dag-heads (unanswered)").or_default() += 1;

@@ -19,6 +19,8 @@ mod limits;
 mod node;
 mod node_ctx;
 mod process;
+#[cfg(calimero_node_path)]
+mod production;
 mod session;
 mod session_oracles;
 mod settings;

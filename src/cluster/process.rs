@@ -59,13 +59,19 @@ async fn node_main(world: Arc<World>, id: NodeId, incarnation: u64) {
     }) else {
         return;
     };
-    madsim::task::spawn_local(acceptor(Arc::clone(&world), id, rx));
     #[cfg(calimero_node_path)]
-    if world.production_path() {
-        let (jobs, inbox) = unbounded_channel();
-        world.with_node(id, |n| n.set_delta_process(jobs));
-        madsim::task::spawn_local(super::delta_process::delta_process(Arc::clone(&world), id, inbox));
-    }
+    let manager = match world.production_path() {
+        true => {
+            let (jobs, inbox) = unbounded_channel();
+            world.with_node(id, |n| n.set_delta_process(jobs));
+            madsim::task::spawn_local(super::delta_process::delta_process(Arc::clone(&world), id, inbox));
+            world.production_manager(id)
+        }
+        false => None,
+    };
+    #[cfg(not(calimero_node_path))]
+    let manager: Option<Manager> = None;
+    madsim::task::spawn_local(acceptor(Arc::clone(&world), id, rx, manager.clone()));
     let receiver = Arc::clone(&world);
     madsim::task::spawn_local(async move {
         while let Some(frame) = next_frame(&gossip).await {
@@ -75,12 +81,31 @@ async fn node_main(world: Arc<World>, id: NodeId, incarnation: u64) {
             receiver.at(id).receive_delta(&frame);
         }
     });
-    sync_loop(world, id, incarnation).await;
+    sync_loop(world, id, incarnation, manager).await;
 }
 
-async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<Inbound>) {
+/// Production's `SyncManager` for a node's incarnation (production's node path only).
+#[cfg(calimero_node_path)]
+type Manager = Arc<crate::protocols::ProductionResponder>;
+/// A build without production's node path has none.
+#[cfg(not(calimero_node_path))]
+#[derive(Clone)]
+enum Manager {}
+
+async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<Inbound>, manager: Option<Manager>) {
     while let Some(Inbound { mut stream }) = inbox.recv().await {
         let world = Arc::clone(&world);
+        #[cfg(calimero_node_path)]
+        if let Some(manager) = manager.clone() {
+            // Production's node path: every inbound stream goes to the manager's own dispatch.
+            madsim::task::spawn_local(async move {
+                world.serve_production(id, &manager, stream).await;
+                world.at(id).drain();
+            });
+            continue;
+        }
+        #[cfg(not(calimero_node_path))]
+        let _ = &manager;
         madsim::task::spawn_local(async move {
             let Some(node) = world.node(id) else { return };
             if let Some(mut rng) = world.at(id).buggify(BuggifyPoint::EarlyClose) {
@@ -103,7 +128,7 @@ async fn acceptor(world: Arc<World>, id: NodeId, mut inbox: UnboundedReceiver<In
     }
 }
 
-async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
+async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64, manager: Option<Manager>) {
     let config = world.options().node.clone();
     // Each incarnation of each node has its own timer stream, all derived from the run's seed.
     let mut rng = seed::rng(world.seed(), Stream::SyncTimer { node: id.get(), incarnation });
@@ -146,6 +171,18 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64) {
         };
         let Ok(plan) = plan else { continue };
         world.trace().record(TraceKind::SyncTick { node: id, peer: Some(peer.id()), selected: plan.selected });
+        #[cfg(calimero_node_path)]
+        if let (Some(manager), true) = (&manager, plan.fallback && plan.selected != "delta-sync") {
+            // Production's manager bootstraps a node without state with a snapshot sync (what
+            // snapshot, bloom-filter and subtree-prefetch lead to there); it runs, not a stand-in.
+            let plan = crate::protocols::SyncPlan { run: None, fallback: false, ..plan };
+            world.book().count().planned(id, peer.id(), &plan);
+            world.snapshot(id, manager, peer.id()).await;
+            world.at(id).drain();
+            continue;
+        }
+        #[cfg(not(calimero_node_path))]
+        let _ = &manager;
         world.book().count().planned(id, peer.id(), &plan);
         let Some(protocol) = plan.run else { continue };
 

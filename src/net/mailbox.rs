@@ -51,6 +51,18 @@ impl Mailbox {
         self.lock().reset.clone()
     }
 
+    /// What `take` would find, without taking it: whether a frame waits (`Some(true)`), the
+    /// stream ended or failed (`Some(false)`), or nothing happened yet (`None`).
+    pub(crate) fn peek(&self) -> Option<bool> {
+        let state = self.lock();
+        match (&state.reset, state.frames.is_empty(), state.fin) {
+            (Some(_), _, _) => Some(false),
+            (None, false, _) => Some(true),
+            (None, true, true) => Some(false),
+            (None, true, false) => None,
+        }
+    }
+
     pub(crate) fn take(&self) -> Next {
         let mut state = self.lock();
         if let Some(reason) = &state.reset {

@@ -46,6 +46,9 @@ struct RouterState {
     streams: Streams<InFlight>,
     /// Nodes that are down: frames addressed to them are dropped (`DropReason::Crash`).
     down: BTreeSet<NodeId>,
+    /// How many times each node went down: a connection (and every stream on it) does not
+    /// outlive its end's crash, even if the node is back.
+    crashes: std::collections::BTreeMap<NodeId, u64>,
     /// The madsim node delivery tasks run on. Frames on the wire belong to the network, not to
     /// the sender: a sender's crash must not take its in-flight frames with it.
     wire: madsim::runtime::NodeHandle,
@@ -77,6 +80,7 @@ impl NetworkRouter {
                 in_flight: 0,
                 streams: Streams::default(),
                 down: BTreeSet::new(),
+                crashes: std::collections::BTreeMap::new(),
                 wire: madsim::runtime::Handle::current().create_node().name("network").build(),
             })),
         }
@@ -140,10 +144,19 @@ impl NetworkRouter {
     pub(crate) fn set_down(&self, node: NodeId, down: bool) {
         let mut state = self.lock();
         if down {
-            state.down.insert(node);
+            if state.down.insert(node) {
+                *state.crashes.entry(node).or_default() += 1;
+            }
         } else {
             state.down.remove(&node);
         }
+    }
+
+    /// `node`'s life as a connection sees it: how many times it went down, and whether it is
+    /// down now. A stream whose peer's count moved has lost its connection.
+    pub(crate) fn life(&self, node: NodeId) -> (u64, bool) {
+        let state = self.lock();
+        (state.crashes.get(&node).copied().unwrap_or(0), state.down.contains(&node))
     }
 
     /// A new session stream between two nodes' receiving ends; `label` names what it carries.

@@ -105,7 +105,7 @@ mod tests {
     /// store — a restarted node — restores both from the rows calimero persisted.
     #[test]
     fn a_child_waits_for_its_parent_both_apply_and_a_restart_restores_them() {
-        crate::warm_up();
+        crate::protocols::warm_up();
         let runtime = madsim::runtime::Runtime::with_seed_and_config(1, madsim::Config::default());
         runtime.block_on(async {
             crate::protocols::reset_storage_environment();
@@ -141,7 +141,7 @@ mod tests {
     /// installed".
     #[test]
     fn sync_next_applies_all_or_nothing_and_other_methods_are_refused() {
-        crate::warm_up();
+        crate::protocols::warm_up();
         let runtime = madsim::runtime::Runtime::with_seed_and_config(2, madsim::Config::default());
         runtime.block_on(async {
             crate::protocols::reset_storage_environment();

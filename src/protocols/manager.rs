@@ -30,6 +30,7 @@ use calimero_node::state::NodeState;
 use calimero_node::sync::{SyncConfig, SyncManager};
 use calimero_node_primitives::client::{BlobManager, NodeClient, SyncClient};
 use calimero_node_primitives::sync::SyncTransport;
+use calimero_primitives::identity::PublicKey;
 use calimero_store::key;
 use calimero_store::types::ContextIdentity;
 use calimero_utils_actix::LazyRecipient;
@@ -46,12 +47,26 @@ pub struct ProductionResponder {
 impl ProductionResponder {
     /// Builds the node's manager and registers the node in its store as a member of its context.
     pub fn new(storage: &SimStorage) -> Result<Self, SessionError> {
+        Self::with_network(storage, NetworkClient::new(LazyRecipient::new()))
+    }
+
+    /// The node's manager whose streams to peers go through `dialer` (the network manager's
+    /// stand-in), for everything production's manager initiates (a snapshot) and serves.
+    #[cfg(calimero_node_path)]
+    pub fn with_dialer(
+        storage: &SimStorage,
+        dialer: std::sync::Arc<dyn super::network_actor::Dialer>,
+    ) -> Result<Self, SessionError> {
+        Self::with_network(storage, NetworkClient::new(super::network_actor::network_manager(dialer)))
+    }
+
+    fn with_network(storage: &SimStorage, network: NetworkClient) -> Result<Self, SessionError> {
         let (ctx_sync_tx, ctx_sync_rx) = mpsc::channel(1);
         let (ns_sync_tx, ns_sync_rx) = mpsc::channel(1);
         let (ns_join_tx, ns_join_rx) = mpsc::channel(1);
         let (subgroup_tx, subgroup_rx) = mpsc::channel(1);
         let sync = SyncClient::new(ctx_sync_tx, ns_sync_tx, ns_join_tx, subgroup_tx);
-        let (node_client, context_client, network) = clients(storage, sync)?;
+        let (node_client, context_client) = clients(storage, sync, network.clone())?;
         let manager = SyncManager::new(
             SyncConfig::default(),
             node_client,
@@ -63,17 +78,8 @@ impl ProductionResponder {
             ns_join_rx,
             subgroup_rx,
         );
-        let mut handle = storage.store().handle();
-        let member = key::ContextIdentity::new(storage.context_id(), storage.identity());
         // Only the key's presence is read (an owned identity); no signing happens on this path.
-        let owned = ContextIdentity {
-            private_key: Some([0; 32]),
-            #[cfg(not(calimero_identity_no_sender_key))]
-            sender_key: None,
-        };
-        handle
-            .put(&member, &owned)
-            .map_err(|e| SessionError::Storage(format!("registering the node's identity: {e}")))?;
+        register(storage, storage.identity(), Some([0; 32]))?;
         Ok(ProductionResponder { manager })
     }
 
@@ -101,14 +107,14 @@ impl ProductionResponder {
 pub(super) fn clients(
     storage: &SimStorage,
     sync: SyncClient,
-) -> Result<(NodeClient, ContextClient, NetworkClient), SessionError> {
+    network: NetworkClient,
+) -> Result<(NodeClient, ContextClient), SessionError> {
     let store = storage.store().clone();
     let blobs = BlobManager::new(BlobStore::new(store.clone(), blob_folder()?));
-    let network = NetworkClient::new(LazyRecipient::new());
     let node_client = NodeClient::new(
         store.clone(),
         blobs,
-        network.clone(),
+        network,
         LazyRecipient::new(),
         broadcast::channel(1).0,
         sync,
@@ -118,7 +124,7 @@ pub(super) fn clients(
     );
     let context_manager = super::context_actor::context_manager(storage);
     let context_client = ContextClient::new(store, node_client.clone(), context_manager);
-    Ok((node_client, context_client, network))
+    Ok((node_client, context_client))
 }
 
 /// The context client alone (the delta store's), its node client's sync channels closed: no
@@ -126,7 +132,58 @@ pub(super) fn clients(
 #[cfg(calimero_node_path)]
 pub(super) fn context_client(storage: &SimStorage) -> Result<ContextClient, SessionError> {
     let sync = SyncClient::new(mpsc::channel(1).0, mpsc::channel(1).0, mpsc::channel(1).0, mpsc::channel(1).0);
-    clients(storage, sync).map(|(_, context, _)| context)
+    clients(storage, sync, NetworkClient::new(LazyRecipient::new())).map(|(_, context)| context)
+}
+
+/// Writes `identity` into the node's store as a member of its context (owned when it has a
+/// key): what production's context manager keeps, and what the manager's dispatch checks a
+/// dialing peer against.
+fn register(storage: &SimStorage, identity: PublicKey, private_key: Option<[u8; 32]>) -> Result<(), SessionError> {
+    let member = key::ContextIdentity::new(storage.context_id(), identity);
+    let row = ContextIdentity {
+        private_key,
+        #[cfg(not(calimero_identity_no_sender_key))]
+        sender_key: None,
+    };
+    storage
+        .store()
+        .handle()
+        .put(&member, &row)
+        .map_err(|e| SessionError::Storage(format!("registering a context member: {e}")))
+}
+
+#[cfg(calimero_node_path)]
+impl ProductionResponder {
+    /// Serves one inbound stream as production's network event handler does: the manager's own
+    /// dispatch, `handle_opened_stream`, which reads the `Init`, checks the dialer is a member
+    /// of the context, and runs the responder its payload names (DAG heads, HashComparison,
+    /// LevelWise, delta request, snapshot boundary and pages). `dialer` is the peer's identity in
+    /// the context, registered as a member first (every node of a run is one).
+    pub async fn serve_stream(
+        &self,
+        storage: &SimStorage,
+        peer: libp2p_identity::PeerId,
+        dialer: PublicKey,
+        stream: calimero_network_primitives::stream::Stream,
+    ) -> Result<(), SessionError> {
+        super::context_store::publish_root(storage)?;
+        register(storage, dialer, None)?;
+        self.manager.handle_opened_stream(peer, Box::new(stream)).await;
+        Ok(())
+    }
+
+    /// Bootstraps the node from `peer` as production does for a node without state:
+    /// `request_snapshot_sync` without `force` (its I5 check refuses a node with state), the
+    /// peer's boundary and page responders at the other end. Returns the records applied.
+    pub async fn snapshot(&self, storage: &SimStorage, peer: libp2p_identity::PeerId) -> Result<usize, SessionError> {
+        super::context_store::publish_root(storage)?;
+        let result = self
+            .manager
+            .request_snapshot_sync(storage.context_id(), peer, false)
+            .await
+            .map_err(|e| SessionError::classify(&e))?;
+        Ok(result.applied_records)
+    }
 }
 
 #[cfg(not(calimero_node_state_bare))]

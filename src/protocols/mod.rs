@@ -22,8 +22,12 @@ mod deltas;
 #[cfg(calimero_manager_visible)]
 mod manager;
 mod names;
+#[cfg(calimero_node_path)]
+mod network_actor;
 mod node_path;
 mod plan;
+#[cfg(calimero_node_path)]
+mod relay;
 mod release;
 pub(crate) use release::release_in;
 mod responder;
@@ -38,10 +42,18 @@ pub use context_store::{applied_deltas, commit_local, dag_heads};
 pub use deltas::{NodeDeltas, Taken};
 pub use heads::{ask_dag_heads, HeadsAnswer};
 pub use initiator::initiate;
+#[cfg(calimero_node_path)]
+pub use manager::ProductionResponder;
+#[cfg(calimero_node_path)]
+pub use names::first_request;
 pub(crate) use names::{init_payload_name, message_name};
+#[cfg(calimero_node_path)]
+pub use network_actor::{peer_id, Dialer};
 pub use node_path::NodePath;
 pub use plan::protocol_name;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
+#[cfg(calimero_node_path)]
+pub use relay::carried;
 pub use responder::{respond, respond_with, serve, HcResponder};
 pub use session::{Session, SessionOptions, SessionReport, LOOP_BUDGET};
 pub use walk::{walk_tree, NodeAnswer, TreeAnswers};

@@ -53,3 +53,13 @@ pub(crate) fn init_payload_name(payload: &InitPayload) -> &'static str {
         _ => "Init",
     }
 }
+
+#[cfg(calimero_node_path)]
+/// The request a stream's first frame opens with (`Init`'s payload), when it decodes as one:
+/// what production's dispatch will run, known before it runs.
+pub fn first_request(frame: &[u8]) -> Option<&'static str> {
+    match borsh::from_slice::<StreamMessage<'static>>(frame).ok()? {
+        StreamMessage::Init { payload, .. } => Some(init_payload_name(&payload)),
+        _ => None,
+    }
+}

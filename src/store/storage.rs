@@ -216,6 +216,26 @@ impl SimStorage {
         result
     }
 
+    /// Whether the node never received state: its root has no child (merosim's stores hold a
+    /// root entity from the start; production's freshly joined context holds nothing).
+    pub fn is_fresh(&self) -> bool {
+        let root = *self.root_id().as_bytes();
+        self.metadata(root).ok().flatten().is_none_or(|m| m.children.is_empty())
+    }
+
+    /// Makes a store that never received state look as production's does before its first
+    /// sync: no state rows at all (merosim writes a root entity when it creates a store;
+    /// production's snapshot safety check, I5, counts any state row as state). Changes nothing
+    /// on a store that has state. Returns whether it cleared anything.
+    #[cfg(calimero_store_raw)]
+    pub fn clear_if_fresh(&self) -> bool {
+        if !self.is_fresh() {
+            return false;
+        }
+        let (lo, hi) = ([0_u8; 0], [0xff_u8; 65]);
+        self.store.raw_delete_range(Column::State, &lo, &hi).is_ok()
+    }
+
     /// Runs `f` and then puts the store's state back as it was: what `f` wrote is kept nowhere.
     /// merosim's own planted bugs use it to make an operation calimero really ran (so its record
     /// carries the entities and timestamps calimero gave it) vanish from the store, which a lost

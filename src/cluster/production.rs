@@ -1,0 +1,121 @@
+//! Production's node path, the parts that speak to peers: each node's `SyncManager` (built once
+//! per incarnation, on the node) serves every inbound stream through its own dispatch,
+//! `handle_opened_stream`, and bootstraps a node without state with `request_snapshot_sync`. Its
+//! streams to peers go through the network manager's stand-in: a `SimStream` through the router,
+//! handed to the peer's acceptor and carried as a calimero `Stream` at both ends.
+//!
+//! What stays merosim's here: who runs a tick and whom it picks (the sync loop), and the
+//! HashComparison/LevelWise initiator the loop drives over a `SimStream` (its half is the
+//! protocol's `run_initiator`, unchanged).
+
+use std::sync::{Arc, Weak};
+
+use libp2p_identity::PeerId;
+
+use super::node::{Inbound, Node};
+use super::World;
+use crate::ids::NodeId;
+use crate::protocols::{carried, first_request, message_name, peer_id, Dialer, ProductionResponder, Protocol};
+use crate::trace::TraceKind;
+use crate::transport::{RawFrame, SimStream};
+
+/// Streams a node's manager opens, as the cluster routes them.
+struct ClusterDialer {
+    world: Weak<World>,
+    me: NodeId,
+}
+
+impl Dialer for ClusterDialer {
+    fn dial(&self, peer: PeerId) -> Option<SimStream> {
+        let world = self.world.upgrade()?;
+        let peer = world.node_of_peer(peer)?;
+        let acceptor = world.registry().get(peer).and_then(Node::acceptor)?;
+        let budget = world.options().node.session.recv_timeout;
+        let (near, far) = SimStream::pair_for(world.router(), self.me, peer, "manager");
+        let end = |s: SimStream| s.with_recv_timeout(budget).with_namer(message_name);
+        acceptor.send(Inbound { stream: end(far) }).ok()?;
+        Some(end(near))
+    }
+
+    fn peers(&self) -> Vec<PeerId> {
+        let Some(world) = self.world.upgrade() else { return Vec::new() };
+        let nodes = world.registry();
+        nodes.iter().filter(|n| n.id() != self.me && n.is_live()).map(|n| peer_id(n.id().get())).collect()
+    }
+}
+
+impl World {
+    /// Node `id`'s `SyncManager` for this incarnation, on the current madsim node (its context
+    /// and network stand-ins run there, and die with it).
+    pub(super) fn production_manager(self: &Arc<Self>, id: NodeId) -> Option<Arc<ProductionResponder>> {
+        let node = self.node(id)?;
+        let dialer = Arc::new(ClusterDialer { world: Arc::downgrade(self), me: id });
+        ProductionResponder::with_dialer(node.storage(), dialer).ok().map(Arc::new)
+    }
+
+    fn node_of_peer(&self, peer: PeerId) -> Option<NodeId> {
+        self.registry().iter().map(Node::id).find(|id| peer_id(id.get()) == peer)
+    }
+
+    /// Serves one inbound stream on `id` through production's dispatch. Its first frame is read
+    /// here (within one receive budget) only to keep merosim's books: a DAG-heads request is not
+    /// a session; any other request holds the node's session count while it is served, as
+    /// merosim's own responders do.
+    pub(super) async fn serve_production(&self, id: NodeId, manager: &ProductionResponder, mut stream: SimStream) {
+        let Some(node) = self.node(id) else { return };
+        let budget = stream.recv_budget();
+        let first = match tokio::time::timeout(budget, stream.recv_raw()).await {
+            Ok(RawFrame::Frame(frame)) => frame,
+            _ => return,
+        };
+        let request = first_request(&first);
+        let sid = stream.stream_id();
+        let _session = match request {
+            Some("DagHeadsRequest") | None => None,
+            Some(_) => self.with_node(id, |n| n.enter_session(sid)),
+        };
+        let peer = stream.peer();
+        let Some(dialer) = self.node(peer).map(|n| n.storage().identity()) else { return };
+        let (calimero, relay) = carried(stream, Some(first));
+        madsim::task::spawn_local(relay);
+        let served = manager.serve_stream(node.storage(), peer_id(peer.get()), dialer, calimero).await;
+        if let Some(name) = request.filter(|r| *r != "DagHeadsRequest") {
+            let protocol = match name {
+                "LevelWiseRequest" => Some(Protocol::LevelWise { max_depth: 0 }),
+                "TreeNodeRequest" => Some(Protocol::HashComparison),
+                _ => None,
+            };
+            match (served, protocol) {
+                (Err(e), _) => self.responder_finished(&Err(e)),
+                (Ok(()), Some(protocol)) => self.responder_finished(&Ok(protocol)),
+                (Ok(()), None) => {}
+            }
+        }
+    }
+
+    /// Bootstraps `id` from `peer` as production bootstraps a node without state: the manager's
+    /// `request_snapshot_sync`, booked as a `snapshot` session.
+    pub(super) async fn snapshot(&self, id: NodeId, manager: &ProductionResponder, peer: NodeId) {
+        let Some(node) = self.node(id) else { return };
+        let sid = self.book().count().snapshot_started();
+        self.trace().record(TraceKind::SessionStart {
+            stream: sid,
+            initiator: id,
+            responder: peer,
+            protocol: "snapshot",
+        });
+        let _session = self.with_node(id, |n| n.enter_session(sid));
+        // merosim's empty store holds a root entity; production's fresh context holds nothing.
+        node.storage().clear_if_fresh();
+        let outcome = manager.snapshot(node.storage(), peer_id(peer.get())).await;
+        if outcome.is_ok() {
+            self.with_node(id, Node::mutated);
+        }
+        self.book().count().snapshot_finished(outcome.as_ref().map(drop));
+        let outcome = match &outcome {
+            Ok(records) => format!("ok ({records} records)"),
+            Err(e) => format!("failed:{} ({e})", e.kind()),
+        };
+        self.trace().record(TraceKind::SessionEnd { stream: sid, initiator: id, responder: peer, outcome });
+    }
+}

@@ -1,0 +1,82 @@
+//! A stand-in for calimero's network manager actor (libp2p), run without actix-rt like the
+//! context manager's (`context_actor`): production's sync code opens streams through
+//! `NetworkClient::open_stream` and asks `subscribed_peers`; here a stream to a peer is a
+//! [`SimStream`] through the router, handed to the peer's acceptor, and carried as a calimero
+//! `Stream` by a relay (`relay`). This is the transport merosim substitutes by design; every
+//! byte on it is calimero's.
+//!
+//! Every other `NetworkMessage` (publish, dial, …) is dropped unanswered: no path merosim runs
+//! sends one.
+
+use std::sync::Arc;
+
+use actix::{Actor, Context, Handler};
+use calimero_network_primitives::messages::NetworkMessage;
+use calimero_utils_actix::LazyRecipient;
+use libp2p_identity::PeerId;
+
+use crate::transport::SimStream;
+
+/// What the network knows of the cluster, from the node's side: how to reach a peer and who is
+/// there.
+pub trait Dialer: Send + Sync + 'static {
+    /// A stream to `peer` whose other end its node's acceptor now holds; `None` when the peer
+    /// is unknown or down (the dial fails, as libp2p's would).
+    fn dial(&self, peer: PeerId) -> Option<SimStream>;
+    /// The peers subscribed to the context: every other node that is up.
+    fn peers(&self) -> Vec<PeerId>;
+}
+
+struct NetworkManager {
+    dialer: Arc<dyn Dialer>,
+}
+
+impl Actor for NetworkManager {
+    type Context = Context<Self>;
+}
+
+impl Handler<NetworkMessage> for NetworkManager {
+    type Result = ();
+
+    fn handle(&mut self, msg: NetworkMessage, _ctx: &mut Context<Self>) {
+        match msg {
+            NetworkMessage::OpenStream { request, outcome } => {
+                let opened = match self.dialer.dial(request.0) {
+                    Some(sim) => {
+                        let (stream, relay) = super::relay::carried(sim, None);
+                        madsim::task::spawn_local(relay);
+                        Ok(stream)
+                    }
+                    None => Err(eyre::eyre!("peer {} unreachable", request.0)),
+                };
+                let _ = outcome.send(opened);
+            }
+            NetworkMessage::SubscribedPeers { outcome, .. } => {
+                let _ = outcome.send(self.dialer.peers());
+            }
+            NetworkMessage::MeshPeers { outcome, .. } => {
+                let _ = outcome.send(self.dialer.peers());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Starts the stand-in on the current madsim node and hands back the recipient calimero's
+/// `NetworkClient` is built with, already resolved.
+pub fn network_manager(dialer: Arc<dyn Dialer>) -> LazyRecipient<NetworkMessage> {
+    let recipient = LazyRecipient::new();
+    let mut ctx = Context::new();
+    let _ = recipient.init(&mut ctx);
+    madsim::task::spawn_local(ctx.into_future(NetworkManager { dialer }));
+    recipient
+}
+
+/// Node `node`'s libp2p identity: an ed25519 key drawn from its number, so a run's peers have
+/// the same ids in every replay.
+pub fn peer_id(node: u32) -> PeerId {
+    let mut secret = [0x6d_u8; 32];
+    secret[..4].copy_from_slice(&node.to_le_bytes());
+    let keypair = libp2p_identity::Keypair::ed25519_from_bytes(secret).expect("any 32 bytes are an ed25519 secret");
+    keypair.public().to_peer_id()
+}

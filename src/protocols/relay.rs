@@ -1,0 +1,74 @@
+//! A calimero `Stream` carried over the simulated network. Production's manager reads and writes
+//! `calimero_network_primitives::stream::Stream` (a libp2p stream, framed); upstream's
+//! `Stream::test_pair()` (feature `test-utils`) gives the same framing over an in-memory pipe.
+//! One end goes to calimero's code; the relay moves every frame between the other end and a
+//! [`SimStream`], so the router's latency, loss, resets, partitions and crashes act on it as on
+//! any frame. A reset on the simulated side drops the calimero end (its reader sees the stream
+//! end); a close on either side closes the other.
+
+use calimero_network_primitives::stream::{Message, Stream};
+use futures_util::{SinkExt, StreamExt};
+
+use crate::transport::{RawFrame, SimStream};
+
+/// A calimero `Stream` end whose frames travel over `sim`, and the task that carries them (to be
+/// spawned on the node the end belongs to, so a crash kills it with the node). `first`, if
+/// given, is a frame that already arrived on `sim` (read to dispatch the stream).
+pub fn carried(sim: SimStream, first: Option<Vec<u8>>) -> (Stream, impl std::future::Future<Output = ()>) {
+    let (ours, relayed) = Stream::test_pair();
+    (ours, relay(relayed, sim, first))
+}
+
+/// How often a quiet relay checks that its peer is still there: libp2p's ping (every 15 s) is
+/// what closes a connection whose peer crashed; a stream on it then fails at both ends.
+const PING: std::time::Duration = std::time::Duration::from_secs(15);
+
+async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>) {
+    let (crashes, _) = sim.peer_life();
+    if let Some(frame) = first {
+        if calimero.send(Message::new(frame)).await.is_err() {
+            return;
+        }
+    }
+    let (mut outbound, mut inbound) = (true, true);
+    while outbound || inbound {
+        tokio::select! {
+            item = calimero.next(), if outbound => match item {
+                Some(Ok(message)) => {
+                    if sim.send_raw(message.data.into_owned()).is_err() {
+                        return;
+                    }
+                }
+                // The calimero side closed (or its framing failed): the peer sees the stream end.
+                _ => {
+                    outbound = false;
+                    let _ = calimero_close(&mut sim).await;
+                }
+            },
+            frame = sim.recv_raw(), if inbound => match frame {
+                RawFrame::Frame(bytes) => {
+                    if calimero.send(Message::new(bytes)).await.is_err() {
+                        inbound = false;
+                    }
+                }
+                RawFrame::Finished => {
+                    inbound = false;
+                    let _ = calimero.close().await;
+                }
+                // Dropping the calimero end is what a failed connection looks like to its reader.
+                RawFrame::Reset(_) => return,
+            },
+            () = tokio::time::sleep(PING) => {
+                let (now, down) = sim.peer_life();
+                if down || now != crashes {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn calimero_close(sim: &mut SimStream) -> eyre::Result<()> {
+    use calimero_node_primitives::sync::SyncTransport;
+    sim.close().await
+}
