@@ -74,7 +74,7 @@ pub use protocols::{
 };
 pub use protocols::{
     initiate, plan, plan_as_production, respond, respond_with, Handshakes, HcResponder, HeadsView, NodePath, Protocol,
-    Session, SessionOptions,
+    Session, SessionOptions, Tick,
 };
 pub use protocols::{walk_tree, NodeAnswer, SessionReport, SessionStats, TreeAnswers};
 pub use repro::{seed_or, seeds, Repro, SEED_VAR, TEST_COMMAND};

@@ -222,6 +222,11 @@ impl SimStream {
         if self.closed {
             return Err(TransportError::Closed);
         }
+        if self.faults.close_after_sends.is_some_and(|n| self.faults.sent >= n) {
+            self.closed = true;
+            self.router.send(self.route(), FrameKind::Fin, "fin", Vec::new(), self.peer_inbox.clone());
+            return Err(TransportError::Closed);
+        }
         self.faults.sent += 1;
         let name = match borsh::from_slice::<StreamMessage<'static>>(&frame) {
             Ok(message) => (self.namer)(&message),
@@ -235,6 +240,17 @@ impl SimStream {
     /// to tell whether the peer crashed in between.
     pub fn peer_life(&self) -> (u64, bool) {
         self.router.life(self.peer)
+    }
+
+    /// Whether the peer let go of its end (dropped it without a close): a libp2p stream dropped
+    /// by its owner is reset, which its peer learns.
+    pub fn peer_dropped(&self) -> bool {
+        self.peer_inbox.strong_count() == 0
+    }
+
+    /// Whether this stream stalled (nothing more gets through, its close included).
+    pub fn stalled(&self) -> bool {
+        self.router.stream_stalled(self.stream)
     }
 
     /// Waits, without a budget, for what comes next: the relay has none of its own (the code

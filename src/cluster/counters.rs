@@ -139,6 +139,28 @@ impl Counters {
         }
     }
 
+    /// A tick production's manager runs (`--tick production`): numbered apart from the
+    /// router's streams, like a snapshot.
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs one"))]
+    pub fn tick_started(&mut self) -> u64 {
+        let counts = self.sessions.entry("production-tick").or_default();
+        counts.started += 1;
+        u64::MAX / 2 - counts.started
+    }
+
+    /// How production's tick ended: the protocol it ran (counted as selected), or its error.
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs one"))]
+    pub fn tick_finished(&mut self, outcome: Result<&'static str, &SessionError>) {
+        let counts = self.sessions.entry("production-tick").or_default();
+        match outcome {
+            Ok(protocol) => {
+                counts.succeeded += 1;
+                *self.selected.entry(protocol).or_default() += 1;
+            }
+            Err(e) => *counts.failed.entry(e.kind()).or_default() += 1,
+        }
+    }
+
     /// A tick on which the peer never answered the DAG-heads request: production would not sync.
     pub fn unanswered_heads(&mut self) {
         *self.refused.entry("dag-heads (unanswered)").or_default() += 1;

@@ -5,6 +5,9 @@
 //! it and whatever it held pending; the restarted node's process rebuilds it from what was
 //! persisted (`load_persisted_deltas`), as a restarted production node does.
 //!
+//! The store is the one the node's `SyncManager` keeps (`NodeState::delta_stores`), so the
+//! manager's own DAG catch-up and delta responder see the same DAG.
+//!
 //! One job at a time, in arrival order, as the node's handlers take them. Requests for missing
 //! parents go to the peer whose delta waits on them (on arrival, as production's state-delta
 //! handler asks its source) and again at each sync tick to every peer a pending delta came from.
@@ -24,7 +27,7 @@ use super::World;
 #[cfg(calimero_node_path)]
 use crate::ids::NodeId;
 #[cfg(calimero_node_path)]
-use crate::protocols::{NodeDeltas, Taken};
+use crate::protocols::{NodeDeltas, ProductionResponder, Taken};
 
 /// Who sent each pending delta: whom to ask for its parents.
 #[cfg(calimero_node_path)]
@@ -32,10 +35,15 @@ type Senders = BTreeMap<[u8; 32], NodeId>;
 
 /// The process: opens the node's delta store, then takes jobs until the node goes down.
 #[cfg(calimero_node_path)]
-pub(super) async fn delta_process(world: Arc<World>, id: NodeId, mut jobs: UnboundedReceiver<DeltaJob>) {
+pub(super) async fn delta_process(
+    world: Arc<World>,
+    id: NodeId,
+    manager: Arc<ProductionResponder>,
+    mut jobs: UnboundedReceiver<DeltaJob>,
+) {
     let Some(node) = world.node(id) else { return };
     let storage = node.storage().clone();
-    let deltas = match NodeDeltas::open(&storage).await {
+    let deltas = match manager.open_deltas(&storage).await {
         Ok(deltas) => deltas,
         Err(_) => return world.book().count().gossip.rejected("delta store"),
     };

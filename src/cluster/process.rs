@@ -61,14 +61,16 @@ async fn node_main(world: Arc<World>, id: NodeId, incarnation: u64) {
     };
     #[cfg(calimero_node_path)]
     let manager = match world.production_path() {
-        true => {
-            let (jobs, inbox) = unbounded_channel();
-            world.with_node(id, |n| n.set_delta_process(jobs));
-            madsim::task::spawn_local(super::delta_process::delta_process(Arc::clone(&world), id, inbox));
-            world.production_manager(id)
-        }
+        true => world.production_manager(id),
         false => None,
     };
+    #[cfg(calimero_node_path)]
+    if let Some(manager) = &manager {
+        let (jobs, inbox) = unbounded_channel();
+        world.with_node(id, |n| n.set_delta_process(jobs));
+        let process = super::delta_process::delta_process(Arc::clone(&world), id, Arc::clone(manager), inbox);
+        madsim::task::spawn_local(process);
+    }
     #[cfg(not(calimero_node_path))]
     let manager: Option<Manager> = None;
     madsim::task::spawn_local(acceptor(Arc::clone(&world), id, rx, manager.clone()));
@@ -149,6 +151,12 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64, manager: Opt
             continue;
         }
         world.at(id).ask_for_missing();
+        #[cfg(calimero_node_path)]
+        if let (Some(manager), crate::protocols::Tick::Production) = (&manager, config.tick) {
+            world.production_tick(id, manager).await;
+            world.at(id).drain();
+            continue;
+        }
         let peers = world.at(id).live_peers();
         if peers.is_empty() {
             world.trace().record(TraceKind::SyncTick { node: id, peer: None, selected: "none" });
@@ -212,7 +220,7 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64, manager: Opt
 impl NodeCtx<'_> {
     /// The slow-apply buggify point on one end of a session: each frame it receives waits a
     /// drawn while before the protocol gets it.
-    fn maybe_slow(&self, end: &mut SimStream) {
+    pub(super) fn maybe_slow(&self, end: &mut SimStream) {
         if let Some(mut rng) = self.buggify(BuggifyPoint::SlowApply) {
             let healed = self.world.healed_cell();
             end.with_pacing(Box::new(move || {

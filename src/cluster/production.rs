@@ -11,7 +11,9 @@
 use std::sync::{Arc, Weak};
 
 use libp2p_identity::PeerId;
+use rand::Rng;
 
+use super::buggify::BuggifyPoint;
 use super::node::{Inbound, Node};
 use super::World;
 use crate::ids::NodeId;
@@ -63,6 +65,11 @@ impl World {
     /// merosim's own responders do.
     pub(super) async fn serve_production(&self, id: NodeId, manager: &ProductionResponder, mut stream: SimStream) {
         let Some(node) = self.node(id) else { return };
+        // The acceptor's buggify points, as on merosim's own responders.
+        if let Some(mut rng) = self.at(id).buggify(BuggifyPoint::EarlyClose) {
+            stream.close_after_sends(rng.gen_range(0..4));
+        }
+        self.at(id).maybe_slow(&mut stream);
         let budget = stream.recv_budget();
         let first = match tokio::time::timeout(budget, stream.recv_raw()).await {
             Ok(RawFrame::Frame(frame)) => frame,
@@ -91,6 +98,28 @@ impl World {
                 (Ok(()), None) => {}
             }
         }
+    }
+
+    /// One sync tick run by production's manager (`--tick production`): the node is in a
+    /// session while it runs (its deltas wait, I6); booked by the protocol that ran, or as a
+    /// failed tick.
+    pub(super) async fn production_tick(&self, id: NodeId, manager: &ProductionResponder) {
+        let Some(node) = self.node(id) else { return };
+        let sid = self.book().count().tick_started();
+        let _session = self.with_node(id, |n| n.enter_session(sid));
+        // merosim's empty store holds a root entity; production's fresh context holds nothing.
+        node.storage().clear_if_fresh();
+        let before = node.storage().root_hash().ok();
+        let outcome = manager.interval_sync(node.storage()).await;
+        let (peer, selected) = match &outcome {
+            Ok((peer, protocol)) => (self.node_of_peer(*peer), *protocol),
+            Err(_) => (None, "failed"),
+        };
+        self.trace().record(TraceKind::SyncTick { node: id, peer, selected });
+        if node.storage().root_hash().ok() != before {
+            self.with_node(id, Node::mutated);
+        }
+        self.book().count().tick_finished(outcome.as_ref().map(|(_, protocol)| *protocol));
     }
 
     /// Bootstraps `id` from `peer` as production bootstraps a node without state: the manager's

@@ -11,7 +11,7 @@ use calimero_primitives::context::ContextId;
 
 use super::Injected;
 use crate::args::ArgWriter;
-use crate::protocols::{Handshakes, HcResponder, NodePath, SessionOptions, LOOP_BUDGET};
+use crate::protocols::{Handshakes, HcResponder, NodePath, SessionOptions, Tick, LOOP_BUDGET};
 
 /// The node and sync settings of one run.
 #[derive(Clone, Debug)]
@@ -59,6 +59,12 @@ pub struct NodeSettings {
         arg(long, value_name = "P", default_value_t = NodePath::default(), hide_default_value = true)
     )]
     pub node_path: NodePath,
+    /// Who runs a sync tick on production's node path: merosim (its session driver and the
+    /// protocol's run_initiator, judged session by session) or production
+    /// (SyncManager::perform_interval_sync: peer order, retries, DAG catch-up, snapshot
+    /// fallback; sessions opaque to the session oracles).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "T", default_value = "merosim"))]
+    pub tick: Tick,
     /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
     /// lose-op or flip-byte (see `merosim plants`).
     #[cfg_attr(feature = "cli", arg(long, value_name = "BUG", hide = true))]
@@ -76,6 +82,7 @@ impl Default for NodeSettings {
             handshakes: Handshakes::Production,
             hc_responder: HcResponder::default(),
             node_path: NodePath::default(),
+            tick: Tick::default(),
             inject: None,
         }
     }
@@ -97,6 +104,9 @@ impl NodeSettings {
         }
         if self.node_path.worth_naming() {
             out.value("node-path", self.node_path);
+        }
+        if self.tick != Tick::Merosim {
+            out.value("tick", self.tick);
         }
     }
 }
@@ -123,6 +133,9 @@ impl fmt::Display for NodeSettings {
         }
         if self.node_path.worth_naming() {
             write!(f, " node-path={}", self.node_path)?;
+        }
+        if self.tick != Tick::Merosim {
+            write!(f, " tick={}", self.tick)?;
         }
         if let Some(bug) = self.inject {
             write!(f, " inject={bug}")?;

@@ -186,6 +186,11 @@ impl NetworkRouter {
         stream
     }
 
+    /// Whether `stream` stalled: nothing more gets through it, its close included.
+    pub(crate) fn stream_stalled(&self, stream: u64) -> bool {
+        self.lock().streams.is_stalled(stream)
+    }
+
     /// Whether any fault touched `stream` (a copy dropped, duplicated or damaged, or a reset).
     pub(crate) fn stream_faulted(&self, stream: u64) -> bool {
         self.lock().streams.open.get(&stream).is_some_and(|s| s.faulted || s.reset)

@@ -11,6 +11,7 @@
 //! with the group key, checking the author's signature and governance position) is not run:
 //! merosim's gossip carries the delta in the clear, and its author is the sending node.
 
+use calimero_context_client::client::ContextClient;
 use calimero_node::delta_store::DeltaStore;
 use calimero_primitives::identity::PublicKey;
 
@@ -40,16 +41,20 @@ pub struct NodeDeltas {
 impl NodeDeltas {
     /// Builds the store on the current madsim node and restores it from what the node's store
     /// persisted, as production's first delta for a context does.
-    pub async fn open(storage: &SimStorage) -> Result<NodeDeltas, SessionError> {
+    pub async fn open(storage: &SimStorage, client: ContextClient) -> Result<NodeDeltas, SessionError> {
         // The node is a member of the context: its metadata exists (the store's applier and head
         // commits refuse a context without it), and names the root its tree has.
         super::context_store::publish_root(storage)?;
-        let client = super::manager::context_client(storage)?;
         let store = DeltaStore::new([0; 32], client, storage.context_id(), storage.identity());
         // Production warns and starts from an empty DAG when the load fails; so does this.
         let _ = store.load_persisted_deltas().await;
         let _ = store.get_missing_parents().await;
         Ok(NodeDeltas { store })
+    }
+
+    /// calimero's store itself, for the node's manager to share.
+    pub(super) fn store(&self) -> &DeltaStore {
+        &self.store
     }
 
     /// A delta the node just committed locally (`context_store::commit_local`).
@@ -117,7 +122,8 @@ mod tests {
             assert_eq!(second.parents, vec![first.id], "a commit's parents are the heads");
             assert_eq!(dag_heads(&writer), vec![second.id]);
 
-            let deltas = NodeDeltas::open(&reader).await.expect("the delta store");
+            let client = || super::super::manager::context_client(&reader).expect("a client");
+            let deltas = NodeDeltas::open(&reader, client()).await.expect("the delta store");
             let author = Some(writer.identity());
             assert_eq!(deltas.add(second.clone(), author).await, Taken::Pending);
             assert_eq!(deltas.missing().await, vec![first.id]);
@@ -129,7 +135,7 @@ mod tests {
             assert_eq!(deltas.add(first.clone(), author).await, Taken::Duplicate);
             drop(deltas);
 
-            let restarted = NodeDeltas::open(&reader).await.expect("the delta store again");
+            let restarted = NodeDeltas::open(&reader, client()).await.expect("the delta store again");
             assert!(restarted.applied(&first.id).await && restarted.applied(&second.id).await);
             assert_eq!(applied_deltas(&reader, &[first.id, second.id]).len(), 2);
             assert_eq!(restarted.add(second, author).await, Taken::Duplicate);

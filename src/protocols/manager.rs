@@ -42,6 +42,12 @@ use crate::store::SimStorage;
 /// One node's `SyncManager`, holding nothing but clients over the node's store.
 pub struct ProductionResponder {
     manager: SyncManager,
+    /// What the manager was built with and production's node shares with it: the node's state
+    /// (its delta stores) and the context client (its context manager).
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path reads them"))]
+    node_state: NodeState,
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path reads them"))]
+    context_client: ContextClient,
 }
 
 impl ProductionResponder {
@@ -67,12 +73,13 @@ impl ProductionResponder {
         let (subgroup_tx, subgroup_rx) = mpsc::channel(1);
         let sync = SyncClient::new(ctx_sync_tx, ns_sync_tx, ns_join_tx, subgroup_tx);
         let (node_client, context_client) = clients(storage, sync, network.clone())?;
+        let node_state = node_state();
         let manager = SyncManager::new(
             SyncConfig::default(),
             node_client,
-            context_client,
+            context_client.clone(),
             network,
-            node_state(),
+            node_state.clone(),
             ctx_sync_rx,
             ns_sync_rx,
             ns_join_rx,
@@ -80,7 +87,7 @@ impl ProductionResponder {
         );
         // Only the key's presence is read (an owned identity); no signing happens on this path.
         register(storage, storage.identity(), Some([0; 32]))?;
-        Ok(ProductionResponder { manager })
+        Ok(ProductionResponder { manager, node_state, context_client })
     }
 
     /// Serves one HashComparison session whose first request the dispatcher already read.
@@ -129,7 +136,7 @@ pub(super) fn clients(
 
 /// The context client alone (the delta store's), its node client's sync channels closed: no
 /// path the delta store runs asks the sync manager for anything.
-#[cfg(calimero_node_path)]
+#[cfg(all(calimero_node_path, test))]
 pub(super) fn context_client(storage: &SimStorage) -> Result<ContextClient, SessionError> {
     let sync = SyncClient::new(mpsc::channel(1).0, mpsc::channel(1).0, mpsc::channel(1).0, mpsc::channel(1).0);
     clients(storage, sync, NetworkClient::new(LazyRecipient::new())).map(|(_, context)| context)
@@ -170,6 +177,34 @@ impl ProductionResponder {
         register(storage, dialer, None)?;
         self.manager.handle_opened_stream(peer, Box::new(stream)).await;
         Ok(())
+    }
+
+    /// The node's delta store, opened over this manager's context client and kept where the
+    /// manager looks for it (`NodeState::delta_stores`), as production's node keeps one store
+    /// per context that its sync code and its gossip handler share.
+    pub async fn open_deltas(&self, storage: &SimStorage) -> Result<super::deltas::NodeDeltas, SessionError> {
+        let deltas = super::deltas::NodeDeltas::open(storage, self.context_client.clone()).await?;
+        self.node_state.delta_stores_handle().insert(storage.context_id(), deltas.store().clone());
+        Ok(deltas)
+    }
+
+    /// One sync tick as production's driver runs it for a context: `perform_interval_sync`
+    /// without a chosen peer — peer discovery (the network's subscribed peers), a shuffled
+    /// order, then for each peer in turn the DAG-heads request, both handshakes,
+    /// `select_protocol`, the protocol it leads to (HashComparison, LevelWise, DAG catch-up,
+    /// snapshot) and its failure chain, until one peer succeeds. Returns the peer and the
+    /// protocol that ran.
+    pub async fn interval_sync(
+        &self,
+        storage: &SimStorage,
+    ) -> Result<(libp2p_identity::PeerId, &'static str), SessionError> {
+        super::context_store::publish_root(storage)?;
+        let (peer, protocol) = self
+            .manager
+            .perform_interval_sync(storage.context_id(), None)
+            .await
+            .map_err(|e| SessionError::classify(&e))?;
+        Ok((peer, super::plan::protocol_name(&protocol)))
     }
 
     /// Bootstraps the node from `peer` as production does for a node without state:

@@ -68,3 +68,39 @@ impl std::str::FromStr for NodePath {
         Ok(path)
     }
 }
+
+/// Who runs a sync tick once the node's timer fires, on production's node path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::Display, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Tick {
+    /// merosim's session driver: one seeded peer, the DAG-heads exchange, `select_protocol`, the
+    /// protocol's `run_initiator` over a `SimStream`, and the session oracles judging each
+    /// session (hollow success, stale after ok, lost delete) from its stats and both roots.
+    #[default]
+    Merosim,
+    /// Production's manager: `SyncManager::perform_interval_sync` — peer discovery and order,
+    /// the retry with the next peer, DAG-heads request, handshakes, protocol dispatch, DAG
+    /// catch-up and snapshot fallback, all calimero's. Sessions are opaque to the session
+    /// oracles (the run-level oracles still judge every run). Production's node path only.
+    Production,
+}
+
+impl Tick {
+    pub fn available(self) -> bool {
+        self == Tick::Merosim || cfg!(calimero_node_path)
+    }
+}
+
+impl std::str::FromStr for Tick {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let tick: Tick = crate::args::by_name(s, "tick").map_err(|e| e.to_string())?;
+        if !tick.available() {
+            return Err(format!(
+                "this build has no `{tick}` tick: it needs production's node path (scripts/run and scripts/test build one)"
+            ));
+        }
+        Ok(tick)
+    }
+}

@@ -20,7 +20,9 @@ pub fn carried(sim: SimStream, first: Option<Vec<u8>>) -> (Stream, impl std::fut
 }
 
 /// How often a quiet relay checks that its peer is still there: libp2p's ping (every 15 s) is
-/// what closes a connection whose peer crashed; a stream on it then fails at both ends.
+/// what closes a connection whose peer crashed, or that stopped carrying anything (a stalled
+/// stream); a stream on it then fails at both ends. A stream its peer dropped without closing
+/// is reset by libp2p; merosim's ends send nothing when dropped, so the relay learns it here.
 const PING: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>) {
@@ -39,10 +41,13 @@ async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>)
                         return;
                     }
                 }
-                // The calimero side closed (or its framing failed): the peer sees the stream end.
+                // The calimero side closed (or its framing failed): the peer sees the stream end,
+                // unless it closed first and has gone (nothing would read the close).
                 _ => {
                     outbound = false;
-                    let _ = calimero_close(&mut sim).await;
+                    if inbound || !sim.peer_dropped() {
+                        let _ = calimero_close(&mut sim).await;
+                    }
                 }
             },
             frame = sim.recv_raw(), if inbound => match frame {
@@ -60,7 +65,7 @@ async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>)
             },
             () = tokio::time::sleep(PING) => {
                 let (now, down) = sim.peer_life();
-                if down || now != crashes {
+                if down || now != crashes || sim.stalled() || sim.peer_dropped() {
                     return;
                 }
             }
