@@ -57,12 +57,14 @@ impl ProductionResponder {
     }
 
     /// The node's manager whose streams to peers go through `dialer` (the network manager's
-    /// stand-in), for everything production's manager initiates (a snapshot) and serves.
+    /// stand-in), for everything production's manager initiates (a snapshot, a tick) and serves;
+    /// the node has the context's application installed, as a member running it has.
     #[cfg(calimero_node_path)]
     pub fn with_dialer(
         storage: &SimStorage,
         dialer: std::sync::Arc<dyn super::network_actor::Dialer>,
     ) -> Result<Self, SessionError> {
+        install_application(storage)?;
         Self::with_network(storage, NetworkClient::new(super::network_actor::network_manager(dialer)))
     }
 
@@ -219,6 +221,30 @@ impl ProductionResponder {
             .map_err(|e| SessionError::classify(&e))?;
         Ok(result.applied_records)
     }
+}
+
+/// Records the context's application as installed, as a production node that joined the
+/// context has it: its metadata and its bytecode blob's record (production's initiator refuses
+/// to sync a context whose application it lacks). The blob's bytes are never read: merosim
+/// runs the app natively (`context_actor`).
+#[cfg(calimero_node_path)]
+fn install_application(storage: &SimStorage) -> Result<(), SessionError> {
+    use calimero_store::types::{ApplicationMeta, BlobMeta};
+    let blob = key::BlobMeta::new(calimero_primitives::blobs::BlobId::from([0x6d; 32]));
+    let app = ApplicationMeta::new(
+        blob,
+        1,
+        "merosim:native".into(),
+        Box::default(),
+        blob,
+        "merosim".into(),
+        "0.0.0".into(),
+        "".into(),
+    );
+    let mut handle = storage.store().handle();
+    let failed = |e: eyre::Report| SessionError::Storage(format!("installing the application: {e}"));
+    handle.put(&blob, &BlobMeta::new(1, [0x6d; 32], Box::default())).map_err(|e| failed(e.into()))?;
+    handle.put(&key::ApplicationMeta::new(super::context_actor::application()), &app).map_err(|e| failed(e.into()))
 }
 
 #[cfg(not(calimero_node_state_bare))]
