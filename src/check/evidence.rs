@@ -191,8 +191,8 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, items: &mut Vec<Piece>) {
     if fired(Oracle::RootMismatch) {
         if let Some((found, words)) = mismatch(world) {
             let by = match &found {
-                Mismatch::Children { apart, .. } => {
-                    let relisted = !apart.is_empty() && apart.iter().all(|c| run.reinsert_over_tombstone(c));
+                Mismatch::Children { apart, between, .. } => {
+                    let relisted = !apart.is_empty() && apart.iter().all(|c| run.reinsert_over_tombstone(c, between));
                     vec![(relisted, M::ReinsertOverTombstone)]
                 }
                 Mismatch::Order { .. } => vec![(true, M::ChildOrder)],

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::oracles::meta;
 use crate::cluster::{value_hash, World};
-use crate::ids::EntityId;
+use crate::ids::{EntityId, NodeId};
 use crate::store::SimNode;
 
 /// A finding's cause, as triage tests for it. Its name (kebab case) is what `known.tsv` rows
@@ -181,15 +181,23 @@ impl<'w> Run<'w> {
             .any(|remove| touches.iter().any(|w| w.value.is_some() && w.stamp > remove.stamp))
     }
 
-    /// F10: `child` is tombstoned on every live node, and a write of it is stamped after one of
-    /// its removes.
-    pub fn reinsert_over_tombstone(&self, child: &EntityId) -> bool {
-        self.written_after_a_remove(child) && self.tombstoned_everywhere(child)
+    /// F10: `child` is tombstoned on both nodes whose parents list it differently (`between`),
+    /// and a write of it is stamped after one of its removes: a write applied over a tombstone
+    /// lists the child again where it lands as a write, not where it arrives otherwise. (Other
+    /// nodes may hold it live: a remove that crossed the write, F9, leaves it so.)
+    pub fn reinsert_over_tombstone(&self, child: &EntityId, between: &[NodeId; 2]) -> bool {
+        self.written_after_a_remove(child) && self.tombstoned_on(child, between)
     }
 
     fn tombstoned_everywhere(&self, entity: &EntityId) -> bool {
         let tombstoned = |n: &SimNode| meta(n.storage(), *entity).is_some_and(|m| m.deleted_at.is_some());
         !self.live.is_empty() && self.live.iter().all(tombstoned)
+    }
+
+    fn tombstoned_on(&self, entity: &EntityId, nodes: &[NodeId; 2]) -> bool {
+        let tombstoned = |n: &&SimNode| meta(n.storage(), *entity).is_some_and(|m| m.deleted_at.is_some());
+        let on: Vec<&SimNode> = self.live.iter().filter(|n| nodes.contains(&n.id())).collect();
+        on.len() == nodes.len() && on.iter().all(tombstoned)
     }
 
     /// F1: some live node lists children under `entity`.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use super::data_loss::expectations;
 use super::listing::report;
 use crate::cluster::World;
-use crate::ids::{short_id, EntityId};
+use crate::ids::{short_id, EntityId, NodeId};
 use crate::oracle::{Oracle, Signal, Violation};
 use crate::store::{EntityMeta, SimNode, SimStorage};
 
@@ -25,8 +25,9 @@ pub fn root_mismatch(world: &World) -> Option<Violation> {
 /// Where two trees holding equal live state first differ (see [`first_difference`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Mismatch {
-    /// The parent lists different children on the two nodes: the ids only one of them lists.
-    Children { parent: EntityId, apart: Vec<EntityId> },
+    /// The parent lists different children on the two nodes (`between`): the ids only one of
+    /// them lists.
+    Children { parent: EntityId, apart: Vec<EntityId>, between: [NodeId; 2] },
     /// The same children, in a different stored order.
     Order { parent: EntityId },
     /// Same children and child hashes; the entity's own bytes hash differently.
@@ -103,9 +104,30 @@ fn first_difference(a: &SimNode, b: &SimNode) -> (Mismatch, String) {
         sa.sort_unstable();
         sb.sort_unstable();
         if sa != sb {
-            let apart = sa.iter().filter(|c| !sb.contains(c)).chain(sb.iter().filter(|c| !sa.contains(c))).copied();
-            let words = format!("{here} has different children on {} and {}", a.name(), b.name());
-            return (Mismatch::Children { parent, apart: apart.collect() }, words);
+            let only_a: Vec<EntityId> = sa.iter().filter(|c| !sb.contains(c)).copied().collect();
+            let only_b: Vec<EntityId> = sb.iter().filter(|c| !sa.contains(c)).copied().collect();
+            // Each child apart, with what each side holds of it (live, a tombstone, nothing).
+            let state = |n: &SimNode, id: &EntityId| match meta(n.storage(), *id) {
+                Some(m) if m.deleted_at.is_some() => "tombstone",
+                Some(_) => "live",
+                None => "nothing",
+            };
+            let few = |ids: &[EntityId]| {
+                let named: Vec<String> =
+                    ids.iter().map(|id| format!("{} ({} vs {})", short_id(id), state(a, id), state(b, id))).collect();
+                super::listing::first_n(&named, 4)
+            };
+            let words = format!(
+                "{here} has different children on {} and {}: only on {} [{}], only on {} [{}]",
+                a.name(),
+                b.name(),
+                a.name(),
+                few(&only_a),
+                b.name(),
+                few(&only_b)
+            );
+            let apart = only_a.into_iter().chain(only_b).collect();
+            return (Mismatch::Children { parent, apart, between: [a.id(), b.id()] }, words);
         }
         if ma.children != mb.children {
             let order = |m: &EntityMeta| m.children.iter().map(short_id).collect::<Vec<_>>().join(",");

@@ -19,7 +19,7 @@ pub fn carried(sim: SimStream, first: Option<Vec<u8>>) -> (Stream, impl std::fut
     (ours, relay(relayed, sim, first))
 }
 
-/// How often a quiet relay checks that its peer is still there: libp2p's ping (every 15 s) is
+/// How often a relay checks that its peer is still there: libp2p's ping (every 15 s) is
 /// what closes a connection whose peer crashed, or that stopped carrying anything (a stalled
 /// stream); a stream on it then fails at both ends. A stream its peer dropped without closing
 /// is reset by libp2p; merosim's ends send nothing when dropped, so the relay learns it here.
@@ -27,6 +27,9 @@ const PING: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>) {
     let (crashes, _) = sim.peer_life();
+    // A fixed beat, not a quiet-time timer: a calimero end that keeps writing into a stream
+    // nothing reads (an error every receive budget) must not keep it alive.
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);
     if let Some(frame) = first {
         if calimero.send(Message::new(frame)).await.is_err() {
             return;
@@ -63,7 +66,7 @@ async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>)
                 // Dropping the calimero end is what a failed connection looks like to its reader.
                 RawFrame::Reset(_) => return,
             },
-            () = tokio::time::sleep(PING) => {
+            _ = ping.tick() => {
                 let (now, down) = sim.peer_life();
                 if down || now != crashes || sim.stalled() || sim.peer_dropped() {
                     return;
