@@ -11,7 +11,7 @@ use calimero_primitives::context::ContextId;
 
 use super::{Injected, Limits, NodeSettings};
 use crate::net::FaultConfig;
-use crate::protocols::{Handshakes, HcResponder, NodePath};
+use crate::protocols::{Handshakes, HcResponder, NodePath, Tick};
 
 /// Options of one simulated run.
 #[derive(Clone, Debug)]
@@ -47,6 +47,12 @@ impl SimConfig {
     /// Which code takes the nodes' deltas in (see [`NodePath`]).
     pub fn with_node_path(mut self, path: NodePath) -> Self {
         self.node.node_path = path;
+        self
+    }
+
+    /// Who runs a sync tick on production's node path (see [`Tick`]).
+    pub fn with_tick(mut self, tick: Tick) -> Self {
+        self.node.tick = tick;
         self
     }
 
