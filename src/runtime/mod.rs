@@ -57,15 +57,15 @@ fn warm_node_path() {
         WARM.call_once(|| {
             WARMING.set(true);
             let ticks = [crate::protocols::Tick::Merosim, crate::protocols::Tick::Production];
-            let faults = [crate::FaultConfig::lan(), crate::FaultConfig::heavy_chaos()];
+            let faults = [crate::net::FaultConfig::lan(), crate::net::FaultConfig::heavy_chaos()];
             for (tick, faults) in ticks.into_iter().flat_map(|t| faults.clone().into_iter().map(move |f| (t, f))) {
-                let config = crate::SimConfig::with_seed(1)
+                let config = crate::cluster::SimConfig::with_seed(1)
                     .with_node_path(crate::protocols::NodePath::Production)
                     .with_tick(tick)
                     .with_faults(faults)
                     .max_time(std::time::Duration::from_secs(20));
                 let mut rt = SimRuntime::with_config(config);
-                let nodes = rt.apply_scenario(crate::Scenario::n_nodes_diverged(2, 3));
+                let nodes = rt.apply_scenario(crate::scenario::Scenario::n_nodes_diverged(2, 3));
                 rt.add_node("fresh");
                 rt.write(nodes[0], [0x77; 32], b"warm");
                 rt.advance(std::time::Duration::from_secs(2));
