@@ -50,30 +50,15 @@ fn touch() {
             CollectionKind::MapOfVectors => vec![Verb::Push { key: Some(key), value }],
         }
     };
-    let mut made = Vec::new();
     for (from, to) in [(&a, &b), (&b, &a)] {
         for kind in CollectionKind::ALL {
             for verb in ops(kind) {
                 if let Ok(applied) = layout.apply(from, &CrdtOp::new(kind.name(), kind, verb)) {
                     for action in applied.actions {
-                        made.push(action.clone());
                         let _ = to.apply_remote(action);
                     }
                 }
             }
         }
-    }
-    // The same actions through what an app's `__calimero_sync_next` runs (production's node
-    // path applies every delta this way): `Root::sync` makes lazies of its own.
-    if let (Ok(c), Ok(artifact)) = (
-        SimStorage::new(context, PublicKey::from([3; 32])),
-        borsh::to_vec(&calimero_storage::delta::StorageDelta::Actions(made)),
-    ) {
-        let _ = c.with_env(|| {
-            calimero_storage::collections::Root::<(), calimero_storage::store::MainStorage>::sync(
-                &artifact,
-                &calimero_storage::interface::ApplyContext::empty(),
-            )
-        });
     }
 }

@@ -37,7 +37,11 @@ async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>)
     }
     let (mut outbound, mut inbound) = (true, true);
     while outbound || inbound {
+        // `biased`: tokio's `select!` otherwise starts from a branch its own thread RNG picks,
+        // seeded from a process-wide counter — the order two ready branches are taken in (and
+        // with it the trace) would depend on what ran before in the process.
         tokio::select! {
+            biased;
             item = calimero.next(), if outbound => match item {
                 Some(Ok(message)) => {
                     if sim.send_raw(message.data.into_owned()).is_err() {

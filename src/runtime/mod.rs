@@ -32,52 +32,6 @@ const SIM_THREAD_STACK: usize = 64 * 1024 * 1024;
 pub fn warm_up() {
     crate::crdt::warm_up();
     crate::protocols::warm_up();
-    warm_node_path();
-}
-
-/// Production's node path meets process-wide lazies of calimero's (found by
-/// `trace_hashes_match_across_processes`: default seed 21 of heavy random runs hashed one way as
-/// the first run of a process and another after any run had served a session through production's
-/// dispatch). As with `crdt::warm_up`, a lazy made during a run steps that run's thread's hash
-/// keys, so every later `HashMap` of the run iterates in another order than the same seed's
-/// later runs. This makes them once per process, before the first real run: two small runs of
-/// production's node path (merosim's tick and production's) over its whole repertoire — sessions
-/// with pushes through the manager's dispatch, gossiped deltas into calimero's delta store, a
-/// crash and the restore, a fresh node's snapshot. Nested runtimes it starts skip it.
-fn warm_node_path() {
-    #[cfg(calimero_node_path)]
-    {
-        use std::cell::Cell;
-        use std::sync::Once;
-        thread_local! { static WARMING: Cell<bool> = const { Cell::new(false) }; }
-        static WARM: Once = Once::new();
-        if WARMING.get() {
-            return;
-        }
-        WARM.call_once(|| {
-            WARMING.set(true);
-            let ticks = [crate::protocols::Tick::Merosim, crate::protocols::Tick::Production];
-            let faults = [crate::net::FaultConfig::lan(), crate::net::FaultConfig::heavy_chaos()];
-            for (tick, faults) in ticks.into_iter().flat_map(|t| faults.clone().into_iter().map(move |f| (t, f))) {
-                let config = crate::cluster::SimConfig::with_seed(1)
-                    .with_node_path(crate::protocols::NodePath::Production)
-                    .with_tick(tick)
-                    .with_faults(faults)
-                    .max_time(std::time::Duration::from_secs(20));
-                let mut rt = SimRuntime::with_config(config);
-                let nodes = rt.apply_scenario(crate::scenario::Scenario::n_nodes_diverged(2, 3));
-                rt.add_node("fresh");
-                rt.write(nodes[0], [0x77; 32], b"warm");
-                rt.advance(std::time::Duration::from_secs(2));
-                rt.crash(nodes[1]);
-                rt.write(nodes[0], [0x78; 32], b"warm");
-                rt.advance(std::time::Duration::from_secs(1));
-                rt.restart(nodes[1]);
-                let _ = rt.run();
-            }
-            WARMING.set(false);
-        });
-    }
 }
 
 /// A madsim runtime seeded with `seed`, with calimero-storage's environment reset inside it so
@@ -93,7 +47,6 @@ pub(crate) fn seeded_runtime(seed: u64) -> madsim::runtime::Runtime {
 fn spawn_sim_thread(seed: u64, body: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
     // Process-wide lazies first, off the simulation thread (see `crdt::warm_up`).
     crate::crdt::warm_up();
-    warm_node_path();
     std::thread::Builder::new()
         .name(format!("merosim-seed-{seed}"))
         .stack_size(SIM_THREAD_STACK)
