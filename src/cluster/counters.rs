@@ -83,6 +83,8 @@ pub(crate) struct Counters {
     pub handshakes: Vec<HandshakeRecord>,
     /// Sessions under way: stream → (protocol, initiator), so a crash can close their books.
     open: BTreeMap<u64, (Protocol, NodeId)>,
+    /// Sessions production's manager ran whole so far (their numbers, see `whole_started`).
+    whole: u64,
     pub oracles: BTreeMap<Oracle, OracleCounts>,
     pub violations: Vec<Violation>,
 }
@@ -121,44 +123,29 @@ impl Counters {
         }
     }
 
-    /// A snapshot sync starts (production's node path): counted under `snapshot`, numbered
-    /// apart from the router's streams (its trace events name this number).
+    /// A session calimero's manager runs whole starts (production's node path: a snapshot, a
+    /// production tick): merosim sees only its outcome. Counted under `name`, numbered apart
+    /// from the router's streams (its trace events name this number).
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs one"))]
-    pub fn snapshot_started(&mut self) -> u64 {
-        let counts = self.sessions.entry("snapshot").or_default();
-        counts.started += 1;
-        u64::MAX - counts.started
+    pub fn whole_started(&mut self, name: &'static str) -> u64 {
+        self.sessions.entry(name).or_default().started += 1;
+        self.whole += 1;
+        u64::MAX - self.whole
     }
 
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs one"))]
-    pub fn snapshot_finished(&mut self, outcome: Result<(), &SessionError>) {
-        let counts = self.sessions.entry("snapshot").or_default();
+    pub fn whole_finished(&mut self, name: &'static str, outcome: Result<(), &SessionError>) {
+        let counts = self.sessions.entry(name).or_default();
         match outcome {
             Ok(()) => counts.succeeded += 1,
             Err(e) => *counts.failed.entry(e.kind()).or_default() += 1,
         }
     }
 
-    /// A tick production's manager runs (`--tick production`): numbered apart from the
-    /// router's streams, like a snapshot.
+    /// A protocol production's own tick selected and ran.
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs one"))]
-    pub fn tick_started(&mut self) -> u64 {
-        let counts = self.sessions.entry("production-tick").or_default();
-        counts.started += 1;
-        u64::MAX / 2 - counts.started
-    }
-
-    /// How production's tick ended: the protocol it ran (counted as selected), or its error.
-    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs one"))]
-    pub fn tick_finished(&mut self, outcome: Result<&'static str, &SessionError>) {
-        let counts = self.sessions.entry("production-tick").or_default();
-        match outcome {
-            Ok(protocol) => {
-                counts.succeeded += 1;
-                *self.selected.entry(protocol).or_default() += 1;
-            }
-            Err(e) => *counts.failed.entry(e.kind()).or_default() += 1,
-        }
+    pub fn selected(&mut self, protocol: &'static str) {
+        *self.selected.entry(protocol).or_default() += 1;
     }
 
     /// A tick on which the peer never answered the DAG-heads request: production would not sync.

@@ -105,7 +105,7 @@ impl World {
     /// failed tick.
     pub(super) async fn production_tick(&self, id: NodeId, manager: &ProductionResponder) {
         let Some(node) = self.node(id) else { return };
-        let sid = self.book().count().tick_started();
+        let sid = self.book().count().whole_started("production-tick");
         let _session = self.with_node(id, |n| n.enter_session(sid));
         // merosim's empty store holds a root entity; production's fresh context holds nothing.
         node.storage().clear_if_fresh();
@@ -119,14 +119,18 @@ impl World {
         if node.storage().root_hash().ok() != before {
             self.with_node(id, Node::mutated);
         }
-        self.book().count().tick_finished(outcome.as_ref().map(|(_, protocol)| *protocol));
+        let mut book = self.book();
+        book.count().whole_finished("production-tick", outcome.as_ref().map(drop));
+        if let Ok((_, protocol)) = &outcome {
+            book.count().selected(protocol);
+        }
     }
 
     /// Bootstraps `id` from `peer` as production bootstraps a node without state: the manager's
     /// `request_snapshot_sync`, booked as a `snapshot` session.
     pub(super) async fn snapshot(&self, id: NodeId, manager: &ProductionResponder, peer: NodeId) {
         let Some(node) = self.node(id) else { return };
-        let sid = self.book().count().snapshot_started();
+        let sid = self.book().count().whole_started("snapshot");
         self.trace().record(TraceKind::SessionStart {
             stream: sid,
             initiator: id,
@@ -140,7 +144,7 @@ impl World {
         if outcome.is_ok() {
             self.with_node(id, Node::mutated);
         }
-        self.book().count().snapshot_finished(outcome.as_ref().map(drop));
+        self.book().count().whole_finished("snapshot", outcome.as_ref().map(drop));
         let outcome = match &outcome {
             Ok(records) => format!("ok ({records} records)"),
             Err(e) => format!("failed:{} ({e})", e.kind()),
