@@ -101,9 +101,9 @@ pub mod prelude {
     };
     pub use crate::{
         run_session, seed_or, seeds, short_id, simulate, ConvergenceStatus, DropReason, EntityId, EntityMeta, Fate,
-        FaultConfig, FaultPreset, FrameKind, FrameRecord, Integrity, LinkFaults, NetworkRouter, NodeId, Property,
-        Protocol, RandomScenario, RandomScenarioConfig, Repro, Scenario, Session, SessionError, SessionOptions,
-        SessionReport, SessionStats, SimClock, SimConfig, SimDuration, SimMetrics, SimNode, SimRuntime, SimStorage,
-        SimStream, SimTime, StopCondition, StorageError, TransportError, World, WriteMeta,
+        FaultConfig, FaultPreset, FrameKind, FrameRecord, Integrity, LinkFaults, NetworkRouter, NodeId, NodePath,
+        Property, Protocol, RandomScenario, RandomScenarioConfig, Repro, Scenario, Session, SessionError,
+        SessionOptions, SessionReport, SessionStats, SimClock, SimConfig, SimDuration, SimMetrics, SimNode, SimRuntime,
+        SimStorage, SimStream, SimTime, StopCondition, StorageError, TransportError, World, WriteMeta,
     };
 }

@@ -54,7 +54,12 @@ fn put_meta(storage: &SimStorage, meta: &ContextMeta) -> Result<(), SessionError
 /// heads: production's context manager rewrites it after every applied change, and the
 /// responders read it (a root request is told by it).
 pub fn publish_root(storage: &SimStorage) -> Result<(), SessionError> {
-    let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
+    // A context that never received state has the zero root (production's fresh node holds no
+    // state row; merosim's holds an empty root entity, whose hash is not zero).
+    let root = match storage.is_fresh() {
+        true => [0; 32],
+        false => storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?,
+    };
     let mut meta = meta(storage)?;
     meta.root_hash = root;
     put_meta(storage, &meta)

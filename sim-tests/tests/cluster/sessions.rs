@@ -42,10 +42,12 @@ fn hand_driven_sessions_are_traced_and_counted() {
 /// encryption on, the run converges and no session frame on the wire decodes as plaintext. From
 /// 0.11.0-rc.14 on, calimero's sync-level encryption cannot decrypt its own frames
 /// (slice/encryption.rs): there no session repairs anything and the run does not converge.
+/// merosim's own dispatch serves these sessions (`--node-path model`): production's manager reads
+/// its streams in the clear (it never turns sync-level encryption on; Noise encrypts below it).
 #[test]
 fn cluster_sessions_can_be_encrypted() {
     let key = SharedKey::from_sk(&PrivateKey::from([7; 32]));
-    let config = SimConfig::with_seed(9).with_session_encryption(key, [3; 12]);
+    let config = SimConfig::with_seed(9).with_session_encryption(key, [3; 12]).with_node_path(NodePath::Model);
     let mut rt = SimRuntime::with_config(config);
     rt.with_world(|w| w.router().capture_payloads(true));
     rt.apply_scenario(Scenario::n_nodes_diverged(3, 10));
@@ -77,8 +79,12 @@ fn invented(seed: u64, integrity: Integrity) -> (usize, Option<merosim::Triage>)
     let scenario = "random".parse::<ScenarioSpec>().unwrap().build(seed, 3, 20);
     let written: BTreeSet<EntityId> = scenario.nodes.iter().flat_map(|n| n.entities.iter().map(|e| e.id)).collect();
     let faults = FaultConfig::heavy_chaos().with_integrity(integrity);
-    let config =
-        SimConfig::with_seed(seed).with_faults(faults).with_recv_timeout(Duration::from_secs(5)).max_time(120_000);
+    // The seeds were read under merosim's node model; production's node path moves them.
+    let config = SimConfig::with_seed(seed)
+        .with_faults(faults)
+        .with_recv_timeout(Duration::from_secs(5))
+        .max_time(120_000)
+        .with_node_path(NodePath::Model);
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(scenario);
     let stop = rt.run();

@@ -6,8 +6,10 @@
 use merosim::prelude::*;
 use merosim::{run_one, RunSpec};
 
+/// Seeds read under merosim's node model (production's node path runs other interleavings).
 fn signature(seed: u64) -> String {
-    let options = RunSpec::new(seed, "crdt-conflict".parse().unwrap(), FaultPreset::Lan);
+    let mut options = RunSpec::new(seed, "crdt-conflict".parse().unwrap(), FaultPreset::Lan);
+    options.node.node_path = merosim::NodePath::Model;
     let outcome = run_one(&options, false).outcome;
     outcome.signature().map(|s| s.to_string()).unwrap_or_else(|| format!("passed\n{}", options.repro()))
 }

@@ -64,14 +64,24 @@ fn three_and_five_nodes_converge_under_light_chaos() {
     }
 }
 
+/// A node without state bootstraps: by calimero's own snapshot sync on production's node path
+/// (a `snapshot` session, no stand-in), by HashComparison standing in for it, counted, on the
+/// model's.
 #[test]
 fn fresh_node_bootstraps_through_a_counted_fallback() {
-    let mut rt = SimRuntime::with_seed(8);
-    rt.apply_scenario(Scenario::force_snapshot());
-    assert_eq!(rt.run(), StopCondition::Converged);
-    assert_entity_count!(rt, "bob", 20);
-    let metrics = rt.metrics();
-    assert!(metrics.protocol.fallbacks.get("snapshot").copied().unwrap_or(0) >= 1, "{}", metrics.summary());
+    for path in [NodePath::Production, NodePath::Model].into_iter().filter(|p| p.available()) {
+        let mut rt = SimRuntime::with_config(SimConfig::with_seed(8).with_node_path(path));
+        rt.apply_scenario(Scenario::force_snapshot());
+        assert_eq!(rt.run(), StopCondition::Converged, "{path}");
+        assert_entity_count!(rt, "bob", 20);
+        let metrics = rt.metrics();
+        let fallbacks = metrics.protocol.fallbacks.get("snapshot").copied().unwrap_or(0);
+        let snapshots = metrics.protocol.sessions.get("snapshot").map_or(0, |c| c.succeeded);
+        match path {
+            NodePath::Production => assert!(snapshots >= 1 && fallbacks == 0, "{}", metrics.summary()),
+            NodePath::Model => assert!(fallbacks >= 1 && snapshots == 0, "{}", metrics.summary()),
+        }
+    }
 }
 
 #[test]

@@ -3,14 +3,16 @@
 //! `Stuck` only at rest, so its verdict is the one waiting out the liveness bound would give.
 
 use merosim::prelude::*;
-use merosim::{measure_plants, run_one, HcResponder, Injected, PlantFate, RunSpec};
+use merosim::{measure_plants, run_one, HcResponder, Injected, NodePath, PlantFate, RunSpec};
 
 /// A default-sweep seed as the triage issue measured it: answered by the protocol's
-/// HashComparison responder, the default then. (Production's, the default now where the build has
-/// it, runs other interleavings: the seeds' findings and the plants' fates differ there.)
+/// HashComparison responder, deltas taken in by merosim's node model, the defaults then.
+/// (Production's, the defaults now where the build has them, run other interleavings: the seeds'
+/// findings and the plants' fates differ there.)
 fn any(seed: u64) -> RunSpec {
     let mut spec = RunSpec::new(seed, "any".parse().unwrap(), FaultPreset::Any);
     spec.node.hc_responder = HcResponder::Protocol;
+    spec.node.node_path = NodePath::Model;
     spec
 }
 
@@ -26,6 +28,7 @@ fn a_planted_bug_comes_out_new_on_seeds_with_known_findings_and_on_clean_ones() 
         RunSpec::new(34, "alike-2x20".parse().unwrap(), FaultPreset::Any),
     ] {
         alike.node.hc_responder = HcResponder::Protocol;
+        alike.node.node_path = NodePath::Model;
         runs.push(alike);
     }
     let plants: Vec<Injected> = Injected::KINDS
