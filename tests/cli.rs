@@ -33,6 +33,8 @@ fn bad_arguments_get_one_clear_error_and_exit_2() {
         &["run", "--scenario", "diverged-3"],
         &["run", "--faults", "stormy"],
         &["run", "--hc-responder", "sideways"],
+        &["run", "--node-path", "sideways"],
+        &["run", "--tick", "production", "--node-path", "model"],
         &["sweep", "--seeds", "9..3"],
         &["sweep", "--shard", "0/2"],
         &["sweep", "--jobs", "0"],

@@ -69,6 +69,16 @@ impl RunSpec {
     }
 
     /// Keeps running after a certain verdict (see [`Limits::stop_on_violation`]).
+    /// Settings that cannot run together, refused before anything runs: production's tick needs
+    /// production's node path (its manager serves and initiates through it).
+    pub fn check(&self) -> Result<(), String> {
+        use crate::protocols::{NodePath, Tick};
+        if self.node.tick == Tick::Production && self.node.node_path != NodePath::Production {
+            return Err("--tick production needs --node-path production (its manager runs on that path)".to_owned());
+        }
+        Ok(())
+    }
+
     pub fn run_on(mut self) -> Self {
         self.limits.stop_on_violation = false;
         self

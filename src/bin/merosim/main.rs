@@ -182,7 +182,18 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let Cli { command, sweep } = Cli::parse();
-    match command.unwrap_or(Command::Sweep(sweep)) {
+    let command = command.unwrap_or(Command::Sweep(sweep));
+    let spec = match &command {
+        Command::Run { spec, .. } | Command::Repro { spec, .. } | Command::Shrink { spec, .. } => Some(spec),
+        Command::Trace { spec, .. } => Some(spec),
+        Command::Sweep(args) => Some(&args.spec),
+        _ => None,
+    };
+    if let Some(Err(e)) = spec.map(RunSpec::check) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    match command {
         Command::List => list(),
         Command::Run { seed, spec } => single(&spec.with_seed(seed).canonical(), false, false),
         Command::Repro { seed, spec, log, events } => {
