@@ -68,6 +68,7 @@ pub use ids::{short_id, EntityId, NodeId};
 pub use metrics::{ConvergenceMetrics, SimMetrics};
 pub use net::{DropReason, FrameKind, NetEvent, NetworkRouter};
 pub use oracle::{Oracle, OracleCounts, SessionFacts, Signal, StopCondition, Verdict, Violation};
+pub use protocols::DagCompaction;
 pub use protocols::{
     calimero_in, calimero_node_virtual_time, calimero_since, protocol_name, reset_storage_environment, SyncPlan,
     Verifier, CALIMERO_VERSION,

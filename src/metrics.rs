@@ -123,7 +123,7 @@ impl SimMetrics {
             .collect();
         format!(
             "sessions [{}]; selected {:?}, fallbacks {:?}, refused {:?}; pushes {} offered / {} served; {} frames / {} bytes; dropped {:?}, {} duplicates, \
-             {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?} / {} waited / {} duplicate / {} asked / {} resent; \
+             {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?} / {} waited / {} duplicate / {} asked / {} resent{}; \
              converged={} at {}; \
              {} events",
             sessions.join("; "),
@@ -146,6 +146,11 @@ impl SimMetrics {
             self.gossip.deltas_duplicate,
             self.gossip.delta_requests,
             self.gossip.deltas_resent,
+            // Only where compaction pruned something: production's default never does in a run.
+            match self.gossip.deltas_pruned {
+                0 => String::new(),
+                pruned => format!(" / {pruned} pruned"),
+            },
             self.convergence.converged,
             self.convergence.time_to_converge.map_or("-".to_owned(), |t| t.to_string()),
             self.convergence.events_processed,

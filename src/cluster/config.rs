@@ -11,7 +11,7 @@ use calimero_primitives::context::ContextId;
 
 use super::{Injected, Limits, NodeSettings};
 use crate::net::FaultConfig;
-use crate::protocols::{Handshakes, HcResponder, NodePath, Tick};
+use crate::protocols::{DagCompaction, Handshakes, HcResponder, NodePath, Tick};
 
 /// Options of one simulated run.
 #[derive(Clone, Debug)]
@@ -47,6 +47,12 @@ impl SimConfig {
     /// Which code takes the nodes' deltas in (see [`NodePath`]).
     pub fn with_node_path(mut self, path: NodePath) -> Self {
         self.node.node_path = path;
+        self
+    }
+
+    /// Production's DAG compaction on production's node path (see [`DagCompaction`]).
+    pub fn with_dag_compaction(mut self, compaction: DagCompaction) -> Self {
+        self.node.dag_compaction = compaction;
         self
     }
 

@@ -43,6 +43,8 @@ pub struct GossipCounts {
     /// Requests for missing deltas sent, and deltas re-sent to answer them.
     pub delta_requests: u64,
     pub deltas_resent: u64,
+    /// Deltas calimero's compaction pruned from the nodes' stores (production's node path).
+    pub deltas_pruned: u64,
 }
 
 impl GossipCounts {

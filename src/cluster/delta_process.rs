@@ -48,10 +48,24 @@ pub(super) async fn delta_process(
         Err(_) => return world.book().count().gossip.rejected("delta store"),
     };
     let mut senders = Senders::new();
+    // Production's `DagCompactor` sweeps on its own timer (an actix actor there; here the sweep's
+    // one call for this node's one context, on the compactor's period and thresholds).
+    let compaction = world.options().node.dag_compaction;
+    let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + compaction.every, compaction.every);
     loop {
         let pending = deltas.pending().await;
         world.with_node(id, |n| n.set_pending(pending));
-        let Some(job) = jobs.recv().await else { return };
+        // `biased`: jobs first, in a fixed order (see the relay for why never unbiased).
+        let job = tokio::select! {
+            biased;
+            job = jobs.recv() => job,
+            _ = sweep.tick() => {
+                let pruned = deltas.compact(compaction.min, compaction.retain).await;
+                world.book().count().gossip.deltas_pruned += pruned as u64;
+                continue;
+            }
+        };
+        let Some(job) = job else { return };
         let before = storage.root_hash().ok();
         match job {
             DeltaJob::Local(delta) => {

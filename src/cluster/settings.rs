@@ -11,7 +11,7 @@ use calimero_primitives::context::ContextId;
 
 use super::Injected;
 use crate::args::ArgWriter;
-use crate::protocols::{Handshakes, HcResponder, NodePath, SessionOptions, Tick, LOOP_BUDGET};
+use crate::protocols::{DagCompaction, Handshakes, HcResponder, NodePath, SessionOptions, Tick, LOOP_BUDGET};
 
 /// The node and sync settings of one run.
 #[derive(Clone, Debug)]
@@ -65,6 +65,15 @@ pub struct NodeSettings {
     /// fallback; sessions opaque to the session oracles).
     #[cfg_attr(feature = "cli", arg(long, value_name = "T", default_value = "merosim"))]
     pub tick: Tick,
+    /// Production's DAG compaction on production's node path: MIN,RETAIN,SECS — every SECS, a
+    /// node whose delta store holds more than MIN deltas keeps its RETAIN most recent (calimero's
+    /// DeltaStore::compact). Default: production's own (10000,1000,3600), which a run of minutes
+    /// never reaches.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "MIN,RETAIN,SECS", default_value_t = DagCompaction::default())
+    )]
+    pub dag_compaction: DagCompaction,
     /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
     /// lose-op or flip-byte (see `merosim plants`).
     #[cfg_attr(feature = "cli", arg(long, value_name = "BUG", hide = true))]
@@ -83,6 +92,7 @@ impl Default for NodeSettings {
             hc_responder: HcResponder::default(),
             node_path: NodePath::default(),
             tick: Tick::default(),
+            dag_compaction: DagCompaction::default(),
             inject: None,
         }
     }
@@ -107,6 +117,9 @@ impl NodeSettings {
         }
         if self.tick != Tick::Merosim {
             out.value("tick", self.tick);
+        }
+        if self.dag_compaction != DagCompaction::default() {
+            out.value("dag-compaction", self.dag_compaction);
         }
     }
 }
@@ -136,6 +149,9 @@ impl fmt::Display for NodeSettings {
         }
         if self.tick != Tick::Merosim {
             write!(f, " tick={}", self.tick)?;
+        }
+        if self.dag_compaction != DagCompaction::default() {
+            write!(f, " dag-compaction={}", self.dag_compaction)?;
         }
         if let Some(bug) = self.inject {
             write!(f, " inject={bug}")?;

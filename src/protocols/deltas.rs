@@ -87,6 +87,12 @@ impl NodeDeltas {
         self.store.dag_has_delta_applied(id).await
     }
 
+    /// calimero's compaction of this store (what production's `DagCompactor` calls on its
+    /// sweep): returns how many deltas it pruned.
+    pub async fn compact(&self, min: usize, retain: usize) -> usize {
+        self.store.compact(min, retain).await
+    }
+
     /// How many deltas wait for parents.
     pub async fn pending(&self) -> usize {
         self.store.pending_stats().await.count

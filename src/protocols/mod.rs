@@ -49,7 +49,7 @@ pub use names::first_request;
 pub(crate) use names::{init_payload_name, message_name};
 #[cfg(calimero_node_path)]
 pub use network_actor::{peer_id, Dialer};
-pub use node_path::{NodePath, Tick};
+pub use node_path::{DagCompaction, NodePath, Tick};
 pub use plan::protocol_name;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
 #[cfg(calimero_node_path)]

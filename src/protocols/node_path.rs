@@ -104,3 +104,70 @@ impl std::str::FromStr for Tick {
         Ok(tick)
     }
 }
+
+/// When a node's delta store is compacted: production's `DagCompactor` sweeps every
+/// `every`, and a context holding more than `min` deltas keeps its `retain` most recent
+/// (calimero's `DeltaStore::compact`, which prunes the DAG and the persisted rows). An operator
+/// setting (`[dag_compaction]`); production's defaults — 10 000 deltas, keep 1 000, hourly — never
+/// fire in a run of minutes, so a sweep that wants pruning sets it lower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DagCompaction {
+    pub min: usize,
+    pub retain: usize,
+    pub every: std::time::Duration,
+}
+
+impl Default for DagCompaction {
+    fn default() -> Self {
+        use calimero_node_primitives::dag_compaction as production;
+        DagCompaction {
+            min: production::DEFAULT_MIN_DELTAS_BEFORE_COMPACT,
+            retain: production::DEFAULT_RETAIN_RECENT_COUNT,
+            every: std::time::Duration::from_secs(production::DEFAULT_CHECK_INTERVAL_SECS),
+        }
+    }
+}
+
+impl std::fmt::Display for DagCompaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{},{},{}", self.min, self.retain, self.every.as_secs())
+    }
+}
+
+impl std::str::FromStr for DagCompaction {
+    type Err = String;
+
+    /// `MIN,RETAIN,SECS`, as production's config checks it: fewer kept than the threshold, a
+    /// non-zero interval.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        let [min, retain, every] = parts[..] else {
+            return Err(format!("`{s}`: expected MIN,RETAIN,SECS (e.g. 40,10,5)"));
+        };
+        let number = |what: &str, v: &str| v.parse::<u64>().map_err(|_| format!("`{v}` is not a {what}"));
+        let (min, retain, every) = (number("count", min)?, number("count", retain)?, number("second count", every)?);
+        if retain >= min || every == 0 {
+            return Err(format!("`{s}`: RETAIN must be below MIN and SECS above 0 (production refuses it too)"));
+        }
+        Ok(DagCompaction { min: min as usize, retain: retain as usize, every: std::time::Duration::from_secs(every) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DagCompaction;
+
+    /// The operator's spelling round-trips, production's own refusals are refused, and the
+    /// default is production's (which a run of minutes never reaches).
+    #[test]
+    fn dag_compaction_reads_as_production_configures_it() {
+        let set: DagCompaction = "40, 10, 5".parse().unwrap();
+        assert_eq!((set.min, set.retain, set.every.as_secs()), (40, 10, 5));
+        assert_eq!(set.to_string().parse::<DagCompaction>(), Ok(set));
+        for bad in ["40,40,5", "40,10,0", "40,10", "a,1,1", "40,10,5,1"] {
+            assert!(bad.parse::<DagCompaction>().is_err(), "{bad}");
+        }
+        let default = DagCompaction::default();
+        assert_eq!((default.min, default.retain, default.every.as_secs()), (10_000, 1_000, 3_600));
+    }
+}

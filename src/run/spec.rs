@@ -185,6 +185,11 @@ mod tests {
         spec.node.hc_responder = *responders.choose(rng).unwrap();
         let paths: Vec<NodePath> = NodePath::VARIANTS.iter().copied().filter(|p| p.available()).collect();
         spec.node.node_path = *paths.choose(rng).unwrap();
+        if rng.gen_bool(0.2) {
+            let min = rng.gen_range(2..200);
+            let every = Duration::from_secs(rng.gen_range(1..100));
+            spec.node.dag_compaction = crate::protocols::DagCompaction { min, retain: rng.gen_range(1..min), every };
+        }
         if rng.gen_bool(0.3) {
             let kind = crate::cluster::Injected::KINDS.choose(rng).unwrap();
             spec.node.inject = Some(format!("{kind}:{}:{}", rng.gen_range(0..4), rng.gen_range(1..9)).parse().unwrap());

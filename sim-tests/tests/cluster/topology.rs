@@ -97,3 +97,25 @@ fn equal_nodes_select_none_and_send_nothing() {
     assert_eq!(labels, BTreeSet::from(["dag-heads"]), "{}", metrics.summary());
     assert_converged!(rt);
 }
+
+/// Production's DAG compaction on production's node path: at production's own settings (10 000
+/// deltas, hourly) a run never prunes; set low, as an operator may, calimero's
+/// `DeltaStore::compact` prunes the nodes' delta stores during the run.
+#[test]
+fn dag_compaction_prunes_only_when_set_low() {
+    if !NodePath::Production.available() {
+        return;
+    }
+    let pruned = |compaction: merosim::DagCompaction| {
+        let mut rt = SimRuntime::with_config(SimConfig::with_seed(3).with_dag_compaction(compaction));
+        let nodes = rt.apply_scenario(Scenario::n_nodes_synced(2, 2));
+        for i in 0..30_u8 {
+            rt.write(nodes[usize::from(i % 2)], [0xc0 + i; 32], &[i]);
+            rt.advance(std::time::Duration::from_millis(300));
+        }
+        assert_eq!(rt.run(), StopCondition::Converged);
+        rt.metrics().gossip.deltas_pruned
+    };
+    assert_eq!(pruned(merosim::DagCompaction::default()), 0, "production's defaults never fire in a run");
+    assert!(pruned("10,3,2".parse().unwrap()) > 0, "set low, compaction prunes");
+}
