@@ -4,9 +4,10 @@
 //! streams to peers go through the network manager's stand-in: a `SimStream` through the router,
 //! handed to the peer's acceptor and carried as a calimero `Stream` at both ends.
 //!
-//! What stays merosim's here: who runs a tick and whom it picks (the sync loop), and the
+//! What stays merosim's by default: who runs a tick and whom it picks (the sync loop), and the
 //! HashComparison/LevelWise initiator the loop drives over a `SimStream` (its half is the
-//! protocol's `run_initiator`, unchanged).
+//! protocol's `run_initiator`, unchanged). With `--tick production` only the timer is: each tick
+//! is the manager's `perform_interval_sync`.
 
 use std::sync::{Arc, Weak};
 
