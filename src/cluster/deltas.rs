@@ -30,12 +30,18 @@ impl NodeCtx<'_> {
             return self.gossip_committed(actions);
         }
         let root_after = self.world.node(id).and_then(|n| n.storage().root_hash().ok()).unwrap_or_default();
-        let (delta, targets) = {
-            let mut nodes = self.world.registry();
-            let Some(node) = nodes.get_mut(id) else { return };
-            let delta = node.causal_mut().make(id.get(), actions, root_after);
-            let targets: Vec<_> = nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect();
-            (delta, targets)
+        let Some(delta) = self.world.with_node(id, |n| n.causal_mut().make(id.get(), actions, root_after)) else {
+            return;
+        };
+        self.broadcast(delta);
+    }
+
+    /// Sends `delta`, made here, to every other node.
+    fn broadcast(&self, delta: Delta) {
+        let id = self.id;
+        let targets: Vec<_> = {
+            let nodes = self.world.registry();
+            nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect()
         };
         match gossip::send(self.world.router(), id, &GossipFrame::Delta { from: id.get(), delta }, &targets) {
             Some(sent) => self.world.book().count().gossip.deltas_sent += sent,
@@ -171,14 +177,7 @@ impl NodeCtx<'_> {
             Ok(delta) => delta,
             Err(_) => return self.world.book().count().gossip.rejected("commit"),
         };
-        let targets: Vec<_> = {
-            let nodes = self.world.registry();
-            nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect()
-        };
         self.world.with_node(id, |n| n.send_delta_job(DeltaJob::Local(delta.clone())));
-        match gossip::send(self.world.router(), id, &GossipFrame::Delta { from: id.get(), delta }, &targets) {
-            Some(sent) => self.world.book().count().gossip.deltas_sent += sent,
-            None => self.world.book().count().gossip.rejected("encode"),
-        }
+        self.broadcast(delta);
     }
 }
