@@ -12,9 +12,10 @@
 //! - **Full tree** — both sides from full tree statistics, merosim's first design. Production
 //!   never builds these; they let a hand-written test reach LevelWise.
 //!
-//! Where a snapshot would run (a node with no state), merosim runs HashComparison instead — its
-//! snapshot stand-in, listed among the fidelity limits in docs/architecture.md — and records the
-//! substitution so it is never silent.
+//! Where a snapshot would run (a node with no state), the plan names HashComparison, marked as a
+//! stand-in: production's node path runs calimero's own snapshot sync there instead
+//! (`cluster/production.rs`); the model runs the stand-in and records the substitution so it is
+//! never silent.
 
 use calimero_node_primitives::sync::{
     build_handshake_from_raw, check_snapshot_safety, estimate_entity_count, estimate_max_depth, select_protocol,
