@@ -142,17 +142,7 @@ impl SimStream {
 #[async_trait]
 impl SyncTransport for SimStream {
     async fn send(&mut self, message: &StreamMessage<'_>) -> eyre::Result<()> {
-        if let Some(reason) = self.inbox.reset_reason() {
-            return Err(TransportError::Reset(reason).into());
-        }
-        if self.closed {
-            return Err(TransportError::Closed.into());
-        }
-        if self.faults.close_after_sends.is_some_and(|n| self.faults.sent >= n) {
-            self.close().await?;
-            return Err(TransportError::Closed.into());
-        }
-        self.faults.sent += 1;
+        self.admit_send()?;
         let encoded = borsh::to_vec(message).map_err(|e| TransportError::Encode(e.to_string()))?;
         let frame = self.encryption.encrypt(encoded).map_err(|_| TransportError::Encrypt)?;
         self.router.send(self.route(), FrameKind::Data, (self.namer)(message), frame, self.peer_inbox.clone());
@@ -191,10 +181,7 @@ impl SyncTransport for SimStream {
     }
 
     async fn close(&mut self) -> eyre::Result<()> {
-        if !self.closed {
-            self.closed = true;
-            self.router.send(self.route(), FrameKind::Fin, "fin", Vec::new(), self.peer_inbox.clone());
-        }
+        self.finish();
         Ok(())
     }
 }
@@ -216,6 +203,18 @@ impl SimStream {
     /// encoding (and encryption, if it encrypts), named in the trace by its message when it
     /// decodes as one.
     pub fn send_raw(&mut self, frame: Vec<u8>) -> Result<(), TransportError> {
+        self.admit_send()?;
+        let name = match borsh::from_slice::<StreamMessage<'static>>(&frame) {
+            Ok(message) => (self.namer)(&message),
+            Err(_) => "Encrypted",
+        };
+        self.router.send(self.route(), FrameKind::Data, name, frame, self.peer_inbox.clone());
+        Ok(())
+    }
+
+    /// Whether this end may send one more frame (counted if so): not after a reset or a close,
+    /// and an early close (`close_after_sends`) closes instead of sending.
+    fn admit_send(&mut self) -> Result<(), TransportError> {
         if let Some(reason) = self.inbox.reset_reason() {
             return Err(TransportError::Reset(reason));
         }
@@ -223,17 +222,19 @@ impl SimStream {
             return Err(TransportError::Closed);
         }
         if self.faults.close_after_sends.is_some_and(|n| self.faults.sent >= n) {
-            self.closed = true;
-            self.router.send(self.route(), FrameKind::Fin, "fin", Vec::new(), self.peer_inbox.clone());
+            self.finish();
             return Err(TransportError::Closed);
         }
         self.faults.sent += 1;
-        let name = match borsh::from_slice::<StreamMessage<'static>>(&frame) {
-            Ok(message) => (self.namer)(&message),
-            Err(_) => "Encrypted",
-        };
-        self.router.send(self.route(), FrameKind::Data, name, frame, self.peer_inbox.clone());
         Ok(())
+    }
+
+    /// Closes this end: a FIN to the peer, once (what `close` does, without the await).
+    pub(crate) fn finish(&mut self) {
+        if !self.closed {
+            self.closed = true;
+            self.router.send(self.route(), FrameKind::Fin, "fin", Vec::new(), self.peer_inbox.clone());
+        }
     }
 
     /// The peer's life as a connection sees it (see `NetworkRouter::life`): compare two readings

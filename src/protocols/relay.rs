@@ -53,7 +53,7 @@ async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>)
                 _ => {
                     outbound = false;
                     if inbound || !sim.peer_dropped() {
-                        let _ = calimero_close(&mut sim).await;
+                        sim.finish();
                     }
                 }
             },
@@ -78,9 +78,4 @@ async fn relay(mut calimero: Stream, mut sim: SimStream, first: Option<Vec<u8>>)
             }
         }
     }
-}
-
-async fn calimero_close(sim: &mut SimStream) -> eyre::Result<()> {
-    use calimero_node_primitives::sync::SyncTransport;
-    sim.close().await
 }
