@@ -54,6 +54,14 @@ const PROBES: &[(&str, &str, &str)] = &[
         "crates/store/src/types/context.rs",
         "pub struct ContextIdentity {\n    pub private_key: Option<[u8; 32]>,\n}",
     ),
+    // Records of an installed application (src/protocols/manager.rs writes both).
+    ("calimero_app_package_info", "crates/store/src/types/application.rs", "info: PackageInfo,"),
+    (
+        "calimero_app_state_version",
+        "crates/store/src/types/application.rs",
+        "    pub signer_id: Box<str>,\n    pub state_version: u32,",
+    ),
+    ("calimero_blob_refs", "crates/store/src/types/blobs.rs", "links: Box<[key::BlobMeta]>, refs: u32"),
     // A delta no longer carries the root hash its origin expected.
     (
         "calimero_delta_no_root",
@@ -73,9 +81,8 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // scripts/against leaves this marker once scripts/visibility-patch made calimero-node's
     // `SyncManager::new` public: production's HashComparison responder is then in reach.
-    let visible = manifest.join("calimero-visible");
-    if visible.exists() {
-        println!("cargo:rerun-if-changed={}", visible.display());
+    let visible = marker(&manifest, "calimero-visible");
+    if visible {
         println!("cargo:rustc-cfg=calimero_manager_visible");
     }
     // How a failing test of this build is re-run: scripts/against writes its own command line
@@ -87,12 +94,10 @@ fn main() {
     }
     println!("cargo:rustc-env=MEROSIM_TEST_COMMAND={}", command.unwrap_or_else(|_| "cargo test".to_owned()));
     // ... and this one once scripts/visibility-patch built the copy's tokio on madsim-tokio.
-    let virtual_time = manifest.join("calimero-virtual-time");
-    if virtual_time.exists() {
-        println!("cargo:rerun-if-changed={}", virtual_time.display());
+    if marker(&manifest, "calimero-virtual-time") {
         println!("cargo:rustc-cfg=calimero_node_virtual_time");
         // Production's node path (its delta store, whose timers must be madsim's) needs both.
-        if visible.exists() {
+        if visible {
             println!("cargo:rustc-cfg=calimero_node_path");
         }
     }
@@ -112,6 +117,18 @@ fn main() {
     println!("cargo:rerun-if-changed={}", lock.display());
     let version = calimero_node_version(&lock).unwrap_or_else(|| PINNED.to_owned());
     emit(&version);
+}
+
+/// Whether scripts/against's marker says `on` (it writes `on` or `off`, and the file is watched).
+fn marker(manifest: &Path, name: &str) -> bool {
+    let path = manifest.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            println!("cargo:rerun-if-changed={}", path.display());
+            text.trim() == "on"
+        }
+        Err(_) => false,
+    }
 }
 
 fn emit(version: &str) {

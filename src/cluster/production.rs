@@ -45,6 +45,10 @@ impl Dialer for ClusterDialer {
         let nodes = world.registry();
         nodes.iter().filter(|n| n.id() != self.me && n.is_live()).map(|n| peer_id(n.id().get())).collect()
     }
+
+    fn local(&self) -> PeerId {
+        peer_id(self.me.get())
+    }
 }
 
 impl World {

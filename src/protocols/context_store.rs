@@ -105,7 +105,11 @@ pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, S
         actions: borsh::to_vec(actions).map_err(|e| SessionError::Storage(format!("encoding a delta: {e}")))?,
         hlc,
         applied: true,
+        #[cfg(not(calimero_delta_no_root))]
         expected_root_hash: root,
+        // What calimero-context's execute writes for a local delta once deltas carry no root.
+        #[cfg(calimero_delta_no_root)]
+        checkpoint_root_hash: None,
         events: None,
         author_id: Some(storage.identity()),
         governance_position_blob: None,
@@ -119,7 +123,10 @@ pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, S
         .handle()
         .put(&key::ContextDagDelta::new(storage.context_id(), id), &row)
         .map_err(storage_error("persisting a local delta"))?;
-    Ok(CausalDelta::new(id, parents, actions.to_vec(), hlc, root))
+    #[cfg(not(calimero_delta_no_root))]
+    return Ok(CausalDelta::new(id, parents, actions.to_vec(), hlc, root));
+    #[cfg(calimero_delta_no_root)]
+    Ok(CausalDelta::new(id, parents, actions.to_vec(), hlc))
 }
 
 #[cfg(calimero_node_path)]
@@ -133,7 +140,10 @@ pub fn applied_deltas(storage: &SimStorage, wanted: &[[u8; 32]]) -> Vec<Delta> {
         .filter(|row: &ContextDagDelta| row.applied)
         .filter_map(|row| {
             let payload: Vec<Action> = borsh::from_slice(&row.actions).ok()?;
-            Some(CausalDelta::new(row.delta_id, row.parents, payload, row.hlc, row.expected_root_hash))
+            #[cfg(not(calimero_delta_no_root))]
+            return Some(CausalDelta::new(row.delta_id, row.parents, payload, row.hlc, row.expected_root_hash));
+            #[cfg(calimero_delta_no_root)]
+            Some(CausalDelta::new(row.delta_id, row.parents, payload, row.hlc))
         })
         .collect()
 }

@@ -31,10 +31,8 @@ pub async fn ask_dag_heads<T: SyncTransport>(
         party_id: storage.identity(),
         payload: InitPayload::DagHeadsRequest { context_id },
         next_nonce: [0; calimero_crypto::NONCE_LEN],
-        // The proof of possession production attaches; merosim's configs carry none either
-        // (docs/architecture.md, later releases).
         #[cfg(calimero_init_pop)]
-        pop: None,
+        pop: super::proof::init_proof(storage),
     };
     stream.send(&request).await.map_err(|e| SessionError::classify(&e))?;
     match stream.recv().await.map_err(|e| SessionError::classify(&e))? {

@@ -31,7 +31,7 @@ pub async fn initiate<T: SyncTransport>(
                 #[cfg(calimero_session_peer)]
                 session_peer: None,
                 #[cfg(calimero_init_pop)]
-                init_pop: None,
+                init_pop: super::proof::init_proof(storage),
             };
             HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
                 .await
@@ -47,7 +47,7 @@ pub async fn initiate<T: SyncTransport>(
                 #[cfg(calimero_session_peer)]
                 session_peer: None,
                 #[cfg(calimero_init_pop)]
-                init_pop: None,
+                init_pop: super::proof::init_proof(storage),
             };
             LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
                 .await

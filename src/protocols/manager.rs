@@ -87,8 +87,9 @@ impl ProductionResponder {
             ns_join_rx,
             subgroup_rx,
         );
-        // Only the key's presence is read (an owned identity); no signing happens on this path.
-        register(storage, storage.identity(), Some([0; 32]))?;
+        // Owned: the manager signs its own requests' proofs of possession with it (0.11.0-rc.10+).
+        let secret = storage.keys().map_or([0; 32], |k| k.identity_secret());
+        register(storage, storage.identity(), Some(secret))?;
         Ok(ProductionResponder { manager, node_state, context_client })
     }
 
@@ -138,7 +139,7 @@ pub(super) fn clients(
 
 /// The context client alone (the delta store's), its node client's sync channels closed: no
 /// path the delta store runs asks the sync manager for anything.
-#[cfg(all(calimero_node_path, test))]
+#[cfg(calimero_node_path)]
 pub(super) fn context_client(storage: &SimStorage) -> Result<ContextClient, SessionError> {
     let sync = SyncClient::new(mpsc::channel(1).0, mpsc::channel(1).0, mpsc::channel(1).0, mpsc::channel(1).0);
     clients(storage, sync, NetworkClient::new(LazyRecipient::new())).map(|(_, context)| context)
@@ -231,6 +232,7 @@ impl ProductionResponder {
 fn install_application(storage: &SimStorage) -> Result<(), SessionError> {
     use calimero_store::types::{ApplicationMeta, BlobMeta};
     let blob = key::BlobMeta::new(calimero_primitives::blobs::BlobId::from([0x6d; 32]));
+    #[cfg(not(calimero_app_package_info))]
     let app = ApplicationMeta::new(
         blob,
         1,
@@ -241,9 +243,29 @@ fn install_application(storage: &SimStorage) -> Result<(), SessionError> {
         "0.0.0".into(),
         "".into(),
     );
+    #[cfg(calimero_app_package_info)]
+    let app = ApplicationMeta::new(
+        blob,
+        1,
+        "merosim:native".into(),
+        Box::default(),
+        blob,
+        calimero_store::types::PackageInfo {
+            package: "merosim".into(),
+            version: "0.0.0".into(),
+            signer_id: "".into(),
+            // No ABI state version: merosim's apps expose no readable ABI.
+            #[cfg(calimero_app_state_version)]
+            state_version: 0,
+        },
+    );
+    #[cfg(not(calimero_blob_refs))]
+    let blob_meta = BlobMeta::new(1, [0x6d; 32], Box::default());
+    #[cfg(calimero_blob_refs)]
+    let blob_meta = BlobMeta::new(1, [0x6d; 32], Box::default(), 1);
     let mut handle = storage.store().handle();
     let failed = |e: eyre::Report| SessionError::Storage(format!("installing the application: {e}"));
-    handle.put(&blob, &BlobMeta::new(1, [0x6d; 32], Box::default())).map_err(|e| failed(e.into()))?;
+    handle.put(&blob, &blob_meta).map_err(|e| failed(e.into()))?;
     handle.put(&key::ApplicationMeta::new(super::context_actor::application()), &app).map_err(|e| failed(e.into()))
 }
 

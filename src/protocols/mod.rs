@@ -26,6 +26,8 @@ mod names;
 mod network_actor;
 mod node_path;
 mod plan;
+#[cfg(any(calimero_node_path, calimero_init_pop))]
+mod proof;
 #[cfg(calimero_node_path)]
 mod relay;
 mod release;
@@ -48,9 +50,11 @@ pub use manager::ProductionResponder;
 pub use names::first_request;
 pub(crate) use names::{init_payload_name, message_name};
 #[cfg(calimero_node_path)]
-pub use network_actor::{peer_id, Dialer};
+pub use network_actor::Dialer;
 pub use node_path::{DagCompaction, NodePath, Tick};
 pub use plan::protocol_name;
+#[cfg(calimero_node_path)]
+pub use proof::peer_id;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
 #[cfg(calimero_node_path)]
 pub use relay::carried;

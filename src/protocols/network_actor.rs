@@ -25,6 +25,8 @@ pub trait Dialer: Send + Sync + 'static {
     fn dial(&self, peer: PeerId) -> Option<SimStream>;
     /// The peers subscribed to the context: every other node that is up.
     fn peers(&self) -> Vec<PeerId>;
+    /// This node's own id (what its proofs of possession bind to, from 0.11.0-rc.10).
+    fn local(&self) -> PeerId;
 }
 
 struct NetworkManager {
@@ -57,6 +59,22 @@ impl Handler<NetworkMessage> for NetworkManager {
             NetworkMessage::MeshPeers { outcome, .. } => {
                 let _ = outcome.send(self.dialer.peers());
             }
+            // The manager asks once, for the `PeerId` it signs its proofs of possession over.
+            #[cfg(calimero_init_pop)]
+            NetworkMessage::NetworkStatus { outcome, .. } => {
+                use calimero_network_primitives::network_status::{
+                    AutonatEntry, NetworkStatusSnapshot, ReachabilityKind,
+                };
+                let _ = outcome.send(NetworkStatusSnapshot {
+                    local_peer_id: self.dialer.local(),
+                    listen_addrs: Vec::new(),
+                    external_addrs: Vec::new(),
+                    relays: Vec::new(),
+                    rendezvous: Vec::new(),
+                    direct_upgrades: Vec::new(),
+                    autonat: AutonatEntry { reachability: ReachabilityKind::Unknown, last_test: None },
+                });
+            }
             _ => {}
         }
     }
@@ -70,13 +88,4 @@ pub fn network_manager(dialer: Arc<dyn Dialer>) -> LazyRecipient<NetworkMessage>
     let _ = recipient.init(&mut ctx);
     madsim::task::spawn_local(ctx.into_future(NetworkManager { dialer }));
     recipient
-}
-
-/// Node `node`'s libp2p identity: an ed25519 key drawn from its number, so a run's peers have
-/// the same ids in every replay.
-pub fn peer_id(node: u32) -> PeerId {
-    let mut secret = [0x6d_u8; 32];
-    secret[..4].copy_from_slice(&node.to_le_bytes());
-    let keypair = libp2p_identity::Keypair::ed25519_from_bytes(secret).expect("any 32 bytes are an ed25519 secret");
-    keypair.public().to_peer_id()
 }

@@ -70,7 +70,7 @@ async fn ask<T: SyncTransport>(
         payload: InitPayload::TreeNodeRequest { context_id, node_id, max_depth: None },
         next_nonce: [0; calimero_crypto::NONCE_LEN],
         #[cfg(calimero_init_pop)]
-        pop: None,
+        pop: super::proof::init_proof(storage),
     };
     stream.send(&request).await.map_err(|e| SessionError::classify(&e))?;
     match stream.recv().await.map_err(|e| SessionError::classify(&e))? {

@@ -2,6 +2,7 @@
 //! reads from it (`LocalSyncState`), the node identity that owns it, and how two states differ.
 
 mod diff;
+mod keys;
 mod meter;
 mod node;
 mod storage;
@@ -9,6 +10,7 @@ mod sync_state;
 
 pub(crate) use diff::list as short_list;
 pub use diff::{diff_entities, EntityDifference, StateDiff};
+pub use keys::NodeKeys;
 pub use meter::{human_bytes, StoreIo};
 pub use node::SimNode;
 pub(crate) use storage::MAX_WALK_DEPTH;

@@ -3,9 +3,8 @@
 //! receiver) live in `cluster` and die with it.
 
 use calimero_primitives::context::ContextId;
-use calimero_primitives::identity::PublicKey;
 
-use super::SimStorage;
+use super::{NodeKeys, SimStorage};
 use crate::error::StorageError;
 use crate::ids::NodeId;
 
@@ -21,8 +20,9 @@ impl SimNode {
     /// A node with an empty store for `context_id`. Its identity is derived from its address so
     /// that it is stable across runs.
     pub fn new(id: NodeId, name: impl Into<String>, context_id: ContextId) -> Result<Self, StorageError> {
-        let identity = PublicKey::from(identity_bytes(id));
-        Ok(Self { id, name: name.into(), storage: SimStorage::new(context_id, identity)? })
+        let keys = NodeKeys::new(id.get());
+        let storage = SimStorage::new(context_id, keys.identity())?.with_keys(keys);
+        Ok(Self { id, name: name.into(), storage })
     }
 
     /// This node with its writes stamped by `clock` (see [`SimStorage::with_clock`]).
@@ -42,10 +42,4 @@ impl SimNode {
     pub fn storage(&self) -> &SimStorage {
         &self.storage
     }
-}
-
-fn identity_bytes(id: NodeId) -> [u8; 32] {
-    let mut bytes = [0x1d_u8; 32];
-    bytes[..4].copy_from_slice(&id.get().to_be_bytes());
-    bytes
 }

@@ -54,6 +54,9 @@ pub struct SimStorage {
     /// keeps it: what pushes to production's responder are applied under
     /// (`protocols/context_actor.rs`). Shared by clones, kept across a crash like the store.
     context_lock: Arc<tokio::sync::RwLock<ContextId>>,
+    /// The keys of the node this store is (none for a scratch store): what its sync requests
+    /// are signed with where the release checks them.
+    keys: Option<super::NodeKeys>,
 }
 
 /// What a handshake carries about a node's state, computed in one pass.
@@ -121,6 +124,7 @@ impl SimStorage {
             clock: NodeClock::default(),
             clock_start: 0,
             context_lock: Arc::new(tokio::sync::RwLock::new(context_id)),
+            keys: None,
         };
         let root = storage.root_id();
         storage.apply(
@@ -128,6 +132,16 @@ impl SimStorage {
             Action::Update { id: root, data: Vec::new(), ancestors: Vec::new(), metadata: Metadata::new(0, 0) },
         )?;
         Ok(storage)
+    }
+
+    /// This store as node `keys`'s (whose identity it was made with).
+    pub fn with_keys(mut self, keys: super::NodeKeys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    pub fn keys(&self) -> Option<super::NodeKeys> {
+        self.keys
     }
 
     /// Stamps this store's writes with `clock` (skewed and drifting from now on) instead of true

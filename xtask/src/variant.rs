@@ -134,14 +134,19 @@ pub fn prepare(target: &Target) -> Result<Variant, Failure> {
     metadata()?;
     // build.rs turns these into the `calimero_manager_visible` and `calimero_node_virtual_time`
     // cfgs: production's responder is constructible; calimero-node's own tokio is madsim-tokio.
-    let copy = std::fs::read_to_string(dir.join("calimero-node-visible/Cargo.toml")).unwrap_or_default();
-    let virtual_time = visible && core.is_none() && copy.lines().any(|l| l == "package = \"madsim-tokio\"");
+    let node_manifest = match core.as_deref() {
+        Some(core) => crate_dir(core, "calimero-node").map(|d| d.join("Cargo.toml")),
+        None => Some(dir.join("calimero-node-visible/Cargo.toml")),
+    };
+    let node_manifest = node_manifest.and_then(|m| std::fs::read_to_string(m).ok()).unwrap_or_default();
+    let virtual_time = visible
+        && node_manifest
+            .lines()
+            .any(|l| l == "package = \"madsim-tokio\"" || l.starts_with("tokio = { package = \"merosim-node-tokio\""));
+    // Written either way: build.rs watches a marker only while it exists, so one that appeared
+    // later would never rerun it (the cfgs would stay those of the first build).
     for (marker, on) in [("calimero-visible", visible), ("calimero-virtual-time", virtual_time)] {
-        let marker = dir.join(marker);
-        match on {
-            true => write_if_changed(&marker, "")?,
-            false => std::fs::remove_file(&marker).or_else(missing_is_fine).map_err(io("write the variant"))?,
-        }
+        write_if_changed(&dir.join(marker), if on { "on\n" } else { "off\n" })?;
     }
     Ok(variant)
 }
