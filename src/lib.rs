@@ -73,6 +73,8 @@ pub use protocols::{
     calimero_in, calimero_node_virtual_time, calimero_since, protocol_name, reset_storage_environment, SyncPlan,
     Verifier, CALIMERO_VERSION,
 };
+#[cfg(calimero_node_path)]
+pub use protocols::{commit_local, events, Delta, NodeDeltas, Taken};
 pub use protocols::{
     initiate, plan, plan_as_production, respond, respond_with, Handshakes, HcResponder, HeadsView, NodePath, Protocol,
     Session, SessionOptions, Tick,

@@ -62,14 +62,38 @@ impl NodeDeltas {
         self.store.add_local_applied_delta(delta).await.map(drop).map_err(|e| SessionError::Storage(e.to_string()))
     }
 
-    /// A peer's delta, authored by `author`.
+    /// A node's delta store with no sync manager beside it (its node client's sync channels
+    /// closed): for tests that drive calimero's store by hand.
+    pub async fn standalone(storage: &SimStorage) -> Result<NodeDeltas, SessionError> {
+        NodeDeltas::open(storage, super::manager::context_client(storage)?).await
+    }
+
+    /// A peer's delta, authored by `author`, whose app emitted no events (merosim's apps emit
+    /// none: the gossip carries `None`, as production's broadcast does then).
     pub async fn add(&self, delta: Delta, author: Option<PublicKey>) -> Taken {
+        self.add_with_events(delta, author, None).await
+    }
+
+    /// A peer's delta with the events its execution emitted, as production's broadcast carries
+    /// them (`events(…)`): calimero persists such a delta before applying it, so its
+    /// `applied` flag is what a restart reads back.
+    pub async fn add_with_events(&self, delta: Delta, author: Option<PublicKey>, events: Option<Vec<u8>>) -> Taken {
         if self.store.has_delta(&delta.id).await {
             return Taken::Duplicate;
         }
-        match self.store.add_delta_with_events(delta, None, author, None, None).await {
+        match self.store.add_delta_with_events(delta, events, author, None, None).await {
             Ok(result) if result.applied => Taken::Applied,
             Ok(_) => Taken::Pending,
+            Err(_) => Taken::Refused,
+        }
+    }
+
+    /// A peer's delta as the manager's DAG catch-up adds it: `add_delta`, with no duplicate
+    /// check before it.
+    pub async fn catch_up(&self, delta: Delta, author: Option<PublicKey>) -> Taken {
+        match self.store.add_delta(delta, author, None, None).await {
+            Ok(true) => Taken::Applied,
+            Ok(false) => Taken::Pending,
             Err(_) => Taken::Refused,
         }
     }
@@ -97,6 +121,16 @@ impl NodeDeltas {
     pub async fn pending(&self) -> usize {
         self.store.pending_stats().await.count
     }
+}
+
+/// Events as calimero-context's execute serializes them for a broadcast: JSON of
+/// `ExecutionEvent`s (`None` when the call emitted none). `kinds` name the events, without
+/// data or handlers.
+pub fn events(kinds: &[&str]) -> Option<Vec<u8>> {
+    use calimero_primitives::events::ExecutionEvent;
+    let list: Vec<ExecutionEvent> =
+        kinds.iter().map(|k| ExecutionEvent { kind: (*k).to_owned(), data: Vec::new(), handler: None }).collect();
+    (!list.is_empty()).then(|| serde_json::to_vec(&list).expect("events serialize"))
 }
 
 #[cfg(test)]

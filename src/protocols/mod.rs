@@ -39,9 +39,9 @@ mod walk;
 use std::fmt;
 
 #[cfg(calimero_node_path)]
-pub use context_store::{applied_deltas, commit_local, dag_heads};
+pub use context_store::{applied_deltas, commit_local, dag_heads, Delta};
 #[cfg(calimero_node_path)]
-pub use deltas::{NodeDeltas, Taken};
+pub use deltas::{events, NodeDeltas, Taken};
 pub use heads::{ask_dag_heads, HeadsAnswer};
 pub use initiator::initiate;
 #[cfg(calimero_node_path)]
@@ -53,9 +53,9 @@ pub(crate) use names::{init_payload_name, message_name};
 pub use network_actor::Dialer;
 pub use node_path::{DagCompaction, NodePath, Tick};
 pub use plan::protocol_name;
+pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
 #[cfg(calimero_node_path)]
 pub use proof::peer_id;
-pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
 #[cfg(calimero_node_path)]
 pub use relay::carried;
 pub use responder::{respond, respond_with, serve, HcResponder};

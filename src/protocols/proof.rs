@@ -10,9 +10,9 @@ use calimero_node_primitives::sync::InitProof;
 
 use libp2p_identity::PeerId;
 
+use crate::store::NodeKeys;
 #[cfg(calimero_init_pop)]
 use crate::store::SimStorage;
-use crate::store::NodeKeys;
 
 #[cfg(calimero_node_path)]
 /// Node `node`'s libp2p identity: the ed25519 key its [`NodeKeys`] draw from its number, so a
@@ -22,8 +22,8 @@ pub fn peer_id(node: u32) -> PeerId {
 }
 
 fn peer_of(keys: NodeKeys) -> PeerId {
-    let keypair =
-        libp2p_identity::Keypair::ed25519_from_bytes(keys.network_secret()).expect("any 32 bytes are an ed25519 secret");
+    let keypair = libp2p_identity::Keypair::ed25519_from_bytes(keys.network_secret())
+        .expect("any 32 bytes are an ed25519 secret");
     keypair.public().to_peer_id()
 }
 

@@ -5,6 +5,7 @@
 //! against the expectations in `bugs.tsv`.
 
 mod deletes;
+mod delta_store;
 mod handshake;
 mod hashing;
 mod leaves;
