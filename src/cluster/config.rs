@@ -56,6 +56,12 @@ impl SimConfig {
         self
     }
 
+    /// Apps that emit an event with every call (production's node path; see `--app-events`).
+    pub fn with_app_events(mut self) -> Self {
+        self.node.app_events = true;
+        self
+    }
+
     /// Who runs a sync tick on production's node path (see [`Tick`]).
     pub fn with_tick(mut self, tick: Tick) -> Self {
         self.node.tick = tick;

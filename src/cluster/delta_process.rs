@@ -73,10 +73,10 @@ pub(super) async fn delta_process(
                     world.book().count().gossip.rejected("local delta");
                 }
             }
-            DeltaJob::Remote { delta, from } => {
+            DeltaJob::Remote { delta, from, events } => {
                 let delta_id = delta.id;
                 let author = world.node(from).map(|n| n.storage().identity());
-                let taken = deltas.add(delta, author).await;
+                let taken = deltas.add_with_events(delta, author, events).await;
                 {
                     let mut book = world.book();
                     let gossip = &mut book.count().gossip;

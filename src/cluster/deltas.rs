@@ -33,17 +33,17 @@ impl NodeCtx<'_> {
         let Some(delta) = self.world.with_node(id, |n| n.causal_mut().make(id.get(), actions, root_after)) else {
             return;
         };
-        self.broadcast(delta);
+        self.broadcast(delta, None);
     }
 
-    /// Sends `delta`, made here, to every other node.
-    fn broadcast(&self, delta: Delta) {
+    /// Sends `delta`, made here, to every other node, with the events its app emitted.
+    fn broadcast(&self, delta: Delta, events: Option<Vec<u8>>) {
         let id = self.id;
         let targets: Vec<_> = {
             let nodes = self.world.registry();
             nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect()
         };
-        match gossip::send(self.world.router(), id, &GossipFrame::Delta { from: id.get(), delta }, &targets) {
+        match gossip::send(self.world.router(), id, &GossipFrame::Delta { from: id.get(), delta, events }, &targets) {
             Some(sent) => self.world.book().count().gossip.deltas_sent += sent,
             None => self.world.book().count().gossip.rejected("encode"),
         }
@@ -53,18 +53,18 @@ impl NodeCtx<'_> {
     /// I6) or a peer's request for deltas.
     pub(crate) fn receive_delta(&self, frame: &[u8]) {
         let id = self.id;
-        let (delta, sender) = match GossipFrame::decode(frame) {
-            Some(GossipFrame::Delta { from, delta }) => (delta, from),
+        let (delta, sender, events) = match GossipFrame::decode(frame) {
+            Some(GossipFrame::Delta { from, delta, events }) => (delta, from, events),
             Some(GossipFrame::Request { from, wanted }) => return self.answer(NodeId::new(from), &wanted),
             None => return self.world.book().count().gossip.rejected("decode"),
         };
         let busy = self.world.registry().get(id).is_some_and(Node::busy);
         self.world.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(sender), buffered: busy });
         if busy {
-            self.world.with_node(id, |n| n.buffer(delta, sender));
+            self.world.with_node(id, |n| n.buffer(delta, sender, events));
             self.world.book().count().gossip.deltas_buffered += 1;
         } else {
-            self.deliver(delta, sender);
+            self.deliver(delta, sender, events);
         }
     }
 
@@ -72,8 +72,8 @@ impl NodeCtx<'_> {
     pub(crate) fn drain(&self) {
         let id = self.id;
         let buffered = self.world.with_node(id, Node::drain).unwrap_or_default();
-        for (delta, sender) in buffered {
-            self.deliver(delta, sender);
+        for (delta, sender, events) in buffered {
+            self.deliver(delta, sender, events);
         }
     }
 
@@ -102,11 +102,12 @@ impl NodeCtx<'_> {
 
     /// In causal order: the DAG applies `delta` if its parents are in, then whatever it
     /// unblocked; otherwise it holds it and the node asks `sender` for what it waits on.
-    /// Duplicates are dropped.
-    fn deliver(&self, delta: Delta, sender: u32) {
+    /// Duplicates are dropped. `events` go to production's delta store (the model has no use
+    /// for them).
+    fn deliver(&self, delta: Delta, sender: u32, events: Option<Vec<u8>>) {
         let id = self.id;
         if self.world.production_path() {
-            let job = DeltaJob::Remote { delta, from: NodeId::new(sender) };
+            let job = DeltaJob::Remote { delta, from: NodeId::new(sender), events };
             self.world.with_node(id, |n| n.send_delta_job(job));
             return;
         }
@@ -149,8 +150,9 @@ impl NodeCtx<'_> {
             let (Some(target), Some(me)) = (nodes.get(peer), nodes.get(id)) else { return };
             (self.logged(me, wanted), target.gossip_address())
         };
+        // The rows a node serves carry no events (production's own responder sends none).
         for delta in found {
-            let frame = GossipFrame::Delta { from: id.get(), delta };
+            let frame = GossipFrame::Delta { from: id.get(), delta, events: None };
             if gossip::send(self.world.router(), id, &frame, &[(peer, address.clone())]).is_some() {
                 self.world.book().count().gossip.deltas_resent += 1;
             }
@@ -168,7 +170,9 @@ impl NodeCtx<'_> {
     }
 
     /// Production's node path: the operation is committed as production's execute commits it
-    /// (row and heads persisted), handed to the node's delta store, and broadcast.
+    /// (row and heads persisted), handed to the node's delta store, and broadcast — with one
+    /// event when the node's apps emit events (`--app-events`), as production's broadcast
+    /// carries them (its own row keeps none).
     #[cfg(calimero_node_path)]
     fn gossip_committed(&self, actions: &[Action]) {
         let id = self.id;
@@ -178,6 +182,7 @@ impl NodeCtx<'_> {
             Err(_) => return self.world.book().count().gossip.rejected("commit"),
         };
         self.world.with_node(id, |n| n.send_delta_job(DeltaJob::Local(delta.clone())));
-        self.broadcast(delta);
+        let events = if self.world.options().node.app_events { crate::protocols::events(&["Changed"]) } else { None };
+        self.broadcast(delta, events);
     }
 }

@@ -22,7 +22,7 @@ pub(crate) const GOSSIP_STREAM: u64 = 0;
 pub(crate) enum GossipFrame {
     /// A delta — the actions of one local operation, applied in order (a collection operation
     /// records several: the collection, the entry, its ancestors) — as node `from` sends it.
-    Delta { from: u32, delta: Delta },
+    Delta { from: u32, delta: Delta, events: Option<Vec<u8>> },
     /// `from` lacks these deltas and asks the receiver for them, as calimero-node's delta
     /// request asks the peer a delta came from for its missing parents.
     Request { from: u32, wanted: Vec<[u8; 32]> },
@@ -67,7 +67,7 @@ pub(crate) fn send(
 #[derive(Default)]
 pub(crate) struct GossipInbox {
     mailbox: Arc<Mailbox>,
-    pub buffer: Vec<(Delta, u32)>,
+    pub buffer: Vec<Buffered>,
 }
 
 impl GossipInbox {
@@ -80,6 +80,9 @@ impl GossipInbox {
         Arc::clone(&self.mailbox)
     }
 }
+
+/// A delta that waits for the node's sessions to end: with its sender and its app's events.
+pub(crate) type Buffered = (Delta, u32, Option<Vec<u8>>);
 
 /// Waits for the next delta frame in `mailbox`; `None` once it is closed for good.
 pub(crate) async fn next_frame(mailbox: &Mailbox) -> Option<Vec<u8>> {
@@ -98,7 +101,7 @@ pub(crate) enum DeltaJob {
     /// A delta this node committed (its row and heads already persisted).
     Local(Delta),
     /// A peer's delta, sent by `from`.
-    Remote { delta: Delta, from: NodeId },
+    Remote { delta: Delta, from: NodeId, events: Option<Vec<u8>> },
     /// A sync tick: ask again for what pending deltas wait on.
     AskMissing,
 }

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::causal::CausalBook;
-use super::gossip::{Delta, DeltaJob, GossipInbox};
+use super::gossip::{Buffered, Delta, DeltaJob, GossipInbox};
 use crate::crdt::CrdtOp;
 use crate::ids::NodeId;
 use crate::net::mailbox::Mailbox;
@@ -272,12 +272,12 @@ impl Node {
     }
 
     /// Holds a delta that arrived during a session until the node's last session ends (I6).
-    pub fn buffer(&mut self, delta: Delta, sender: u32) {
-        self.gossip.buffer.push((delta, sender));
+    pub fn buffer(&mut self, delta: Delta, sender: u32, events: Option<Vec<u8>>) {
+        self.gossip.buffer.push((delta, sender, events));
     }
 
     /// What waited for the node's sessions to end, once it has none left.
-    pub fn drain(&mut self) -> Vec<(Delta, u32)> {
+    pub fn drain(&mut self) -> Vec<Buffered> {
         if self.busy() {
             return Vec::new();
         }

@@ -74,6 +74,11 @@ pub struct NodeSettings {
         arg(long, value_name = "MIN,RETAIN,SECS", default_value_t = DagCompaction::default())
     )]
     pub dag_compaction: DagCompaction,
+    /// Apps emit an event with every call (production's broadcast then carries them, and a
+    /// peer's delta store persists such a delta before it applies it: the rows a restart reads
+    /// back). Production's node path only. Default: no events, as merosim's apps were measured.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub app_events: bool,
     /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
     /// lose-op or flip-byte (see `merosim plants`).
     #[cfg_attr(feature = "cli", arg(long, value_name = "BUG", hide = true))]
@@ -93,6 +98,7 @@ impl Default for NodeSettings {
             node_path: NodePath::default(),
             tick: Tick::default(),
             dag_compaction: DagCompaction::default(),
+            app_events: false,
             inject: None,
         }
     }
@@ -120,6 +126,9 @@ impl NodeSettings {
         }
         if self.dag_compaction != DagCompaction::default() {
             out.value("dag-compaction", self.dag_compaction);
+        }
+        if self.app_events {
+            out.flag("app-events");
         }
     }
 }
@@ -152,6 +161,9 @@ impl fmt::Display for NodeSettings {
         }
         if self.dag_compaction != DagCompaction::default() {
             write!(f, " dag-compaction={}", self.dag_compaction)?;
+        }
+        if self.app_events {
+            f.write_str(" app-events")?;
         }
         if let Some(bug) = self.inject {
             write!(f, " inject={bug}")?;

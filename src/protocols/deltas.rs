@@ -68,8 +68,8 @@ impl NodeDeltas {
         NodeDeltas::open(storage, super::manager::context_client(storage)?).await
     }
 
-    /// A peer's delta, authored by `author`, whose app emitted no events (merosim's apps emit
-    /// none: the gossip carries `None`, as production's broadcast does then).
+    /// A peer's delta, authored by `author`, whose app emitted no events (the gossip then carries
+    /// `None`, as production's broadcast does).
     pub async fn add(&self, delta: Delta, author: Option<PublicKey>) -> Taken {
         self.add_with_events(delta, author, None).await
     }

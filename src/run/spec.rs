@@ -76,6 +76,11 @@ impl RunSpec {
         if self.node.tick == Tick::Production && self.node.node_path != NodePath::Production {
             return Err("--tick production needs --node-path production (its manager runs on that path)".to_owned());
         }
+        if self.node.app_events && self.node.node_path != NodePath::Production {
+            return Err(
+                "--app-events needs --node-path production (only calimero's delta store reads events)".to_owned()
+            );
+        }
         Ok(())
     }
 
