@@ -97,6 +97,9 @@ pub struct EntityMeta {
     pub deleted_at: Option<u64>,
     /// Children the index lists (live ones; tombstoned children are kept apart).
     pub children: Vec<EntityId>,
+    /// The tombstoned children the index keeps apart (none before 0.11.0-rc.1, whose index
+    /// keeps no such list).
+    pub deleted_children: Vec<EntityId>,
     /// The Merkle hashes: this entity's bytes alone, and with its subtree.
     pub own_hash: [u8; 32],
     pub full_hash: [u8; 32],
@@ -380,6 +383,10 @@ impl SimStorage {
             crdt_type: index.metadata.crdt_type.clone(),
             deleted_at: index.deleted_at,
             children: index.children().unwrap_or_default().iter().map(|c| *c.id().as_bytes()).collect(),
+            #[cfg(calimero_delete_push)]
+            deleted_children: index.deleted_children().iter().map(|c| *c.as_bytes()).collect(),
+            #[cfg(not(calimero_delete_push))]
+            deleted_children: Vec::new(),
             own_hash: index.own_hash(),
             full_hash: index.full_hash(),
         }))
