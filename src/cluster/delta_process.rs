@@ -8,12 +8,19 @@
 //! The store is the one the node's `SyncManager` keeps (`NodeState::delta_stores`), so the
 //! manager's own DAG catch-up and delta responder see the same DAG.
 //!
-//! One job at a time, in arrival order, as the node's handlers take them. Requests for missing
-//! parents go to the peer whose delta waits on them (on arrival, as production's state-delta
-//! handler asks its source) and again at each sync tick to every peer a pending delta came from.
+//! One job at a time, in arrival order, as the node's handlers take them. Missing parents are
+//! pulled from the peer whose delta waits on them (on arrival, as production's state-delta
+//! handler asks its source) and again at each sync tick from every peer a pending delta came
+//! from, through production's `DeltaRequest` path (`SyncManager::request_missing_deltas`: a
+//! stream to the peer, its manager's delta responder, the fetched deltas added to this store),
+//! one pull per peer at a time, each in a task of the node beside the process.
 
 #[cfg(calimero_node_path)]
+use std::cell::RefCell;
+#[cfg(calimero_node_path)]
 use std::collections::{BTreeMap, BTreeSet};
+#[cfg(calimero_node_path)]
+use std::rc::Rc;
 #[cfg(calimero_node_path)]
 use std::sync::Arc;
 
@@ -27,7 +34,7 @@ use super::World;
 #[cfg(calimero_node_path)]
 use crate::ids::NodeId;
 #[cfg(calimero_node_path)]
-use crate::protocols::{NodeDeltas, ProductionResponder, Taken};
+use crate::protocols::{peer_id, NodeDeltas, ProductionResponder, Taken};
 
 /// Who sent each pending delta: whom to ask for its parents.
 #[cfg(calimero_node_path)]
@@ -48,6 +55,7 @@ pub(super) async fn delta_process(
         Err(_) => return world.book().count().gossip.rejected("delta store"),
     };
     let mut senders = Senders::new();
+    let pulls = Pulls { world: Arc::clone(&world), id, manager: Arc::clone(&manager), busy: Rc::default() };
     // Production's `DagCompactor` sweeps on its own timer (an actix actor there; here the sweep's
     // one call for this node's one context, on the compactor's period and thresholds).
     let compaction = world.options().node.dag_compaction;
@@ -89,10 +97,10 @@ pub(super) async fn delta_process(
                 }
                 if taken == Taken::Pending {
                     senders.insert(delta_id, from);
-                    ask(&world, id, &deltas, &mut senders, Some(from)).await;
+                    ask(&pulls, &deltas, &mut senders, Some(from)).await;
                 }
             }
-            DeltaJob::AskMissing => ask(&world, id, &deltas, &mut senders, None).await,
+            DeltaJob::AskMissing => ask(&pulls, &deltas, &mut senders, None).await,
         }
         // Applies (the delta's, the children it released, parents loaded from the store) change
         // the store outside any session: the session oracles' watch must see it.
@@ -105,7 +113,7 @@ pub(super) async fn delta_process(
 /// Requests what the store's pending deltas wait on: from `only` (the source of a delta that
 /// just went pending), else from every peer a still-pending delta came from.
 #[cfg(calimero_node_path)]
-async fn ask(world: &World, id: NodeId, deltas: &NodeDeltas, senders: &mut Senders, only: Option<NodeId>) {
+async fn ask(pulls: &Pulls, deltas: &NodeDeltas, senders: &mut Senders, only: Option<NodeId>) {
     let missing = deltas.missing().await;
     let mut still = Senders::new();
     for (delta, from) in std::mem::take(senders) {
@@ -122,6 +130,42 @@ async fn ask(world: &World, id: NodeId, deltas: &NodeDeltas, senders: &mut Sende
         None => senders.values().copied().collect(),
     };
     for peer in peers {
-        world.at(id).request_deltas(peer, missing.clone());
+        pulls.start(deltas, peer, missing.clone());
+    }
+}
+
+/// The node's parent pulls: at most one per peer in flight.
+#[cfg(calimero_node_path)]
+struct Pulls {
+    world: Arc<World>,
+    id: NodeId,
+    manager: Arc<ProductionResponder>,
+    busy: Rc<RefCell<BTreeSet<NodeId>>>,
+}
+
+#[cfg(calimero_node_path)]
+impl Pulls {
+    /// Pulls `missing` from `peer` in a task of the node (it dies with a crash), unless a pull
+    /// from that peer is still running.
+    fn start(&self, deltas: &NodeDeltas, peer: NodeId, missing: Vec<[u8; 32]>) {
+        if !self.busy.borrow_mut().insert(peer) {
+            return;
+        }
+        let Some(node) = self.world.node(self.id) else { return };
+        let (world, id, manager, busy) =
+            (Arc::clone(&self.world), self.id, Arc::clone(&self.manager), self.busy.clone());
+        let (storage, deltas) = (node.storage().clone(), deltas.share());
+        world.book().count().gossip.delta_requests += 1;
+        madsim::task::spawn_local(async move {
+            let before = storage.root_hash().ok();
+            if manager.pull_parents(&storage, deltas, missing, peer_id(peer.get())).await.is_err() {
+                world.book().count().gossip.rejected("parent pull");
+            }
+            busy.borrow_mut().remove(&peer);
+            // What the pull applied changed the store outside any session (see the process).
+            if storage.root_hash().ok() != before {
+                world.with_node(id, super::node::Node::mutated);
+            }
+        });
     }
 }

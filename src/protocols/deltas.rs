@@ -57,6 +57,15 @@ impl NodeDeltas {
         &self.store
     }
 
+    /// Another handle on the same store (calimero's `DeltaStore` is shared by clones).
+    pub fn share(&self) -> NodeDeltas {
+        NodeDeltas { store: self.store.clone() }
+    }
+
+    pub(super) fn into_store(self) -> DeltaStore {
+        self.store
+    }
+
     /// A delta the node just committed locally (`context_store::commit_local`).
     pub async fn add_local(&self, delta: Delta) -> Result<(), SessionError> {
         self.store.add_local_applied_delta(delta).await.map(drop).map_err(|e| SessionError::Storage(e.to_string()))

@@ -210,6 +210,24 @@ impl ProductionResponder {
         Ok((peer, super::plan::protocol_name(&protocol)))
     }
 
+    /// Pulls the `missing` parents of `deltas`' pending deltas from `peer` through production's
+    /// `DeltaRequest` path: `SyncManager::request_missing_deltas` opens a stream to the peer
+    /// (its manager's delta responder answers), fetches each delta and its missing ancestors
+    /// down to what the node holds, and adds them to the node's delta store in topological order.
+    pub async fn pull_parents(
+        &self,
+        storage: &SimStorage,
+        deltas: super::deltas::NodeDeltas,
+        missing: Vec<[u8; 32]>,
+        peer: libp2p_identity::PeerId,
+    ) -> Result<(), SessionError> {
+        let (context, me) = (storage.context_id(), storage.identity());
+        self.manager
+            .request_missing_deltas(context, missing, peer, deltas.into_store(), me)
+            .await
+            .map_err(|e| SessionError::classify(&e))
+    }
+
     /// Bootstraps the node from `peer` as production does for a node without state:
     /// `request_snapshot_sync` without `force` (its I5 check refuses a node with state), the
     /// peer's boundary and page responders at the other end. Returns the records applied.
