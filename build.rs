@@ -35,6 +35,11 @@ const FEATURES: &[(&str, &str, &str)] = &[
     ),
     ("calimero_scope_root", "0.11.0-rc.7", "scope_root in DagHeadsResponse"),
     ("calimero_init_pop", "0.11.0-rc.10", "init_pop (proof of possession) in the sync configs"),
+    (
+        "calimero_signed_deltas",
+        "0.11.0-rc.9",
+        "the DAG catch-up's parent pull skips a delta without an envelope signature",
+    ),
     ("calimero_no_compare", "0.11.0-rc.14", "calimero_storage Action::Compare is gone"),
 ];
 

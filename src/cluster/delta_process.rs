@@ -13,7 +13,8 @@
 //! handler asks its source) and again at each sync tick from every peer a pending delta came
 //! from, through production's `DeltaRequest` path (`SyncManager::request_missing_deltas`: a
 //! stream to the peer, its manager's delta responder, the fetched deltas added to this store),
-//! one pull per peer at a time, each in a task of the node beside the process.
+//! one pull per peer at a time, each in a task of the node beside the process — up to
+//! 0.11.0-rc.8; later releases skip merosim's unsigned deltas there (`Pulls::PRODUCTION`).
 
 #[cfg(calimero_node_path)]
 use std::cell::RefCell;
@@ -130,7 +131,10 @@ async fn ask(pulls: &Pulls, deltas: &NodeDeltas, senders: &mut Senders, only: Op
         None => senders.values().copied().collect(),
     };
     for peer in peers {
-        pulls.start(deltas, peer, missing.clone());
+        match Pulls::PRODUCTION {
+            true => pulls.start(deltas, peer, missing.clone()),
+            false => pulls.world.at(pulls.id).request_deltas(peer, missing.clone()),
+        }
     }
 }
 
@@ -145,6 +149,12 @@ struct Pulls {
 
 #[cfg(calimero_node_path)]
 impl Pulls {
+    /// Whether pulls take production's `DeltaRequest` path. From 0.11.0-rc.9 that path skips a
+    /// fetched delta without an envelope signature, and merosim's deltas carry none (its
+    /// gossip does not run production's signing execute or state-delta handler): there the
+    /// pull stays merosim's request frame, whose answer goes to the store like any delta.
+    const PRODUCTION: bool = !cfg!(calimero_signed_deltas);
+
     /// Pulls `missing` from `peer` in a task of the node (it dies with a crash), unless a pull
     /// from that peer is still running.
     fn start(&self, deltas: &NodeDeltas, peer: NodeId, missing: Vec<[u8; 32]>) {

@@ -91,7 +91,7 @@ impl NodeCtx<'_> {
     }
 
     /// Asks `peer` for the deltas `wanted`, over the router.
-    fn request_deltas(&self, peer: NodeId, wanted: Vec<[u8; 32]>) {
+    pub(crate) fn request_deltas(&self, peer: NodeId, wanted: Vec<[u8; 32]>) {
         let id = self.id;
         let Some(address) = self.world.registry().get(peer).map(Node::gossip_address) else { return };
         let frame = GossipFrame::Request { from: id.get(), wanted };
