@@ -158,10 +158,10 @@ impl Pulls {
     /// Pulls `missing` from `peer` in a task of the node (it dies with a crash), unless a pull
     /// from that peer is still running.
     fn start(&self, deltas: &NodeDeltas, peer: NodeId, missing: Vec<[u8; 32]>) {
+        let Some(node) = self.world.node(self.id) else { return };
         if !self.busy.borrow_mut().insert(peer) {
             return;
         }
-        let Some(node) = self.world.node(self.id) else { return };
         let (world, id, manager, busy) =
             (Arc::clone(&self.world), self.id, Arc::clone(&self.manager), self.busy.clone());
         let (storage, deltas) = (node.storage().clone(), deltas.share());
