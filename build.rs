@@ -38,7 +38,7 @@ const FEATURES: &[(&str, &str, &str)] = &[
     (
         "calimero_signed_deltas",
         "0.11.0-rc.9",
-        "the DAG catch-up's parent pull skips a delta without an envelope signature",
+        "a delta carries its author's envelope signature (delta_auth), which the DAG catch-up and parent pulls verify",
     ),
     ("calimero_no_compare", "0.11.0-rc.14", "calimero_storage Action::Compare is gone"),
 ];
@@ -67,6 +67,12 @@ const PROBES: &[(&str, &str, &str)] = &[
         "    pub signer_id: Box<str>,\n    pub state_version: u32,",
     ),
     ("calimero_blob_refs", "crates/store/src/types/blobs.rs", "links: Box<[key::BlobMeta]>, refs: u32"),
+    // A delta's envelope signature covers its HLC too.
+    (
+        "calimero_signed_hlc",
+        "crates/node/primitives/src/sync/delta_auth.rs",
+        "governance_position: Option<&GovernanceParentEdge>,\n    hlc: HybridTimestamp,",
+    ),
     // A delta no longer carries the root hash its origin expected.
     (
         "calimero_delta_no_root",

@@ -13,8 +13,9 @@
 //! handler asks its source) and again at each sync tick from every peer a pending delta came
 //! from, through production's `DeltaRequest` path (`SyncManager::request_missing_deltas`: a
 //! stream to the peer, its manager's delta responder, the fetched deltas added to this store),
-//! one pull per peer at a time, each in a task of the node beside the process — up to
-//! 0.11.0-rc.8; later releases skip merosim's unsigned deltas there (`Pulls::PRODUCTION`).
+//! one pull per peer at a time, each in a task of the node beside the process. From
+//! 0.11.0-rc.9 that path verifies each fetched delta's envelope signature: merosim's commits
+//! are signed as production's execute signs them (`context_store::sign`).
 
 #[cfg(calimero_node_path)]
 use std::cell::RefCell;
@@ -82,10 +83,10 @@ pub(super) async fn delta_process(
                     world.book().count().gossip.rejected("local delta");
                 }
             }
-            DeltaJob::Remote { delta, from, events } => {
+            DeltaJob::Remote { delta, from, envelope } => {
                 let delta_id = delta.id;
                 let author = world.node(from).map(|n| n.storage().identity());
-                let taken = deltas.add_with_events(delta, author, events).await;
+                let taken = deltas.add_received(delta, author, envelope.events, envelope.signature).await;
                 {
                     let mut book = world.book();
                     let gossip = &mut book.count().gossip;
@@ -131,10 +132,7 @@ async fn ask(pulls: &Pulls, deltas: &NodeDeltas, senders: &mut Senders, only: Op
         None => senders.values().copied().collect(),
     };
     for peer in peers {
-        match Pulls::PRODUCTION {
-            true => pulls.start(deltas, peer, missing.clone()),
-            false => pulls.world.at(pulls.id).request_deltas(peer, missing.clone()),
-        }
+        pulls.start(deltas, peer, missing.clone());
     }
 }
 
@@ -149,12 +147,6 @@ struct Pulls {
 
 #[cfg(calimero_node_path)]
 impl Pulls {
-    /// Whether pulls take production's `DeltaRequest` path. From 0.11.0-rc.9 that path skips a
-    /// fetched delta without an envelope signature, and merosim's deltas carry none (its
-    /// gossip does not run production's signing execute or state-delta handler): there the
-    /// pull stays merosim's request frame, whose answer goes to the store like any delta.
-    const PRODUCTION: bool = !cfg!(calimero_signed_deltas);
-
     /// Pulls `missing` from `peer` in a task of the node (it dies with a crash), unless a pull
     /// from that peer is still running.
     fn start(&self, deltas: &NodeDeltas, peer: NodeId, missing: Vec<[u8; 32]>) {

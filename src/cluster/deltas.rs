@@ -15,7 +15,7 @@
 use calimero_storage::action::Action;
 
 use super::causal::Offered;
-use super::gossip::{self, Delta, DeltaJob, GossipFrame};
+use super::gossip::{self, Delta, DeltaJob, Envelope, GossipFrame};
 use super::node::Node;
 use super::NodeCtx;
 use crate::ids::NodeId;
@@ -33,17 +33,17 @@ impl NodeCtx<'_> {
         let Some(delta) = self.world.with_node(id, |n| n.causal_mut().make(id.get(), actions, root_after)) else {
             return;
         };
-        self.broadcast(delta, None);
+        self.broadcast(delta, Envelope::default());
     }
 
-    /// Sends `delta`, made here, to every other node, with the events its app emitted.
-    fn broadcast(&self, delta: Delta, events: Option<Vec<u8>>) {
+    /// Sends `delta`, made here, to every other node, in its envelope.
+    fn broadcast(&self, delta: Delta, envelope: Envelope) {
         let id = self.id;
         let targets: Vec<_> = {
             let nodes = self.world.registry();
             nodes.iter().filter(|n| n.id() != id).map(|n| (n.id(), n.gossip_address())).collect()
         };
-        match gossip::send(self.world.router(), id, &GossipFrame::Delta { from: id.get(), delta, events }, &targets) {
+        match gossip::send(self.world.router(), id, &GossipFrame::delta(id.get(), delta, envelope), &targets) {
             Some(sent) => self.world.book().count().gossip.deltas_sent += sent,
             None => self.world.book().count().gossip.rejected("encode"),
         }
@@ -53,18 +53,19 @@ impl NodeCtx<'_> {
     /// I6) or a peer's request for deltas.
     pub(crate) fn receive_delta(&self, frame: &[u8]) {
         let id = self.id;
-        let (delta, sender, events) = match GossipFrame::decode(frame) {
-            Some(GossipFrame::Delta { from, delta, events }) => (delta, from, events),
+        let (delta, sender, envelope) = match GossipFrame::decode(frame) {
+            Some(GossipFrame::Delta { from, delta }) => (delta, from, Envelope::default()),
+            Some(GossipFrame::Enveloped { from, delta, envelope }) => (delta, from, *envelope),
             Some(GossipFrame::Request { from, wanted }) => return self.answer(NodeId::new(from), &wanted),
             None => return self.world.book().count().gossip.rejected("decode"),
         };
         let busy = self.world.registry().get(id).is_some_and(Node::busy);
         self.world.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(sender), buffered: busy });
         if busy {
-            self.world.with_node(id, |n| n.buffer(delta, sender, events));
+            self.world.with_node(id, |n| n.buffer(delta, sender, envelope));
             self.world.book().count().gossip.deltas_buffered += 1;
         } else {
-            self.deliver(delta, sender, events);
+            self.deliver(delta, sender, envelope);
         }
     }
 
@@ -72,8 +73,8 @@ impl NodeCtx<'_> {
     pub(crate) fn drain(&self) {
         let id = self.id;
         let buffered = self.world.with_node(id, Node::drain).unwrap_or_default();
-        for (delta, sender, events) in buffered {
-            self.deliver(delta, sender, events);
+        for (delta, sender, envelope) in buffered {
+            self.deliver(delta, sender, envelope);
         }
     }
 
@@ -91,7 +92,7 @@ impl NodeCtx<'_> {
     }
 
     /// Asks `peer` for the deltas `wanted`, over the router.
-    pub(crate) fn request_deltas(&self, peer: NodeId, wanted: Vec<[u8; 32]>) {
+    fn request_deltas(&self, peer: NodeId, wanted: Vec<[u8; 32]>) {
         let id = self.id;
         let Some(address) = self.world.registry().get(peer).map(Node::gossip_address) else { return };
         let frame = GossipFrame::Request { from: id.get(), wanted };
@@ -102,12 +103,12 @@ impl NodeCtx<'_> {
 
     /// In causal order: the DAG applies `delta` if its parents are in, then whatever it
     /// unblocked; otherwise it holds it and the node asks `sender` for what it waits on.
-    /// Duplicates are dropped. `events` go to production's delta store (the model has no use
-    /// for them).
-    fn deliver(&self, delta: Delta, sender: u32, events: Option<Vec<u8>>) {
+    /// Duplicates are dropped. The `envelope` goes to production's delta store (the model has
+    /// no use for it).
+    fn deliver(&self, delta: Delta, sender: u32, envelope: Envelope) {
         let id = self.id;
         if self.world.production_path() {
-            let job = DeltaJob::Remote { delta, from: NodeId::new(sender), events };
+            let job = DeltaJob::Remote { delta, from: NodeId::new(sender), envelope };
             self.world.with_node(id, |n| n.send_delta_job(job));
             return;
         }
@@ -150,9 +151,10 @@ impl NodeCtx<'_> {
             let (Some(target), Some(me)) = (nodes.get(peer), nodes.get(id)) else { return };
             (self.logged(me, wanted), target.gossip_address())
         };
-        // The rows a node serves carry no events (production's own responder sends none).
+        // The rows a node serves carry no events (production's own responder sends none), nor a
+        // signature: this frame answers only on the model path or on releases before signing.
         for delta in found {
-            let frame = GossipFrame::Delta { from: id.get(), delta, events: None };
+            let frame = GossipFrame::Delta { from: id.get(), delta };
             if gossip::send(self.world.router(), id, &frame, &[(peer, address.clone())]).is_some() {
                 self.world.book().count().gossip.deltas_resent += 1;
             }
@@ -183,6 +185,7 @@ impl NodeCtx<'_> {
         };
         self.world.with_node(id, |n| n.send_delta_job(DeltaJob::Local(delta.clone())));
         let events = if self.world.options().node.app_events { crate::protocols::events(&["Changed"]) } else { None };
-        self.broadcast(delta, events);
+        let signature = crate::protocols::delta_signature(node.storage(), &delta.id);
+        self.broadcast(delta, Envelope { events, signature });
     }
 }

@@ -22,13 +22,25 @@ pub(crate) const GOSSIP_STREAM: u64 = 0;
 pub(crate) enum GossipFrame {
     /// A delta — the actions of one local operation, applied in order (a collection operation
     /// records several: the collection, the entry, its ancestors) — as node `from` sends it.
-    Delta { from: u32, delta: Delta, events: Option<Vec<u8>> },
+    Delta { from: u32, delta: Delta },
     /// `from` lacks these deltas and asks the receiver for them, as calimero-node's delta
     /// request asks the peer a delta came from for its missing parents.
     Request { from: u32, wanted: Vec<[u8; 32]> },
+    /// A delta with what production's broadcast carries beside it (events, a signature): only
+    /// when there is any, so a delta without keeps the bytes — and every seed its trajectory —
+    /// it had before envelopes existed.
+    Enveloped { from: u32, delta: Delta, envelope: Box<Envelope> },
 }
 
 impl GossipFrame {
+    /// `delta` from `from`, in its envelope when it has one.
+    pub fn delta(from: u32, delta: Delta, envelope: Envelope) -> GossipFrame {
+        match envelope == Envelope::default() {
+            true => GossipFrame::Delta { from, delta },
+            false => GossipFrame::Enveloped { from, delta, envelope: Box::new(envelope) },
+        }
+    }
+
     pub fn decode(frame: &[u8]) -> Option<GossipFrame> {
         GossipFrame::try_from_slice(frame).ok()
     }
@@ -37,6 +49,7 @@ impl GossipFrame {
         match self {
             GossipFrame::Delta { .. } => "Delta",
             GossipFrame::Request { .. } => "DeltaRequest",
+            GossipFrame::Enveloped { .. } => "Delta",
         }
     }
 }
@@ -81,8 +94,17 @@ impl GossipInbox {
     }
 }
 
-/// A delta that waits for the node's sessions to end: with its sender and its app's events.
-pub(crate) type Buffered = (Delta, u32, Option<Vec<u8>>);
+/// What production's broadcast carries beside a delta: the events its app emitted and its
+/// author's envelope signature (production's execute signs from 0.11.0-rc.9 on; the rows a
+/// receiver persists keep it, so the peers that later pull the delta from it can verify it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub(crate) struct Envelope {
+    pub events: Option<Vec<u8>>,
+    pub signature: Option<[u8; 64]>,
+}
+
+/// A delta that waits for the node's sessions to end: with its sender and its envelope.
+pub(crate) type Buffered = (Delta, u32, Envelope);
 
 /// Waits for the next delta frame in `mailbox`; `None` once it is closed for good.
 pub(crate) async fn next_frame(mailbox: &Mailbox) -> Option<Vec<u8>> {
@@ -101,7 +123,7 @@ pub(crate) enum DeltaJob {
     /// A delta this node committed (its row and heads already persisted).
     Local(Delta),
     /// A peer's delta, sent by `from`.
-    Remote { delta: Delta, from: NodeId, events: Option<Vec<u8>> },
+    Remote { delta: Delta, from: NodeId, envelope: Envelope },
     /// A sync tick: ask again for what pending deltas wait on.
     AskMissing,
 }

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::causal::CausalBook;
-use super::gossip::{Buffered, Delta, DeltaJob, GossipInbox};
+use super::gossip::{Buffered, Delta, DeltaJob, Envelope, GossipInbox};
 use crate::crdt::CrdtOp;
 use crate::ids::NodeId;
 use crate::net::mailbox::Mailbox;
@@ -272,8 +272,8 @@ impl Node {
     }
 
     /// Holds a delta that arrived during a session until the node's last session ends (I6).
-    pub fn buffer(&mut self, delta: Delta, sender: u32, events: Option<Vec<u8>>) {
-        self.gossip.buffer.push((delta, sender, events));
+    pub fn buffer(&mut self, delta: Delta, sender: u32, envelope: Envelope) {
+        self.gossip.buffer.push((delta, sender, envelope));
     }
 
     /// What waited for the node's sessions to end, once it has none left.

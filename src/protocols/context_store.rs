@@ -113,7 +113,7 @@ pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, S
         events: None,
         author_id: Some(storage.identity()),
         governance_position_blob: None,
-        delta_signature: None,
+        delta_signature: sign(storage, id, hlc),
     };
     meta.root_hash = root;
     meta.dag_heads = vec![id];
@@ -127,6 +127,41 @@ pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, S
     return Ok(CausalDelta::new(id, parents, actions.to_vec(), hlc, root));
     #[cfg(calimero_delta_no_root)]
     Ok(CausalDelta::new(id, parents, actions.to_vec(), hlc))
+}
+
+/// The envelope signature production's execute puts on a delta from 0.11.0-rc.9: the author's
+/// identity key over `delta_signature_payload` (no governance position: merosim's contexts
+/// belong to no group). Before it, and for a store without keys, none.
+#[cfg(calimero_node_path)]
+fn sign(storage: &SimStorage, id: [u8; 32], hlc: calimero_storage::logical_clock::HybridTimestamp) -> Option<[u8; 64]> {
+    #[cfg(calimero_signed_deltas)]
+    {
+        use calimero_node_primitives::sync::delta_auth::delta_signature_payload;
+        let keys = storage.keys()?;
+        let (context, me) = (storage.context_id(), storage.identity());
+        #[cfg(not(calimero_signed_hlc))]
+        let payload = {
+            let _ = hlc;
+            delta_signature_payload(context, id, me, None).ok()?
+        };
+        #[cfg(calimero_signed_hlc)]
+        let payload = delta_signature_payload(context, id, me, None, hlc).ok()?;
+        let key = calimero_primitives::identity::PrivateKey::from(keys.identity_secret());
+        key.sign(&payload).ok().map(|s| s.to_bytes())
+    }
+    #[cfg(not(calimero_signed_deltas))]
+    {
+        let _ = (storage, id, hlc);
+        None
+    }
+}
+
+/// The envelope signature of a delta this node persisted (what its broadcast carries).
+#[cfg(calimero_node_path)]
+pub fn delta_signature(storage: &SimStorage, id: &[u8; 32]) -> Option<[u8; 64]> {
+    let row: Option<ContextDagDelta> =
+        storage.store().handle().get(&key::ContextDagDelta::new(storage.context_id(), *id)).ok().flatten();
+    row.and_then(|r| r.delta_signature)
 }
 
 #[cfg(calimero_node_path)]

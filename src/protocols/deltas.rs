@@ -87,10 +87,23 @@ impl NodeDeltas {
     /// them (`events(…)`): calimero persists such a delta before applying it, so its
     /// `applied` flag is what a restart reads back.
     pub async fn add_with_events(&self, delta: Delta, author: Option<PublicKey>, events: Option<Vec<u8>>) -> Taken {
+        self.add_received(delta, author, events, None).await
+    }
+
+    /// A peer's delta as production's broadcast delivers it: its events and its author's
+    /// envelope signature, which the store persists with the row (a peer that later pulls the
+    /// delta from this node verifies it, from 0.11.0-rc.9).
+    pub async fn add_received(
+        &self,
+        delta: Delta,
+        author: Option<PublicKey>,
+        events: Option<Vec<u8>>,
+        signature: Option<[u8; 64]>,
+    ) -> Taken {
         if self.store.has_delta(&delta.id).await {
             return Taken::Duplicate;
         }
-        match self.store.add_delta_with_events(delta, events, author, None, None).await {
+        match self.store.add_delta_with_events(delta, events, author, None, signature).await {
             Ok(result) if result.applied => Taken::Applied,
             Ok(_) => Taken::Pending,
             Err(_) => Taken::Refused,

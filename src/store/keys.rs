@@ -23,14 +23,15 @@ impl NodeKeys {
         bytes
     }
 
-    /// The identity a member of the context is known by. On releases that check a proof of
-    /// possession it is the real public half of [`NodeKeys::identity_secret`], so calimero's own
-    /// verification passes or fails on the signature alone. Before them nothing verifies it, and
-    /// it stays the secret's bytes, as every pinned seed's runs were measured with.
+    /// The identity a member of the context is known by. On releases that verify what it signs
+    /// (deltas from 0.11.0-rc.9, sync requests from rc.10) it is the real public half of
+    /// [`NodeKeys::identity_secret`], so calimero's own verification passes or fails on the
+    /// signature alone. Before them nothing verifies it, and it stays the secret's bytes, as
+    /// every pinned seed's runs were measured with.
     pub fn identity(&self) -> PublicKey {
-        #[cfg(calimero_init_pop)]
+        #[cfg(any(calimero_signed_deltas, calimero_init_pop))]
         return calimero_primitives::identity::PrivateKey::from(self.identity_secret()).public_key();
-        #[cfg(not(calimero_init_pop))]
+        #[cfg(not(any(calimero_signed_deltas, calimero_init_pop)))]
         PublicKey::from(self.identity_secret())
     }
 
