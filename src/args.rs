@@ -84,6 +84,22 @@ pub fn by_name<T: strum::VariantArray + fmt::Display + Clone>(
     })
 }
 
+/// [`by_name`] for a choice this build may lack: a variant it cannot run is refused as "this
+/// build has no `NAME` NOUN: it needs NEEDS", the way to get it.
+pub fn by_name_built<T: strum::VariantArray + fmt::Display + Clone>(
+    name: &str,
+    what: &'static str,
+    noun: &str,
+    available: impl Fn(&T) -> bool,
+    needs: &str,
+) -> Result<T, String> {
+    let value: T = by_name(name, what).map_err(|e| e.to_string())?;
+    if !available(&value) {
+        return Err(format!("this build has no `{value}` {noun}: it needs {needs}"));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,13 +179,12 @@ impl NodeCtx<'_> {
     fn gossip_committed(&self, actions: &[Action]) {
         let id = self.id;
         let Some(node) = self.world.node(id) else { return };
-        let delta = match crate::protocols::commit_local(node.storage(), actions) {
-            Ok(delta) => delta,
+        let (delta, signature) = match crate::protocols::commit_signed(node.storage(), actions) {
+            Ok(committed) => committed,
             Err(_) => return self.world.book().count().gossip.rejected("commit"),
         };
         self.world.with_node(id, |n| n.send_delta_job(DeltaJob::Local(delta.clone())));
         let events = if self.world.options().node.app_events { crate::protocols::events(&["Changed"]) } else { None };
-        let signature = crate::protocols::delta_signature(node.storage(), &delta.id);
         self.broadcast(delta, Envelope { events, signature });
     }
 }

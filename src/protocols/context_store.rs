@@ -80,8 +80,14 @@ pub fn dag_heads(storage: &SimStorage) -> Vec<[u8; 32]> {
 /// `calimero-context`'s execute handler makes it: parents are the metadata's heads that have a
 /// persisted row (genesis if none), the HLC is the node's storage clock, the id is calimero's
 /// `CausalDelta::compute_id`; the row is persisted as applied and the heads become this delta.
-/// Returns the delta for the node's delta store (`add_local_applied_delta`) and for gossip.
+/// Returns the delta for the node's delta store (`add_local_applied_delta`).
 pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, SessionError> {
+    commit_signed(storage, actions).map(|(delta, _)| delta)
+}
+
+/// [`commit_local`], with the envelope signature the row got (what the broadcast carries).
+#[cfg(calimero_node_path)]
+pub fn commit_signed(storage: &SimStorage, actions: &[Action]) -> Result<(Delta, Option<[u8; 64]>), SessionError> {
     let mut meta = meta(storage)?;
     let handle = storage.store().handle();
     let mut parents: Vec<[u8; 32]> = meta
@@ -99,6 +105,7 @@ pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, S
     let hlc = storage.with_env(calimero_storage::env::hlc_timestamp);
     let id = calimero_storage::delta::CausalDelta::compute_id(&parents, actions, &hlc);
     let root = storage.root_hash().map_err(|e| SessionError::Storage(e.to_string()))?;
+    let signature = sign(storage, id, hlc);
     let row = ContextDagDelta {
         delta_id: id,
         parents: parents.clone(),
@@ -113,7 +120,7 @@ pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, S
         events: None,
         author_id: Some(storage.identity()),
         governance_position_blob: None,
-        delta_signature: sign(storage, id, hlc),
+        delta_signature: signature,
     };
     meta.root_hash = root;
     meta.dag_heads = vec![id];
@@ -124,9 +131,9 @@ pub fn commit_local(storage: &SimStorage, actions: &[Action]) -> Result<Delta, S
         .put(&key::ContextDagDelta::new(storage.context_id(), id), &row)
         .map_err(storage_error("persisting a local delta"))?;
     #[cfg(not(calimero_delta_no_root))]
-    return Ok(CausalDelta::new(id, parents, actions.to_vec(), hlc, root));
+    return Ok((CausalDelta::new(id, parents, actions.to_vec(), hlc, root), signature));
     #[cfg(calimero_delta_no_root)]
-    Ok(CausalDelta::new(id, parents, actions.to_vec(), hlc))
+    Ok((CausalDelta::new(id, parents, actions.to_vec(), hlc), signature))
 }
 
 /// The envelope signature production's execute puts on a delta from 0.11.0-rc.9: the author's
@@ -154,14 +161,6 @@ fn sign(storage: &SimStorage, id: [u8; 32], hlc: calimero_storage::logical_clock
         let _ = (storage, id, hlc);
         None
     }
-}
-
-/// The envelope signature of a delta this node persisted (what its broadcast carries).
-#[cfg(calimero_node_path)]
-pub fn delta_signature(storage: &SimStorage, id: &[u8; 32]) -> Option<[u8; 64]> {
-    let row: Option<ContextDagDelta> =
-        storage.store().handle().get(&key::ContextDagDelta::new(storage.context_id(), *id)).ok().flatten();
-    row.and_then(|r| r.delta_signature)
 }
 
 #[cfg(calimero_node_path)]

@@ -39,7 +39,7 @@ mod walk;
 use std::fmt;
 
 #[cfg(calimero_node_path)]
-pub use context_store::{applied_deltas, commit_local, dag_heads, delta_signature, Delta};
+pub use context_store::{applied_deltas, commit_local, commit_signed, dag_heads, Delta};
 #[cfg(calimero_node_path)]
 pub use deltas::{events, NodeDeltas, Taken};
 pub use heads::{ask_dag_heads, HeadsAnswer};

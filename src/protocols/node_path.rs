@@ -58,14 +58,9 @@ impl std::str::FromStr for NodePath {
 
     /// A name from `Display`, refused with the way to get it when this build cannot run it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let path: NodePath = crate::args::by_name(s, "node path").map_err(|e| e.to_string())?;
-        if !path.available() {
-            return Err(format!(
-                "this build has no `{path}` node path: it needs the pinned calimero-node prepared by \
-                 scripts/visibility-patch, on madsim-tokio (scripts/run and scripts/test build one)"
-            ));
-        }
-        Ok(path)
+        let needs = "the pinned calimero-node prepared by scripts/visibility-patch, on madsim-tokio \
+                     (scripts/run and scripts/test build one)";
+        crate::args::by_name_built(s, "node path", "node path", |p: &NodePath| p.available(), needs)
     }
 }
 
@@ -95,13 +90,8 @@ impl std::str::FromStr for Tick {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let tick: Tick = crate::args::by_name(s, "tick").map_err(|e| e.to_string())?;
-        if !tick.available() {
-            return Err(format!(
-                "this build has no `{tick}` tick: it needs production's node path (scripts/run and scripts/test build one)"
-            ));
-        }
-        Ok(tick)
+        let needs = "production's node path (scripts/run and scripts/test build one)";
+        crate::args::by_name_built(s, "tick", "tick", |t: &Tick| t.available(), needs)
     }
 }
 

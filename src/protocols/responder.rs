@@ -66,14 +66,8 @@ impl std::str::FromStr for HcResponder {
 
     /// A name from `Display`, refused with the way to get it when this build cannot run it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let hc: HcResponder = crate::args::by_name(s, "HashComparison responder").map_err(|e| e.to_string())?;
-        if !hc.available() {
-            return Err(format!(
-                "this build has no `{hc}` responder: it needs a calimero-node prepared by scripts/visibility-patch \
-                 (build merosim with scripts/against)"
-            ));
-        }
-        Ok(hc)
+        let needs = "a calimero-node prepared by scripts/visibility-patch (build merosim with scripts/against)";
+        crate::args::by_name_built(s, "HashComparison responder", "responder", |h: &HcResponder| h.available(), needs)
     }
 }
 
