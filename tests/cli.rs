@@ -255,16 +255,20 @@ fn no_command_is_the_default_sweep() {
 }
 
 /// Two separate processes, and this one, agree on every seed's trace hash under heavy chaos.
-/// `MEROSIM_DETERMINISM_SEEDS` (default 0..50) and `MEROSIM_DETERMINISM_FAULTS` (default heavy)
-/// widen it: scripts/check-determinism passes its arguments through them.
+/// `MEROSIM_DETERMINISM_SEEDS` (default 0..50), `MEROSIM_DETERMINISM_FAULTS` (default heavy) and
+/// `MEROSIM_DETERMINISM_TICK` (default merosim) widen it: scripts/check-determinism passes its
+/// arguments through them.
 #[test]
 fn trace_hashes_match_across_processes() {
     let seeds = std::env::var("MEROSIM_DETERMINISM_SEEDS").unwrap_or_else(|_| "0..50".to_owned());
     let faults = std::env::var("MEROSIM_DETERMINISM_FAULTS").unwrap_or_else(|_| "heavy".to_owned());
+    let tick = std::env::var("MEROSIM_DETERMINISM_TICK").unwrap_or_else(|_| "merosim".to_owned());
     let args = [
         "sweep",
         "--seeds",
         &seeds,
+        "--tick",
+        &tick,
         "--hashes",
         "--quiet",
         "--scenario",
@@ -286,9 +290,10 @@ fn trace_hashes_match_across_processes() {
     assert_eq!(first.len() as u64, end - start, "{first:?}");
     assert_eq!(first, second, "two processes disagree");
     for seed in [start, (start + end) / 2, end - 1] {
-        let options = RunSpec::new(seed, "random".parse().unwrap(), faults.parse().unwrap())
+        let mut options = RunSpec::new(seed, "random".parse().unwrap(), faults.parse().unwrap())
             .max_time(Duration::from_secs(60))
             .with_recv_timeout(Duration::from_secs(3));
+        options.node.tick = tick.parse().unwrap();
         let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
         assert_eq!(first[(seed - start) as usize], line, "this process disagrees with the others");

@@ -140,9 +140,9 @@ pub fn prepare(target: &Target) -> Result<Variant, Failure> {
     };
     let node_manifest = node_manifest.and_then(|m| std::fs::read_to_string(m).ok()).unwrap_or_default();
     let virtual_time = visible
-        && node_manifest
-            .lines()
-            .any(|l| l == "package = \"madsim-tokio\"" || l.starts_with("tokio = { package = \"merosim-node-tokio\""));
+        && node_manifest.lines().any(|l| {
+            l == "package = \"merosim-node-tokio\"" || l.starts_with("tokio = { package = \"merosim-node-tokio\"")
+        });
     // Written either way: build.rs watches a marker only while it exists, so one that appeared
     // later would never rerun it (the cfgs would stay those of the first build).
     for (marker, on) in [("calimero-visible", visible), ("calimero-virtual-time", virtual_time)] {
