@@ -139,6 +139,14 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64, manager: Opt
     // do: lined-up timers make every node's first sessions overlap, and overlapping sessions are
     // the ones the session oracles cannot judge.
     let mut wait = rng.gen_range(Duration::ZERO..=config.sync_interval);
+    // Production's tick chooses when and with whom the node syncs, from the end of the node's
+    // first period on (as merosim's would, after the scenario's state is in); this loop then only
+    // asks for missing parents and applies what waited.
+    #[cfg(calimero_node_path)]
+    let (production_tick, mut tick_pending) = match (&manager, config.tick) {
+        (Some(manager), crate::protocols::Tick::Production) => (true, Some(Arc::clone(manager))),
+        _ => (false, None),
+    };
     loop {
         tokio::time::sleep(wait).await;
         let jitter = if config.sync_jitter.is_zero() {
@@ -152,8 +160,11 @@ async fn sync_loop(world: Arc<World>, id: NodeId, incarnation: u64, manager: Opt
         }
         world.at(id).ask_for_missing();
         #[cfg(calimero_node_path)]
-        if let (Some(manager), crate::protocols::Tick::Production) = (&manager, config.tick) {
-            world.production_tick(id, manager).await;
+        if production_tick {
+            if let Some(manager) = tick_pending.take() {
+                let world = Arc::clone(&world);
+                madsim::task::spawn_local(async move { world.production_tick(id, &manager).await });
+            }
             world.at(id).drain();
             continue;
         }

@@ -18,7 +18,7 @@ use super::buggify::BuggifyPoint;
 use super::node::{Inbound, Node};
 use super::World;
 use crate::ids::NodeId;
-use crate::protocols::{carried, first_request, message_name, peer_id, Dialer, ProductionResponder};
+use crate::protocols::{carried, first_request, message_name, peer_id, Dialer, ProductionResponder, TickResult};
 use crate::trace::TraceKind;
 use crate::transport::{RawFrame, SimStream};
 
@@ -57,7 +57,8 @@ impl World {
     pub(super) fn production_manager(self: &Arc<Self>, id: NodeId) -> Option<Arc<ProductionResponder>> {
         let node = self.node(id)?;
         let dialer = Arc::new(ClusterDialer { world: Arc::downgrade(self), me: id });
-        match ProductionResponder::with_dialer(node.storage(), dialer) {
+        let tick_every = self.options().node.sync_interval;
+        match ProductionResponder::with_dialer(node.storage(), dialer, tick_every) {
             Ok(manager) => Some(Arc::new(manager)),
             // Never silent: the node then runs without production's manager (merosim's dispatch,
             // no delta store), and the report says so.
@@ -105,29 +106,36 @@ impl World {
         }
     }
 
-    /// One sync tick run by production's manager (`--tick production`): the node is in a
-    /// session while it runs (its deltas wait, I6); booked by the protocol that ran, or as a
-    /// failed tick.
-    pub(super) async fn production_tick(&self, id: NodeId, manager: &ProductionResponder) {
+    /// Production's tick on node `id` (`--tick production`): its `SyncManager::start` and session
+    /// actor, which choose when and with whom the node syncs; runs until the node dies. Each
+    /// session's result is booked (`production-tick`, by the protocol that ran, or failed) and
+    /// traced as the tick that ran it. A node whose tick cannot start says so in the report.
+    pub(super) async fn production_tick(self: &Arc<Self>, id: NodeId, manager: &ProductionResponder) {
         let Some(node) = self.node(id) else { return };
-        let sid = self.book().count().whole_started("production-tick");
-        let _session = self.with_node(id, |n| n.enter_session(sid));
         // merosim's empty store holds a root entity; production's fresh context holds nothing.
         node.storage().clear_if_fresh();
-        let before = node.storage().root_hash().ok();
-        let outcome = manager.interval_sync(node.storage()).await;
-        let (peer, selected) = match &outcome {
-            Ok((peer, protocol)) => (self.node_of_peer(*peer), *protocol),
-            Err(_) => (None, "failed"),
+        let world = Arc::downgrade(self);
+        let mut root = node.storage().root_hash().ok();
+        let on_result = move |result: TickResult| {
+            let Some(world) = world.upgrade() else { return };
+            let Some(node) = world.node(id) else { return };
+            let peer = world.node_of_peer(result.peer);
+            let selected = *result.outcome.as_ref().unwrap_or(&"failed");
+            world.trace().record(TraceKind::SyncTick { node: id, peer, selected });
+            let now = node.storage().root_hash().ok();
+            if now != root {
+                root = now;
+                world.with_node(id, Node::mutated);
+            }
+            let mut book = world.book();
+            let _ = book.count().whole_started("production-tick");
+            book.count().whole_finished("production-tick", result.outcome.as_ref().map(drop));
+            if let Ok(protocol) = result.outcome {
+                book.count().selected(protocol);
+            }
         };
-        self.trace().record(TraceKind::SyncTick { node: id, peer, selected });
-        if node.storage().root_hash().ok() != before {
-            self.with_node(id, Node::mutated);
-        }
-        let mut book = self.book();
-        book.count().whole_finished("production-tick", outcome.as_ref().map(drop));
-        if let Ok((_, protocol)) = &outcome {
-            book.count().selected(protocol);
+        if manager.tick(node.storage(), on_result).await.is_err() {
+            *self.book().count().refused.entry("production tick (not started)").or_default() += 1;
         }
     }
 

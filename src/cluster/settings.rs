@@ -59,9 +59,10 @@ pub struct NodeSettings {
         arg(long, value_name = "P", default_value_t = NodePath::default(), hide_default_value = true)
     )]
     pub node_path: NodePath,
-    /// Who runs a sync tick on production's node path: merosim (its session driver and the
-    /// protocol's run_initiator, judged session by session) or production
-    /// (SyncManager::perform_interval_sync: peer order, retries, DAG catch-up, snapshot
+    /// Who decides when a node syncs, on production's node path: merosim (its timer, its session
+    /// driver and the protocol's run_initiator, judged session by session) or production
+    /// (SyncManager::start: its driver ticking every sync interval, session tracker and backoff,
+    /// session actor, and perform_interval_sync's peer order, retries, DAG catch-up, snapshot
     /// fallback; sessions opaque to the session oracles).
     #[cfg_attr(feature = "cli", arg(long, value_name = "T", default_value = "merosim"))]
     pub tick: Tick,

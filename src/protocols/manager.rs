@@ -41,7 +41,14 @@ use crate::store::SimStorage;
 
 /// One node's `SyncManager`, holding nothing but clients over the node's store.
 pub struct ProductionResponder {
+    /// A clone of the node's manager: what every call here runs on.
     manager: SyncManager,
+    /// The original, which alone holds the driver's request channels, until production's tick
+    /// takes it (`tick`), and the settings it was built with.
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path runs the tick"))]
+    original: std::sync::Mutex<Option<SyncManager>>,
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path runs the tick"))]
+    config: SyncConfig,
     /// What the manager was built with and production's node shares with it: the node's state
     /// (its delta stores) and the context client (its context manager).
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path reads them"))]
@@ -53,22 +60,25 @@ pub struct ProductionResponder {
 impl ProductionResponder {
     /// Builds the node's manager and registers the node in its store as a member of its context.
     pub fn new(storage: &SimStorage) -> Result<Self, SessionError> {
-        Self::with_network(storage, NetworkClient::new(LazyRecipient::new()))
+        Self::with_network(storage, NetworkClient::new(LazyRecipient::new()), SyncConfig::default())
     }
 
     /// The node's manager whose streams to peers go through `dialer` (the network manager's
     /// stand-in), for everything production's manager initiates (a snapshot, a tick) and serves;
-    /// the node has the context's application installed, as a member running it has.
+    /// the node has the context's application installed, as a member running it has. Its tick,
+    /// once started, fires every `tick_every`.
     #[cfg(calimero_node_path)]
     pub fn with_dialer(
         storage: &SimStorage,
         dialer: std::sync::Arc<dyn super::network_actor::Dialer>,
+        tick_every: std::time::Duration,
     ) -> Result<Self, SessionError> {
         install_application(storage)?;
-        Self::with_network(storage, NetworkClient::new(super::network_actor::network_manager(dialer)))
+        let network = NetworkClient::new(super::network_actor::network_manager(dialer));
+        Self::with_network(storage, network, super::driver::tick_every(tick_every))
     }
 
-    fn with_network(storage: &SimStorage, network: NetworkClient) -> Result<Self, SessionError> {
+    fn with_network(storage: &SimStorage, network: NetworkClient, config: SyncConfig) -> Result<Self, SessionError> {
         let (ctx_sync_tx, ctx_sync_rx) = mpsc::channel(1);
         let (ns_sync_tx, ns_sync_rx) = mpsc::channel(1);
         let (ns_join_tx, ns_join_rx) = mpsc::channel(1);
@@ -76,8 +86,8 @@ impl ProductionResponder {
         let sync = SyncClient::new(ctx_sync_tx, ns_sync_tx, ns_join_tx, subgroup_tx);
         let (node_client, context_client) = clients(storage, sync, network.clone())?;
         let node_state = node_state();
-        let manager = SyncManager::new(
-            SyncConfig::default(),
+        let original = SyncManager::new(
+            config,
             node_client,
             context_client.clone(),
             network,
@@ -90,7 +100,14 @@ impl ProductionResponder {
         // Owned: the manager signs its own requests' proofs of possession with it (0.11.0-rc.10+).
         let secret = storage.keys().map_or([0; 32], |k| k.identity_secret());
         register(storage, storage.identity(), Some(secret))?;
-        Ok(ProductionResponder { manager, node_state, context_client })
+        let manager = original.clone();
+        Ok(ProductionResponder {
+            manager,
+            original: std::sync::Mutex::new(Some(original)),
+            config,
+            node_state,
+            context_client,
+        })
     }
 
     /// Serves one HashComparison session whose first request the dispatcher already read.
@@ -191,23 +208,21 @@ impl ProductionResponder {
         Ok(deltas)
     }
 
-    /// One sync tick as production's driver runs it for a context: `perform_interval_sync`
-    /// without a chosen peer — peer discovery (the network's subscribed peers), a shuffled
-    /// order, then for each peer in turn the DAG-heads request, both handshakes,
-    /// `select_protocol`, the protocol it leads to (HashComparison, LevelWise, DAG catch-up,
-    /// snapshot) and its failure chain, until one peer succeeds. Returns the peer and the
-    /// protocol that ran.
-    pub async fn interval_sync(
+    /// Runs production's tick on this node (`SyncManager::start` with its session actor, see
+    /// `driver`) until the node's task queue dies; `on_result` sees each session's result. Once
+    /// per manager: a second call is refused.
+    pub async fn tick(
         &self,
         storage: &SimStorage,
-    ) -> Result<(libp2p_identity::PeerId, &'static str), SessionError> {
+        on_result: impl FnMut(super::TickResult) + 'static,
+    ) -> Result<(), SessionError> {
+        let original = self.original.lock().ok().and_then(|mut o| o.take());
+        let original = original.ok_or_else(|| SessionError::Protocol("the node's tick already runs".to_owned()))?;
+        // The handshake reads the context's metadata root; the app and delta paths keep it
+        // current from here on.
         super::context_store::publish_root(storage)?;
-        let (peer, protocol) = self
-            .manager
-            .perform_interval_sync(storage.context_id(), None)
-            .await
-            .map_err(|e| SessionError::classify(&e))?;
-        Ok((peer, super::plan::protocol_name(&protocol)))
+        super::driver::run(original, self.config, on_result).await;
+        Ok(())
     }
 
     /// Pulls the `missing` parents of `deltas`' pending deltas from `peer` through production's
@@ -302,6 +317,8 @@ static FOLDER: OnceLock<Result<FileSystem, String>> = OnceLock::new();
 /// Builds the blob folder ahead of any simulation (see [`blob_folder`]).
 pub(super) fn warm_up() {
     FOLDER.get_or_init(make_blob_folder);
+    #[cfg(calimero_node_path)]
+    super::driver::warm_up();
 }
 
 /// The blob store's folder. `FileSystem::new` creates it through real tokio's blocking pool,

@@ -19,6 +19,8 @@ mod context_actor;
 mod context_store;
 #[cfg(calimero_node_path)]
 mod deltas;
+#[cfg(calimero_node_path)]
+mod driver;
 #[cfg(calimero_manager_visible)]
 mod manager;
 mod names;
@@ -42,6 +44,8 @@ use std::fmt;
 pub use context_store::{applied_deltas, commit_local, commit_signed, dag_heads, Delta};
 #[cfg(calimero_node_path)]
 pub use deltas::{events, NodeDeltas, Taken};
+#[cfg(calimero_node_path)]
+pub use driver::TickResult;
 pub use heads::{ask_dag_heads, HeadsAnswer};
 pub use initiator::initiate;
 #[cfg(calimero_node_path)]

@@ -64,7 +64,7 @@ impl std::str::FromStr for NodePath {
     }
 }
 
-/// Who runs a sync tick once the node's timer fires, on production's node path.
+/// Who decides when a node syncs and runs its sync sessions, on production's node path.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::Display, strum::VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Tick {
@@ -73,9 +73,11 @@ pub enum Tick {
     /// session (hollow success, stale after ok, lost delete) from its stats and both roots.
     #[default]
     Merosim,
-    /// Production's manager: `SyncManager::perform_interval_sync` — peer discovery and order,
-    /// the retry with the next peer, DAG-heads request, handshakes, protocol dispatch, DAG
-    /// catch-up and snapshot fallback, all calimero's. Sessions are opaque to the session
+    /// Production's tick: `SyncManager::start` — its driver's timer every `sync_interval`, the
+    /// `SessionTracker`'s eligibility, backoff and watchdog, the `SyncSessionActor`'s mailbox,
+    /// concurrency bound and session deadline — running `perform_interval_sync`: peer discovery
+    /// and order, the retry with the next peer, DAG-heads request, handshakes, protocol dispatch,
+    /// DAG catch-up and snapshot fallback, all calimero's. Sessions are opaque to the session
     /// oracles (the run-level oracles still judge every run). Production's node path only.
     Production,
 }

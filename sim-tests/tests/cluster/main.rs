@@ -13,5 +13,6 @@ mod replay;
 mod runtime;
 mod sessions;
 mod signatures;
+mod tick;
 mod topology;
 mod triage;
