@@ -15,7 +15,7 @@ use libp2p_identity::PeerId;
 use rand::Rng;
 
 use super::buggify::BuggifyPoint;
-use super::node::{Inbound, Node};
+use super::node::{Held, Inbound, Node};
 use super::World;
 use crate::ids::NodeId;
 use crate::protocols::{carried, first_request, message_name, peer_id, Dialer, ProductionResponder, TickResult};
@@ -48,6 +48,30 @@ impl Dialer for ClusterDialer {
 
     fn local(&self) -> PeerId {
         peer_id(self.me.get())
+    }
+}
+
+/// The session count an inbound stream holds on its node: let go when the dispatch returns, or,
+/// for a stream the dispatch handed to production's session actor, when the stream has ended too.
+struct Serving {
+    session: Option<Held>,
+    handed: bool,
+    ended: bool,
+}
+
+impl Serving {
+    fn ended(&mut self) {
+        self.ended = true;
+        if self.handed {
+            self.session = None;
+        }
+    }
+
+    fn returned(&mut self, handed: bool) {
+        self.handed = handed;
+        if !handed || self.ended {
+            self.session = None;
+        }
     }
 }
 
@@ -91,17 +115,26 @@ impl World {
         };
         let request = first_request(&first);
         let sid = stream.stream_id();
-        let _session = match request {
+        let session = match request {
             Some("DagHeadsRequest") | None => None,
             Some(_) => self.with_node(id, |n| n.enter_session(sid)),
         };
         let peer = stream.peer();
         let Some(dialer) = self.node(peer).map(|n| n.storage().identity()) else { return };
         let (calimero, relay) = carried(stream, Some(first));
-        madsim::task::spawn_local(relay);
+        // Held while the node serves: until the dispatch returns, or, once production's session
+        // actor serves it (`--tick production`), until the stream ends as well.
+        let serving = Arc::new(std::sync::Mutex::new(Serving { session, handed: false, ended: false }));
+        let relayed = Arc::clone(&serving);
+        madsim::task::spawn_local(async move {
+            relay.await;
+            relayed.lock().map(|mut s| s.ended()).ok();
+        });
         // calimero's dispatch keeps its own outcome (it logs and answers `OpaqueError`); what
         // merosim books is a stream it could not hand over.
-        if let Err(e) = manager.serve_stream(node.storage(), peer_id(peer.get()), dialer, calimero).await {
+        let served = manager.serve_stream(node.storage(), peer_id(peer.get()), dialer, calimero).await;
+        serving.lock().map(|mut s| s.returned(served.as_ref().is_ok_and(|handed| *handed))).ok();
+        if let Err(e) = served {
             self.responder_finished(&Err(e));
         }
     }

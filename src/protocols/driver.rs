@@ -26,9 +26,10 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use actix::{AsyncContext, Context};
+use calimero_network_primitives::stream::Stream;
 use calimero_node::sync::{SyncConfig, SyncManager};
 use calimero_node::sync_session_bridge::{
-    SyncSessionActor, SyncSessionMetrics, SyncSessionSender, SYNC_SESSION_CHANNEL_CAPACITY,
+    SyncSessionActor, SyncSessionJob, SyncSessionMetrics, SyncSessionSender, SYNC_SESSION_CHANNEL_CAPACITY,
 };
 use libp2p_identity::PeerId;
 use tokio::sync::{mpsc, oneshot};
@@ -47,8 +48,13 @@ pub struct TickResult {
 
 /// Runs production's tick for `manager` (the node's original, which holds the driver's request
 /// channels) until the node's task queue dies with it; `on_result` sees every session result
-/// before the driver does.
-pub(super) async fn run(mut manager: SyncManager, config: SyncConfig, mut on_result: impl FnMut(TickResult) + 'static) {
+/// before the driver does, and `inbound` gets the actor for the node's inbound streams.
+pub(super) async fn run(
+    mut manager: SyncManager,
+    config: SyncConfig,
+    inbound: &Actor,
+    mut on_result: impl FnMut(TickResult) + 'static,
+) {
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
     let (driver_tx, driver_rx) = mpsc::unbounded_channel();
     // Production registers the actor's drop counters in the node's metrics registry; nothing
@@ -73,7 +79,11 @@ pub(super) async fn run(mut manager: SyncManager, config: SyncConfig, mut on_res
     if polled.await.is_err() {
         return;
     }
-    manager.set_session_handles(SyncSessionSender { addr, metrics }, driver_rx);
+    let sender = SyncSessionSender { addr, metrics };
+    if let Ok(mut slot) = inbound.0.lock() {
+        *slot = Some(sender.clone());
+    }
+    manager.set_session_handles(sender, driver_rx);
     madsim::task::spawn_local(async move {
         while let Some(result) = result_rx.recv().await {
             on_result(TickResult {
@@ -92,9 +102,29 @@ pub(super) async fn run(mut manager: SyncManager, config: SyncConfig, mut on_res
     manager.start().await;
 }
 
+/// A node's session actor once its tick runs: what production's network handler hands each
+/// inbound stream to.
+#[derive(Default)]
+pub(super) struct Actor(std::sync::Mutex<Option<SyncSessionSender>>);
+
+impl Actor {
+    /// Hands `stream` to the actor as production's handler does, or gives it back before the
+    /// tick runs. A full mailbox or a stopped actor drops the stream, and the peer's session
+    /// fails.
+    pub(super) fn serve(&self, peer: PeerId, stream: Box<Stream>) -> Result<Result<(), SessionError>, Box<Stream>> {
+        let Some(sender) = self.0.lock().ok().and_then(|s| s.clone()) else { return Err(stream) };
+        let job = SyncSessionJob::Responder { peer_id: peer, stream };
+        Ok(sender
+            .try_send(job)
+            .map_err(|e| SessionError::Protocol(format!("the session actor refused the stream: {e:?}"))))
+    }
+}
+
 /// The manager's sync settings for a tick every `frequency`: production's defaults (10 s ticks,
-/// 5 s between syncs of one context) scaled to merosim's sync interval, keeping their ratio.
+/// 5 s between syncs of one context) scaled to merosim's sync interval, keeping their ratio. A
+/// zero interval (tokio's `interval` refuses one) ticks every millisecond.
 pub(super) fn tick_every(frequency: Duration) -> SyncConfig {
+    let frequency = frequency.max(Duration::from_millis(1));
     SyncConfig { frequency, interval: frequency / 2, ..Default::default() }
 }
 

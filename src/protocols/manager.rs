@@ -49,6 +49,9 @@ pub struct ProductionResponder {
     original: std::sync::Mutex<Option<SyncManager>>,
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path runs the tick"))]
     config: SyncConfig,
+    /// Once production's tick runs, its session actor, which serves inbound streams too.
+    #[cfg(calimero_node_path)]
+    actor: super::driver::Actor,
     /// What the manager was built with and production's node shares with it: the node's state
     /// (its delta stores) and the context client (its context manager).
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path reads them"))]
@@ -105,6 +108,8 @@ impl ProductionResponder {
             manager,
             original: std::sync::Mutex::new(Some(original)),
             config,
+            #[cfg(calimero_node_path)]
+            actor: super::driver::Actor::default(),
             node_state,
             context_client,
         })
@@ -184,19 +189,28 @@ impl ProductionResponder {
     /// Serves one inbound stream as production's network event handler does: the manager's own
     /// dispatch, `handle_opened_stream`, which reads the `Init`, checks the dialer is a member
     /// of the context, and runs the responder its payload names (DAG heads, HashComparison,
-    /// LevelWise, delta request, snapshot boundary and pages). `dialer` is the peer's identity in
-    /// the context, registered as a member first (every node of a run is one).
+    /// LevelWise, delta request, snapshot boundary and pages). Once production's tick runs, the
+    /// stream goes to its session actor as a `Responder` job, as production's handler sends it
+    /// (the actor's concurrency bound and session deadline then cover it; a full mailbox drops
+    /// it), and this returns at once, with `true`: the actor serves it until the stream ends.
+    /// `dialer` is the peer's identity in the context, registered as a member first (every node
+    /// of a run is one).
     pub async fn serve_stream(
         &self,
         storage: &SimStorage,
         peer: libp2p_identity::PeerId,
         dialer: PublicKey,
         stream: calimero_network_primitives::stream::Stream,
-    ) -> Result<(), SessionError> {
+    ) -> Result<bool, SessionError> {
         super::context_store::publish_root(storage)?;
         register(storage, dialer, None)?;
-        self.manager.handle_opened_stream(peer, Box::new(stream)).await;
-        Ok(())
+        match self.actor.serve(peer, Box::new(stream)) {
+            Ok(handed) => handed.map(|()| true),
+            Err(stream) => {
+                self.manager.handle_opened_stream(peer, stream).await;
+                Ok(false)
+            }
+        }
     }
 
     /// The node's delta store, opened over this manager's context client and kept where the
@@ -221,7 +235,7 @@ impl ProductionResponder {
         // The handshake reads the context's metadata root; the app and delta paths keep it
         // current from here on.
         super::context_store::publish_root(storage)?;
-        super::driver::run(original, self.config, on_result).await;
+        super::driver::run(original, self.config, &self.actor, on_result).await;
         Ok(())
     }
 

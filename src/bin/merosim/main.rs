@@ -242,6 +242,15 @@ fn list() -> ExitCode {
             path => format!("{} (this build has no production node path: scripts/run builds one)", path.code()),
         }
     );
+    println!(
+        "when and with whom a node syncs: by default {}",
+        match merosim::Tick::Production.available() {
+            true =>
+                "merosim's tick (each session judged by the session oracles); --tick production runs \
+                     calimero's SyncManager::start with its session tracker and session actor",
+            false => "merosim's tick (production's needs production's node path: scripts/run builds one)",
+        }
+    );
     println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
     for kind in ScenarioKind::ALL {
         println!("  {:<13} {}", kind.name(), kind.about());
