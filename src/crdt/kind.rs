@@ -95,8 +95,9 @@ pub const NOT_DRIVEN: [NotDriven; 5] = [
     NotDriven {
         name: "shared",
         calimero_type: "SharedStorage / FrozenStorage / permissioned collections",
-        reason: "writer sets and frozen values are checked against signed governance state merosim \
-                 does not simulate",
+        reason: "Shared and permissioned writes are checked against writer sets in signed governance \
+                 state merosim does not simulate; FrozenStorage needs no keys (calimero checks only that \
+                 an entry's key is its value's hash) and is not driven yet: no workload writes it",
     },
 ];
 
