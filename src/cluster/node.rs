@@ -80,6 +80,8 @@ pub(crate) struct Node {
     joined: BTreeSet<u64>,
     /// Writes, deltas and app operations applied to the store (session merges aside).
     mutations: u64,
+    /// Sessions production's tick ran here to a result (`--tick production`).
+    ticks: u64,
     /// Application writes made here (what `Injected::LoseWrite` counts).
     writes: u32,
     /// Present while the node's acceptor runs. A hand-driven node (no processes) never has one.
@@ -110,6 +112,7 @@ impl Node {
             expected: BTreeSet::new(),
             joined: BTreeSet::new(),
             mutations: 0,
+            ticks: 0,
             writes: 0,
             acceptor: None,
             madsim_id: None,
@@ -244,6 +247,16 @@ impl Node {
     /// The store changed outside a session (a write, delta or app operation).
     pub fn mutated(&mut self) {
         self.mutations += 1;
+    }
+
+    /// Production's tick finished a session here (`--tick production`).
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs its tick"))]
+    pub fn ticked(&mut self) {
+        self.ticks += 1;
+    }
+
+    pub fn ticks(&self) -> u64 {
+        self.ticks
     }
 
     /// Numbers the node's next application write (1-based).

@@ -160,6 +160,7 @@ impl World {
                 root = now;
                 world.with_node(id, Node::mutated);
             }
+            world.with_node(id, Node::ticked);
             let mut book = world.book();
             let _ = book.count().whole_started("production-tick");
             book.count().whole_finished("production-tick", result.outcome.as_ref().map(drop));

@@ -229,6 +229,15 @@ impl World {
         self.registry().iter().map(|n| n.sim().clone()).collect()
     }
 
+    /// With production's tick, how many sessions it has run on each live node: production's
+    /// driver syncs on its own cadence (a second apart at least, longer after failures), so a
+    /// root check may call equal roots final only once every node has synced since. `None` with
+    /// merosim's tick, which syncs every node every interval.
+    pub(crate) fn production_ticks(&self) -> Option<BTreeMap<NodeId, u64>> {
+        (self.options().node.tick == crate::protocols::Tick::Production)
+            .then(|| self.registry().iter().filter(|n| n.is_live()).map(|n| (n.id(), n.ticks())).collect())
+    }
+
     /// The nodes that are up, in id order.
     pub fn live_nodes(&self) -> Vec<SimNode> {
         self.registry().iter().filter(|n| n.is_live()).map(|n| n.sim().clone()).collect()

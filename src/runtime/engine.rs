@@ -7,6 +7,7 @@
 //! Keep it stable. What is read after the stop is read in one job (`finish`), so reading order
 //! is not.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,8 +45,10 @@ pub(crate) struct Engine {
     /// When `evaluate` may next look for equal data under different roots.
     next_root_check: Duration,
     /// Every node's root at the last check that found equal live states under different roots:
-    /// a run ends on the mismatch only when the next check finds the same roots (see `evaluate`).
+    /// a run ends on the mismatch only when the next check finds the same roots (see `evaluate`),
+    /// and, with production's tick, only once every live node has synced since (its count then).
     suspect_roots: Option<Vec<[u8; 32]>>,
+    suspect_ticks: Option<BTreeMap<NodeId, u64>>,
     /// Whether the run's own processes (the chaos process) have been started: on the first step.
     started: bool,
 }
@@ -75,6 +78,7 @@ impl Engine {
             converged_at: None,
             next_root_check: Duration::ZERO,
             suspect_roots: None,
+            suspect_ticks: None,
             started: false,
         }
     }
@@ -233,7 +237,7 @@ impl Engine {
             if watch && status.blocking == [Property::C4NoPendingSync] && now >= root_check_due {
                 let roots = root_mismatch(w)
                     .map(|_| w.nodes().iter().map(|n| n.storage().root_hash().unwrap_or_default()).collect());
-                return (Some(status), writing, false, Some((now, roots)), liveness, false);
+                return (Some(status), writing, false, Some((now, roots, w.production_ticks())), liveness, false);
             }
             // A fixed point is final only at rest: a frame in flight, a session running, a delta
             // buffered or waiting for its parents may still move a root. At rest nothing but
@@ -246,10 +250,20 @@ impl Engine {
             (Some(status), writing, false, None, liveness, stuck)
         });
         let mut violated = violated;
-        if let Some((at, roots)) = checked_roots_at {
+        if let Some((at, roots, ticks)) = checked_roots_at {
             self.next_root_check = at + self.world.options().node.sync_interval;
-            violated = roots.is_some() && roots == self.suspect_roots;
-            self.suspect_roots = roots;
+            let same = roots.is_some() && roots == self.suspect_roots;
+            // Every node that is live now and was then has finished a session of its own since.
+            let synced = match (&self.suspect_ticks, &ticks) {
+                (Some(then), Some(now)) => now.iter().all(|(id, n)| then.get(id).is_none_or(|t| n > t)),
+                _ => true,
+            };
+            violated = same && synced;
+            // Equal roots nobody has synced over yet keep the suspicion, and its counts, as it was.
+            if !same || synced {
+                self.suspect_roots = roots;
+                self.suspect_ticks = ticks;
+            }
         }
         if violated {
             return Some(StopCondition::Violated);
