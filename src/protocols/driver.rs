@@ -139,13 +139,9 @@ impl<F: Future> Future for FirstPollInRealTokio<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let Some(first) = self.first.take() else { return self.actor.as_mut().poll(cx) };
-        let polled = match idle_runtime() {
-            Some(runtime) => {
-                let _inside = runtime.enter();
-                self.actor.as_mut().poll(cx)
-            }
-            None => self.actor.as_mut().poll(cx),
-        };
+        let inside = idle_runtime().map(real_tokio::runtime::Runtime::enter);
+        let polled = self.actor.as_mut().poll(cx);
+        drop(inside);
         let _ = first.send(());
         polled
     }
