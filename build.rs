@@ -41,6 +41,16 @@ const FEATURES: &[(&str, &str, &str)] = &[
         "a delta carries its author's envelope signature (delta_auth), which the DAG catch-up and parent pulls verify",
     ),
     ("calimero_no_compare", "0.11.0-rc.14", "calimero_storage Action::Compare is gone"),
+    (
+        "calimero_sorted_index",
+        "0.11.0-rc.1",
+        "SortedMap / SortedSet and their ordered index (calimero_storage::env::storage_index_*)",
+    ),
+    (
+        "calimero_index_bridge",
+        "0.11.0-rc.19",
+        "the ordered index and its marker go through the RuntimeEnv to the node's store (IndexCallbacks)",
+    ),
 ];
 
 /// API changes that landed between two releases we have no tree of: probed in a source tree's

@@ -84,6 +84,7 @@ fn scenarios() {
         "crdt-conflict",
         "crdt-fresh",
         "crdt-wide",
+        "crdt-sorted",
         "any",
     ];
     assert_eq!(names, expected);
@@ -113,15 +114,19 @@ fn scenarios() {
 #[test]
 fn collection_kinds() {
     let names = CollectionKind::ALL.map(CollectionKind::name);
-    let expected = ["map", "set", "vector", "counter", "pn-counter", "registers", "map-of-vectors"];
+    let expected =
+        ["map", "set", "vector", "counter", "pn-counter", "registers", "map-of-vectors", "sorted-map", "sorted-set"];
     assert_eq!(names, expected);
     round_trip(&CollectionKind::ALL, CollectionKind::name);
     assert_eq!(
         "heap".parse::<CollectionKind>().unwrap_err().to_string(),
         format!("unknown collection kind 'heap' (known: {})", expected.join(", "))
     );
-    let not_driven = "sorted-map".parse::<CollectionKind>().unwrap_err().to_string();
-    assert!(not_driven.starts_with("merosim does not drive SortedMap: its ordered index"), "{not_driven}");
+    let not_driven = "rga".parse::<CollectionKind>().unwrap_err().to_string();
+    assert!(
+        not_driven.starts_with("merosim does not drive ReplicatedGrowableArray (text): character ids"),
+        "{not_driven}"
+    );
 }
 
 #[test]
@@ -138,6 +143,7 @@ fn verdicts_and_oracles() {
         "crdt-semantics",
         "lost-after-remove",
         "app-error",
+        "ordered-read",
         "data-loss",
         "liveness",
         "diverged",
@@ -163,6 +169,7 @@ fn verdicts_and_oracles() {
         "crdt-semantics",
         "lost-after-remove",
         "app-error",
+        "ordered-read",
     ];
     assert_eq!(oracles, expected);
     assert!(Oracle::ALL.iter().all(|o| o.to_string() == o.name()));

@@ -121,8 +121,10 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
         let mut judge = Judge { collection, who: &who, problems: &mut problems, after_remove: &mut after_remove };
         match (kind, state.collections.get(collection)) {
             (K::Counter | K::PnCounter, Some(CollectionValue::Count(value))) => judge.counter(&mine, *value),
-            (K::Map | K::Registers, Some(CollectionValue::Entries(entries))) => judge.keyed(&mine, entries, false),
-            (K::Set, Some(CollectionValue::Members(members))) => {
+            (K::Map | K::Registers | K::SortedMap, Some(CollectionValue::Entries(entries))) => {
+                judge.keyed(&mine, entries, false)
+            }
+            (K::Set | K::SortedSet, Some(CollectionValue::Members(members))) => {
                 let entries = members.iter().map(|m| (m.clone(), String::new())).collect();
                 judge.keyed(&mine, &entries, true)
             }

@@ -60,6 +60,10 @@ pub enum Mechanism {
     HollowSession,
     /// #2407-C: an `Ok` session left its parties disagreeing on what it covered.
     StaleSession,
+    /// #3323, #3328, #3338: a key a node's ordered read gets wrong changed on that node by sync
+    /// (another node inserted it last, or removed it), which never touches the node-local ordered
+    /// index, and the index was trusted anyway.
+    SyncedPastIndex,
 }
 
 /// One recorded operation on an entity, from a raw write or an app operation's effects.

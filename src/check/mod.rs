@@ -13,6 +13,7 @@ mod evidence;
 mod listing;
 mod mechanism;
 mod oracles;
+mod ordered_read;
 mod piece;
 mod verdict;
 

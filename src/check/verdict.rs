@@ -48,7 +48,10 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
             (Oracle::AppError, app_errors(world)),
         ]
     });
-    let run_level = run_level.into_iter().chain(app_level.into_iter().flatten());
+    // Only apps with a sorted collection have an ordered index to judge.
+    let sorted =
+        super::ordered_read::judged(world).then(|| (Oracle::OrderedRead, super::ordered_read::ordered_read(world)));
+    let run_level = run_level.into_iter().chain(app_level.into_iter().flatten()).chain(sorted);
     for (oracle, outcome) in run_level {
         counts.entry(oracle).or_default().count(outcome.as_ref());
         violations.extend(outcome);
@@ -74,7 +77,11 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
     });
     let app_decided = matches!(
         verdict,
-        Verdict::AppDivergence | Verdict::CrdtSemantics | Verdict::LostAfterRemove | Verdict::AppError
+        Verdict::AppDivergence
+            | Verdict::CrdtSemantics
+            | Verdict::LostAfterRemove
+            | Verdict::AppError
+            | Verdict::OrderedRead
     );
     let places = (!verdict.passed() && !app_decided).then(|| app_places(world)).flatten();
     Judgement { verdict, violations, counts, roots, blocking, places }

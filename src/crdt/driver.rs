@@ -21,6 +21,8 @@ use calimero_storage::address::Id;
 #[cfg(calimero_collection_rekey)]
 use calimero_storage::collections::rekey;
 use calimero_storage::collections::{GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector};
+#[cfg(calimero_sorted_index)]
+use calimero_storage::collections::{SortedMap, SortedSet};
 use calimero_storage::delta;
 use calimero_storage::index::Index;
 use calimero_storage::interface::Action;
@@ -70,6 +72,9 @@ impl Layout {
         let scratch = SimStorage::new(context_id, PublicKey::from([0x5c; 32]))?;
         let mut declared = BTreeMap::new();
         for (name, kind) in collections {
+            if !kind.in_this_release() {
+                return Err(CrdtError::NotInRelease { collection: name.clone(), kind: *kind });
+            }
             if declared.contains_key(name) {
                 return Err(CrdtError::Duplicate { collection: name.clone() });
             }
@@ -175,6 +180,14 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
             rekey::register_rekey_pub::<MapOfVectors>();
             borsh::to_vec(&MapOfVectors::new_with_field_name(name))
         }
+        #[cfg(calimero_sorted_index)]
+        CollectionKind::SortedMap => borsh::to_vec(&SortedMap::<String, String>::new_with_field_name(name)),
+        #[cfg(calimero_sorted_index)]
+        CollectionKind::SortedSet => borsh::to_vec(&SortedSet::<String>::new_with_field_name(name)),
+        #[cfg(not(calimero_sorted_index))]
+        CollectionKind::SortedMap | CollectionKind::SortedSet => {
+            unreachable!("CollectionKind::in_this_release refuses the sorted collections before 0.11.0-rc.1")
+        }
     };
     bytes.expect("a collection handle always serializes")
 }
@@ -267,6 +280,28 @@ fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), Store
             (popped, changed)
         }
         (K::MapOfVectors, Verb::Clear) => (None, clear(open::<MapOfVectors>(declared), |m| m.len(), |m| m.clear())?),
+        #[cfg(calimero_sorted_index)]
+        (K::SortedMap, Verb::Insert { key, value }) => {
+            let previous = open::<SortedMap<String, String>>(declared).insert(owned(key), owned(value))?;
+            let changed = previous.as_deref() != Some(value);
+            (previous, changed)
+        }
+        #[cfg(calimero_sorted_index)]
+        (K::SortedMap, Verb::Remove { key }) => {
+            let removed = open::<SortedMap<String, String>>(declared).remove(key.as_str())?;
+            let changed = removed.is_some();
+            (removed, changed)
+        }
+        #[cfg(calimero_sorted_index)]
+        (K::SortedMap, Verb::Clear) => {
+            (None, clear(open::<SortedMap<String, String>>(declared), |m| m.len(), |m| m.clear())?)
+        }
+        #[cfg(calimero_sorted_index)]
+        (K::SortedSet, Verb::Insert { key, .. }) => (None, open::<SortedSet<String>>(declared).insert(owned(key))?),
+        #[cfg(calimero_sorted_index)]
+        (K::SortedSet, Verb::Remove { key }) => (None, open::<SortedSet<String>>(declared).remove(key.as_str())?),
+        #[cfg(calimero_sorted_index)]
+        (K::SortedSet, Verb::Clear) => (None, clear(open::<SortedSet<String>>(declared), |s| s.len(), |s| s.clear())?),
         _ => unreachable!("CrdtOp::fits was checked"),
     })
 }

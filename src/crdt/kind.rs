@@ -1,9 +1,11 @@
 //! Which calimero-storage collections merosim drives, and why the others are left out.
 //!
-//! A collection is driven only when every node can run it natively against its own store. Some
-//! collections keep part of their state outside the node's store (in a thread-local shared by
-//! every simulated node on the simulation thread), or need signing keys merosim's nodes do not
-//! have; driving those would mean emulating them, so they are listed with the reason instead.
+//! A collection is driven only when every node can run it natively against its own store (the
+//! sorted collections' ordered index is kept per node by `store::ordered_index` where calimero
+//! holds it in a thread-local). Some collections keep part of their state outside the node's
+//! store (in a thread-local shared by every simulated node on the simulation thread), or need
+//! signing keys merosim's nodes do not have; driving those would mean emulating them, so they
+//! are listed with the reason instead.
 
 use std::str::FromStr;
 
@@ -28,6 +30,11 @@ pub enum CollectionKind {
     Registers,
     /// `UnorderedMap<String, Vector<String>>`: push into, pop from the vector at a key (nested).
     MapOfVectors,
+    /// `SortedMap<String, String>`: insert, remove, clear; read in key order through its
+    /// node-local ordered index (from 0.11.0-rc.1).
+    SortedMap,
+    /// `SortedSet<String>`: insert, remove, clear; read in order, like the map.
+    SortedSet,
 }
 
 impl CollectionKind {
@@ -48,7 +55,19 @@ impl CollectionKind {
             CollectionKind::PnCounter => "PNCounter",
             CollectionKind::Registers => "UnorderedMap<String, LwwRegister<String>>",
             CollectionKind::MapOfVectors => "UnorderedMap<String, Vector<String>>",
+            CollectionKind::SortedMap => "SortedMap<String, String>",
+            CollectionKind::SortedSet => "SortedSet<String>",
         }
+    }
+
+    /// Whether reads go through an ordered index (the `ordered-read` oracle's collections).
+    pub fn sorted(self) -> bool {
+        matches!(self, CollectionKind::SortedMap | CollectionKind::SortedSet)
+    }
+
+    /// The release this build runs has the collection (the sorted ones arrived in 0.11.0-rc.1).
+    pub fn in_this_release(self) -> bool {
+        cfg!(calimero_sorted_index) || !self.sorted()
     }
 
     /// Whether the collection is addressed by key (maps, sets, registers, map of vectors).
@@ -67,18 +86,7 @@ pub struct NotDriven {
 
 /// Every calimero-storage collection left out, with the reason (printed by `merosim list`; asking
 /// for one by name is an error carrying the same reason).
-pub const NOT_DRIVEN: [NotDriven; 5] = [
-    NotDriven {
-        name: "sorted-map",
-        calimero_type: "SortedMap",
-        reason: "its ordered index lives in a thread-local (env INDEX) outside the node's store, shared by \
-                 every simulated node on the simulation thread: nodes would read each other's index",
-    },
-    NotDriven {
-        name: "sorted-set",
-        calimero_type: "SortedSet",
-        reason: "built on SortedMap's ordered index, a thread-local shared by every simulated node",
-    },
+pub const NOT_DRIVEN: [NotDriven; 3] = [
     NotDriven {
         name: "rga",
         calimero_type: "ReplicatedGrowableArray (text)",
@@ -106,6 +114,8 @@ pub const NOT_DRIVEN: [NotDriven; 5] = [
 pub enum KindError {
     #[error("merosim does not drive {calimero_type}: {reason}")]
     NotDriven { calimero_type: &'static str, reason: &'static str },
+    #[error("{calimero_type} is not in calimero {release}: it arrived in 0.11.0-rc.1")]
+    NotInRelease { calimero_type: &'static str, release: &'static str },
     #[error("unknown collection kind '{0}' (known: {known})", known = CollectionKind::ALL.map(CollectionKind::name).join(", "))]
     Unknown(String),
 }
@@ -116,6 +126,12 @@ impl FromStr for CollectionKind {
 
     fn from_str(s: &str) -> Result<Self, KindError> {
         if let Some(kind) = CollectionKind::ALL.into_iter().find(|k| k.name() == s) {
+            if !kind.in_this_release() {
+                return Err(KindError::NotInRelease {
+                    calimero_type: kind.calimero_type(),
+                    release: env!("MEROSIM_CALIMERO_VERSION"),
+                });
+            }
             return Ok(kind);
         }
         match NOT_DRIVEN.iter().find(|n| n.name == s) {

@@ -17,7 +17,7 @@ use calimero_primitives::context::ContextId;
 pub use driver::Layout;
 pub use kind::{CollectionKind, KindError, NotDriven, NOT_DRIVEN};
 pub use op::{CrdtOp, Verb};
-pub use read::{CollectionValue, LogicalState};
+pub use read::{CollectionValue, LogicalState, OrderedRead};
 pub use warm::warm_up;
 
 /// The context every CRDT run uses. calimero-storage attaches collections to a `ROOT_ID` that
@@ -35,6 +35,8 @@ pub fn context_id() -> ContextId {
 pub enum CrdtError {
     #[error("collection '{collection}' is not declared in this run's layout")]
     Undeclared { collection: String },
+    #[error("collection '{collection}' is a {kind}, which calimero {release} does not have (from 0.11.0-rc.1)", release = env!("MEROSIM_CALIMERO_VERSION"))]
+    NotInRelease { collection: String, kind: CollectionKind },
     #[error("collection '{collection}' is declared twice")]
     Duplicate { collection: String },
     #[error("collection '{collection}' is a {declared}, not a {used}")]

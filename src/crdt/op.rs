@@ -8,7 +8,8 @@ use super::CollectionKind;
 /// One operation, as an app would call it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Verb {
-    /// Map: insert or overwrite. Registers: set the register at `key`. Set: insert `key`.
+    /// Map (sorted too): insert or overwrite. Registers: set the register at `key`. Set (sorted
+    /// too): insert `key`.
     Insert { key: String, value: String },
     /// Map, set, registers: remove the key.
     Remove { key: String },
@@ -53,8 +54,8 @@ impl CrdtOp {
         use CollectionKind as K;
         matches!(
             (&self.verb, self.kind),
-            (Verb::Insert { .. } | Verb::Remove { .. }, K::Map | K::Set | K::Registers)
-                | (Verb::Clear, K::Map | K::Set | K::Vector | K::MapOfVectors)
+            (Verb::Insert { .. } | Verb::Remove { .. }, K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet)
+                | (Verb::Clear, K::Map | K::Set | K::Vector | K::MapOfVectors | K::SortedMap | K::SortedSet)
                 | (Verb::Push { key: None, .. } | Verb::Pop { key: None }, K::Vector)
                 | (Verb::Push { key: Some(_), .. } | Verb::Pop { key: Some(_) }, K::MapOfVectors)
                 | (Verb::Update { .. }, K::Vector)

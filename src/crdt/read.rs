@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use calimero_storage::collections::{GCounter, PNCounter, UnorderedMap, UnorderedSet, Vector};
+#[cfg(calimero_sorted_index)]
+use calimero_storage::collections::{SortedMap, SortedSet};
 
 use super::driver::{MapOfVectors, Registers};
 use super::CrdtError;
@@ -54,7 +56,82 @@ impl fmt::Display for LogicalDifference {
     }
 }
 
+/// A sorted collection's keys read both ways on one node: in order, as the app's ordered API
+/// answers (through the node-local ordered index), and as its entries are (the same collection
+/// opened as its unordered twin, whose layout calimero shares), sorted. Keys only: a map's index
+/// leads to the entry itself, so a stale index shows in which keys are read, never in values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderedRead {
+    pub collection: String,
+    pub ordered: Vec<String>,
+    pub entries: Vec<String>,
+}
+
+impl OrderedRead {
+    /// Whether the ordered API answered what the entries hold, in order.
+    pub fn agrees(&self) -> bool {
+        self.ordered == self.entries
+    }
+
+    /// Keys the ordered read lacks, and keys it has that no entry holds.
+    pub fn missing_and_extra(&self) -> (Vec<&String>, Vec<&String>) {
+        let (ordered, entries): (BTreeSet<&String>, BTreeSet<&String>) =
+            (self.ordered.iter().collect(), self.entries.iter().collect());
+        (entries.difference(&ordered).copied().collect(), ordered.difference(&entries).copied().collect())
+    }
+}
+
 impl Layout {
+    /// Every sorted collection on `storage`, read in order and as its entries are. The reads leave
+    /// no trace: an ordered read of a stale index rebuilds it, and an oracle must not heal what it
+    /// checks ([`SimStorage::peek`]).
+    #[cfg(calimero_sorted_index)]
+    pub fn ordered_reads(&self, storage: &SimStorage) -> Result<Vec<OrderedRead>, CrdtError> {
+        let mut reads = Vec::new();
+        for (name, kind) in self.collections().filter(|(_, kind)| kind.sorted()) {
+            let read = storage.peek(|| storage.with_env(|| self.ordered_read(name, kind)));
+            reads.push(read.map_err(|source| CrdtError::Calimero { op: format!("ordered read of {name}"), source })?);
+        }
+        Ok(reads)
+    }
+
+    /// Before 0.11.0-rc.1 there is no sorted collection to read.
+    #[cfg(not(calimero_sorted_index))]
+    pub fn ordered_reads(&self, _storage: &SimStorage) -> Result<Vec<OrderedRead>, CrdtError> {
+        Ok(Vec::new())
+    }
+
+    #[cfg(calimero_sorted_index)]
+    fn ordered_read(
+        &self,
+        name: &str,
+        kind: CollectionKind,
+    ) -> Result<OrderedRead, calimero_storage::collections::StoreError> {
+        let key = |(k, _): (String, String)| k;
+        let (ordered, mut entries): (Vec<String>, Vec<String>) = match kind {
+            CollectionKind::SortedMap => match self.open::<SortedMap<String, String>>(name) {
+                Some(map) => (
+                    // The whole range: `range`, `page`, `first` and `last` seek the index
+                    // (`entries` sorts the entries in memory instead).
+                    map.range(..)?.map(key).collect(),
+                    self.open::<UnorderedMap<String, String>>(name)
+                        .map_or(Ok(Vec::new()), |m| m.entries().map(|e| e.map(key).collect()))?,
+                ),
+                None => (Vec::new(), Vec::new()),
+            },
+            _ => match self.open::<SortedSet<String>>(name) {
+                Some(set) => (
+                    set.iter()?.collect(),
+                    self.open::<UnorderedSet<String>>(name)
+                        .map_or(Ok(Vec::new()), |s| s.iter().map(Iterator::collect))?,
+                ),
+                None => (Vec::new(), Vec::new()),
+            },
+        };
+        entries.sort();
+        Ok(OrderedRead { collection: name.to_owned(), ordered, entries })
+    }
+
     /// Reads every declared collection on `storage`.
     pub fn read(&self, storage: &SimStorage) -> Result<LogicalState, CrdtError> {
         let mut collections = BTreeMap::new();
@@ -102,6 +179,16 @@ impl Layout {
             K::PnCounter => CollectionValue::Count(match self.open::<PNCounter>(name) {
                 Some(counter) => counter.value()?,
                 None => 0,
+            }),
+            // What the sorted collections hold, read through their unordered twins (calimero
+            // gives both one layout): the ordered index is judged apart, by `ordered-read`.
+            K::SortedMap => CollectionValue::Entries(match self.open::<UnorderedMap<String, String>>(name) {
+                Some(map) => map.entries()?.collect(),
+                None => BTreeMap::new(),
+            }),
+            K::SortedSet => CollectionValue::Members(match self.open::<UnorderedSet<String>>(name) {
+                Some(set) => set.iter()?.collect(),
+                None => BTreeSet::new(),
             }),
             K::MapOfVectors => CollectionValue::Lists(match self.open::<MapOfVectors>(name) {
                 Some(map) => {

@@ -37,12 +37,16 @@ fn touch() {
         return;
     };
     let declared: Vec<(String, CollectionKind)> =
-        CollectionKind::ALL.iter().map(|k| (k.name().to_owned(), *k)).collect();
+        CollectionKind::ALL.iter().filter(|k| k.in_this_release()).map(|k| (k.name().to_owned(), *k)).collect();
     let Ok(layout) = Layout::new(context, &declared) else { return };
     let ops = |kind: CollectionKind| -> Vec<Verb> {
         let (key, value) = ("k".to_owned(), "v".to_owned());
         match kind {
-            CollectionKind::Map | CollectionKind::Set | CollectionKind::Registers => {
+            CollectionKind::Map
+            | CollectionKind::Set
+            | CollectionKind::Registers
+            | CollectionKind::SortedMap
+            | CollectionKind::SortedSet => {
                 vec![Verb::Insert { key, value }]
             }
             CollectionKind::Vector => vec![Verb::Push { key: None, value }],
@@ -51,7 +55,7 @@ fn touch() {
         }
     };
     for (from, to) in [(&a, &b), (&b, &a)] {
-        for kind in CollectionKind::ALL {
+        for kind in CollectionKind::ALL.into_iter().filter(|k| k.in_this_release()) {
             for verb in ops(kind) {
                 if let Ok(applied) = layout.apply(from, &CrdtOp::new(kind.name(), kind, verb)) {
                     for action in applied.actions {

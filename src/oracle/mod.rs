@@ -39,6 +39,8 @@ pub enum Oracle {
     LostAfterRemove,
     /// calimero's collection API refused an app operation (run-level).
     AppError,
+    /// A node's ordered read of a sorted collection disagrees with its own entries (run-level).
+    OrderedRead,
 }
 
 impl Oracle {

@@ -25,6 +25,8 @@ pub enum Verdict {
     LostAfterRemove,
     /// calimero's collection API refused an operation the app made.
     AppError,
+    /// A node's ordered read of a sorted collection lacks keys it holds, or lists removed ones.
+    OrderedRead,
     /// The chaos phase healed and the run did not converge within its liveness bound.
     #[strum(serialize = "liveness")]
     LivenessViolation,
@@ -46,7 +48,7 @@ pub enum Verdict {
 impl Verdict {
     /// In the order a sweep table lists them. Written out rather than strum's `VariantArray`: the
     /// table's order is not the declaration order, which the derived `Ord` follows.
-    pub const ALL: [Verdict; 19] = [
+    pub const ALL: [Verdict; 20] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
         Verdict::StaleAfterOk,
@@ -57,6 +59,7 @@ impl Verdict {
         Verdict::CrdtSemantics,
         Verdict::LostAfterRemove,
         Verdict::AppError,
+        Verdict::OrderedRead,
         Verdict::DataLoss,
         Verdict::LivenessViolation,
         Verdict::Diverged,
@@ -125,7 +128,7 @@ struct Decides {
 
 /// Which oracle decides which verdict, most specific first — a session that lied about its work
 /// explains a divergence better than "it hit max-time". The one place oracles map to verdicts.
-const DECIDES: [Decides; 10] = [
+const DECIDES: [Decides; 11] = [
     row(Oracle::Phantom, Verdict::Phantom, None),
     row(Oracle::HollowSuccess, Verdict::HollowSuccess, Some(Verdict::FlaggedHollowSuccess)),
     row(Oracle::StaleAfterOk, Verdict::StaleAfterOk, Some(Verdict::FlaggedStaleAfterOk)),
@@ -133,6 +136,7 @@ const DECIDES: [Decides; 10] = [
     row(Oracle::LostDelete, Verdict::LostDelete, None),
     row(Oracle::CrdtSemantics, Verdict::CrdtSemantics, None),
     row(Oracle::AppDivergence, Verdict::AppDivergence, None),
+    row(Oracle::OrderedRead, Verdict::OrderedRead, None),
     row(Oracle::LostAfterRemove, Verdict::LostAfterRemove, None),
     row(Oracle::AppError, Verdict::AppError, None),
     Decides { oracle: Oracle::DataLoss, silent: Verdict::DataLoss, flagged: None, after_stop: true },

@@ -14,6 +14,9 @@
 //!   HashComparison's 256-children limit more often than not (docs/findings.md F12) — and
 //!   removes and updates on them, fresh-style (no key written after its remove); the other
 //!   mixes stay far below the limit.
+//! - [`sorted`](AppMix::Sorted): a `SortedMap` and a `SortedSet` beside a plain map, written
+//!   concurrently at the mixed rate — so a node's ordered index (node-local, never synced) goes
+//!   stale under sync and the app's next local write meets it (calimero #3323, #3328, #3338).
 //!
 //! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
 //! operation that wrote it.
@@ -38,6 +41,7 @@ pub enum AppMix {
     Conflict,
     Fresh,
     Wide,
+    Sorted,
 }
 
 /// The collections each mix declares.
@@ -45,6 +49,7 @@ fn collections(mix: AppMix) -> Vec<(String, K)> {
     let kinds: &[(&str, K)] = match mix {
         AppMix::Kv => &[("users", K::Map), ("tags", K::Set), ("profile", K::Registers)],
         AppMix::Wide => &[("users", K::Map)],
+        AppMix::Sorted => &[("ranking", K::SortedMap), ("labels", K::SortedSet), ("users", K::Map)],
         AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
             ("users", K::Map),
             ("tags", K::Set),
@@ -101,7 +106,7 @@ impl Draw {
         // The wide map is there for its removes (F12); the other mixes mostly write.
         let remove_rate = if self.mix == AppMix::Wide { 0.6 } else { 0.3 };
         let verb = match kind {
-            K::Map | K::Set | K::Registers => {
+            K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet => {
                 let key = self.key(node, seq);
                 if roll < clear_rate && *kind != K::Registers {
                     Verb::Clear
@@ -150,7 +155,7 @@ fn shared_start(collections: &[(String, K)], hot: usize) -> Vec<SetupOp> {
         for i in 0..hot {
             let (key, value) = (format!("k{i}"), format!("start.{i}"));
             let verb = match kind {
-                K::Map | K::Set | K::Registers => Verb::Insert { key, value },
+                K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet => Verb::Insert { key, value },
                 K::Vector => Verb::Push { key: None, value },
                 K::Counter | K::PnCounter => Verb::Increment,
                 K::MapOfVectors => Verb::Push { key: Some(key), value },
@@ -173,7 +178,7 @@ impl AppMix {
         let nodes = nodes.max(2);
         let (hot, conflict) = match self {
             AppMix::Kv => (4, 0.33),
-            AppMix::Mixed | AppMix::Fresh => (4, 0.25),
+            AppMix::Mixed | AppMix::Fresh | AppMix::Sorted => (4, 0.25),
             AppMix::Conflict => (2, 0.9),
             // Drawn below, from the seed's own stream: the map's width.
             AppMix::Wide => (0, 0.6),

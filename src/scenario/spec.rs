@@ -31,6 +31,7 @@ pub enum ScenarioKind {
     CrdtConflict,
     CrdtFresh,
     CrdtWide,
+    CrdtSorted,
     Any,
 }
 
@@ -78,6 +79,10 @@ impl ScenarioKind {
             ScenarioKind::CrdtWide => {
                 "one map of 240-400 entries on every node, removed and updated concurrently (past the 256-children \
                  limit, F12)"
+            }
+            ScenarioKind::CrdtSorted => {
+                "a SortedMap and a SortedSet (node-local ordered index) beside a map, written concurrently: ordered \
+                 reads judged against the entries on every node (ordered-read)"
             }
             ScenarioKind::Any => {
                 "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
@@ -142,6 +147,7 @@ impl ScenarioSpec {
             ScenarioKind::CrdtConflict => AppMix::Conflict.build(seed, nodes, entities),
             ScenarioKind::CrdtFresh => AppMix::Fresh.build(seed, nodes, entities),
             ScenarioKind::CrdtWide => AppMix::Wide.build(seed, nodes, entities),
+            ScenarioKind::CrdtSorted => AppMix::Sorted.build(seed, nodes, entities),
             ScenarioKind::Any => {
                 let (family, drawn_nodes, drawn_size) = any_family(seed);
                 let nodes = self.nodes.or(drawn_nodes);

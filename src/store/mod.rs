@@ -5,6 +5,8 @@ mod diff;
 mod keys;
 mod meter;
 mod node;
+#[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
+mod ordered_index;
 mod storage;
 mod sync_state;
 

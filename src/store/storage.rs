@@ -57,6 +57,9 @@ pub struct SimStorage {
     /// The keys of the node this store is (none for a scratch store): what its sync requests
     /// are signed with where the release checks them.
     keys: Option<super::NodeKeys>,
+    /// The node's own ordered index, where calimero keeps it in a thread-local (see the module).
+    #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
+    ordered_index: super::ordered_index::OrderedIndex,
 }
 
 /// What a handshake carries about a node's state, computed in one pass.
@@ -128,6 +131,8 @@ impl SimStorage {
             clock_start: 0,
             context_lock: Arc::new(tokio::sync::RwLock::new(context_id)),
             keys: None,
+            #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
+            ordered_index: Default::default(),
         };
         let root = storage.root_id();
         storage.apply(
@@ -191,6 +196,7 @@ impl SimStorage {
     /// Runs `f` with this store installed as calimero-storage's current environment.
     #[cfg(not(calimero_runtime_account))]
     pub fn with_env<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.install_ordered_index();
         with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity), f)
     }
 
@@ -203,7 +209,44 @@ impl SimStorage {
     pub fn with_env<R>(&self, f: impl FnOnce() -> R) -> R {
         let bytes: [u8; 32] = *self.identity.as_ref();
         let account = calimero_primitives::identity::AccountId::from(bytes);
+        self.install_ordered_index();
         with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity, account), f)
+    }
+
+    /// Makes calimero's thread-local ordered index this node's, where calimero keeps one.
+    fn install_ordered_index(&self) {
+        #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
+        self.ordered_index.install();
+    }
+
+    /// Runs `f` and then puts back everything it wrote: the state column and the node's ordered
+    /// index. For oracles that read through calimero's collection API, whose ordered reads
+    /// rebuild a stale index and restamp its marker — an observer must not heal what it observes.
+    #[cfg(calimero_store_raw)]
+    pub fn peek<R>(&self, f: impl FnOnce() -> R) -> R {
+        let columns = [
+            Column::State,
+            #[cfg(calimero_index_bridge)]
+            Column::SortedIndex,
+            #[cfg(calimero_index_bridge)]
+            Column::SortedIndexMeta,
+        ];
+        let (lo, hi) = ([0_u8; 0], [0xff_u8; 128]);
+        let before: Vec<_> = columns.iter().map(|c| self.store.raw_scan(*c, &lo, &hi, None)).collect();
+        #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
+        let index = self.ordered_index.rows();
+        let result = f();
+        for (column, rows) in columns.iter().zip(before) {
+            if let Ok(rows) = rows {
+                let _ = self.store.raw_delete_range(*column, &lo, &hi);
+                for (key, value) in rows {
+                    let _ = self.store.raw_put(*column, &key, &value);
+                }
+            }
+        }
+        #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
+        self.ordered_index.restore(&index);
+        result
     }
 
     /// Runs `f`, keeping what it wrote only if it succeeds — as calimero-node runs an app method

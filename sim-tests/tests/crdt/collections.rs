@@ -45,9 +45,16 @@ fn run(seed: u64, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> me
     judgement
 }
 
+/// The unsorted kinds. The sorted ones converge too, but their ordered reads break on every
+/// release before 0.11.0-rc.19 (calimero's #3338): `sorted.rs` holds them to what each release
+/// should do.
+fn unsorted() -> impl Iterator<Item = (usize, CollectionKind)> {
+    CollectionKind::ALL.into_iter().enumerate().filter(|(_, k)| !k.sorted())
+}
+
 #[test]
 fn every_collection_converges_under_lan_on_three_and_five_nodes() {
-    for (i, kind) in CollectionKind::ALL.into_iter().enumerate() {
+    for (i, kind) in unsorted() {
         for nodes in [3, 5] {
             let seed = seed_or(100 + i as u64 * 10 + nodes as u64);
             let judgement = run(seed, kind, nodes, FaultPreset::Lan);
@@ -58,7 +65,7 @@ fn every_collection_converges_under_lan_on_three_and_five_nodes() {
 
 #[test]
 fn every_flat_collection_converges_through_production_chaos() {
-    for (i, kind) in CollectionKind::ALL.into_iter().enumerate().filter(|(_, k)| *k != CollectionKind::MapOfVectors) {
+    for (i, kind) in unsorted().filter(|(_, k)| *k != CollectionKind::MapOfVectors) {
         for nodes in [3, 5] {
             let seed = seed_or(200 + i as u64 * 10 + nodes as u64);
             let judgement = run(seed, kind, nodes, FaultPreset::ProdChaos);

@@ -10,6 +10,7 @@ mod handshake;
 mod hashing;
 mod leaves;
 mod responders;
+mod sorted;
 mod tombstones;
 
 use merosim::prelude::*;
