@@ -144,6 +144,7 @@ fn verdicts_and_oracles() {
         "lost-after-remove",
         "app-error",
         "ordered-read",
+        "app-view",
         "data-loss",
         "liveness",
         "diverged",
@@ -170,6 +171,7 @@ fn verdicts_and_oracles() {
         "lost-after-remove",
         "app-error",
         "ordered-read",
+        "app-view",
     ];
     assert_eq!(oracles, expected);
     assert!(Oracle::ALL.iter().all(|o| o.to_string() == o.name()));

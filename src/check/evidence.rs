@@ -89,6 +89,9 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
         state(&run, &status, &mut items);
         let stores_differ = items.len() > before;
         oracles(&run, &fired, &mut items);
+        if fired(Oracle::AppView) {
+            super::app_view::pieces(&run, &mut items);
+        }
         if fired(Oracle::OrderedRead) {
             super::ordered_read::pieces(&run, &mut items);
         }

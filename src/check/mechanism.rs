@@ -64,6 +64,12 @@ pub enum Mechanism {
     /// (another node inserted it last, or removed it), which never touches the node-local ordered
     /// index, and the index was trusted anyway.
     SyncedPastIndex,
+    /// #3165: a map (or map of vectors) that nodes read alike serializes apart, and its stored
+    /// child lists hold the same entries in another order: serialization followed the child
+    /// list, which orders entries by when each node first saw them.
+    MapSerializedInChildOrder,
+    /// F15: the same, for a set (whose `Serialize` still follows the child list).
+    SetSerializedInChildOrder,
 }
 
 /// One recorded operation on an entity, from a raw write or an app operation's effects.

@@ -51,7 +51,9 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
     // Only apps with a sorted collection have an ordered index to judge.
     let sorted =
         super::ordered_read::judged(world).then(|| (Oracle::OrderedRead, super::ordered_read::ordered_read(world)));
-    let run_level = run_level.into_iter().chain(app_level.into_iter().flatten()).chain(sorted);
+    // Only apps with a collection a view serializes have bytes to compare.
+    let viewed = super::app_view::judged(world).then(|| (Oracle::AppView, super::app_view::app_view(world)));
+    let run_level = run_level.into_iter().chain(app_level.into_iter().flatten()).chain(sorted).chain(viewed);
     for (oracle, outcome) in run_level {
         counts.entry(oracle).or_default().count(outcome.as_ref());
         violations.extend(outcome);
@@ -82,6 +84,7 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
             | Verdict::LostAfterRemove
             | Verdict::AppError
             | Verdict::OrderedRead
+            | Verdict::AppView
     );
     let places = (!verdict.passed() && !app_decided).then(|| app_places(world)).flatten();
     Judgement { verdict, violations, counts, roots, blocking, places }

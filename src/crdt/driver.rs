@@ -103,6 +103,12 @@ impl Layout {
         self.collections.iter().find(|(_, d)| d.anchor == *entity).map(|(name, _)| name.as_str())
     }
 
+    /// The entity that exists once `collection` does (its entries are its children; a counter's
+    /// is its positive map).
+    pub fn anchor(&self, collection: &str) -> Option<EntityId> {
+        self.collections.get(collection).map(|d| d.anchor)
+    }
+
     pub fn kind(&self, collection: &str) -> Option<CollectionKind> {
         self.collections.get(collection).map(|d| d.kind)
     }

@@ -50,6 +50,8 @@ pub enum CrdtError {
     ForeignRoot { collection: String, parent: String, root: String },
     #[error("calimero-storage failed in {op}: {source}")]
     Calimero { op: String, source: calimero_storage::collections::StoreError },
+    #[error("could not serialize collection '{collection}' as an app's view would: {reason}")]
+    View { collection: String, reason: String },
     #[error("could not take the delta of {op}: {reason}")]
     Delta { op: String, reason: String },
     #[error("the run already has nodes in another context; declare collections before adding nodes")]

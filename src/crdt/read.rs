@@ -82,6 +82,29 @@ impl OrderedRead {
 }
 
 impl Layout {
+    /// What an app's view returns for each collection whose calimero type serializes (maps,
+    /// sets, a map of vectors): calimero's own `serde::Serialize`, as JSON — the bytes a client
+    /// gets, and anything hashing or comparing them sees. A collection the node does not hold
+    /// is left out.
+    pub fn views(&self, storage: &SimStorage) -> Result<BTreeMap<String, String>, CrdtError> {
+        let mut views = BTreeMap::new();
+        for (name, kind) in self.collections() {
+            let json = storage.with_env(|| match kind {
+                CollectionKind::Map => {
+                    self.open::<UnorderedMap<String, String>>(name).map(|m| serde_json::to_string(&m))
+                }
+                CollectionKind::Set => self.open::<UnorderedSet<String>>(name).map(|s| serde_json::to_string(&s)),
+                CollectionKind::MapOfVectors => self.open::<MapOfVectors>(name).map(|m| serde_json::to_string(&m)),
+                _ => None,
+            });
+            if let Some(json) = json {
+                let json = json.map_err(|e| CrdtError::View { collection: name.to_owned(), reason: e.to_string() })?;
+                views.insert(name.to_owned(), json);
+            }
+        }
+        Ok(views)
+    }
+
     /// Every sorted collection on `storage`, read in order and as its entries are. The reads leave
     /// no trace: an ordered read of a stale index rebuilds it, and an oracle must not heal what it
     /// checks ([`SimStorage::peek`]).

@@ -41,6 +41,9 @@ pub enum Oracle {
     AppError,
     /// A node's ordered read of a sorted collection disagrees with its own entries (run-level).
     OrderedRead,
+    /// Nodes that read a collection alike serialize it apart, as an app's view returns it
+    /// (run-level).
+    AppView,
 }
 
 impl Oracle {

@@ -27,6 +27,8 @@ pub enum Verdict {
     AppError,
     /// A node's ordered read of a sorted collection lacks keys it holds, or lists removed ones.
     OrderedRead,
+    /// Nodes that read a collection alike hand a client different bytes for it.
+    AppView,
     /// The chaos phase healed and the run did not converge within its liveness bound.
     #[strum(serialize = "liveness")]
     LivenessViolation,
@@ -48,7 +50,7 @@ pub enum Verdict {
 impl Verdict {
     /// In the order a sweep table lists them. Written out rather than strum's `VariantArray`: the
     /// table's order is not the declaration order, which the derived `Ord` follows.
-    pub const ALL: [Verdict; 20] = [
+    pub const ALL: [Verdict; 21] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
         Verdict::StaleAfterOk,
@@ -60,6 +62,7 @@ impl Verdict {
         Verdict::LostAfterRemove,
         Verdict::AppError,
         Verdict::OrderedRead,
+        Verdict::AppView,
         Verdict::DataLoss,
         Verdict::LivenessViolation,
         Verdict::Diverged,
@@ -128,7 +131,7 @@ struct Decides {
 
 /// Which oracle decides which verdict, most specific first — a session that lied about its work
 /// explains a divergence better than "it hit max-time". The one place oracles map to verdicts.
-const DECIDES: [Decides; 11] = [
+const DECIDES: [Decides; 12] = [
     row(Oracle::Phantom, Verdict::Phantom, None),
     row(Oracle::HollowSuccess, Verdict::HollowSuccess, Some(Verdict::FlaggedHollowSuccess)),
     row(Oracle::StaleAfterOk, Verdict::StaleAfterOk, Some(Verdict::FlaggedStaleAfterOk)),
@@ -137,6 +140,7 @@ const DECIDES: [Decides; 11] = [
     row(Oracle::CrdtSemantics, Verdict::CrdtSemantics, None),
     row(Oracle::AppDivergence, Verdict::AppDivergence, None),
     row(Oracle::OrderedRead, Verdict::OrderedRead, None),
+    row(Oracle::AppView, Verdict::AppView, None),
     row(Oracle::LostAfterRemove, Verdict::LostAfterRemove, None),
     row(Oracle::AppError, Verdict::AppError, None),
     Decides { oracle: Oracle::DataLoss, silent: Verdict::DataLoss, flagged: None, after_stop: true },

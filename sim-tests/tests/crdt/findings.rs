@@ -343,3 +343,24 @@ fn f14_a_cleared_vector_comes_back_with_its_elements() {
     assert_eq!(rt.app_state("alice").collections["inbox"], resurrected, "and on every node");
     assert_eq!(filed_as(&mut rt, stop), known(&["F14"]), "triage files it under F14 and nothing else");
 }
+
+/// F15: a set two nodes read alike serializes in each node's own order. alice and bob each insert
+/// `k1`–`k3`, in opposite orders, apart; healed, both read the same set, and alice's view returns
+/// `["k1","k2","k3"]` where bob's returns `["k3","k2","k1"]`: `UnorderedSet`'s `Serialize` follows
+/// the stored child list, ordered by when each node made each member. Maps had the same flaw
+/// until calimero's #3165 (0.11.0-rc.10) sorted them by key; sets were left as they were, through
+/// the rc.25 + 19 tree.
+#[test]
+fn f15_a_set_serializes_in_each_nodes_own_order() {
+    let mut rt = sim_tests::made_in_opposite_orders(seed_or(15), "tags", K::Set);
+    let stop = rt.run();
+    assert_eq!(rt.app_state("alice"), rt.app_state("bob"), "both apps read the same set");
+    let apart = sim_tests::serialized_apart(&mut rt, stop);
+    assert_eq!(apart.len(), 1, "{apart:?}");
+    assert!(
+        apart[0].contains(r#"tags reads alike on alice and bob but serializes ["k1","k2","k3"] vs ["k3","k2","k1"]"#),
+        "{}",
+        apart[0]
+    );
+    assert_eq!(filed_as(&mut rt, stop), known(&["F15"]), "triage files it under F15 and nothing else");
+}

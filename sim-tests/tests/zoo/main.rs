@@ -12,6 +12,7 @@ mod leaves;
 mod responders;
 mod sorted;
 mod tombstones;
+mod views;
 
 use merosim::prelude::*;
 use merosim::{Oracle, Violation};
