@@ -385,25 +385,31 @@ fn bench_refuses_a_doc_without_its_blocks_up_front() {
 /// other `HashMap` keys than later runs — see `crdt::warm_up`) matches every later one.
 #[test]
 fn app_runs_replay_across_processes() {
-    let args =
-        ["sweep", "--seeds", "0..6", "--hashes", "--quiet", "--scenario", "crdt-mixed-3x12", "--faults", "prod-chaos"];
+    // crdt-sorted too: its nodes' ordered indexes are swapped through a thread-local.
+    for scenario in ["crdt-mixed-3x12", "crdt-sorted-3x12"] {
+        replays_across_processes(scenario);
+    }
+}
+
+fn replays_across_processes(scenario: &str) {
+    let args = ["sweep", "--seeds", "0..6", "--hashes", "--quiet", "--scenario", scenario, "--faults", "prod-chaos"];
     let hashes = || -> Vec<String> {
         let out = merosim(&args);
         text(&out.stdout).lines().filter(|l| l.starts_with("seed ")).map(str::to_owned).collect()
     };
     let (first, second) = (hashes(), hashes());
-    assert_eq!(first.len(), 6, "{first:?}");
-    assert_eq!(first, second, "two processes disagree");
+    assert_eq!(first.len(), 6, "{scenario}: {first:?}");
+    assert_eq!(first, second, "{scenario}: two processes disagree");
     for seed in [0_u64, 5] {
-        let options = RunSpec::new(seed, "crdt-mixed-3x12".parse().unwrap(), FaultPreset::ProdChaos);
+        let options = RunSpec::new(seed, scenario.parse().unwrap(), FaultPreset::ProdChaos);
         let outcome = run_one(&options, false).outcome;
         let line = format!("seed {seed} {} {}", outcome.label(), hex::encode(outcome.trace_hash));
-        assert_eq!(first[seed as usize], line, "this process disagrees with the others");
+        assert_eq!(first[seed as usize], line, "{scenario}: this process disagrees with the others");
     }
     // A lone first run in a fresh process gives the sweep's hash.
-    let single = merosim(&["run", "--seed", "5", "--scenario", "crdt-mixed-3x12", "--faults", "prod-chaos"]);
+    let single = merosim(&["run", "--seed", "5", "--scenario", scenario, "--faults", "prod-chaos"]);
     let hash = first[5].rsplit(' ').next().unwrap().to_owned();
-    assert!(text(&single.stdout).contains(&hash), "a first run in its own process differs");
+    assert!(text(&single.stdout).contains(&hash), "{scenario}: a first run in its own process differs");
 }
 
 /// A step's `run:` script in the CI workflow (docs/ci/merosim-sweep.yml).
