@@ -99,13 +99,16 @@ fn under_production_chaos_every_failure_names_a_collection_and_key() {
 
 #[test]
 fn an_app_run_replays_byte_for_byte() {
-    let run = |seed| {
-        let options = RunSpec::new(seed, "crdt-mixed-3x16".parse().unwrap(), FaultPreset::ProdChaos);
-        let outcome = run_one(&options, false).outcome;
-        (outcome.trace_hash, outcome.events(), outcome.judgement.map(|j| j.to_string()))
-    };
-    for seed in [3, 8] {
-        assert_eq!(run(seed), run(seed), "seed {seed} did not replay");
+    // crdt-sorted: its nodes' ordered-index swaps and its oracle's reads replay too.
+    for (scenario, seeds) in [("crdt-mixed-3x16", [3, 8]), ("crdt-sorted-3x16", [1, 6])] {
+        let run = |seed| {
+            let options = RunSpec::new(seed, scenario.parse().unwrap(), FaultPreset::ProdChaos);
+            let outcome = run_one(&options, false).outcome;
+            (outcome.trace_hash, outcome.events(), outcome.judgement.map(|j| j.to_string()))
+        };
+        for seed in seeds {
+            assert_eq!(run(seed), run(seed), "{scenario} seed {seed} did not replay");
+        }
     }
 }
 
