@@ -9,6 +9,7 @@ mod node;
 mod ordered_index;
 mod storage;
 mod sync_state;
+mod undo;
 
 pub(crate) use diff::list as short_list;
 pub use diff::{diff_entities, EntityDifference, StateDiff};

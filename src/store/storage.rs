@@ -40,7 +40,7 @@ pub(crate) const MAX_WALK_DEPTH: usize = 4_096;
 /// One node's store: a context's Merkle tree in `Store<InMemoryDB>`.
 #[derive(Clone)]
 pub struct SimStorage {
-    store: Store,
+    pub(super) store: Store,
     /// The backend under `store`, kept for its traffic counts.
     db: MeteredDb,
     context_id: ContextId,
@@ -59,7 +59,7 @@ pub struct SimStorage {
     keys: Option<super::NodeKeys>,
     /// The node's own ordered index, where calimero keeps it in a thread-local (see the module).
     #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
-    ordered_index: super::ordered_index::OrderedIndex,
+    pub(super) ordered_index: super::ordered_index::OrderedIndex,
 }
 
 /// What a handshake carries about a node's state, computed in one pass.
@@ -217,63 +217,6 @@ impl SimStorage {
     fn install_ordered_index(&self) {
         #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
         self.ordered_index.install();
-    }
-
-    /// Runs `f` and then puts back everything it wrote: the state column and the node's ordered
-    /// index. For oracles that read through calimero's collection API, whose ordered reads
-    /// rebuild a stale index and restamp its marker — an observer must not heal what it observes.
-    #[cfg(calimero_store_raw)]
-    pub fn peek<R>(&self, f: impl FnOnce() -> R) -> R {
-        let columns = [
-            Column::State,
-            #[cfg(calimero_index_bridge)]
-            Column::SortedIndex,
-            #[cfg(calimero_index_bridge)]
-            Column::SortedIndexMeta,
-        ];
-        let (lo, hi) = ([0_u8; 0], [0xff_u8; 128]);
-        let before: Vec<_> = columns.iter().map(|c| self.store.raw_scan(*c, &lo, &hi, None)).collect();
-        #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
-        let index = self.ordered_index.rows();
-        let result = f();
-        for (column, rows) in columns.iter().zip(before) {
-            if let Ok(rows) = rows {
-                let _ = self.store.raw_delete_range(*column, &lo, &hi);
-                for (key, value) in rows {
-                    let _ = self.store.raw_put(*column, &key, &value);
-                }
-            }
-        }
-        #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
-        self.ordered_index.restore(&index);
-        result
-    }
-
-    /// Runs `f`, keeping what it wrote only if it succeeds — as calimero-node runs an app method
-    /// against a `Temporal` layer it commits on success and drops on error, so a failed call
-    /// leaves no partial write behind. The undo is a copy of the store's state column taken
-    /// before `f` (app stores are small; raw writes never need it). calimero-store releases before
-    /// 0.11.0-rc.1 have no raw column access: there `f` runs without the undo.
-    #[cfg(not(calimero_store_raw))]
-    pub fn atomically<R, E>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
-        f()
-    }
-
-    /// See the other `atomically`: this one restores the state column when `f` fails.
-    #[cfg(calimero_store_raw)]
-    pub fn atomically<R, E>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
-        let (lo, hi) = ([0_u8; 0], [0xff_u8; 65]);
-        let before = self.store.raw_scan(Column::State, &lo, &hi, None);
-        let result = f();
-        if result.is_err() {
-            if let Ok(before) = before {
-                let _ = self.store.raw_delete_range(Column::State, &lo, &hi);
-                for (key, value) in before {
-                    let _ = self.store.raw_put(Column::State, &key, &value);
-                }
-            }
-        }
-        result
     }
 
     /// Whether the node never received state: its root has no child (merosim's stores hold a
