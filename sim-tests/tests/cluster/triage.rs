@@ -3,7 +3,7 @@
 //! `Stuck` only at rest, so its verdict is the one waiting out the liveness bound would give.
 
 use merosim::prelude::*;
-use merosim::{measure_plants, run_one, HcResponder, Injected, NodePath, PlantFate, RunSpec};
+use merosim::{measure_plants, run_one, HcResponder, Injected, NodePath, PlantFate, RunSpec, Verdict};
 
 /// A default-sweep seed as the triage issue measured it: answered by the protocol's
 /// HashComparison responder, deltas taken in by merosim's node model, the defaults then.
@@ -85,4 +85,30 @@ fn stuck_is_declared_only_at_rest() {
     if merosim::calimero_since("0.11.0-rc.4") && !merosim::calimero_since("0.11.0-rc.5") {
         assert!(stuck >= 3, "seeds 7, 8, 10 and 15 reach the fixed point on 0.11.0-rc.4 ({stuck} did)");
     }
+}
+
+/// A liveness stop whose stores all agree (a repair that came just after the bound) has nothing
+/// for a finding to explain; its one piece says so and how to see the state before the repair,
+/// and stays NEW. Any other unexplained failure keeps the plain words.
+#[test]
+fn a_late_repair_says_how_to_see_what_it_repaired() {
+    simulate(seed_or(90), || async {
+        let world = World::new(90, FaultConfig::lan());
+        world.add_node("alice").unwrap();
+        world.add_node("bob").unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+        let judged = |verdict| {
+            let mut judgement = merosim::judge(&world, StopCondition::Converged);
+            judgement.verdict = verdict;
+            let pieces = merosim::evidence(&world, &judgement).pieces;
+            assert_eq!(pieces.len(), 1, "{pieces:?}");
+            assert!(pieces[0].by.is_empty(), "nothing known explains it: {pieces:?}");
+            pieces[0].what.clone()
+        };
+        let late = judged(Verdict::LivenessViolation);
+        assert!(late.contains("every live node's state agrees at the stop (12.000s)"), "{late}");
+        assert!(late.contains("rerun with --max-time 11"), "{late}");
+        let plain = judged(Verdict::MaxTime);
+        assert_eq!(plain, "max-time: the run failed with nothing a finding could explain");
+    });
 }
