@@ -89,11 +89,11 @@ pub fn resolve(what: &str, stated: Option<&str>) -> Result<Target, Failure> {
         if release_key(what) < release_key(OLDEST) || release_key(what) > release_key(PINNED) {
             return Err(unsupported(what));
         }
-        // The pinned release's variant links one clone's sources and builds in its target dir.
-        let (name, spelled) = match what == PINNED {
-            true => (format!("{what}-{}", sha8(&repo().to_string_lossy())), "pinned".to_owned()),
-            false => (what.to_owned(), what.to_owned()),
-        };
+        // A variant links one clone's sources (the pinned release's also builds in that clone's
+        // target dir), so each clone has its own: cargo judges a build script fresh by mtime, and
+        // a variant re-linked to another clone whose build.rs is older kept the first one's cfgs.
+        let name = format!("{what}-{}", sha8(&repo().to_string_lossy()));
+        let spelled = if what == PINNED { "pinned".to_owned() } else { what.to_owned() };
         return Ok(Target { version: what.to_owned(), core: None, name, spelled });
     };
     let core = tree.canonicalize().map_err(|e| Failure::usage(format!("cannot read {what}: {e}")))?;
@@ -115,7 +115,8 @@ pub fn resolve(what: &str, stated: Option<&str>) -> Result<Target, Failure> {
     }
     let base = core.file_name().and_then(|n| n.to_str()).unwrap_or("core").to_owned();
     let as_stated = stated.map(|v| format!("-as-{v}")).unwrap_or_default();
-    let name = format!("src-{base}-{}{as_stated}", sha8(&core.to_string_lossy()));
+    // Per clone of merosim too, as a release's variant is.
+    let name = format!("src-{base}-{}-{}{as_stated}", sha8(&core.to_string_lossy()), sha8(&repo().to_string_lossy()));
     let spelled = match stated {
         Some(v) => format!("--calimero-version {v} {}", core.display()),
         None => core.display().to_string(),
