@@ -15,9 +15,9 @@ fn insert(key: &str) -> CrdtOp {
 /// sync; sync applies entries without touching the node-local ordered index, so bob's index
 /// lacks alice's key until a rebuild. bob then inserts a third key. Before the fix that local
 /// insert stamped the index's validity marker with the collection's new hash over the stale
-/// index, so bob's ordered reads (`range`, `page`, `first`, `last`, which seek the index) never listed alice's key again,
-/// though `get` finds it. From rc.19 the insert leaves a stale index stale and the next ordered
-/// read rebuilds it.
+/// index, so bob's ordered reads (`range`, `page`, `first`, `last`, which seek the index) left
+/// alice's key out until a later change staled the marker again, though `get` finds it. From
+/// rc.19 the insert leaves a stale index stale and the next ordered read rebuilds it.
 #[test]
 fn a_key_that_arrived_by_sync_is_read_in_order() {
     let mut rt = SimRuntime::with_config(SimConfig::with_seed(3338).max_time(120_000));
