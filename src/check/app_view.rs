@@ -27,8 +27,7 @@ fn apart(world: &World) -> Vec<Apart> {
     let read: Vec<(SimNode, LogicalState, std::collections::BTreeMap<String, String>)> = world
         .live_nodes()
         .into_iter()
-        .filter_map(|n| Some((layout.read(n.storage()).ok()?, layout.views(n.storage()).ok()?, n)))
-        .map(|(state, views, n)| (n, state, views))
+        .filter_map(|n| Some((layout.read(n.storage()).ok()?, layout.views(n.storage()).ok()?)).map(|(s, v)| (n, s, v)))
         .collect();
     let mut out = Vec::new();
     for (collection, kind) in layout.collections() {
@@ -81,13 +80,10 @@ pub(super) fn pieces(run: &Run, items: &mut Vec<Piece>) {
             layout.anchor(&a.collection).and_then(|id| node.storage().metadata(id).ok().flatten()).map(|m| m.children)
         };
         let reordered = match (children(&a.left.0), children(&a.right.0)) {
-            (Some(l), Some(r)) => {
-                l != r && {
-                    let (mut ls, mut rs) = (l.clone(), r.clone());
-                    ls.sort_unstable();
-                    rs.sort_unstable();
-                    ls == rs
-                }
+            (Some(mut l), Some(mut r)) if l != r => {
+                l.sort_unstable();
+                r.sort_unstable();
+                l == r
             }
             _ => false,
         };
@@ -101,8 +97,5 @@ pub(super) fn pieces(run: &Run, items: &mut Vec<Piece>) {
 
 /// Whether the run's app declares a collection an app's view serializes.
 pub fn judged(world: &World) -> bool {
-    world.layout().is_some_and(|l| {
-        l.collections()
-            .any(|(_, k)| matches!(k, CollectionKind::Map | CollectionKind::Set | CollectionKind::MapOfVectors))
-    })
+    world.layout().is_some_and(|l| l.collections().any(|(_, kind)| kind.viewed()))
 }

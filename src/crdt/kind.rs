@@ -65,6 +65,12 @@ impl CollectionKind {
         matches!(self, CollectionKind::SortedMap | CollectionKind::SortedSet)
     }
 
+    /// Whether calimero's type serializes, as an app's view returns it (the `app-view` oracle's
+    /// collections; `LwwRegister` and the counters do not).
+    pub fn viewed(self) -> bool {
+        matches!(self, CollectionKind::Map | CollectionKind::Set | CollectionKind::MapOfVectors)
+    }
+
     /// The release this build runs has the collection (the sorted ones arrived in 0.11.0-rc.1).
     pub fn in_this_release(self) -> bool {
         cfg!(calimero_sorted_index) || !self.sorted()

@@ -82,13 +82,13 @@ impl OrderedRead {
 }
 
 impl Layout {
-    /// What an app's view returns for each collection whose calimero type serializes (maps,
-    /// sets, a map of vectors): calimero's own `serde::Serialize`, as JSON — the bytes a client
+    /// What an app's view returns for each collection whose calimero type serializes
+    /// ([`CollectionKind::viewed`]): calimero's own `serde::Serialize`, as JSON — the bytes a client
     /// gets, and anything hashing or comparing them sees. A collection the node does not hold
     /// is left out.
     pub fn views(&self, storage: &SimStorage) -> Result<BTreeMap<String, String>, CrdtError> {
         let mut views = BTreeMap::new();
-        for (name, kind) in self.collections() {
+        for (name, kind) in self.collections().filter(|(_, kind)| kind.viewed()) {
             let json = storage.with_env(|| match kind {
                 CollectionKind::Map => {
                     self.open::<UnorderedMap<String, String>>(name).map(|m| serde_json::to_string(&m))
