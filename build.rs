@@ -83,6 +83,9 @@ const PROBES: &[(&str, &str, &str)] = &[
         "crates/node/primitives/src/sync/delta_auth.rs",
         "governance_position: Option<&GovernanceParentEdge>,\n    hlc: HybridTimestamp,",
     ),
+    // The broadcast seals the expected root and the events with the artifact (`SealedDeltaPayload`),
+    // and the gossip handler's message carries neither beside it.
+    ("calimero_sealed_delta", "crates/node/primitives/src/sync/snapshot.rs", "pub struct SealedDeltaPayload {"),
     // A delta no longer carries the root hash its origin expected.
     (
         "calimero_delta_no_root",
@@ -99,6 +102,7 @@ fn main() {
     println!("cargo:rustc-check-cfg=cfg(calimero_manager_visible)");
     println!("cargo:rustc-check-cfg=cfg(calimero_node_virtual_time)");
     println!("cargo:rustc-check-cfg=cfg(calimero_node_path)");
+    println!("cargo:rustc-check-cfg=cfg(calimero_gossip_handler)");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // scripts/against leaves this marker once scripts/visibility-patch made calimero-node's
     // `SyncManager::new` public: production's HashComparison responder is then in reach.
@@ -115,11 +119,13 @@ fn main() {
     }
     println!("cargo:rustc-env=MEROSIM_TEST_COMMAND={}", command.unwrap_or_else(|_| "cargo test".to_owned()));
     // ... and this one once scripts/visibility-patch built the copy's tokio on madsim-tokio.
+    let mut node_path = false;
     if marker(&manifest, "calimero-virtual-time") {
         println!("cargo:rustc-cfg=calimero_node_virtual_time");
         // Production's node path (its delta store, whose timers must be madsim's) needs both.
         if visible {
             println!("cargo:rustc-cfg=calimero_node_path");
+            node_path = true;
         }
     }
     // scripts/against writes the release here for a checkout, whose crates all say 0.0.0.
@@ -127,7 +133,8 @@ fn main() {
     if let Ok(version) = std::fs::read_to_string(&stated) {
         println!("cargo:rerun-if-changed={}", stated.display());
         emit(version.trim());
-        probe(&manifest.join("calimero-core"));
+        let probed = probe(&manifest.join("calimero-core"));
+        gossip_handler(node_path, &probed);
         return;
     }
     let Some(lock) = manifest.ancestors().map(|dir| dir.join("Cargo.lock")).find(|p| p.exists()) else {
@@ -138,6 +145,17 @@ fn main() {
     println!("cargo:rerun-if-changed={}", lock.display());
     let version = calimero_node_version(&lock).unwrap_or_else(|| PINNED.to_owned());
     emit(&version);
+    gossip_handler(node_path, &[]);
+}
+
+/// Production's gossip handler (`handle_state_delta`) runs on production's node path where a
+/// context without a group decrypts with its author's `sender_key`: every published release and
+/// tree up to the rc.25 + 19 tree, which registers every context to a group and authorizes each
+/// delta against its governance DAG (docs/architecture.md, the delta-apply row).
+fn gossip_handler(node_path: bool, probed: &[&str]) {
+    if node_path && !probed.contains(&"calimero_identity_no_sender_key") {
+        println!("cargo:rustc-cfg=calimero_gossip_handler");
+    }
 }
 
 /// Whether scripts/against's marker says `on` (it writes `on` or `off`, and the file is watched).
@@ -168,10 +186,11 @@ fn emit(version: &str) {
 /// For a source tree (scripts/against writes its path into `calimero-core`), the PROBES' cfgs
 /// whose text the tree's code has. A published release has no such file and needs no probe: every
 /// change a probe covers came after the last release on crates.io.
-fn probe(pointer: &Path) {
+fn probe(pointer: &Path) -> Vec<&'static str> {
     // A release's variant has no pointer, ever: watching a missing file would rerun this script,
     // and rebuild merosim, on every build.
-    let Ok(core) = std::fs::read_to_string(pointer) else { return };
+    let mut found = Vec::new();
+    let Ok(core) = std::fs::read_to_string(pointer) else { return found };
     println!("cargo:rerun-if-changed={}", pointer.display());
     let core = PathBuf::from(core.trim());
     for (cfg, file, needle) in PROBES {
@@ -179,8 +198,10 @@ fn probe(pointer: &Path) {
         println!("cargo:rerun-if-changed={}", path.display());
         if std::fs::read_to_string(&path).is_ok_and(|text| text.contains(needle)) {
             println!("cargo:rustc-cfg={cfg}");
+            found.push(*cfg);
         }
     }
+    found
 }
 
 /// The `version` of the `calimero-node` package in a Cargo.lock.

@@ -56,7 +56,10 @@ pub(super) async fn delta_process(
         Ok(deltas) => deltas,
         Err(_) => return world.book().count().gossip.rejected("delta store"),
     };
-    let mut senders = Senders::new();
+    let senders = Rc::new(RefCell::new(Senders::new()));
+    // The handler's turns, unless production's concurrency is asked for (`concurrent_deltas`).
+    #[cfg(calimero_gossip_handler)]
+    let one_at_a_time = Rc::new(tokio::sync::Mutex::new(()));
     let pulls = Pulls { world: Arc::clone(&world), id, manager: Arc::clone(&manager), busy: Rc::default() };
     // Production's `DagCompactor` sweeps on its own timer (an actix actor there; here the sweep's
     // one call for this node's one context, on the compactor's period and thresholds).
@@ -83,7 +86,13 @@ pub(super) async fn delta_process(
                     world.book().count().gossip.rejected("local delta");
                 }
             }
-            DeltaJob::Remote { delta, from, envelope } => {
+            DeltaJob::Remote { delta, from, mut envelope } => {
+                #[cfg(calimero_gossip_handler)]
+                if let Some(sealed) = envelope.sealed.take() {
+                    let turn = (!world.options().node.concurrent_deltas).then(|| Rc::clone(&one_at_a_time));
+                    handler::spawn(&world, id, (&manager, &deltas, &senders, turn), (delta, from, envelope, sealed));
+                    continue;
+                }
                 let delta_id = delta.id;
                 let author = world.node(from).map(|n| n.storage().identity());
                 let taken = deltas.add_received(delta, author, envelope.events, envelope.signature).await;
@@ -98,11 +107,11 @@ pub(super) async fn delta_process(
                     }
                 }
                 if taken == Taken::Pending {
-                    senders.insert(delta_id, from);
-                    ask(&pulls, &deltas, &mut senders, Some(from)).await;
+                    senders.borrow_mut().insert(delta_id, from);
+                    ask(&pulls, &deltas, &senders, Some(from)).await;
                 }
             }
-            DeltaJob::AskMissing => ask(&pulls, &deltas, &mut senders, None).await,
+            DeltaJob::AskMissing => ask(&pulls, &deltas, &senders, None).await,
         }
         // Applies (the delta's, the children it released, parents loaded from the store) change
         // the store outside any session: the session oracles' watch must see it.
@@ -115,21 +124,23 @@ pub(super) async fn delta_process(
 /// Requests what the store's pending deltas wait on: from `only` (the source of a delta that
 /// just went pending), else from every peer a still-pending delta came from.
 #[cfg(calimero_node_path)]
-async fn ask(pulls: &Pulls, deltas: &NodeDeltas, senders: &mut Senders, only: Option<NodeId>) {
+async fn ask(pulls: &Pulls, deltas: &NodeDeltas, senders: &Rc<RefCell<Senders>>, only: Option<NodeId>) {
     let missing = deltas.missing().await;
     let mut still = Senders::new();
-    for (delta, from) in std::mem::take(senders) {
+    let before = std::mem::take(&mut *senders.borrow_mut());
+    for (delta, from) in before {
         if !deltas.applied(&delta).await {
             still.insert(delta, from);
         }
     }
-    *senders = still;
+    // A handler task may have named a sender meanwhile: keep both.
+    senders.borrow_mut().extend(still);
     if missing.is_empty() {
         return;
     }
     let peers: BTreeSet<NodeId> = match only {
         Some(peer) => BTreeSet::from([peer]),
-        None => senders.values().copied().collect(),
+        None => senders.borrow().values().copied().collect(),
     };
     for peer in peers {
         pulls.start(deltas, peer, missing.clone());
@@ -167,6 +178,81 @@ impl Pulls {
             // What the pull applied changed the store outside any session (see the process).
             if storage.root_hash().ok() != before {
                 world.with_node(id, super::node::Node::mutated);
+            }
+        });
+    }
+}
+
+/// Production's gossip handler on this node (`protocols::state_delta`): one task per delta, as
+/// production's state-delta actor spawns one handler future per broadcast. By default the tasks
+/// take turns (a FIFO lock, so in arrival order, as the process took deltas before the handler
+/// ran); with `concurrent_deltas` they run at once, as production's do.
+#[cfg(calimero_gossip_handler)]
+mod handler {
+    use super::*;
+    use crate::protocols::{Arrived, SealedArtifact};
+
+    type Job = (crate::protocols::Delta, NodeId, super::super::gossip::Envelope, SealedArtifact);
+    /// The node's manager, delta store, pending senders, and the handler's turns when they take
+    /// turns.
+    type Handles<'a> =
+        (&'a Arc<ProductionResponder>, &'a NodeDeltas, &'a Rc<RefCell<Senders>>, Option<Rc<tokio::sync::Mutex<()>>>);
+
+    /// Runs the handler on `job` in a task of node `id` (it dies with a crash), and books what it
+    /// made of the delta from the store: held before, a duplicate; applied, pending or neither
+    /// (rejected or buffered by the handler) after.
+    pub(super) fn spawn(
+        world: &Arc<World>,
+        id: NodeId,
+        (manager, deltas, senders, turn): Handles<'_>,
+        (delta, from, envelope, sealed): Job,
+    ) {
+        let Some(node) = world.node(id) else { return };
+        let Some(author) = world.node(from).and_then(|n| n.storage().keys()) else {
+            return world.book().count().gossip.rejected("unknown author");
+        };
+        let (world, manager, senders) = (Arc::clone(world), Arc::clone(manager), Rc::clone(senders));
+        let (storage, deltas) = (node.storage().clone(), deltas.share());
+        madsim::task::spawn_local(async move {
+            let _turn = match &turn {
+                Some(turns) => Some(turns.lock().await),
+                None => None,
+            };
+            let now = world.router().now();
+            let call = world.with_node(id, |n| n.handler_started(now));
+            let before = storage.root_hash().ok();
+            let delta_id = delta.id;
+            let held = deltas.holds(&delta_id).await;
+            let (events, signature) = (envelope.events, envelope.signature);
+            let arrived = Arrived { delta, author, source: peer_id(from.get()), sealed, events, signature };
+            let handled = manager.handle_delta(&storage, arrived).await;
+            if let Some(call) = call {
+                world.with_node(id, |n| n.handler_finished(call));
+            }
+            let taken = match (held, handled) {
+                (true, _) => Some(Taken::Duplicate),
+                (false, Err(_)) => None,
+                (false, Ok(())) if deltas.applied(&delta_id).await => Some(Taken::Applied),
+                (false, Ok(())) if deltas.holds(&delta_id).await => Some(Taken::Pending),
+                (false, Ok(())) => Some(Taken::Refused),
+            };
+            {
+                let mut book = world.book();
+                let gossip = &mut book.count().gossip;
+                match taken {
+                    Some(Taken::Duplicate) => gossip.deltas_duplicate += 1,
+                    Some(Taken::Applied) => gossip.deltas_applied += 1,
+                    Some(Taken::Pending) => gossip.deltas_pending += 1,
+                    Some(Taken::Refused) => gossip.rejected("not taken by the handler"),
+                    None => gossip.rejected("handler error"),
+                }
+            }
+            // The handler pulled the parents from `from` itself; the tick asks again (`ask`).
+            if taken == Some(Taken::Pending) {
+                senders.borrow_mut().insert(delta_id, from);
+            }
+            if storage.root_hash().ok() != before {
+                world.with_node(id, super::super::node::Node::mutated);
             }
         });
     }

@@ -185,6 +185,10 @@ impl NodeCtx<'_> {
         };
         self.world.with_node(id, |n| n.send_delta_job(DeltaJob::Local(delta.clone())));
         let events = if self.world.options().node.app_events { crate::protocols::events(&["Changed"]) } else { None };
-        self.broadcast(delta, Envelope { events, signature });
+        #[cfg(calimero_gossip_handler)]
+        let sealed = crate::protocols::seal(node.storage(), &delta, events.clone());
+        #[cfg(not(calimero_gossip_handler))]
+        let sealed = None;
+        self.broadcast(delta, Envelope { events, signature, sealed });
     }
 }

@@ -94,13 +94,17 @@ impl GossipInbox {
     }
 }
 
-/// What production's broadcast carries beside a delta: the events its app emitted and its
+/// What production's broadcast carries beside a delta: the events its app emitted, its
 /// author's envelope signature (production's execute signs from 0.11.0-rc.9 on; the rows a
-/// receiver persists keep it, so the peers that later pull the delta from it can verify it).
+/// receiver persists keep it, so the peers that later pull the delta from it can verify it),
+/// and, where production's gossip handler runs, the artifact encrypted under the author's
+/// `sender_key` with its nonce: all the handler reads of the actions. The delta's own payload
+/// stays readable for merosim's books.
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub(crate) struct Envelope {
     pub events: Option<Vec<u8>>,
     pub signature: Option<[u8; 64]>,
+    pub sealed: Option<(Vec<u8>, [u8; 12])>,
 }
 
 /// A delta that waits for the node's sessions to end: with its sender and its envelope.

@@ -5,9 +5,10 @@
 //! so test verbs and the chaos process change a node the same way, and nothing else reaches into
 //! its fields.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -96,6 +97,10 @@ pub(crate) struct Node {
     /// deltas its store holds pending (in memory: a crash loses them).
     deltas: Option<UnboundedSender<DeltaJob>>,
     pending: usize,
+    /// Production's gossip handler calls running here (a number each, and when each began), and
+    /// the numbers handed out: what a wedged delta store shows (in memory: a crash ends them).
+    handling: BTreeMap<u64, Duration>,
+    handled: u64,
     /// What a restart resumes of the app.
     app_plan: AppPlan,
     /// This node's buggify coin, made on its first toss.
@@ -120,6 +125,8 @@ impl Node {
             causal: CausalBook::default(),
             deltas: None,
             pending: 0,
+            handling: BTreeMap::new(),
+            handled: 0,
             app_plan: Arc::default(),
             buggify: None,
         }
@@ -170,6 +177,7 @@ impl Node {
         self.acceptor = None;
         self.deltas = None;
         // Buffered deltas and the DAG's pending ones live in memory; applied ones are persisted.
+        self.handling.clear();
         let lost =
             std::mem::take(&mut self.gossip.buffer).len() + self.causal.restart() + std::mem::take(&mut self.pending);
         Some((self.madsim_id, lost))
@@ -329,6 +337,24 @@ impl Node {
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path runs the process"))]
     pub fn set_pending(&mut self, pending: usize) {
         self.pending = pending;
+    }
+
+    /// A gossip handler call began at `at`: its number, for [`Node::handler_finished`].
+    #[cfg_attr(not(calimero_gossip_handler), allow(dead_code, reason = "only production's gossip handler runs"))]
+    pub fn handler_started(&mut self, at: Duration) -> u64 {
+        self.handled += 1;
+        self.handling.insert(self.handled, at);
+        self.handled
+    }
+
+    #[cfg_attr(not(calimero_gossip_handler), allow(dead_code, reason = "only production's gossip handler runs"))]
+    pub fn handler_finished(&mut self, call: u64) {
+        self.handling.remove(&call);
+    }
+
+    /// When the oldest gossip handler call still running here began.
+    pub fn handling_since(&self) -> Option<Duration> {
+        self.handling.values().min().copied()
     }
 
     // ---- the app and buggify ----

@@ -173,8 +173,8 @@ impl World {
         }
     }
 
-    /// Bootstraps `id` from `peer` as production bootstraps a node without state: the manager's
-    /// `request_snapshot_sync`, booked as a `snapshot` session.
+    /// Bootstraps `id` from `peer` as production bootstraps a node without state (the manager's
+    /// own sync with that peer, `ProductionResponder::bootstrap`), booked as a `snapshot` session.
     pub(super) async fn snapshot(&self, id: NodeId, manager: &ProductionResponder, peer: NodeId) {
         let Some(node) = self.node(id) else { return };
         let sid = self.book().count().whole_started("snapshot");
@@ -187,13 +187,13 @@ impl World {
         let _session = self.with_node(id, |n| n.enter_session(sid));
         // merosim's empty store holds a root entity; production's fresh context holds nothing.
         node.storage().clear_if_fresh();
-        let outcome = manager.snapshot(node.storage(), peer_id(peer.get())).await;
+        let outcome = manager.bootstrap(node.storage(), peer_id(peer.get())).await;
         if outcome.is_ok() {
             self.with_node(id, Node::mutated);
         }
         self.book().count().whole_finished("snapshot", outcome.as_ref().map(drop));
         let outcome = match &outcome {
-            Ok(records) => format!("ok ({records} records)"),
+            Ok(protocol) => format!("ok ({protocol})"),
             Err(e) => format!("failed:{} ({e})", e.kind()),
         };
         self.trace().record(TraceKind::SessionEnd { stream: sid, initiator: id, responder: peer, outcome });

@@ -80,6 +80,14 @@ pub struct NodeSettings {
     /// back). Production's node path only. Default: no events, as merosim's apps were measured.
     #[cfg_attr(feature = "cli", arg(long))]
     pub app_events: bool,
+    /// Production's gossip handler runs one future per arriving delta, all at once, as
+    /// production's state-delta actor spawns them. Up to 0.11.0-rc.14 two at once can deadlock
+    /// the node's delta store (#3499), which then hangs 45 of the default sweep's 100 seeds on
+    /// rc.4 (filed known #3499) and hides what else they would show. Default: one delta at a
+    /// time per node, in arrival order. Needs production's gossip handler (not on the rc.25 + 19
+    /// tree).
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub concurrent_deltas: bool,
     /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
     /// lose-op or flip-byte (see `merosim plants`).
     #[cfg_attr(feature = "cli", arg(long, value_name = "BUG", hide = true))]
@@ -100,6 +108,7 @@ impl Default for NodeSettings {
             tick: Tick::default(),
             dag_compaction: DagCompaction::default(),
             app_events: false,
+            concurrent_deltas: false,
             inject: None,
         }
     }
@@ -130,6 +139,9 @@ impl NodeSettings {
         }
         if self.app_events {
             out.flag("app-events");
+        }
+        if self.concurrent_deltas {
+            out.flag("concurrent-deltas");
         }
     }
 }
@@ -165,6 +177,9 @@ impl fmt::Display for NodeSettings {
         }
         if self.app_events {
             f.write_str(" app-events")?;
+        }
+        if self.concurrent_deltas {
+            f.write_str(" concurrent-deltas")?;
         }
         if let Some(bug) = self.inject {
             write!(f, " inject={bug}")?;

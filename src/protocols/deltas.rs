@@ -7,9 +7,9 @@
 //! applied deltas and heads, cascades of pending children, head tracking and lock order are
 //! calimero's.
 //!
-//! What production's gossip handler does before it reaches the store (decrypting the artifact
-//! with the group key, checking the author's signature and governance position) is not run:
-//! merosim's gossip carries the delta in the clear, and its author is the sending node.
+//! A peer's delta reaches the store through production's gossip handler where the build has it
+//! (`state_delta`); elsewhere (the rc.25 + 19 tree) straight through `add_received`, its author
+//! the sending node.
 
 use calimero_context_client::client::ContextClient;
 use calimero_node::delta_store::DeltaStore;
@@ -126,6 +126,11 @@ impl NodeDeltas {
         let mut missing = self.store.get_missing_parents().await.missing_ids;
         missing.sort_unstable();
         missing
+    }
+
+    /// Whether the store holds `id`, applied or pending.
+    pub async fn holds(&self, id: &[u8; 32]) -> bool {
+        self.store.has_delta(id).await
     }
 
     /// Whether `id` is applied here.

@@ -48,16 +48,21 @@ pub struct ProductionResponder {
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path runs the tick"))]
     original: std::sync::Mutex<Option<SyncManager>>,
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path runs the tick"))]
-    config: SyncConfig,
+    pub(super) config: SyncConfig,
     /// Once production's tick runs, its session actor, which serves inbound streams too.
     #[cfg(calimero_node_path)]
     actor: super::driver::Actor,
     /// What the manager was built with and production's node shares with it: the node's state
     /// (its delta stores) and the context client (its context manager).
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path reads them"))]
-    node_state: NodeState,
+    pub(super) node_state: NodeState,
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "production's node path reads them"))]
-    context_client: ContextClient,
+    pub(super) context_client: ContextClient,
+    /// The node client and the network client, for production's gossip handler.
+    #[cfg(calimero_gossip_handler)]
+    pub(super) node_client: NodeClient,
+    #[cfg(calimero_gossip_handler)]
+    pub(super) network: NetworkClient,
 }
 
 impl ProductionResponder {
@@ -91,9 +96,9 @@ impl ProductionResponder {
         let node_state = node_state();
         let original = SyncManager::new(
             config,
-            node_client,
+            node_client.clone(),
             context_client.clone(),
-            network,
+            network.clone(),
             node_state.clone(),
             ctx_sync_rx,
             ns_sync_rx,
@@ -102,7 +107,7 @@ impl ProductionResponder {
         );
         // Owned: the manager signs its own requests' proofs of possession with it (0.11.0-rc.10+).
         let secret = storage.keys().map_or([0; 32], |k| k.identity_secret());
-        register(storage, storage.identity(), Some(secret))?;
+        register(storage, storage.identity(), Some(secret), storage.keys().map(|k| k.sender_secret()))?;
         let manager = original.clone();
         Ok(ProductionResponder {
             manager,
@@ -112,6 +117,10 @@ impl ProductionResponder {
             actor: super::driver::Actor::default(),
             node_state,
             context_client,
+            #[cfg(calimero_gossip_handler)]
+            node_client,
+            #[cfg(calimero_gossip_handler)]
+            network,
         })
     }
 
@@ -168,20 +177,48 @@ pub(super) fn context_client(storage: &SimStorage) -> Result<ContextClient, Sess
 }
 
 /// Writes `identity` into the node's store as a member of its context (owned when it has a
-/// key): what production's context manager keeps, and what the manager's dispatch checks a
-/// dialing peer against.
-fn register(storage: &SimStorage, identity: PublicKey, private_key: Option<[u8; 32]>) -> Result<(), SessionError> {
+/// key; with the `sender_key` its deltas are encrypted under, where the release has one): what
+/// production's context manager keeps, what the manager's dispatch checks a dialing peer
+/// against, and what the gossip handler decrypts an author's delta with.
+fn register(
+    storage: &SimStorage,
+    identity: PublicKey,
+    private_key: Option<[u8; 32]>,
+    sender_key: Option<[u8; 32]>,
+) -> Result<(), SessionError> {
     let member = key::ContextIdentity::new(storage.context_id(), identity);
+    #[cfg(calimero_identity_no_sender_key)]
+    let _ = sender_key;
     let row = ContextIdentity {
         private_key,
         #[cfg(not(calimero_identity_no_sender_key))]
-        sender_key: None,
+        sender_key,
     };
     storage
         .store()
         .handle()
         .put(&member, &row)
         .map_err(|e| SessionError::Storage(format!("registering a context member: {e}")))
+}
+
+/// Registers `identity` as a member unless the node knows it already (with its `sender_key`,
+/// when one is given): a member's row, once written, keeps its keys.
+#[cfg(calimero_node_path)]
+pub(super) fn admit(
+    storage: &SimStorage,
+    identity: PublicKey,
+    sender_key: Option<[u8; 32]>,
+) -> Result<(), SessionError> {
+    let member = key::ContextIdentity::new(storage.context_id(), identity);
+    let known: Option<ContextIdentity> = storage.store().handle().get(&member).ok().flatten();
+    #[cfg(not(calimero_identity_no_sender_key))]
+    let complete = known.as_ref().is_some_and(|row| row.sender_key.is_some() || sender_key.is_none());
+    #[cfg(calimero_identity_no_sender_key)]
+    let complete = known.is_some();
+    if complete {
+        return Ok(());
+    }
+    register(storage, identity, known.and_then(|row| row.private_key), sender_key)
 }
 
 #[cfg(calimero_node_path)]
@@ -203,7 +240,7 @@ impl ProductionResponder {
         stream: calimero_network_primitives::stream::Stream,
     ) -> Result<bool, SessionError> {
         super::context_store::publish_root(storage)?;
-        register(storage, dialer, None)?;
+        admit(storage, dialer, None)?;
         match self.actor.serve(peer, Box::new(stream)) {
             Ok(handed) => handed.map(|()| true),
             Err(stream) => {
@@ -257,17 +294,25 @@ impl ProductionResponder {
             .map_err(|e| SessionError::classify(&e))
     }
 
-    /// Bootstraps the node from `peer` as production does for a node without state:
-    /// `request_snapshot_sync` without `force` (its I5 check refuses a node with state), the
-    /// peer's boundary and page responders at the other end. Returns the records applied.
-    pub async fn snapshot(&self, storage: &SimStorage, peer: libp2p_identity::PeerId) -> Result<usize, SessionError> {
+    /// Bootstraps the node from `peer` as production's sync does for a node without state:
+    /// `perform_interval_sync` with that peer, whose DAG sync asks the peer for its state, runs
+    /// `request_snapshot_sync` without `force` (its I5 check refuses a node with state; the
+    /// peer's boundary and page responders at the other end), adds the boundary's checkpoints to
+    /// the delta store, fine-syncs from the boundary, and ends the buffering the gossip handler
+    /// started for the uninitialised context, replaying what it buffered. Returns the protocol
+    /// production's sync reports.
+    pub async fn bootstrap(
+        &self,
+        storage: &SimStorage,
+        peer: libp2p_identity::PeerId,
+    ) -> Result<&'static str, SessionError> {
         super::context_store::publish_root(storage)?;
-        let result = self
+        let (_, protocol) = self
             .manager
-            .request_snapshot_sync(storage.context_id(), peer, false)
+            .perform_interval_sync(storage.context_id(), Some(peer))
             .await
             .map_err(|e| SessionError::classify(&e))?;
-        Ok(result.applied_records)
+        Ok(super::plan::protocol_name(&protocol))
     }
 }
 

@@ -36,6 +36,9 @@ mod release;
 pub(crate) use release::release_in;
 mod responder;
 mod session;
+// Production's gossip handler, where the build has it (build.rs).
+#[cfg(calimero_gossip_handler)]
+mod state_delta;
 mod walk;
 
 use std::fmt;
@@ -64,6 +67,8 @@ pub use proof::peer_id;
 pub use relay::carried;
 pub use responder::{respond, respond_with, serve, HcResponder};
 pub use session::{Session, SessionOptions, SessionReport, LOOP_BUDGET};
+#[cfg(calimero_gossip_handler)]
+pub use state_delta::{seal, Arrived, SealedArtifact};
 pub use walk::{walk_tree, NodeAnswer, TreeAnswers};
 
 /// The most children one HashComparison answer may list: the initiator skips a parent with more

@@ -5,7 +5,9 @@
 //! `Stream` by a relay (`relay`). This is the transport merosim substitutes by design; every
 //! byte on it is calimero's.
 //!
-//! Every other `NetworkMessage` (publish, dial, …) is dropped unanswered, which calimero's
+//! A publish is answered with an error: the one production's gossip handler sends (a hash
+//! heartbeat after it applied a peer's delta) goes nowhere, as merosim raises no heartbeats, and
+//! calimero ignores the failure. Every other `NetworkMessage` (dial, …) is dropped unanswered, which calimero's
 //! client turns into a panic ("Mailbox not to be dropped"): a run that meets one breaks with
 //! that line, and the message gets an answer here.
 
@@ -85,6 +87,10 @@ impl Handler<NetworkMessage> for NetworkManager {
                     direct_upgrades: Vec::new(),
                     autonat: AutonatEntry { reachability: ReachabilityKind::Unknown, last_test: None },
                 });
+            }
+            NetworkMessage::Publish { outcome, .. } => {
+                let _ = outcome
+                    .send(Err(eyre::eyre!("merosim delivers no gossipsub publish (heartbeats are not simulated)")));
             }
             _ => {}
         }

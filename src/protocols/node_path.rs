@@ -37,6 +37,13 @@ impl NodePath {
         self == NodePath::Model || cfg!(calimero_node_path)
     }
 
+    /// Whether production's node path hands a peer's delta to production's gossip handler
+    /// (`handle_state_delta`) in this build: every release that decrypts deltas with their
+    /// author's `sender_key`; not the rc.25 + 19 tree, whose contexts all belong to a group.
+    pub fn handles_gossip() -> bool {
+        cfg!(calimero_gossip_handler)
+    }
+
     /// The code that takes deltas in, as a reader of a report looks it up.
     pub fn code(self) -> &'static str {
         match self {

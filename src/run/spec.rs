@@ -81,6 +81,11 @@ impl RunSpec {
                 "--app-events needs --node-path production (only calimero's delta store reads events)".to_owned()
             );
         }
+        if self.node.concurrent_deltas && (self.node.node_path != NodePath::Production || !NodePath::handles_gossip()) {
+            return Err("--concurrent-deltas needs production's gossip handler: --node-path production, on a release \
+                 whose contexts decrypt deltas with a sender key (up to the rc.25 + 19 tree)"
+                .to_owned());
+        }
         Ok(())
     }
 

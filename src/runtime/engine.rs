@@ -105,8 +105,15 @@ impl Engine {
             self.within(move |w| w.declare_collections(&collections))?;
         }
         let mut ids = Vec::with_capacity(scenario.nodes.len());
+        let initialized = scenario.app.is_some();
         for spec in &scenario.nodes {
             let id = self.add_node(&spec.name)?;
+            // Production's members of an app's context hold the state its `init` made (the
+            // creator ran it; joiners synced it) before anyone calls the app: production refuses
+            // to execute on a context without state (`ExecuteError::Uninitialized`).
+            if initialized {
+                self.within(move |w| w.node(id).map(|n| n.storage().initialize()));
+            }
             let (entities, deletes) = (spec.entities.clone(), spec.deletes.clone());
             self.within(move |w| {
                 for e in &entities {

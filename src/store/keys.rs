@@ -35,6 +35,15 @@ impl NodeKeys {
         PublicKey::from(self.identity_secret())
     }
 
+    /// The key the node's deltas are encrypted under in a context without a group (the
+    /// identity's `sender_key`, which production's members share when they join): every member
+    /// holds every other's, and production's gossip handler decrypts with the author's.
+    pub fn sender_secret(&self) -> [u8; 32] {
+        let mut secret = [0x5e_u8; 32];
+        secret[28..].copy_from_slice(&self.number.to_be_bytes());
+        secret
+    }
+
     /// The libp2p key's ed25519 seed.
     pub fn network_secret(&self) -> [u8; 32] {
         let mut secret = [0x6d_u8; 32];
@@ -52,6 +61,7 @@ mod tests {
         let (a, b) = (NodeKeys::new(1), NodeKeys::new(2));
         assert_ne!(a.identity(), b.identity());
         assert_ne!(a.network_secret(), b.network_secret());
+        assert_ne!(a.sender_secret(), b.sender_secret());
         assert_eq!(a.identity(), NodeKeys::new(1).identity(), "the same number, the same identity");
     }
 }

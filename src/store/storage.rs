@@ -57,6 +57,11 @@ pub struct SimStorage {
     /// The keys of the node this store is (none for a scratch store): what its sync requests
     /// are signed with where the release checks them.
     keys: Option<super::NodeKeys>,
+    /// Whether the context was initialised here though the store holds no state yet: a member
+    /// of an app's context from its start, where production's app `init` wrote the app's state
+    /// (merosim's apps keep none at the root, so the rows cannot say it). Shared by clones,
+    /// kept across a crash like the store.
+    initialized: Arc<std::sync::atomic::AtomicBool>,
     /// The node's own ordered index, where calimero keeps it in a thread-local (see the module).
     #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
     pub(super) ordered_index: super::ordered_index::OrderedIndex,
@@ -131,6 +136,7 @@ impl SimStorage {
             clock_start: 0,
             context_lock: Arc::new(tokio::sync::RwLock::new(context_id)),
             keys: None,
+            initialized: Arc::default(),
             #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
             ordered_index: Default::default(),
         };
@@ -220,10 +226,21 @@ impl SimStorage {
     }
 
     /// Whether the node never received state: its root has no child (merosim's stores hold a
-    /// root entity from the start; production's freshly joined context holds nothing).
+    /// root entity from the start; production's freshly joined context holds nothing), and no
+    /// app's `init` ran here ([`SimStorage::initialize`]).
     pub fn is_fresh(&self) -> bool {
+        if self.initialized.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
         let root = *self.root_id().as_bytes();
         self.metadata(root).ok().flatten().is_none_or(|m| m.children.is_empty())
+    }
+
+    /// Marks the context initialised: the node is a member of an app's context from its start,
+    /// so production's app `init` gave it the app's state (a root it may execute on and sync
+    /// as a peer with state, never by snapshot) before any operation.
+    pub fn initialize(&self) {
+        self.initialized.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Makes a store that never received state look as production's does before its first

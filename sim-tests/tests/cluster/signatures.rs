@@ -23,7 +23,7 @@ fn seeds_of_one_class_share_a_signature_and_classes_do_not() {
     }
     let classes = [
         ([1, 3], "lost-after-remove"),
-        ([0, 2], "lost-after-remove (also app-error): record not found"),
+        ([0, 4], "lost-after-remove (also app-error): record not found"),
         ([5, 9], "root-mismatch (also lost-after-remove): children differ"),
         ([33, 44], "app-divergence: entity missing, roots equal"),
     ];
