@@ -85,10 +85,18 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
         let fired =
             |o: Oracle| judgement.violations.iter().filter(silent).any(|v| v.oracle == o && v.session.is_none());
         let status = check_world(world, true);
+        let wedged: Vec<String> = run.wedged().into_iter().map(|(name, since)| {
+            let what = format!(
+                "{name}'s delta store hangs: a gossiped delta in production's handler since {:.3}s, over its 60 s budget, with the context lock held",
+                since.as_secs_f64()
+            );
+            items.push(Piece::new(what, [(true, M::WedgedDeltaStore)]));
+            name
+        }).collect();
         let before = items.len();
-        state(&run, &status, &mut items);
+        state(&run, &status, &wedged, &mut items);
         let stores_differ = items.len() > before;
-        oracles(&run, &fired, &mut items);
+        oracles(&run, &fired, &wedged, &mut items);
         if fired(Oracle::AppView) {
             super::app_view::pieces(&run, &mut items);
         }
@@ -124,10 +132,12 @@ fn unexplained(world: &World, judgement: &Judgement) -> String {
 }
 
 /// Every entity on which a live node differs from the majority. Whether its parent is crowded
-/// (F12) the convergence check already worked out, from both sides' listings.
-fn state(run: &Run, status: &ConvergenceStatus, items: &mut Vec<Piece>) {
+/// (F12) the convergence check already worked out, from both sides' listings; a side whose
+/// delta store hangs (#3499, `wedged`) explains any difference it is part of.
+fn state(run: &Run, status: &ConvergenceStatus, wedged: &[String], items: &mut Vec<Piece>) {
     let Some(majority) = status.majority.first() else { return };
     for d in &status.divergent {
+        let hung = wedged.iter().any(|w| *w == d.node || w == majority);
         let sides =
             d.diff.only_left.iter().map(|id| (id, &d.node)).chain(d.diff.only_right.iter().map(|id| (id, majority)));
         for (id, lacking) in sides {
@@ -143,6 +153,7 @@ fn state(run: &Run, status: &ConvergenceStatus, items: &mut Vec<Piece>) {
                     (unlinked && run.lifted_unlinked(id), M::LiftedTombstoneUnlinked),
                     (run.damaged_frame(id), M::DamagedFrameApplied),
                     (run.delete_never_travelled(id), M::DeleteNeverTravelled),
+                    (hung, M::WedgedDeltaStore),
                 ],
             ));
         }
@@ -159,13 +170,14 @@ fn state(run: &Run, status: &ConvergenceStatus, items: &mut Vec<Piece>) {
                     ("parent differs", [(crowded, M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)])
                 }
             };
+            let by = by.into_iter().chain([(hung, M::WedgedDeltaStore)]);
             items.push(Piece::new(format!("{} {what} on {} and {majority}", short_id(id), d.node), by));
         }
     }
 }
 
 /// Every item the run-level oracles that fired reported, and what the app lost (`app_losses`).
-fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, items: &mut Vec<Piece>) {
+fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: &mut Vec<Piece>) {
     let world = run.world;
     if fired(Oracle::DataLoss) {
         for loss in losses(world) {
@@ -180,6 +192,7 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, items: &mut Vec<Piece>) {
                         (run.crowded(&loss.entity), M::CrowdedParent),
                         (after_remove, M::WriteAfterRemove),
                         (run.lifted_unlinked(&loss.entity), M::LiftedTombstoneUnlinked),
+                        (wedged.iter().any(|w| w == node.name()), M::WedgedDeltaStore),
                     ],
                 ));
             }

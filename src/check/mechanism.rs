@@ -70,7 +70,18 @@ pub enum Mechanism {
     MapSerializedInChildOrder,
     /// F15: the same, for a set (whose `Serialize` still follows the child list).
     SetSerializedInChildOrder,
+    /// #3499: a node's delta store hangs — at the stop a gossiped delta has been in production's
+    /// gossip handler for longer than production's own budget for one (60 s) and the node's
+    /// context lock is held: a cascade keeps the lock while it waits for the DAG lock that
+    /// another apply holds while it waits for the lock. What the node lacks or holds stale
+    /// from then on is the hang's.
+    WedgedDeltaStore,
 }
+
+/// Production's soft budget for one gossiped delta (calimero-node's state-delta actor logs a
+/// handler past it as over budget): a handler still running after it, with the context lock
+/// held, is hung.
+const HANDLER_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One recorded operation on an entity, from a raw write or an app operation's effects.
 #[derive(Clone, Debug)]
@@ -282,6 +293,22 @@ impl<'w> Run<'w> {
             return None;
         }
         self.live.iter().all(|n| n.storage().exists(*entity)).then_some(top)
+    }
+
+    /// #3499: the live nodes whose delta store hangs at the stop (see the mechanism), with when
+    /// the oldest hung handler call began.
+    pub fn wedged(&self) -> Vec<(String, std::time::Duration)> {
+        let now = self.world.router().now();
+        let nodes = self.world.registry();
+        nodes
+            .iter()
+            .filter(|n| n.is_live())
+            .filter_map(|n| {
+                let since = n.handling_since()?;
+                let held = n.sim().storage().context_lock().try_write().is_err();
+                (held && now.saturating_sub(since) > HANDLER_BUDGET).then(|| (n.sim().name().to_owned(), since))
+            })
+            .collect()
     }
 
     /// Every entity the history names.

@@ -112,3 +112,21 @@ fn a_late_repair_says_how_to_see_what_it_repaired() {
         assert_eq!(plain, "max-time: the run failed with nothing a finding could explain");
     });
 }
+
+/// #3499 met unaimed: with production's concurrency in the gossip handler, the default sweep's
+/// seed 2 on 0.11.0-rc.4 hangs alice's delta store (a cascade holds the context lock while it
+/// waits for the DAG lock another apply holds) and the run ends in liveness; triage files it
+/// under #3499 and nothing else. One delta at a time, the same seed converges.
+#[test]
+fn a_hung_delta_store_is_filed_under_3499() {
+    if !merosim::NodePath::handles_gossip() || merosim::calimero_since("0.11.0-rc.5") {
+        return; // The seed was read on rc.4; the handler is not built on the rc.25 + 19 tree.
+    }
+    let mut spec = RunSpec::new(2, "any".parse().unwrap(), FaultPreset::Any);
+    spec.node.concurrent_deltas = true;
+    let outcome = run_one(&spec, false).outcome;
+    assert_eq!(outcome.verdict(), Verdict::LivenessViolation, "{outcome}");
+    assert_eq!(outcome.triage(&spec.flags()), Some(merosim::Triage::Known(vec!["#3499"])), "{outcome}");
+    spec.node.concurrent_deltas = false;
+    assert_eq!(run_one(&spec, false).outcome.verdict(), Verdict::Converged, "one delta at a time");
+}
