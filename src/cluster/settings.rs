@@ -82,7 +82,7 @@ pub struct NodeSettings {
     pub app_events: bool,
     /// Production's gossip handler runs one future per arriving delta, all at once, as
     /// production's state-delta actor spawns them. Up to 0.11.0-rc.14 two at once can deadlock
-    /// the node's delta store (#3499), which then hangs 45 of the default sweep's 100 seeds on
+    /// the node's delta store (#3499), which then hangs 48 of the default sweep's 100 seeds on
     /// rc.4 (filed known #3499) and hides what else they would show. Default: one delta at a
     /// time per node, in arrival order. Needs production's gossip handler (not on the rc.25 + 19
     /// tree).

@@ -143,10 +143,7 @@ mod tests {
     /// production's handler does until a snapshot initialises the context.
     #[test]
     fn the_handler_decrypts_with_the_authors_key_and_applies() {
-        crate::protocols::warm_up();
-        let runtime = madsim::runtime::Runtime::with_seed_and_config(5, madsim::Config::default());
-        runtime.block_on(async {
-            crate::protocols::reset_storage_environment();
+        crate::runtime::seeded_runtime(5).block_on(async {
             let (writer, reader) = (node(1), node(2));
             // The reader holds state: the handler buffers a delta for a context without any
             // until a snapshot initialises it.
