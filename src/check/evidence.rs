@@ -85,14 +85,7 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
         let fired =
             |o: Oracle| judgement.violations.iter().filter(silent).any(|v| v.oracle == o && v.session.is_none());
         let status = check_world(world, true);
-        let wedged: Vec<String> = run.wedged().into_iter().map(|(name, since)| {
-            let what = format!(
-                "{name}'s delta store hangs: a gossiped delta in production's handler since {:.3}s, over its 60 s budget, with the context lock held",
-                since.as_secs_f64()
-            );
-            items.push(Piece::new(what, [(true, M::WedgedDeltaStore)]));
-            name
-        }).collect();
+        let wedged = hung(&run, &mut items);
         let before = items.len();
         state(&run, &status, &wedged, &mut items);
         let stores_differ = items.len() > before;
@@ -129,6 +122,20 @@ fn unexplained(world: &World, judgement: &Judgement) -> String {
          from converging by its bound: a repair that came late; rerun with --max-time {} to see what differed before it",
         (stop.floor() as u64).saturating_sub(1)
     )
+}
+
+/// A piece for each live node whose delta store hangs (#3499); their names.
+fn hung(run: &Run, items: &mut Vec<Piece>) -> Vec<String> {
+    let wedged = run.wedged();
+    for (name, since) in &wedged {
+        let what = format!(
+            "{name}'s delta store hangs: a gossiped delta in production's handler since {:.3}s, over its 60 s \
+             budget, with the context lock held",
+            since.as_secs_f64()
+        );
+        items.push(Piece::new(what, [(true, M::WedgedDeltaStore)]));
+    }
+    wedged.into_iter().map(|(name, _)| name).collect()
 }
 
 /// Every entity on which a live node differs from the majority. Whether its parent is crowded

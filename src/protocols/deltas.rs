@@ -177,7 +177,7 @@ mod tests {
     /// store — a restarted node — restores both from the rows calimero persisted.
     #[test]
     fn a_child_waits_for_its_parent_both_apply_and_a_restart_restores_them() {
-        crate::runtime::seeded_runtime(1).block_on(async {
+        crate::protocols::seeded_runtime(1).block_on(async {
             let (writer, reader) = (store(1), store(2));
             let first = writer.upsert([1; 32], None, b"one").expect("a write");
             let first = commit_local(&writer, &[first]).expect("committed");
@@ -211,7 +211,7 @@ mod tests {
     /// installed".
     #[test]
     fn sync_next_applies_all_or_nothing_and_other_methods_are_refused() {
-        crate::runtime::seeded_runtime(2).block_on(async {
+        crate::protocols::seeded_runtime(2).block_on(async {
             let node = store(3);
             let client = super::super::manager::context_client(&node).expect("a client");
             let (context, me) = (node.context_id(), node.identity());

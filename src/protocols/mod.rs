@@ -116,6 +116,16 @@ pub fn reset_storage_environment() {
     calimero_storage::env::reset_environment();
 }
 
+/// A madsim runtime seeded with `seed`, with calimero-storage's environment reset inside it so
+/// the HLC (and its random node id) comes from this seed too.
+pub(crate) fn seeded_runtime(seed: u64) -> madsim::runtime::Runtime {
+    // Outside any simulation: what may start an OS thread has to happen here.
+    warm_up();
+    let runtime = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
+    runtime.block_on(async { reset_storage_environment() });
+    runtime
+}
+
 /// A sync protocol calimero-node exports for external drivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, strum::IntoStaticStr)]
 #[strum(serialize_all = "kebab-case")]

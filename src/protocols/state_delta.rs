@@ -143,7 +143,7 @@ mod tests {
     /// production's handler does until a snapshot initialises the context.
     #[test]
     fn the_handler_decrypts_with_the_authors_key_and_applies() {
-        crate::runtime::seeded_runtime(5).block_on(async {
+        crate::protocols::seeded_runtime(5).block_on(async {
             let (writer, reader) = (node(1), node(2));
             // The reader holds state: the handler buffers a delta for a context without any
             // until a snapshot initialises it.

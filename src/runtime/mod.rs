@@ -34,15 +34,7 @@ pub fn warm_up() {
     crate::protocols::warm_up();
 }
 
-/// A madsim runtime seeded with `seed`, with calimero-storage's environment reset inside it so
-/// the HLC (and its random node id) comes from this seed too.
-pub(crate) fn seeded_runtime(seed: u64) -> madsim::runtime::Runtime {
-    // Outside any simulation: what may start an OS thread has to happen here.
-    crate::protocols::warm_up();
-    let runtime = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    runtime.block_on(async { crate::protocols::reset_storage_environment() });
-    runtime
-}
+pub(crate) use crate::protocols::seeded_runtime;
 
 fn spawn_sim_thread(seed: u64, body: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
     // Process-wide lazies first, off the simulation thread (see `crdt::warm_up`).
