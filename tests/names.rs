@@ -44,6 +44,7 @@ fn fault_kinds() {
         "duplicate",
         "reorder",
         "corruption",
+        "stream-drop",
         "reset",
         "stall",
         "connection-drop",

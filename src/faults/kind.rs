@@ -18,6 +18,7 @@ pub enum FaultKind {
     Duplicate,
     Reorder,
     Corruption,
+    StreamDrop,
     Reset,
     Stall,
     ConnectionDrop,
@@ -57,6 +58,7 @@ impl FaultConfig {
             FaultKind::Duplicate => any(|l| l.duplicate > 0.0),
             FaultKind::Reorder => any(|l| !l.reorder_window.is_zero()),
             FaultKind::Corruption => any(|l| l.corruption > 0.0),
+            FaultKind::StreamDrop => any(|l| l.drop > 0.0),
             FaultKind::Reset => any(|l| l.reset > 0.0),
             FaultKind::Stall => any(|l| l.stall > 0.0),
             FaultKind::ConnectionDrop => self.connection_drops.is_some(),
@@ -84,6 +86,7 @@ impl FaultConfig {
                 FaultKind::Duplicate => link.duplicate = 0.0,
                 FaultKind::Reorder => link.reorder_window = Duration::ZERO,
                 FaultKind::Corruption => link.corruption = 0.0,
+                FaultKind::StreamDrop => link.drop = 0.0,
                 FaultKind::Reset => link.reset = 0.0,
                 FaultKind::Stall => link.stall = 0.0,
                 _ => {}

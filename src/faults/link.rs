@@ -26,8 +26,16 @@ pub struct LinkFaults {
     pub latency: Duration,
     /// Uniform extra delay in `[0, jitter]`.
     pub jitter: Duration,
-    /// Probability that a frame is silently dropped.
+    /// Probability that a packet carrying a frame is lost. On a session stream (a reliable
+    /// transport) the frame is retransmitted: it arrives later, after a timeout that doubles with
+    /// each consecutive loss, nothing behind it on the stream overtakes it, and a frame lost
+    /// [`MAX_RETRANSMITS`] times in a row resets its stream, as a transport that gives up would.
+    /// On gossip (datagram-like) the frame is gone (`DropReason::Loss`).
     pub loss: f64,
+    /// Probability that a frame inside a session stream is silently dropped (`DropReason::
+    /// StreamDrop`): a robustness fault no reliable transport shows, which `heavy` keeps to
+    /// exercise the protocols' loss handling. Gossip ignores it.
+    pub drop: f64,
     /// Probability that a frame is delivered twice (the copy gets its own delay).
     pub duplicate: f64,
     /// Uniform extra delay in `[0, reorder_window]`, so frames overtake each other.
@@ -48,11 +56,19 @@ pub struct LinkFaults {
     pub cut_after: Range<u32>,
 }
 
+/// Consecutive losses of one frame after which a stream's transport gives up and resets it.
+pub const MAX_RETRANSMITS: u32 = 6;
+
+/// The shortest retransmission timeout (Linux TCP's minimum RTO); a link's is at least twice its
+/// longest round trip's one-way delay.
+pub const MIN_RTO: Duration = Duration::from_millis(200);
+
 impl LinkFaults {
     pub const NONE: LinkFaults = LinkFaults {
         latency: Duration::ZERO,
         jitter: Duration::ZERO,
         loss: 0.0,
+        drop: 0.0,
         duplicate: 0.0,
         reorder_window: Duration::ZERO,
         corruption: 0.0,
@@ -65,6 +81,12 @@ impl LinkFaults {
     /// Largest delay this link can give a frame; used to bound waits and budgets.
     pub fn max_delay(&self) -> Duration {
         self.latency + self.jitter + self.reorder_window
+    }
+
+    /// The retransmission timeout of a frame lost on this link's streams (the first: each
+    /// further consecutive loss doubles it).
+    pub fn rto(&self) -> Duration {
+        (2 * (self.latency + self.jitter)).max(MIN_RTO)
     }
 
     /// Whether streams on this link can fail whole (so the router draws a fate per stream).
@@ -100,6 +122,9 @@ impl fmt::Display for LinkFaults {
         )?;
         // Printed only when set, so the lines of existing configurations (which traces record when
         // faults change) stay as they were.
+        if self.drop > 0.0 {
+            write!(f, " stream_drop={}", self.drop)?;
+        }
         if self.integrity == Integrity::Authenticated {
             f.write_str(" integrity=authenticated")?;
         }

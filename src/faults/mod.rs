@@ -21,7 +21,7 @@ use std::time::Duration;
 pub use args::FaultArgs;
 pub use kind::FaultKind;
 pub(crate) use link::clamp_probability;
-pub use link::{Integrity, LinkFaults};
+pub use link::{Integrity, LinkFaults, MAX_RETRANSMITS};
 pub use node::{Episodes, NodeClock, NodeFaults};
 pub use preset::{FaultPreset, DEFAULT_CHAOS};
 
@@ -69,11 +69,14 @@ impl FaultConfig {
         Self::none().with_latency(10, 5).with_loss(0.01).with_reorder_window(20).with_duplicate(0.01)
     }
 
-    /// Stress network: 50 ms ± 25, 10 % loss, 100 ms reorder window, 5 % duplicates, 1 % corruption.
+    /// Stress network: 50 ms ± 25, 10 % loss (retransmitted on streams, lost on gossip), 10 % of
+    /// stream frames dropped outright (the robustness fault), 100 ms reorder window, 5 %
+    /// duplicates, 1 % corruption.
     pub fn heavy_chaos() -> Self {
         Self::none()
             .with_latency(50, 25)
             .with_loss(0.10)
+            .with_stream_drop(0.10)
             .with_reorder_window(100)
             .with_duplicate(0.05)
             .with_corruption(0.01)
@@ -87,6 +90,14 @@ impl FaultConfig {
 
     pub fn with_loss(mut self, probability: f64) -> Self {
         self.default_link.loss = clamp_probability(probability);
+        self
+    }
+
+    /// Drops this share of the frames inside session streams outright: the robustness fault
+    /// ([`LinkFaults::drop`]); packet loss, which a reliable stream retransmits, is
+    /// [`with_loss`](Self::with_loss).
+    pub fn with_stream_drop(mut self, probability: f64) -> Self {
+        self.default_link.drop = clamp_probability(probability);
         self
     }
 

@@ -52,9 +52,12 @@ impl FaultPreset {
         match self {
             FaultPreset::None => "perfect network: no delay, nothing lost",
             FaultPreset::Lan => "healthy network: 2 ms ± 1 ms, streams intact and authenticated",
-            FaultPreset::Light => "robustness: 10 ms ± 5, 1% loss, 1% duplicates, 20 ms reorder window",
+            FaultPreset::Light => {
+                "robustness: 10 ms ± 5, 1% loss (retransmitted on streams), 1% duplicates, 20 ms reorder window"
+            }
             FaultPreset::Heavy => {
-                "robustness: 50 ms ± 25, 10% loss, 5% duplicates, 100 ms reorder window, 1% corruption delivered"
+                "robustness: 50 ms ± 25, 10% loss (retransmitted on streams), 10% of stream frames dropped, 5% \
+                 duplicates, 100 ms reorder window, 1% corruption delivered"
             }
             FaultPreset::ProdLan => "production LAN: 1 ms ± 1, 1% of streams reset, gossip 0.5% lost, clocks ±5 ms",
             FaultPreset::ProdWan => {

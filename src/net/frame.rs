@@ -29,6 +29,9 @@ pub enum DropReason {
     Reset,
     /// The frame's stream stalled: nothing on it moves any more.
     Stall,
+    /// Silently dropped inside its stream: the robustness fault (`LinkFaults::drop`), which no
+    /// reliable transport shows. Packet loss on a stream is a retransmission, never this.
+    StreamDrop,
 }
 
 /// How a frame's bytes were damaged in flight.

@@ -22,7 +22,7 @@ use super::frame::{content_hash, Corruption, DropReason, FrameKind, Route};
 use super::mailbox::Mailbox;
 use super::streams::{Cut, Passage, Streams};
 use super::Partitions;
-use crate::faults::{FaultConfig, Integrity, LinkFaults};
+use crate::faults::{FaultConfig, Integrity, LinkFaults, MAX_RETRANSMITS};
 use crate::ids::NodeId;
 use crate::seed::{self, Stream};
 
@@ -225,33 +225,8 @@ impl NetworkRouter {
             let router = self.clone();
             wire.spawn(async move {
                 tokio::time::sleep(delay).await;
-                router.arrive(copy);
+                router.lock().arrive(copy);
             });
-        }
-    }
-
-    /// A copy's delivery timer fired. A FIN with data of its direction still on the wire waits
-    /// for that data (see the module docs).
-    fn arrive(&self, copy: InFlight) {
-        let mut state = self.lock();
-        let key = (copy.route.stream, copy.route.from);
-        if copy.kind == FrameKind::Fin {
-            let direction = state.streams.directions.entry(key).or_default();
-            if direction.unresolved > 0 {
-                direction.held_fin = Some(copy);
-                return;
-            }
-        }
-        let kind = copy.kind;
-        state.resolve(copy);
-        if kind == FrameKind::Data {
-            let direction = state.streams.directions.entry(key).or_default();
-            direction.unresolved = direction.unresolved.saturating_sub(1);
-            if direction.unresolved == 0 {
-                if let Some(fin) = direction.held_fin.take() {
-                    state.resolve(fin);
-                }
-            }
         }
     }
 
@@ -261,6 +236,38 @@ impl NetworkRouter {
 }
 
 impl RouterState {
+    /// A copy's delivery timer fired. A FIN with data of its direction still on the wire waits
+    /// for that data (see the module docs); the copies that waited behind a retransmitted frame
+    /// follow it at once, in the order sent.
+    fn arrive(&mut self, copy: InFlight) {
+        let key = (copy.route.stream, copy.route.from);
+        if copy.kind == FrameKind::Fin {
+            let direction = self.streams.directions.entry(key).or_default();
+            if direction.unresolved > 0 {
+                direction.held_fin = Some(copy);
+                return;
+            }
+        }
+        let (kind, id) = (copy.kind, copy.id);
+        self.resolve(copy);
+        if kind == FrameKind::Data {
+            let direction = self.streams.directions.entry(key).or_default();
+            direction.unresolved = direction.unresolved.saturating_sub(1);
+            if direction.retransmitted.is_some_and(|(frame, _)| frame == id) {
+                direction.retransmitted = None;
+            }
+            let behind = direction.behind.remove(&id).unwrap_or_default();
+            if direction.unresolved == 0 {
+                if let Some(fin) = direction.held_fin.take() {
+                    self.resolve(fin);
+                }
+            }
+            for copy in behind {
+                self.arrive(copy);
+            }
+        }
+    }
+
     fn elapsed(&self) -> Duration {
         Instant::now().saturating_duration_since(self.epoch)
     }
@@ -380,9 +387,25 @@ impl RouterState {
             let arrival = (now + self.delay(&link)).max(last);
             return vec![(arrival - now, copy(original, bytes, false))];
         }
-        if self.rng.gen_bool(link.loss) {
-            return self.drop_at_send(original, route, DropReason::Loss);
+        // One draw in either case, where there always was one: a run whose links lose nothing
+        // draws what it drew before loss on streams became retransmission.
+        let lost = if gossip { link.loss } else { link.drop };
+        if self.rng.gen_bool(lost) {
+            let reason = if gossip { DropReason::Loss } else { DropReason::StreamDrop };
+            return self.drop_at_send(original, route, reason);
         }
+        // Packet loss on a stream is a retransmission: the frame comes later, and the stream
+        // gives up (resets) after too many losses in a row.
+        let retransmission = match gossip || link.loss == 0.0 {
+            true => Duration::ZERO,
+            false => match self.retransmission(&link) {
+                Some(wait) => wait,
+                None => {
+                    self.reset(route.stream, "the transport gave up retransmitting a lost frame");
+                    return self.drop_at_send(original, route, DropReason::Reset);
+                }
+            },
+        };
         let mut copies = vec![(original, bytes)];
         if self.rng.gen_bool(link.duplicate) {
             self.faulted(route.stream);
@@ -390,22 +413,32 @@ impl RouterState {
             let bytes = copies[0].1.clone();
             copies.push((duplicate, bytes));
         }
-        copies
-            .into_iter()
-            .map(|(id, mut bytes)| {
-                let damaged = self.rng.gen_bool(link.corruption);
-                if damaged {
-                    self.faulted(route.stream);
-                    let corruption = corrupt(&mut self.rng, &mut bytes);
-                    self.observe(NetEvent::Corrupted { frame: id, corruption });
+        let mut scheduled = Vec::with_capacity(copies.len());
+        for (id, mut bytes) in copies {
+            let damaged = self.rng.gen_bool(link.corruption);
+            if damaged {
+                self.faulted(route.stream);
+                let corruption = corrupt(&mut self.rng, &mut bytes);
+                self.observe(NetEvent::Corrupted { frame: id, corruption });
+            }
+            let delay = self.delay(&link) + retransmission;
+            let entry = self.streams.directions.entry(direction).or_default();
+            entry.last_arrival = entry.last_arrival.max(now + delay);
+            entry.unresolved += 1;
+            // A reliable stream delivers in order: a copy that would overtake the retransmitted
+            // frame still on its way waits behind it; a retransmitted copy arriving after it
+            // becomes the one the next copies wait for.
+            match entry.retransmitted {
+                Some((holder, until)) if now + delay <= until => {
+                    entry.behind.entry(holder).or_default().push(copy(id, bytes, damaged));
+                    continue;
                 }
-                let delay = self.delay(&link);
-                let entry = self.streams.directions.entry(direction).or_default();
-                entry.last_arrival = entry.last_arrival.max(now + delay);
-                entry.unresolved += 1;
-                (delay, copy(id, bytes, damaged))
-            })
-            .collect()
+                _ if !retransmission.is_zero() => entry.retransmitted = Some((id, now + delay)),
+                _ => {}
+            }
+            scheduled.push((delay, copy(id, bytes, damaged)));
+        }
+        scheduled
     }
 
     /// Where a copy ends up when it arrives, reported and counted.
@@ -443,6 +476,22 @@ impl RouterState {
                 }
             }
         }
+    }
+
+    /// How much later a stream frame arrives for the packets of it the link loses: each loss
+    /// waits a retransmission timeout, doubling with each consecutive loss (with up to half of
+    /// it again drawn as jitter); `None` once [`MAX_RETRANSMITS`] are lost in a row.
+    fn retransmission(&mut self, link: &LinkFaults) -> Option<Duration> {
+        let mut wait = Duration::ZERO;
+        let mut timeout = link.rto();
+        for _ in 0..MAX_RETRANSMITS {
+            if !self.rng.gen_bool(link.loss) {
+                return Some(wait);
+            }
+            wait += timeout + self.rng.gen_range(Duration::ZERO..=timeout / 2);
+            timeout *= 2;
+        }
+        None
     }
 
     fn delay(&mut self, link: &LinkFaults) -> Duration {

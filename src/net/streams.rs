@@ -43,18 +43,28 @@ pub(crate) struct StreamEnds {
     stalled: bool,
 }
 
-/// Per stream direction: the latest scheduled data arrival, data copies still on the wire, and a
-/// FIN waiting for them.
+/// Per stream direction: the latest scheduled data arrival, data copies still on the wire, a
+/// FIN waiting for them; and the retransmitted frame latest to arrive (its id and arrival), with
+/// the copies sent after each retransmitted frame that would have overtaken it: a reliable
+/// stream hands them over right after it, in the order sent.
 pub(crate) struct Direction<F> {
     pub last_arrival: Duration,
     pub unresolved: usize,
     pub held_fin: Option<F>,
+    pub retransmitted: Option<(u64, Duration)>,
+    pub behind: BTreeMap<u64, Vec<F>>,
 }
 
 // By hand: a derive would demand `F: Default`, and a frame in flight has no default.
 impl<F> Default for Direction<F> {
     fn default() -> Self {
-        Direction { last_arrival: Duration::ZERO, unresolved: 0, held_fin: None }
+        Direction {
+            last_arrival: Duration::ZERO,
+            unresolved: 0,
+            held_fin: None,
+            retransmitted: None,
+            behind: BTreeMap::new(),
+        }
     }
 }
 

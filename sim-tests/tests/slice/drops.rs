@@ -1,5 +1,5 @@
-//! Every frame that is not delivered is in the record with its reason: random loss, a cut link,
-//! or a receiver that no longer exists.
+//! Every frame that is not delivered is in the record with its reason: a frame dropped inside its
+//! stream (the robustness fault), a cut link, or a receiver that no longer exists.
 
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ fn every_undelivered_frame_has_a_reason() {
     let seed = seed_or(41);
     let context = format!("seed {seed}; {}", repro("drops::every_undelivered_frame_has_a_reason", seed));
     simulate(seed, move || async move {
-        let faults = FaultConfig::none().with_latency(10, 10).with_loss(0.3).with_duplicate(0.2);
+        let faults = FaultConfig::none().with_latency(10, 10).with_stream_drop(0.3).with_duplicate(0.2);
         let pair = Pair::new(seed, faults, 200);
         let router = pair.world.router();
         let options =
@@ -34,10 +34,10 @@ fn every_undelivered_frame_has_a_reason() {
         }
         let count = |reason| frames.iter().filter(|f| f.dropped() == Some(reason)).count();
         let originals = frames.iter().filter(|f| f.kind == FrameKind::Data && f.copy_of.is_none()).count();
-        let lost = count(DropReason::Loss);
+        let lost = count(DropReason::StreamDrop);
         assert!(originals >= 100, "{context}: only {originals} frames sent");
         let rate = lost as f64 / originals as f64;
-        assert!((0.2..0.4).contains(&rate), "{context}: loss rate {rate:.3} far from the configured 0.3");
+        assert!((0.2..0.4).contains(&rate), "{context}: drop rate {rate:.3} far from the configured 0.3");
         assert!(count(DropReason::Partition) > 0, "{context}: the cut link dropped nothing");
         assert!(frames.iter().any(|f| f.copy_of.is_some()), "{context}: no duplicates were made");
         assert_eq!(
