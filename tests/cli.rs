@@ -570,3 +570,46 @@ fn the_flag_tables_in_the_docs_are_the_flags() {
     assert!(text(&out.stderr).contains("flags-doc --write"), "{}", text(&out.stderr));
     let _ = std::fs::remove_file(drifted);
 }
+
+/// A sweep killed part-way keeps every seed it finished (each line is flushed as its seed
+/// ends); its file does not merge until the sweep is finished; `--resume` runs only the seeds
+/// the file lacks, and the finished file merges into the very report an uninterrupted sweep gives.
+#[test]
+fn a_killed_sweep_resumes_to_the_uninterrupted_report() {
+    let dir = std::env::temp_dir().join(format!("merosim-resume-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (whole, killed) = (dir.join("whole.json"), dir.join("killed.json"));
+    let (whole, killed) = (whole.to_str().unwrap(), killed.to_str().unwrap());
+    let sweep = |file: (&str, &str)| -> Vec<String> {
+        let args = ["sweep", "--seeds", "0..16", "--scenario", "crdt-mixed", "--jobs", "1", "--quiet"];
+        args.iter().map(|a| a.to_string()).chain([file.0.to_owned(), file.1.to_owned()]).collect()
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_merosim")).args(sweep(("--json", whole))).output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c < 2), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let records = || std::fs::read_to_string(killed).map_or(0, |t| t.lines().count().saturating_sub(1));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_merosim"))
+        .args(sweep(("--json", killed)))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start merosim");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while records() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("kill the sweep");
+    child.wait().ok();
+    let kept = records();
+    assert!((3..16).contains(&kept), "the sweep was killed part-way, with its finished seeds kept: {kept}");
+    let early = merosim(&["merge", killed]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(text(&early.stderr).contains("--resume"), "{}", text(&early.stderr));
+
+    let resumed = Command::new(env!("CARGO_BIN_EXE_merosim")).args(sweep(("--resume", killed))).output().unwrap();
+    assert!(resumed.status.code().is_some_and(|c| c < 2), "{}{}", text(&resumed.stdout), text(&resumed.stderr));
+    assert!(text(&resumed.stdout).contains(&format!("resumed    {kept} seeds")), "{}", text(&resumed.stdout));
+    let merged = |file| text(&merosim(&["merge", file, "--no-wall-clock"]).stdout);
+    assert_eq!(merged(killed), merged(whole), "the resumed sweep's report is the uninterrupted one's");
+    std::fs::remove_dir_all(&dir).ok();
+}

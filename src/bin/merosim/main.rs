@@ -22,6 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod flags_doc;
+mod journal;
 mod logs;
 mod merge;
 mod plants;
@@ -152,9 +153,14 @@ struct SweepArgs {
     /// Fail (exit 1) on known findings too, not only on failures nothing known explains.
     #[arg(long)]
     strict: bool,
-    /// Also write one JSON line per seed (after a header line) to FILE, for `merosim merge`.
-    #[arg(long, value_name = "FILE")]
+    /// Also write one JSON line per seed (after a header line) to FILE, for `merosim merge`: each
+    /// line as its seed ends, so a sweep killed part-way keeps every seed it finished.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     json: Option<std::path::PathBuf>,
+    /// Resume the sweep whose `--json` file is FILE (started with the same flags): run only the
+    /// seeds it lacks, append them, and report the whole sweep. A missing FILE starts it.
+    #[arg(long, value_name = "FILE")]
+    resume: Option<std::path::PathBuf>,
     /// Leave wall-clock figures (wall time, jobs, CPU-seconds) out of the report, so two reports
     /// of the same seeds — one sweep, or its shards merged — compare byte for byte.
     #[arg(long)]
@@ -360,24 +366,45 @@ fn run_sweep(args: SweepArgs) -> ExitCode {
         strict: args.strict,
         wall_ns: 0,
     };
+    let journal = match (&args.resume, &args.json) {
+        (Some(path), _) => Some(journal::Journal::resume(path, &header)),
+        (None, Some(path)) => Some(journal::Journal::create(path, &header)),
+        (None, None) => None,
+    };
+    let journal = match journal.transpose() {
+        Ok(journal) => journal,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     println!("{}", sweep::heading(&header, !args.no_wall_clock));
+    if let Some(journal) = journal.as_ref().filter(|j| !j.done.is_empty()) {
+        println!("  resumed    {} seeds already in the file", journal.done.len());
+    }
+    let done = journal.as_ref().map(|j| j.done.clone()).unwrap_or_default();
+    let unwritten = std::sync::Mutex::new(None);
+    let ended = |record: &record::SeedRecord| {
+        if let Some(Err(e)) = journal.as_ref().map(|j| j.append(record)) {
+            unwritten.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+        }
+    };
     // A panicking seed is reported in the summary; keep the default hook from printing over the bar.
     std::panic::set_hook(Box::new(|_| {}));
-    let mut report = sweep(&template, args.seeds, args.shard, args.jobs as usize, !args.quiet);
+    let mut report = sweep(&template, args.seeds, args.shard, args.jobs as usize, !args.quiet, done, ended);
     let _ = std::panic::take_hook();
     report.wall_clock = !args.no_wall_clock;
-    header.wall_ns = report.wall.as_nanos() as u64;
+    header.wall_ns = report.wall.as_nanos() as u64 + journal.as_ref().map_or(0, |j| j.earlier_wall_ns);
     if args.hashes {
         for r in &report.records {
             println!("seed {} {} {}", r.seed, r.verdict, r.trace_hash);
         }
     }
     println!("{report}");
-    if let Some(path) = &args.json {
-        let written = std::fs::File::create(path)
-            .and_then(|file| record::write(std::io::BufWriter::new(file), &header, &report.records));
-        if let Err(e) = written {
-            eprintln!("error: cannot write {}: {e} (the report above is complete)", path.display());
+    if let Some(journal) = journal {
+        let failed = unwritten.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = failed.map_or_else(|| journal.finish(&header, &report.records), Err) {
+            eprintln!("error: {e} (the report above is complete)");
             return ExitCode::from(2);
         }
     }

@@ -22,6 +22,11 @@ pub enum MergeError {
     ShardMissing { k: u64, n: u64, given: usize },
     #[error("{path}: seed {seed} is in another shard's file too")]
     SeedTwice { path: String, seed: u64 },
+    #[error(
+        "{path} lacks {missing} of its shard's seeds (the first: {first}): its sweep did not finish; \
+         finish it with `merosim sweep … --resume {path}` (the flags it was started with)"
+    )]
+    Incomplete { path: String, missing: usize, first: u64 },
 }
 
 /// Reads and checks the shard files; the merged header (the whole sweep, shard 1/1) and report.
@@ -33,15 +38,16 @@ pub fn merge(files: &[PathBuf], wall_clock: bool) -> Result<(Header, SweepReport
     }
     let (first_path, first, _) = &shards[0];
     for (path, header, _) in &shards[1..] {
-        let fields: [(&'static str, String, String); 5] = [
-            ("merosim version", header.merosim.clone(), first.merosim.clone()),
-            ("calimero-node", header.calimero.clone(), first.calimero.clone()),
-            ("seed range", header.seeds.clone(), first.seeds.clone()),
-            ("shard count", header.shard.1.to_string(), first.shard.1.to_string()),
-            ("flags", format!("'{}'{}", header.flags, strict(header)), format!("'{}'{}", first.flags, strict(first))),
-        ];
-        if let Some((what, theirs, ours)) = fields.into_iter().find(|(_, theirs, ours)| theirs != ours) {
+        if let Some((what, theirs, ours)) = record::differs(header, first, false) {
             return Err(MergeError::Mismatch { path: path.clone(), first: first_path.clone(), what, theirs, ours });
+        }
+    }
+    for (path, header, records) in &shards {
+        let held: std::collections::BTreeSet<u64> = records.iter().map(|r| r.seed).collect();
+        let seeds = crate::sweep::parse_seeds(&header.seeds).unwrap_or(0..0);
+        let lacking: Vec<u64> = crate::sweep::shard_seeds(seeds, header.shard).filter(|s| !held.contains(s)).collect();
+        if let Some(first) = lacking.first() {
+            return Err(MergeError::Incomplete { path: path.clone(), missing: lacking.len(), first: *first });
         }
     }
     let n = first.shard.1;
@@ -73,14 +79,6 @@ pub fn merge(files: &[PathBuf], wall_clock: bool) -> Result<(Header, SweepReport
         wall_clock,
     };
     Ok((header, report))
-}
-
-fn strict(header: &Header) -> &'static str {
-    if header.strict {
-        " --strict"
-    } else {
-        ""
-    }
 }
 
 /// `merosim merge FILE…`: prints the merged report; exits as the unsharded sweep would have.

@@ -147,6 +147,24 @@ impl SeedRecord {
     }
 }
 
+/// The first thing that tells the sweep of `theirs` from that of `ours` (what, theirs, ours):
+/// versions, seeds, flags, and the shard itself or, for shards of one sweep, their count.
+pub fn differs(theirs: &Header, ours: &Header, same_shard: bool) -> Option<(&'static str, String, String)> {
+    let flags = |h: &Header| format!("'{}'{}", h.flags, if h.strict { " --strict" } else { "" });
+    let shard = |h: &Header| match same_shard {
+        true => format!("{}/{}", h.shard.0, h.shard.1),
+        false => h.shard.1.to_string(),
+    };
+    let fields: [(&'static str, String, String); 5] = [
+        ("merosim version", theirs.merosim.clone(), ours.merosim.clone()),
+        ("calimero-node", theirs.calimero.clone(), ours.calimero.clone()),
+        ("seed range", theirs.seeds.clone(), ours.seeds.clone()),
+        (if same_shard { "shard" } else { "shard count" }, shard(theirs), shard(ours)),
+        ("flags", flags(theirs), flags(ours)),
+    ];
+    fields.into_iter().find(|(_, a, b)| a != b)
+}
+
 /// Writes a shard file: the header, then one line per record.
 pub fn write(mut to: impl Write, header: &Header, records: &[SeedRecord]) -> std::io::Result<()> {
     serde_json::to_writer(&mut to, header)?;

@@ -84,15 +84,31 @@ impl SweepReport {
     }
 }
 
-/// Runs `seeds` (restricted to `shard`) with `jobs` worker threads; records each seed.
-pub fn sweep(template: &RunSpec, seeds: Range<u64>, shard: (u64, u64), jobs: usize, progress: bool) -> SweepReport {
-    let (k, n) = shard;
-    let specs = merosim::seeded(template, seeds.filter(|s| s % n == k - 1));
-    let failed = AtomicUsize::new(0);
+/// The seeds of `seeds` in `shard` (`K/N`: those with `seed % N == K - 1`).
+pub fn shard_seeds(seeds: Range<u64>, (k, n): (u64, u64)) -> impl Iterator<Item = u64> {
+    seeds.filter(move |s| s % n == k - 1)
+}
+
+/// Runs `seeds` (restricted to `shard`) with `jobs` worker threads, but those in `done` (already
+/// recorded: their records are the report's too); hands each record to `ended` the moment its
+/// seed ends.
+pub fn sweep(
+    template: &RunSpec,
+    seeds: Range<u64>,
+    shard: (u64, u64),
+    jobs: usize,
+    progress: bool,
+    done: Vec<SeedRecord>,
+    ended: impl Fn(&SeedRecord) + Sync,
+) -> SweepReport {
+    let skip: std::collections::BTreeSet<u64> = done.iter().map(|r| r.seed).collect();
+    let specs = merosim::seeded(template, shard_seeds(seeds, shard).filter(|s| !skip.contains(s)));
+    let failed = AtomicUsize::new(done.iter().filter(|r| !r.passed).count());
     let start = Instant::now();
     let bar = bar(specs.len(), progress);
-    let records = merosim::sweep(&specs, jobs, |spec, run| {
+    let mut records = merosim::sweep(&specs, jobs, |spec, run| {
         let record = SeedRecord::of(&run.outcome, spec);
+        ended(&record);
         if !record.passed {
             let f = failed.fetch_add(1, Ordering::Relaxed) + 1;
             bar.set_message(format!("{f} failing"));
@@ -101,6 +117,8 @@ pub fn sweep(template: &RunSpec, seeds: Range<u64>, shard: (u64, u64), jobs: usi
         record
     });
     bar.finish_and_clear();
+    records.extend(done);
+    records.sort_by_key(|r| r.seed);
     SweepReport {
         records,
         wall: start.elapsed(),

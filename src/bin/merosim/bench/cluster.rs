@@ -32,7 +32,7 @@ pub fn throughput(faults: FaultPreset, handshakes: Handshakes, seeds: u64, jobs:
     template.limits.max_time = Duration::from_secs(120);
     template.node.session.recv_timeout = Duration::from_secs(5);
     template.node.handshakes = handshakes;
-    let report = sweep(&template, 0..seeds, (1, 1), jobs, false);
+    let report = sweep(&template, 0..seeds, (1, 1), jobs, false, Vec::new(), |_| {});
     let converged = report.records.iter().filter(|r| r.converged()).count();
     (report.seeds_per_second(), converged, report.records.len())
 }
