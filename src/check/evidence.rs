@@ -212,6 +212,7 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
                     [
                         (run.crowded(&loss.entity), M::CrowdedParent),
                         (empty && run.interior(&loss.entity), M::InteriorWithoutBytes),
+                        (run.damaged_value(&loss.entity, node), M::DamagedFrameApplied),
                     ],
                 ));
             }

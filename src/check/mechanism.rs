@@ -25,7 +25,7 @@ pub enum Mechanism {
     /// entry only).
     InteriorWithoutBytes,
     /// F4: the run delivered a damaged frame over a link without integrity; what it names is
-    /// an entity nobody wrote, or one its parent does not list.
+    /// an entity nobody wrote, one its parent does not list, or bytes nobody wrote.
     DamagedFrameApplied,
     /// F6: the side missing the entity holds another id with the same parent and the same
     /// bytes, so their subtrees hash alike and are never compared.
@@ -268,6 +268,14 @@ impl<'w> Run<'w> {
     /// entity is one nobody wrote, or one its parent does not list on some node.
     pub fn damaged_frame(&self, entity: &EntityId) -> bool {
         self.damaged_delivered() && (!self.written(entity) || self.live.iter().any(|n| self.unlinked_on(n, entity)))
+    }
+
+    /// F4: a damaged frame was delivered and `node` holds bytes for `entity` that no recorded
+    /// write or app operation produced.
+    pub fn damaged_value(&self, entity: &EntityId, node: &SimNode) -> bool {
+        let Some(held) = node.storage().get(*entity) else { return false };
+        let held = value_hash(&held);
+        self.damaged_delivered() && !self.touches(entity).iter().any(|t| t.value == Some(held))
     }
 
     /// Whether the latest recorded operations on `entity` (several if they tie) are writes none

@@ -178,3 +178,19 @@ fn a_hand_driven_session_is_counted_on_both_parties_while_it_runs() {
         assert!(world.at(alice.id()).is_idle() && world.at(bob.id()).is_idle(), "counted after the session");
     });
 }
+
+/// F4 in another shape: a damaged push delivered over an unchecked link replaces an entity's
+/// bytes on its way, and every node ends up holding bytes nobody wrote where bob's write should
+/// stand (`heavy`, `random-3x20`, seed 31 under merosim's node model: NEW until 2026-12-06,
+/// because F4's mechanism asked only for entities nobody wrote or no parent lists). Triage files
+/// it under F4 and nothing else.
+#[test]
+fn damaged_bytes_nobody_wrote_are_filed_as_f4() {
+    let mut spec = merosim::RunSpec::new(31, "random-3x20".parse().unwrap(), FaultPreset::Heavy)
+        .max_time(Duration::from_secs(120))
+        .with_recv_timeout(Duration::from_secs(5));
+    spec.node.node_path = NodePath::Model;
+    let outcome = merosim::run_one(&spec, false).outcome;
+    assert_eq!(outcome.verdict(), merosim::Verdict::DataLoss, "{outcome}");
+    assert_eq!(outcome.triage(&spec.flags()), sim_tests::known(&["F4"]), "{outcome}");
+}
