@@ -180,13 +180,7 @@ fn a_stream_under_loss_delivers_every_frame_in_order_later() {
             let start = tokio::time::Instant::now();
             // A millisecond apart: frames sent at one instant arrive at one instant, and madsim
             // orders simultaneous deliveries at random (docs/fault-model.md).
-            for i in 0..100 {
-                if a.send(&message(i)).await.is_err() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            let _ = a.close().await;
+            send_then_close(&mut a, 100, Duration::from_millis(1)).await;
             let mut got = Vec::new();
             let reset = loop {
                 match b.recv().await {
@@ -209,6 +203,19 @@ fn a_stream_under_loss_delivers_every_frame_in_order_later() {
     }
 }
 
+/// Sends frames `0..count`, `gap` apart, until the stream fails, then closes it.
+async fn send_then_close(stream: &mut SimStream, count: u64, gap: Duration) {
+    for i in 0..count {
+        if stream.send(&message(i)).await.is_err() {
+            break;
+        }
+        if !gap.is_zero() {
+            tokio::time::sleep(gap).await;
+        }
+    }
+    let _ = stream.close().await;
+}
+
 /// `heavy`'s in-stream drop, the robustness fault, still drops frames inside a stream.
 #[test]
 fn heavy_drops_frames_inside_a_stream() {
@@ -217,12 +224,7 @@ fn heavy_drops_frames_inside_a_stream() {
     simulate(seed, move || async move {
         let world = World::new(seed, FaultConfig::heavy_chaos());
         let (mut a, mut b) = SimStream::pair(world.router(), NodeId::new(0), NodeId::new(1));
-        for i in 0..200 {
-            if a.send(&message(i)).await.is_err() {
-                break;
-            }
-        }
-        let _ = a.close().await;
+        send_then_close(&mut a, 200, Duration::ZERO).await;
         while let Ok(Some(_)) = b.recv().await {}
         let dropped = world.drops().iter().filter(|d| d.dropped() == Some(DropReason::StreamDrop)).count();
         assert!(dropped > 0, "heavy dropped nothing inside the stream; {context}");

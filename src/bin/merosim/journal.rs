@@ -17,8 +17,8 @@ use crate::record::{self, Header, SeedRecord};
 pub enum JournalError {
     #[error("cannot write {path}: {source}")]
     Io { path: String, source: std::io::Error },
-    #[error("{path} line {line}: not a `merosim sweep --json` {what}: {source}")]
-    Json { path: String, line: usize, what: &'static str, source: serde_json::Error },
+    #[error(transparent)]
+    Read(#[from] record::ReadError),
     #[error("{path} is from another sweep ({what}: {theirs}; this sweep: {ours}); resume it with the flags it was started with")]
     Mismatch { path: String, what: &'static str, theirs: String, ours: String },
 }
@@ -55,20 +55,13 @@ impl Journal {
         };
         // Whole lines only: what follows the last newline was being written when the sweep died.
         let whole = text.rfind('\n').map_or(0, |end| end + 1);
-        let mut lines = text[..whole].lines();
-        let Some(first) = lines.next() else { return Journal::create(path, header) };
+        if whole == 0 {
+            return Journal::create(path, header);
+        }
         let name = path.display().to_string();
-        let json = |line, what| {
-            let name = name.clone();
-            move |source| JournalError::Json { path: name, line, what, source }
-        };
-        let theirs: Header = serde_json::from_str(first).map_err(json(1, "header"))?;
+        let (theirs, done) = record::parse(&name, &text[..whole])?;
         if let Some((what, theirs, ours)) = record::differs(&theirs, header, true) {
             return Err(JournalError::Mismatch { path: name, what, theirs, ours });
-        }
-        let mut done = Vec::new();
-        for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            done.push(serde_json::from_str(line).map_err(json(i + 2, "seed record"))?);
         }
         let file = OpenOptions::new().write(true).open(path).map_err(&io)?;
         file.set_len(whole as u64).map_err(&io)?;

@@ -371,7 +371,7 @@ fn run_sweep(args: SweepArgs) -> ExitCode {
         (None, Some(path)) => Some(journal::Journal::create(path, &header)),
         (None, None) => None,
     };
-    let journal = match journal.transpose() {
+    let mut journal = match journal.transpose() {
         Ok(journal) => journal,
         Err(e) => {
             eprintln!("error: {e}");
@@ -382,7 +382,7 @@ fn run_sweep(args: SweepArgs) -> ExitCode {
     if let Some(journal) = journal.as_ref().filter(|j| !j.done.is_empty()) {
         println!("  resumed    {} seeds already in the file", journal.done.len());
     }
-    let done = journal.as_ref().map(|j| j.done.clone()).unwrap_or_default();
+    let done = journal.as_mut().map(|j| std::mem::take(&mut j.done)).unwrap_or_default();
     let unwritten = std::sync::Mutex::new(None);
     let ended = |record: &record::SeedRecord| {
         if let Some(Err(e)) = journal.as_ref().map(|j| j.append(record)) {

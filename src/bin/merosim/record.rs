@@ -8,7 +8,7 @@
 //! versions and the sweep's flags), then one record per seed.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -190,29 +190,19 @@ pub enum ReadError {
 /// Reads a shard file.
 pub fn read(path: &std::path::Path) -> Result<(Header, Vec<SeedRecord>), ReadError> {
     let name = path.display().to_string();
-    let io = |source| ReadError::Io { path: name.clone(), source };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut lines = std::io::BufReader::new(file).lines();
-    let first = lines.next().ok_or_else(|| ReadError::Empty { path: name.clone() })?.map_err(io)?;
-    let header: Header = serde_json::from_str(&first).map_err(|source| ReadError::Json {
-        path: name.clone(),
-        line: 1,
-        what: "header",
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io { path: name.clone(), source })?;
+    parse(&name, &text)
+}
+
+/// A shard file's text (`name` for the errors): its header and its records.
+pub fn parse(name: &str, text: &str) -> Result<(Header, Vec<SeedRecord>), ReadError> {
+    let json = |line, what| move |source| ReadError::Json { path: name.to_owned(), line, what, source };
+    let mut lines = text.lines();
+    let first = lines.next().ok_or_else(|| ReadError::Empty { path: name.to_owned() })?;
+    let header: Header = serde_json::from_str(first).map_err(json(1, "header"))?;
     let mut records = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let line = line.map_err(io)?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record = serde_json::from_str(&line).map_err(|source| ReadError::Json {
-            path: name.clone(),
-            line: i + 2,
-            what: "seed record",
-            source,
-        })?;
-        records.push(record);
+    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        records.push(serde_json::from_str(line).map_err(json(i + 2, "seed record"))?);
     }
     Ok((header, records))
 }
