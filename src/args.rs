@@ -62,6 +62,12 @@ pub fn parse_positive_secs(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// Whole mebibytes, as `--max-memory` takes them.
+#[cfg(feature = "cli")]
+pub fn parse_mib(s: &str) -> Result<u64, String> {
+    s.parse::<u64>().map_err(|_| format!("bad size '{s}': expected whole MiB, e.g. 4096"))
+}
+
 /// A name merosim does not know, with the names it does: the one error every enum the command
 /// line parses gives (scenarios, presets, fault kinds, handshakes, responders, plants).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

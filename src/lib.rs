@@ -85,7 +85,7 @@ pub use run::{catalogue, triage, KnownFailure, Triage};
 pub use run::{measure_plants, plant_fate, PlantFate};
 pub use run::{par_map, seeded, sweep};
 pub use run::{run_one, shrink, Outcome, Plan, Run, RunSpec, ShrinkError, Shrunk, Signature};
-pub use runtime::{simulate, warm_up, NodeRef, SimRuntime};
+pub use runtime::{memory, simulate, warm_up, NodeRef, SimRuntime};
 pub use scenario::{diverge_pair, flat_leaves, AppMix, BugScenario, Divergence, EntitySpec, NodeSpec, PairLayout};
 pub use scenario::{
     RandomScenario, RandomScenarioConfig, Scenario, ScenarioError, ScenarioKind, ScenarioSpec, WorkloadArgs,

@@ -613,3 +613,47 @@ fn a_killed_sweep_resumes_to_the_uninterrupted_report() {
     assert_eq!(merged(killed), merged(whole), "the resumed sweep's report is the uninterrupted one's");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A seed whose heap passes `--max-memory` ends there with its own verdict, filed NEW, with the
+/// line that replays it (limit included); every seed's record carries its heap peak and the
+/// process's peak RSS, and the same seeds under the default limit converge.
+#[test]
+fn a_runaway_seed_ends_with_its_own_verdict_and_repro() {
+    let file = std::env::temp_dir().join(format!("merosim-memory-{}.json", std::process::id()));
+    let sweep = |limit: &str| {
+        merosim(&[
+            "sweep",
+            "--seeds",
+            "0..2",
+            "--scenario",
+            "diverged-3x20",
+            "--max-memory",
+            limit,
+            "--json",
+            file.to_str().unwrap(),
+            "--quiet",
+        ])
+    };
+    let out = sweep("1");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("memory-limit"), "{stdout}");
+    assert!(stdout.contains("unexplained: the run held more heap than its limit"), "{stdout}");
+    assert!(stdout.contains("repro: merosim repro 0 --scenario diverged --nodes 3 --entities 20"), "{stdout}");
+    assert!(stdout.contains("--max-memory 1\n"), "{stdout}");
+    let records = |text: String| -> Vec<serde_json::Value> {
+        text.lines().skip(1).map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    for r in records(std::fs::read_to_string(&file).unwrap()) {
+        assert_eq!(r["verdict"], "memory-limit", "{r}");
+        assert!(r["heap_peak"].as_u64().unwrap() > 1 << 20, "{r}");
+        assert!(r["rss_peak_kib"].as_u64().unwrap() > 0, "{r}");
+    }
+    let out = sweep("4096");
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    for r in records(std::fs::read_to_string(&file).unwrap()) {
+        assert_eq!(r["verdict"], "converged", "{r}");
+        assert!(r["heap_peak"].as_u64().unwrap() > 0, "{r}");
+    }
+    std::fs::remove_file(file).ok();
+}

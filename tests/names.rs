@@ -152,6 +152,7 @@ fn verdicts_and_oracles() {
         "deadlock",
         "max-time",
         "max-events",
+        "memory-limit",
         "flagged-hollow-success",
         "flagged-stale-after-ok",
         "error",

@@ -16,6 +16,15 @@ pub struct Limits {
         arg(long, value_name = "SECS", default_value = "600", value_parser = crate::args::parse_positive_secs)
     )]
     pub max_time: Duration,
+    /// Heap one run may hold, in MiB (0: no limit). Past it the run stops with `MemoryLimit`,
+    /// its own verdict and repro line, instead of the whole sweep dying of the kernel's OOM
+    /// kill. Measured per run by `runtime::memory` where the binary counts (the CLI does), each
+    /// time the run checks its stop conditions; why this default is in docs/performance.md.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long = "max-memory", value_name = "MIB", default_value_t = Limits::default().max_memory_mib, value_parser = crate::args::parse_mib)
+    )]
+    pub max_memory_mib: u64,
     /// `run()` stops with `MaxEvents` after this many events.
     #[cfg_attr(feature = "cli", arg(skip = Limits::default().max_events))]
     pub max_events: u64,
@@ -42,6 +51,7 @@ impl Default for Limits {
         Limits {
             max_time: Duration::from_secs(600),
             max_events: 5_000_000,
+            max_memory_mib: 4096,
             check_interval: Duration::from_millis(10),
             stop_on_violation: false,
         }
@@ -53,6 +63,9 @@ impl Limits {
     /// carried it).
     pub fn write_args(&self, out: &mut ArgWriter) {
         out.secs("max-time", self.max_time);
+        if self.max_memory_mib != Limits::default().max_memory_mib {
+            out.value("max-memory", self.max_memory_mib);
+        }
         if !self.stop_on_violation {
             out.flag("run-on");
         }
@@ -61,6 +74,6 @@ impl Limits {
 
 impl fmt::Display for Limits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "max_time={:?} max_events={}", self.max_time, self.max_events)
+        write!(f, "max_time={:?} max_events={} max_memory={} MiB", self.max_time, self.max_events, self.max_memory_mib)
     }
 }

@@ -9,6 +9,9 @@ pub enum StopCondition {
     MaxTime,
     /// `max_events` events were processed.
     MaxEvents,
+    /// The run's heap passed `max_memory_mib` (`runtime::memory`): a runaway, stopped before it
+    /// takes the machine down.
+    MemoryLimit,
     /// No live node is left to make progress.
     Deadlock,
     /// Stable divergence: the network is quiet, nobody syncs (all root hashes are equal, so every

@@ -37,6 +37,8 @@ pub enum Verdict {
     Deadlock,
     MaxTime,
     MaxEvents,
+    /// The run's heap passed its limit (`--max-memory`).
+    MemoryLimit,
     /// Converged, yet an acknowledged write is missing or overwritten somewhere, unsuperseded.
     DataLoss,
     /// Converged, but a session broke its contract and said so (`root_hash_verified = false`).
@@ -50,7 +52,7 @@ pub enum Verdict {
 impl Verdict {
     /// In the order a sweep table lists them. Written out rather than strum's `VariantArray`: the
     /// table's order is not the declaration order, which the derived `Ord` follows.
-    pub const ALL: [Verdict; 21] = [
+    pub const ALL: [Verdict; 22] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
         Verdict::StaleAfterOk,
@@ -69,6 +71,7 @@ impl Verdict {
         Verdict::Deadlock,
         Verdict::MaxTime,
         Verdict::MaxEvents,
+        Verdict::MemoryLimit,
         Verdict::FlaggedHollowSuccess,
         Verdict::FlaggedStaleAfterOk,
         Verdict::Error,
@@ -88,6 +91,10 @@ impl Verdict {
     /// violation in the table's order; else the stop condition if the run did not end well;
     /// else data loss; else what the protocol flagged; else converged.
     pub fn of(stop: StopCondition, violations: &[Violation]) -> Verdict {
+        // A runaway cut short says nothing the oracles could trust about the run's end.
+        if stop == StopCondition::MemoryLimit {
+            return Verdict::MemoryLimit;
+        }
         let fired = |oracle, signal| violations.iter().any(|v| v.oracle == oracle && v.signal == signal);
         let decided_first = DECIDES.iter().filter(|row| !row.after_stop);
         if let Some(row) = decided_first.clone().find(|row| fired(row.oracle, Signal::Silent)) {
@@ -99,7 +106,8 @@ impl Verdict {
             StopCondition::Deadlock => return Verdict::Deadlock,
             StopCondition::MaxTime => return Verdict::MaxTime,
             StopCondition::MaxEvents => return Verdict::MaxEvents,
-            StopCondition::Converged | StopCondition::Manual | StopCondition::Violated => {}
+            StopCondition::MemoryLimit | StopCondition::Converged | StopCondition::Manual | StopCondition::Violated => {
+            }
         }
         if let Some(row) = DECIDES.iter().filter(|row| row.after_stop).find(|row| fired(row.oracle, Signal::Silent)) {
             return row.silent;

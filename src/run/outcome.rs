@@ -34,6 +34,9 @@ pub struct Outcome {
     pub evidence: Option<Evidence>,
     pub trace_hash: [u8; 32],
     pub wall: Duration,
+    /// The most heap the run held, in bytes (`runtime::memory`; 0 where the binary does not
+    /// count, and for a run that failed before its end).
+    pub heap_peak: u64,
 }
 
 impl Outcome {
@@ -108,6 +111,7 @@ pub fn run_one(spec: &RunSpec, keep_trace: bool) -> Run {
                 evidence: Some(done.evidence),
                 trace_hash: done.trace_hash,
                 wall: wall.elapsed(),
+                heap_peak: done.heap_peak,
             },
             trace: done.trace,
             node_names,
@@ -125,6 +129,7 @@ pub fn run_one(spec: &RunSpec, keep_trace: bool) -> Run {
                 evidence: None,
                 trace_hash: [0; 32],
                 wall: wall.elapsed(),
+                heap_peak: 0,
             };
             Run { outcome, trace: Vec::new(), node_names: Vec::new() }
         }
@@ -150,6 +155,10 @@ impl fmt::Display for Outcome {
             writeln!(f, "  store     {}", self.store)?;
         }
         writeln!(f, "  trace     {}", hex::encode(self.trace_hash))?;
-        write!(f, "  wall      {:.3}s", self.wall.as_secs_f64())
+        write!(f, "  wall      {:.3}s", self.wall.as_secs_f64())?;
+        if self.heap_peak > 0 {
+            write!(f, "\n  heap      peak {}", crate::store::human_bytes(self.heap_peak))?;
+        }
+        Ok(())
     }
 }

@@ -99,6 +99,13 @@ impl Outcome {
         if self.passed() {
             return None;
         }
+        if self.stop == Ok(crate::oracle::StopCondition::MemoryLimit) {
+            let unexplained = format!(
+                "the run held more heap than its limit after {:.3}s virtual (a runaway)",
+                self.virtual_time.since_start().as_secs_f64()
+            );
+            return Some(Triage::New { unexplained, count: 1 });
+        }
         Some(match &self.evidence {
             Some(evidence) => triage(evidence, flags),
             None => {

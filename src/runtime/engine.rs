@@ -33,6 +33,8 @@ pub(crate) struct Finished {
     pub store: StoreIo,
     pub trace: Vec<TraceEvent>,
     pub trace_hash: [u8; 32],
+    /// The most heap the run's thread held (`runtime::memory`; 0 where nothing counts).
+    pub heap_peak: u64,
 }
 
 pub(crate) struct Engine {
@@ -205,6 +207,9 @@ impl Engine {
             Some(StopCondition::MaxTime)
         } else if events >= self.limits.max_events {
             Some(StopCondition::MaxEvents)
+        } else if self.limits.max_memory_mib > 0 && super::memory::thread_heap().live > self.limits.max_memory_mib << 20
+        {
+            Some(StopCondition::MemoryLimit)
         } else {
             None
         }
@@ -365,6 +370,7 @@ impl Engine {
                 store: w.nodes().iter().map(|n| n.storage().io()).sum(),
                 trace: if keep_trace { w.trace().events() } else { Vec::new() },
                 trace_hash: w.trace().hash(),
+                heap_peak: super::memory::thread_heap().peak,
             }
         })
     }

@@ -11,6 +11,7 @@
 //! on a reused thread would start from the first run's leftovers.
 
 mod engine;
+pub mod memory;
 mod sim;
 
 use std::any::Any;

@@ -16,9 +16,16 @@ use merosim::{FaultKind, FaultPreset, ScenarioKind};
 // fifth of its time in malloc/free; mimalloc is faster there. It changes no simulated behaviour:
 // nothing merosim or calimero computes depends on addresses (traces are byte-identical with the
 // system allocator, checked in docs/performance.md).
+// Wrapped in the per-thread counter that gives each seed its heap figure and its memory limit
+// (`merosim::memory`).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: merosim::memory::CountingAlloc<mimalloc::MiMalloc> =
+    merosim::memory::CountingAlloc(mimalloc::MiMalloc);
+#[cfg(not(feature = "mimalloc"))]
+#[global_allocator]
+static ALLOCATOR: merosim::memory::CountingAlloc<std::alloc::System> =
+    merosim::memory::CountingAlloc(std::alloc::System);
 
 mod bench;
 mod flags_doc;

@@ -81,6 +81,13 @@ pub struct SeedRecord {
     pub dropped: u64,
     pub store_read: u64,
     pub store_write: u64,
+    /// The most heap the seed's run held, in bytes (its simulation thread's, `runtime::memory`).
+    #[serde(default)]
+    pub heap_peak: u64,
+    /// The sweep process's peak resident set when the seed ended, in KiB (`VmHWM`: with several
+    /// jobs it is the process's, not the seed's own; `heap_peak` is the seed's).
+    #[serde(default)]
+    pub rss_peak_kib: u64,
 }
 
 /// `piece`, and how many more pieces nothing explains.
@@ -135,6 +142,8 @@ impl SeedRecord {
             dropped: outcome.dropped(),
             store_read: outcome.store.read_bytes,
             store_write: outcome.store.write_bytes,
+            heap_peak: outcome.heap_peak,
+            rss_peak_kib: crate::bench::cpu::peak_rss_kib(),
         }
     }
 

@@ -213,6 +213,21 @@ impl fmt::Display for SweepReport {
                 human_bytes(heaviest.store_read)
             )?;
         }
+        // Wall-clock-like: the heap of a seed is its own thread's, off by what crossed threads, and
+        // the resident set depends on what else ran beside it.
+        if let Some(top) = self.records.iter().filter(|_| self.wall_clock).max_by_key(|r| r.heap_peak) {
+            let mut heaps: Vec<u64> = self.records.iter().map(|r| r.heap_peak).collect();
+            heaps.sort_unstable();
+            let rss = self.records.iter().map(|r| r.rss_peak_kib).max().unwrap_or(0);
+            writeln!(
+                f,
+                "  memory     heap per seed p50 {}  max {} (seed {}); process peak RSS {}",
+                human_bytes(heaps[heaps.len() / 2]),
+                human_bytes(top.heap_peak),
+                top.seed,
+                human_bytes(rss * 1024)
+            )?;
+        }
         let mut times: Vec<Duration> =
             self.records.iter().filter_map(|r| r.converged_at_ns.map(Duration::from_nanos)).collect();
         times.sort();

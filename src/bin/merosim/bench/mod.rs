@@ -6,7 +6,7 @@
 mod channel;
 mod cluster;
 mod compare;
-mod cpu;
+pub mod cpu;
 pub mod doc;
 mod growth;
 mod overhead;
