@@ -104,7 +104,7 @@ fn a_sweep_names_known_findings_and_fails_only_on_new_ones() {
     assert!(stdout.contains("known F8 — "), "{stdout}");
     assert!(stdout.contains("      lost-after-remove ("), "{stdout}");
     assert!(stdout.contains(" known, 0 new"), "{stdout}");
-    assert!(stdout.contains("every failure is a known finding of calimero-node"), "{stdout}");
+    assert!(stdout.contains("every failure is known on calimero-node"), "{stdout}");
 
     let strict = merosim(&[&args[..], &["--strict"]].concat());
     assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stdout));

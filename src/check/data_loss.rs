@@ -62,6 +62,8 @@ fn expected_live(entity: &EntityId, expected: &BTreeMap<EntityId, Expected<'_>>)
 /// One acknowledged write some live node lost: where it is missing, where another value stands.
 pub(crate) struct Loss {
     pub entity: EntityId,
+    /// The node that made the write.
+    pub writer: String,
     pub missing: Vec<SimNode>,
     pub other: Vec<SimNode>,
     /// The write, in a report's words (who wrote what, when).
@@ -118,7 +120,7 @@ pub(crate) fn losses(world: &World) -> Vec<Loss> {
             line +=
                 &format!("{} holding another value on {}", if missing.is_empty() { "" } else { ";" }, names(&other));
         }
-        losses.push(Loss { entity: *entity, missing, other, write, line });
+        losses.push(Loss { entity: *entity, writer: name(w.node).to_owned(), missing, other, write, line });
     }
     losses
 }

@@ -161,6 +161,7 @@ fn state(run: &Run, status: &ConvergenceStatus, wedged: &[String], items: &mut V
                     (run.damaged_frame(id), M::DamagedFrameApplied),
                     (run.delete_never_travelled(id), M::DeleteNeverTravelled),
                     (hung, M::WedgedDeltaStore),
+                    (run.never_carried(&d.node, majority), M::NeverCarried),
                 ],
             ));
         }
@@ -177,7 +178,8 @@ fn state(run: &Run, status: &ConvergenceStatus, wedged: &[String], items: &mut V
                     ("parent differs", [(crowded, M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)])
                 }
             };
-            let by = by.into_iter().chain([(hung, M::WedgedDeltaStore)]);
+            let apart = run.never_carried(&d.node, majority);
+            let by = by.into_iter().chain([(hung, M::WedgedDeltaStore), (apart, M::NeverCarried)]);
             items.push(Piece::new(format!("{} {what} on {} and {majority}", short_id(id), d.node), by));
         }
     }
@@ -200,6 +202,7 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
                         (after_remove, M::WriteAfterRemove),
                         (run.lifted_unlinked(&loss.entity), M::LiftedTombstoneUnlinked),
                         (wedged.iter().any(|w| w == node.name()), M::WedgedDeltaStore),
+                        (run.never_carried(&loss.writer, node.name()), M::NeverCarried),
                     ],
                 ));
             }
@@ -213,18 +216,21 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
                         (run.crowded(&loss.entity), M::CrowdedParent),
                         (empty && run.interior(&loss.entity), M::InteriorWithoutBytes),
                         (run.damaged_value(&loss.entity, node), M::DamagedFrameApplied),
+                        (run.never_carried(&loss.writer, node.name()), M::NeverCarried),
                     ],
                 ));
             }
         }
     }
     if fired(Oracle::LostDelete) {
-        for (entity, line) in revived(world) {
+        for r in revived(world) {
+            let apart = r.holders.iter().all(|h| run.never_carried(&r.by, h));
             let by = [
-                (run.crowded(&entity), M::CrowdedParent),
-                (run.delete_never_travelled(&entity), M::DeleteNeverTravelled),
+                (run.crowded(&r.entity), M::CrowdedParent),
+                (run.delete_never_travelled(&r.entity), M::DeleteNeverTravelled),
+                (apart, M::NeverCarried),
             ];
-            items.push(Piece::new(format!("lost-delete: {line}"), by));
+            items.push(Piece::new(format!("lost-delete: {}", r.line), by));
         }
     }
     if fired(Oracle::Phantom) {

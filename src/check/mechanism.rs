@@ -9,6 +9,7 @@
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::carried::Carried;
 use super::oracles::meta;
 use crate::cluster::{value_hash, World};
 use crate::ids::{EntityId, NodeId};
@@ -76,6 +77,11 @@ pub enum Mechanism {
     /// another apply holds while it waits for the lock. What the node lacks or holds stale
     /// from then on is the hang's.
     WedgedDeltaStore,
+    /// The robustness faults', not calimero's: the run's streams dropped or damaged frames
+    /// inside sessions (production's never do), and no chain of completed syncs or deltas joins
+    /// the two nodes the evidence names (`check/carried.rs`), so no sync could have carried
+    /// what they disagree on.
+    NeverCarried,
 }
 
 /// Production's soft budget for one gossiped delta (calimero-node's state-delta actor logs a
@@ -103,6 +109,8 @@ pub(crate) struct Run<'w> {
     shapes: OnceCell<Vec<Shapes>>,
     /// Whether the run delivered a damaged frame (read on first use).
     damaged_delivered: OnceCell<bool>,
+    /// Which nodes completed syncs could join (read on first use).
+    carried: OnceCell<Carried>,
 }
 
 type Shapes = BTreeMap<(EntityId, [u8; 32]), Vec<EntityId>>;
@@ -123,7 +131,14 @@ impl<'w> Run<'w> {
             }
         }
         let live = world.live_nodes();
-        Run { world, live, history, shapes: OnceCell::new(), damaged_delivered: OnceCell::new() }
+        Run {
+            world,
+            live,
+            history,
+            shapes: OnceCell::new(),
+            damaged_delivered: OnceCell::new(),
+            carried: OnceCell::new(),
+        }
     }
 
     fn shapes(&self, node: usize) -> &Shapes {
@@ -138,6 +153,20 @@ impl<'w> Run<'w> {
             self.live.iter().map(shapes_of).collect()
         });
         &all[node]
+    }
+
+    /// `NeverCarried` between the nodes named `a` and `b`.
+    pub fn never_carried(&self, a: &str, b: &str) -> bool {
+        let in_stream_faults = self.damaged_delivered()
+            || self.world.frames().iter().any(|f| {
+                matches!(f.fate, crate::trace::Fate::Dropped { reason: crate::net::DropReason::StreamDrop, .. })
+            });
+        let world = self.world;
+        in_stream_faults
+            && !self
+                .carried
+                .get_or_init(|| Carried::of(&world.trace().events(), |id| world.at(id).name().to_owned()))
+                .joined(a, b)
     }
 
     fn damaged_delivered(&self) -> bool {
@@ -265,9 +294,12 @@ impl<'w> Run<'w> {
     }
 
     /// F4: a damaged frame was delivered (only links without integrity deliver one) and the
-    /// entity is one nobody wrote, or one its parent does not list on some node.
+    /// entity is one nobody wrote, or one its parent does not list on some node, or holds bytes
+    /// nobody wrote there (whatever else then differs about it is the same damage's).
     pub fn damaged_frame(&self, entity: &EntityId) -> bool {
-        self.damaged_delivered() && (!self.written(entity) || self.live.iter().any(|n| self.unlinked_on(n, entity)))
+        self.damaged_delivered()
+            && (!self.written(entity)
+                || self.live.iter().any(|n| self.unlinked_on(n, entity) || self.damaged_value(entity, n)))
     }
 
     /// F4: a damaged frame was delivered and `node` holds bytes for `entity` that no recorded

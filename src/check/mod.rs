@@ -7,6 +7,7 @@
 mod app_losses;
 mod app_state;
 mod app_view;
+mod carried;
 mod convergence;
 mod crdt_semantics;
 mod data_loss;

@@ -59,12 +59,20 @@ pub(crate) fn mismatch(world: &World) -> Option<(Mismatch, String)> {
 /// "Winning" as calimero-storage merges: by timestamp (a skewed clock's delete can lose to an
 /// earlier write), a delete winning a tie.
 pub fn lost_deletes(world: &World) -> Option<Violation> {
-    let lines = revived(world).into_iter().map(|(_, line)| line).collect();
+    let lines = revived(world).into_iter().map(|r| r.line).collect();
     report(world, Oracle::LostDelete, lines, "deleted entities are live again")
 }
 
+/// A deleted entity live again: who deleted it, and where it lives.
+pub(crate) struct Revived {
+    pub entity: EntityId,
+    pub by: String,
+    pub holders: Vec<String>,
+    pub line: String,
+}
+
 /// Each entity [`lost_deletes`] reports, with its line.
-pub(crate) fn revived(world: &World) -> Vec<(EntityId, String)> {
+pub(crate) fn revived(world: &World) -> Vec<Revived> {
     let live = world.live_nodes();
     let records = world.writes();
     let mut lost = Vec::new();
@@ -79,7 +87,8 @@ pub(crate) fn revived(world: &World) -> Vec<(EntityId, String)> {
                 op.at.as_secs_f64(),
                 holders.join(",")
             );
-            lost.push((entity, line));
+            let holders = holders.into_iter().map(str::to_owned).collect();
+            lost.push(Revived { entity, by: by.to_owned(), holders, line });
         }
     }
     lost

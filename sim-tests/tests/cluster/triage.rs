@@ -130,3 +130,27 @@ fn a_hung_delta_store_is_filed_under_3499() {
     spec.node.concurrent_deltas = false;
     assert_eq!(run_one(&spec, false).outcome.verdict(), Verdict::Converged, "one delta at a time");
 }
+
+/// `mixed` under `heavy`, seed 9: the robustness faults inside streams (10 % of frames dropped
+/// mid-session, damaged ones delivered) fail all 95 sessions of the run, so the five nodes keep
+/// what each wrote and deleted until max-time. No sync could have carried any of it, and triage
+/// files it as the faults' own shape (`stream-faults`), not calimero's (it was NEW, and its
+/// never-travelled deletes filed as #3251). The same scenario without the robustness faults
+/// syncs, and nothing of it is filed so.
+#[test]
+fn what_no_sync_could_carry_is_the_stream_faults() {
+    let spec = RunSpec::new(9, "mixed".parse().unwrap(), FaultPreset::Heavy);
+    let outcome = run_one(&spec, false).outcome;
+    let sessions = &outcome.metrics.as_ref().unwrap().protocol.sessions;
+    assert!(sessions.values().all(|c| c.succeeded == 0), "{outcome}");
+    assert_eq!(outcome.verdict(), Verdict::LostDelete, "{outcome}");
+    assert_eq!(outcome.triage(&spec.flags()), sim_tests::known(&["stream-faults"]), "{outcome}");
+
+    let calm = RunSpec::new(9, "mixed".parse().unwrap(), FaultPreset::ProdLan);
+    let outcome = run_one(&calm, false).outcome;
+    let known = outcome.triage(&calm.flags()).and_then(|t| match t {
+        merosim::Triage::Known(f) => Some(f),
+        merosim::Triage::New { .. } => None,
+    });
+    assert!(!known.unwrap_or_default().contains(&"stream-faults"), "{outcome}");
+}

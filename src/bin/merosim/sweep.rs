@@ -295,7 +295,7 @@ impl fmt::Display for SweepReport {
         if new == 0 {
             write!(
                 f,
-                "  every failure is a known finding of calimero-node {} (src/run/known.tsv; --strict fails on them too)",
+                "  every failure is known on calimero-node {}: a finding, or a shape of the faults (src/run/known.tsv; --strict fails on them too)",
                 self.calimero
             )?;
         }
