@@ -154,6 +154,24 @@ impl World {
         control.get_or_insert_with(|| madsim::runtime::Handle::current().create_node().name("chaos").build()).clone()
     }
 
+    /// Ends every task the World started, once the run is over. The World is held by what runs
+    /// inside the runtime (a node's restart closure, tasks parked on the World's own channels
+    /// and timers), and the runtime by handles the World keeps: a cycle that would keep every
+    /// store and trace of a finished run alive for the rest of the process (a sweep grew by the
+    /// size of each seed's World). Killing the nodes drops their tasks when the executor next
+    /// runs, which breaks it.
+    pub(crate) fn tear_down(&self) {
+        let handle = madsim::runtime::Handle::current();
+        let nodes: Vec<_> = self.registry().iter().filter_map(|n| n.madsim_id()).collect();
+        for id in nodes {
+            handle.kill(id);
+        }
+        handle.kill(self.router().wire_id());
+        if let Some(control) = self.control.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            handle.kill(control.id());
+        }
+    }
+
     /// The options nodes read on every tick (of the faults, only the nodes' part and buggify:
     /// the router owns the network's).
     pub(crate) fn options(&self) -> &SimConfig {

@@ -91,6 +91,11 @@ impl NetworkRouter {
         self.lock().elapsed()
     }
 
+    /// The madsim node frames in flight live on (killed when the run is torn down).
+    pub(crate) fn wire_id(&self) -> madsim::task::NodeId {
+        self.lock().wire.id()
+    }
+
     /// Keeps a copy of every frame's wire bytes in its `Sent` event (off by default: memory).
     pub fn capture_payloads(&self, on: bool) {
         self.lock().capture_payloads = on;

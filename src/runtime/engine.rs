@@ -375,3 +375,42 @@ impl Engine {
         })
     }
 }
+
+impl Drop for Engine {
+    /// Breaks the cycle between the World and the tasks that hold it (`World::tear_down`), so a
+    /// finished run's memory goes back before the next seed's starts.
+    fn drop(&mut self) {
+        let world = Arc::clone(&self.world);
+        self.runtime.block_on(async move {
+            world.tear_down();
+            // Killed tasks are woken, and dropped when the executor reaches them: no virtual time
+            // passes, so nothing else of the run moves on.
+            tokio::task::yield_now().await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The World outlives its engine only through the tasks and handles that hold it; after a
+    /// run and the engine's drop nothing does (before the teardown, a 3 × 20 run left 30 holders
+    /// and every byte of its stores behind).
+    #[test]
+    fn a_finished_run_lets_go_of_its_world() {
+        crate::runtime::warm_up();
+        let world = std::thread::spawn(|| {
+            let mut engine = Engine::new(SimConfig::with_seed(7));
+            engine.apply_scenario(&Scenario::n_nodes_diverged(3, 20)).expect("the scenario sets up");
+            assert!(engine.run() == StopCondition::Converged);
+            let world = Arc::downgrade(&engine.world);
+            assert!(world.strong_count() > 1, "the run's tasks hold the World while it lives");
+            drop(engine);
+            world.strong_count()
+        })
+        .join()
+        .expect("the run finished");
+        assert_eq!(world, 0, "something still holds the finished run's World");
+    }
+}
