@@ -241,10 +241,10 @@ fn no_command_is_the_default_sweep() {
     let few = |verb: &[&str]| -> (Option<i32>, Vec<String>) {
         let out = merosim(&[verb, &["--seeds", "0..2", "--hashes", "--quiet"]].concat());
         // Everything but the wall-clock lines (the sweep's wall time, the CPU-seconds until each
-        // finding was first seen) must agree.
+        // finding was first seen, the process's memory) must agree.
         let lines = text(&out.stdout)
             .lines()
-            .filter(|l| !l.contains("s wall with") && !l.starts_with("  first seen"))
+            .filter(|l| !l.contains("s wall with") && !l.starts_with("  first seen") && !l.starts_with("  memory"))
             .map(str::to_owned)
             .collect();
         (out.status.code(), lines)

@@ -101,27 +101,32 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
         }
     }
     if items.is_empty() {
-        items.push(Piece::new(unexplained(world, judgement), []));
+        let (what, settled) = unexplained(world, judgement);
+        items.push(Piece::new(what, [(settled && run.in_stream_faults(), M::SettledInFlight)]));
     }
     Evidence { pieces: items, plant }
 }
 
-/// What to say of a failed run no piece of evidence explains. A liveness stop whose stores all
-/// agree was a repair that came late (the bound ran out while its last sessions were in flight),
-/// and the state that would say why is gone by the end: the words say how to see it.
-fn unexplained(world: &World, judgement: &Judgement) -> String {
+/// What to say of a failed run no piece of evidence explains, and whether it stopped settled. A
+/// liveness or time-limit stop whose stores all agree was a repair that came late (the bound ran
+/// out while its last sessions were in flight), and the state that would say why is gone by the
+/// end: the words say how to see it.
+fn unexplained(world: &World, judgement: &Judgement) -> (String, bool) {
     use super::convergence::Property as P;
+    use crate::oracle::Verdict;
     let status = check_world(world, true);
     let settled = [P::C3NoPendingBuffers, P::C4NoPendingSync, P::C5StatesEqual].iter().all(|p| status.holds(*p));
-    if judgement.verdict != crate::oracle::Verdict::LivenessViolation || !settled {
-        return format!("{}: the run failed with nothing a finding could explain", judgement.verdict);
+    let verdict = judgement.verdict;
+    if !matches!(verdict, Verdict::LivenessViolation | Verdict::MaxTime) || !settled {
+        return (format!("{verdict}: the run failed with nothing a finding could explain"), false);
     }
     let stop = world.router().now().as_secs_f64();
-    format!(
-        "liveness: every live node's state agrees at the stop ({stop:.3}s) and only sessions in flight kept the run \
+    let what = format!(
+        "{verdict}: every live node's state agrees at the stop ({stop:.3}s) and only sessions in flight kept the run \
          from converging by its bound: a repair that came late; rerun with --max-time {} to see what differed before it",
         (stop.floor() as u64).saturating_sub(1)
-    )
+    );
+    (what, true)
 }
 
 /// A piece for each live node whose delta store hangs (#3499); their names.

@@ -78,10 +78,15 @@ pub enum Mechanism {
     /// from then on is the hang's.
     WedgedDeltaStore,
     /// The robustness faults', not calimero's: the run's streams dropped or damaged frames
-    /// inside sessions (production's never do), and no chain of completed syncs or deltas joins
-    /// the two nodes the evidence names (`check/carried.rs`), so no sync could have carried
-    /// what they disagree on.
+    /// inside sessions (production's never do), no chain of completed syncs joins the two nodes
+    /// the evidence names, and a session between them failed on a stream the faults touched
+    /// (`check/carried.rs`): no sync could have carried what they disagree on.
     NeverCarried,
+    /// The robustness faults', too: every live node's state agrees at a time-limit or liveness
+    /// stop and only sessions in flight kept the run from converging, in a run whose streams
+    /// dropped or damaged frames — sessions there fail by running into their receive budgets,
+    /// and the bound ran out while the last of them did.
+    SettledInFlight,
 }
 
 /// Production's soft budget for one gossiped delta (calimero-node's state-delta actor logs a
@@ -109,8 +114,9 @@ pub(crate) struct Run<'w> {
     shapes: OnceCell<Vec<Shapes>>,
     /// Whether the run delivered a damaged frame (read on first use).
     damaged_delivered: OnceCell<bool>,
-    /// Which nodes completed syncs could join (read on first use).
-    carried: OnceCell<Carried>,
+    /// Which nodes completed syncs could join, in a run whose streams the robustness faults
+    /// touched (`None` in any other; read on first use).
+    carried: OnceCell<Option<Carried>>,
 }
 
 type Shapes = BTreeMap<(EntityId, [u8; 32]), Vec<EntityId>>;
@@ -157,16 +163,27 @@ impl<'w> Run<'w> {
 
     /// `NeverCarried` between the nodes named `a` and `b`.
     pub fn never_carried(&self, a: &str, b: &str) -> bool {
-        let in_stream_faults = self.damaged_delivered()
-            || self.world.frames().iter().any(|f| {
-                matches!(f.fate, crate::trace::Fate::Dropped { reason: crate::net::DropReason::StreamDrop, .. })
+        self.carried().is_some_and(|c| c.starved(a, b))
+    }
+
+    /// Whether the robustness faults dropped or damaged a frame inside a session's stream.
+    pub fn in_stream_faults(&self) -> bool {
+        self.carried().is_some()
+    }
+
+    fn carried(&self) -> Option<&Carried> {
+        let carried = self.carried.get_or_init(|| {
+            let frames = self.world.frames();
+            // Only the robustness faults drop or damage a frame inside a session's stream.
+            let in_stream = frames.iter().any(|f| {
+                f.label != "gossip"
+                    && (f.dropped() == Some(crate::net::DropReason::StreamDrop)
+                        || (f.corruption.is_some() && matches!(f.fate, crate::trace::Fate::Delivered { .. })))
             });
-        let world = self.world;
-        in_stream_faults
-            && !self
-                .carried
-                .get_or_init(|| Carried::of(&world.trace().events(), |id| world.at(id).name().to_owned()))
-                .joined(a, b)
+            let world = self.world;
+            in_stream.then(|| Carried::of(&world.trace().events(), &frames, |id| world.at(id).name().to_owned()))
+        });
+        carried.as_ref()
     }
 
     fn damaged_delivered(&self) -> bool {

@@ -135,8 +135,9 @@ fn a_hung_delta_store_is_filed_under_3499() {
 /// mid-session, damaged ones delivered) fail all 95 sessions of the run, so the five nodes keep
 /// what each wrote and deleted until max-time. No sync could have carried any of it, and triage
 /// files it as the faults' own shape (`stream-faults`), not calimero's (it was NEW, and its
-/// never-travelled deletes filed as #3251). The same scenario without the robustness faults
-/// syncs, and nothing of it is filed so.
+/// never-travelled deletes filed as #3251). A run they slowed past its bound with every store
+/// agreeing is theirs too. The same scenario without the robustness faults syncs, and nothing of
+/// it is filed so.
 #[test]
 fn what_no_sync_could_carry_is_the_stream_faults() {
     let spec = RunSpec::new(9, "mixed".parse().unwrap(), FaultPreset::Heavy);
@@ -145,6 +146,14 @@ fn what_no_sync_could_carry_is_the_stream_faults() {
     assert!(sessions.values().all(|c| c.succeeded == 0), "{outcome}");
     assert_eq!(outcome.verdict(), Verdict::LostDelete, "{outcome}");
     assert_eq!(outcome.triage(&spec.flags()), sim_tests::known(&["stream-faults"]), "{outcome}");
+
+    // The faults also slow a run past its bound with every store agreeing: sessions fail by
+    // running into their receive budgets, and the last one was still running at 600 s.
+    let mut late = RunSpec::new(31, "mixed".parse().unwrap(), FaultPreset::Heavy);
+    late.faults.without = vec![merosim::FaultKind::Corruption];
+    let outcome = run_one(&late, false).outcome;
+    assert_eq!(outcome.verdict(), Verdict::MaxTime, "{outcome}");
+    assert_eq!(outcome.triage(&late.flags()), sim_tests::known(&["stream-faults"]), "{outcome}");
 
     let calm = RunSpec::new(9, "mixed".parse().unwrap(), FaultPreset::ProdLan);
     let outcome = run_one(&calm, false).outcome;
