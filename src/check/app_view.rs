@@ -71,13 +71,16 @@ pub fn app_view(world: &World) -> Option<Violation> {
 }
 
 /// One piece per collection serialized apart, with whether its stored child lists hold the same
-/// entries in another order on the two nodes (what a serialization that follows the child list
-/// makes of equal state).
+/// live entries in another order on the two nodes (what a serialization that follows the child
+/// list makes of equal state). Tombstoned children are left out: they are not serialized, and a
+/// list may keep one the other dropped (F10 relists a removed entry) without it mattering here.
 pub(super) fn pieces(run: &Run, items: &mut Vec<Piece>) {
     let Some(layout) = run.world.layout() else { return };
     for a in apart(run.world) {
         let children = |node: &SimNode| {
-            layout.anchor(&a.collection).and_then(|id| node.storage().metadata(id).ok().flatten()).map(|m| m.children)
+            let storage = node.storage();
+            let listed = layout.anchor(&a.collection).and_then(|id| storage.metadata(id).ok().flatten());
+            listed.map(|m| m.children.into_iter().filter(|c| storage.exists(*c)).collect::<Vec<_>>())
         };
         let reordered = match (children(&a.left.0), children(&a.right.0)) {
             (Some(mut l), Some(mut r)) if l != r => {
