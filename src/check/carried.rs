@@ -2,14 +2,14 @@
 //! sessions the robustness faults left alone (each carries both ways, since HashComparison pulls
 //! and pushes; each counts at its end, which is generous). A session whose stream lost, doubled,
 //! reordered or damaged a frame is no completed sync even when it returns `ok`: a push it lost
-//! is one no side hears of, and production's streams never lose one. Sync is what repairs state: a failed session may leave part of its
-//! work done, and gossip is best-effort — a delta it loses, or one that waits for a lost parent,
-//! is repaired only over a stream (a parent pull, a session). So two nodes no chain joins are two
-//! whose disagreement no completed sync ever had the chance to repair.
+//! is one no side hears of, and production's streams never lose one.
 //!
-//! Under the robustness faults (an in-stream drop, a damaged frame delivered) every session
-//! between two nodes can fail for the whole run; what they then disagree on is the faults'
-//! doing, which production's authenticated, reliable streams never see (docs/fault-model.md).
+//! Only sync repairs state for certain: a failed session may leave part of its work done, and
+//! gossip is best-effort — a delta it loses, or one that waits for a lost parent, is repaired
+//! only over a stream (a parent pull, a session). Two nodes no chain joins, one of whose
+//! sessions the faults broke, disagree on what no completed sync ever had the chance to repair:
+//! the robustness faults' doing, which production's authenticated, reliable streams never show
+//! (docs/fault-model.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -140,7 +140,7 @@ mod tests {
         assert!(carried.reaches("n2", "n0") && carried.joined("n0", "n2"), "n2's state went on to n0 through n1");
         assert!(!carried.joined("n3", "n4"), "a delta is no sync: what it lost only a stream repairs");
         assert!(carried.joined("n3", "n5"));
-        assert!(!carried.joined("n0", "n3"), "a failed session carries nothing");
+        assert!(!carried.joined("n0", "n3"), "no session ever touched n3");
         assert!(carried.joined("n5", "n5"));
     }
 

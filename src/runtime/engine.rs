@@ -380,6 +380,10 @@ impl Drop for Engine {
     /// Breaks the cycle between the World and the tasks that hold it (`World::tear_down`), so a
     /// finished run's memory goes back before the next seed's starts.
     fn drop(&mut self) {
+        // Unwinding from a panic inside the simulation, the runtime may be mid-poll: leave it.
+        if std::thread::panicking() {
+            return;
+        }
         let world = Arc::clone(&self.world);
         self.runtime.block_on(async move {
             world.tear_down();
