@@ -615,8 +615,9 @@ fn a_killed_sweep_resumes_to_the_uninterrupted_report() {
 }
 
 /// A seed whose heap passes `--max-memory` ends there with its own verdict, filed NEW, with the
-/// line that replays it (limit included); every seed's record carries its heap peak and the
-/// process's peak RSS, and the same seeds under the default limit converge.
+/// line that replays it (limit included), and replays to the same stop and trace; every seed's
+/// record carries its heap peak and the process's peak RSS, and the same seeds under the default
+/// limit converge.
 #[test]
 fn a_runaway_seed_ends_with_its_own_verdict_and_repro() {
     let file = std::env::temp_dir().join(format!("merosim-memory-{}.json", std::process::id()));
@@ -649,6 +650,15 @@ fn a_runaway_seed_ends_with_its_own_verdict_and_repro() {
         assert!(r["heap_peak"].as_u64().unwrap() > 1 << 20, "{r}");
         assert!(r["rss_peak_kib"].as_u64().unwrap() > 0, "{r}");
     }
+    // The stop is the run's own: two processes stop the same seed at the same step, same bytes.
+    let replay = || {
+        let out = merosim(&["repro", "0", "--scenario", "diverged-3x20", "--max-memory", "1"]);
+        let keep = |l: &&str| l.starts_with("  outcome") || l.starts_with("  trace") || l.starts_with("  verdict");
+        text(&out.stdout).lines().filter(keep).map(str::to_owned).collect::<Vec<_>>()
+    };
+    let first = replay();
+    assert!(first.iter().any(|l| l.contains("MemoryLimit at")), "{first:?}");
+    assert_eq!(first, replay(), "a memory-limit stop replays byte for byte");
     let out = sweep("4096");
     assert!(out.status.success(), "{}", text(&out.stdout));
     for r in records(std::fs::read_to_string(&file).unwrap()) {
