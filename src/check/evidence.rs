@@ -163,6 +163,7 @@ fn state(run: &Run, status: &ConvergenceStatus, wedged: &[String], items: &mut V
                     (run.remove_crossed_update(id), M::RemoveCrossedUpdate),
                     (crowded, M::CrowdedParent),
                     (unlinked && run.lifted_unlinked(id), M::LiftedTombstoneUnlinked),
+                    (unlinked && run.under_interior(id, lacking), M::InteriorWithoutBytes),
                     (run.damaged_frame(id), M::DamagedFrameApplied),
                     (run.delete_never_travelled(id), M::DeleteNeverTravelled),
                     (hung, M::WedgedDeltaStore),

@@ -274,6 +274,17 @@ impl<'w> Run<'w> {
         self.live.iter().any(|n| meta(n.storage(), *entity).is_some_and(had_children))
     }
 
+    /// F1 as an unlinked entity shows it: on `node` (a live node's name) the entity, or its
+    /// parent, is an interior entity held without its own bytes — an index entry sync made as
+    /// an ancestor, which no parent lists, and under which the elements sync brought hang
+    /// unlisted (a vector made on one node whose push never arrived).
+    pub fn under_interior(&self, entity: &EntityId, node: &str) -> bool {
+        let Some(holder) = self.index_of(node).map(|i| &self.live[i]) else { return false };
+        let storage = holder.storage();
+        let bare = |id: EntityId| storage.get(id).is_none_or(|b| b.is_empty()) && self.interior(&id);
+        bare(*entity) || storage.parent(*entity).is_some_and(bare)
+    }
+
     /// F12: the entity's parent, on some live node, lists more than `protocols::MAX_CHILDREN`.
     pub fn crowded(&self, entity: &EntityId) -> bool {
         let parents: BTreeSet<EntityId> =

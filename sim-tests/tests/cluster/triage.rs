@@ -182,3 +182,16 @@ fn a_child_list_apart_only_by_a_tombstone_still_shows_3165() {
     };
     assert!(findings.contains(&"#3165") && findings.contains(&"F10"), "{findings:?}\n{outcome}");
 }
+
+/// Default seed 8896 on 0.11.0-rc.4 (found NEW by the 10,000-seed sweep): an `inbox` vector made
+/// on one node reaches dave only through sync, so dave holds it as an index entry without its
+/// bytes (F1), and the entry above it and the elements under it live there unlisted by any
+/// parent. F1's mechanism now reads an unlinked entity whose own row, or whose parent's, is such
+/// a bare interior entry: the seed is filed F1.
+#[test]
+fn an_element_unlisted_under_a_bare_interior_entry_is_f1() {
+    let spec = RunSpec::new(8896, "any".parse().unwrap(), FaultPreset::Any);
+    let outcome = run_one(&spec, false).outcome;
+    assert_eq!(outcome.verdict(), Verdict::LivenessViolation, "{outcome}");
+    assert_eq!(outcome.triage(&spec.flags()), sim_tests::known(&["F1"]), "{outcome}");
+}
