@@ -195,3 +195,18 @@ fn an_element_unlisted_under_a_bare_interior_entry_is_f1() {
     assert_eq!(outcome.verdict(), Verdict::LivenessViolation, "{outcome}");
     assert_eq!(outcome.triage(&spec.flags()), sim_tests::known(&["F1"]), "{outcome}");
 }
+
+/// Default seed 8366 on 0.11.0-rc.4 (found NEW by the 10,000-seed sweep): alice and bob hold
+/// equal live state, but an app entry written after its remove sits under a tombstone every
+/// node keeps (F8), with other bytes under it on each: its own hash, so the roots, differ. The
+/// root mismatch is F8's; the seed is filed with the findings its other pieces show.
+#[test]
+fn bytes_under_a_final_tombstone_that_hash_apart_are_f8() {
+    let spec = RunSpec::new(8366, "any".parse().unwrap(), FaultPreset::Any);
+    let outcome = run_one(&spec, false).outcome;
+    assert_eq!(outcome.verdict(), Verdict::RootMismatch, "{outcome}");
+    let Some(merosim::Triage::Known(findings)) = outcome.triage(&spec.flags()) else {
+        panic!("seed 8366 is not filed known:\n{outcome}")
+    };
+    assert!(findings.contains(&"F8"), "{findings:?}\n{outcome}");
+}
