@@ -92,14 +92,13 @@ fn tampered(frames: &[FrameRecord]) -> BTreeSet<u64> {
             _ => None,
         };
         let stream_drop = f.dropped() == Some(crate::net::DropReason::StreamDrop);
-        let damaged = f.corruption.is_some() && delivered.is_some();
         let overtook = delivered.is_some_and(|at| {
             let latest = last.entry((f.stream, f.from)).or_default();
             let early = at < *latest;
             *latest = (*latest).max(at);
             early
         });
-        if stream_drop || damaged || f.copy_of.is_some() || overtook {
+        if stream_drop || f.delivered_damaged() || f.copy_of.is_some() || overtook {
             touched.insert(f.stream);
         }
     }

@@ -14,6 +14,7 @@ use super::oracles::meta;
 use crate::cluster::{value_hash, World};
 use crate::ids::{EntityId, NodeId};
 use crate::store::{EntityMeta, SimNode};
+use crate::trace::FrameRecord;
 
 /// A finding's cause, as triage tests for it. Its name (kebab case) is what `known.tsv` rows
 /// name.
@@ -177,8 +178,7 @@ impl<'w> Run<'w> {
             // Only the robustness faults drop or damage a frame inside a session's stream.
             let in_stream = frames.iter().any(|f| {
                 f.label != "gossip"
-                    && (f.dropped() == Some(crate::net::DropReason::StreamDrop)
-                        || (f.corruption.is_some() && matches!(f.fate, crate::trace::Fate::Delivered { .. })))
+                    && (f.dropped() == Some(crate::net::DropReason::StreamDrop) || f.delivered_damaged())
             });
             let world = self.world;
             in_stream.then(|| Carried::of(&world.trace().events(), &frames, |id| world.at(id).name().to_owned()))
@@ -187,10 +187,7 @@ impl<'w> Run<'w> {
     }
 
     fn damaged_delivered(&self) -> bool {
-        *self.damaged_delivered.get_or_init(|| {
-            let delivered = |f: &crate::trace::FrameRecord| matches!(f.fate, crate::trace::Fate::Delivered { .. });
-            self.world.frames().iter().any(|f| f.corruption.is_some() && delivered(f))
-        })
+        *self.damaged_delivered.get_or_init(|| self.world.frames().iter().any(FrameRecord::delivered_damaged))
     }
 
     fn touches(&self, entity: &EntityId) -> &[Touch] {

@@ -49,6 +49,11 @@ impl FrameRecord {
             _ => None,
         }
     }
+
+    /// Handed over damaged: what only a link without integrity does.
+    pub fn delivered_damaged(&self) -> bool {
+        self.corruption.is_some() && matches!(self.fate, Fate::Delivered { .. })
+    }
 }
 
 /// The frame table of `events`, in the order frames were sent (a frame's id is its index).

@@ -174,13 +174,20 @@ fn what_no_sync_could_carry_is_the_stream_faults() {
 /// findings its other pieces show.
 #[test]
 fn a_child_list_apart_only_by_a_tombstone_still_shows_3165() {
-    let spec = RunSpec::new(1048, "any".parse().unwrap(), FaultPreset::Any);
+    let findings = filed(1048, Verdict::RootMismatch);
+    assert!(findings.contains(&"#3165") && findings.contains(&"F10"), "{findings:?}");
+}
+
+/// What triage files default seed `seed` under (as the 10,000-seed sweep ran it), after checking
+/// its verdict; a seed filed NEW fails here, with its outcome.
+fn filed(seed: u64, verdict: Verdict) -> Vec<&'static str> {
+    let spec = RunSpec::new(seed, "any".parse().unwrap(), FaultPreset::Any);
     let outcome = run_one(&spec, false).outcome;
-    assert_eq!(outcome.verdict(), Verdict::RootMismatch, "{outcome}");
-    let Some(merosim::Triage::Known(findings)) = outcome.triage(&spec.flags()) else {
-        panic!("seed 1048 is not filed known:\n{outcome}")
-    };
-    assert!(findings.contains(&"#3165") && findings.contains(&"F10"), "{findings:?}\n{outcome}");
+    assert_eq!(outcome.verdict(), verdict, "{outcome}");
+    match outcome.triage(&spec.flags()) {
+        Some(merosim::Triage::Known(findings)) => findings,
+        other => panic!("seed {seed} is filed {other:?}, not known:\n{outcome}"),
+    }
 }
 
 /// Default seed 8896 on 0.11.0-rc.4 (found NEW by the 10,000-seed sweep): an `inbox` vector made
@@ -190,10 +197,7 @@ fn a_child_list_apart_only_by_a_tombstone_still_shows_3165() {
 /// a bare interior entry: the seed is filed F1.
 #[test]
 fn an_element_unlisted_under_a_bare_interior_entry_is_f1() {
-    let spec = RunSpec::new(8896, "any".parse().unwrap(), FaultPreset::Any);
-    let outcome = run_one(&spec, false).outcome;
-    assert_eq!(outcome.verdict(), Verdict::LivenessViolation, "{outcome}");
-    assert_eq!(outcome.triage(&spec.flags()), sim_tests::known(&["F1"]), "{outcome}");
+    assert_eq!(filed(8896, Verdict::LivenessViolation), ["F1"]);
 }
 
 /// Default seed 8366 on 0.11.0-rc.4 (found NEW by the 10,000-seed sweep): alice and bob hold
@@ -202,11 +206,6 @@ fn an_element_unlisted_under_a_bare_interior_entry_is_f1() {
 /// root mismatch is F8's; the seed is filed with the findings its other pieces show.
 #[test]
 fn bytes_under_a_final_tombstone_that_hash_apart_are_f8() {
-    let spec = RunSpec::new(8366, "any".parse().unwrap(), FaultPreset::Any);
-    let outcome = run_one(&spec, false).outcome;
-    assert_eq!(outcome.verdict(), Verdict::RootMismatch, "{outcome}");
-    let Some(merosim::Triage::Known(findings)) = outcome.triage(&spec.flags()) else {
-        panic!("seed 8366 is not filed known:\n{outcome}")
-    };
-    assert!(findings.contains(&"F8"), "{findings:?}\n{outcome}");
+    let findings = filed(8366, Verdict::RootMismatch);
+    assert!(findings.contains(&"F8"), "{findings:?}");
 }
