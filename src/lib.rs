@@ -91,7 +91,10 @@ pub use scenario::{
     RandomScenario, RandomScenarioConfig, Scenario, ScenarioError, ScenarioKind, ScenarioSpec, WorkloadArgs,
 };
 pub use store::WriteMeta;
-pub use store::{diff_entities, human_bytes, EntityDifference, EntityMeta, SimNode, SimStorage, StateDiff, StoreIo};
+pub use store::{
+    diff_entities, human_bytes, DeltaApplies, EntityDifference, EntityMeta, Reapplied, SimNode, SimStorage, StateDiff,
+    StoreIo,
+};
 pub use time::{SimClock, SimDuration, SimTime};
 pub use trace::{to_mermaid, to_perfetto, Fate, FrameRecord, TraceEvent, TraceKind};
 pub use transport::SimStream;

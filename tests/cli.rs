@@ -69,6 +69,25 @@ fn run_prints_options_outcome_metrics_trace_and_repro() {
 }
 
 #[test]
+fn repro_logs_carry_virtual_time_and_the_node_they_ran_on() {
+    let out = Command::new(env!("CARGO_BIN_EXE_merosim"))
+        .args(["repro", "3", "--scenario", "diverged-3x10", "--log"])
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run merosim");
+    let stderr = text(&out.stderr);
+    let calimero: Vec<&str> = stderr.lines().filter(|l| l.contains("calimero_node::")).collect();
+    assert!(!calimero.is_empty(), "no calimero_node log lines in:\n{stderr}");
+    for line in &calimero {
+        assert!(line.starts_with("t="), "not stamped with virtual time: {line}");
+        assert!(line.contains("node{id="), "not attributed to a node: {line}");
+    }
+    for name in ["alice", "bob"] {
+        assert!(calimero.iter().any(|l| l.contains(&format!("name=\"{name}\""))), "nothing logged on {name}");
+    }
+}
+
+#[test]
 fn sweep_with_failures_lists_them_and_exits_1() {
     let out = merosim(&[
         "sweep",

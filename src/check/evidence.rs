@@ -22,7 +22,7 @@ use super::piece::Piece;
 use super::Judgement;
 use crate::cluster::World;
 use crate::crdt::Verb;
-use crate::ids::{short_id, NodeId};
+use crate::ids::{short_id, EntityId, NodeId};
 use crate::oracle::{Oracle, Signal};
 use crate::store::EntityDifference;
 
@@ -247,9 +247,12 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
     if fired(Oracle::RootMismatch) {
         if let Some((found, words)) = mismatch(world) {
             let by = match &found {
-                Mismatch::Children { apart, between, .. } => {
-                    let relisted = !apart.is_empty() && apart.iter().all(|c| run.reinsert_over_tombstone(c, between));
-                    vec![(relisted, M::ReinsertOverTombstone)]
+                Mismatch::Children { parent, apart, between } => {
+                    let all = |f: &dyn Fn(&EntityId) -> bool| !apart.is_empty() && apart.iter().all(f);
+                    vec![
+                        (all(&|c| run.reinsert_over_tombstone(c, between)), M::ReinsertOverTombstone),
+                        (all(&|c| run.reapplied_over_tombstone(c, parent, between)), M::ReappliedOverTombstone),
+                    ]
                 }
                 Mismatch::Order { .. } => vec![(true, M::ChildOrder)],
                 Mismatch::OwnHash { entity } => {

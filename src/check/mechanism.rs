@@ -48,6 +48,12 @@ pub enum Mechanism {
     /// child already tombstoned leaves the list alone (a clear over the re-insert is the pinned
     /// test's way to show it).
     ReinsertOverTombstone,
+    /// F16: a child the two child lists disagree on is tombstoned on both nodes, and the node
+    /// that lists it applied a delta writing it a second time (`store/applies.rs`): calimero's
+    /// delta store lost the delta's first apply (an `add_delta` whose cascade failed persists
+    /// nothing), the second `Add` over the tombstone listed the child again and the second
+    /// `DeleteRef` found the tombstone and left the list alone.
+    ReappliedOverTombstone,
     /// F12: the entity's parent lists more children than one HashComparison answer may carry.
     CrowdedParent,
     /// F13: a write stamped after the entity's tombstone lifted it, and no parent lists it.
@@ -251,6 +257,15 @@ impl<'w> Run<'w> {
     /// nodes may hold it live: a remove that crossed the write, F9, leaves it so.)
     pub fn reinsert_over_tombstone(&self, child: &EntityId, between: &[NodeId; 2]) -> bool {
         self.written_after_a_remove(child) && self.tombstoned_on(child, between)
+    }
+
+    /// F16: `child` is tombstoned on both nodes of `between`, and one of them that lists it
+    /// under its parent applied a delta writing `child` twice.
+    pub fn reapplied_over_tombstone(&self, child: &EntityId, parent: &EntityId, between: &[NodeId; 2]) -> bool {
+        let lists = |n: &SimNode| meta(n.storage(), *parent).is_some_and(|m| m.children.contains(child));
+        let twice = |n: &SimNode| n.storage().applies().reapplied().iter().any(|r| r.writes.contains(child));
+        self.tombstoned_on(child, between)
+            && self.live.iter().filter(|n| between.contains(&n.id())).any(|n| lists(n) && twice(n))
     }
 
     fn tombstoned_everywhere(&self, entity: &EntityId) -> bool {

@@ -26,6 +26,7 @@ use calimero_context_client::messages::{ContextMessage, ExecuteError, ExecuteReq
 use calimero_context_client::{ContextAtomic, ContextAtomicKey, ContextGuard};
 use calimero_primitives::application::ApplicationId;
 use calimero_primitives::context::ContextId;
+use calimero_storage::interface::Action;
 use calimero_utils_actix::LazyRecipient;
 use tokio::sync::RwLock;
 
@@ -98,6 +99,9 @@ async fn sync_next(storage: &SimStorage, lock: Arc<RwLock<ContextId>>, request: 
             )
         })
     });
+    if applied.is_ok() {
+        note_applied(storage, &payload);
+    }
     let root = storage.root_hash().unwrap_or_default();
     let published = super::context_store::publish_root(storage);
     let returns = match (applied, published) {
@@ -113,6 +117,26 @@ async fn sync_next(storage: &SimStorage, lock: Arc<RwLock<ContextId>>, request: 
         artifact: Vec::new(),
         atomic: hold.then_some(key),
     }
+}
+
+/// Tells the node's store which delta it just applied (the artifact names it), and what the
+/// delta writes and deletes should it be one the node had applied before (`store/applies.rs`).
+fn note_applied(storage: &SimStorage, artifact: &[u8]) {
+    use calimero_storage::delta::StorageDelta;
+    let Ok(StorageDelta::CausalActions { actions, delta_id, .. }) = borsh::from_slice::<StorageDelta>(artifact) else {
+        return;
+    };
+    storage.applies().note(delta_id, || {
+        let (mut writes, mut deletes) = (Vec::new(), Vec::new());
+        for action in &actions {
+            match action {
+                Action::Add { id, .. } | Action::Update { id, .. } => writes.push(*id.as_bytes()),
+                Action::DeleteRef { id, .. } => deletes.push(*id.as_bytes()),
+                _ => {}
+            }
+        }
+        (writes, deletes)
+    });
 }
 
 /// Starts the stand-in on the current madsim node for `storage`'s context, handing out guards

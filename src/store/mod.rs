@@ -1,6 +1,7 @@
 //! A node's replicated state: the real calimero-storage Merkle tree per node, what a handshake
 //! reads from it (`LocalSyncState`), the node identity that owns it, and how two states differ.
 
+mod applies;
 mod diff;
 mod keys;
 mod meter;
@@ -11,6 +12,7 @@ mod storage;
 mod sync_state;
 mod undo;
 
+pub use applies::{DeltaApplies, Reapplied};
 pub(crate) use diff::list as short_list;
 pub use diff::{diff_entities, EntityDifference, StateDiff};
 pub use keys::NodeKeys;

@@ -62,6 +62,8 @@ pub struct SimStorage {
     /// (merosim's apps keep none at the root, so the rows cannot say it). Shared by clones,
     /// kept across a crash like the store.
     initialized: Arc<std::sync::atomic::AtomicBool>,
+    /// The deltas this store took, for triage's eye on one taken twice (`applies.rs`).
+    applies: super::applies::DeltaApplies,
     /// The node's own ordered index, where calimero keeps it in a thread-local (see the module).
     #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
     pub(super) ordered_index: super::ordered_index::OrderedIndex,
@@ -137,6 +139,7 @@ impl SimStorage {
             context_lock: Arc::new(tokio::sync::RwLock::new(context_id)),
             keys: None,
             initialized: Arc::default(),
+            applies: Default::default(),
             #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
             ordered_index: Default::default(),
         };
@@ -223,6 +226,11 @@ impl SimStorage {
     fn install_ordered_index(&self) {
         #[cfg(all(calimero_sorted_index, not(calimero_index_bridge)))]
         self.ordered_index.install();
+    }
+
+    /// The record of the deltas this store applied (`applies.rs`).
+    pub fn applies(&self) -> &super::applies::DeltaApplies {
+        &self.applies
     }
 
     /// Whether the node never received state: its root has no child (merosim's stores hold a

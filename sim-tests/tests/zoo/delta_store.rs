@@ -110,3 +110,60 @@ fn two_deltas_applied_at_once_both_finish() {
         }
     });
 }
+
+/// F16 (merosim's; default seed 1441 of the 10,000-seed sweep on rc.4): a delta applied in an
+/// `add_delta` whose cascade then fails is never persisted. Alice got carol's entity by sync (not
+/// by delta), writes `ONE` and then deletes carol's entity; bob, who never held that entity,
+/// gets the delete first (it waits) and then its parent. The parent applies; the cascade runs the
+/// delete, which calimero-storage refuses (a `DeleteRef` of an entity without an index is
+/// `IndexNotFound`, and fails the whole delta). calimero-dag's `add_delta` returns the cascade's
+/// error although the parent applied, and the delta store's `add_delta_internal` returns on it
+/// before it writes the parent's `applied` row and the heads: bob's store holds the parent's
+/// write and his DAG in memory calls it applied, but nothing on disk does. After a restart the
+/// parent is unknown, and the next copy of it is applied a second time.
+#[test]
+#[cfg_attr(
+    not(calimero_node_path),
+    ignore = "calimero's delta store needs production's node path: run it through scripts/against"
+)]
+fn a_delta_applied_before_its_cascade_failed_is_known_after_a_restart() {
+    #[cfg(calimero_node_path)]
+    merosim::simulate(16, || async {
+        let zoo = Zoo::new(16);
+        let carol = setup(zoo.world.add_node("carol"), "a third writer");
+        let (alice, bob) = (&zoo.alice, zoo.bob.storage());
+        let _ = committed(&carol, THREE, b"three");
+        let pulled = zoo.sync(Protocol::HashComparison, alice, &carol).await;
+        precondition(pulled.initiator.is_ok() && alice.storage().exists(THREE), "alice got carol's entity by sync");
+        let parent = committed(alice, ONE, b"one");
+        let delete = setup(alice.storage().delete(THREE), "alice deletes carol's entity");
+        let child = setup(commit_local(alice.storage(), &[delete]), "its commit");
+        precondition(child.parents == vec![parent.id], "the delete's parent is alice's write");
+        let author = Some(alice.storage().identity());
+
+        let deltas = setup(NodeDeltas::standalone(bob).await, "bob's delta store");
+        precondition(deltas.add(child.clone(), author).await == Taken::Pending, "the delete waits for its parent");
+        let taken = deltas.add(parent.clone(), author).await;
+        precondition(bob.exists(ONE) && deltas.applied(&parent.id).await, "the parent applied");
+        precondition(!deltas.applied(&child.id).await, "the delete failed in the cascade");
+        drop(deltas);
+
+        let restarted = action(NodeDeltas::standalone(bob).await, "bob's delta store after a restart");
+        let known = restarted.applied(&parent.id).await;
+        symptom_of(
+            "F16",
+            !known,
+            format_args!(
+                "after a restart bob's delta store does not know the delta it applied before the cascade failed (its add answered {taken:?})"
+            ),
+        );
+        let again = restarted.add(parent.clone(), author).await;
+        if known {
+            assert_eq!(again, Taken::Duplicate, "a copy of an applied delta is a duplicate");
+        } else {
+            assert_eq!(again, Taken::Applied, "the lost delta is applied a second time");
+            let twice: Vec<[u8; 32]> = bob.applies().reapplied().iter().map(|r| r.delta).collect();
+            assert_eq!(twice, vec![parent.id], "bob's store records the second apply, for triage");
+        }
+    });
+}
