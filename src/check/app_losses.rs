@@ -21,7 +21,8 @@ pub(super) fn app_losses(run: &Run, items: &mut Vec<Piece>) {
     for entity in run.entities() {
         if let Some(stamp) = run.lost_everywhere(entity) {
             let what = format!("app entry {} written at stamp {stamp} is held by no live node", short_id(entity));
-            items.push(Piece::new(what, [(run.write_after_remove(entity, stamp), M::WriteAfterRemove)]));
+            let f8 = run.write_after_remove(entity, stamp) || run.own_write_hidden(entity, stamp);
+            items.push(Piece::new(what, [(f8, M::WriteAfterRemove)]));
         }
         if let Some(stamp) = run.removal_undone_everywhere(entity) {
             let what = format!("app entry {} removed at stamp {stamp} is live on every live node", short_id(entity));

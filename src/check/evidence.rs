@@ -102,7 +102,11 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
     }
     if items.is_empty() {
         let (what, settled) = unexplained(world, judgement);
-        items.push(Piece::new(what, [(settled && run.in_stream_faults(), M::SettledInFlight)]));
+        let by = [
+            (settled && run.in_stream_faults(), M::SettledInFlight),
+            (settled && run.unserved_delta(), M::UnservedDelta),
+        ];
+        items.push(Piece::new(what, by));
     }
     Evidence { pieces: items, plant }
 }

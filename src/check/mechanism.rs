@@ -34,7 +34,9 @@ pub enum Mechanism {
     LookAlike,
     /// F8: a write stamped after a remove of its entity, which every live node holds as a
     /// tombstone: where tombstones are final the write is invisible, whatever bytes end up under
-    /// the tombstone (a peer's older write can replace it there).
+    /// the tombstone (a peer's older write can replace it there). For an app entry held by no
+    /// live node it is enough that the writer holds the tombstone and no node holds the write
+    /// (`own_write_hidden`): the writer lost its own write.
     WriteAfterRemove,
     /// F8: calimero refused a push to a key that a clear or remove of its collection took away.
     PushToRemovedKey,
@@ -54,6 +56,12 @@ pub enum Mechanism {
     /// nothing), the second `Add` over the tombstone listed the child again and the second
     /// `DeleteRef` found the tombstone and left the list alone.
     ReappliedOverTombstone,
+    /// F17: at a stop with every live store agreeing, a live node holds an applied delta it
+    /// persisted without an author claim (calimero persists a delta its cascade applied so),
+    /// and another live node does not hold that delta: its parent pulls ask, the holder's delta
+    /// responder answers `DeltaNotFound` for a row without an author claim, and the asks never
+    /// end (0.11.0-rc.4 has no back-off for them, #3385).
+    UnservedDelta,
     /// F12: the entity's parent lists more children than one HashComparison answer may carry.
     CrowdedParent,
     /// F13: a write stamped after the entity's tombstone lifted it, and no parent lists it.
@@ -105,6 +113,8 @@ const HANDLER_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
 #[derive(Clone, Debug)]
 struct Touch {
     stamp: u64,
+    /// The node that made the operation.
+    node: NodeId,
     /// SHA-256 of the bytes written; `None` for a tombstone.
     value: Option<[u8; 32]>,
     /// Bytes that end with the entity's own id: an app entry or element, which calimero writes
@@ -132,12 +142,14 @@ impl<'w> Run<'w> {
     pub fn new(world: &'w World) -> Self {
         let mut history: BTreeMap<EntityId, Vec<Touch>> = BTreeMap::new();
         for w in world.writes() {
-            history.entry(w.entity).or_default().push(Touch { stamp: w.stamp, value: w.value, embeds_id: false });
+            let touch = Touch { stamp: w.stamp, node: w.node, value: w.value, embeds_id: false };
+            history.entry(w.entity).or_default().push(touch);
         }
         for op in world.app_ops() {
             for e in &op.effects {
                 history.entry(e.entity).or_default().push(Touch {
                     stamp: e.stamp,
+                    node: op.node,
                     value: e.data.as_deref().map(value_hash),
                     embeds_id: e.data.as_ref().is_some_and(|d| d.ends_with(&e.entity)),
                 });
@@ -236,6 +248,23 @@ impl<'w> Run<'w> {
         removed_before && self.tombstoned_everywhere(entity)
     }
 
+    /// F8 on the writer itself: the write stamped `stamp` came after a remove of `entity`, the
+    /// node that made it holds the entity as a tombstone (its own write hidden there, which sync
+    /// never does to a node's own write), and every other live node holds the tombstone or an
+    /// older write (the write never reached them live: the writer, where a fixed calimero would
+    /// serve it, serves a tombstone).
+    pub fn own_write_hidden(&self, entity: &EntityId, stamp: u64) -> bool {
+        let touches = self.touches(entity);
+        let removed_before = touches.iter().any(|t| t.value.is_none() && t.stamp < stamp);
+        let Some(writer) = touches.iter().find(|t| t.value.is_some() && t.stamp == stamp).map(|t| t.node) else {
+            return false;
+        };
+        let held = |n: &SimNode| meta(n.storage(), *entity);
+        let hides = |n: &SimNode| held(n).is_some_and(|m| m.deleted_at.is_some());
+        let older = |n: &SimNode| held(n).is_none_or(|m| m.deleted_at.is_some() || m.updated_at < stamp);
+        removed_before && self.live.iter().any(|n| n.id() == writer && hides(n)) && self.live.iter().all(older)
+    }
+
     /// F9: a tombstone of `entity`, and a write of it stamped later.
     pub fn remove_crossed_update(&self, entity: &EntityId) -> bool {
         self.written_after_a_remove(entity)
@@ -266,6 +295,20 @@ impl<'w> Run<'w> {
         let twice = |n: &SimNode| n.storage().applies().reapplied().iter().any(|r| r.writes.contains(child));
         self.tombstoned_on(child, between)
             && self.live.iter().filter(|n| between.contains(&n.id())).any(|n| lists(n) && twice(n))
+    }
+
+    /// F17: some live node holds an applied delta persisted without an author claim that
+    /// another live node lacks (see [`Mechanism::UnservedDelta`]).
+    pub fn unserved_delta(&self) -> bool {
+        #[cfg(calimero_node_path)]
+        for holder in &self.live {
+            for id in crate::protocols::unclaimed_deltas(holder.storage()) {
+                if self.live.iter().any(|n| !crate::protocols::holds_delta(n.storage(), &id)) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     fn tombstoned_everywhere(&self, entity: &EntityId) -> bool {

@@ -181,3 +181,34 @@ pub fn applied_deltas(storage: &SimStorage, wanted: &[[u8; 32]]) -> Vec<Delta> {
         })
         .collect()
 }
+
+#[cfg(calimero_node_path)]
+/// The deltas this node persisted as applied without an author claim (other than a snapshot's
+/// genesis checkpoint): calimero persists a delta its cascade applied so, and its delta
+/// responder answers `DeltaNotFound` for such a row rather than serve it.
+pub fn unclaimed_deltas(storage: &SimStorage) -> Vec<[u8; 32]> {
+    let (context, handle) = (storage.context_id(), storage.store().handle());
+    let Ok(mut rows) = handle.iter::<key::ContextDagDelta>() else { return Vec::new() };
+    let mut ids = Vec::new();
+    let mut next = rows.seek(key::ContextDagDelta::new(context, [0; 32])).ok().flatten();
+    while let Some(key) = next.take().filter(|k| k.context_id() == context) {
+        ids.push(key.delta_id());
+        next = rows.next().ok().flatten();
+    }
+    ids.into_iter()
+        .filter(|id| {
+            let row: Option<ContextDagDelta> = handle.get(&key::ContextDagDelta::new(context, *id)).ok().flatten();
+            let checkpoint = |r: &ContextDagDelta| {
+                r.parents == [GENESIS] && borsh::from_slice::<Vec<Action>>(&r.actions).is_ok_and(|a| a.is_empty())
+            };
+            row.is_some_and(|r| r.applied && r.author_id.is_none() && !checkpoint(&r))
+        })
+        .collect()
+}
+
+#[cfg(calimero_node_path)]
+/// Whether this node persisted delta `id` (applied or not).
+pub fn holds_delta(storage: &SimStorage, id: &[u8; 32]) -> bool {
+    let handle = storage.store().handle();
+    handle.get(&key::ContextDagDelta::new(storage.context_id(), *id)).is_ok_and(|row| row.is_some())
+}

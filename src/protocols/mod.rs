@@ -44,7 +44,7 @@ mod walk;
 use std::fmt;
 
 #[cfg(calimero_node_path)]
-pub use context_store::{applied_deltas, commit_local, commit_signed, dag_heads, Delta};
+pub use context_store::{applied_deltas, commit_local, commit_signed, dag_heads, holds_delta, unclaimed_deltas, Delta};
 #[cfg(calimero_node_path)]
 pub use deltas::{events, NodeDeltas, Taken};
 #[cfg(calimero_node_path)]

@@ -209,3 +209,34 @@ fn bytes_under_a_final_tombstone_that_hash_apart_are_f8() {
     let findings = filed(8366, Verdict::RootMismatch);
     assert!(findings.contains(&"F8"), "{findings:?}");
 }
+
+/// Default seed 1441 on 0.11.0-rc.4 (found NEW by the 10,000-seed sweep): carol's root lists a
+/// nested vector every node holds tombstoned (the random-id vector a `rekey` replaced). carol had
+/// applied the delta that made and deleted it, in a parent pull whose cascade then failed; her
+/// delta store never persisted it (F16), and after a crash she applied it a second time: the
+/// second `Add` over the tombstone listed it again, the second `DeleteRef` left the list alone.
+#[test]
+fn a_tombstone_relisted_by_a_delta_applied_twice_is_f16() {
+    assert_eq!(filed(1441, Verdict::RootMismatch), ["F16"]);
+}
+
+/// Default seed 1393 on 0.11.0-rc.4 (found NEW by the 10,000-seed sweep): alice removes
+/// `profile[k1]` and writes it again twice; her own last write sits under her tombstone (F8),
+/// bob holds the tombstone too, and carol, who never met the remove (F9's crossing), holds an
+/// older write. No live node holds alice's last write because the node that wrote it hides it:
+/// F8's mechanism reads the writer's own tombstone over its write when no node holds a later one.
+#[test]
+fn a_write_its_writer_hides_under_its_tombstone_is_f8() {
+    let findings = filed(1393, Verdict::AppDivergence);
+    assert!(findings.contains(&"F8") && findings.contains(&"F9"), "{findings:?}");
+}
+
+/// Default seed 9044 on 0.11.0-rc.4 (found NEW by the 10,000-seed sweep): every store agrees from
+/// ~200 s, yet bob and carol ask erin for one delta until the bound. Erin holds it, applied by a
+/// cascade and so persisted without its author claim (F17), and her delta responder answers
+/// `DeltaNotFound` for such a row; rc.4's parent pulls have no back-off. The settled piece reads
+/// that mechanism, and the seed is filed F17.
+#[test]
+fn a_settled_run_whose_parent_pulls_are_never_served_is_f17() {
+    assert_eq!(filed(9044, Verdict::LivenessViolation), ["F17"]);
+}
