@@ -56,11 +56,12 @@ pub enum Mechanism {
     /// nothing), the second `Add` over the tombstone listed the child again and the second
     /// `DeleteRef` found the tombstone and left the list alone.
     ReappliedOverTombstone,
-    /// F17: at a stop with every live store agreeing, a live node holds an applied delta it
-    /// persisted without an author claim (calimero persists a delta its cascade applied so),
-    /// and another live node does not hold that delta: its parent pulls ask, the holder's delta
-    /// responder answers `DeltaNotFound` for a row without an author claim, and the asks never
-    /// end (0.11.0-rc.4 has no back-off for them, #3385).
+    /// F17: at a stop with every live store agreeing, where the run's last minute of traffic
+    /// was parent pulls and nothing else, a live node holds an applied delta it persisted
+    /// without an author claim (calimero persists a delta its cascade applied so), and another
+    /// live node does not hold that delta: its parent pulls ask, the holder's delta responder
+    /// answers `DeltaNotFound` for a row without an author claim, and the asks never end
+    /// (0.11.0-rc.4 has no back-off for them, #3385).
     UnservedDelta,
     /// F12: the entity's parent lists more children than one HashComparison answer may carry.
     CrowdedParent,
@@ -301,6 +302,10 @@ impl<'w> Run<'w> {
     /// another live node lacks (see [`Mechanism::UnservedDelta`]).
     pub fn unserved_delta(&self) -> bool {
         #[cfg(calimero_node_path)]
+        if !self.only_parent_pulls_at_the_end() {
+            return false;
+        }
+        #[cfg(calimero_node_path)]
         for holder in &self.live {
             for id in crate::protocols::unclaimed_deltas(holder.storage()) {
                 if self.live.iter().any(|n| !crate::protocols::holds_delta(n.storage(), &id)) {
@@ -309,6 +314,24 @@ impl<'w> Run<'w> {
             }
         }
         false
+    }
+
+    /// Whether, over the run's last minute of traffic, nodes only asked each other for deltas
+    /// (and for DAG heads): parent pulls are what kept the network busy, no sync session was.
+    #[cfg(calimero_node_path)]
+    fn only_parent_pulls_at_the_end(&self) -> bool {
+        let frames = self.world.frames();
+        let Some(end) = frames.iter().map(|f| f.sent_at).max() else { return false };
+        let last = frames.iter().filter(|f| f.sent_at + std::time::Duration::from_secs(60) >= end);
+        let (mut pulls, mut others) = (0, 0);
+        for f in last {
+            match (f.label, f.message) {
+                (_, "DeltaRequest") => pulls += 1,
+                ("manager" | "dag-heads" | "gossip", _) => {}
+                _ => others += 1,
+            }
+        }
+        pulls > 0 && others == 0
     }
 
     fn tombstoned_everywhere(&self, entity: &EntityId) -> bool {
