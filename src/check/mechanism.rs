@@ -245,8 +245,12 @@ impl<'w> Run<'w> {
     /// F8: every live node holds `entity` as a tombstone, and one of its recorded removes is
     /// stamped before `stamp` (the write's).
     pub fn write_after_remove(&self, entity: &EntityId, stamp: u64) -> bool {
-        let removed_before = self.touches(entity).iter().any(|t| t.value.is_none() && t.stamp < stamp);
-        removed_before && self.tombstoned_everywhere(entity)
+        self.removed_before(entity, stamp) && self.tombstoned_everywhere(entity)
+    }
+
+    /// Whether one of `entity`'s recorded removes is stamped before `stamp`.
+    fn removed_before(&self, entity: &EntityId, stamp: u64) -> bool {
+        self.touches(entity).iter().any(|t| t.value.is_none() && t.stamp < stamp)
     }
 
     /// F8 on the writer itself: the write stamped `stamp` came after a remove of `entity`, the
@@ -256,14 +260,15 @@ impl<'w> Run<'w> {
     /// serve it, serves a tombstone).
     pub fn own_write_hidden(&self, entity: &EntityId, stamp: u64) -> bool {
         let touches = self.touches(entity);
-        let removed_before = touches.iter().any(|t| t.value.is_none() && t.stamp < stamp);
         let Some(writer) = touches.iter().find(|t| t.value.is_some() && t.stamp == stamp).map(|t| t.node) else {
             return false;
         };
         let held = |n: &SimNode| meta(n.storage(), *entity);
         let hides = |n: &SimNode| held(n).is_some_and(|m| m.deleted_at.is_some());
         let older = |n: &SimNode| held(n).is_none_or(|m| m.deleted_at.is_some() || m.updated_at < stamp);
-        removed_before && self.live.iter().any(|n| n.id() == writer && hides(n)) && self.live.iter().all(older)
+        self.removed_before(entity, stamp)
+            && self.live.iter().any(|n| n.id() == writer && hides(n))
+            && self.live.iter().all(older)
     }
 
     /// F9: a tombstone of `entity`, and a write of it stamped later.

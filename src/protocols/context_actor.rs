@@ -120,22 +120,18 @@ async fn sync_next(storage: &SimStorage, lock: Arc<RwLock<ContextId>>, request: 
 }
 
 /// Tells the node's store which delta it just applied (the artifact names it), and what the
-/// delta writes and deletes should it be one the node had applied before (`store/applies.rs`).
+/// delta writes should it be one the node had applied before (`store/applies.rs`).
 fn note_applied(storage: &SimStorage, artifact: &[u8]) {
     use calimero_storage::delta::StorageDelta;
     let Ok(StorageDelta::CausalActions { actions, delta_id, .. }) = borsh::from_slice::<StorageDelta>(artifact) else {
         return;
     };
     storage.applies().note(delta_id, || {
-        let (mut writes, mut deletes) = (Vec::new(), Vec::new());
-        for action in &actions {
-            match action {
-                Action::Add { id, .. } | Action::Update { id, .. } => writes.push(*id.as_bytes()),
-                Action::DeleteRef { id, .. } => deletes.push(*id.as_bytes()),
-                _ => {}
-            }
-        }
-        (writes, deletes)
+        let written = |a: &Action| match a {
+            Action::Add { id, .. } | Action::Update { id, .. } => Some(*id.as_bytes()),
+            _ => None,
+        };
+        actions.iter().filter_map(written).collect()
     });
 }
 

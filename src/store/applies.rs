@@ -20,8 +20,6 @@ pub struct Reapplied {
     pub delta: [u8; 32],
     /// Entities the delta adds or updates.
     pub writes: Vec<EntityId>,
-    /// Entities the delta deletes.
-    pub deletes: Vec<EntityId>,
 }
 
 #[derive(Default)]
@@ -35,13 +33,12 @@ struct Log {
 pub struct DeltaApplies(Arc<Mutex<Log>>);
 
 impl DeltaApplies {
-    /// Records that delta `id` was applied; `touched` (its writes and deletes) is asked for only
+    /// Records that delta `id` was applied; `writes` (what it adds or updates) is asked for only
     /// when the node had applied it before.
-    pub fn note(&self, id: [u8; 32], touched: impl FnOnce() -> (Vec<EntityId>, Vec<EntityId>)) {
+    pub fn note(&self, id: [u8; 32], writes: impl FnOnce() -> Vec<EntityId>) {
         let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if !log.seen.insert(id) {
-            let (writes, deletes) = touched();
-            log.again.push(Reapplied { delta: id, writes, deletes });
+            log.again.push(Reapplied { delta: id, writes: writes() });
         }
     }
 
@@ -56,14 +53,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_second_apply_is_recorded_with_what_it_touched() {
+    fn only_a_second_apply_is_recorded_with_what_it_writes() {
         let applies = DeltaApplies::default();
         let (a, b) = ([1; 32], [2; 32]);
         let x: EntityId = [7; 32];
         applies.note(a, || unreachable!("a first apply is not asked what it touched"));
         applies.note(b, || unreachable!("nor is this one"));
         assert!(applies.reapplied().is_empty());
-        applies.clone().note(a, || (vec![x], vec![x]));
-        assert_eq!(applies.reapplied(), vec![Reapplied { delta: a, writes: vec![x], deletes: vec![x] }]);
+        applies.clone().note(a, || vec![x]);
+        assert_eq!(applies.reapplied(), vec![Reapplied { delta: a, writes: vec![x] }]);
     }
 }
