@@ -307,17 +307,12 @@ impl<'w> Run<'w> {
     /// another live node lacks (see [`Mechanism::UnservedDelta`]).
     pub fn unserved_delta(&self) -> bool {
         #[cfg(calimero_node_path)]
-        if !self.only_parent_pulls_at_the_end() {
-            return false;
-        }
-        #[cfg(calimero_node_path)]
-        for holder in &self.live {
-            for id in crate::protocols::unclaimed_deltas(holder.storage()) {
-                if self.live.iter().any(|n| !crate::protocols::holds_delta(n.storage(), &id)) {
-                    return true;
-                }
-            }
-        }
+        return self.only_parent_pulls_at_the_end()
+            && self.live.iter().any(|holder| {
+                let lacks = |id: &[u8; 32]| self.live.iter().any(|n| !crate::protocols::holds_delta(n.storage(), id));
+                crate::protocols::unclaimed_deltas(holder.storage()).iter().any(lacks)
+            });
+        #[cfg(not(calimero_node_path))]
         false
     }
 
