@@ -130,6 +130,7 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
             }
             (K::Vector, Some(CollectionValue::List(list))) => judge.vector(&mine, list),
             (K::MapOfVectors, Some(CollectionValue::Lists(lists))) => judge.lists(&mine, lists),
+            (K::Frozen, Some(CollectionValue::Members(values))) => judge.frozen(&mine, values),
             (_, value) => problems.push(format!("{collection}: reads as {value:?}, not a {kind}")),
         }
     }
@@ -154,6 +155,26 @@ impl Judge<'_> {
                 self.collection,
                 up - down
             ));
+        }
+    }
+
+    /// Frozen storage only grows: every value an acknowledged insert froze is held, and
+    /// nothing else (a value read under a key that is not its hash is never one an app froze).
+    fn frozen(&mut self, ops: &[&OpRecord], values: &BTreeSet<String>) {
+        let frozen: BTreeMap<&str, &OpRecord> = ops
+            .iter()
+            .filter_map(|r| match &r.op.verb {
+                Verb::Freeze { value } => Some((value.as_str(), *r)),
+                _ => None,
+            })
+            .collect();
+        for (value, r) in &frozen {
+            if !values.contains(*value) {
+                self.problems.push(format!("{}: {value:?} missing, frozen {}", self.collection, (self.who)(r)));
+            }
+        }
+        for value in values.iter().filter(|v| !frozen.contains_key(v.as_str())) {
+            self.problems.push(format!("{} holds {value:?}, frozen by no operation", self.collection));
         }
     }
 

@@ -20,7 +20,9 @@ use calimero_primitives::identity::PublicKey;
 use calimero_storage::address::Id;
 #[cfg(calimero_collection_rekey)]
 use calimero_storage::collections::rekey;
-use calimero_storage::collections::{GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector};
+use calimero_storage::collections::{
+    FrozenStorage, GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector,
+};
 #[cfg(calimero_sorted_index)]
 use calimero_storage::collections::{SortedMap, SortedSet};
 use calimero_storage::delta;
@@ -152,6 +154,15 @@ impl Layout {
         exists(declared.anchor).then(|| open(declared))
     }
 
+    /// A frozen collection's entries map (its handle's first field), `hash → value`, for
+    /// reading every entry the node holds (`FrozenStorage` itself reads one hash at a time;
+    /// `FrozenValue` serializes as its value).
+    pub(super) fn open_frozen_entries(&self, collection: &str) -> Option<UnorderedMap<[u8; 32], String>> {
+        let declared = self.collections.get(collection)?;
+        let entries = borsh::from_slice(&declared.handle[..32]).expect("a map handle is its 32-byte id");
+        exists(declared.anchor).then_some(entries)
+    }
+
     fn declared(&self, op: &CrdtOp) -> Result<&Declared, CrdtError> {
         match self.collections.get(&op.collection) {
             Some(d) if d.kind == op.kind => Ok(d),
@@ -190,6 +201,8 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         CollectionKind::SortedMap => borsh::to_vec(&SortedMap::<String, String>::new_with_field_name(name)),
         #[cfg(calimero_sorted_index)]
         CollectionKind::SortedSet => borsh::to_vec(&SortedSet::<String>::new_with_field_name(name)),
+        // Its handle starts with its entries' map, the entity that exists once it does.
+        CollectionKind::Frozen => borsh::to_vec(&FrozenStorage::<String>::new_with_field_name(name)),
         #[cfg(not(calimero_sorted_index))]
         CollectionKind::SortedMap | CollectionKind::SortedSet => {
             unreachable!("CollectionKind::in_this_release refuses the sorted collections before 0.11.0-rc.1")
@@ -308,8 +321,22 @@ fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), Store
         (K::SortedSet, Verb::Remove { key }) => (None, open::<SortedSet<String>>(declared).remove(key.as_str())?),
         #[cfg(calimero_sorted_index)]
         (K::SortedSet, Verb::Clear) => (None, clear(open::<SortedSet<String>>(declared), |s| s.len(), |s| s.clear())?),
+        (K::Frozen, Verb::Freeze { value }) => {
+            // Content-addressed: freezing a value already held writes nothing new.
+            let mut frozen = open::<FrozenStorage<String>>(declared);
+            let held = frozen.contains(&frozen_key(value))?;
+            frozen.insert(owned(value))?;
+            (None, !held)
+        }
         _ => unreachable!("CrdtOp::fits was checked"),
     })
+}
+
+/// The key `FrozenStorage` stores `value` under: the SHA-256 of its borsh bytes, as calimero
+/// derives it (an app keeps these to read its values back).
+pub(super) fn frozen_key(value: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(borsh::to_vec(value).expect("a string always serializes")).into()
 }
 
 /// Clears `collection`; changed if it held anything.

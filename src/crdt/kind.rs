@@ -35,6 +35,9 @@ pub enum CollectionKind {
     SortedMap,
     /// `SortedSet<String>`: insert, remove, clear; read in order, like the map.
     SortedSet,
+    /// `FrozenStorage<String>`: content-addressed and immutable (the key is the value's SHA-256);
+    /// insert only.
+    Frozen,
 }
 
 impl CollectionKind {
@@ -57,6 +60,7 @@ impl CollectionKind {
             CollectionKind::MapOfVectors => "UnorderedMap<String, Vector<String>>",
             CollectionKind::SortedMap => "SortedMap<String, String>",
             CollectionKind::SortedSet => "SortedSet<String>",
+            CollectionKind::Frozen => "FrozenStorage<String>",
         }
     }
 
@@ -78,7 +82,10 @@ impl CollectionKind {
 
     /// Whether the collection is addressed by key (maps, sets, registers, map of vectors).
     pub fn keyed(self) -> bool {
-        !matches!(self, CollectionKind::Vector | CollectionKind::Counter | CollectionKind::PnCounter)
+        !matches!(
+            self,
+            CollectionKind::Vector | CollectionKind::Counter | CollectionKind::PnCounter | CollectionKind::Frozen
+        )
     }
 }
 
@@ -108,10 +115,9 @@ pub const NOT_DRIVEN: [NotDriven; 3] = [
     },
     NotDriven {
         name: "shared",
-        calimero_type: "SharedStorage / FrozenStorage / permissioned collections",
+        calimero_type: "SharedStorage / permissioned collections",
         reason: "Shared and permissioned writes are checked against writer sets in signed governance \
-                 state merosim does not simulate; FrozenStorage needs no keys (calimero checks only that \
-                 an entry's key is its value's hash) and is not driven yet: no workload writes it",
+                 state merosim does not simulate",
     },
 ];
 

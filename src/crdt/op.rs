@@ -25,6 +25,8 @@ pub enum Verb {
     Increment,
     /// PN counter only.
     Decrement,
+    /// Frozen storage: store `value` under its content hash (calimero's `FrozenStorage::insert`).
+    Freeze { value: String },
 }
 
 /// An operation on the collection `collection` (its field name) of kind `kind`.
@@ -61,6 +63,7 @@ impl CrdtOp {
                 | (Verb::Update { .. }, K::Vector)
                 | (Verb::Increment, K::Counter | K::PnCounter)
                 | (Verb::Decrement, K::PnCounter)
+                | (Verb::Freeze { .. }, K::Frozen)
         )
     }
 }
@@ -79,6 +82,7 @@ impl fmt::Display for CrdtOp {
             Verb::Update { index, value } => write!(f, "{c}.update({index}, {value:?})"),
             Verb::Increment => write!(f, "{c}.increment()"),
             Verb::Decrement => write!(f, "{c}.decrement()"),
+            Verb::Freeze { value } => write!(f, "{c}.insert({value:?})"),
         }
     }
 }

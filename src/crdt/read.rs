@@ -9,7 +9,7 @@ use calimero_storage::collections::{GCounter, PNCounter, UnorderedMap, Unordered
 #[cfg(calimero_sorted_index)]
 use calimero_storage::collections::{SortedMap, SortedSet};
 
-use super::driver::{MapOfVectors, Registers};
+use super::driver::{frozen_key, MapOfVectors, Registers};
 use super::CrdtError;
 use super::{CollectionKind, Layout};
 use crate::store::SimStorage;
@@ -211,6 +211,18 @@ impl Layout {
             }),
             K::SortedSet => CollectionValue::Members(match self.open::<UnorderedSet<String>>(name) {
                 Some(set) => set.iter()?.collect(),
+                None => BTreeSet::new(),
+            }),
+            // Every value held; one stored under a key that is not its hash (which `get` by hash
+            // would never find) reads marked, so it shows as a difference and a broken promise.
+            K::Frozen => CollectionValue::Members(match self.open_frozen_entries(name) {
+                Some(entries) => entries
+                    .entries()?
+                    .map(|(key, value)| match key == frozen_key(&value) {
+                        true => value,
+                        false => format!("{value} (under {})", hex::encode(&key[..8])),
+                    })
+                    .collect(),
                 None => BTreeSet::new(),
             }),
             K::MapOfVectors => CollectionValue::Lists(match self.open::<MapOfVectors>(name) {

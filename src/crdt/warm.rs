@@ -52,6 +52,7 @@ fn touch() {
             CollectionKind::Vector => vec![Verb::Push { key: None, value }],
             CollectionKind::Counter | CollectionKind::PnCounter => vec![Verb::Increment],
             CollectionKind::MapOfVectors => vec![Verb::Push { key: Some(key), value }],
+            CollectionKind::Frozen => vec![Verb::Freeze { value }],
         }
     };
     for (from, to) in [(&a, &b), (&b, &a)] {

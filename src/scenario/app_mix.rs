@@ -17,6 +17,9 @@
 //! - [`sorted`](AppMix::Sorted): a `SortedMap` and a `SortedSet` beside a plain map, written
 //!   concurrently at the mixed rate — so a node's ordered index (node-local, never synced) goes
 //!   stale under sync and the app's next local write meets it (calimero #3323, #3328, #3338).
+//! - [`frozen`](AppMix::Frozen): a `FrozenStorage` (content-addressed, immutable) beside a map
+//!   and registers; a quarter of the freezes store content another node may freeze too (one
+//!   key, one entity, written on two nodes), the rest each node's own.
 //!
 //! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
 //! operation that wrote it.
@@ -42,6 +45,7 @@ pub enum AppMix {
     Fresh,
     Wide,
     Sorted,
+    Frozen,
 }
 
 /// The collections each mix declares.
@@ -50,6 +54,7 @@ fn collections(mix: AppMix) -> Vec<(String, K)> {
         AppMix::Kv => &[("users", K::Map), ("tags", K::Set), ("profile", K::Registers)],
         AppMix::Wide => &[("users", K::Map)],
         AppMix::Sorted => &[("ranking", K::SortedMap), ("labels", K::SortedSet), ("users", K::Map)],
+        AppMix::Frozen => &[("records", K::Frozen), ("users", K::Map), ("profile", K::Registers)],
         AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
             ("users", K::Map),
             ("tags", K::Set),
@@ -130,6 +135,11 @@ impl Draw {
             K::Counter => Verb::Increment,
             K::PnCounter if roll < 0.4 => Verb::Decrement,
             K::PnCounter => Verb::Increment,
+            // Shared content under a hot name, or the node's own (unique) value.
+            K::Frozen if self.rng.gen_bool(self.conflict) => {
+                Verb::Freeze { value: format!("doc-{}", self.rng.gen_range(0..self.hot)) }
+            }
+            K::Frozen => Verb::Freeze { value },
             K::MapOfVectors => {
                 let key = Some(self.key(node, seq));
                 if roll < clear_rate {
@@ -159,6 +169,7 @@ fn shared_start(collections: &[(String, K)], hot: usize) -> Vec<SetupOp> {
                 K::Vector => Verb::Push { key: None, value },
                 K::Counter | K::PnCounter => Verb::Increment,
                 K::MapOfVectors => Verb::Push { key: Some(key), value },
+                K::Frozen => Verb::Freeze { value },
             };
             setup.push(SetupOp { node: 0, op: CrdtOp { collection: name.clone(), kind: *kind, verb }, shared: true });
         }
@@ -178,7 +189,7 @@ impl AppMix {
         let nodes = nodes.max(2);
         let (hot, conflict) = match self {
             AppMix::Kv => (4, 0.33),
-            AppMix::Mixed | AppMix::Fresh | AppMix::Sorted => (4, 0.25),
+            AppMix::Mixed | AppMix::Fresh | AppMix::Sorted | AppMix::Frozen => (4, 0.25),
             AppMix::Conflict => (2, 0.9),
             // Drawn below, from the seed's own stream: the map's width.
             AppMix::Wide => (0, 0.6),

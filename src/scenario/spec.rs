@@ -32,6 +32,7 @@ pub enum ScenarioKind {
     CrdtFresh,
     CrdtWide,
     CrdtSorted,
+    CrdtFrozen,
     Any,
 }
 
@@ -83,6 +84,10 @@ impl ScenarioKind {
             ScenarioKind::CrdtSorted => {
                 "a SortedMap and a SortedSet (node-local ordered index) beside a map, written concurrently: ordered \
                  reads judged against the entries on every node (ordered-read)"
+            }
+            ScenarioKind::CrdtFrozen => {
+                "a FrozenStorage (content-addressed, immutable) beside a map and registers; nodes sometimes \
+                 freeze the same content concurrently"
             }
             ScenarioKind::Any => {
                 "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
@@ -148,6 +153,7 @@ impl ScenarioSpec {
             ScenarioKind::CrdtFresh => AppMix::Fresh.build(seed, nodes, entities),
             ScenarioKind::CrdtWide => AppMix::Wide.build(seed, nodes, entities),
             ScenarioKind::CrdtSorted => AppMix::Sorted.build(seed, nodes, entities),
+            ScenarioKind::CrdtFrozen => AppMix::Frozen.build(seed, nodes, entities),
             ScenarioKind::Any => {
                 let (family, drawn_nodes, drawn_size) = any_family(seed);
                 let nodes = self.nodes.or(drawn_nodes);

@@ -7,6 +7,7 @@ mod checkers;
 mod collections;
 mod conflicts;
 mod findings;
+mod frozen;
 mod sorted;
 
 use std::time::Duration;
