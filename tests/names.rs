@@ -86,6 +86,7 @@ fn scenarios() {
         "crdt-fresh",
         "crdt-wide",
         "crdt-sorted",
+        "crdt-frozen",
         "any",
     ];
     assert_eq!(names, expected);
@@ -110,13 +111,24 @@ fn scenarios() {
     assert_eq!(AppMix::Mixed.name(), "mixed");
     assert_eq!(AppMix::Conflict.name(), "conflict");
     assert_eq!(AppMix::Fresh.name(), "fresh");
+    assert_eq!(AppMix::Frozen.name(), "frozen");
 }
 
 #[test]
 fn collection_kinds() {
     let names = CollectionKind::ALL.map(CollectionKind::name);
-    let expected =
-        ["map", "set", "vector", "counter", "pn-counter", "registers", "map-of-vectors", "sorted-map", "sorted-set"];
+    let expected = [
+        "map",
+        "set",
+        "vector",
+        "counter",
+        "pn-counter",
+        "registers",
+        "map-of-vectors",
+        "sorted-map",
+        "sorted-set",
+        "frozen",
+    ];
     assert_eq!(names, expected);
     round_trip(&CollectionKind::ALL, CollectionKind::name);
     assert_eq!(
