@@ -54,7 +54,7 @@ impl Journal {
             Err(e) => return Err(io(e)),
         };
         // Whole lines only: what follows the last newline was being written when the sweep died.
-        let whole = text.rfind('\n').map_or(0, |end| end + 1);
+        let whole = record::whole_lines(&text).len();
         if whole == 0 {
             return Journal::create(path, header);
         }

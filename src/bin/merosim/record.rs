@@ -196,11 +196,18 @@ pub enum ReadError {
     Json { path: String, line: usize, what: &'static str, source: serde_json::Error },
 }
 
-/// Reads a shard file.
+/// Reads a shard file: its whole lines (a sweep killed while it appended a record leaves that
+/// line cut short; the seed was not done, and the file reads as the unfinished sweep it is).
 pub fn read(path: &std::path::Path) -> Result<(Header, Vec<SeedRecord>), ReadError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io { path: name.clone(), source })?;
-    parse(&name, &text)
+    parse(&name, whole_lines(&text))
+}
+
+/// `text` up to its last newline: every line written through to its end (a file without a
+/// newline yet has none, and reads as empty).
+pub fn whole_lines(text: &str) -> &str {
+    &text[..text.rfind('\n').map_or(0, |end| end + 1)]
 }
 
 /// A shard file's text (`name` for the errors): its header and its records.
