@@ -98,8 +98,9 @@ fn violation(oracle: Oracle, world: &World, detail: String) -> Violation {
     Violation { oracle, signal: Signal::Silent, at: world.router().now(), session: None, detail }
 }
 
-/// Walks two trees from the root to the first parent whose children differ: in membership, in
-/// stored order, or (descending into the first child whose hash differs) below.
+/// Walks two trees from the root to the first entity where they differ: in a parent's children
+/// (membership), below it (descending into the first child whose hash differs), in its own
+/// bytes, or only in the stored order of its children.
 fn first_difference(a: &SimNode, b: &SimNode) -> (Mismatch, String) {
     let label = |id: &EntityId, root: &EntityId| if id == root { "root".to_owned() } else { short_id(id) };
     let root = *a.storage().root_id().as_bytes();
@@ -138,6 +139,17 @@ fn first_difference(a: &SimNode, b: &SimNode) -> (Mismatch, String) {
             let apart = only_a.into_iter().chain(only_b).collect();
             return (Mismatch::Children { parent, apart, between: [a.id(), b.id()] }, words);
         }
+        // What makes the hashes differ first: a child's subtree, then the entity's own bytes. The
+        // order of the list comes last: from 0.10.1-rc.41 (#2418) a parent hashes its children
+        // by id, so an order difference beside another one is not what moved the hash.
+        let hash = |s: &SimStorage, id: &EntityId| meta(s, *id).map(|m| m.full_hash);
+        if let Some(child) = ma.children.iter().find(|c| hash(a.storage(), c) != hash(b.storage(), c)) {
+            parent = *child;
+            continue;
+        }
+        if ma.own_hash != mb.own_hash {
+            return (Mismatch::OwnHash { entity: parent }, format!("{here}'s own bytes hash differently"));
+        }
         if ma.children != mb.children {
             let order = |m: &EntityMeta| m.children.iter().map(short_id).collect::<Vec<_>>().join(",");
             let words = format!(
@@ -149,17 +161,8 @@ fn first_difference(a: &SimNode, b: &SimNode) -> (Mismatch, String) {
             );
             return (Mismatch::Order { parent }, words);
         }
-        let hash = |s: &SimStorage, id: &EntityId| meta(s, *id).map(|m| m.full_hash);
-        match ma.children.iter().find(|c| hash(a.storage(), c) != hash(b.storage(), c)) {
-            Some(child) => parent = *child,
-            None if ma.own_hash != mb.own_hash => {
-                return (Mismatch::OwnHash { entity: parent }, format!("{here}'s own bytes hash differently"))
-            }
-            None => {
-                let words = format!("{here}: same children, same child hashes, same own hash, different full hash");
-                return (Mismatch::Other, words);
-            }
-        }
+        let words = format!("{here}: same children, same child hashes, same own hash, different full hash");
+        return (Mismatch::Other, words);
     }
     (Mismatch::Other, "no difference found within the walk's depth".to_owned())
 }

@@ -106,6 +106,40 @@ fn root_mismatch_fires_on_equal_entities_with_different_roots() {
     });
 }
 
+/// A root whose own bytes differ is named for its bytes even when its children are also listed in
+/// another order: from 0.10.1-rc.41 (#2418) the order does not move a parent's hash, so naming it
+/// would file the mismatch under a bug the release no longer has (the rc.25 + 19 tree's seed 7347:
+/// F1's bare root, listed in its own order).
+#[test]
+fn root_mismatch_names_own_bytes_before_child_order() {
+    simulate(86, || async {
+        let world = World::new(86, FaultConfig::none());
+        let (alice, bob) = (world.add_node("alice").unwrap(), world.add_node("bob").unwrap());
+        for (node, order) in [(&alice, [[1; 32], [2; 32]]), (&bob, [[2; 32], [1; 32]])] {
+            for id in order {
+                node.storage().upsert(id, None, b"same").unwrap();
+                madsim::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        let order = |n: &merosim::SimNode| n.storage().metadata(*n.storage().root_id().as_bytes()).unwrap().unwrap();
+        assert_ne!(order(&alice).children, order(&bob).children, "each node lists its children as it made them");
+        assert!(root_mismatch(&world).is_none(), "the order alone does not move the root's hash");
+        let root = alice.storage().root_id();
+        alice.storage().with_env(|| {
+            let action = Action::Update {
+                id: root,
+                data: b"root bytes".to_vec(),
+                ancestors: vec![],
+                metadata: Metadata::new(0, 1),
+            };
+            Interface::<MainStorage>::apply_action(action, &ApplyContext::empty()).unwrap();
+        });
+        let violation = root_mismatch(&world).expect("equal entities, different roots");
+        assert!(violation.detail.contains("root's own bytes hash differently"), "{}", violation.detail);
+        assert!(!violation.detail.contains("different order"), "{}", violation.detail);
+    });
+}
+
 /// A node deletes while cut off, then dies: the delete never reaches anyone, and the survivors
 /// keep the entity — an acknowledged delete lost.
 #[test]
