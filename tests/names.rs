@@ -158,6 +158,7 @@ fn verdicts_and_oracles() {
         "app-error",
         "ordered-read",
         "app-view",
+        "type-tag",
         "data-loss",
         "liveness",
         "diverged",
@@ -186,6 +187,7 @@ fn verdicts_and_oracles() {
         "app-error",
         "ordered-read",
         "app-view",
+        "type-tag",
     ];
     assert_eq!(oracles, expected);
     assert!(Oracle::ALL.iter().all(|o| o.to_string() == o.name()));

@@ -248,6 +248,12 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
             items.push(Piece::new(format!("phantom: {line}"), [(run.damaged_frame(&entity), M::DamagedFrameApplied)]));
         }
     }
+    if fired(Oracle::TypeTag) {
+        // No finding explains one yet: each is its own piece, NEW until one does.
+        for line in super::type_tag::tags_apart(world) {
+            items.push(Piece::new(format!("type-tag: {line}"), []));
+        }
+    }
     if fired(Oracle::RootMismatch) {
         if let Some((found, words)) = mismatch(world) {
             let by = match &found {

@@ -17,6 +17,7 @@ mod mechanism;
 mod oracles;
 mod ordered_read;
 mod piece;
+mod type_tag;
 mod verdict;
 
 pub use convergence::{check_world, ConvergenceStatus, Divergence, Property};

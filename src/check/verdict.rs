@@ -37,6 +37,7 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
         (Oracle::LostDelete, lost_deletes(world)),
         (Oracle::DataLoss, data_loss(world)),
         (Oracle::Phantom, phantoms(world)),
+        (Oracle::TypeTag, super::type_tag::type_tag(world)),
     ];
     // The app oracles judge only runs with an app.
     let app_level = world.layout().map(|_| {

@@ -44,6 +44,9 @@ pub enum Oracle {
     /// Nodes that read a collection alike serialize it apart, as an app's view returns it
     /// (run-level).
     AppView,
+    /// An entity the live nodes hold carries another CRDT type (or none) on one of them, so it
+    /// merges differently there (run-level).
+    TypeTag,
 }
 
 impl Oracle {

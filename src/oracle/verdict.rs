@@ -29,6 +29,8 @@ pub enum Verdict {
     OrderedRead,
     /// Nodes that read a collection alike hand a client different bytes for it.
     AppView,
+    /// An entity carries another CRDT type on one node than on the others.
+    TypeTag,
     /// The chaos phase healed and the run did not converge within its liveness bound.
     #[strum(serialize = "liveness")]
     LivenessViolation,
@@ -52,7 +54,7 @@ pub enum Verdict {
 impl Verdict {
     /// In the order a sweep table lists them. Written out rather than strum's `VariantArray`: the
     /// table's order is not the declaration order, which the derived `Ord` follows.
-    pub const ALL: [Verdict; 22] = [
+    pub const ALL: [Verdict; 23] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
         Verdict::StaleAfterOk,
@@ -65,6 +67,7 @@ impl Verdict {
         Verdict::AppError,
         Verdict::OrderedRead,
         Verdict::AppView,
+        Verdict::TypeTag,
         Verdict::DataLoss,
         Verdict::LivenessViolation,
         Verdict::Diverged,
@@ -139,12 +142,13 @@ struct Decides {
 
 /// Which oracle decides which verdict, most specific first — a session that lied about its work
 /// explains a divergence better than "it hit max-time". The one place oracles map to verdicts.
-const DECIDES: [Decides; 12] = [
+const DECIDES: [Decides; 13] = [
     row(Oracle::Phantom, Verdict::Phantom, None),
     row(Oracle::HollowSuccess, Verdict::HollowSuccess, Some(Verdict::FlaggedHollowSuccess)),
     row(Oracle::StaleAfterOk, Verdict::StaleAfterOk, Some(Verdict::FlaggedStaleAfterOk)),
     row(Oracle::RootMismatch, Verdict::RootMismatch, None),
     row(Oracle::LostDelete, Verdict::LostDelete, None),
+    row(Oracle::TypeTag, Verdict::TypeTag, None),
     row(Oracle::CrdtSemantics, Verdict::CrdtSemantics, None),
     row(Oracle::AppDivergence, Verdict::AppDivergence, None),
     row(Oracle::OrderedRead, Verdict::OrderedRead, None),

@@ -9,6 +9,7 @@ mod conflicts;
 mod findings;
 mod frozen;
 mod sorted;
+mod type_tag;
 
 use std::time::Duration;
 
