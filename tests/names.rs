@@ -160,6 +160,7 @@ fn verdicts_and_oracles() {
         "app-view",
         "type-tag",
         "data-loss",
+        "index-rows",
         "liveness",
         "diverged",
         "deadlock",
@@ -188,6 +189,7 @@ fn verdicts_and_oracles() {
         "ordered-read",
         "app-view",
         "type-tag",
+        "index-rows",
     ];
     assert_eq!(oracles, expected);
     assert!(Oracle::ALL.iter().all(|o| o.to_string() == o.name()));

@@ -90,6 +90,14 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
         state(&run, &status, &wedged, &mut items);
         let stores_differ = items.len() > before;
         oracles(&run, &fired, &wedged, &mut items);
+        // Where it decided the verdict (a run that otherwise ended well): in any other, a bare
+        // entry is part of the divergence the other pieces explain.
+        if judgement.verdict == crate::oracle::Verdict::IndexRows {
+            for u in super::index_rows::unpaired(world) {
+                let f1 = u.bare && run.interior(&u.entity);
+                items.push(Piece::new(format!("index-rows: {}", u.line()), [(f1, M::InteriorWithoutBytes)]));
+            }
+        }
         if fired(Oracle::AppView) {
             super::app_view::pieces(&run, &mut items);
         }

@@ -38,6 +38,7 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
         (Oracle::DataLoss, data_loss(world)),
         (Oracle::Phantom, phantoms(world)),
         (Oracle::TypeTag, super::type_tag::type_tag(world)),
+        (Oracle::IndexRows, super::index_rows::index_rows(world)),
     ];
     // The app oracles judge only runs with an app.
     let app_level = world.layout().map(|_| {

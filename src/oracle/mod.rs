@@ -47,6 +47,9 @@ pub enum Oracle {
     /// An entity the live nodes hold carries another CRDT type (or none) on one of them, so it
     /// merges differently there (run-level).
     TypeTag,
+    /// A live node indexes an entity without its bytes, or holds bytes without their index
+    /// entry (run-level).
+    IndexRows,
 }
 
 impl Oracle {

@@ -31,6 +31,8 @@ pub enum Verdict {
     AppView,
     /// An entity carries another CRDT type on one node than on the others.
     TypeTag,
+    /// Converged, yet a node indexes an entity without its bytes (or the reverse).
+    IndexRows,
     /// The chaos phase healed and the run did not converge within its liveness bound.
     #[strum(serialize = "liveness")]
     LivenessViolation,
@@ -54,7 +56,7 @@ pub enum Verdict {
 impl Verdict {
     /// In the order a sweep table lists them. Written out rather than strum's `VariantArray`: the
     /// table's order is not the declaration order, which the derived `Ord` follows.
-    pub const ALL: [Verdict; 23] = [
+    pub const ALL: [Verdict; 24] = [
         Verdict::Converged,
         Verdict::HollowSuccess,
         Verdict::StaleAfterOk,
@@ -69,6 +71,7 @@ impl Verdict {
         Verdict::AppView,
         Verdict::TypeTag,
         Verdict::DataLoss,
+        Verdict::IndexRows,
         Verdict::LivenessViolation,
         Verdict::Diverged,
         Verdict::Deadlock,
@@ -142,7 +145,7 @@ struct Decides {
 
 /// Which oracle decides which verdict, most specific first — a session that lied about its work
 /// explains a divergence better than "it hit max-time". The one place oracles map to verdicts.
-const DECIDES: [Decides; 13] = [
+const DECIDES: [Decides; 14] = [
     row(Oracle::Phantom, Verdict::Phantom, None),
     row(Oracle::HollowSuccess, Verdict::HollowSuccess, Some(Verdict::FlaggedHollowSuccess)),
     row(Oracle::StaleAfterOk, Verdict::StaleAfterOk, Some(Verdict::FlaggedStaleAfterOk)),
@@ -156,6 +159,7 @@ const DECIDES: [Decides; 13] = [
     row(Oracle::LostAfterRemove, Verdict::LostAfterRemove, None),
     row(Oracle::AppError, Verdict::AppError, None),
     Decides { oracle: Oracle::DataLoss, silent: Verdict::DataLoss, flagged: None, after_stop: true },
+    Decides { oracle: Oracle::IndexRows, silent: Verdict::IndexRows, flagged: None, after_stop: true },
 ];
 
 const fn row(oracle: Oracle, silent: Verdict, flagged: Option<Verdict>) -> Decides {

@@ -385,6 +385,12 @@ impl SimStorage {
         self.with_env(|| Interface::<MainStorage>::find_by_id_raw(Id::new(id)))
     }
 
+    /// The entity's entry row as stored, whatever the index says of it (the `index-rows` oracle
+    /// compares the two).
+    pub fn entry_row(&self, id: EntityId) -> Option<Vec<u8>> {
+        self.with_env(|| Interface::<MainStorage>::find_by_id_raw(Id::new(id)))
+    }
+
     /// What the index keeps about `id` (live or tombstoned), or `None` if it was never written.
     pub fn metadata(&self, id: EntityId) -> Result<Option<EntityMeta>, StorageError> {
         Ok(self.index(Id::new(id))?.map(|index| EntityMeta {

@@ -8,6 +8,7 @@
 mod faults;
 mod gossip;
 mod guide;
+mod index_rows;
 mod oracles;
 mod replay;
 mod runtime;
