@@ -12,7 +12,6 @@ use super::oracles::meta;
 use crate::cluster::World;
 use crate::ids::EntityId;
 use crate::oracle::{Oracle, Violation};
-use crate::store::SimNode;
 
 /// One entity whose index and bytes disagree on a node.
 pub(super) struct Unpaired {
@@ -29,33 +28,22 @@ impl Unpaired {
     }
 }
 
-/// Live index entries (the root included) with no entry row, on `node`.
-fn bare(node: &SimNode) -> Vec<EntityId> {
-    let storage = node.storage();
-    let root = *storage.root_id().as_bytes();
-    let Ok(entities) = storage.entities() else { return Vec::new() };
-    std::iter::once(root)
-        .chain(entities.into_iter().map(|e| e.id))
-        .filter(|id| storage.entry_row(*id).is_none())
-        .collect()
-}
-
 /// Every entity whose index and bytes disagree on some live node. The reverse direction is asked
-/// of every entity some live node indexes (live or tombstoned): an entry row's key is a hash, so
-/// the rows of an id no index names cannot be listed.
+/// of every live entity some live node indexes: an entry row's key is a hash, so the rows of an id
+/// no index names cannot be listed.
 pub(super) fn unpaired(world: &World) -> Vec<Unpaired> {
     let live = world.live_nodes();
     let mut out = Vec::new();
     let mut known: BTreeSet<EntityId> = BTreeSet::new();
     for node in &live {
-        for entity in bare(node) {
-            out.push(Unpaired { node: node.name().to_owned(), entity, bare: true });
-        }
-        if let Ok(entities) = node.storage().entities() {
-            known.extend(entities.into_iter().map(|e| e.id));
-        }
-        if let Some(m) = meta(node.storage(), *node.storage().root_id().as_bytes()) {
-            known.extend(m.deleted_children);
+        let storage = node.storage();
+        let Ok(entities) = storage.entities() else { continue };
+        let indexed = std::iter::once(*storage.root_id().as_bytes()).chain(entities.into_iter().map(|e| e.id));
+        for entity in indexed {
+            if storage.entry_row(entity).is_none() {
+                out.push(Unpaired { node: node.name().to_owned(), entity, bare: true });
+            }
+            known.insert(entity);
         }
     }
     for node in &live {
