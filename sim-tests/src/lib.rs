@@ -148,6 +148,17 @@ pub fn made_in_opposite_orders(seed: u64, collection: &str, kind: merosim::Colle
     rt
 }
 
+/// What `oracle` says of `world` as it stands, judged as a converged run: one detail per
+/// violation (the oracles' plant tests read these).
+pub fn fired(world: &World, oracle: merosim::Oracle) -> Vec<String> {
+    merosim::judge(world, StopCondition::Converged)
+        .violations
+        .into_iter()
+        .filter(|v| v.oracle == oracle)
+        .map(|v| v.detail)
+        .collect()
+}
+
 /// The `app-view` violations of `rt`'s run so far (collections read alike, serialized apart).
 pub fn serialized_apart(rt: &mut SimRuntime, stop: StopCondition) -> Vec<String> {
     rt.judge(stop).violations.into_iter().filter(|v| v.oracle == merosim::Oracle::AppView).map(|v| v.detail).collect()

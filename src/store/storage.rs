@@ -379,10 +379,7 @@ impl SimStorage {
 
     /// The entity's stored bytes, if it is live.
     pub fn get(&self, id: EntityId) -> Option<Vec<u8>> {
-        if !self.exists(id) {
-            return None;
-        }
-        self.with_env(|| Interface::<MainStorage>::find_by_id_raw(Id::new(id)))
+        self.exists(id).then(|| self.entry_row(id)).flatten()
     }
 
     /// The entity's entry row as stored, whatever the index says of it (the `index-rows` oracle

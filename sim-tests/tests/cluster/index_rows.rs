@@ -9,12 +9,7 @@ use merosim::prelude::*;
 use merosim::{judge, Oracle, Verdict};
 
 fn fired(world: &World) -> Vec<String> {
-    judge(world, StopCondition::Converged)
-        .violations
-        .into_iter()
-        .filter(|v| v.oracle == Oracle::IndexRows)
-        .map(|v| v.detail)
-        .collect()
+    sim_tests::fired(world, Oracle::IndexRows)
 }
 
 #[test]

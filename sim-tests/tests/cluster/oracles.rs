@@ -89,20 +89,22 @@ fn root_mismatch_fires_on_equal_entities_with_different_roots() {
             node.storage().upsert([8; 32], None, b"same").unwrap();
         }
         assert!(root_mismatch(&world).is_none(), "equal trees hash alike");
-        let root = alice.storage().root_id();
-        alice.storage().with_env(|| {
-            let action = Action::Update {
-                id: root,
-                data: b"root bytes".to_vec(),
-                ancestors: vec![],
-                metadata: Metadata::new(0, 1),
-            };
-            Interface::<MainStorage>::apply_action(action, &ApplyContext::empty()).unwrap();
-        });
+        give_root_own_bytes(&alice);
         assert_eq!(alice.storage().digest().unwrap(), bob.storage().digest().unwrap(), "entities still equal");
         let violation = root_mismatch(&world).expect("equal entities, different roots");
         assert!(violation.detail.contains("root's own bytes hash differently"), "{}", violation.detail);
         assert_eq!(judge(&world, StopCondition::MaxTime).verdict, Verdict::RootMismatch);
+    });
+}
+
+/// Gives `node`'s root bytes of its own (merosim's live state is the entities below the root,
+/// so only the root's hash moves).
+fn give_root_own_bytes(node: &SimNode) {
+    let root = node.storage().root_id();
+    node.storage().with_env(|| {
+        let action =
+            Action::Update { id: root, data: b"root bytes".to_vec(), ancestors: vec![], metadata: Metadata::new(0, 1) };
+        Interface::<MainStorage>::apply_action(action, &ApplyContext::empty()).unwrap();
     });
 }
 
@@ -121,19 +123,10 @@ fn root_mismatch_names_own_bytes_before_child_order() {
                 madsim::time::sleep(Duration::from_millis(5)).await;
             }
         }
-        let order = |n: &merosim::SimNode| n.storage().metadata(*n.storage().root_id().as_bytes()).unwrap().unwrap();
-        assert_ne!(order(&alice).children, order(&bob).children, "each node lists its children as it made them");
+        let root = |n: &SimNode| n.storage().metadata(*n.storage().root_id().as_bytes()).unwrap().unwrap();
+        assert_ne!(root(&alice).children, root(&bob).children, "each node lists its children as it made them");
         assert!(root_mismatch(&world).is_none(), "the order alone does not move the root's hash");
-        let root = alice.storage().root_id();
-        alice.storage().with_env(|| {
-            let action = Action::Update {
-                id: root,
-                data: b"root bytes".to_vec(),
-                ancestors: vec![],
-                metadata: Metadata::new(0, 1),
-            };
-            Interface::<MainStorage>::apply_action(action, &ApplyContext::empty()).unwrap();
-        });
+        give_root_own_bytes(&alice);
         let violation = root_mismatch(&world).expect("equal entities, different roots");
         assert!(violation.detail.contains("root's own bytes hash differently"), "{}", violation.detail);
         assert!(!violation.detail.contains("different order"), "{}", violation.detail);

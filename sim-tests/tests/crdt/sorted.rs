@@ -9,12 +9,7 @@ use merosim::Oracle;
 use super::{app_runtime, insert};
 
 fn ordered_read(world: &World) -> Vec<String> {
-    merosim::judge(world, StopCondition::Converged)
-        .violations
-        .into_iter()
-        .filter(|v| v.oracle == Oracle::OrderedRead)
-        .map(|v| v.detail)
-        .collect()
+    sim_tests::fired(world, Oracle::OrderedRead)
 }
 
 /// A node whose index loses its rows while its marker still says "current" reads its map in
