@@ -35,6 +35,7 @@ fn bad_arguments_get_one_clear_error_and_exit_2() {
         &["run", "--hc-responder", "sideways"],
         &["run", "--node-path", "sideways"],
         &["run", "--tick", "production", "--node-path", "model"],
+        &["run", "--hold-deltas-through-sessions", "--node-path", "model"],
         &["sweep", "--seeds", "9..3"],
         &["sweep", "--shard", "0/2"],
         &["sweep", "--jobs", "0"],

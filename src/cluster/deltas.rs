@@ -49,8 +49,8 @@ impl NodeCtx<'_> {
         }
     }
 
-    /// A gossip frame arrived at `id`: a delta (applied now, or buffered while a session runs,
-    /// I6) or a peer's request for deltas.
+    /// A gossip frame arrived at `id`: a delta (applied now, or buffered while the node holds
+    /// deltas, I6) or a peer's request for deltas.
     pub(crate) fn receive_delta(&self, frame: &[u8]) {
         let id = self.id;
         let (delta, sender, envelope) = match GossipFrame::decode(frame) {
@@ -59,7 +59,11 @@ impl NodeCtx<'_> {
             Some(GossipFrame::Request { from, wanted }) => return self.answer(NodeId::new(from), &wanted),
             None => return self.world.book().count().gossip.rejected("decode"),
         };
-        let busy = self.world.registry().get(id).is_some_and(Node::busy);
+        let production = self.world.holds_deltas_as_production();
+        // A sealed delta goes to calimero's own gossip handler, which buffers by the same
+        // NodeState the manager's snapshot sync sets: a second buffer here would hold it twice.
+        let calimero_buffers = production && envelope.sealed.is_some();
+        let busy = !calimero_buffers && self.world.registry().get(id).is_some_and(|n| n.holds_deltas(production));
         self.world.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(sender), buffered: busy });
         if busy {
             self.world.with_node(id, |n| n.buffer(delta, sender, envelope));
@@ -69,10 +73,11 @@ impl NodeCtx<'_> {
         }
     }
 
-    /// Applies what was buffered during sessions, once the node has none left.
+    /// Applies what was buffered, once the node no longer holds deltas.
     pub(crate) fn drain(&self) {
         let id = self.id;
-        let buffered = self.world.with_node(id, Node::drain).unwrap_or_default();
+        let production = self.world.holds_deltas_as_production();
+        let buffered = self.world.with_node(id, |n| n.drain(production)).unwrap_or_default();
         for (delta, sender, envelope) in buffered {
             self.deliver(delta, sender, envelope);
         }

@@ -73,6 +73,9 @@ pub(crate) struct Node {
     /// Halves of sync sessions running on this node now, as initiator or responder: while it is
     /// non-zero, deltas wait in the buffer (I6), and the node is not idle (C2).
     sessions: Arc<AtomicU32>,
+    /// Snapshot bootstraps running here (production's node path): production's gossip handler
+    /// buffers a peer's delta only through one of these, or while the context is uninitialised.
+    snapshots: Arc<AtomicU32>,
     /// Session halves ever started here.
     sessions_started: u64,
     /// Streams whose responder half a session's watch expects this node to serve, and those of
@@ -113,6 +116,7 @@ impl Node {
             sim,
             life: Life::Up,
             sessions: Arc::default(),
+            snapshots: Arc::default(),
             sessions_started: 0,
             expected: BTreeSet::new(),
             joined: BTreeSet::new(),
@@ -239,6 +243,27 @@ impl Node {
         self.sessions_now() > 0
     }
 
+    /// Production's snapshot bootstrap is running here for as long as the guard lives.
+    #[cfg_attr(
+        not(calimero_node_path),
+        allow(dead_code, reason = "only production's node path bootstraps by snapshot")
+    )]
+    pub fn enter_snapshot(&self) -> Held {
+        Held::new(&self.snapshots)
+    }
+
+    /// Whether a peer's delta waits instead of being applied (I6). The model holds it through any
+    /// session; production (`NodeState::should_buffer_delta` and the gossip handler's
+    /// uninitialised-context check) only through a snapshot bootstrap or before the context has
+    /// state, since its sessions merge into a store that keeps taking deltas.
+    pub fn holds_deltas(&self, production: bool) -> bool {
+        if production {
+            self.snapshots.load(Ordering::Relaxed) > 0 || self.sim.storage().is_fresh()
+        } else {
+            self.busy()
+        }
+    }
+
     pub fn mark(&self) -> Mark {
         Mark { sessions_started: self.sessions_started, mutations: self.mutations }
     }
@@ -292,14 +317,14 @@ impl Node {
         self.gossip.mailbox()
     }
 
-    /// Holds a delta that arrived during a session until the node's last session ends (I6).
+    /// Holds a delta that arrived while `holds_deltas` until it no longer does (I6).
     pub fn buffer(&mut self, delta: Delta, sender: u32, envelope: Envelope) {
         self.gossip.buffer.push((delta, sender, envelope));
     }
 
-    /// What waited for the node's sessions to end, once it has none left.
-    pub fn drain(&mut self) -> Vec<Buffered> {
-        if self.busy() {
+    /// What waited, once the node no longer holds deltas.
+    pub fn drain(&mut self, production: bool) -> Vec<Buffered> {
+        if self.holds_deltas(production) {
             return Vec::new();
         }
         std::mem::take(&mut self.gossip.buffer)
@@ -410,5 +435,39 @@ impl Registry {
     pub fn push(&mut self, node: Node) {
         debug_assert_eq!(node.id(), self.next_id(), "nodes join in id order");
         self.nodes.push(node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use calimero_primitives::context::ContextId;
+
+    use super::*;
+
+    fn alice() -> Node {
+        Node::new(SimNode::new(NodeId::new(0), "alice", ContextId::from([9; 32])).expect("a store"))
+    }
+
+    /// The model's I6 holds a peer's delta through any session; production's gossip handler only
+    /// through a snapshot bootstrap or while the context has no state. Holding it longer kept two
+    /// nodes syncing each other at every tick from ever applying it (the rc.25 + 19 tree's seed
+    /// 5927).
+    #[test]
+    fn production_holds_deltas_only_through_a_snapshot_or_before_the_context_has_state() {
+        let fresh = alice();
+        assert!(fresh.holds_deltas(true), "an uninitialised context buffers");
+        assert!(!fresh.holds_deltas(false), "the model buffers only during sessions");
+
+        let mut node = alice();
+        node.sim.storage().initialize();
+        assert!(!node.holds_deltas(true) && !node.holds_deltas(false));
+        let session = node.enter_session(1);
+        assert!(node.holds_deltas(false), "the model holds through any session");
+        assert!(!node.holds_deltas(true), "production applies during a HashComparison session");
+        drop(session);
+        let snapshot = node.enter_snapshot();
+        assert!(node.holds_deltas(true), "production holds through a snapshot bootstrap");
+        drop(snapshot);
+        assert!(!node.holds_deltas(true), "and no longer once it ends");
     }
 }

@@ -184,7 +184,7 @@ impl World {
             responder: peer,
             protocol: "snapshot",
         });
-        let _session = self.with_node(id, |n| n.enter_session(sid));
+        let _session = self.with_node(id, |n| (n.enter_session(sid), n.enter_snapshot()));
         // merosim's empty store holds a root entity; production's fresh context holds nothing.
         node.storage().clear_if_fresh();
         let outcome = manager.bootstrap(node.storage(), peer_id(peer.get())).await;

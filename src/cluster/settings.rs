@@ -88,6 +88,12 @@ pub struct NodeSettings {
     /// tree).
     #[cfg_attr(feature = "cli", arg(long))]
     pub concurrent_deltas: bool,
+    /// On production's node path, hold a peer's delta back through every sync session, as merosim
+    /// did until 2026-12-07 (the model path's I6). Production holds one only through a snapshot
+    /// bootstrap or before its context has state, and under back-to-back sessions this starves a
+    /// node of deltas; it is here so that the seeds found before then replay as they were found.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub hold_deltas_through_sessions: bool,
     /// Plant a bug in merosim itself to watch a checker fire: KIND:NODE:NTH, KIND lose-write,
     /// lose-op or flip-byte (see `merosim plants`).
     #[cfg_attr(feature = "cli", arg(long, value_name = "BUG", hide = true))]
@@ -109,6 +115,7 @@ impl Default for NodeSettings {
             dag_compaction: DagCompaction::default(),
             app_events: false,
             concurrent_deltas: false,
+            hold_deltas_through_sessions: false,
             inject: None,
         }
     }
@@ -142,6 +149,9 @@ impl NodeSettings {
         }
         if self.concurrent_deltas {
             out.flag("concurrent-deltas");
+        }
+        if self.hold_deltas_through_sessions {
+            out.flag("hold-deltas-through-sessions");
         }
     }
 }
@@ -180,6 +190,9 @@ impl fmt::Display for NodeSettings {
         }
         if self.concurrent_deltas {
             f.write_str(" concurrent-deltas")?;
+        }
+        if self.hold_deltas_through_sessions {
+            f.write_str(" hold-deltas-through-sessions")?;
         }
         if let Some(bug) = self.inject {
             write!(f, " inject={bug}")?;

@@ -139,6 +139,12 @@ impl World {
         self.options().node.node_path == crate::protocols::NodePath::Production
     }
 
+    /// Whether a node holds a peer's delta back by production's rule (I6): on production's node
+    /// path, unless the run asked for the model's (`--hold-deltas-through-sessions`).
+    pub(crate) fn holds_deltas_as_production(&self) -> bool {
+        self.production_path() && !self.options().node.hold_deltas_through_sessions
+    }
+
     pub(crate) fn is_healed(&self) -> bool {
         self.healed.get().is_some()
     }

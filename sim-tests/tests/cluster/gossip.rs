@@ -1,14 +1,16 @@
-//! Local writes as gossiped deltas, buffered while a session runs (I6), drained after.
+//! Local writes as gossiped deltas, and when a node holds a peer's delta back (I6): the model through
+//! any session, production only through a snapshot bootstrap or before its context has state.
 
 use std::time::Duration;
 
 use merosim::prelude::*;
 
-/// A delta that reaches alice mid-session waits in her buffer (C3 blocks convergence), is
-/// applied once she is idle, and the write ends up on every node.
+/// The model's I6: a delta that reaches alice mid-session waits in her buffer (C3 blocks
+/// convergence), is applied once she is idle, and the write ends up on every node.
 #[test]
-fn delta_written_during_a_session_is_buffered_then_reaches_every_node() {
-    let config = SimConfig::with_seed(21).with_faults(FaultConfig::none().with_latency(20, 0));
+fn on_the_model_path_a_delta_written_during_a_session_is_buffered_then_reaches_every_node() {
+    let config =
+        SimConfig::with_seed(21).with_faults(FaultConfig::none().with_latency(20, 0)).with_node_path(NodePath::Model);
     let mut rt = SimRuntime::with_config(config);
     rt.apply_scenario(Scenario::n_nodes_diverged(3, 30));
     assert_eq!(rt.run_until(|rt| !rt.is_idle("alice")), StopCondition::Manual);
@@ -29,6 +31,29 @@ fn delta_written_during_a_session_is_buffered_then_reaches_every_node() {
     }
     let gossip = rt.metrics().gossip;
     assert!(gossip.deltas_buffered >= 1 && gossip.deltas_applied >= 1, "{gossip:?}");
+}
+
+/// Production's rule: its gossip handler buffers only through a snapshot bootstrap or before the
+/// context has state, so a delta that reaches alice while a HashComparison session runs on her
+/// is applied then, not held until she is idle (holding it kept two nodes that sync each other at
+/// every tick from ever applying it: the rc.25 + 19 tree's seed 5927).
+#[test]
+fn on_production_s_path_a_delta_written_during_a_session_is_applied_during_it() {
+    let config = SimConfig::with_seed(21).with_faults(FaultConfig::none().with_latency(20, 0));
+    let mut rt = SimRuntime::with_config(config);
+    rt.apply_scenario(Scenario::n_nodes_diverged(3, 30));
+    assert_eq!(rt.run_until(|rt| !rt.is_idle("alice")), StopCondition::Manual);
+
+    let written = [0x99; 32];
+    rt.write("carol", written, b"written mid-session");
+    let deadline = rt.now() + Duration::from_millis(500);
+    rt.run_until(|rt| rt.has_entity("alice", written) || rt.clock().now() > deadline);
+    assert!(rt.has_entity("alice", written), "the delta did not reach alice: {}", rt.metrics().summary());
+    assert!(!rt.is_idle("alice"), "alice's session ended before the delta came: the test proves nothing");
+    assert_eq!(rt.metrics().gossip.deltas_buffered, 0, "{}", rt.metrics().summary());
+
+    assert_eq!(rt.run(), StopCondition::Converged, "{}", rt.check_convergence());
+    assert_converged!(rt);
 }
 
 /// Two nodes keep writing while sync runs under light chaos; when the writes stop, everyone

@@ -88,8 +88,9 @@ fn the_driver_replays_byte_for_byte() {
 /// sync interval as merosim's tick does. Seed 222 of the default sweep (`any`/`any`) stopped at
 /// 32.4 s on a root bob had not synced over yet (it healed later), a NEW signature ("own hash
 /// differs"); what is left once every node has synced is known, as the run-on repro showed: F10
-/// and F8 then, F10, F8 and F9 since the app's members start initialised and peers' deltas go
-/// through production's gossip handler (2026-12-06).
+/// and F8 then, F10, F8 and F9 once the app's members started initialised and peers' deltas went
+/// through production's gossip handler (2026-12-06), F10 and F8 again (stopped at 150 s) since
+/// production's node path holds a delta back only through a snapshot bootstrap (2026-12-07).
 #[test]
 fn a_root_mismatch_waits_for_every_node_to_sync() {
     if !Tick::Production.available() || merosim::calimero_since("0.11.0-rc.5") {
@@ -98,5 +99,5 @@ fn a_root_mismatch_waits_for_every_node_to_sync() {
     let mut spec = merosim::RunSpec::new(222, "any".parse().unwrap(), "any".parse().unwrap());
     spec.node.tick = Tick::Production;
     let outcome = merosim::run_one(&spec, false).outcome;
-    assert_eq!(outcome.triage(&spec.flags()), Some(merosim::Triage::Known(vec!["F10", "F8", "F9"])), "{outcome}");
+    assert_eq!(outcome.triage(&spec.flags()), Some(merosim::Triage::Known(vec!["F10", "F8"])), "{outcome}");
 }
