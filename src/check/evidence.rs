@@ -32,6 +32,9 @@ pub struct Evidence {
     pub pieces: Vec<Piece>,
     /// What the bug merosim planted in itself did, if one was planted and acted.
     pub plant: Option<PlantReport>,
+    /// Set when these pieces were read where the run came to rest (virtual time since its
+    /// start) rather than where a silent violation stopped it mid-sync (`run::run_one`).
+    pub at_rest: Option<Duration>,
 }
 
 /// Where a planted bug acted, and whether the run's own history made it moot.
@@ -67,7 +70,7 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
         }
     });
     if judgement.verdict.passed() {
-        return Evidence { pieces: Vec::new(), plant };
+        return Evidence { pieces: Vec::new(), plant, at_rest: None };
     }
     let mut items = Vec::new();
     let silent = |v: &&crate::oracle::Violation| v.signal == Signal::Silent;
@@ -116,7 +119,7 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
         ];
         items.push(Piece::new(what, by));
     }
-    Evidence { pieces: items, plant }
+    Evidence { pieces: items, plant, at_rest: None }
 }
 
 /// What to say of a failed run no piece of evidence explains, and whether it stopped settled. A

@@ -173,7 +173,7 @@ mod tests {
             .enumerate()
             .map(|(i, by)| Piece { what: format!("piece {i}"), by: by.iter().copied().collect() })
             .collect();
-        Evidence { pieces: items, plant: None }
+        Evidence { pieces: items, plant: None, at_rest: None }
     }
 
     fn rows() -> &'static [KnownFailure] {

@@ -180,6 +180,23 @@ fn a_child_list_apart_only_by_a_tombstone_still_shows_3165() {
     assert!(findings.contains(&"#3165") && findings.contains(&"F10"), "{findings:?}");
 }
 
+/// Default seed 1910 on 0.11.0-rc.4 (NEW in the 10,000-seed sweep after the buffering fix): alice
+/// and carol hold equal live state under roots F10 keeps apart, certain at 81 s, which stops the
+/// run; bob then still lacks two elements carol pushed at 28 s, which nothing explains, and which
+/// he gets by 90 s. A stop mid-sync is judged again where the run comes to rest before it may be
+/// filed NEW: there everything is explained.
+#[test]
+fn what_is_still_on_its_way_at_a_silent_stop_is_judged_at_rest() {
+    let spec = RunSpec::new(1910, "any".parse().unwrap(), FaultPreset::Any);
+    let outcome = run_one(&spec, false).outcome;
+    assert_eq!(outcome.stop, Ok(StopCondition::Violated), "{outcome}");
+    let at_rest = outcome.evidence.as_ref().and_then(|e| e.at_rest);
+    assert!(at_rest.is_some_and(|t| t > outcome.virtual_time.since_start()), "{outcome}");
+    assert_eq!(outcome.verdict(), Verdict::RootMismatch, "{outcome}");
+    let Some(merosim::Triage::Known(findings)) = outcome.triage(&spec.flags()) else { panic!("not known: {outcome}") };
+    assert!(findings.contains(&"F10") && findings.contains(&"F1"), "{findings:?}");
+}
+
 /// What triage files default seed `seed` under (as the 10,000-seed sweep ran it), after checking
 /// its verdict; a seed filed NEW fails here, with its outcome.
 fn filed(seed: u64, verdict: Verdict) -> Vec<&'static str> {

@@ -352,6 +352,14 @@ fn print_attribution(outcome: &merosim::Outcome, flags: &str) {
     }
     let Some(evidence) = &outcome.evidence else { return };
     println!("  evidence  {} piece{}", evidence.pieces.len(), if evidence.pieces.len() == 1 { "" } else { "s" });
+    if let Some(at) = evidence.at_rest {
+        let stop = outcome.virtual_time.since_start().as_secs_f64();
+        println!(
+            "    (read where the run came to rest, {:.3}s: the stop at {stop:.3}s came mid-sync, and what differed \
+             there and nothing explained was still on its way; --run-on shows it)",
+            at.as_secs_f64()
+        );
+    }
     for piece in evidence.pieces.iter().take(SHOW) {
         println!("    {}{piece}", if piece.by.is_empty() { "unexplained: " } else { "" });
     }
