@@ -74,7 +74,7 @@ pub use protocols::{
     Verifier, CALIMERO_VERSION,
 };
 #[cfg(calimero_node_path)]
-pub use protocols::{commit_local, events, unclaimed_deltas, Delta, NodeDeltas, Taken};
+pub use protocols::{commit_local, commit_signed, events, unclaimed_deltas, Delta, LoneHandler, NodeDeltas, Taken};
 pub use protocols::{
     initiate, plan, plan_as_production, respond, respond_with, Handshakes, HcResponder, HeadsView, NodePath, Protocol,
     Session, SessionOptions, Tick,

@@ -37,6 +37,8 @@ pub(crate) use release::release_in;
 mod responder;
 mod session;
 // Production's gossip handler, where the build has it (build.rs).
+#[cfg(all(calimero_node_path, not(calimero_gossip_handler)))]
+mod no_handler;
 #[cfg(calimero_gossip_handler)]
 mod state_delta;
 mod walk;
@@ -58,6 +60,8 @@ pub use names::first_request;
 pub(crate) use names::{init_payload_name, message_name};
 #[cfg(calimero_node_path)]
 pub use network_actor::Dialer;
+#[cfg(all(calimero_node_path, not(calimero_gossip_handler)))]
+pub use no_handler::LoneHandler;
 pub use node_path::{DagCompaction, NodePath, Tick};
 pub use plan::protocol_name;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};
@@ -68,7 +72,7 @@ pub use relay::carried;
 pub use responder::{respond, respond_with, serve, HcResponder};
 pub use session::{Session, SessionOptions, SessionReport, LOOP_BUDGET};
 #[cfg(calimero_gossip_handler)]
-pub use state_delta::{seal, Arrived, SealedArtifact};
+pub use state_delta::{seal, Arrived, LoneHandler, SealedArtifact};
 pub use walk::{walk_tree, NodeAnswer, TreeAnswers};
 
 /// The most children one HashComparison answer may list: the initiator skips a parent with more

@@ -5,6 +5,7 @@
 // written in its style must keep compiling as written.
 #![allow(clippy::needless_borrows_for_generic_args)]
 
+mod byzantine;
 mod faults;
 mod gossip;
 mod guide;

@@ -4,6 +4,7 @@
 //! fails — `scripts/zoo` runs them over many releases and prints which reproduced where, checked
 //! against the expectations in `bugs.tsv`.
 
+mod byzantine;
 mod deletes;
 mod delta_store;
 mod handshake;
