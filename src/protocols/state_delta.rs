@@ -213,7 +213,7 @@ mod tests {
             // Before rc.9 the claimed author's key fails to decrypt it (an error); from rc.9 the
             // handler refuses the envelope signature first and answers `Ok` having taken nothing.
             let claimed = manager.handle_delta(&reader, arrived(3, sealed.clone())).await;
-            assert!(claimed.is_err() || crate::calimero_since("0.11.0-rc.9"), "another author's key");
+            assert!(claimed.is_err() || crate::protocols::calimero_since("0.11.0-rc.9"), "another author's key");
             assert!(!deltas.holds(&delta.id).await, "nothing taken");
 
             let fresh = node(4);
