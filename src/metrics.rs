@@ -123,7 +123,7 @@ impl SimMetrics {
             .collect();
         format!(
             "sessions [{}]; selected {:?}, fallbacks {:?}, refused {:?}; pushes {} offered / {} served; {} frames / {} bytes; dropped {:?}, {} duplicates, \
-             {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?} / {} waited / {} duplicate / {} asked / {} resent{}; \
+             {} corrupted, {} in flight; deltas {} sent / {} applied / {} buffered / rejected {:?} / {} waited / {} duplicate / {} asked / {} resent{}{}; \
              converged={} at {}; \
              {} events",
             sessions.join("; "),
@@ -150,6 +150,11 @@ impl SimMetrics {
             match self.gossip.deltas_pruned {
                 0 => String::new(),
                 pruned => format!(" / {pruned} pruned"),
+            },
+            // Only where a Byzantine member lied.
+            match self.gossip.lies.is_empty() {
+                true => String::new(),
+                false => format!("; lies {:?}", self.gossip.lies),
             },
             self.convergence.converged,
             self.convergence.time_to_converge.map_or("-".to_owned(), |t| t.to_string()),

@@ -35,6 +35,8 @@ pub(crate) enum Stream {
     Family,
     /// The fault preset `any` draws.
     Preset,
+    /// What one Byzantine member lies about, and how.
+    Byzantine { node: u32 },
 }
 
 impl Stream {
@@ -52,6 +54,7 @@ impl Stream {
             Stream::Buggify { node } => (u64::from(node) << 32) ^ 0x0062_7567_6769_6679,
             Stream::Family => 0x6661_6d69_6c79_2121,
             Stream::Preset => 0x7072_6573_6574_2121,
+            Stream::Byzantine { node } => (u64::from(node) << 32) ^ 0x6279_7a61_6e74_696e,
         }
     }
 }

@@ -28,6 +28,10 @@ pub type MessageNamer = fn(&StreamMessage<'_>) -> &'static str;
 /// synchronously, so everything before frame `n` is committed and nothing of it is torn).
 pub type ReceiveHook = Box<dyn FnOnce() + Send>;
 
+/// Rewrites each message an end sends: a Byzantine member's lies (`protocols::lies`). It sees
+/// the message decoded and returns what goes out instead, or `None` to send it as it is.
+pub type Rewrite = Box<dyn FnMut(&StreamMessage<'_>) -> Option<Vec<u8>> + Send>;
+
 /// Asked before each received frame is handed over: how long the node takes to get to it
 /// (`None`: at once). A slow consumer — a node whose storage applies slowly.
 pub type Pacing = Box<dyn FnMut() -> Option<Duration> + Send>;
@@ -42,6 +46,7 @@ struct EndFaults {
     /// Close after this many sends: the next send closes the stream instead (an early close).
     close_after_sends: Option<u32>,
     sent: u32,
+    rewrite: Option<Rewrite>,
 }
 
 /// One end of a bidirectional simulated stream between two nodes.
@@ -112,6 +117,11 @@ impl SimStream {
         self.faults.close_after_sends = Some(sends);
     }
 
+    /// Rewrites every message this end sends by `rewrite` (a Byzantine member's answers).
+    pub fn with_rewrite(&mut self, rewrite: Rewrite) {
+        self.faults.rewrite = Some(rewrite);
+    }
+
     /// The budget `recv()` waits for.
     pub fn recv_budget(&self) -> Duration {
         self.recv_timeout
@@ -143,7 +153,11 @@ impl SimStream {
 impl SyncTransport for SimStream {
     async fn send(&mut self, message: &StreamMessage<'_>) -> eyre::Result<()> {
         self.admit_send()?;
-        let encoded = borsh::to_vec(message).map_err(|e| TransportError::Encode(e.to_string()))?;
+        let rewritten = self.faults.rewrite.as_mut().and_then(|rewrite| rewrite(message));
+        let encoded = match rewritten {
+            Some(bytes) => bytes,
+            None => borsh::to_vec(message).map_err(|e| TransportError::Encode(e.to_string()))?,
+        };
         let frame = self.encryption.encrypt(encoded).map_err(|_| TransportError::Encrypt)?;
         self.router.send(self.route(), FrameKind::Data, (self.namer)(message), frame, self.peer_inbox.clone());
         Ok(())
@@ -202,10 +216,15 @@ impl SimStream {
     /// Sends a frame as bytes, as a calimero `Stream` hands them over: the protocol's own
     /// encoding (and encryption, if it encrypts), named in the trace by its message when it
     /// decodes as one.
-    pub fn send_raw(&mut self, frame: Vec<u8>) -> Result<(), TransportError> {
+    pub fn send_raw(&mut self, mut frame: Vec<u8>) -> Result<(), TransportError> {
         self.admit_send()?;
         let name = match borsh::from_slice::<StreamMessage<'static>>(&frame) {
-            Ok(message) => (self.namer)(&message),
+            Ok(message) => {
+                if let Some(lie) = self.faults.rewrite.as_mut().and_then(|rewrite| rewrite(&message)) {
+                    frame = lie;
+                }
+                (self.namer)(&message)
+            }
             Err(_) => "Encrypted",
         };
         self.router.send(self.route(), FrameKind::Data, name, frame, self.peer_inbox.clone());

@@ -28,11 +28,15 @@ where
 #[test]
 fn fault_presets() {
     let names = FaultPreset::ALL.map(FaultPreset::name);
-    assert_eq!(names, ["none", "lan", "light", "heavy", "prod-lan", "prod-wan", "prod-chaos", "swarm", "any"]);
+    assert_eq!(
+        names,
+        ["none", "lan", "light", "heavy", "prod-lan", "prod-wan", "prod-chaos", "swarm", "any", "byzantine"]
+    );
     round_trip(&FaultPreset::ALL, FaultPreset::name);
     assert_eq!(
         "stormy".parse::<FaultPreset>().unwrap_err().to_string(),
-        "unknown fault preset 'stormy' (known: none, lan, light, heavy, prod-lan, prod-wan, prod-chaos, swarm, any)"
+        "unknown fault preset 'stormy' (known: none, lan, light, heavy, prod-lan, prod-wan, prod-chaos, swarm, any, \
+         byzantine)"
     );
 }
 
@@ -55,6 +59,7 @@ fn fault_kinds() {
         "crash",
         "crash-mid-merge",
         "buggify",
+        "byzantine",
     ];
     assert_eq!(names, expected);
     round_trip(&FaultKind::ALL, FaultKind::name);
@@ -147,6 +152,7 @@ fn verdicts_and_oracles() {
     let verdicts = Verdict::ALL.map(Verdict::label);
     let expected = [
         "converged",
+        "forgery",
         "hollow-success",
         "stale-after-ok",
         "root-mismatch",
@@ -190,6 +196,7 @@ fn verdicts_and_oracles() {
         "app-view",
         "type-tag",
         "index-rows",
+        "forgery",
     ];
     assert_eq!(oracles, expected);
     assert!(Oracle::ALL.iter().all(|o| o.to_string() == o.name()));

@@ -259,6 +259,11 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
             items.push(Piece::new(format!("phantom: {line}"), [(run.damaged_frame(&entity), M::DamagedFrameApplied)]));
         }
     }
+    if fired(Oracle::Forgery) {
+        for f in super::forgery::forged(run.world) {
+            items.push(Piece::new(format!("forgery: {}", f.line), [(true, f.mechanism)]));
+        }
+    }
     if fired(Oracle::TypeTag) {
         // No finding explains one yet: each is its own piece, NEW until one does.
         for line in super::type_tag::tags_apart(world) {

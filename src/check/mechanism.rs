@@ -93,6 +93,12 @@ pub enum Mechanism {
     /// another apply holds while it waits for the lock. What the node lacks or holds stale
     /// from then on is the hang's.
     WedgedDeltaStore,
+    /// #2971 and upstream's forged-author cases: an honest node keeps a delta under another
+    /// author than the one who committed it (a Byzantine member's claim, taken).
+    ForgedAuthorAdopted,
+    /// #3540 / #3547: an honest node keeps a delta on other parents than its author committed it
+    /// on (a Byzantine member's replay, taken before calimero recomputed ids on receive).
+    RewrittenParentsAdopted,
     /// The robustness faults', not calimero's: the run's streams dropped or damaged frames
     /// inside sessions (production's never do), no chain of completed syncs joins the two nodes
     /// the evidence names, and a session between them failed on a stream the faults touched

@@ -12,6 +12,7 @@ mod convergence;
 mod crdt_semantics;
 mod data_loss;
 mod evidence;
+mod forgery;
 mod index_rows;
 mod listing;
 mod mechanism;

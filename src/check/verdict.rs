@@ -53,9 +53,12 @@ pub fn judge(world: &World, stop: StopCondition) -> Judgement {
     // Only apps with a sorted collection have an ordered index to judge.
     let sorted =
         super::ordered_read::judged(world).then(|| (Oracle::OrderedRead, super::ordered_read::ordered_read(world)));
+    // Only runs with a Byzantine member have forgeries to look for.
+    let forged = super::forgery::judged(world).then(|| (Oracle::Forgery, super::forgery::forgery(world)));
     // Only apps with a collection a view serializes have bytes to compare.
     let viewed = super::app_view::judged(world).then(|| (Oracle::AppView, super::app_view::app_view(world)));
-    let run_level = run_level.into_iter().chain(app_level.into_iter().flatten()).chain(sorted).chain(viewed);
+    let run_level =
+        run_level.into_iter().chain(app_level.into_iter().flatten()).chain(sorted).chain(viewed).chain(forged);
     for (oracle, outcome) in run_level {
         counts.entry(oracle).or_default().count(outcome.as_ref());
         violations.extend(outcome);

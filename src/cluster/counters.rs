@@ -45,6 +45,9 @@ pub struct GossipCounts {
     pub deltas_resent: u64,
     /// Deltas calimero's compaction pruned from the nodes' stores (production's node path).
     pub deltas_pruned: u64,
+    /// What Byzantine members told, by lie: deltas relayed (a forged author, a copied signature,
+    /// emptied parents) and answers rewritten (DAG heads, tree nodes).
+    pub lies: BTreeMap<&'static str, u64>,
 }
 
 impl GossipCounts {

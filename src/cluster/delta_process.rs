@@ -86,15 +86,24 @@ pub(super) async fn delta_process(
                     world.book().count().gossip.rejected("local delta");
                 }
             }
-            DeltaJob::Remote { delta, from, mut envelope } => {
+            DeltaJob::Remote { delta, from, author, mut envelope } => {
                 #[cfg(calimero_gossip_handler)]
                 if let Some(sealed) = envelope.sealed.take() {
                     let turn = (!world.options().node.concurrent_deltas).then(|| Rc::clone(&one_at_a_time));
-                    handler::spawn(&world, id, (&manager, &deltas, &senders, turn), (delta, from, envelope, sealed));
+                    let job = (delta, from, author, envelope, sealed);
+                    handler::spawn(&world, id, (&manager, &deltas, &senders, turn), job);
                     continue;
                 }
                 let delta_id = delta.id;
-                let author = world.node(from).map(|n| n.storage().identity());
+                let author = world.node(author).map(|n| n.storage().identity());
+                // Where calimero's handler is not built, its gates still stand before the store.
+                #[cfg(not(calimero_gossip_handler))]
+                if let Some(Err(gate)) =
+                    author.map(|a| crate::protocols::admits(&storage, &delta, a, envelope.signature))
+                {
+                    world.book().count().gossip.rejected(gate);
+                    continue;
+                }
                 let taken = deltas.add_received(delta, author, envelope.events, envelope.signature).await;
                 {
                     let mut book = world.book();
@@ -192,7 +201,8 @@ mod handler {
     use super::*;
     use crate::protocols::{Arrived, SealedArtifact};
 
-    type Job = (crate::protocols::Delta, NodeId, super::super::gossip::Envelope, SealedArtifact);
+    /// The delta, its sender, the author it claims, its envelope and the sealed artifact.
+    type Job = (crate::protocols::Delta, NodeId, NodeId, super::super::gossip::Envelope, SealedArtifact);
     /// The node's manager, delta store, pending senders, and the handler's turns when they take
     /// turns.
     type Handles<'a> =
@@ -205,10 +215,10 @@ mod handler {
         world: &Arc<World>,
         id: NodeId,
         (manager, deltas, senders, turn): Handles<'_>,
-        (delta, from, envelope, sealed): Job,
+        (delta, from, author, envelope, sealed): Job,
     ) {
         let Some(node) = world.node(id) else { return };
-        let Some(author) = world.node(from).and_then(|n| n.storage().keys()) else {
+        let Some(author) = world.node(author).and_then(|n| n.storage().keys()) else {
             return world.book().count().gossip.rejected("unknown author");
         };
         let (world, manager, senders) = (Arc::clone(world), Arc::clone(manager), Rc::clone(senders));

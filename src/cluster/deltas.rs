@@ -15,7 +15,7 @@
 use calimero_storage::action::Action;
 
 use super::causal::Offered;
-use super::gossip::{self, Delta, DeltaJob, Envelope, GossipFrame};
+use super::gossip::{self, Arrival, Delta, DeltaJob, Envelope, GossipFrame};
 use super::node::Node;
 use super::NodeCtx;
 use crate::ids::NodeId;
@@ -53,23 +53,34 @@ impl NodeCtx<'_> {
     /// deltas, I6) or a peer's request for deltas.
     pub(crate) fn receive_delta(&self, frame: &[u8]) {
         let id = self.id;
-        let (delta, sender, envelope) = match GossipFrame::decode(frame) {
-            Some(GossipFrame::Delta { from, delta }) => (delta, from, Envelope::default()),
-            Some(GossipFrame::Enveloped { from, delta, envelope }) => (delta, from, *envelope),
+        let arrival = match GossipFrame::decode(frame) {
+            Some(GossipFrame::Delta { from, delta }) => {
+                Arrival { delta, sender: from, author: from, envelope: Envelope::default() }
+            }
+            Some(GossipFrame::Enveloped { from, delta, envelope }) => {
+                Arrival { delta, sender: from, author: from, envelope: *envelope }
+            }
+            Some(GossipFrame::Claimed { from, author, delta, envelope }) => {
+                Arrival { delta, sender: from, author, envelope: *envelope }
+            }
             Some(GossipFrame::Request { from, wanted }) => return self.answer(NodeId::new(from), &wanted),
             None => return self.world.book().count().gossip.rejected("decode"),
         };
+        if self.world.is_byzantine(id) {
+            self.replay(&arrival);
+        }
         let production = self.world.holds_deltas_as_production();
         // A sealed delta goes to calimero's own gossip handler, which buffers by the same
         // NodeState the manager's snapshot sync sets: a second buffer here would hold it twice.
-        let calimero_buffers = production && envelope.sealed.is_some();
+        let calimero_buffers = production && arrival.envelope.sealed.is_some();
         let busy = !calimero_buffers && self.world.registry().get(id).is_some_and(|n| n.holds_deltas(production));
-        self.world.trace().record(TraceKind::DeltaReceived { node: id, origin: NodeId::new(sender), buffered: busy });
+        let origin = NodeId::new(arrival.sender);
+        self.world.trace().record(TraceKind::DeltaReceived { node: id, origin, buffered: busy });
         if busy {
-            self.world.with_node(id, |n| n.buffer(delta, sender, envelope));
+            self.world.with_node(id, |n| n.buffer(arrival));
             self.world.book().count().gossip.deltas_buffered += 1;
         } else {
-            self.deliver(delta, sender, envelope);
+            self.deliver(arrival);
         }
     }
 
@@ -78,8 +89,8 @@ impl NodeCtx<'_> {
         let id = self.id;
         let production = self.world.holds_deltas_as_production();
         let buffered = self.world.with_node(id, |n| n.drain(production)).unwrap_or_default();
-        for (delta, sender, envelope) in buffered {
-            self.deliver(delta, sender, envelope);
+        for arrival in buffered {
+            self.deliver(arrival);
         }
     }
 
@@ -110,11 +121,12 @@ impl NodeCtx<'_> {
     /// unblocked; otherwise it holds it and the node asks `sender` for what it waits on.
     /// Duplicates are dropped. The `envelope` goes to production's delta store (the model has
     /// no use for it).
-    fn deliver(&self, delta: Delta, sender: u32, envelope: Envelope) {
+    fn deliver(&self, arrival: Arrival) {
         let id = self.id;
+        let Arrival { delta, sender, author, envelope } = arrival;
         if self.world.production_path() {
-            let job = DeltaJob::Remote { delta, from: NodeId::new(sender), envelope };
-            self.world.with_node(id, |n| n.send_delta_job(job));
+            let (from, author) = (NodeId::new(sender), NodeId::new(author));
+            self.world.with_node(id, |n| n.send_delta_job(DeltaJob::Remote { delta, from, author, envelope }));
             return;
         }
         let Some(offered) = self.world.with_node(id, |n| n.causal_mut().offer(delta, sender)) else { return };
@@ -194,6 +206,7 @@ impl NodeCtx<'_> {
         let sealed = crate::protocols::seal(node.storage(), &delta, events.clone());
         #[cfg(not(calimero_gossip_handler))]
         let sealed = None;
+        self.world.book().authored(delta.id, id, delta.parents.clone());
         self.broadcast(delta, Envelope { events, signature, sealed });
     }
 }

@@ -30,6 +30,10 @@ pub(crate) enum GossipFrame {
     /// when there is any, so a delta without keeps the bytes — and every seed its trajectory —
     /// it had before envelopes existed.
     Enveloped { from: u32, delta: Delta, envelope: Box<Envelope> },
+    /// A delta `from` sends as `author`'s: only a Byzantine member sends one (a forged author,
+    /// or another's delta replayed with its parents rewritten); an honest broadcast names no
+    /// author beside its sender, as production's gossip carries the author in the envelope.
+    Claimed { from: u32, author: u32, delta: Delta, envelope: Box<Envelope> },
 }
 
 impl GossipFrame {
@@ -50,6 +54,7 @@ impl GossipFrame {
             GossipFrame::Delta { .. } => "Delta",
             GossipFrame::Request { .. } => "DeltaRequest",
             GossipFrame::Enveloped { .. } => "Delta",
+            GossipFrame::Claimed { .. } => "Delta",
         }
     }
 }
@@ -80,7 +85,7 @@ pub(crate) fn send(
 #[derive(Default)]
 pub(crate) struct GossipInbox {
     mailbox: Arc<Mailbox>,
-    pub buffer: Vec<Buffered>,
+    pub buffer: Vec<Arrival>,
 }
 
 impl GossipInbox {
@@ -107,8 +112,14 @@ pub(crate) struct Envelope {
     pub sealed: Option<(Vec<u8>, [u8; 12])>,
 }
 
-/// A delta that waits for the node's sessions to end: with its sender and its envelope.
-pub(crate) type Buffered = (Delta, u32, Envelope);
+/// A delta as it arrived: the delta, who sent it, whose it claims to be, what rode with it. One
+/// that waits for the node's sessions to end waits as this.
+pub(crate) struct Arrival {
+    pub delta: Delta,
+    pub sender: u32,
+    pub author: u32,
+    pub envelope: Envelope,
+}
 
 /// Waits for the next delta frame in `mailbox`; `None` once it is closed for good.
 pub(crate) async fn next_frame(mailbox: &Mailbox) -> Option<Vec<u8>> {
@@ -126,8 +137,8 @@ pub(crate) async fn next_frame(mailbox: &Mailbox) -> Option<Vec<u8>> {
 pub(crate) enum DeltaJob {
     /// A delta this node committed (its row and heads already persisted).
     Local(Delta),
-    /// A peer's delta, sent by `from`.
-    Remote { delta: Delta, from: NodeId, envelope: Envelope },
+    /// A peer's delta, sent by `from` as `author`'s (the same node but for a Byzantine sender).
+    Remote { delta: Delta, from: NodeId, author: NodeId, envelope: Envelope },
     /// A sync tick: ask again for what pending deltas wait on.
     AskMissing,
 }

@@ -4,6 +4,7 @@
 //! them — so the record is kept beside them, as each write returns; the checkers hold the final
 //! stores to it.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use calimero_storage::action::Action;
@@ -153,11 +154,34 @@ pub(crate) struct Book {
     /// Every write of the run went through the World (a `SimRuntime` run), so an entity the book
     /// does not know is one nobody wrote. Hand-driven worlds write around it.
     complete: bool,
+    /// Every delta committed on production's node path: its author and parents as committed,
+    /// what the forgery oracle holds each node's persisted rows to.
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path commits deltas"))]
+    authored: BTreeMap<[u8; 32], Authored>,
+}
+
+/// A delta as its author committed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Authored {
+    pub author: NodeId,
+    pub parents: Vec<[u8; 32]>,
 }
 
 impl Book {
     pub fn record_write(&mut self, record: WriteRecord) {
         self.writes.push(record);
+    }
+
+    /// `author` committed delta `id` on `parents`.
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path commits deltas"))]
+    pub fn authored(&mut self, id: [u8; 32], author: NodeId, parents: Vec<[u8; 32]>) {
+        self.authored.insert(id, Authored { author, parents });
+    }
+
+    /// Every delta committed so far, by id.
+    #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path commits deltas"))]
+    pub fn authentic(&self) -> &BTreeMap<[u8; 32], Authored> {
+        &self.authored
     }
 
     pub fn record_op(&mut self, record: OpRecord) {

@@ -4,6 +4,7 @@
 
 mod apps;
 mod buggify;
+mod byzantine;
 mod causal;
 mod chaos;
 mod config;

@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::causal::CausalBook;
-use super::gossip::{Buffered, Delta, DeltaJob, Envelope, GossipInbox};
+use super::gossip::{Arrival, DeltaJob, GossipInbox};
 use crate::crdt::CrdtOp;
 use crate::ids::NodeId;
 use crate::net::mailbox::Mailbox;
@@ -108,6 +108,8 @@ pub(crate) struct Node {
     app_plan: AppPlan,
     /// This node's buggify coin, made on its first toss.
     buggify: Option<ChaCha8Rng>,
+    /// What a Byzantine member keeps to lie with, made on its first lie.
+    adversary: Option<super::byzantine::Adversary>,
 }
 
 impl Node {
@@ -133,6 +135,7 @@ impl Node {
             handled: 0,
             app_plan: Arc::default(),
             buggify: None,
+            adversary: None,
         }
     }
 
@@ -318,12 +321,12 @@ impl Node {
     }
 
     /// Holds a delta that arrived while `holds_deltas` until it no longer does (I6).
-    pub fn buffer(&mut self, delta: Delta, sender: u32, envelope: Envelope) {
-        self.gossip.buffer.push((delta, sender, envelope));
+    pub fn buffer(&mut self, arrival: Arrival) {
+        self.gossip.buffer.push(arrival);
     }
 
     /// What waited, once the node no longer holds deltas.
-    pub fn drain(&mut self, production: bool) -> Vec<Buffered> {
+    pub fn drain(&mut self, production: bool) -> Vec<Arrival> {
         if self.holds_deltas(production) {
             return Vec::new();
         }
@@ -392,6 +395,13 @@ impl Node {
         self.app_plan = plan;
     }
 
+    /// This node's adversary (a Byzantine member's coin and memory), made on first use. It
+    /// survives a crash, as what an attacker learned does.
+    pub fn adversary(&mut self, run_seed: u64) -> &mut super::byzantine::Adversary {
+        let id = self.id().get();
+        self.adversary.get_or_insert_with(|| super::byzantine::Adversary::new(run_seed, id))
+    }
+
     /// Tosses this node's buggify coin with probability `p`: a seed for what the firing needs.
     pub fn toss(&mut self, run_seed: u64, p: f64) -> Option<u64> {
         let id = self.id().get();
@@ -425,6 +435,11 @@ impl Registry {
 
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+
+    /// Whether `id` is one of the `byzantine` highest-numbered nodes (the run's adversaries).
+    pub fn is_byzantine(&self, id: NodeId, byzantine: u32) -> bool {
+        id.index() + byzantine as usize >= self.nodes.len()
     }
 
     /// The id the next node to join gets.

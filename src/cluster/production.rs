@@ -101,13 +101,28 @@ impl World {
     /// here (within one receive budget) only to keep merosim's books: a DAG-heads request is not
     /// a session; any other request holds the node's session count while it is served, as
     /// merosim's own responders do.
-    pub(super) async fn serve_production(&self, id: NodeId, manager: &ProductionResponder, mut stream: SimStream) {
+    pub(super) async fn serve_production(
+        self: &Arc<Self>,
+        id: NodeId,
+        manager: &ProductionResponder,
+        mut stream: SimStream,
+    ) {
         let Some(node) = self.node(id) else { return };
         // The acceptor's buggify points, as on merosim's own responders.
         if let Some(mut rng) = self.at(id).buggify(BuggifyPoint::EarlyClose) {
             stream.close_after_sends(rng.gen_range(0..4));
         }
         self.at(id).maybe_slow(&mut stream);
+        if self.is_byzantine(id) {
+            let seed = self.with_node(id, |n| n.adversary(self.seed()).draw()).unwrap_or_default();
+            let world = Arc::downgrade(self);
+            let told = move |lie| {
+                if let Some(world) = world.upgrade() {
+                    *world.book().count().gossip.lies.entry(lie).or_default() += 1;
+                }
+            };
+            stream.with_rewrite(crate::protocols::liar(seed, told));
+        }
         let budget = stream.recv_budget();
         let first = match tokio::time::timeout(budget, stream.recv_raw()).await {
             Ok(RawFrame::Frame(frame)) => frame,

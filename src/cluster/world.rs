@@ -262,9 +262,26 @@ impl World {
             .then(|| self.registry().iter().filter(|n| n.is_live()).map(|n| (n.id(), n.ticks())).collect())
     }
 
-    /// The nodes that are up, in id order.
+    /// The nodes the oracles judge: up and honest, in id order. A Byzantine member's state is
+    /// whatever it chose; its peers' safety and liveness are what a run is judged by.
     pub fn live_nodes(&self) -> Vec<SimNode> {
-        self.registry().iter().filter(|n| n.is_live()).map(|n| n.sim().clone()).collect()
+        let nodes = self.registry();
+        nodes
+            .iter()
+            .filter(|n| n.is_live() && !self.is_byzantine_among(&nodes, n.id()))
+            .map(|n| n.sim().clone())
+            .collect()
+    }
+
+    /// Whether node `id` is one of the run's Byzantine members (`NodeFaults::byzantine`).
+    pub fn is_byzantine(&self, id: NodeId) -> bool {
+        self.is_byzantine_among(&self.registry(), id)
+    }
+
+    /// [`is_byzantine`](Self::is_byzantine), for a caller that holds the registry.
+    pub(crate) fn is_byzantine_among(&self, nodes: &Registry, id: NodeId) -> bool {
+        let byzantine = self.config.faults.nodes.byzantine;
+        byzantine > 0 && nodes.is_byzantine(id, byzantine)
     }
 
     pub fn node_names(&self) -> Vec<String> {
@@ -303,7 +320,8 @@ impl World {
             .iter()
             .map(|n| NodeState {
                 sim: n.sim().clone(),
-                live: n.is_live(),
+                // The convergence check judges honest nodes only.
+                live: n.is_live() && !self.is_byzantine_among(&nodes, n.id()),
                 sessions: n.sessions_now(),
                 buffered: n.buffered(),
             })

@@ -12,8 +12,8 @@ use crate::args::ArgWriter;
 #[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct FaultArgs {
     /// Fault preset: healthy (none, lan), robustness (light, heavy: damaged bytes delivered),
-    /// production-faithful (prod-lan, prod-wan, prod-chaos, swarm, any); `merosim list` and
-    /// docs/fault-model.md describe them.
+    /// production-faithful (prod-lan, prod-wan, prod-chaos, swarm, any), adversarial (byzantine);
+    /// `merosim list` and docs/fault-model.md describe them.
     #[cfg_attr(
         feature = "cli",
         arg(long = "faults", value_name = "PRESET", value_enum, hide_possible_values = true, default_value = "lan")
@@ -27,17 +27,27 @@ pub struct FaultArgs {
     /// (prod-*, swarm, any), none for the others; 0 turns the phases off.
     #[cfg_attr(feature = "cli", arg(long, value_name = "SECS", value_parser = crate::args::parse_secs))]
     pub chaos: Option<Duration>,
+    /// Byzantine members to add beside the scenario's nodes (mallory, …): each lies to its peers
+    /// (forged authors, copied signatures, replays with emptied parents, lying handshakes and
+    /// tree-node answers) while the oracles judge the honest nodes. Default: the preset's (1 for
+    /// `byzantine`, 0 for the rest).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "N"))]
+    pub byzantine: Option<u32>,
 }
 
 impl FaultArgs {
     /// `preset` as it comes, nothing turned off, its default chaos phase.
     pub fn new(preset: FaultPreset) -> Self {
-        FaultArgs { preset, without: Vec::new(), chaos: None }
+        FaultArgs { preset, without: Vec::new(), chaos: None, byzantine: None }
     }
 
     /// The faults this seed runs with: the preset as the seed resolves it, less `without`.
     pub fn resolve(&self, seed: u64) -> FaultConfig {
-        self.without.iter().fold(self.preset.resolve(seed), |faults, kind| faults.without(*kind))
+        let mut faults = self.preset.resolve(seed);
+        if let Some(nodes) = self.byzantine {
+            faults = faults.with_byzantine(nodes);
+        }
+        self.without.iter().fold(faults, |faults, kind| faults.without(*kind))
     }
 
     /// The chaos phase: as given (0: none), else the preset's.
@@ -56,6 +66,7 @@ impl FaultArgs {
         self.without.dedup();
         let chaos = self.chaos();
         self.chaos = (chaos != self.preset.default_chaos()).then(|| chaos.unwrap_or_default());
+        self.byzantine = self.byzantine.filter(|n| *n != self.preset.config().nodes.byzantine);
         self
     }
 
@@ -69,6 +80,9 @@ impl FaultArgs {
         }
         if let Some(chaos) = canonical.chaos {
             out.secs("chaos", chaos);
+        }
+        if let Some(nodes) = canonical.byzantine {
+            out.value("byzantine", nodes);
         }
     }
 }

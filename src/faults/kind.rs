@@ -29,6 +29,7 @@ pub enum FaultKind {
     Crash,
     CrashMidMerge,
     Buggify,
+    Byzantine,
 }
 
 impl FaultKind {
@@ -69,6 +70,7 @@ impl FaultConfig {
             FaultKind::Crash => self.nodes.crash.is_some(),
             FaultKind::CrashMidMerge => self.nodes.crash_mid_merge > 0.0,
             FaultKind::Buggify => self.buggify > 0.0,
+            FaultKind::Byzantine => self.nodes.byzantine > 0,
         }
     }
 
@@ -105,6 +107,7 @@ impl FaultConfig {
             FaultKind::Crash => nodes.crash = None,
             FaultKind::CrashMidMerge => nodes.crash_mid_merge = 0.0,
             FaultKind::Buggify => self.buggify = 0.0,
+            FaultKind::Byzantine => nodes.byzantine = 0,
             _ => {}
         }
         self

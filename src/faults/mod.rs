@@ -183,6 +183,12 @@ impl FaultConfig {
         self
     }
 
+    /// Makes the `nodes` highest-numbered members Byzantine (see [`NodeFaults::byzantine`]).
+    pub fn with_byzantine(mut self, nodes: u32) -> Self {
+        self.nodes.byzantine = nodes;
+        self
+    }
+
     /// Turns the buggify points on, each firing with `probability` when reached.
     pub fn with_buggify(mut self, probability: f64) -> Self {
         self.buggify = clamp_probability(probability);
@@ -208,6 +214,7 @@ impl FaultConfig {
             nodes: NodeFaults {
                 clock_skew: self.nodes.clock_skew,
                 clock_drift_ppm: self.nodes.clock_drift_ppm,
+                byzantine: self.nodes.byzantine,
                 ..NodeFaults::default()
             },
             buggify: 0.0,

@@ -46,6 +46,11 @@ pub struct NodeFaults {
     /// Chance per sync session that one of its two parties crashes after merging part of what it
     /// received: its store keeps each action it committed, nothing torn.
     pub crash_mid_merge: f64,
+    /// How many Byzantine members join a scenario's run beside its own nodes (`mallory`, …, the
+    /// highest-numbered): each runs calimero's code for its own state, writes nothing of its
+    /// own, and lies to its peers (`cluster/byzantine.rs`, docs/fault-model.md). The oracles judge
+    /// the honest nodes only. An adversary does not heal.
+    pub byzantine: u32,
 }
 
 impl NodeFaults {
@@ -85,6 +90,9 @@ impl fmt::Display for NodeFaults {
         }
         if self.crash_mid_merge > 0.0 {
             parts.push(format!("crash-mid-merge p={}", self.crash_mid_merge));
+        }
+        if self.byzantine > 0 {
+            parts.push(format!("byzantine {}", self.byzantine));
         }
         f.write_str(&parts.join(" "))
     }

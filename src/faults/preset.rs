@@ -37,6 +37,7 @@ pub enum FaultPreset {
     ProdChaos,
     Swarm,
     Any,
+    Byzantine,
 }
 
 impl FaultPreset {
@@ -69,6 +70,10 @@ impl FaultPreset {
             }
             FaultPreset::Swarm => "each seed draws its own mix and intensity of the production-faithful kinds, buggify on",
             FaultPreset::Any => "each seed draws one production-faithful preset: prod-chaos, swarm, prod-wan or prod-lan",
+            FaultPreset::Byzantine => {
+                "prod-wan with one Byzantine member: forged authors, replays with emptied parents, lying \
+                 handshakes and tree-node answers (--byzantine N for more, or on any preset)"
+            }
         }
     }
 
@@ -88,6 +93,7 @@ impl FaultPreset {
                 | FaultPreset::ProdChaos
                 | FaultPreset::Swarm
                 | FaultPreset::Any
+                | FaultPreset::Byzantine
         )
     }
 
@@ -109,6 +115,7 @@ impl FaultPreset {
             FaultPreset::ProdChaos => FaultConfig::prod_chaos(),
             FaultPreset::Swarm => FaultConfig::swarm(seed),
             FaultPreset::Any => self.drawn(seed).resolve(seed),
+            FaultPreset::Byzantine => FaultConfig::prod_wan().with_byzantine(1),
         }
     }
 
@@ -203,6 +210,7 @@ impl FaultConfig {
                 pause: Some(Episodes::new(ms(20_000), ms(100)..ms(3_000))),
                 crash: Some(Episodes::new(ms(60_000), ms(1_000)..ms(10_000))),
                 crash_mid_merge: 0.05,
+                ..NodeFaults::default()
             })
     }
 

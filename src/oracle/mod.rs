@@ -50,6 +50,9 @@ pub enum Oracle {
     /// A live node indexes an entity without its bytes, or holds bytes without their index
     /// entry (run-level).
     IndexRows,
+    /// An honest node keeps a delta as its author did not commit it: another author, other
+    /// parents (run-level, runs with Byzantine members only).
+    Forgery,
 }
 
 impl Oracle {

@@ -7,6 +7,8 @@ use super::{Oracle, Signal, StopCondition, Violation};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, strum::Display, strum::IntoStaticStr)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
+    /// An honest node keeps a delta a Byzantine member forged (another author, other parents).
+    Forgery,
     /// A session returned `Ok` without doing anything, from unequal roots, and did not admit it.
     HollowSuccess,
     /// A quiet `Ok` session left its parties disagreeing on what it covered, and did not admit it.
@@ -56,8 +58,9 @@ pub enum Verdict {
 impl Verdict {
     /// In the order a sweep table lists them. Written out rather than strum's `VariantArray`: the
     /// table's order is not the declaration order, which the derived `Ord` follows.
-    pub const ALL: [Verdict; 24] = [
+    pub const ALL: [Verdict; 25] = [
         Verdict::Converged,
+        Verdict::Forgery,
         Verdict::HollowSuccess,
         Verdict::StaleAfterOk,
         Verdict::RootMismatch,
@@ -145,7 +148,9 @@ struct Decides {
 
 /// Which oracle decides which verdict, most specific first — a session that lied about its work
 /// explains a divergence better than "it hit max-time". The one place oracles map to verdicts.
-const DECIDES: [Decides; 14] = [
+const DECIDES: [Decides; 15] = [
+    // A forgery taken explains whatever its out-of-order apply did to the state.
+    row(Oracle::Forgery, Verdict::Forgery, None),
     row(Oracle::Phantom, Verdict::Phantom, None),
     row(Oracle::HollowSuccess, Verdict::HollowSuccess, Some(Verdict::FlaggedHollowSuccess)),
     row(Oracle::StaleAfterOk, Verdict::StaleAfterOk, Some(Verdict::FlaggedStaleAfterOk)),

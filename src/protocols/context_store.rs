@@ -8,6 +8,8 @@
 #[cfg(calimero_node_path)]
 use calimero_dag::CausalDelta;
 #[cfg(calimero_node_path)]
+use calimero_primitives::identity::PublicKey;
+#[cfg(calimero_node_path)]
 use calimero_storage::action::Action;
 use calimero_store::key;
 #[cfg(calimero_node_path)]
@@ -182,11 +184,20 @@ pub fn applied_deltas(storage: &SimStorage, wanted: &[[u8; 32]]) -> Vec<Delta> {
         .collect()
 }
 
+/// One delta row a node persisted, with what it claims of the delta.
 #[cfg(calimero_node_path)]
-/// The deltas this node persisted as applied without an author claim (other than a snapshot's
-/// genesis checkpoint): calimero persists a delta its cascade applied so, and its delta
-/// responder answers `DeltaNotFound` for such a row rather than serve it.
-pub fn unclaimed_deltas(storage: &SimStorage) -> Vec<[u8; 32]> {
+pub struct DeltaRow {
+    pub id: [u8; 32],
+    pub author: Option<PublicKey>,
+    pub parents: Vec<[u8; 32]>,
+    pub applied: bool,
+    /// A snapshot's genesis checkpoint (no parent but genesis, no actions), which no one authored.
+    pub checkpoint: bool,
+}
+
+#[cfg(calimero_node_path)]
+/// Every delta row this node persisted, in id order.
+pub fn delta_rows(storage: &SimStorage) -> Vec<DeltaRow> {
     let (context, handle) = (storage.context_id(), storage.store().handle());
     let Ok(mut rows) = handle.iter::<key::ContextDagDelta>() else { return Vec::new() };
     let mut ids = Vec::new();
@@ -196,14 +207,24 @@ pub fn unclaimed_deltas(storage: &SimStorage) -> Vec<[u8; 32]> {
         next = rows.next().ok().flatten();
     }
     ids.into_iter()
-        .filter(|id| {
-            let row: Option<ContextDagDelta> = handle.get(&key::ContextDagDelta::new(context, *id)).ok().flatten();
-            let checkpoint = |r: &ContextDagDelta| {
-                r.parents == [GENESIS] && borsh::from_slice::<Vec<Action>>(&r.actions).is_ok_and(|a| a.is_empty())
-            };
-            row.is_some_and(|r| r.applied && r.author_id.is_none() && !checkpoint(&r))
+        .filter_map(|id| handle.get(&key::ContextDagDelta::new(context, id)).ok().flatten())
+        .map(|r: ContextDagDelta| DeltaRow {
+            id: r.delta_id,
+            author: r.author_id,
+            checkpoint: r.parents == [GENESIS]
+                && borsh::from_slice::<Vec<Action>>(&r.actions).is_ok_and(|a| a.is_empty()),
+            parents: r.parents,
+            applied: r.applied,
         })
         .collect()
+}
+
+#[cfg(calimero_node_path)]
+/// The deltas this node persisted as applied without an author claim (other than a snapshot's
+/// genesis checkpoint): calimero persists a delta its cascade applied so, and its delta
+/// responder answers `DeltaNotFound` for such a row rather than serve it.
+pub fn unclaimed_deltas(storage: &SimStorage) -> Vec<[u8; 32]> {
+    delta_rows(storage).into_iter().filter(|r| r.applied && r.author.is_none() && !r.checkpoint).map(|r| r.id).collect()
 }
 
 #[cfg(calimero_node_path)]

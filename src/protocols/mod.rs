@@ -9,6 +9,8 @@
 
 mod heads;
 mod initiator;
+#[cfg(calimero_node_path)]
+mod lies;
 // The context manager's per-context lock, which pushes to production's responder need (and its
 // unit test, in every build). AcquireContextLock is in 0.11.0-rc.4 and not in 0.10.1-rc.40; gated
 // on the first release merosim has checked it in.
@@ -46,13 +48,17 @@ mod walk;
 use std::fmt;
 
 #[cfg(calimero_node_path)]
-pub use context_store::{applied_deltas, commit_local, commit_signed, dag_heads, holds_delta, unclaimed_deltas, Delta};
+pub use context_store::{
+    applied_deltas, commit_local, commit_signed, dag_heads, delta_rows, holds_delta, unclaimed_deltas, Delta,
+};
 #[cfg(calimero_node_path)]
 pub use deltas::{events, NodeDeltas, Taken};
 #[cfg(calimero_node_path)]
 pub use driver::TickResult;
 pub use heads::{ask_dag_heads, HeadsAnswer};
 pub use initiator::initiate;
+#[cfg(calimero_node_path)]
+pub use lies::liar;
 #[cfg(calimero_node_path)]
 pub use manager::ProductionResponder;
 #[cfg(calimero_node_path)]
@@ -61,7 +67,7 @@ pub(crate) use names::{init_payload_name, message_name};
 #[cfg(calimero_node_path)]
 pub use network_actor::Dialer;
 #[cfg(all(calimero_node_path, not(calimero_gossip_handler)))]
-pub use no_handler::LoneHandler;
+pub use no_handler::{admits, LoneHandler};
 pub use node_path::{DagCompaction, NodePath, Tick};
 pub use plan::protocol_name;
 pub use plan::{plan, plan_as_production, Handshakes, HeadsView, SyncPlan};

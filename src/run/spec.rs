@@ -86,6 +86,12 @@ impl RunSpec {
                  whose contexts decrypt deltas with a sender key (up to the rc.25 + 19 tree)"
                 .to_owned());
         }
+        let byzantine = self.faults.resolve(self.seed).nodes.byzantine as usize;
+        if byzantine > 0 && self.node.node_path != NodePath::Production {
+            return Err(
+                "Byzantine members need --node-path production (they lie in calimero's own messages)".to_owned()
+            );
+        }
         if self.node.hold_deltas_through_sessions && self.node.node_path != NodePath::Production {
             return Err(
                 "--hold-deltas-through-sessions is for --node-path production (the model path always does)".to_owned()

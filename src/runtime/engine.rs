@@ -125,6 +125,16 @@ impl Engine {
             })?;
             ids.push(id);
         }
+        // The run's Byzantine members join after the scenario's own, holding nothing of theirs
+        // and writing nothing: every write the oracles judge by is an honest node's.
+        let byzantine = self.world.config().faults.nodes.byzantine;
+        for k in 1..=byzantine {
+            let name = if k == 1 { "mallory".to_owned() } else { format!("mallory-{k}") };
+            let id = self.add_node(&name)?;
+            if initialized {
+                self.within(move |w| w.node(id).map(|n| n.storage().initialize()));
+            }
+        }
         if let Some(workload) = &scenario.workload {
             let writers = workload.writers.iter().filter_map(|i| ids.get(*i).copied()).collect();
             self.start_workload(writers, workload.every, workload.count);

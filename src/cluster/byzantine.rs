@@ -1,0 +1,150 @@
+//! A Byzantine member: a node that joins a run beside the scenario's own (`mallory`), runs
+//! calimero's code for its own state, writes nothing of its own, and lies to its peers
+//! (`NodeFaults::byzantine`). It is a member, so it holds what members hold: the group key,
+//! every other member's `sender_key` (it can seal a delta as anyone's), and the signatures on the
+//! deltas it received. Half of the honest deltas that reach it, it relays at once to the other
+//! honest nodes, each relay one lie drawn from its own seeded stream:
+//!
+//! - **forged author**: the delta as another honest member's, sealed under that member's key,
+//!   carrying its real author's signature (upstream's forged-author case, #3121; calimero
+//!   #2971 took it whenever the envelope was unsigned);
+//! - **copied signature**: the delta as its author's, carrying the signature that author put
+//!   on an earlier delta (upstream's copied signature on a new delta id);
+//! - **emptied parents**: the delta as its author's, genuine key and signature, with no parents
+//!   (#3540), which nothing rejects before calimero recomputes the id on receive (#3547).
+//!
+//! Its DAG-heads and tree-node answers are rewritten on the way out (`protocols::lies`).
+//!
+//! Honest nodes take all of it through calimero's own code. The oracles judge them only
+//! (`World::live_nodes`), and the forgery oracle (`check/forgery.rs`) holds the delta rows they
+//! persisted to what each author committed.
+
+use std::collections::BTreeMap;
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::gossip::{self, Arrival, Delta, Envelope, GossipFrame};
+use super::NodeCtx;
+use crate::ids::NodeId;
+use crate::seed::{self, Stream};
+
+/// What a Byzantine member keeps to lie with.
+pub(crate) struct Adversary {
+    rng: ChaCha8Rng,
+    /// The last envelope signature each author put on a delta this node received.
+    signatures: BTreeMap<u32, [u8; 64]>,
+}
+
+impl Adversary {
+    pub fn new(run_seed: u64, node: u32) -> Self {
+        Adversary { rng: seed::rng(run_seed, Stream::Byzantine { node }), signatures: BTreeMap::new() }
+    }
+
+    /// A seed for the liar that answers one stream.
+    #[cfg_attr(
+        not(calimero_node_path),
+        allow(dead_code, reason = "only production's node path answers through a liar")
+    )]
+    pub fn draw(&mut self) -> u64 {
+        self.rng.gen()
+    }
+}
+
+/// One relay's lie.
+#[derive(Clone, Copy)]
+enum Lie {
+    ForgedAuthor,
+    CopiedSignature,
+    EmptiedParents,
+}
+
+impl Lie {
+    fn name(self) -> &'static str {
+        match self {
+            Lie::ForgedAuthor => "forged author",
+            Lie::CopiedSignature => "copied signature",
+            Lie::EmptiedParents => "emptied parents",
+        }
+    }
+}
+
+impl NodeCtx<'_> {
+    /// The honest nodes other than `but`.
+    fn honest_peers(&self, but: Option<NodeId>) -> Vec<NodeId> {
+        let nodes = self.world.registry();
+        let honest = |n: NodeId| n != self.id && Some(n) != but && !self.world.is_byzantine_among(&nodes, n);
+        nodes.iter().map(|n| n.id()).filter(|n| honest(*n)).collect()
+    }
+
+    /// A peer's delta reached a Byzantine member: it keeps the signature, and half the time
+    /// relays the delta with a lie (see the module) to every honest node but its sender and author.
+    pub(super) fn replay(&self, arrival: &Arrival) {
+        let (id, seed) = (self.id, self.world.seed());
+        let author = NodeId::new(arrival.author);
+        if self.world.is_byzantine(author) {
+            return;
+        }
+        let others = self.honest_peers(Some(author));
+        let drawn = self.world.with_node(id, |n| {
+            let adversary = n.adversary(seed);
+            let earlier = match arrival.envelope.signature {
+                Some(signature) => adversary.signatures.insert(arrival.author, signature),
+                None => adversary.signatures.get(&arrival.author).copied(),
+            }
+            .filter(|earlier| Some(*earlier) != arrival.envelope.signature);
+            if !adversary.rng.gen_bool(0.5) {
+                return None;
+            }
+            let lie = match adversary.rng.gen_range(0..3) {
+                0 => Lie::ForgedAuthor,
+                1 if earlier.is_some() => Lie::CopiedSignature,
+                1 => Lie::ForgedAuthor,
+                _ => Lie::EmptiedParents,
+            };
+            let claimed = match lie {
+                Lie::ForgedAuthor => others.choose(&mut adversary.rng).copied()?,
+                _ => author,
+            };
+            Some((lie, claimed, earlier))
+        });
+        let Some((lie, claimed, earlier)) = drawn.flatten() else { return };
+        let mut delta = arrival.delta.clone();
+        let mut envelope = arrival.envelope.clone();
+        match lie {
+            Lie::ForgedAuthor => {}
+            Lie::CopiedSignature => envelope.signature = earlier,
+            Lie::EmptiedParents if delta.parents.is_empty() => return,
+            Lie::EmptiedParents => delta.parents.clear(),
+        }
+        let envelope = self.sealed_as(claimed, &delta, envelope);
+        let sender = NodeId::new(arrival.sender);
+        let targets: Vec<_> = {
+            let nodes = self.world.registry();
+            let skip = |n: NodeId| n == sender || n == author || n == id;
+            let honest = |n: NodeId| !self.world.is_byzantine_among(&nodes, n);
+            nodes.iter().filter(|n| !skip(n.id()) && honest(n.id())).map(|n| (n.id(), n.gossip_address())).collect()
+        };
+        if targets.is_empty() {
+            return;
+        }
+        let frame = GossipFrame::Claimed { from: id.get(), author: claimed.get(), delta, envelope: Box::new(envelope) };
+        if let Some(sent) = gossip::send(self.world.router(), id, &frame, &targets) {
+            *self.world.book().count().gossip.lies.entry(lie.name()).or_default() += sent;
+        }
+    }
+
+    /// `envelope` with `delta` sealed under `author`'s `sender_key`, where calimero's gossip
+    /// handler reads sealed deltas.
+    fn sealed_as(&self, author: NodeId, delta: &Delta, envelope: Envelope) -> Envelope {
+        #[cfg(calimero_gossip_handler)]
+        if envelope.sealed.is_some() {
+            let Some(storage) = self.world.node(author).map(|n| n.storage().clone()) else { return envelope };
+            let sealed = crate::protocols::seal(&storage, delta, envelope.events.clone());
+            return Envelope { sealed, ..envelope };
+        }
+        let _ = (author, delta);
+        envelope
+    }
+}
