@@ -11,7 +11,10 @@
 //! - **copied signature**: the delta as its author's, carrying the signature that author put
 //!   on an earlier delta (upstream's copied signature on a new delta id);
 //! - **emptied parents**: the delta as its author's, genuine key and signature, with no parents
-//!   (#3540), which nothing rejects before calimero recomputes the id on receive (#3547).
+//!   (#3540), which nothing rejects before calimero recomputes the id on receive (#3547);
+//! - **swapped parents**: the same, on the last delta it received instead of its own parents
+//!   (upstream's swapped-parents case; a parentless delta is refused on its own from rc.25,
+//!   #3565, a swapped one only by the recomputed id).
 //!
 //! Its DAG-heads and tree-node answers are rewritten on the way out (`protocols::lies`).
 //!
@@ -35,11 +38,13 @@ pub(crate) struct Adversary {
     rng: ChaCha8Rng,
     /// The last envelope signature each author put on a delta this node received.
     signatures: BTreeMap<u32, [u8; 64]>,
+    /// The last delta this node received: the parent a swapped-parents relay names.
+    last: Option<[u8; 32]>,
 }
 
 impl Adversary {
     pub fn new(run_seed: u64, node: u32) -> Self {
-        Adversary { rng: seed::rng(run_seed, Stream::Byzantine { node }), signatures: BTreeMap::new() }
+        Adversary { rng: seed::rng(run_seed, Stream::Byzantine { node }), signatures: BTreeMap::new(), last: None }
     }
 
     /// A seed for the liar that answers one stream.
@@ -58,6 +63,7 @@ enum Lie {
     ForgedAuthor,
     CopiedSignature,
     EmptiedParents,
+    SwappedParents([u8; 32]),
 }
 
 impl Lie {
@@ -66,6 +72,7 @@ impl Lie {
             Lie::ForgedAuthor => "forged author",
             Lie::CopiedSignature => "copied signature",
             Lie::EmptiedParents => "emptied parents",
+            Lie::SwappedParents(_) => "swapped parents",
         }
     }
 }
@@ -94,13 +101,15 @@ impl NodeCtx<'_> {
                 None => adversary.signatures.get(&arrival.author).copied(),
             }
             .filter(|earlier| Some(*earlier) != arrival.envelope.signature);
+            let last = adversary.last.replace(arrival.delta.id).filter(|l| !arrival.delta.parents.contains(l));
             if !adversary.rng.gen_bool(0.5) {
                 return None;
             }
-            let lie = match adversary.rng.gen_range(0..3) {
-                0 => Lie::ForgedAuthor,
-                1 if earlier.is_some() => Lie::CopiedSignature,
-                1 => Lie::ForgedAuthor,
+            let lie = match (adversary.rng.gen_range(0..4), earlier, last) {
+                (0, ..) => Lie::ForgedAuthor,
+                (1, Some(_), _) => Lie::CopiedSignature,
+                (1, None, _) => Lie::ForgedAuthor,
+                (2, _, Some(other)) => Lie::SwappedParents(other),
                 _ => Lie::EmptiedParents,
             };
             let claimed = match lie {
@@ -115,8 +124,9 @@ impl NodeCtx<'_> {
         match lie {
             Lie::ForgedAuthor => {}
             Lie::CopiedSignature => envelope.signature = earlier,
-            Lie::EmptiedParents if delta.parents.is_empty() => return,
+            Lie::EmptiedParents | Lie::SwappedParents(_) if delta.parents.is_empty() => return,
             Lie::EmptiedParents => delta.parents.clear(),
+            Lie::SwappedParents(other) => delta.parents = vec![other],
         }
         let envelope = self.sealed_as(claimed, &delta, envelope);
         let sender = NodeId::new(arrival.sender);

@@ -28,7 +28,7 @@ pub struct FaultArgs {
     #[cfg_attr(feature = "cli", arg(long, value_name = "SECS", value_parser = crate::args::parse_secs))]
     pub chaos: Option<Duration>,
     /// Byzantine members to add beside the scenario's nodes (mallory, …): each lies to its peers
-    /// (forged authors, copied signatures, replays with emptied parents, lying handshakes and
+    /// (forged authors, copied signatures, replays with emptied or swapped parents, lying handshakes and
     /// tree-node answers) while the oracles judge the honest nodes. Default: the preset's (1 for
     /// `byzantine`, 0 for the rest).
     #[cfg_attr(feature = "cli", arg(long, value_name = "N"))]

@@ -71,7 +71,7 @@ impl FaultPreset {
             FaultPreset::Swarm => "each seed draws its own mix and intensity of the production-faithful kinds, buggify on",
             FaultPreset::Any => "each seed draws one production-faithful preset: prod-chaos, swarm, prod-wan or prod-lan",
             FaultPreset::Byzantine => {
-                "prod-wan with one Byzantine member: forged authors, replays with emptied parents, lying \
+                "prod-wan with one Byzantine member: forged authors, copied signatures, replays with rewritten parents, lying \
                  handshakes and tree-node answers (--byzantine N for more, or on any preset)"
             }
         }

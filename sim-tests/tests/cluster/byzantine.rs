@@ -47,7 +47,7 @@ fn a_lying_handshake_never_sends_a_node_with_state_to_a_snapshot() {
 ///
 /// - No handshake sends a node with state to a snapshot, whatever heads she answers (I5).
 /// - A delta she relays as another member's, with another author's signature on it, or on
-///   emptied parents, is refused where calimero checks it (signatures from 0.11.0-rc.9, ids
+///   emptied or swapped parents, is refused where calimero checks it (signatures from 0.11.0-rc.9, ids
 ///   recomputed from content from rc.24): the forgery oracle stays silent there. Before, what
 ///   was taken is filed under the fix that closed it (#2971, #3547), never NEW.
 /// - The honest nodes converge (liveness among them): every other failure is a known finding.
@@ -79,7 +79,8 @@ fn honest_nodes_hold_upstream_s_invariants_against_a_byzantine_member_under_chao
             other => panic!("seed {seed} on a release that checks: {other:?}\n{outcome}\n{}", spec.repro()),
         }
     }
-    for lie in ["forged author", "emptied parents", "lying heads answer", "lying tree-node answer"] {
+    let all = ["forged author", "emptied parents", "swapped parents", "lying heads answer", "lying tree-node answer"];
+    for lie in all {
         assert!(lies.get(lie).is_some_and(|n| *n > 0), "mallory never told a {lie}: {lies:?}");
     }
     if merosim::calimero_since("0.11.0-rc.9") {
