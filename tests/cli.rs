@@ -36,6 +36,8 @@ fn bad_arguments_get_one_clear_error_and_exit_2() {
         &["run", "--node-path", "sideways"],
         &["run", "--tick", "production", "--node-path", "model"],
         &["run", "--hold-deltas-through-sessions", "--node-path", "model"],
+        &["run", "--faults", "byzantine", "--node-path", "model"],
+        &["run", "--byzantine", "many"],
         &["sweep", "--seeds", "9..3"],
         &["sweep", "--shard", "0/2"],
         &["sweep", "--jobs", "0"],
@@ -67,6 +69,29 @@ fn run_prints_options_outcome_metrics_trace_and_repro() {
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
+}
+
+/// A Byzantine member is a setting like any other: its run names her, the repro line gives the
+/// knob only where it differs from the preset's, and the line replays the run it came from.
+#[test]
+fn a_byzantine_member_joins_and_her_repro_line_replays_the_run() {
+    if !merosim::NodePath::Production.available() {
+        return; // Byzantine members need production's node path (refused above elsewhere).
+    }
+    let out =
+        merosim(&["run", "--seed", "2", "--scenario", "diverged-3x10", "--faults", "prod-lan", "--byzantine", "1"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("byzantine 1") && stdout.contains("mallory"), "{stdout}");
+    let repro = stdout.lines().find_map(|l| l.strip_prefix("repro: merosim ")).expect("a repro line");
+    assert!(repro.contains("--faults prod-lan") && repro.contains("--byzantine 1"), "{repro}");
+    let again = merosim(&repro.split_whitespace().collect::<Vec<_>>());
+    let trace = |out: &str| out.lines().find(|l| l.starts_with("  trace")).map(str::to_owned);
+    assert_eq!(trace(&text(&again.stdout)), trace(&stdout), "the repro line replays another run");
+
+    let preset =
+        merosim(&["run", "--seed", "2", "--scenario", "diverged-3x10", "--faults", "byzantine", "--byzantine", "1"]);
+    let repro = text(&preset.stdout).lines().find(|l| l.starts_with("repro: ")).unwrap_or_default().to_owned();
+    assert!(repro.contains("--faults byzantine") && !repro.contains("--byzantine"), "{repro}");
 }
 
 #[test]
