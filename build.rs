@@ -56,6 +56,12 @@ const FEATURES: &[(&str, &str, &str)] = &[
 /// API changes that landed between two releases we have no tree of: probed in a source tree's
 /// own code (cfg, file under the tree, text that file has once the change is in).
 const PROBES: &[(&str, &str, &str)] = &[
+    // `ContextClient::execute` lost its aliases argument.
+    (
+        "calimero_execute_no_aliases",
+        "crates/context/primitives/src/client/mod.rs",
+        "payload: Vec<u8>,\n        atomic: Option<ContextAtomic>,\n    ) -> Result<ExecuteResponse, ExecuteError> {",
+    ),
     // A receiver recomputes a delta's id from its content (#3547, 0.11.0-rc.24).
     ("calimero_content_addressed", "crates/storage/src/delta.rs", "pub fn content_address_matches("),
     ("calimero_runtime_account", "crates/node/primitives/src/sync/storage_bridge.rs", "account_id: AccountId"),

@@ -261,7 +261,8 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
     }
     if fired(Oracle::Forgery) {
         for f in super::forgery::forged(run.world) {
-            items.push(Piece::new(format!("forgery: {}", f.line), [(true, f.mechanism)]));
+            let by: Vec<_> = f.mechanism.map(|m| (true, m)).into_iter().collect();
+            items.push(Piece::new(format!("forgery: {}", f.line), by));
         }
     }
     if fired(Oracle::TypeTag) {

@@ -7,7 +7,11 @@
 //! calimero recomputed the id on receive, #3547, the same id and signature carried any parents),
 //! and its actions were applied where the author's causal order did not hold.
 //!
-//! Only a Byzantine member makes either (`cluster/byzantine.rs`); in any other run the oracle
+//! From 0.11.0-rc.9, where merosim's members sign, the row's envelope signature must also be its
+//! author's over its id: a relay carrying a signature copied from another delta, kept, would be
+//! one that verified nothing (upstream's copied-signature case).
+//!
+//! Only a Byzantine member makes any of these (`cluster/byzantine.rs`); in any other run the oracle
 //! stays silent by construction, and says so by judging only runs with an adversary.
 
 use super::listing::report;
@@ -15,10 +19,12 @@ use super::mechanism::Mechanism;
 use crate::cluster::World;
 use crate::oracle::{Oracle, Violation};
 
-/// One delta row an honest node keeps as its author did not commit it.
+/// One delta row an honest node keeps as its author did not commit it, and the finding's
+/// mechanism at work, if a known one is (a signature kept that its author did not make is none:
+/// no release merosim signs on has been seen to keep one).
 pub(crate) struct Forged {
     pub line: String,
-    pub mechanism: Mechanism,
+    pub mechanism: Option<Mechanism>,
 }
 
 /// Whether this run has anyone to forge (the oracle judges only such runs).
@@ -43,7 +49,17 @@ pub(crate) fn forged(world: &World) -> Vec<Forged> {
                     let claimed = claimed.map_or_else(|| "someone else".to_owned(), |n| n.name().to_owned());
                     found.push(Forged {
                         line: format!("{} keeps {}'s delta {delta} as {claimed}'s", node.name(), name(made.author)),
-                        mechanism: Mechanism::ForgedAuthorAdopted,
+                        mechanism: Some(Mechanism::ForgedAuthorAdopted),
+                    });
+                }
+                if row.signed_by_author == Some(false) {
+                    found.push(Forged {
+                        line: format!(
+                            "{} keeps {}'s delta {delta} with a signature its author did not make for it",
+                            node.name(),
+                            name(made.author)
+                        ),
+                        mechanism: None,
                     });
                 }
                 if row.parents != made.parents {
@@ -55,7 +71,7 @@ pub(crate) fn forged(world: &World) -> Vec<Forged> {
                             row.parents.len(),
                             made.parents.len()
                         ),
-                        mechanism: Mechanism::RewrittenParentsAdopted,
+                        mechanism: Some(Mechanism::RewrittenParentsAdopted),
                     });
                 }
             }
@@ -82,8 +98,8 @@ mod tests {
     use crate::protocols::{commit_signed, NodeDeltas};
 
     /// Rows planted as a Byzantine member's lies would leave them fire, each under its own
-    /// mechanism; the row of an honest delivery does not; and the adversary's own rows are not
-    /// judged.
+    /// mechanism (a copied signature, where members sign, under none); the row of an honest
+    /// delivery does not; and the adversary's own rows are not judged.
     #[test]
     fn a_row_under_another_author_or_on_other_parents_fires_and_an_honest_one_does_not() {
         crate::protocols::seeded_runtime(7).block_on(async {
@@ -91,7 +107,7 @@ mod tests {
             let [alice, bob, carol] = ["alice", "bob", "carol"].map(|n| world.add_node(n).expect("a node"));
             assert!(judged(&world) && world.is_byzantine(carol.id()) && !world.is_byzantine(bob.id()));
             let mut made = Vec::new();
-            for (i, byte) in [1_u8, 2, 3].into_iter().enumerate() {
+            for (i, byte) in [1_u8, 2, 3, 4, 5].into_iter().enumerate() {
                 let write = bob.storage().upsert([byte; 32], None, b"bob's").expect("a write");
                 let (delta, signature) = commit_signed(bob.storage(), &[write]).expect("committed");
                 world.book().authored(delta.id, bob.id(), delta.parents.clone());
@@ -99,25 +115,39 @@ mod tests {
                 made.push((delta, signature));
             }
             let alices = NodeDeltas::standalone(alice.storage()).await.expect("alice's delta store");
-            let (honest, signature) = made[0].clone();
-            alices.add_received(honest, Some(bob.storage().identity()), None, signature).await;
+            for (honest, signature) in made[..2].iter().cloned() {
+                alices.add_received(honest, Some(bob.storage().identity()), None, signature).await;
+            }
             assert!(forged(&world).is_empty(), "an honest delivery fired: {:?}", lines(&world));
 
-            let (mut replayed, signature) = made[1].clone();
-            replayed.parents.clear();
+            // Swapped parents (the first delta's, where the second is its real parent): a parent
+            // the store holds, so every release's store takes it (from rc.25 it refuses an
+            // emptied list on its own, #3565).
+            let (mut replayed, signature) = made[2].clone();
+            replayed.parents = vec![made[0].0.id];
             alices.add_received(replayed, Some(bob.storage().identity()), None, signature).await;
-            let (claimed, signature) = made[2].clone();
+            let (claimed, signature) = made[3].clone();
             alices.add_received(claimed, Some(carol.storage().identity()), None, signature).await;
-            let found: std::collections::BTreeSet<Mechanism> = forged(&world).iter().map(|f| f.mechanism).collect();
+            let (later, _) = made[4].clone();
+            alices.add_received(later, Some(bob.storage().identity()), None, made[0].1).await;
+            let found: std::collections::BTreeSet<Mechanism> =
+                forged(&world).iter().filter_map(|f| f.mechanism).collect();
             let both = [Mechanism::RewrittenParentsAdopted, Mechanism::ForgedAuthorAdopted].into();
-            assert_eq!((found, forged(&world).len()), (both, 2), "{:?}", lines(&world));
+            assert_eq!(found, both, "{:?}", lines(&world));
+            // Where members sign (rc.9 on), the claimed author's row and the copied signature
+            // each carry a signature its author did not make for that delta; no finding
+            // explains one.
+            let unsigned = forged(&world).iter().filter(|f| f.mechanism.is_none()).count();
+            let signs = crate::protocols::calimero_since("0.11.0-rc.9");
+            assert_eq!((forged(&world).len(), unsigned), if signs { (4, 2) } else { (2, 0) }, "{:?}", lines(&world));
             assert!(forgery(&world).is_some_and(|v| v.detail.contains("as carol's")), "{:?}", lines(&world));
 
             // What the adversary itself keeps is its own business.
             let carols = NodeDeltas::standalone(carol.storage()).await.expect("carol's delta store");
             let (delta, signature) = made[0].clone();
+            let before = forged(&world).len();
             carols.add_received(delta, Some(alice.storage().identity()), None, signature).await;
-            assert_eq!(forged(&world).len(), 2, "{:?}", lines(&world));
+            assert_eq!(forged(&world).len(), before, "{:?}", lines(&world));
         });
     }
 

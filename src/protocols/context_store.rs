@@ -193,6 +193,10 @@ pub struct DeltaRow {
     pub applied: bool,
     /// A snapshot's genesis checkpoint (no parent but genesis, no actions), which no one authored.
     pub checkpoint: bool,
+    /// Whether the row's envelope signature is its author's over its id (calimero's
+    /// `verify_delta_signature`): `None` where there is none to check (unsigned, no author, or a
+    /// release before merosim signs).
+    pub signed_by_author: Option<bool>,
 }
 
 #[cfg(calimero_node_path)]
@@ -209,6 +213,7 @@ pub fn delta_rows(storage: &SimStorage) -> Vec<DeltaRow> {
     ids.into_iter()
         .filter_map(|id| handle.get(&key::ContextDagDelta::new(context, id)).ok().flatten())
         .map(|r: ContextDagDelta| DeltaRow {
+            signed_by_author: signed_by_author(storage, &r),
             id: r.delta_id,
             author: r.author_id,
             checkpoint: r.parents == [GENESIS]
@@ -217,6 +222,26 @@ pub fn delta_rows(storage: &SimStorage) -> Vec<DeltaRow> {
             applied: r.applied,
         })
         .collect()
+}
+
+/// See [`DeltaRow::signed_by_author`].
+#[cfg(calimero_node_path)]
+fn signed_by_author(storage: &SimStorage, row: &ContextDagDelta) -> Option<bool> {
+    #[cfg(calimero_signed_deltas)]
+    {
+        use calimero_node_primitives::sync::delta_auth::verify_delta_signature;
+        let (author, signature) = (row.author_id?, row.delta_signature?);
+        #[cfg(not(calimero_signed_hlc))]
+        let verified = verify_delta_signature(storage.context_id(), row.delta_id, author, None, &signature);
+        #[cfg(calimero_signed_hlc)]
+        let verified = verify_delta_signature(storage.context_id(), row.delta_id, author, None, row.hlc, &signature);
+        Some(verified.is_ok())
+    }
+    #[cfg(not(calimero_signed_deltas))]
+    {
+        let _ = (storage, row);
+        None
+    }
 }
 
 #[cfg(calimero_node_path)]
