@@ -70,6 +70,12 @@ impl NodeFaults {
         NodeClock { offset_ns: rng.gen_range(-skew..=skew), drift_ppm: rng.gen_range(-drift..=drift) }
     }
 
+    /// The names the Byzantine members join under, in the order they join (after the
+    /// scenario's own nodes): `mallory`, `mallory-2`, ….
+    pub fn byzantine_names(&self) -> Vec<String> {
+        (1..=self.byzantine).map(|k| if k == 1 { "mallory".to_owned() } else { format!("mallory-{k}") }).collect()
+    }
+
     /// Downtime of a crash, whether scheduled or mid-merge.
     pub fn downtime(&self) -> Range<Duration> {
         self.crash.as_ref().map_or(Duration::from_secs(1)..Duration::from_secs(5), |c| c.length.clone())

@@ -57,17 +57,24 @@ impl fmt::Display for Plan {
         // `any` prints what this seed drew, after the name that replays the draw.
         let drawn = if spec.workload.scenario.kind == ScenarioKind::Any { "any → " } else { "" };
         writeln!(f, "  scenario  {drawn}{scenario}")?;
+        let byzantine = config.faults.nodes.byzantine_names();
+        if !byzantine.is_empty() {
+            writeln!(
+                f,
+                "  byzantine {} (joining beside the scenario's nodes; the oracles judge the others)",
+                byzantine.join(", ")
+            )?;
+        }
         if spec.faults.preset == FaultPreset::Any {
             writeln!(f, "  faults    any → {}", spec.faults.preset.drawn(spec.seed))?;
         }
         write!(f, "  config    {config}")?;
-        let clocks: Vec<String> = scenario
-            .nodes
-            .iter()
+        let names = scenario.nodes.iter().map(|n| n.name.clone()).chain(byzantine);
+        let clocks: Vec<String> = names
             .enumerate()
-            .map(|(i, n)| (n, config.faults.nodes.clock(spec.seed, i as u32)))
+            .map(|(i, name)| (name, config.faults.nodes.clock(spec.seed, i as u32)))
             .filter(|(_, clock)| !clock.is_exact())
-            .map(|(n, clock)| format!("{} {clock}", n.name))
+            .map(|(name, clock)| format!("{name} {clock}"))
             .collect();
         if !clocks.is_empty() {
             write!(f, "\n  clocks    {}", clocks.join(", "))?;

@@ -127,9 +127,7 @@ impl Engine {
         }
         // The run's Byzantine members join after the scenario's own, holding nothing of theirs
         // and writing nothing: every write the oracles judge by is an honest node's.
-        let byzantine = self.world.config().faults.nodes.byzantine;
-        for k in 1..=byzantine {
-            let name = if k == 1 { "mallory".to_owned() } else { format!("mallory-{k}") };
+        for name in self.world.config().faults.nodes.byzantine_names() {
             let id = self.add_node(&name)?;
             if initialized {
                 self.within(move |w| w.node(id).map(|n| n.storage().initialize()));
