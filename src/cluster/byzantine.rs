@@ -23,6 +23,7 @@
 //! persisted to what each author committed.
 
 use std::collections::BTreeMap;
+use std::sync::Weak;
 
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -31,6 +32,7 @@ use rand_chacha::ChaCha8Rng;
 use super::gossip::{self, Arrival, Delta, Envelope, GossipFrame};
 use super::NodeCtx;
 use crate::ids::NodeId;
+use crate::net::mailbox::Mailbox;
 use crate::seed::{self, Stream};
 
 /// What a Byzantine member keeps to lie with.
@@ -78,11 +80,11 @@ impl Lie {
 }
 
 impl NodeCtx<'_> {
-    /// The honest nodes other than `but`.
-    fn honest_peers(&self, but: Option<NodeId>) -> Vec<NodeId> {
+    /// The honest nodes other than this one and `but`, with their gossip addresses.
+    fn honest_peers(&self, but: &[NodeId]) -> Vec<(NodeId, Weak<Mailbox>)> {
         let nodes = self.world.registry();
-        let honest = |n: NodeId| n != self.id && Some(n) != but && !self.world.is_byzantine_among(&nodes, n);
-        nodes.iter().map(|n| n.id()).filter(|n| honest(*n)).collect()
+        let honest = |n: NodeId| n != self.id && !but.contains(&n) && !self.world.is_byzantine_among(&nodes, n);
+        nodes.iter().filter(|n| honest(n.id())).map(|n| (n.id(), n.gossip_address())).collect()
     }
 
     /// A peer's delta reached a Byzantine member: it keeps the signature, and half the time
@@ -93,7 +95,7 @@ impl NodeCtx<'_> {
         if self.world.is_byzantine(author) {
             return;
         }
-        let others = self.honest_peers(Some(author));
+        let others: Vec<NodeId> = self.honest_peers(&[author]).into_iter().map(|(n, _)| n).collect();
         let drawn = self.world.with_node(id, |n| {
             let adversary = n.adversary(seed);
             let earlier = match arrival.envelope.signature {
@@ -129,13 +131,7 @@ impl NodeCtx<'_> {
             Lie::SwappedParents(other) => delta.parents = vec![other],
         }
         let envelope = self.sealed_as(claimed, &delta, envelope);
-        let sender = NodeId::new(arrival.sender);
-        let targets: Vec<_> = {
-            let nodes = self.world.registry();
-            let skip = |n: NodeId| n == sender || n == author || n == id;
-            let honest = |n: NodeId| !self.world.is_byzantine_among(&nodes, n);
-            nodes.iter().filter(|n| !skip(n.id()) && honest(n.id())).map(|n| (n.id(), n.gossip_address())).collect()
-        };
+        let targets = self.honest_peers(&[author, NodeId::new(arrival.sender)]);
         if targets.is_empty() {
             return;
         }

@@ -275,7 +275,8 @@ impl World {
 
     /// Whether node `id` is one of the run's Byzantine members (`NodeFaults::byzantine`).
     pub fn is_byzantine(&self, id: NodeId) -> bool {
-        self.is_byzantine_among(&self.registry(), id)
+        // Every delta received asks: an honest run takes no lock for it.
+        self.config.faults.nodes.byzantine > 0 && self.is_byzantine_among(&self.registry(), id)
     }
 
     /// [`is_byzantine`](Self::is_byzantine), for a caller that holds the registry.

@@ -22,11 +22,20 @@ pub fn liar(seed: u64, mut told: impl FnMut(&'static str) + Send + 'static) -> R
 }
 
 fn lie(rng: &mut ChaCha8Rng, message: &StreamMessage<'_>) -> Option<(Vec<u8>, &'static str)> {
+    let StreamMessage::Message { payload, .. } = message else { return None };
+    let lying = match payload {
+        MessagePayload::DagHeadsResponse { .. } => rng.gen_bool(0.5),
+        MessagePayload::TreeNodeResponse { nodes, .. } => !nodes.is_empty() && rng.gen_bool(0.25),
+        _ => false,
+    };
+    if !lying {
+        return None;
+    }
     // calimero's messages are not `Clone`: a copy to rewrite is decoded from the encoding.
     let mut message: StreamMessage<'static> = borsh::from_slice(&borsh::to_vec(message).ok()?).ok()?;
     let StreamMessage::Message { payload, .. } = &mut message else { return None };
     let what = match payload {
-        MessagePayload::DagHeadsResponse { dag_heads, root_hash, .. } if rng.gen_bool(0.5) => {
+        MessagePayload::DagHeadsResponse { dag_heads, root_hash, .. } => {
             // A zero root (a fresh node), a root nobody holds, no heads, heads nobody has.
             match rng.gen_range(0..4) {
                 0 => *root_hash = [0; 32].into(),
@@ -36,7 +45,7 @@ fn lie(rng: &mut ChaCha8Rng, message: &StreamMessage<'_>) -> Option<(Vec<u8>, &'
             }
             "lying heads answer"
         }
-        MessagePayload::TreeNodeResponse { nodes, .. } if !nodes.is_empty() && rng.gen_bool(0.25) => {
+        MessagePayload::TreeNodeResponse { nodes, .. } => {
             let i = rng.gen_range(0..nodes.len());
             match rng.gen_bool(0.5) {
                 true => nodes[i].hash = rng.gen(),
