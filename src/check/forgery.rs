@@ -37,16 +37,19 @@ pub(crate) fn forged(world: &World) -> Vec<Forged> {
     #[cfg(calimero_node_path)]
     {
         let authentic = world.book().authentic().clone();
-        let identity = |id| world.node(id).map(|n| n.storage().identity());
-        let name = |id| world.at(id).name();
+        // Every member's identity and name, read once: each row is held to them.
+        let members: Vec<_> =
+            world.nodes().iter().map(|n| (n.id(), n.storage().identity(), n.name().to_owned())).collect();
+        let identity = |id| members.iter().find(|m| m.0 == id).map(|m| m.1);
+        let name = |id| members.iter().find(|m| m.0 == id).map_or("someone", |m| m.2.as_str());
         let mut found = Vec::new();
         for node in world.live_nodes() {
             for row in crate::protocols::delta_rows(node.storage()) {
                 let Some(made) = authentic.get(&row.id) else { continue };
                 let delta = hex::encode(&row.id[..8]);
                 if row.author.is_some_and(|claimed| Some(claimed) != identity(made.author)) {
-                    let claimed = world.nodes().into_iter().find(|n| Some(n.storage().identity()) == row.author);
-                    let claimed = claimed.map_or_else(|| "someone else".to_owned(), |n| n.name().to_owned());
+                    let claimed = members.iter().find(|m| Some(m.1) == row.author);
+                    let claimed = claimed.map_or("someone else", |m| m.2.as_str());
                     found.push(Forged {
                         line: format!("{} keeps {}'s delta {delta} as {claimed}'s", node.name(), name(made.author)),
                         mechanism: Some(Mechanism::ForgedAuthorAdopted),
@@ -65,7 +68,7 @@ pub(crate) fn forged(world: &World) -> Vec<Forged> {
                 if row.parents != made.parents {
                     found.push(Forged {
                         line: format!(
-                            "{} keeps {}'s delta {delta} on {} parents, not the {} it was committed on",
+                            "{} keeps {}'s delta {delta} on other parents than it was committed on ({} of them, not {})",
                             node.name(),
                             name(made.author),
                             row.parents.len(),
