@@ -92,6 +92,7 @@ fn scenarios() {
         "crdt-wide",
         "crdt-sorted",
         "crdt-frozen",
+        "crdt-nested",
         "any",
     ];
     assert_eq!(names, expected);
@@ -117,6 +118,7 @@ fn scenarios() {
     assert_eq!(AppMix::Conflict.name(), "conflict");
     assert_eq!(AppMix::Fresh.name(), "fresh");
     assert_eq!(AppMix::Frozen.name(), "frozen");
+    assert_eq!(AppMix::Nested.name(), "nested");
 }
 
 #[test]
@@ -133,6 +135,7 @@ fn collection_kinds() {
         "sorted-map",
         "sorted-set",
         "frozen",
+        "nested",
     ];
     assert_eq!(names, expected);
     round_trip(&CollectionKind::ALL, CollectionKind::name);

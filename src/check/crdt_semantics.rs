@@ -121,12 +121,12 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
         let mut judge = Judge { collection, who: &who, problems: &mut problems, after_remove: &mut after_remove };
         match (kind, state.collections.get(collection)) {
             (K::Counter | K::PnCounter, Some(CollectionValue::Count(value))) => judge.counter(&mine, *value),
-            (K::Map | K::Registers | K::SortedMap, Some(CollectionValue::Entries(entries))) => {
-                judge.keyed(&mine, entries, false)
+            (K::Map | K::Registers | K::SortedMap | K::Nested, Some(CollectionValue::Entries(entries))) => {
+                judge.keyed(&mine, entries, kind)
             }
             (K::Set | K::SortedSet, Some(CollectionValue::Members(members))) => {
                 let entries = members.iter().map(|m| (m.clone(), String::new())).collect();
-                judge.keyed(&mine, &entries, true)
+                judge.keyed(&mine, &entries, kind)
             }
             (K::Vector, Some(CollectionValue::List(list))) => judge.vector(&mine, list),
             (K::MapOfVectors, Some(CollectionValue::Lists(lists))) => judge.lists(&mine, lists),
@@ -178,13 +178,19 @@ impl Judge<'_> {
         }
     }
 
-    /// Maps, registers and sets (`set`: membership only, values are empty).
-    fn keyed(&mut self, ops: &[&OpRecord], entries: &BTreeMap<String, String>, set: bool) {
+    /// Maps, registers, two-level maps and sets (membership only, values are empty), by the key
+    /// each operation named: a two-level map's entry is found by the composite key the app
+    /// stored it under, and judged by the key the app reads back.
+    fn keyed(&mut self, ops: &[&OpRecord], entries: &BTreeMap<String, String>, kind: K) {
+        let set = matches!(kind, K::Set | K::SortedSet);
         let mut key_of: BTreeMap<EntityId, String> = BTreeMap::new();
         let mut events: BTreeMap<String, Vec<Event<'_>>> = BTreeMap::new();
         for r in ops {
             let Verb::Insert { key, value } = &r.op.verb else { continue };
-            let mut prefix = borsh_str(key);
+            let mut prefix = match kind {
+                K::Nested => borsh::to_vec(&crate::crdt::composite_key(key)).expect("a composite key serializes"),
+                _ => borsh_str(key),
+            };
             if !set {
                 prefix.extend(borsh_str(value));
             }

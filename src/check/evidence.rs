@@ -53,6 +53,24 @@ pub struct PlantReport {
     pub after_remove: bool,
 }
 
+/// Where the collection checks name a two-level map's key that calimero's `CompositeKey` does
+/// not carry faithfully (`collection["key"]`): every key an operation wrote whose stored form
+/// this release parses back as another key, and the key it parses back as.
+fn misread_keys(world: &World) -> Vec<String> {
+    use crate::crdt::{composite_key, CollectionKind};
+    let mut places = Vec::new();
+    for record in world.app_ops() {
+        let (CollectionKind::Nested, Verb::Insert { key, .. }) = (record.op.kind, &record.op.verb) else { continue };
+        let read_back = crate::crdt::logical_key(&composite_key(key));
+        if read_back != *key {
+            let collection = &record.op.collection;
+            places.push(format!("{collection}[{key:?}]"));
+            places.push(format!("{collection}[{read_back:?}]"));
+        }
+    }
+    places
+}
+
 /// The evidence of `world`'s run, which `judgement` judged. A passing run has none.
 pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
     let run = Run::new(world);
@@ -296,9 +314,14 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
     }
     if fired(Oracle::CrdtSemantics) || fired(Oracle::LostAfterRemove) {
         if let Some((problems, after_remove)) = promises(world) {
+            let misread = misread_keys(world);
             for line in problems {
                 let back = line.contains(CLEARED_BACK);
-                items.push(Piece::new(format!("crdt-semantics: {line}"), [(back, M::ClearedEntryBack)]));
+                let ambiguous = misread.iter().any(|place| line.starts_with(place.as_str()));
+                items.push(Piece::new(
+                    format!("crdt-semantics: {line}"),
+                    [(back, M::ClearedEntryBack), (ambiguous, M::AmbiguousCompositeKey)],
+                ));
             }
             for lost in after_remove {
                 let f8 = run.write_after_remove(&lost.entity, lost.stamp);

@@ -87,6 +87,10 @@ pub enum Mechanism {
     MapSerializedInChildOrder,
     /// F15: the same, for a set (whose `Serialize` still follows the child list).
     SetSerializedInChildOrder,
+    /// #3148: a two-level map's key the check names was written (or is read back) under a
+    /// `CompositeKey` that calimero's own `parse` does not turn back into the key written: a part
+    /// holding `::` moves the split, and two places can share one stored key.
+    AmbiguousCompositeKey,
     /// #3499: a node's delta store hangs — at the stop a gossiped delta has been in production's
     /// gossip handler for longer than production's own budget for one (60 s) and the node's
     /// context lock is held: a cascade keeps the lock while it waits for the DAG lock that

@@ -21,7 +21,7 @@ use calimero_storage::address::Id;
 #[cfg(calimero_collection_rekey)]
 use calimero_storage::collections::rekey;
 use calimero_storage::collections::{
-    FrozenStorage, GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector,
+    CompositeKey, FrozenStorage, GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector,
 };
 #[cfg(calimero_sorted_index)]
 use calimero_storage::collections::{SortedMap, SortedSet};
@@ -37,6 +37,24 @@ use crate::store::SimStorage;
 
 pub(super) type Registers = UnorderedMap<String, LwwRegister<String>>;
 pub(super) type MapOfVectors = UnorderedMap<String, Vector<String>>;
+pub(super) type Nested = UnorderedMap<CompositeKey, String>;
+
+/// The composite key an app stores the two-level key `outer/inner` under: calimero's own
+/// `CompositeKey::new(outer, inner)`, whose encoding is the release's (`a::b` joined by `::`
+/// up to 0.11.0-rc.9, length-prefixed from rc.10, #3148).
+pub fn composite_key(key: &str) -> CompositeKey {
+    let (outer, inner) = key.split_once('/').unwrap_or((key, ""));
+    CompositeKey::new(outer.as_bytes(), inner.as_bytes())
+}
+
+/// The two-level key an app reads back from a stored composite key (`CompositeKey::parse`),
+/// written `outer/inner`; bytes the release cannot parse read as their hex.
+pub fn logical_key(key: &CompositeKey) -> String {
+    match CompositeKey::parse(key.as_bytes()) {
+        Ok((outer, inner)) => format!("{}/{}", String::from_utf8_lossy(&outer), String::from_utf8_lossy(&inner)),
+        Err(_) => format!("unparsable {}", hex::encode(key.as_bytes())),
+    }
+}
 
 /// The collections a run's app declares: name, kind, and the handle bytes calimero gave them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,6 +221,7 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         CollectionKind::SortedSet => borsh::to_vec(&SortedSet::<String>::new_with_field_name(name)),
         // Its handle starts with its entries' map, the entity that exists once it does.
         CollectionKind::Frozen => borsh::to_vec(&FrozenStorage::<String>::new_with_field_name(name)),
+        CollectionKind::Nested => borsh::to_vec(&Nested::new_with_field_name(name)),
         #[cfg(not(calimero_sorted_index))]
         CollectionKind::SortedMap | CollectionKind::SortedSet => {
             unreachable!("CollectionKind::in_this_release refuses the sorted collections before 0.11.0-rc.1")
@@ -328,6 +347,17 @@ fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), Store
             frozen.insert(owned(value))?;
             (None, !held)
         }
+        (K::Nested, Verb::Insert { key, value }) => {
+            let previous = open::<Nested>(declared).insert(composite_key(key), owned(value))?;
+            let changed = previous.as_deref() != Some(value);
+            (previous, changed)
+        }
+        (K::Nested, Verb::Remove { key }) => {
+            let removed = open::<Nested>(declared).remove(&composite_key(key))?;
+            let changed = removed.is_some();
+            (removed, changed)
+        }
+        (K::Nested, Verb::Clear) => (None, clear(open::<Nested>(declared), |m| m.len(), |m| m.clear())?),
         _ => unreachable!("CrdtOp::fits was checked"),
     })
 }

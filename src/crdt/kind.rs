@@ -38,6 +38,11 @@ pub enum CollectionKind {
     /// `FrozenStorage<String>`: content-addressed and immutable (the key is the value's SHA-256);
     /// insert only.
     Frozen,
+    /// `UnorderedMap<CompositeKey, String>`: a two-level map (`outer → inner → value`) stored
+    /// flat, one entry per inner key under calimero's `CompositeKey::new(outer, inner)`, as
+    /// calimero documents the type for nested state; read back through `CompositeKey::parse`.
+    /// Its keys are written `outer/inner`; insert, remove, clear.
+    Nested,
 }
 
 impl CollectionKind {
@@ -61,6 +66,7 @@ impl CollectionKind {
             CollectionKind::SortedMap => "SortedMap<String, String>",
             CollectionKind::SortedSet => "SortedSet<String>",
             CollectionKind::Frozen => "FrozenStorage<String>",
+            CollectionKind::Nested => "UnorderedMap<CompositeKey, String>",
         }
     }
 

@@ -14,7 +14,7 @@ mod warm;
 
 use calimero_primitives::context::ContextId;
 
-pub use driver::Layout;
+pub use driver::{composite_key, logical_key, Layout};
 pub use kind::{CollectionKind, KindError, NotDriven, NOT_DRIVEN};
 pub use op::{CrdtOp, Verb};
 pub use read::{CollectionValue, LogicalState, OrderedRead};

@@ -9,7 +9,7 @@ use calimero_storage::collections::{GCounter, PNCounter, UnorderedMap, Unordered
 #[cfg(calimero_sorted_index)]
 use calimero_storage::collections::{SortedMap, SortedSet};
 
-use super::driver::{frozen_key, MapOfVectors, Registers};
+use super::driver::{frozen_key, logical_key, MapOfVectors, Nested, Registers};
 use super::CrdtError;
 use super::{CollectionKind, Layout};
 use crate::store::SimStorage;
@@ -224,6 +224,11 @@ impl Layout {
                     })
                     .collect(),
                 None => BTreeSet::new(),
+            }),
+            // As the app reads its two-level map back: each stored key parsed into its parts.
+            K::Nested => CollectionValue::Entries(match self.open::<Nested>(name) {
+                Some(map) => map.entries()?.map(|(key, value)| (logical_key(&key), value)).collect(),
+                None => BTreeMap::new(),
             }),
             K::MapOfVectors => CollectionValue::Lists(match self.open::<MapOfVectors>(name) {
                 Some(map) => {

@@ -46,7 +46,8 @@ fn touch() {
             | CollectionKind::Set
             | CollectionKind::Registers
             | CollectionKind::SortedMap
-            | CollectionKind::SortedSet => {
+            | CollectionKind::SortedSet
+            | CollectionKind::Nested => {
                 vec![Verb::Insert { key, value }]
             }
             CollectionKind::Vector => vec![Verb::Push { key: None, value }],

@@ -21,6 +21,11 @@
 //!   and registers; a quarter of the freezes store content another node may freeze too (one
 //!   key, one entity, written on two nodes), the rest each node's own.
 //!
+//! - [`nested`](AppMix::Nested): a two-level map stored flat under calimero's `CompositeKey`
+//!   beside a plain map. Its outer and inner keys are drawn from names an app meets (document ids,
+//!   field paths), half of which hold `::` — calimero's separator up to 0.11.0-rc.9 (#3148) —
+//!   so two different places can share one stored key.
+//!
 //! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
 //! operation that wrote it.
 
@@ -46,6 +51,7 @@ pub enum AppMix {
     Wide,
     Sorted,
     Frozen,
+    Nested,
 }
 
 /// The collections each mix declares.
@@ -55,6 +61,7 @@ fn collections(mix: AppMix) -> Vec<(String, K)> {
         AppMix::Wide => &[("users", K::Map)],
         AppMix::Sorted => &[("ranking", K::SortedMap), ("labels", K::SortedSet), ("users", K::Map)],
         AppMix::Frozen => &[("records", K::Frozen), ("users", K::Map), ("profile", K::Registers)],
+        AppMix::Nested => &[("docs", K::Nested), ("users", K::Map)],
         AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
             ("users", K::Map),
             ("tags", K::Set),
@@ -98,6 +105,19 @@ impl Draw {
         fresh
     }
 
+    /// A two-level key `outer/inner`: a shared document at least half the time (or at the hot rate),
+    /// else the node's own document. Half the shared names hold `::`, as paths and namespaced ids
+    /// do, so `doc::draft/title` and `doc/draft::title` both occur.
+    fn nested_key(&mut self, node: usize, seq: usize) -> String {
+        const OUTER: [&str; 4] = ["doc", "doc::draft", "team", "team::ops"];
+        const INNER: [&str; 4] = ["title", "draft::title", "body", "ops::body"];
+        let outer = match self.rng.gen_bool(self.conflict.max(0.5)) {
+            true => OUTER[self.rng.gen_range(0..OUTER.len())].to_owned(),
+            false => format!("{}-doc{}", node_name(node), self.rng.gen_range(0..=seq / 2)),
+        };
+        format!("{outer}/{}", INNER[self.rng.gen_range(0..INNER.len())])
+    }
+
     fn op(&mut self, node: usize, seq: usize, collections: &[(String, K)]) -> CrdtOp {
         let (name, kind) = &collections[self.rng.gen_range(0..collections.len())];
         let value = format!("{}.{seq}", node_name(node));
@@ -111,8 +131,11 @@ impl Draw {
         // The wide map is there for its removes (F12); the other mixes mostly write.
         let remove_rate = if self.mix == AppMix::Wide { 0.6 } else { 0.3 };
         let verb = match kind {
-            K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet => {
-                let key = self.key(node, seq);
+            K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested => {
+                let key = match kind {
+                    K::Nested => self.nested_key(node, seq),
+                    _ => self.key(node, seq),
+                };
                 if roll < clear_rate && *kind != K::Registers {
                     Verb::Clear
                 } else if roll < remove_rate {
@@ -170,6 +193,7 @@ fn shared_start(collections: &[(String, K)], hot: usize) -> Vec<SetupOp> {
                 K::Counter | K::PnCounter => Verb::Increment,
                 K::MapOfVectors => Verb::Push { key: Some(key), value },
                 K::Frozen => Verb::Freeze { value },
+                K::Nested => Verb::Insert { key: format!("{key}/start"), value },
             };
             setup.push(SetupOp { node: 0, op: CrdtOp { collection: name.clone(), kind: *kind, verb }, shared: true });
         }
@@ -189,7 +213,7 @@ impl AppMix {
         let nodes = nodes.max(2);
         let (hot, conflict) = match self {
             AppMix::Kv => (4, 0.33),
-            AppMix::Mixed | AppMix::Fresh | AppMix::Sorted | AppMix::Frozen => (4, 0.25),
+            AppMix::Mixed | AppMix::Fresh | AppMix::Sorted | AppMix::Frozen | AppMix::Nested => (4, 0.25),
             AppMix::Conflict => (2, 0.9),
             // Drawn below, from the seed's own stream: the map's width.
             AppMix::Wide => (0, 0.6),

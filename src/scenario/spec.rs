@@ -33,6 +33,7 @@ pub enum ScenarioKind {
     CrdtWide,
     CrdtSorted,
     CrdtFrozen,
+    CrdtNested,
     Any,
 }
 
@@ -88,6 +89,10 @@ impl ScenarioKind {
             ScenarioKind::CrdtFrozen => {
                 "a FrozenStorage (content-addressed, immutable) beside a map and registers; nodes sometimes \
                  freeze the same content concurrently"
+            }
+            ScenarioKind::CrdtNested => {
+                "a two-level map stored flat under calimero's CompositeKey beside a map; some document and field \
+                 names hold `::`, so two places can share one stored key where the encoding is ambiguous (#3148)"
             }
             ScenarioKind::Any => {
                 "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
@@ -154,6 +159,7 @@ impl ScenarioSpec {
             ScenarioKind::CrdtWide => AppMix::Wide.build(seed, nodes, entities),
             ScenarioKind::CrdtSorted => AppMix::Sorted.build(seed, nodes, entities),
             ScenarioKind::CrdtFrozen => AppMix::Frozen.build(seed, nodes, entities),
+            ScenarioKind::CrdtNested => AppMix::Nested.build(seed, nodes, entities),
             ScenarioKind::Any => {
                 let (family, drawn_nodes, drawn_size) = any_family(seed);
                 let nodes = self.nodes.or(drawn_nodes);

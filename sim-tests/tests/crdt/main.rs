@@ -8,6 +8,7 @@ mod collections;
 mod conflicts;
 mod findings;
 mod frozen;
+mod nested;
 mod sorted;
 mod type_tag;
 

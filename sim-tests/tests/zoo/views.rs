@@ -19,3 +19,31 @@ fn a_map_serializes_alike_on_every_node() {
     let apart = serialized_apart(&mut rt, stop);
     symptom_of("#3165", !apart.is_empty(), format!("app-view: {apart:?}"));
 }
+
+/// #3148 (fixed in 0.11.0-rc.10): an app that stores a two-level map flat under calimero's
+/// `CompositeKey` reads back the places it wrote. alice files `title` under the document
+/// `doc::draft`; bob, concurrently, files `draft::title` under `doc`. Both names are ones apps
+/// use (namespaced ids, field paths). Before the fix `CompositeKey::new` joined the parts with
+/// `::`, so both places were stored under the one key `doc::draft::title`: the two writes met as
+/// one entry, sync kept one of them, and `CompositeKey::parse` split it at the first `::`, so
+/// both apps read a single entry at `doc` / `draft::title` and alice's place was gone. From rc.10
+/// the parts are length-prefixed and both places survive sync.
+#[test]
+fn a_two_level_key_reads_back_as_written() {
+    use merosim::prelude::*;
+    use merosim::{CollectionValue, CrdtOp, Verb};
+
+    let insert =
+        |key: &str, value: &str| CrdtOp::new("docs", K::Nested, Verb::Insert { key: key.into(), value: value.into() });
+    let mut rt = SimRuntime::with_config(SimConfig::with_seed(3148).max_time(120_000));
+    rt.apply_scenario(Scenario::app(2, &[("docs", K::Nested)]));
+    super::action(rt.app_op("alice", insert("doc::draft/title", "alice's")), "alice writes doc::draft / title");
+    super::action(rt.app_op("bob", insert("doc/draft::title", "bob's")), "bob writes doc / draft::title");
+    rt.run();
+    let (alice, bob) = (rt.app_state("alice"), rt.app_state("bob"));
+    precondition(alice == bob, "sync brought both apps to one reading");
+    let want: std::collections::BTreeMap<String, String> =
+        [("doc::draft/title", "alice's"), ("doc/draft::title", "bob's")].map(|(k, v)| (k.into(), v.into())).into();
+    let read = alice.collections["docs"].clone();
+    symptom_of("#3148", read != CollectionValue::Entries(want), format!("alice and bob read {read:?}"));
+}
