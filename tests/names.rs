@@ -93,6 +93,7 @@ fn scenarios() {
         "crdt-sorted",
         "crdt-frozen",
         "crdt-nested",
+        "crdt-text",
         "any",
     ];
     assert_eq!(names, expected);
@@ -119,6 +120,7 @@ fn scenarios() {
     assert_eq!(AppMix::Fresh.name(), "fresh");
     assert_eq!(AppMix::Frozen.name(), "frozen");
     assert_eq!(AppMix::Nested.name(), "nested");
+    assert_eq!(AppMix::Text.name(), "text");
 }
 
 #[test]
@@ -136,6 +138,7 @@ fn collection_kinds() {
         "sorted-set",
         "frozen",
         "nested",
+        "text",
     ];
     assert_eq!(names, expected);
     round_trip(&CollectionKind::ALL, CollectionKind::name);
@@ -143,9 +146,9 @@ fn collection_kinds() {
         "heap".parse::<CollectionKind>().unwrap_err().to_string(),
         format!("unknown collection kind 'heap' (known: {})", expected.join(", "))
     );
-    let not_driven = "rga".parse::<CollectionKind>().unwrap_err().to_string();
+    let not_driven = "authored".parse::<CollectionKind>().unwrap_err().to_string();
     assert!(
-        not_driven.starts_with("merosim does not drive ReplicatedGrowableArray (text): character ids"),
+        not_driven.starts_with("merosim does not drive AuthoredMap / AuthoredVector / UserStorage: writes are signed"),
         "{not_driven}"
     );
 }

@@ -8,7 +8,9 @@
 //!   timestamp wins per element), nothing else is, and elements keep their push order;
 //! - map of vectors: the same per key, and an element a clear removed never comes back, even when
 //!   its key is pushed to again;
-//! - counters: the value is the acknowledged increments less the decrements.
+//! - counters: the value is the acknowledged increments less the decrements;
+//! - text: the characters typed and not erased, in an order that keeps every order a node once
+//!   held (`text_model.rs`, a model of the edits independent of calimero's RGA).
 //!
 //! Timestamps are those calimero gave each write (read from the actions the operation recorded),
 //! so concurrent operations are judged as calimero orders them; equal timestamps accept either
@@ -103,6 +105,11 @@ pub fn collection_promises(world: &World) -> (Option<Violation>, Option<Violatio
     )
 }
 
+/// An acknowledged operation as the checks name it: what, by whom, when.
+pub(crate) fn op_by(world: &World, r: &OpRecord) -> String {
+    format!("{} by {} at {:.3}s", r.op, world.at(r.node).name(), r.at.as_secs_f64())
+}
+
 /// `(broken promises, writes lost after a remove)`, or `None` if the live nodes disagree.
 pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)> {
     let layout = world.layout()?;
@@ -114,7 +121,7 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
         }
     }
     let ops = world.app_ops();
-    let who = |r: &OpRecord| format!("{} by {} at {:.3}s", r.op, world.at(r.node).name(), r.at.as_secs_f64());
+    let who = |r: &OpRecord| op_by(world, r);
     let (mut problems, mut after_remove) = (Vec::new(), Vec::new());
     for (collection, kind) in layout.collections() {
         let mine: Vec<&OpRecord> = ops.iter().filter(|r| r.op.collection == collection).collect();
@@ -131,6 +138,9 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
             (K::Vector, Some(CollectionValue::List(list))) => judge.vector(&mine, list),
             (K::MapOfVectors, Some(CollectionValue::Lists(lists))) => judge.lists(&mine, lists),
             (K::Frozen, Some(CollectionValue::Members(values))) => judge.frozen(&mine, values),
+            (K::Text, Some(CollectionValue::Text(text))) => {
+                problems.extend(super::text_model::text_problems(collection, &mine, text, &who))
+            }
             (_, value) => problems.push(format!("{collection}: reads as {value:?}, not a {kind}")),
         }
     }

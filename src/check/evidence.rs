@@ -10,6 +10,7 @@
 //! cause: a planted lost write looks like F6's missing entity, and only the look-alike tells
 //! them apart.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::app_losses::app_losses;
@@ -69,6 +70,23 @@ fn misread_keys(world: &World) -> Vec<String> {
         }
     }
     places
+}
+
+/// The text check's order lines that F18 explains (`text_model::displaced_order_lines`), for every
+/// text the app declares.
+fn displaced_order_lines(world: &World) -> BTreeSet<String> {
+    let Some(layout) = world.layout() else { return BTreeSet::new() };
+    let (ops, mut lines) = (world.app_ops(), BTreeSet::new());
+    let who = |r: &crate::cluster::OpRecord| super::crdt_semantics::op_by(world, r);
+    for (text, _) in layout.collections().filter(|(_, kind)| *kind == crate::crdt::CollectionKind::Text) {
+        let edits: Vec<&crate::cluster::OpRecord> = ops.iter().filter(|r| r.op.collection == text).collect();
+        let Some(node) = world.live_nodes().into_iter().next() else { break };
+        let Ok(crate::crdt::CollectionValue::Text(merged)) = layout.read_collection(node.storage(), text) else {
+            continue;
+        };
+        lines.extend(super::text_model::displaced_order_lines(text, &edits, &merged, &who));
+    }
+    lines
 }
 
 /// The evidence of `world`'s run, which `judgement` judged. A passing run has none.
@@ -315,12 +333,14 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
     if fired(Oracle::CrdtSemantics) || fired(Oracle::LostAfterRemove) {
         if let Some((problems, after_remove)) = promises(world) {
             let misread = misread_keys(world);
+            let displaced = displaced_order_lines(world);
             for line in problems {
                 let back = line.contains(CLEARED_BACK);
                 let ambiguous = misread.iter().any(|place| line.starts_with(place.as_str()));
+                let reordered = displaced.contains(&line);
                 items.push(Piece::new(
                     format!("crdt-semantics: {line}"),
-                    [(back, M::ClearedEntryBack), (ambiguous, M::AmbiguousCompositeKey)],
+                    [(back, M::ClearedEntryBack), (ambiguous, M::AmbiguousCompositeKey), (reordered, M::OriginNotHeld)],
                 ));
             }
             for lost in after_remove {

@@ -87,6 +87,12 @@ pub enum Mechanism {
     MapSerializedInChildOrder,
     /// F15: the same, for a set (whose `Serialize` still follows the child list).
     SetSerializedInChildOrder,
+    /// F18: one of the two characters the text check names out of order has an origin (the
+    /// character it was typed after, or one that one was typed after…) that the merged text, or
+    /// the node's text the order came from, did not hold — erased, or not yet arrived: calimero's
+    /// RGA orders only the characters a node holds, and places one whose origin it does not hold
+    /// after the whole text.
+    OriginNotHeld,
     /// #3148: a two-level map's key the check names was written (or is read back) under a
     /// `CompositeKey` that calimero's own `parse` does not turn back into the key written: a part
     /// holding `::` moves the split, and two places can share one stored key.

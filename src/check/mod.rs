@@ -19,6 +19,7 @@ mod mechanism;
 mod oracles;
 mod ordered_read;
 mod piece;
+mod text_model;
 mod type_tag;
 mod verdict;
 

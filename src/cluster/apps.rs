@@ -151,7 +151,9 @@ impl NodeCtx<'_> {
         let layout = self.world.layout().ok_or(CrdtError::Undeclared { collection: op.collection.clone() })?;
         let node = self.world.node(id).ok_or(CrdtError::NoNode { node: id.to_string() })?;
         let before = match op.verb {
-            Verb::Clear => Some(layout.read_collection(node.storage(), &op.collection)?),
+            Verb::Clear | Verb::Type { .. } | Verb::Erase { .. } => {
+                Some(layout.read_collection(node.storage(), &op.collection)?)
+            }
             _ => None,
         };
         let applied = layout.apply(node.storage(), op)?;

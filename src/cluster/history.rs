@@ -64,7 +64,8 @@ pub struct OpRecord {
     pub returned: Option<String>,
     pub changed: bool,
     pub effects: Vec<Effect>,
-    /// For a clear: what the collection held on this node just before it.
+    /// For a clear or a text edit: what the collection held on this node just before it (the
+    /// text model replays each edit on it).
     pub before: Option<CollectionValue>,
     /// Part of the starting state rather than the running app.
     pub setup: bool,

@@ -21,7 +21,8 @@ use calimero_storage::address::Id;
 #[cfg(calimero_collection_rekey)]
 use calimero_storage::collections::rekey;
 use calimero_storage::collections::{
-    CompositeKey, FrozenStorage, GCounter, LwwRegister, PNCounter, StoreError, UnorderedMap, UnorderedSet, Vector,
+    CompositeKey, FrozenStorage, GCounter, LwwRegister, PNCounter, ReplicatedGrowableArray, StoreError, UnorderedMap,
+    UnorderedSet, Vector,
 };
 #[cfg(calimero_sorted_index)]
 use calimero_storage::collections::{SortedMap, SortedSet};
@@ -222,6 +223,7 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         // Its handle starts with its entries' map, the entity that exists once it does.
         CollectionKind::Frozen => borsh::to_vec(&FrozenStorage::<String>::new_with_field_name(name)),
         CollectionKind::Nested => borsh::to_vec(&Nested::new_with_field_name(name)),
+        CollectionKind::Text => borsh::to_vec(&ReplicatedGrowableArray::new_with_field_name(name)),
         #[cfg(not(calimero_sorted_index))]
         CollectionKind::SortedMap | CollectionKind::SortedSet => {
             unreachable!("CollectionKind::in_this_release refuses the sorted collections before 0.11.0-rc.1")
@@ -358,6 +360,21 @@ fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), Store
             (removed, changed)
         }
         (K::Nested, Verb::Clear) => (None, clear(open::<Nested>(declared), |m| m.len(), |m| m.clear())?),
+        (K::Text, Verb::Type { text, .. }) => {
+            let mut rga = open::<ReplicatedGrowableArray>(declared);
+            let at = op.text_range(rga.len()?).expect("a text edit").start;
+            rga.insert_str(at, text)?;
+            (None, !text.is_empty())
+        }
+        (K::Text, Verb::Erase { .. }) => {
+            let mut rga = open::<ReplicatedGrowableArray>(declared);
+            let held: Vec<char> = rga.get_text()?.chars().collect();
+            let range = op.text_range(held.len()).expect("a text edit");
+            rga.delete_range(range.start, range.end)?;
+            let erased: String = held[range].iter().collect();
+            let changed = !erased.is_empty();
+            (Some(erased), changed)
+        }
         _ => unreachable!("CrdtOp::fits was checked"),
     })
 }

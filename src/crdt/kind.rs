@@ -43,6 +43,9 @@ pub enum CollectionKind {
     /// calimero documents the type for nested state; read back through `CompositeKey::parse`.
     /// Its keys are written `outer/inner`; insert, remove, clear.
     Nested,
+    /// `ReplicatedGrowableArray`: calimero's text CRDT; type a string at a position, erase a
+    /// range.
+    Text,
 }
 
 impl CollectionKind {
@@ -67,6 +70,7 @@ impl CollectionKind {
             CollectionKind::SortedSet => "SortedSet<String>",
             CollectionKind::Frozen => "FrozenStorage<String>",
             CollectionKind::Nested => "UnorderedMap<CompositeKey, String>",
+            CollectionKind::Text => "ReplicatedGrowableArray (text)",
         }
     }
 
@@ -90,7 +94,11 @@ impl CollectionKind {
     pub fn keyed(self) -> bool {
         !matches!(
             self,
-            CollectionKind::Vector | CollectionKind::Counter | CollectionKind::PnCounter | CollectionKind::Frozen
+            CollectionKind::Vector
+                | CollectionKind::Counter
+                | CollectionKind::PnCounter
+                | CollectionKind::Frozen
+                | CollectionKind::Text
         )
     }
 }
@@ -105,14 +113,7 @@ pub struct NotDriven {
 
 /// Every calimero-storage collection left out, with the reason (printed by `merosim list`; asking
 /// for one by name is an error carrying the same reason).
-pub const NOT_DRIVEN: [NotDriven; 3] = [
-    NotDriven {
-        name: "rga",
-        calimero_type: "ReplicatedGrowableArray (text)",
-        reason: "character ids come from the HLC thread-local shared by every simulated node, so concurrent \
-                 inserts on two nodes draw from one clock; the only per-node path (insert_str_at_timestamp) \
-                 needs timestamps merosim would have to invent",
-    },
+pub const NOT_DRIVEN: [NotDriven; 2] = [
     NotDriven {
         name: "authored",
         calimero_type: "AuthoredMap / AuthoredVector / UserStorage",

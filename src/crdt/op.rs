@@ -27,6 +27,12 @@ pub enum Verb {
     Decrement,
     /// Frozen storage: store `value` under its content hash (calimero's `FrozenStorage::insert`).
     Freeze { value: String },
+    /// Text: type `text` at position `at` modulo one past the text's length on the node, so a
+    /// workload drawn ahead of time always names a place the text has.
+    Type { at: usize, text: String },
+    /// Text: erase up to `len` characters from position `at` modulo the text's length (nothing
+    /// when the text is empty).
+    Erase { at: usize, len: usize },
 }
 
 /// An operation on the collection `collection` (its field name) of kind `kind`.
@@ -51,6 +57,17 @@ impl CrdtOp {
         }
     }
 
+    /// Where a text edit lands on a text of `len` characters, as the driver applies it and the
+    /// text model replays it: the range it replaces (`start..start` for typing).
+    pub fn text_range(&self, len: usize) -> Option<std::ops::Range<usize>> {
+        match &self.verb {
+            Verb::Type { at, .. } => Some(at % (len + 1)..at % (len + 1)),
+            Verb::Erase { .. } if len == 0 => Some(0..0),
+            Verb::Erase { at, len: n } => Some(at % len..(at % len + n).min(len)),
+            _ => None,
+        }
+    }
+
     /// Whether `kind` supports this verb (the driver refuses the others).
     pub fn fits(&self) -> bool {
         use CollectionKind as K;
@@ -66,6 +83,7 @@ impl CrdtOp {
                 | (Verb::Increment, K::Counter | K::PnCounter)
                 | (Verb::Decrement, K::PnCounter)
                 | (Verb::Freeze { .. }, K::Frozen)
+                | (Verb::Type { .. } | Verb::Erase { .. }, K::Text)
         )
     }
 }
@@ -85,6 +103,8 @@ impl fmt::Display for CrdtOp {
             Verb::Increment => write!(f, "{c}.increment()"),
             Verb::Decrement => write!(f, "{c}.decrement()"),
             Verb::Freeze { value } => write!(f, "{c}.insert({value:?})"),
+            Verb::Type { at, text } => write!(f, "{c}.insert_str({at}, {text:?})"),
+            Verb::Erase { at, len } => write!(f, "{c}.delete_range({at}, +{len})"),
         }
     }
 }

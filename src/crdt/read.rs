@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use calimero_storage::collections::{GCounter, PNCounter, UnorderedMap, UnorderedSet, Vector};
+use calimero_storage::collections::{GCounter, PNCounter, ReplicatedGrowableArray, UnorderedMap, UnorderedSet, Vector};
 #[cfg(calimero_sorted_index)]
 use calimero_storage::collections::{SortedMap, SortedSet};
 
@@ -26,6 +26,8 @@ pub enum CollectionValue {
     Count(i64),
     /// Map of vectors: key → the vector's elements in order.
     Lists(BTreeMap<String, Vec<String>>),
+    /// Text, as `get_text` reads it.
+    Text(String),
 }
 
 /// Every declared collection on one node (a collection the node does not hold reads as empty,
@@ -224,6 +226,10 @@ impl Layout {
                     })
                     .collect(),
                 None => BTreeSet::new(),
+            }),
+            K::Text => CollectionValue::Text(match self.open::<ReplicatedGrowableArray>(name) {
+                Some(rga) => rga.get_text()?,
+                None => String::new(),
             }),
             // As the app reads its two-level map back: each stored key parsed into its parts.
             K::Nested => CollectionValue::Entries(match self.open::<Nested>(name) {

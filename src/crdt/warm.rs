@@ -54,6 +54,7 @@ fn touch() {
             CollectionKind::Counter | CollectionKind::PnCounter => vec![Verb::Increment],
             CollectionKind::MapOfVectors => vec![Verb::Push { key: Some(key), value }],
             CollectionKind::Frozen => vec![Verb::Freeze { value }],
+            CollectionKind::Text => vec![Verb::Type { at: 0, text: value }, Verb::Erase { at: 0, len: 1 }],
         }
     };
     for (from, to) in [(&a, &b), (&b, &a)] {

@@ -25,6 +25,10 @@
 //!   beside a plain map. Its outer and inner keys are drawn from names an app meets (document ids,
 //!   field paths), half of which hold `::` — calimero's separator up to 0.11.0-rc.9 (#3148) —
 //!   so two different places can share one stored key.
+//! - [`text`](AppMix::Text): calimero's RGA text beside a map; nodes type and erase at places
+//!   drawn ahead of time (taken modulo the text's length on the node when the edit runs), so two
+//!   nodes often edit near each other. Every typed character is one no other operation types
+//!   (CJK ideographs, numbered), so a character in the merged text names its edit.
 //!
 //! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
 //! operation that wrote it.
@@ -52,6 +56,7 @@ pub enum AppMix {
     Sorted,
     Frozen,
     Nested,
+    Text,
 }
 
 /// The collections each mix declares.
@@ -62,6 +67,7 @@ fn collections(mix: AppMix) -> Vec<(String, K)> {
         AppMix::Sorted => &[("ranking", K::SortedMap), ("labels", K::SortedSet), ("users", K::Map)],
         AppMix::Frozen => &[("records", K::Frozen), ("users", K::Map), ("profile", K::Registers)],
         AppMix::Nested => &[("docs", K::Nested), ("users", K::Map)],
+        AppMix::Text => &[("doc", K::Text), ("users", K::Map)],
         AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
             ("users", K::Map),
             ("tags", K::Set),
@@ -85,7 +91,17 @@ struct Draw {
     conflict: f64,
     /// Keys removed so far (by operation time), never used again under [`AppMix::Fresh`].
     retired: std::collections::BTreeSet<String>,
+    /// Characters typed so far: the next one typed is the next ideograph.
+    typed: u32,
 }
+
+/// The characters a run types: CJK ideographs, one per typed character, none typed twice in a run
+/// (0x4E00 up; the starting text's come from below, [`START_TEXT`]).
+const TYPED: u32 = 0x4E00;
+/// The starting text's characters (CJK extension A).
+const START_TEXT: u32 = 0x3400;
+/// Ideographs from [`TYPED`] on (20,992 of them; a run types far fewer).
+const IDEOGRAPHS: u32 = 0x5200;
 
 impl Draw {
     fn key(&mut self, node: usize, seq: usize) -> String {
@@ -116,6 +132,16 @@ impl Draw {
             false => format!("{}-doc{}", node_name(node), self.rng.gen_range(0..=seq / 2)),
         };
         format!("{outer}/{}", INNER[self.rng.gen_range(0..INNER.len())])
+    }
+
+    /// `n` characters no other operation of the run types.
+    fn text(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| {
+                self.typed += 1;
+                char::from_u32(TYPED + self.typed % IDEOGRAPHS).expect("CJK ideographs are chars")
+            })
+            .collect()
     }
 
     fn op(&mut self, node: usize, seq: usize, collections: &[(String, K)]) -> CrdtOp {
@@ -163,6 +189,12 @@ impl Draw {
                 Verb::Freeze { value: format!("doc-{}", self.rng.gen_range(0..self.hot)) }
             }
             K::Frozen => Verb::Freeze { value },
+            // Two thirds typing; places anywhere in a text of a few dozen characters.
+            K::Text if roll < 0.35 => Verb::Erase { at: self.rng.gen_range(0..64), len: self.rng.gen_range(1..=3) },
+            K::Text => {
+                let n = self.rng.gen_range(1..=3);
+                Verb::Type { at: self.rng.gen_range(0..64), text: self.text(n) }
+            }
             K::MapOfVectors => {
                 let key = Some(self.key(node, seq));
                 if roll < clear_rate {
@@ -194,6 +226,10 @@ fn shared_start(collections: &[(String, K)], hot: usize) -> Vec<SetupOp> {
                 K::MapOfVectors => Verb::Push { key: Some(key), value },
                 K::Frozen => Verb::Freeze { value },
                 K::Nested => Verb::Insert { key: format!("{key}/start"), value },
+                K::Text => Verb::Type {
+                    at: i,
+                    text: char::from_u32(START_TEXT + i as u32).expect("CJK ideographs are chars").into(),
+                },
             };
             setup.push(SetupOp { node: 0, op: CrdtOp { collection: name.clone(), kind: *kind, verb }, shared: true });
         }
@@ -213,13 +249,21 @@ impl AppMix {
         let nodes = nodes.max(2);
         let (hot, conflict) = match self {
             AppMix::Kv => (4, 0.33),
-            AppMix::Mixed | AppMix::Fresh | AppMix::Sorted | AppMix::Frozen | AppMix::Nested => (4, 0.25),
+            AppMix::Mixed | AppMix::Fresh | AppMix::Sorted | AppMix::Frozen | AppMix::Nested | AppMix::Text => {
+                (4, 0.25)
+            }
             AppMix::Conflict => (2, 0.9),
             // Drawn below, from the seed's own stream: the map's width.
             AppMix::Wide => (0, 0.6),
         };
-        let mut draw =
-            Draw { rng: seed::rng(seed, Stream::Scenario), mix: self, hot, conflict, retired: Default::default() };
+        let mut draw = Draw {
+            rng: seed::rng(seed, Stream::Scenario),
+            mix: self,
+            hot,
+            conflict,
+            retired: Default::default(),
+            typed: 0,
+        };
         if self == AppMix::Wide {
             draw.hot = draw.rng.gen_range(240..=400);
         }

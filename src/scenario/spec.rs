@@ -34,6 +34,7 @@ pub enum ScenarioKind {
     CrdtSorted,
     CrdtFrozen,
     CrdtNested,
+    CrdtText,
     Any,
 }
 
@@ -93,6 +94,10 @@ impl ScenarioKind {
             ScenarioKind::CrdtNested => {
                 "a two-level map stored flat under calimero's CompositeKey beside a map; some document and field \
                  names hold `::`, so two places can share one stored key where the encoding is ambiguous (#3148)"
+            }
+            ScenarioKind::CrdtText => {
+                "calimero's RGA text beside a map: nodes type and erase near each other, every typed character \
+                 unique; the merged text judged against an independent model of the edits (crdt-semantics)"
             }
             ScenarioKind::Any => {
                 "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
@@ -160,6 +165,7 @@ impl ScenarioSpec {
             ScenarioKind::CrdtSorted => AppMix::Sorted.build(seed, nodes, entities),
             ScenarioKind::CrdtFrozen => AppMix::Frozen.build(seed, nodes, entities),
             ScenarioKind::CrdtNested => AppMix::Nested.build(seed, nodes, entities),
+            ScenarioKind::CrdtText => AppMix::Text.build(seed, nodes, entities),
             ScenarioKind::Any => {
                 let (family, drawn_nodes, drawn_size) = any_family(seed);
                 let nodes = self.nodes.or(drawn_nodes);

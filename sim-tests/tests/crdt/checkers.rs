@@ -99,8 +99,14 @@ fn under_production_chaos_every_failure_names_a_collection_and_key() {
 
 #[test]
 fn an_app_run_replays_byte_for_byte() {
-    // crdt-sorted: its nodes' ordered-index swaps and its oracle's reads replay too.
-    for (scenario, seeds) in [("crdt-mixed-3x16", [3, 8]), ("crdt-sorted-3x16", [1, 6])] {
+    // crdt-sorted: its nodes' ordered-index swaps and its oracle's reads replay too; crdt-text: its
+    // character ids come from the HLC the run's nodes share; crdt-nested: composite keys.
+    for (scenario, seeds) in [
+        ("crdt-mixed-3x16", [3, 8]),
+        ("crdt-sorted-3x16", [1, 6]),
+        ("crdt-text-3x16", [2, 5]),
+        ("crdt-nested-3x16", [1, 4]),
+    ] {
         let run = |seed| {
             let options = RunSpec::new(seed, scenario.parse().unwrap(), FaultPreset::ProdChaos);
             let outcome = run_one(&options, false).outcome;
@@ -114,14 +120,14 @@ fn an_app_run_replays_byte_for_byte() {
 
 #[test]
 fn collections_merosim_does_not_drive_are_refused_with_the_reason() {
-    for name in ["rga", "authored", "shared"] {
+    for name in ["authored", "shared"] {
         match name.parse::<K>() {
             Err(KindError::NotDriven { reason, .. }) => assert!(reason.len() > 40, "{name}: {reason}"),
             other => panic!("{name}: {other:?}"),
         }
     }
-    let err = "rga".parse::<K>().unwrap_err().to_string();
-    assert!(err.contains("ReplicatedGrowableArray") && err.contains("thread-local"), "{err}");
+    let err = "shared".parse::<K>().unwrap_err().to_string();
+    assert!(err.contains("SharedStorage") && err.contains("writer sets"), "{err}");
     assert!(matches!("bogus".parse::<K>(), Err(KindError::Unknown(_))));
 }
 

@@ -10,6 +10,7 @@ mod findings;
 mod frozen;
 mod nested;
 mod sorted;
+mod text;
 mod type_tag;
 
 use std::time::Duration;
