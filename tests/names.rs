@@ -138,6 +138,7 @@ fn collection_kinds() {
         "sorted-set",
         "frozen",
         "nested",
+        "map-of-maps",
         "text",
     ];
     assert_eq!(names, expected);

@@ -128,9 +128,10 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
         let mut judge = Judge { collection, who: &who, problems: &mut problems, after_remove: &mut after_remove };
         match (kind, state.collections.get(collection)) {
             (K::Counter | K::PnCounter, Some(CollectionValue::Count(value))) => judge.counter(&mine, *value),
-            (K::Map | K::Registers | K::SortedMap | K::Nested, Some(CollectionValue::Entries(entries))) => {
-                judge.keyed(&mine, entries, kind)
-            }
+            (
+                K::Map | K::Registers | K::SortedMap | K::Nested | K::MapOfMaps,
+                Some(CollectionValue::Entries(entries)),
+            ) => judge.keyed(&mine, entries, kind),
             (K::Set | K::SortedSet, Some(CollectionValue::Members(members))) => {
                 let entries = members.iter().map(|m| (m.clone(), String::new())).collect();
                 judge.keyed(&mine, &entries, kind)
@@ -199,6 +200,8 @@ impl Judge<'_> {
             let Verb::Insert { key, value } = &r.op.verb else { continue };
             let mut prefix = match kind {
                 K::Nested => borsh::to_vec(&crate::crdt::composite_key(key)).expect("a composite key serializes"),
+                // The inner map's entry: its own key, then the value.
+                K::MapOfMaps => borsh_str(key.split_once('/').map_or("", |(_, inner)| inner)),
                 _ => borsh_str(key),
             };
             if !set {

@@ -39,12 +39,18 @@ use crate::store::SimStorage;
 pub(super) type Registers = UnorderedMap<String, LwwRegister<String>>;
 pub(super) type MapOfVectors = UnorderedMap<String, Vector<String>>;
 pub(super) type Nested = UnorderedMap<CompositeKey, String>;
+pub(super) type MapOfMaps = UnorderedMap<String, UnorderedMap<String, String>>;
+
+/// A two-level key `outer/inner`, split.
+pub(super) fn two_level(key: &str) -> (&str, &str) {
+    key.split_once('/').unwrap_or((key, ""))
+}
 
 /// The composite key an app stores the two-level key `outer/inner` under: calimero's own
 /// `CompositeKey::new(outer, inner)`, whose encoding is the release's (`a::b` joined by `::`
 /// up to 0.11.0-rc.9, length-prefixed from rc.10, #3148).
 pub fn composite_key(key: &str) -> CompositeKey {
-    let (outer, inner) = key.split_once('/').unwrap_or((key, ""));
+    let (outer, inner) = two_level(key);
     CompositeKey::new(outer.as_bytes(), inner.as_bytes())
 }
 
@@ -223,6 +229,14 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         // Its handle starts with its entries' map, the entity that exists once it does.
         CollectionKind::Frozen => borsh::to_vec(&FrozenStorage::<String>::new_with_field_name(name)),
         CollectionKind::Nested => borsh::to_vec(&Nested::new_with_field_name(name)),
+        CollectionKind::MapOfMaps => {
+            // Re-keyed under its entry once registered, as MapOfVectors' vectors are.
+            #[cfg(calimero_rekey_cascade)]
+            rekey::register_rekey_cascade::<MapOfMaps>();
+            #[cfg(all(calimero_collection_rekey, not(calimero_rekey_cascade)))]
+            rekey::register_rekey_pub::<MapOfMaps>();
+            borsh::to_vec(&MapOfMaps::new_with_field_name(name))
+        }
         CollectionKind::Text => borsh::to_vec(&ReplicatedGrowableArray::new_with_field_name(name)),
         #[cfg(not(calimero_sorted_index))]
         CollectionKind::SortedMap | CollectionKind::SortedSet => {
@@ -360,6 +374,25 @@ fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), Store
             (removed, changed)
         }
         (K::Nested, Verb::Clear) => (None, clear(open::<Nested>(declared), |m| m.len(), |m| m.clear())?),
+        (K::MapOfMaps, Verb::Insert { key, value }) => {
+            // As an app writes it: `map.entry(outer).or_insert(UnorderedMap::new())?.insert(inner, value)`.
+            let (outer, inner) = two_level(key);
+            let mut map = open::<MapOfMaps>(declared);
+            let previous =
+                map.entry(owned(outer))?.or_insert(UnorderedMap::new())?.insert(owned(inner), owned(value))?;
+            let changed = previous.as_deref() != Some(value);
+            (previous, changed)
+        }
+        (K::MapOfMaps, Verb::Remove { key }) => {
+            let (outer, inner) = two_level(key);
+            let mut map = open::<MapOfMaps>(declared);
+            let removed = match map.get_mut(outer)? {
+                Some(mut entries) => entries.remove(inner)?,
+                None => None,
+            };
+            let changed = removed.is_some();
+            (removed, changed)
+        }
         (K::Text, Verb::Type { text, .. }) => {
             let mut rga = open::<ReplicatedGrowableArray>(declared);
             let at = op.text_range(rga.len()?).expect("a text edit").start;

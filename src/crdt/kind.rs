@@ -43,6 +43,10 @@ pub enum CollectionKind {
     /// calimero documents the type for nested state; read back through `CompositeKey::parse`.
     /// Its keys are written `outer/inner`; insert, remove, clear.
     Nested,
+    /// `UnorderedMap<String, UnorderedMap<String, String>>`: a two-level map nested as an app
+    /// nests one (the inner map made on the first insert under its outer key, re-keyed under its
+    /// entry); insert and remove at `outer/inner`.
+    MapOfMaps,
     /// `ReplicatedGrowableArray`: calimero's text CRDT; type a string at a position, erase a
     /// range.
     Text,
@@ -70,6 +74,7 @@ impl CollectionKind {
             CollectionKind::SortedSet => "SortedSet<String>",
             CollectionKind::Frozen => "FrozenStorage<String>",
             CollectionKind::Nested => "UnorderedMap<CompositeKey, String>",
+            CollectionKind::MapOfMaps => "UnorderedMap<String, UnorderedMap<String, String>>",
             CollectionKind::Text => "ReplicatedGrowableArray (text)",
         }
     }

@@ -9,7 +9,8 @@ use super::CollectionKind;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Verb {
     /// Map (sorted too): insert or overwrite. Registers: set the register at `key`. Set (sorted
-    /// too): insert `key`. Nested: `key` is `outer/inner` (neither part holds a `/`).
+    /// too): insert `key`. Nested and map of maps: `key` is `outer/inner` (neither part holds a
+    /// `/`).
     Insert { key: String, value: String },
     /// Map, set, registers: remove the key.
     Remove { key: String },
@@ -75,7 +76,7 @@ impl CrdtOp {
             (&self.verb, self.kind),
             (
                 Verb::Insert { .. } | Verb::Remove { .. },
-                K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested
+                K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested | K::MapOfMaps
             ) | (Verb::Clear, K::Map | K::Set | K::Vector | K::MapOfVectors | K::SortedMap | K::SortedSet | K::Nested)
                 | (Verb::Push { key: None, .. } | Verb::Pop { key: None }, K::Vector)
                 | (Verb::Push { key: Some(_), .. } | Verb::Pop { key: Some(_) }, K::MapOfVectors)

@@ -9,7 +9,7 @@ use calimero_storage::collections::{GCounter, PNCounter, ReplicatedGrowableArray
 #[cfg(calimero_sorted_index)]
 use calimero_storage::collections::{SortedMap, SortedSet};
 
-use super::driver::{frozen_key, logical_key, MapOfVectors, Nested, Registers};
+use super::driver::{frozen_key, logical_key, MapOfMaps, MapOfVectors, Nested, Registers};
 use super::CrdtError;
 use super::{CollectionKind, Layout};
 use crate::store::SimStorage;
@@ -226,6 +226,16 @@ impl Layout {
                     })
                     .collect(),
                 None => BTreeSet::new(),
+            }),
+            K::MapOfMaps => CollectionValue::Entries(match self.open::<MapOfMaps>(name) {
+                Some(map) => {
+                    let mut entries = BTreeMap::new();
+                    for (outer, inner) in map.entries()? {
+                        entries.extend(inner.entries()?.map(|(key, value)| (format!("{outer}/{key}"), value)));
+                    }
+                    entries
+                }
+                None => BTreeMap::new(),
             }),
             K::Text => CollectionValue::Text(match self.open::<ReplicatedGrowableArray>(name) {
                 Some(rga) => rga.get_text()?,

@@ -47,7 +47,8 @@ fn touch() {
             | CollectionKind::Registers
             | CollectionKind::SortedMap
             | CollectionKind::SortedSet
-            | CollectionKind::Nested => {
+            | CollectionKind::Nested
+            | CollectionKind::MapOfMaps => {
                 vec![Verb::Insert { key, value }]
             }
             CollectionKind::Vector => vec![Verb::Push { key: None, value }],

@@ -61,12 +61,24 @@ pub fn plant_fate(clean: &Outcome, planted: &Outcome, flags: &str) -> PlantFate 
         PlantFate::NoEffect("written after its remove: F8 hides it on this release")
     } else if planted.trace_hash == clean.trace_hash {
         PlantFate::NoEffect("the run is byte-identical to the one without it")
+    } else if same_evidence(clean, evidence) {
+        // What it lost was made again by another node (a nested collection two nodes create under
+        // one key, say): nothing in the final state tells the two runs apart, so triage had
+        // nothing of the plant's to file.
+        PlantFate::NoEffect("the run ends with the same evidence as the one without it")
     } else {
         PlantFate::Missed(match verdict {
             Some(Triage::Known(findings)) => format!("filed as known {}", findings.join("+")),
             _ => "the run passed".to_owned(),
         })
     }
+}
+
+/// Whether the clean run's evidence has exactly the pieces `planted` has (the same words).
+fn same_evidence(clean: &Outcome, planted: &crate::check::Evidence) -> bool {
+    let words =
+        |e: &crate::check::Evidence| e.pieces.iter().map(|p| p.what.clone()).collect::<std::collections::BTreeSet<_>>();
+    clean.evidence.as_ref().is_some_and(|c| words(c) == words(planted))
 }
 
 /// Whether `plant` can act in `scenario` at all: a lost app operation needs an app, a raw-write

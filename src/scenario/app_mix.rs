@@ -21,8 +21,8 @@
 //!   and registers; a quarter of the freezes store content another node may freeze too (one
 //!   key, one entity, written on two nodes), the rest each node's own.
 //!
-//! - [`nested`](AppMix::Nested): a two-level map stored flat under calimero's `CompositeKey`
-//!   beside a plain map. Its outer and inner keys are drawn from names an app meets (document ids,
+//! - [`nested`](AppMix::Nested): two-level state both ways an app keeps it — a map stored flat
+//!   under calimero's `CompositeKey`, and a map of maps — beside a plain map. Its outer and inner keys are drawn from names an app meets (document ids,
 //!   field paths), half of which hold `::` — calimero's separator up to 0.11.0-rc.9 (#3148) —
 //!   so two different places can share one stored key.
 //! - [`text`](AppMix::Text): calimero's RGA text beside a map; nodes type and erase at places
@@ -66,7 +66,7 @@ fn collections(mix: AppMix) -> Vec<(String, K)> {
         AppMix::Wide => &[("users", K::Map)],
         AppMix::Sorted => &[("ranking", K::SortedMap), ("labels", K::SortedSet), ("users", K::Map)],
         AppMix::Frozen => &[("records", K::Frozen), ("users", K::Map), ("profile", K::Registers)],
-        AppMix::Nested => &[("docs", K::Nested), ("users", K::Map)],
+        AppMix::Nested => &[("docs", K::Nested), ("folders", K::MapOfMaps), ("users", K::Map)],
         AppMix::Text => &[("doc", K::Text), ("users", K::Map)],
         AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
             ("users", K::Map),
@@ -157,12 +157,12 @@ impl Draw {
         // The wide map is there for its removes (F12); the other mixes mostly write.
         let remove_rate = if self.mix == AppMix::Wide { 0.6 } else { 0.3 };
         let verb = match kind {
-            K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested => {
+            K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested | K::MapOfMaps => {
                 let key = match kind {
-                    K::Nested => self.nested_key(node, seq),
+                    K::Nested | K::MapOfMaps => self.nested_key(node, seq),
                     _ => self.key(node, seq),
                 };
-                if roll < clear_rate && *kind != K::Registers {
+                if roll < clear_rate && !matches!(kind, K::Registers | K::MapOfMaps) {
                     Verb::Clear
                 } else if roll < remove_rate {
                     Verb::Remove { key }
@@ -225,7 +225,7 @@ fn shared_start(collections: &[(String, K)], hot: usize) -> Vec<SetupOp> {
                 K::Counter | K::PnCounter => Verb::Increment,
                 K::MapOfVectors => Verb::Push { key: Some(key), value },
                 K::Frozen => Verb::Freeze { value },
-                K::Nested => Verb::Insert { key: format!("{key}/start"), value },
+                K::Nested | K::MapOfMaps => Verb::Insert { key: format!("{key}/start"), value },
                 K::Text => Verb::Type {
                     at: i,
                     text: char::from_u32(START_TEXT + i as u32).expect("CJK ideographs are chars").into(),

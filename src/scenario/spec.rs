@@ -92,8 +92,9 @@ impl ScenarioKind {
                  freeze the same content concurrently"
             }
             ScenarioKind::CrdtNested => {
-                "a two-level map stored flat under calimero's CompositeKey beside a map; some document and field \
-                 names hold `::`, so two places can share one stored key where the encoding is ambiguous (#3148)"
+                "two-level state both ways: a map stored flat under calimero's CompositeKey, and a map of maps, \
+                 beside a map; some document and field names hold `::`, so two places can share one stored key \
+                 where the encoding is ambiguous (#3148)"
             }
             ScenarioKind::CrdtText => {
                 "calimero's RGA text beside a map: nodes type and erase near each other, every typed character \

@@ -61,3 +61,25 @@ fn misread_keys_are_3148_and_nothing_else_hides_behind_them() {
         assert!(filed >= 3, "only {filed} of 6 crdt-nested seeds met #3148");
     }
 }
+
+/// Two-level nesting as an app nests it: alice and bob, at the same instant, each file a field
+/// under the same folder, so each makes the folder's inner map; both read both fields (calimero
+/// re-keys an inner map under its entry, so the two inner maps are one), and a removed field stays
+/// removed. (A folder made on one node that reaches the other by HashComparison rather than by its
+/// delta is F1's: it arrives without its bytes.)
+#[test]
+fn a_map_of_maps_made_on_two_nodes_under_one_key_holds_both_entries() {
+    let mut rt = app_runtime(seed_or(3150), 2, &[("folders", K::MapOfMaps)]);
+    rt.app_op("alice", insert("folders", K::MapOfMaps, "doc/title", "a1")).unwrap();
+    rt.app_op("bob", insert("folders", K::MapOfMaps, "doc/body", "b1")).unwrap();
+    rt.app_op("bob", insert("folders", K::MapOfMaps, "team/owner", "b2")).unwrap();
+    rt.advance(ms(20_000));
+    let remove = merosim::CrdtOp::new("folders", K::MapOfMaps, merosim::Verb::Remove { key: "team/owner".into() });
+    rt.app_op("alice", remove).unwrap();
+    let judgement = finish(&mut rt);
+    assert!(judgement.verdict.passed(), "{judgement}");
+    let CollectionValue::Entries(read) = rt.app_state("bob").collections["folders"].clone() else { unreachable!() };
+    let want: std::collections::BTreeMap<String, String> =
+        [("doc/body", "b1"), ("doc/title", "a1")].map(|(k, v)| (k.into(), v.into())).into();
+    assert_eq!(read, want);
+}
