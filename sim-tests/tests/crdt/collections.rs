@@ -45,11 +45,18 @@ fn run(seed: u64, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> me
     judgement
 }
 
-/// The unsorted kinds. The sorted ones converge too, but their ordered reads break on every
-/// release before 0.11.0-rc.19 (calimero's #3338): `sorted.rs` holds them to what each release
-/// should do.
+/// The kinds whose every promise calimero keeps on this release. The sorted ones converge too,
+/// but their ordered reads break on every release before 0.11.0-rc.19 (calimero's #3338):
+/// `sorted.rs` holds them to what each release should do. The two-level map under `CompositeKey`
+/// misreads a name holding `::` before rc.10 (#3148, `nested.rs`), and text reorders what follows
+/// an erased character on every release so far (F18, `text.rs` and findings.rs).
 fn unsorted() -> impl Iterator<Item = (usize, CollectionKind)> {
-    CollectionKind::ALL.into_iter().enumerate().filter(|(_, k)| !k.sorted())
+    let kept = |k: &CollectionKind| match k {
+        CollectionKind::Nested => merosim::calimero_since("0.11.0-rc.10"),
+        CollectionKind::Text => false,
+        _ => !k.sorted(),
+    };
+    CollectionKind::ALL.into_iter().enumerate().filter(move |(_, k)| kept(k))
 }
 
 #[test]
@@ -65,7 +72,8 @@ fn every_collection_converges_under_lan_on_three_and_five_nodes() {
 
 #[test]
 fn every_flat_collection_converges_through_production_chaos() {
-    for (i, kind) in unsorted().filter(|(_, k)| *k != CollectionKind::MapOfVectors) {
+    let flat = |k: &CollectionKind| !matches!(k, CollectionKind::MapOfVectors | CollectionKind::MapOfMaps);
+    for (i, kind) in unsorted().filter(|(_, k)| flat(k)) {
         for nodes in [3, 5] {
             let seed = seed_or(200 + i as u64 * 10 + nodes as u64);
             let judgement = run(seed, kind, nodes, FaultPreset::ProdChaos);
@@ -74,7 +82,7 @@ fn every_flat_collection_converges_through_production_chaos() {
     }
 }
 
-/// A map of vectors makes a nested collection at the first push to each key, on the node that
+/// A map of vectors makes a nested collection at the first push to each key (a map of maps does too, `nested.rs`), on the node that
 /// pushes: an interior entity created after the nodes diverged, which is F1 (docs/findings.md)
 /// — sync brings its elements but never its own bytes. Under production chaos the gossip that
 /// would have carried it is lost often enough that runs end there. A run here either passes or
