@@ -108,6 +108,7 @@ fn main() {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
     println!("cargo:rustc-check-cfg=cfg(calimero_manager_visible)");
+    println!("cargo:rustc-check-cfg=cfg(calimero_signing_visible)");
     println!("cargo:rustc-check-cfg=cfg(calimero_node_virtual_time)");
     println!("cargo:rustc-check-cfg=cfg(calimero_node_path)");
     println!("cargo:rustc-check-cfg=cfg(calimero_gossip_handler)");
@@ -117,6 +118,10 @@ fn main() {
     let visible = marker(&manifest, "calimero-visible");
     if visible {
         println!("cargo:rustc-cfg=calimero_manager_visible");
+    }
+    // ... and this one once it made calimero-context's signer of User-owned writes public.
+    if marker(&manifest, "calimero-signing") {
+        println!("cargo:rustc-cfg=calimero_signing_visible");
     }
     // How a failing test of this build is re-run: scripts/against writes its own command line
     // into a variant; this repo's own build is plain cargo's.

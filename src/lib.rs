@@ -59,6 +59,7 @@ pub use cluster::{
 };
 pub use crdt::{
     CollectionKind, CollectionValue, CrdtError, CrdtOp, KindError, LogicalState, NotDriven, Verb, NOT_DRIVEN,
+    USER_STORAGE,
 };
 pub use error::{SessionError, StorageError, TransportError};
 pub use faults::{

@@ -94,6 +94,7 @@ fn scenarios() {
         "crdt-frozen",
         "crdt-nested",
         "crdt-text",
+        "crdt-user",
         "any",
     ];
     assert_eq!(names, expected);
@@ -121,6 +122,7 @@ fn scenarios() {
     assert_eq!(AppMix::Frozen.name(), "frozen");
     assert_eq!(AppMix::Nested.name(), "nested");
     assert_eq!(AppMix::Text.name(), "text");
+    assert_eq!(AppMix::User.name(), "user");
 }
 
 #[test]
@@ -140,6 +142,7 @@ fn collection_kinds() {
         "nested",
         "map-of-maps",
         "text",
+        "user",
     ];
     assert_eq!(names, expected);
     round_trip(&CollectionKind::ALL, CollectionKind::name);
@@ -149,7 +152,7 @@ fn collection_kinds() {
     );
     let not_driven = "authored".parse::<CollectionKind>().unwrap_err().to_string();
     assert!(
-        not_driven.starts_with("merosim does not drive AuthoredMap / AuthoredVector / UserStorage: writes are signed"),
+        not_driven.starts_with("merosim does not drive AuthoredMap / AuthoredVector: not driven yet"),
         "{not_driven}"
     );
 }

@@ -105,6 +105,12 @@ pub fn collection_promises(world: &World) -> (Option<Violation>, Option<Violatio
     )
 }
 
+/// The key node `node` signs its User-owned writes with (their owner), if it has keys.
+fn signer(world: &World, node: crate::ids::NodeId) -> Option<calimero_primitives::identity::PublicKey> {
+    let keys = world.node(node)?.storage().keys()?;
+    Some(calimero_primitives::identity::PrivateKey::from(keys.identity_secret()).public_key())
+}
+
 /// An acknowledged operation as the checks name it: what, by whom, when.
 pub(crate) fn op_by(world: &World, r: &OpRecord) -> String {
     format!("{} by {} at {:.3}s", r.op, world.at(r.node).name(), r.at.as_secs_f64())
@@ -125,11 +131,12 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
     let (mut problems, mut after_remove) = (Vec::new(), Vec::new());
     for (collection, kind) in layout.collections() {
         let mine: Vec<&OpRecord> = ops.iter().filter(|r| r.op.collection == collection).collect();
-        let mut judge = Judge { collection, who: &who, problems: &mut problems, after_remove: &mut after_remove };
+        let mut judge =
+            Judge { world, collection, who: &who, problems: &mut problems, after_remove: &mut after_remove };
         match (kind, state.collections.get(collection)) {
             (K::Counter | K::PnCounter, Some(CollectionValue::Count(value))) => judge.counter(&mine, *value),
             (
-                K::Map | K::Registers | K::SortedMap | K::Nested | K::MapOfMaps,
+                K::Map | K::Registers | K::SortedMap | K::Nested | K::MapOfMaps | K::User,
                 Some(CollectionValue::Entries(entries)),
             ) => judge.keyed(&mine, entries, kind),
             (K::Set | K::SortedSet, Some(CollectionValue::Members(members))) => {
@@ -149,6 +156,7 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
 }
 
 struct Judge<'a> {
+    world: &'a World,
     collection: &'a str,
     who: &'a dyn Fn(&OpRecord) -> String,
     problems: &'a mut Vec<String>,
@@ -198,10 +206,14 @@ impl Judge<'_> {
         let mut events: BTreeMap<String, Vec<Event<'_>>> = BTreeMap::new();
         for r in ops {
             let Verb::Insert { key, value } = &r.op.verb else { continue };
-            let mut prefix = match kind {
-                K::Nested => borsh::to_vec(&crate::crdt::composite_key(key)).expect("a composite key serializes"),
+            // A member's User slot is named by its owner, the writer's signing key.
+            let owner = (kind == K::User).then(|| signer(self.world, r.node)).flatten();
+            let key = &owner.map_or_else(|| key.clone(), |pk| crate::crdt::user_slot(&pk));
+            let mut prefix = match (kind, owner) {
+                (K::Nested, _) => borsh::to_vec(&crate::crdt::composite_key(key)).expect("a composite key serializes"),
                 // The inner map's entry: its own key, then the value.
-                K::MapOfMaps => borsh_str(key.split_once('/').map_or("", |(_, inner)| inner)),
+                (K::MapOfMaps, _) => borsh_str(key.split_once('/').map_or("", |(_, inner)| inner)),
+                (K::User, Some(pk)) => AsRef::<[u8; 32]>::as_ref(&pk).to_vec(),
                 _ => borsh_str(key),
             };
             if !set {

@@ -156,7 +156,15 @@ impl NodeCtx<'_> {
             }
             _ => None,
         };
-        let applied = layout.apply(node.storage(), op)?;
+        #[allow(unused_mut, reason = "signed in place where this build drives UserStorage")]
+        let mut applied = layout.apply(node.storage(), op)?;
+        // A User-owned write is signed as production's execute signs it before it becomes the
+        // delta (`protocols::signing`).
+        #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+        if op.kind == crate::crdt::CollectionKind::User {
+            crate::protocols::sign_user_writes(node.storage(), &mut applied.actions)
+                .map_err(|reason| CrdtError::Sign { collection: op.collection.clone(), reason })?;
+        }
         self.world.with_node(id, Node::mutated);
         let record = OpRecord {
             node: id,

@@ -20,6 +20,8 @@ use calimero_primitives::identity::PublicKey;
 use calimero_storage::address::Id;
 #[cfg(calimero_collection_rekey)]
 use calimero_storage::collections::rekey;
+#[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+use calimero_storage::collections::UserStorage;
 use calimero_storage::collections::{
     CompositeKey, FrozenStorage, GCounter, LwwRegister, PNCounter, ReplicatedGrowableArray, StoreError, UnorderedMap,
     UnorderedSet, Vector,
@@ -99,6 +101,9 @@ impl Layout {
         let scratch = SimStorage::new(context_id, PublicKey::from([0x5c; 32]))?;
         let mut declared = BTreeMap::new();
         for (name, kind) in collections {
+            if *kind == CollectionKind::User && !kind.in_this_release() {
+                return Err(CrdtError::NoUserStorage { collection: name.clone(), kind: *kind });
+            }
             if !kind.in_this_release() {
                 return Err(CrdtError::NotInRelease { collection: name.clone(), kind: *kind });
             }
@@ -152,7 +157,7 @@ impl Layout {
         }
         // A refused call leaves nothing behind, as calimero-node discards a failed execution.
         let result = storage.atomically(|| {
-            storage.with_env(|| {
+            in_env(storage, declared.kind, || {
                 delta::clear_pending_delta();
                 if !exists(declared.anchor) {
                     create(declared.kind, &op.collection);
@@ -197,6 +202,16 @@ impl Layout {
     }
 }
 
+/// Runs `f` in `storage`'s environment: a User-owned write as the node's signing key (its owner).
+fn in_env<R>(storage: &SimStorage, kind: CollectionKind, f: impl FnOnce() -> R) -> R {
+    #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+    if kind == CollectionKind::User {
+        return storage.with_env_as_signer(f);
+    }
+    let _ = kind;
+    storage.with_env(f)
+}
+
 /// Whether the current store holds `anchor`, live.
 fn exists(anchor: EntityId) -> bool {
     matches!(Index::<MainStorage>::get_index(Id::new(anchor)), Ok(Some(i)) if i.deleted_at.is_none())
@@ -238,6 +253,10 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
             borsh::to_vec(&MapOfMaps::new_with_field_name(name))
         }
         CollectionKind::Text => borsh::to_vec(&ReplicatedGrowableArray::new_with_field_name(name)),
+        #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+        CollectionKind::User => borsh::to_vec(&UserStorage::<String>::new_with_field_name(name)),
+        #[cfg(not(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account))))]
+        CollectionKind::User => unreachable!("Layout::new refuses UserStorage where this build does not drive it"),
         #[cfg(not(calimero_sorted_index))]
         CollectionKind::SortedMap | CollectionKind::SortedSet => {
             unreachable!("CollectionKind::in_this_release refuses the sorted collections before 0.11.0-rc.1")
@@ -390,6 +409,19 @@ fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), Store
                 Some(mut entries) => entries.remove(inner)?,
                 None => None,
             };
+            let changed = removed.is_some();
+            (removed, changed)
+        }
+        // A member's own slot: calimero keys it by the executor, which `in_env` made the signer.
+        #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+        (K::User, Verb::Insert { value, .. }) => {
+            let previous = open::<UserStorage<String>>(declared).insert(owned(value))?;
+            let changed = previous.as_deref() != Some(value);
+            (previous, changed)
+        }
+        #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+        (K::User, Verb::Remove { .. }) => {
+            let removed = open::<UserStorage<String>>(declared).remove()?;
             let changed = removed.is_some();
             (removed, changed)
         }

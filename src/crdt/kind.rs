@@ -50,7 +50,27 @@ pub enum CollectionKind {
     /// `ReplicatedGrowableArray`: calimero's text CRDT; type a string at a position, erase a
     /// range.
     Text,
+    /// `UserStorage<String>`: one slot per member, which only its owner writes (insert, remove);
+    /// every write signed by production's signer with the node's identity key, verified by
+    /// calimero on every peer. Releases 0.11.0-rc.4 to rc.19, with the visibility patch.
+    User,
 }
+
+/// Whether this build drives `UserStorage`: it needs production's signer (calimero-context, made
+/// public by scripts/visibility-patch), and before 0.11.0-rc.20, whose User owner is an account
+/// only governance binds to the signing key.
+pub const USER_STORAGE: bool =
+    cfg!(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)));
+
+/// Why this build does not drive `UserStorage`, where it does not.
+pub const USER_STORAGE_WHY: &str = if cfg!(calimero_runtime_account) {
+    "from 0.11.0-rc.20 a User write's owner is an account, and a peer accepts it only when its \
+     governance binds the signing device to that account (signer_account); merosim's contexts have \
+     no group, so every User write would be refused"
+} else {
+    "its writes are signed by production's signer in calimero-context, which this build cannot \
+     call: scripts/against's visibility patch makes it public (releases 0.11.0-rc.4 to rc.19)"
+};
 
 impl CollectionKind {
     /// An array rather than strum's slice, so callers can iterate it by value and `map` it.
@@ -76,6 +96,7 @@ impl CollectionKind {
             CollectionKind::Nested => "UnorderedMap<CompositeKey, String>",
             CollectionKind::MapOfMaps => "UnorderedMap<String, UnorderedMap<String, String>>",
             CollectionKind::Text => "ReplicatedGrowableArray (text)",
+            CollectionKind::User => "UserStorage<String>",
         }
     }
 
@@ -92,7 +113,19 @@ impl CollectionKind {
 
     /// The release this build runs has the collection (the sorted ones arrived in 0.11.0-rc.1).
     pub fn in_this_release(self) -> bool {
-        cfg!(calimero_sorted_index) || !self.sorted()
+        match self {
+            CollectionKind::User => USER_STORAGE,
+            _ => cfg!(calimero_sorted_index) || !self.sorted(),
+        }
+    }
+
+    /// Why this build does not drive the collection, where it does not.
+    pub fn unavailable(self) -> Option<&'static str> {
+        match (self.in_this_release(), self) {
+            (true, _) => None,
+            (false, CollectionKind::User) => Some(USER_STORAGE_WHY),
+            (false, _) => Some("not in this release: it arrived in 0.11.0-rc.1"),
+        }
     }
 
     /// Whether the collection is addressed by key (maps, sets, registers, map of vectors).
@@ -121,9 +154,9 @@ pub struct NotDriven {
 pub const NOT_DRIVEN: [NotDriven; 2] = [
     NotDriven {
         name: "authored",
-        calimero_type: "AuthoredMap / AuthoredVector / UserStorage",
-        reason: "writes are signed by the author's key and verified on apply; merosim's nodes hold no \
-                 signing keys, and faking signatures would test the fake",
+        calimero_type: "AuthoredMap / AuthoredVector",
+        reason: "not driven yet: their writes are signed as UserStorage's are (the `user` kind drives that \
+                 path), with an owner gate on updates and removes that no workload exercises",
     },
     NotDriven {
         name: "shared",
@@ -150,6 +183,9 @@ impl FromStr for CollectionKind {
 
     fn from_str(s: &str) -> Result<Self, KindError> {
         if let Some(kind) = CollectionKind::ALL.into_iter().find(|k| k.name() == s) {
+            if kind == CollectionKind::User && !USER_STORAGE {
+                return Err(KindError::NotDriven { calimero_type: kind.calimero_type(), reason: USER_STORAGE_WHY });
+            }
             if !kind.in_this_release() {
                 return Err(KindError::NotInRelease {
                     calimero_type: kind.calimero_type(),

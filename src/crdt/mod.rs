@@ -15,9 +15,9 @@ mod warm;
 use calimero_primitives::context::ContextId;
 
 pub use driver::{composite_key, logical_key, Layout};
-pub use kind::{CollectionKind, KindError, NotDriven, NOT_DRIVEN};
+pub use kind::{CollectionKind, KindError, NotDriven, NOT_DRIVEN, USER_STORAGE};
 pub use op::{CrdtOp, Verb};
-pub use read::{CollectionValue, LogicalState, OrderedRead};
+pub use read::{user_slot, CollectionValue, LogicalState, OrderedRead};
 pub use warm::warm_up;
 
 /// The context every CRDT run uses. calimero-storage attaches collections to a `ROOT_ID` that
@@ -37,6 +37,10 @@ pub enum CrdtError {
     Undeclared { collection: String },
     #[error("collection '{collection}' is a {kind}, which calimero {release} does not have (from 0.11.0-rc.1)", release = env!("MEROSIM_CALIMERO_VERSION"))]
     NotInRelease { collection: String, kind: CollectionKind },
+    #[error("collection '{collection}' is a {kind}, which this build does not drive: {why}", why = kind::USER_STORAGE_WHY)]
+    NoUserStorage { collection: String, kind: CollectionKind },
+    #[error("collection '{collection}' could not be signed as production signs it: {reason}")]
+    Sign { collection: String, reason: String },
     #[error("collection '{collection}' is declared twice")]
     Duplicate { collection: String },
     #[error("collection '{collection}' is a {declared}, not a {used}")]

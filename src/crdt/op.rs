@@ -10,7 +10,7 @@ use super::CollectionKind;
 pub enum Verb {
     /// Map (sorted too): insert or overwrite. Registers: set the register at `key`. Set (sorted
     /// too): insert `key`. Nested and map of maps: `key` is `outer/inner` (neither part holds a
-    /// `/`).
+    /// `/`). User storage: the node's own slot (`key` names nothing).
     Insert { key: String, value: String },
     /// Map, set, registers: remove the key.
     Remove { key: String },
@@ -76,7 +76,7 @@ impl CrdtOp {
             (&self.verb, self.kind),
             (
                 Verb::Insert { .. } | Verb::Remove { .. },
-                K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested | K::MapOfMaps
+                K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested | K::MapOfMaps | K::User
             ) | (Verb::Clear, K::Map | K::Set | K::Vector | K::MapOfVectors | K::SortedMap | K::SortedSet | K::Nested)
                 | (Verb::Push { key: None, .. } | Verb::Pop { key: None }, K::Vector)
                 | (Verb::Push { key: Some(_), .. } | Verb::Pop { key: Some(_) }, K::MapOfVectors)
@@ -92,6 +92,14 @@ impl CrdtOp {
 impl fmt::Display for CrdtOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.collection;
+        // A member writes only its own slot: the key names nothing.
+        if self.kind == CollectionKind::User {
+            match &self.verb {
+                Verb::Insert { value, .. } => return write!(f, "{c}.insert({value:?})"),
+                Verb::Remove { .. } => return write!(f, "{c}.remove()"),
+                _ => {}
+            }
+        }
         match &self.verb {
             Verb::Insert { key, value } => write!(f, "{c}.insert({key:?}, {value:?})"),
             Verb::Remove { key } => write!(f, "{c}.remove({key:?})"),

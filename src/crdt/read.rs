@@ -237,6 +237,16 @@ impl Layout {
                 }
                 None => BTreeMap::new(),
             }),
+            // Each member's slot under its owner's key, as hex: `user_slot` names a node's.
+            #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+            K::User => {
+                CollectionValue::Entries(match self.open::<calimero_storage::collections::UserStorage<String>>(name) {
+                    Some(slots) => slots.entries()?.map(|(owner, value)| (user_slot(&owner), value)).collect(),
+                    None => BTreeMap::new(),
+                })
+            }
+            #[cfg(not(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account))))]
+            K::User => CollectionValue::Entries(BTreeMap::new()),
             K::Text => CollectionValue::Text(match self.open::<ReplicatedGrowableArray>(name) {
                 Some(rga) => rga.get_text()?,
                 None => String::new(),
@@ -258,6 +268,12 @@ impl Layout {
             }),
         })
     }
+}
+
+/// How a `UserStorage` slot is named in a reading: its owner's key, the first eight bytes in hex.
+pub fn user_slot(owner: &calimero_primitives::identity::PublicKey) -> String {
+    let bytes: &[u8; 32] = owner.as_ref();
+    hex::encode(&bytes[..8])
 }
 
 impl LogicalState {

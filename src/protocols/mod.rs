@@ -38,6 +38,12 @@ mod release;
 pub(crate) use release::release_in;
 mod responder;
 mod session;
+// Production's signer of User-owned writes (calimero-context, made public by scripts/visibility-patch);
+// releases from 0.11.0-rc.20 name the owner by account and need governance to verify it.
+#[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+mod signing;
+#[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+pub use signing::sign_user_writes;
 // Production's gossip handler, where the build has it (build.rs).
 #[cfg(all(calimero_node_path, not(calimero_gossip_handler)))]
 mod no_handler;

@@ -92,6 +92,15 @@ impl RunSpec {
                 "Byzantine members need --node-path production (they lie in calimero's own messages)".to_owned()
             );
         }
+        let scenario = self.plan().scenario;
+        let mut collections = scenario.app.iter().flat_map(|app| app.collections.iter());
+        if let Some((name, kind, why)) = collections.find_map(|(n, k)| k.unavailable().map(|why| (n, k, why))) {
+            return Err(format!(
+                "scenario {}: collection '{name}' is a {} ({kind}), which this build does not drive: {why}",
+                scenario.name,
+                kind.calimero_type()
+            ));
+        }
         if self.node.hold_deltas_through_sessions && self.node.node_path != NodePath::Production {
             return Err(
                 "--hold-deltas-through-sessions is for --node-path production (the model path always does)".to_owned()
@@ -252,5 +261,30 @@ mod tests {
                 "7 --scenario diverged --nodes 3 --entities 20 --faults lan --recv-timeout 30{responder}{path} --max-time 600"
             )
         );
+    }
+}
+
+#[cfg(test)]
+mod collections_here {
+    use super::*;
+
+    /// A scenario whose collections this build cannot drive is refused before it runs, in one line
+    /// that says why (the plain build has no production signer for `UserStorage`; the pinned
+    /// release with the visibility patch drives it).
+    #[test]
+    fn a_scenario_this_build_cannot_drive_is_refused_with_the_reason() {
+        let spec = RunSpec::new(1, "crdt-user".parse().unwrap(), crate::faults::FaultPreset::Lan);
+        match crate::crdt::USER_STORAGE {
+            true => assert_eq!(spec.check(), Ok(())),
+            false => {
+                let err = spec.check().unwrap_err();
+                assert!(
+                    err.starts_with("scenario crdt-user-3x20: collection 'profiles' is a UserStorage<String>"),
+                    "{err}"
+                );
+                assert!(err.contains("which this build does not drive: "), "{err}");
+            }
+        }
+        assert_eq!(RunSpec::new(1, "crdt-text".parse().unwrap(), crate::faults::FaultPreset::Lan).check(), Ok(()));
     }
 }

@@ -29,6 +29,9 @@
 //!   drawn ahead of time (taken modulo the text's length on the node when the edit runs), so two
 //!   nodes often edit near each other. Every typed character is one no other operation types
 //!   (CJK ideographs, numbered), so a character in the merged text names its edit.
+//! - [`user`](AppMix::User): calimero's `UserStorage` beside a map: each node sets and takes away
+//!   its own slot, every write signed by production's signer and verified by calimero on every
+//!   peer (releases 0.11.0-rc.4 to rc.19, with the visibility patch).
 //!
 //! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
 //! operation that wrote it.
@@ -57,6 +60,7 @@ pub enum AppMix {
     Frozen,
     Nested,
     Text,
+    User,
 }
 
 /// The collections each mix declares.
@@ -68,6 +72,7 @@ fn collections(mix: AppMix) -> Vec<(String, K)> {
         AppMix::Frozen => &[("records", K::Frozen), ("users", K::Map), ("profile", K::Registers)],
         AppMix::Nested => &[("docs", K::Nested), ("folders", K::MapOfMaps), ("users", K::Map)],
         AppMix::Text => &[("doc", K::Text), ("users", K::Map)],
+        AppMix::User => &[("profiles", K::User), ("users", K::Map)],
         AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
             ("users", K::Map),
             ("tags", K::Set),
@@ -157,6 +162,9 @@ impl Draw {
         // The wide map is there for its removes (F12); the other mixes mostly write.
         let remove_rate = if self.mix == AppMix::Wide { 0.6 } else { 0.3 };
         let verb = match kind {
+            // A member's own slot: set it, or take it away (the key names nothing).
+            K::User if roll < 0.3 => Verb::Remove { key: "own".into() },
+            K::User => Verb::Insert { key: "own".into(), value },
             K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested | K::MapOfMaps => {
                 let key = match kind {
                     K::Nested | K::MapOfMaps => self.nested_key(node, seq),
@@ -226,6 +234,7 @@ fn shared_start(collections: &[(String, K)], hot: usize) -> Vec<SetupOp> {
                 K::MapOfVectors => Verb::Push { key: Some(key), value },
                 K::Frozen => Verb::Freeze { value },
                 K::Nested | K::MapOfMaps => Verb::Insert { key: format!("{key}/start"), value },
+                K::User => Verb::Insert { key: "own".into(), value },
                 K::Text => Verb::Type {
                     at: i,
                     text: char::from_u32(START_TEXT + i as u32).expect("CJK ideographs are chars").into(),
@@ -249,9 +258,13 @@ impl AppMix {
         let nodes = nodes.max(2);
         let (hot, conflict) = match self {
             AppMix::Kv => (4, 0.33),
-            AppMix::Mixed | AppMix::Fresh | AppMix::Sorted | AppMix::Frozen | AppMix::Nested | AppMix::Text => {
-                (4, 0.25)
-            }
+            AppMix::Mixed
+            | AppMix::Fresh
+            | AppMix::Sorted
+            | AppMix::Frozen
+            | AppMix::Nested
+            | AppMix::Text
+            | AppMix::User => (4, 0.25),
             AppMix::Conflict => (2, 0.9),
             // Drawn below, from the seed's own stream: the map's width.
             AppMix::Wide => (0, 0.6),

@@ -35,6 +35,7 @@ pub enum ScenarioKind {
     CrdtFrozen,
     CrdtNested,
     CrdtText,
+    CrdtUser,
     Any,
 }
 
@@ -99,6 +100,10 @@ impl ScenarioKind {
             ScenarioKind::CrdtText => {
                 "calimero's RGA text beside a map: nodes type and erase near each other, every typed character \
                  unique; the merged text judged against an independent model of the edits (crdt-semantics)"
+            }
+            ScenarioKind::CrdtUser => {
+                "calimero's UserStorage beside a map: each node sets and takes away its own slot, every write \
+                 signed by production's signer and verified by calimero on every peer (0.11.0-rc.4 to rc.19)"
             }
             ScenarioKind::Any => {
                 "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
@@ -167,6 +172,7 @@ impl ScenarioSpec {
             ScenarioKind::CrdtFrozen => AppMix::Frozen.build(seed, nodes, entities),
             ScenarioKind::CrdtNested => AppMix::Nested.build(seed, nodes, entities),
             ScenarioKind::CrdtText => AppMix::Text.build(seed, nodes, entities),
+            ScenarioKind::CrdtUser => AppMix::User.build(seed, nodes, entities),
             ScenarioKind::Any => {
                 let (family, drawn_nodes, drawn_size) = any_family(seed);
                 let nodes = self.nodes.or(drawn_nodes);

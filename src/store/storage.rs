@@ -209,6 +209,19 @@ impl SimStorage {
         with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity), f)
     }
 
+    /// Runs `f` as [`SimStorage::with_env`] does, executing as the public half of the node's
+    /// identity secret: what calimero-storage stamps as the owner of a User-owned write, and what
+    /// production's signer signs with. From 0.11.0-rc.9 that is the node's identity itself; before,
+    /// merosim's identities are the secret's bytes (keys.rs), so a User write runs as the real key.
+    #[cfg(not(calimero_runtime_account))]
+    pub fn with_env_as_signer<R>(&self, f: impl FnOnce() -> R) -> R {
+        let signer = self.keys.map_or(self.identity, |k| {
+            calimero_primitives::identity::PrivateKey::from(k.identity_secret()).public_key()
+        });
+        self.install_ordered_index();
+        with_runtime_env(create_runtime_env(&self.store, self.context_id, signer), f)
+    }
+
     /// Runs `f` with this store installed as calimero-storage's current environment. Newer
     /// calimero also names the account the node executes as; production resolves it through its
     /// governance store. merosim's nodes belong to no group and drive no user- or shared-scoped

@@ -128,7 +128,9 @@ pub fn prepare(target: &Target) -> Result<Variant, Failure> {
             pin_calimero(dir, &target.version, &cargo, &metadata)?;
         }
     }
-    let visible = visibility(dir, &target.version, core.as_deref(), &cargo)?;
+    let visible = visibility(dir, &target.version, core.as_deref(), &cargo, "calimero-node")?;
+    // Production's signer of User-owned writes (calimero-context), for the `user` collection.
+    let signing = visible && visibility(dir, &target.version, core.as_deref(), &cargo, "calimero-context")?;
     // The lockfile follows the [patch] the visibility step may add, and picks up any dependency
     // this repo gained since the variant was made (the calimero set stays pinned).
     metadata()?;
@@ -145,7 +147,9 @@ pub fn prepare(target: &Target) -> Result<Variant, Failure> {
         });
     // Written either way: build.rs watches a marker only while it exists, so one that appeared
     // later would never rerun it (the cfgs would stay those of the first build).
-    for (marker, on) in [("calimero-visible", visible), ("calimero-virtual-time", virtual_time)] {
+    for (marker, on) in
+        [("calimero-visible", visible), ("calimero-virtual-time", virtual_time), ("calimero-signing", signing)]
+    {
         write_if_changed(&dir.join(marker), if on { "on\n" } else { "off\n" })?;
     }
     Ok(variant)
@@ -280,13 +284,15 @@ fn pin_calimero(
 }
 
 /// Production's responders need calimero-node's `SyncManager`, whose constructor is
-/// crate-private: scripts/visibility-patch makes it public (a copy of the published crate inside
-/// the variant, which a [patch] then points at; a tree's own copy). Whether it applied.
+/// crate-private, and its signer of User-owned writes is crate-private in calimero-context:
+/// scripts/visibility-patch makes them public in `krate` (a copy of the published crate inside the
+/// variant, which a [patch] then points at; a tree's own copy). Whether it applied.
 fn visibility(
     variant: &Path,
     version: &str,
     core: Option<&Path>,
     cargo: &impl Fn() -> Command,
+    krate: &str,
 ) -> Result<bool, Failure> {
     if release_key(version) < release_key(VISIBLE_FROM) {
         return Ok(false);
@@ -304,28 +310,30 @@ fn visibility(
         }
     };
     if let Some(core) = core {
-        let node =
-            crate_dir(core, "calimero-node").ok_or_else(|| Failure::usage("the tree has no calimero-node crate"))?;
-        return patch(&node);
+        let dir = crate_dir(core, krate).ok_or_else(|| Failure::usage(format!("the tree has no {krate} crate")))?;
+        return patch(&dir);
     }
-    let visible = variant.join("calimero-node-visible");
+    let local = format!("{krate}-visible");
+    let visible = variant.join(&local);
     if !visible.is_dir() {
         run(cargo().args(["fetch", "-q"]), "cargo fetch")?;
-        let published = registry_source(&format!("calimero-node-{version}"))
-            .ok_or_else(|| Failure::failed(format!("cargo fetched no calimero-node-{version} source")))?;
-        let partial = variant.join("calimero-node-visible.partial");
+        let published = registry_source(&format!("{krate}-{version}"))
+            .ok_or_else(|| Failure::failed(format!("cargo fetched no {krate}-{version} source")))?;
+        let partial = variant.join(format!("{local}.partial"));
         let _ = std::fs::remove_dir_all(&partial);
-        run(Command::new("cp").arg("-r").arg(&published).arg(&partial), "copying calimero-node")?;
-        std::fs::rename(&partial, &visible).map_err(io("move the calimero-node copy"))?;
+        run(Command::new("cp").arg("-r").arg(&published).arg(&partial), &format!("copying {krate}"))?;
+        std::fs::rename(&partial, &visible).map_err(io("move the crate's copy"))?;
     }
     if !patch(&visible)? {
         return Ok(false);
     }
     let manifest = variant.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).map_err(io("read the variant's manifest"))?;
-    let text = text
-        .replace("[patch.crates-io]\n", "[patch.crates-io]\ncalimero-node = { path = \"calimero-node-visible\" }\n");
-    std::fs::write(&manifest, text).map_err(io("write the variant's manifest"))?;
+    let line = format!("{krate} = {{ path = \"{local}\" }}\n");
+    if !text.contains(&line) {
+        let text = text.replace("[patch.crates-io]\n", &format!("[patch.crates-io]\n{line}"));
+        std::fs::write(&manifest, text).map_err(io("write the variant's manifest"))?;
+    }
     Ok(true)
 }
 

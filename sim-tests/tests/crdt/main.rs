@@ -12,6 +12,7 @@ mod nested;
 mod sorted;
 mod text;
 mod type_tag;
+mod user;
 
 use std::time::Duration;
 

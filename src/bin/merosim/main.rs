@@ -270,9 +270,9 @@ fn list() -> ExitCode {
     }
     println!("calimero collections the crdt-* scenarios drive (through calimero-storage's own API):");
     for kind in merosim::CollectionKind::ALL {
-        match kind.in_this_release() {
-            true => println!("  {:<14} {}", kind.name(), kind.calimero_type()),
-            false => println!("  {:<14} {} (not in this release: from 0.11.0-rc.1)", kind.name(), kind.calimero_type()),
+        match kind.unavailable() {
+            None => println!("  {:<14} {}", kind.name(), kind.calimero_type()),
+            Some(why) => println!("  {:<14} {} (not driven by this build: {why})", kind.name(), kind.calimero_type()),
         }
     }
     println!("calimero collections not driven, and why:");

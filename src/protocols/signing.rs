@@ -1,0 +1,85 @@
+//! Production's signer of User-owned writes, run on merosim's app writes. calimero-storage stamps
+//! each User-owned write with a placeholder signature; production's execute then signs every
+//! placeholder its executor owns (`sign_authorized_actions`, over `payload_for_signing`, with the
+//! executor's identity key) and writes the signatures into the node's index
+//! (`persist_signed_signatures`) before the actions become the delta it broadcasts, so a peer's
+//! `apply_action` and HashComparison's leaves verify them. Both are calimero-context's, made
+//! public by scripts/visibility-patch (visibility only).
+
+use calimero_primitives::context::Context;
+use calimero_primitives::identity::PrivateKey;
+use calimero_storage::interface::Action;
+
+use crate::store::SimStorage;
+
+/// Signs the User-owned writes among `actions`, made on `storage`'s node, as production's execute
+/// signs them, and keeps the signatures in the node's index.
+pub fn sign_user_writes(storage: &SimStorage, actions: &mut [Action]) -> Result<(), String> {
+    let keys = storage.keys().ok_or("a store without a node's keys signs nothing")?;
+    let key = PrivateKey::from(keys.identity_secret());
+    calimero_context::handlers::execute::signing::sign_authorized_actions(actions, &key).map_err(|e| e.to_string())?;
+    let root = storage.root_hash().unwrap_or_default();
+    let context = Context::new(storage.context_id(), super::context_actor::application(), root.into());
+    calimero_context::handlers::execute::signing::persist_signed_signatures(storage.store(), &context, &key, actions)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use calimero_storage::entities::StorageType;
+
+    use super::*;
+    use crate::crdt::{CollectionKind, CrdtOp, Layout, Verb};
+    use crate::store::NodeKeys;
+
+    fn node(n: u32) -> SimStorage {
+        SimStorage::new(crate::crdt::context_id(), NodeKeys::new(n).identity())
+            .expect("a store")
+            .with_keys(NodeKeys::new(n))
+    }
+
+    fn signature(action: &Action) -> Option<[u8; 64]> {
+        let (Action::Add { metadata, .. } | Action::Update { metadata, .. }) = action else { return None };
+        match &metadata.storage_type {
+            StorageType::User { signature_data: Some(sig), .. } => Some(sig.signature),
+            _ => None,
+        }
+    }
+
+    /// calimero verifies what production's signer signed, and refuses the same write unsigned or
+    /// with one byte of its signature changed: merosim's User writes go through calimero's own
+    /// verification on every peer.
+    #[test]
+    fn a_signed_user_write_verifies_on_a_peer_and_a_forged_one_does_not() {
+        crate::protocols::seeded_runtime(5).block_on(async {
+            let layout = Layout::new(crate::crdt::context_id(), &[("profiles".to_owned(), CollectionKind::User)])
+                .expect("a layout");
+            let (alice, bob, carol, dave) = (node(1), node(2), node(3), node(4));
+            let op =
+                CrdtOp::new("profiles", CollectionKind::User, Verb::Insert { key: "own".into(), value: "hi".into() });
+            let unsigned = layout.apply(&alice, &op).expect("alice writes her slot").actions;
+            assert!(unsigned.iter().filter_map(signature).all(|s| s == [0; 64]), "calimero stamps a placeholder");
+            let mut signed = unsigned.clone();
+            sign_user_writes(&alice, &mut signed).expect("production's signer signs it");
+            assert!(signed.iter().filter_map(signature).any(|s| s != [0; 64]), "the slot's write is signed");
+            for action in signed.clone() {
+                bob.apply_remote(action).expect("bob's calimero verifies alice's signature");
+            }
+            let read = |store: &SimStorage| layout.read(store).expect("a reading").collections["profiles"].clone();
+            assert_eq!(read(&bob), read(&alice));
+            let refused =
+                |actions: Vec<Action>, store: &SimStorage| actions.into_iter().any(|a| store.apply_remote(a).is_err());
+            assert!(refused(unsigned, &carol), "an unsigned User write is refused");
+            let mut forged = signed;
+            for action in &mut forged {
+                if let Action::Add { metadata, .. } | Action::Update { metadata, .. } = action {
+                    if let StorageType::User { signature_data: Some(sig), .. } = &mut metadata.storage_type {
+                        sig.signature[0] ^= 1;
+                    }
+                }
+            }
+            assert!(refused(forged, &dave), "a User write whose signature is not its owner's is refused");
+            assert_ne!(read(&dave), read(&alice));
+        });
+    }
+}
