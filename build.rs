@@ -109,6 +109,7 @@ fn main() {
     }
     println!("cargo:rustc-check-cfg=cfg(calimero_manager_visible)");
     println!("cargo:rustc-check-cfg=cfg(calimero_signing_visible)");
+    println!("cargo:rustc-check-cfg=cfg(calimero_user_storage)");
     println!("cargo:rustc-check-cfg=cfg(calimero_node_virtual_time)");
     println!("cargo:rustc-check-cfg=cfg(calimero_node_path)");
     println!("cargo:rustc-check-cfg=cfg(calimero_gossip_handler)");
@@ -120,7 +121,8 @@ fn main() {
         println!("cargo:rustc-cfg=calimero_manager_visible");
     }
     // ... and this one once it made calimero-context's signer of User-owned writes public.
-    if marker(&manifest, "calimero-signing") {
+    let signing = marker(&manifest, "calimero-signing");
+    if signing {
         println!("cargo:rustc-cfg=calimero_signing_visible");
     }
     // How a failing test of this build is re-run: scripts/against writes its own command line
@@ -148,17 +150,32 @@ fn main() {
         emit(version.trim());
         let probed = probe(&manifest.join("calimero-core"));
         gossip_handler(node_path, &probed);
+        user_storage(signing, version.trim(), &probed);
         return;
     }
     let Some(lock) = manifest.ancestors().map(|dir| dir.join("Cargo.lock")).find(|p| p.exists()) else {
         // No lockfile yet (a fresh `cargo package`): assume the pinned release.
         emit(PINNED);
+        user_storage(signing, PINNED, &[]);
         return;
     };
     println!("cargo:rerun-if-changed={}", lock.display());
     let version = calimero_node_version(&lock).unwrap_or_else(|| PINNED.to_owned());
     emit(&version);
     gossip_handler(node_path, &[]);
+    user_storage(signing, &version, &[]);
+}
+
+/// merosim drives `UserStorage` where production's signer is in reach (the visibility patch),
+/// on releases whose sync configs name the session peer (0.11.0-rc.4 on) and before the owner
+/// became an account that only governance binds to its signer (the probed `create_runtime_env`
+/// account, 0.11.0-rc.20): `cfg(calimero_user_storage)`.
+fn user_storage(signing: bool, version: &str, probed: &[&str]) {
+    let since = FEATURES.iter().find(|(cfg, _, _)| *cfg == "calimero_session_peer").map(|(_, since, _)| *since);
+    let peer = since.is_some_and(|since| release_key(version) >= release_key(since));
+    if signing && peer && !probed.contains(&"calimero_runtime_account") {
+        println!("cargo:rustc-cfg=calimero_user_storage");
+    }
 }
 
 /// Production's gossip handler (`handle_state_delta`) runs on production's node path where a

@@ -160,7 +160,7 @@ impl NodeCtx<'_> {
         let mut applied = layout.apply(node.storage(), op)?;
         // A User-owned write is signed as production's execute signs it before it becomes the
         // delta (`protocols::signing`).
-        #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+        #[cfg(calimero_user_storage)]
         if op.kind == crate::crdt::CollectionKind::User {
             crate::protocols::sign_user_writes(node.storage(), &mut applied.actions)
                 .map_err(|reason| CrdtError::Sign { collection: op.collection.clone(), reason })?;

@@ -20,7 +20,7 @@ use calimero_primitives::identity::PublicKey;
 use calimero_storage::address::Id;
 #[cfg(calimero_collection_rekey)]
 use calimero_storage::collections::rekey;
-#[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+#[cfg(calimero_user_storage)]
 use calimero_storage::collections::UserStorage;
 use calimero_storage::collections::{
     CompositeKey, FrozenStorage, GCounter, LwwRegister, PNCounter, ReplicatedGrowableArray, StoreError, UnorderedMap,
@@ -101,11 +101,8 @@ impl Layout {
         let scratch = SimStorage::new(context_id, PublicKey::from([0x5c; 32]))?;
         let mut declared = BTreeMap::new();
         for (name, kind) in collections {
-            if *kind == CollectionKind::User && !kind.in_this_release() {
-                return Err(CrdtError::NoUserStorage { collection: name.clone(), kind: *kind });
-            }
-            if !kind.in_this_release() {
-                return Err(CrdtError::NotInRelease { collection: name.clone(), kind: *kind });
+            if let Some(why) = kind.unavailable() {
+                return Err(CrdtError::Unavailable { collection: name.clone(), kind: *kind, why });
             }
             if declared.contains_key(name) {
                 return Err(CrdtError::Duplicate { collection: name.clone() });
@@ -204,7 +201,7 @@ impl Layout {
 
 /// Runs `f` in `storage`'s environment: a User-owned write as the node's signing key (its owner).
 fn in_env<R>(storage: &SimStorage, kind: CollectionKind, f: impl FnOnce() -> R) -> R {
-    #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+    #[cfg(calimero_user_storage)]
     if kind == CollectionKind::User {
         return storage.with_env_as_signer(f);
     }
@@ -253,9 +250,9 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
             borsh::to_vec(&MapOfMaps::new_with_field_name(name))
         }
         CollectionKind::Text => borsh::to_vec(&ReplicatedGrowableArray::new_with_field_name(name)),
-        #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+        #[cfg(calimero_user_storage)]
         CollectionKind::User => borsh::to_vec(&UserStorage::<String>::new_with_field_name(name)),
-        #[cfg(not(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account))))]
+        #[cfg(not(calimero_user_storage))]
         CollectionKind::User => unreachable!("Layout::new refuses UserStorage where this build does not drive it"),
         #[cfg(not(calimero_sorted_index))]
         CollectionKind::SortedMap | CollectionKind::SortedSet => {
@@ -413,13 +410,13 @@ fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), Store
             (removed, changed)
         }
         // A member's own slot: calimero keys it by the executor, which `in_env` made the signer.
-        #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+        #[cfg(calimero_user_storage)]
         (K::User, Verb::Insert { value, .. }) => {
             let previous = open::<UserStorage<String>>(declared).insert(owned(value))?;
             let changed = previous.as_deref() != Some(value);
             (previous, changed)
         }
-        #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+        #[cfg(calimero_user_storage)]
         (K::User, Verb::Remove { .. }) => {
             let removed = open::<UserStorage<String>>(declared).remove()?;
             let changed = removed.is_some();

@@ -59,8 +59,7 @@ pub enum CollectionKind {
 /// Whether this build drives `UserStorage`: it needs production's signer (calimero-context, made
 /// public by scripts/visibility-patch), and before 0.11.0-rc.20, whose User owner is an account
 /// only governance binds to the signing key.
-pub const USER_STORAGE: bool =
-    cfg!(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)));
+pub const USER_STORAGE: bool = cfg!(calimero_user_storage);
 
 /// Why this build does not drive `UserStorage`, where it does not.
 pub const USER_STORAGE_WHY: &str = if cfg!(calimero_runtime_account) {

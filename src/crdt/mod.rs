@@ -35,10 +35,8 @@ pub fn context_id() -> ContextId {
 pub enum CrdtError {
     #[error("collection '{collection}' is not declared in this run's layout")]
     Undeclared { collection: String },
-    #[error("collection '{collection}' is a {kind}, which calimero {release} does not have (from 0.11.0-rc.1)", release = env!("MEROSIM_CALIMERO_VERSION"))]
-    NotInRelease { collection: String, kind: CollectionKind },
-    #[error("collection '{collection}' is a {kind}, which this build does not drive: {why}", why = kind::USER_STORAGE_WHY)]
-    NoUserStorage { collection: String, kind: CollectionKind },
+    #[error("collection '{collection}' is a {kind}, which this build (calimero {release}) does not drive: {why}", release = env!("MEROSIM_CALIMERO_VERSION"))]
+    Unavailable { collection: String, kind: CollectionKind, why: &'static str },
     #[error("collection '{collection}' could not be signed as production signs it: {reason}")]
     Sign { collection: String, reason: String },
     #[error("collection '{collection}' is declared twice")]

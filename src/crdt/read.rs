@@ -238,14 +238,14 @@ impl Layout {
                 None => BTreeMap::new(),
             }),
             // Each member's slot under its owner's key, as hex: `user_slot` names a node's.
-            #[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+            #[cfg(calimero_user_storage)]
             K::User => {
                 CollectionValue::Entries(match self.open::<calimero_storage::collections::UserStorage<String>>(name) {
                     Some(slots) => slots.entries()?.map(|(owner, value)| (user_slot(&owner), value)).collect(),
                     None => BTreeMap::new(),
                 })
             }
-            #[cfg(not(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account))))]
+            #[cfg(not(calimero_user_storage))]
             K::User => CollectionValue::Entries(BTreeMap::new()),
             K::Text => CollectionValue::Text(match self.open::<ReplicatedGrowableArray>(name) {
                 Some(rga) => rga.get_text()?,

@@ -40,9 +40,9 @@ mod responder;
 mod session;
 // Production's signer of User-owned writes (calimero-context, made public by scripts/visibility-patch);
 // releases from 0.11.0-rc.20 name the owner by account and need governance to verify it.
-#[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+#[cfg(calimero_user_storage)]
 mod signing;
-#[cfg(all(calimero_signing_visible, calimero_session_peer, not(calimero_runtime_account)))]
+#[cfg(calimero_user_storage)]
 pub use signing::sign_user_writes;
 // Production's gossip handler, where the build has it (build.rs).
 #[cfg(all(calimero_node_path, not(calimero_gossip_handler)))]
