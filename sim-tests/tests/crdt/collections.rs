@@ -48,12 +48,15 @@ fn run(seed: u64, kind: CollectionKind, nodes: usize, preset: FaultPreset) -> me
 /// The kinds whose every promise calimero keeps on this release. The sorted ones converge too,
 /// but their ordered reads break on every release before 0.11.0-rc.19 (calimero's #3338):
 /// `sorted.rs` holds them to what each release should do. The two-level map under `CompositeKey`
-/// misreads a name holding `::` before rc.10 (#3148, `nested.rs`), and text reorders what follows
-/// an erased character on every release so far (F18, `text.rs` and findings.rs).
+/// misreads a name holding `::` before rc.10 (#3148, `nested.rs`); text reorders what follows an
+/// erased character on every release so far (F18, `text.rs` and findings.rs); and a member's one
+/// User slot, set again after it was taken away, is F8's before rc.10 and, under chaos, F13's from
+/// rc.10 (the fresh mix cannot give a single slot a new key; `user.rs` and the crdt-user sweeps in
+/// docs/crdt.md hold it).
 fn unsorted() -> impl Iterator<Item = (usize, CollectionKind)> {
     let kept = |k: &CollectionKind| match k {
         CollectionKind::Nested => merosim::calimero_since("0.11.0-rc.10"),
-        CollectionKind::Text => false,
+        CollectionKind::Text | CollectionKind::User => false,
         _ => !k.sorted(),
     };
     CollectionKind::ALL.into_iter().enumerate().filter(move |(_, k)| kept(k))
