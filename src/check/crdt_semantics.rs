@@ -107,8 +107,7 @@ pub fn collection_promises(world: &World) -> (Option<Violation>, Option<Violatio
 
 /// The key node `node` signs its User-owned writes with (their owner), if it has keys.
 fn signer(world: &World, node: crate::ids::NodeId) -> Option<calimero_primitives::identity::PublicKey> {
-    let keys = world.node(node)?.storage().keys()?;
-    Some(calimero_primitives::identity::PrivateKey::from(keys.identity_secret()).public_key())
+    Some(world.node(node)?.storage().keys()?.signing_key())
 }
 
 /// An acknowledged operation as the checks name it: what, by whom, when.

@@ -225,13 +225,7 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         CollectionKind::PnCounter => borsh::to_vec(&PNCounter::new_with_field_name(name)),
         CollectionKind::Registers => borsh::to_vec(&Registers::new_with_field_name(name)),
         CollectionKind::MapOfVectors => {
-            // A vector stored as a map value is re-keyed under its entry only once its type is
-            // registered, as an app's state registers its field types. (Releases before
-            // 0.11.0-rc.1 have no re-keying: each node's nested vector keeps a random id.)
-            #[cfg(calimero_rekey_cascade)]
-            rekey::register_rekey_cascade::<MapOfVectors>();
-            #[cfg(all(calimero_collection_rekey, not(calimero_rekey_cascade)))]
-            rekey::register_rekey_pub::<MapOfVectors>();
+            register_nested::<MapOfVectors>();
             borsh::to_vec(&MapOfVectors::new_with_field_name(name))
         }
         #[cfg(calimero_sorted_index)]
@@ -242,11 +236,7 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         CollectionKind::Frozen => borsh::to_vec(&FrozenStorage::<String>::new_with_field_name(name)),
         CollectionKind::Nested => borsh::to_vec(&Nested::new_with_field_name(name)),
         CollectionKind::MapOfMaps => {
-            // Re-keyed under its entry once registered, as MapOfVectors' vectors are.
-            #[cfg(calimero_rekey_cascade)]
-            rekey::register_rekey_cascade::<MapOfMaps>();
-            #[cfg(all(calimero_collection_rekey, not(calimero_rekey_cascade)))]
-            rekey::register_rekey_pub::<MapOfMaps>();
+            register_nested::<MapOfMaps>();
             borsh::to_vec(&MapOfMaps::new_with_field_name(name))
         }
         CollectionKind::Text => borsh::to_vec(&ReplicatedGrowableArray::new_with_field_name(name)),
@@ -261,6 +251,21 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
     };
     bytes.expect("a collection handle always serializes")
 }
+
+/// A collection stored as a map value (a map of vectors' vectors, a map of maps' inner maps) is
+/// re-keyed under its entry only once its type is registered, as an app's state registers its
+/// field types. (Releases before 0.11.0-rc.1 have no re-keying: each node's nested collection
+/// keeps a random id.)
+#[cfg(calimero_collection_rekey)]
+fn register_nested<T: rekey::RekeyTarget + 'static>() {
+    #[cfg(calimero_rekey_cascade)]
+    rekey::register_rekey_cascade::<T>();
+    #[cfg(not(calimero_rekey_cascade))]
+    rekey::register_rekey_pub::<T>();
+}
+
+#[cfg(not(calimero_collection_rekey))]
+fn register_nested<T>() {}
 
 fn open<T: BorshDeserialize>(declared: &Declared) -> T {
     borsh::from_slice(&declared.handle).expect("handles are made by the same calimero build")

@@ -30,9 +30,15 @@ impl NodeKeys {
     /// every pinned seed's runs were measured with.
     pub fn identity(&self) -> PublicKey {
         #[cfg(any(calimero_signed_deltas, calimero_init_pop))]
-        return calimero_primitives::identity::PrivateKey::from(self.identity_secret()).public_key();
+        return self.signing_key();
         #[cfg(not(any(calimero_signed_deltas, calimero_init_pop)))]
         PublicKey::from(self.identity_secret())
+    }
+
+    /// The real public half of [`NodeKeys::identity_secret`]: what verifies what the node signs
+    /// (its identity from 0.11.0-rc.9, and on every release the owner of its User-owned writes).
+    pub fn signing_key(&self) -> PublicKey {
+        calimero_primitives::identity::PrivateKey::from(self.identity_secret()).public_key()
     }
 
     /// The key the node's deltas are encrypted under in a context without a group (the

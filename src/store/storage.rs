@@ -215,9 +215,7 @@ impl SimStorage {
     /// merosim's identities are the secret's bytes (keys.rs), so a User write runs as the real key.
     #[cfg(not(calimero_runtime_account))]
     pub fn with_env_as_signer<R>(&self, f: impl FnOnce() -> R) -> R {
-        let signer = self.keys.map_or(self.identity, |k| {
-            calimero_primitives::identity::PrivateKey::from(k.identity_secret()).public_key()
-        });
+        let signer = self.keys.map_or(self.identity, |k| k.signing_key());
         self.install_ordered_index();
         with_runtime_env(create_runtime_env(&self.store, self.context_id, signer), f)
     }
