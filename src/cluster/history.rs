@@ -161,10 +161,12 @@ pub(crate) struct Book {
     authored: BTreeMap<[u8; 32], Authored>,
 }
 
-/// A delta as its author committed it.
+/// A delta as its authors committed it. Usually one; a delta's id is its content (parents,
+/// actions, stamp), so two members that make the same change on the same state at the same stamp
+/// commit one delta between them (seen: two `users.clear()` of one map), and each is its author.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Authored {
-    pub author: NodeId,
+    pub authors: Vec<NodeId>,
     pub parents: Vec<[u8; 32]>,
 }
 
@@ -176,7 +178,10 @@ impl Book {
     /// `author` committed delta `id` on `parents`.
     #[cfg_attr(not(calimero_node_path), allow(dead_code, reason = "only production's node path commits deltas"))]
     pub fn authored(&mut self, id: [u8; 32], author: NodeId, parents: Vec<[u8; 32]>) {
-        self.authored.insert(id, Authored { author, parents });
+        let made = self.authored.entry(id).or_insert_with(|| Authored { authors: Vec::new(), parents });
+        if !made.authors.contains(&author) {
+            made.authors.push(author);
+        }
     }
 
     /// Every delta committed so far, by id.
