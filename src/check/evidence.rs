@@ -225,15 +225,22 @@ fn state(run: &Run, status: &ConvergenceStatus, wedged: &[String], items: &mut V
         for (id, difference) in &d.diff.different {
             let crowded = d.crowded.contains(id);
             let (what, by) = match difference {
-                EntityDifference::Data { left, right } if left.is_empty() || right.is_empty() => {
-                    ("own bytes missing", [(run.interior(id), M::InteriorWithoutBytes), (crowded, M::CrowdedParent)])
-                }
-                EntityDifference::Data { .. } => {
-                    ("bytes differ", [(crowded, M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)])
-                }
-                EntityDifference::Parent { .. } => {
-                    ("parent differs", [(crowded, M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)])
-                }
+                EntityDifference::Data { left, right } if left.is_empty() || right.is_empty() => (
+                    "own bytes missing",
+                    vec![(run.interior(id), M::InteriorWithoutBytes), (crowded, M::CrowdedParent)],
+                ),
+                EntityDifference::Data { .. } => (
+                    "bytes differ",
+                    vec![
+                        (crowded, M::CrowdedParent),
+                        (run.damaged_frame(id), M::DamagedFrameApplied),
+                        (run.squatted_slot(id), M::SquattedSlot),
+                    ],
+                ),
+                EntityDifference::Parent { .. } => (
+                    "parent differs",
+                    vec![(crowded, M::CrowdedParent), (run.damaged_frame(id), M::DamagedFrameApplied)],
+                ),
             };
             let apart = run.never_carried(&d.node, majority);
             let by = by.into_iter().chain([(hung, M::WedgedDeltaStore), (apart, M::NeverCarried)]);

@@ -103,6 +103,9 @@ pub enum Mechanism {
     /// another apply holds while it waits for the lock. What the node lacks or holds stale
     /// from then on is the hang's.
     WedgedDeltaStore,
+    /// F19: a live node holds the entity as a User slot owned by a Byzantine member, which
+    /// wrote a member's slot as its own (`crdt::forge`) and calimero took it.
+    SquattedSlot,
     /// #2971 and upstream's forged-author cases: an honest node keeps a delta under another
     /// author than the one who committed it (a Byzantine member's claim, taken).
     ForgedAuthorAdopted,
@@ -195,6 +198,24 @@ impl<'w> Run<'w> {
             self.live.iter().map(shapes_of).collect()
         });
         &all[node]
+    }
+
+    /// `SquattedSlot` on `entity`.
+    pub fn squatted_slot(&self, entity: &EntityId) -> bool {
+        #[cfg(calimero_user_storage)]
+        {
+            let byzantine = |owner| {
+                self.world.nodes().iter().any(|n| {
+                    self.world.is_byzantine(n.id()) && crate::store::NodeKeys::new(n.id().get()).signing_key() == owner
+                })
+            };
+            self.live.iter().any(|n| n.storage().user_owner(*entity).is_some_and(byzantine))
+        }
+        #[cfg(not(calimero_user_storage))]
+        {
+            let _ = entity;
+            false
+        }
     }
 
     /// `NeverCarried` between the nodes named `a` and `b`.

@@ -1,5 +1,5 @@
 //! A Byzantine member: a node that joins a run beside the scenario's own (`mallory`), runs
-//! calimero's code for its own state, writes nothing of its own, and lies to its peers
+//! calimero's code for its own state, makes no app call of its own, and lies to its peers
 //! (`NodeFaults::byzantine`). It is a member, so it holds what members hold: the group key,
 //! every other member's `sender_key` (it can seal a delta as anyone's), and the signatures on the
 //! deltas it received. Half of the honest deltas that reach it, it relays at once to the other
@@ -15,6 +15,9 @@
 //! - **swapped parents**: the same, on the last delta it received instead of its own parents
 //!   (upstream's swapped-parents case; a parentless delta is refused on its own from rc.25,
 //!   #3565, a swapped one only by the recomputed id).
+//!
+//! Where deltas carry a member's signed `UserStorage` write, half of them also make it push a
+//! write into a member's slot, tampered or squatted (`crdt::forge`), as a delta it authors.
 //!
 //! Its DAG-heads and tree-node answers are rewritten on the way out (`protocols::lies`).
 //!
@@ -42,11 +45,19 @@ pub(crate) struct Adversary {
     signatures: BTreeMap<u32, [u8; 64]>,
     /// The last delta this node received: the parent a swapped-parents relay names.
     last: Option<[u8; 32]>,
+    /// How many slot writes it forged (numbers each forged value).
+    #[cfg_attr(not(calimero_user_storage), allow(dead_code, reason = "only builds that drive User storage forge"))]
+    forged: u32,
 }
 
 impl Adversary {
     pub fn new(run_seed: u64, node: u32) -> Self {
-        Adversary { rng: seed::rng(run_seed, Stream::Byzantine { node }), signatures: BTreeMap::new(), last: None }
+        Adversary {
+            rng: seed::rng(run_seed, Stream::Byzantine { node }),
+            signatures: BTreeMap::new(),
+            last: None,
+            forged: 0,
+        }
     }
 
     /// A seed for the liar that answers one stream.
@@ -139,6 +150,57 @@ impl NodeCtx<'_> {
         if let Some(sent) = gossip::send(self.world.router(), id, &frame, &targets) {
             *self.world.book().count().gossip.lies.entry(lie.name()).or_default() += sent;
         }
+    }
+
+    /// A peer's delta carrying a member's signed User-owned write reached a Byzantine member:
+    /// half the time it pushes a write of its own into a member's slot, tampered (its owner's
+    /// signature from this delta on another value) or squatted (stored as its own, which it
+    /// signs), as a delta it authors (`crdt::forge`). The coin is only tossed for such deltas,
+    /// so runs without User storage keep every draw they had.
+    #[cfg(calimero_user_storage)]
+    pub(super) fn push_unowned(&self, arrival: &Arrival) {
+        use crate::crdt::{CollectionKind, SlotForgery};
+        use crate::store::NodeKeys;
+
+        let (id, seed) = (self.id, self.world.seed());
+        let Some((owner, signature)) = crate::crdt::signed_slot(&arrival.delta.payload) else { return };
+        let Some(layout) = self.world.layout() else { return };
+        let Some(collection) =
+            layout.collections().find(|(_, k)| *k == CollectionKind::User).map(|(n, _)| n.to_owned())
+        else {
+            return;
+        };
+        let Some(storage) = self.world.node(id).map(|n| n.storage().clone()) else { return };
+        let forger = NodeKeys::new(id.get()).signing_key();
+        if owner == forger {
+            return;
+        }
+        let members: Vec<_> =
+            self.honest_peers(&[]).into_iter().map(|(n, _)| NodeKeys::new(n.get()).signing_key()).collect();
+        let drawn = self.world.with_node(id, |n| {
+            let adversary = n.adversary(seed);
+            if !adversary.rng.gen_bool(0.5) {
+                return None;
+            }
+            adversary.forged += 1;
+            let forgery = match adversary.rng.gen_bool(0.5) {
+                true => SlotForgery::Tampered { member: owner, signature },
+                false => SlotForgery::Squatted { member: *members.choose(&mut adversary.rng)?, forger },
+            };
+            Some((forgery, adversary.forged))
+        });
+        let Some((forgery, nth)) = drawn.flatten() else { return };
+        let value = format!("forged.{id}.{nth}");
+        let Ok(mut actions) = layout.forge_slot(&storage, &collection, forgery, &value) else {
+            return self.world.book().count().gossip.rejected("forge");
+        };
+        if matches!(forgery, SlotForgery::Squatted { .. })
+            && crate::protocols::sign_only(&storage, &mut actions).is_err()
+        {
+            return self.world.book().count().gossip.rejected("forge");
+        }
+        *self.world.book().count().gossip.lies.entry(forgery.name()).or_default() += 1;
+        self.gossip(&actions);
     }
 
     /// `envelope` with `delta` sealed under `author`'s `sender_key`, where calimero's gossip

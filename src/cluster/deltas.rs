@@ -68,6 +68,8 @@ impl NodeCtx<'_> {
         };
         if self.world.is_byzantine(id) {
             self.replay(&arrival);
+            #[cfg(calimero_user_storage)]
+            self.push_unowned(&arrival);
         }
         let production = self.world.holds_deltas_as_production();
         // A sealed delta goes to calimero's own gossip handler, which buffers by the same

@@ -148,13 +148,23 @@ impl Layout {
 
     /// Runs `op` on `storage` and returns what calimero recorded for it.
     pub fn apply(&self, storage: &SimStorage, op: &CrdtOp) -> Result<Applied, CrdtError> {
+        self.apply_as(storage, op, None)
+    }
+
+    /// [`Layout::apply`], executing as `executor` when given (a User write is then that key's).
+    pub(super) fn apply_as(
+        &self,
+        storage: &SimStorage,
+        op: &CrdtOp,
+        executor: Option<PublicKey>,
+    ) -> Result<Applied, CrdtError> {
         let declared = self.declared(op)?;
         if !op.fits() {
             return Err(CrdtError::Unfit { op: op.to_string(), kind: op.kind });
         }
         // A refused call leaves nothing behind, as calimero-node discards a failed execution.
         let result = storage.atomically(|| {
-            in_env(storage, declared.kind, || {
+            in_env(storage, declared.kind, executor, || {
                 delta::clear_pending_delta();
                 if !exists(declared.anchor) {
                     create(declared.kind, &op.collection);
@@ -199,13 +209,17 @@ impl Layout {
     }
 }
 
-/// Runs `f` in `storage`'s environment: a User-owned write as the node's signing key (its owner).
-fn in_env<R>(storage: &SimStorage, kind: CollectionKind, f: impl FnOnce() -> R) -> R {
+/// Runs `f` in `storage`'s environment: a User-owned write as the node's signing key (its owner),
+/// or as `executor` when one is given.
+fn in_env<R>(storage: &SimStorage, kind: CollectionKind, executor: Option<PublicKey>, f: impl FnOnce() -> R) -> R {
     #[cfg(calimero_user_storage)]
     if kind == CollectionKind::User {
-        return storage.with_env_as_signer(f);
+        return match executor {
+            Some(executor) => storage.with_env_executing_as(executor, f),
+            None => storage.with_env_as_signer(f),
+        };
     }
-    let _ = kind;
+    let _ = (kind, executor);
     storage.with_env(f)
 }
 

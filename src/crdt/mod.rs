@@ -7,6 +7,8 @@
 //! them rather than emulate them.
 
 mod driver;
+#[cfg(calimero_user_storage)]
+mod forge;
 mod kind;
 mod op;
 mod read;
@@ -15,6 +17,8 @@ mod warm;
 use calimero_primitives::context::ContextId;
 
 pub use driver::{composite_key, logical_key, Layout};
+#[cfg(calimero_user_storage)]
+pub use forge::{signed_slot, SlotForgery};
 pub use kind::{CollectionKind, KindError, NotDriven, NOT_DRIVEN, USER_STORAGE};
 pub use op::{CrdtOp, Verb};
 pub use read::{user_slot, CollectionValue, LogicalState, OrderedRead};

@@ -29,7 +29,7 @@ pub struct FaultArgs {
     pub chaos: Option<Duration>,
     /// Byzantine members to add beside the scenario's nodes (mallory, …): each lies to its peers
     /// (forged authors, copied signatures, replays with emptied or swapped parents, lying handshakes and
-    /// tree-node answers) while the oracles judge the honest nodes. Default: the preset's (1 for
+    /// tree-node answers, writes into members' User slots) while the oracles judge the honest nodes. Default: the preset's (1 for
     /// `byzantine`, 0 for the rest).
     #[cfg_attr(feature = "cli", arg(long, value_name = "N"))]
     pub byzantine: Option<u32>,

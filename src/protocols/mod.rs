@@ -43,7 +43,7 @@ mod session;
 #[cfg(calimero_user_storage)]
 mod signing;
 #[cfg(calimero_user_storage)]
-pub use signing::sign_user_writes;
+pub use signing::{sign_only, sign_user_writes};
 // Production's gossip handler, where the build has it (build.rs).
 #[cfg(all(calimero_node_path, not(calimero_gossip_handler)))]
 mod no_handler;

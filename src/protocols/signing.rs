@@ -15,13 +15,21 @@ use crate::store::SimStorage;
 /// Signs the User-owned writes among `actions`, made on `storage`'s node, as production's execute
 /// signs them, and keeps the signatures in the node's index.
 pub fn sign_user_writes(storage: &SimStorage, actions: &mut [Action]) -> Result<(), String> {
-    let keys = storage.keys().ok_or("a store without a node's keys signs nothing")?;
-    let key = PrivateKey::from(keys.identity_secret());
-    calimero_context::handlers::execute::signing::sign_authorized_actions(actions, &key).map_err(|e| e.to_string())?;
+    let key = sign_only(storage, actions)?;
     let root = storage.root_hash().unwrap_or_default();
     let context = Context::new(storage.context_id(), super::context_actor::application(), root.into());
     calimero_context::handlers::execute::signing::persist_signed_signatures(storage.store(), &context, &key, actions)
         .map_err(|e| e.to_string())
+}
+
+/// Signs the User-owned writes among `actions` that `storage`'s node owns, as production's
+/// execute signs them, and keeps nothing: a Byzantine member's write into a slot its own store
+/// does not hold as its own (`crdt::forge`), which production's persist step would refuse.
+pub fn sign_only(storage: &SimStorage, actions: &mut [Action]) -> Result<PrivateKey, String> {
+    let keys = storage.keys().ok_or("a store without a node's keys signs nothing")?;
+    let key = PrivateKey::from(keys.identity_secret());
+    calimero_context::handlers::execute::signing::sign_authorized_actions(actions, &key).map_err(|e| e.to_string())?;
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -80,6 +88,56 @@ mod tests {
             }
             assert!(refused(forged, &dave), "a User write whose signature is not its owner's is refused");
             assert_ne!(read(&dave), read(&alice));
+        });
+    }
+
+    /// A member's slot pushed by another member. Tampered (the owner's signature from another
+    /// write) calimero refuses it. Squatted (stored as the pusher's own and signed by it)
+    /// calimero takes it, and then refuses the member's own write of its slot as an owner change:
+    /// F19 (docs/findings.md), on every release that drives User storage (0.11.0-rc.4 to rc.19).
+    #[test]
+    fn a_tampered_slot_is_refused_and_a_squatted_one_is_taken_f19() {
+        use crate::crdt::{signed_slot, SlotForgery};
+        crate::protocols::seeded_runtime(6).block_on(async {
+            let layout = Layout::new(crate::crdt::context_id(), &[("profiles".to_owned(), CollectionKind::User)])
+                .expect("a layout");
+            let (alice, bob, mallory) = (node(1), node(2), node(9));
+            let write = |value: &str| {
+                CrdtOp::new("profiles", CollectionKind::User, Verb::Insert { key: String::new(), value: value.into() })
+            };
+            let mut first = layout.apply(&alice, &write("alice.1")).expect("alice writes").actions;
+            sign_user_writes(&alice, &mut first).expect("signed");
+            let (owner, signature) = signed_slot(&first).expect("a signed slot");
+            for action in first.clone() {
+                mallory.apply_remote(action).expect("mallory holds alice's write");
+            }
+            let read = |store: &SimStorage| layout.read(store).expect("a reading").collections["profiles"].clone();
+            let held = read(&mallory);
+            let tampered = SlotForgery::Tampered { member: owner, signature };
+            let tampered = layout.forge_slot(&mallory, "profiles", tampered, "forged.1").expect("forged");
+            let squatted = SlotForgery::Squatted { member: owner, forger: NodeKeys::new(9).signing_key() };
+            let mut squatted = layout.forge_slot(&mallory, "profiles", squatted, "forged.2").expect("forged");
+            sign_only(&mallory, &mut squatted).expect("mallory signs its own");
+            assert_eq!(read(&mallory), held, "forging leaves the forger's store as it was");
+
+            let errors = |actions: Vec<Action>| -> Vec<String> {
+                actions.into_iter().filter_map(|a| bob.apply_remote(a).err()).map(|e| e.to_string()).collect()
+            };
+            let empty = read(&bob);
+            let refused = errors(tampered);
+            assert!(refused.iter().any(|e| e.contains("Invalid signature")), "tampered: {refused:?}");
+            assert_eq!(read(&bob), empty, "nothing of a tampered slot is kept");
+
+            assert_eq!(errors(squatted), Vec::<String>::new(), "F19: the squatted slot is taken");
+            let alice_slot = crate::crdt::user_slot(&owner);
+            let crate::crdt::CollectionValue::Entries(slots) = read(&bob) else { panic!("slots are entries") };
+            assert_eq!(
+                slots.get(&alice_slot).map(String::as_str),
+                Some("forged.2"),
+                "alice's slot reads mallory's value"
+            );
+            let refused = errors(first);
+            assert!(refused.iter().any(|e| e.contains("Cannot change owner")), "alice's own write: {refused:?}");
         });
     }
 }

@@ -215,9 +215,15 @@ impl SimStorage {
     /// merosim's identities are the secret's bytes (keys.rs), so a User write runs as the real key.
     #[cfg(not(calimero_runtime_account))]
     pub fn with_env_as_signer<R>(&self, f: impl FnOnce() -> R) -> R {
-        let signer = self.keys.map_or(self.identity, |k| k.signing_key());
+        self.with_env_executing_as(self.keys.map_or(self.identity, |k| k.signing_key()), f)
+    }
+
+    /// Runs `f` over this store with calimero-storage executing as `executor`: a Byzantine member
+    /// writing a slot as the member it belongs to (`crdt::forge`), on a store it then puts back.
+    #[cfg(not(calimero_runtime_account))]
+    pub fn with_env_executing_as<R>(&self, executor: PublicKey, f: impl FnOnce() -> R) -> R {
         self.install_ordered_index();
-        with_runtime_env(create_runtime_env(&self.store, self.context_id, signer), f)
+        with_runtime_env(create_runtime_env(&self.store, self.context_id, executor), f)
     }
 
     /// Runs `f` with this store installed as calimero-storage's current environment. Newer
@@ -529,6 +535,15 @@ impl SimStorage {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |prev| Some(bump(prev)))
             .unwrap_or_else(|prev| prev);
         bump(prev)
+    }
+
+    /// The owner `id` is stored under, if it is a User-owned entity (a slot of `UserStorage`).
+    #[cfg(calimero_user_storage)]
+    pub fn user_owner(&self, id: EntityId) -> Option<PublicKey> {
+        match self.index(Id::new(id)).ok()??.metadata.storage_type {
+            calimero_storage::entities::StorageType::User { owner, .. } => Some(owner),
+            _ => None,
+        }
     }
 
     fn index(&self, id: Id) -> Result<Option<EntityIndex>, StorageError> {

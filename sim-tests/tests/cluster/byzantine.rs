@@ -93,6 +93,39 @@ fn honest_nodes_hold_upstream_s_invariants_against_a_byzantine_member_under_chao
     }
 }
 
+/// A Byzantine member pushing writes into members' `UserStorage` slots (`--scenario crdt-user`,
+/// 0.11.0-rc.4 to rc.19): each push is a delta she authors, as the owner with a signature the
+/// owner put on another write (tampered) or as her own (squatted). Under chaos every run is filed
+/// known, never NEW: what a squat takes is F19's (from rc.10, where F8 no longer ends these runs
+/// first, seed 7 shows it); and each run replays byte for byte, her coin included.
+#[test]
+fn a_byzantine_member_s_slot_pushes_are_filed_f19_never_new() {
+    use merosim::prelude::*;
+    use merosim::{NodePath, RunSpec, Triage, USER_STORAGE};
+    if !USER_STORAGE || !NodePath::Production.available() {
+        return;
+    }
+    let (mut lies, mut findings) = (std::collections::BTreeMap::new(), std::collections::BTreeSet::new());
+    for seed in 0..8 {
+        let spec = RunSpec::new(seed, "crdt-user".parse().unwrap(), FaultPreset::Byzantine);
+        let outcome = sim_tests::assert_replays(&spec);
+        for (lie, told) in outcome.metrics.as_ref().map(|m| m.gossip.lies.clone()).unwrap_or_default() {
+            *lies.entry(lie).or_insert(0) += told;
+        }
+        match outcome.triage(&spec.flags()) {
+            None => {}
+            Some(Triage::Known(known)) => findings.extend(known),
+            other => panic!("seed {seed}: {other:?}\n{outcome}\n{}", spec.repro()),
+        }
+    }
+    for lie in ["tampered slot", "squatted slot"] {
+        assert!(lies.get(lie).is_some_and(|n| *n > 0), "mallory never pushed a {lie}: {lies:?}");
+    }
+    if merosim::calimero_since("0.11.0-rc.10") {
+        assert!(findings.contains("F19"), "no squat taken in eight runs: {findings:?}");
+    }
+}
+
 /// A Byzantine member's lies come from the seed like every other fault: four runs with one
 /// (app scenarios among them), each repeated, route the same frames and leave the same stores'
 /// traffic, and she told lies in them.
