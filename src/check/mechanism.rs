@@ -508,11 +508,19 @@ impl<'w> Run<'w> {
     /// to them, and every entity it lost whose value a later write replaces outright (a raw
     /// write, an app entry or element, any tombstone) was written or removed again at a later
     /// stamp — so the final state owes the plant nothing. A collection's own entity, which other
-    /// writes touch too, proves nothing either way and is left out.
+    /// writes touch too, proves nothing either way and is left out; so is an entity the planted
+    /// operation made and tombstoned itself that nothing else touches (calimero's stub of a new
+    /// nested collection, deleted once it is re-keyed under its entry): its net is nothing.
     pub fn superseded(&self, planted: &crate::cluster::Planted) -> bool {
         let raw: BTreeSet<EntityId> = self.world.writes().iter().map(|w| w.entity).collect();
+        let scaffold = |e: &crate::cluster::Effect| {
+            let own: Vec<_> = planted.effects.iter().filter(|p| p.entity == e.entity).collect();
+            own.last().is_some_and(|last| last.data.is_none())
+                && own.iter().any(|p| p.data.is_some())
+                && self.touches(&e.entity).iter().all(|t| own.iter().any(|p| p.stamp == t.stamp))
+        };
         let replaceable = |e: &&crate::cluster::Effect| {
-            e.data.as_ref().is_none_or(|d| d.ends_with(&e.entity)) || raw.contains(&e.entity)
+            (e.data.as_ref().is_none_or(|d| d.ends_with(&e.entity)) || raw.contains(&e.entity)) && !scaffold(e)
         };
         let lost: Vec<&crate::cluster::Effect> = planted.effects.iter().filter(replaceable).collect();
         !planted.accumulates

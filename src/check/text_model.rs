@@ -73,7 +73,35 @@ pub(crate) fn text_problems(
         problems.push(format!("{collection}: {c:?} missing, typed {}", who(by)));
     }
     problems.extend(order_breaks(&edits, &held).map(|b| b.line(collection, who)));
+    problems.extend(held_after_own_erase(&edits, collection, who));
     problems
+}
+
+/// Characters a node read again after it erased them itself: an edit whose text before it holds
+/// a character an earlier edit of the same node erased (once per character). Read-your-erases
+/// holds on every replica of a text CRDT whatever arrives meanwhile; checked edit by edit, it also
+/// sees an erase that came back for a while and was erased again before the end.
+fn held_after_own_erase(edits: &[Replayed<'_>], collection: &str, who: &dyn Fn(&OpRecord) -> String) -> Vec<String> {
+    let mut erased: BTreeMap<(crate::ids::NodeId, char), &OpRecord> = BTreeMap::new();
+    let mut reported = BTreeSet::new();
+    let mut lines = Vec::new();
+    for edit in edits {
+        let node = edit.by.node;
+        let Some(CollectionValue::Text(before)) = &edit.by.before else { continue };
+        for c in before.chars() {
+            if let Some(by) = erased.get(&(node, c)) {
+                if reported.insert(c) {
+                    lines.push(format!(
+                        "{collection}: {c:?} held again before {} after its erase {}",
+                        who(edit.by),
+                        who(by)
+                    ));
+                }
+            }
+        }
+        erased.extend(edit.erased.iter().map(|c| ((node, *c), edit.by)));
+    }
+    lines
 }
 
 /// An order a node held that the merged text breaks: after `edit` its node held `first` before
@@ -214,5 +242,29 @@ mod tests {
         let early = [typed("", 0, "ab"), typed("ab", 0, "XY"), typed("abY", 3, "z")];
         let (lines, displaced) = judge(&early, "XYabz");
         assert!(!lines.is_empty() && lines.iter().all(|l| displaced.contains(l)), "{lines:?} {displaced:?}");
+    }
+
+    /// A character a node erased and then read again: the edit after the erase names it, once,
+    /// even when a later erase took it away again before the end (the merged text is the model's);
+    /// another node reading a character this one erased is not this check's.
+    #[test]
+    fn a_character_read_again_after_its_own_erase_is_named() {
+        let mut ops = [
+            typed("", 0, "abc"),
+            edit("abc", Verb::Erase { at: 1, len: 1 }),
+            typed("abc", 0, "X"),
+            typed("Xabc", 0, "Y"),
+            edit("YXabc", Verb::Erase { at: 3, len: 1 }),
+        ];
+        let lines = judge(&ops, "YXac").0;
+        assert_eq!(
+            lines,
+            ["doc: 'b' held again before doc.insert_str(0, \"X\") after its erase doc.delete_range(1, +1)"],
+            "{lines:?}"
+        );
+        for later in &mut ops[2..] {
+            later.node = NodeId::new(1);
+        }
+        assert_eq!(judge(&ops, "YXac").0, Vec::<String>::new(), "bob's reads are not alice's erase's");
     }
 }
