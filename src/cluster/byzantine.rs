@@ -155,7 +155,7 @@ impl NodeCtx<'_> {
     /// A peer's delta carrying a member's signed User-owned write reached a Byzantine member:
     /// half the time it pushes a write of its own into a member's slot, tampered (its owner's
     /// signature from this delta on another value) or squatted (stored as its own, which it
-    /// signs), as a delta it authors (`crdt::forge`). The coin is only tossed for such deltas,
+    /// signs, and keeps), as a delta it authors (`crdt::forge`). The coin is only tossed for such deltas,
     /// so runs without User storage keep every draw they had.
     #[cfg(calimero_user_storage)]
     pub(super) fn push_unowned(&self, arrival: &Arrival) {
@@ -194,10 +194,16 @@ impl NodeCtx<'_> {
         let Ok(mut actions) = layout.forge_slot(&storage, &collection, forgery, &value) else {
             return self.world.book().count().gossip.rejected("forge");
         };
-        if matches!(forgery, SlotForgery::Squatted { .. })
-            && crate::protocols::sign_only(&storage, &mut actions).is_err()
-        {
-            return self.world.book().count().gossip.rejected("forge");
+        if let SlotForgery::Squatted { .. } = forgery {
+            if crate::protocols::sign_only(&storage, &mut actions).is_err() {
+                return self.world.book().count().gossip.rejected("forge");
+            }
+            // She keeps the slot she took, so honest nodes also meet it by HashComparison: in her
+            // answers, and in what she pushes as an initiator. calimero verifies it on her store
+            // as on theirs (her signature, her ownership), or refuses it where the slot is held.
+            for action in &actions {
+                let _ = storage.apply_remote(action.clone());
+            }
         }
         *self.world.book().count().gossip.lies.entry(forgery.name()).or_default() += 1;
         self.gossip(&actions);

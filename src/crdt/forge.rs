@@ -10,8 +10,9 @@
 //!   member's alone. Where calimero accepts it, a member's slot reads a value the member never
 //!   wrote, and the member's own write is then refused as an owner change.
 //!
-//! The write runs on the forger's store and is put back (`SimStorage::peek`): the forger keeps
-//! no state it would not hold in production, only the actions it then broadcasts.
+//! The write runs on the forger's store and is put back (`SimStorage::peek`), leaving only the
+//! actions; what the forger then keeps of them is the caller's choice (`cluster::byzantine`
+//! applies a squat it signed, as calimero lets it).
 
 use calimero_primitives::identity::PublicKey;
 use calimero_storage::entities::StorageType;
