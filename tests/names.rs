@@ -96,6 +96,7 @@ fn scenarios() {
         "crdt-text",
         "crdt-user",
         "any",
+        "any-storage",
     ];
     assert_eq!(names, expected);
     for kind in ScenarioKind::ALL {

@@ -55,7 +55,11 @@ impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (spec, config, scenario) = (&self.spec, &self.config, &self.scenario);
         // `any` prints what this seed drew, after the name that replays the draw.
-        let drawn = if spec.workload.scenario.kind == ScenarioKind::Any { "any → " } else { "" };
+        let drawn = match spec.workload.scenario.kind {
+            ScenarioKind::Any => "any → ",
+            ScenarioKind::AnyStorage => "any-storage → ",
+            _ => "",
+        };
         writeln!(f, "  scenario  {drawn}{scenario}")?;
         let byzantine = config.faults.nodes.byzantine_names();
         if !byzantine.is_empty() {

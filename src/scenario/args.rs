@@ -54,7 +54,7 @@ impl WorkloadArgs {
     }
 
     /// The one spelling: the size goes into the flags, except for the seed-drawn scenarios
-    /// (`random`, `any`), where a size in the name also fixes what the seed would draw.
+    /// (`random`, `any`, `any-storage`), where a size in the name also fixes what the seed would draw.
     pub fn canonical(self) -> Self {
         let (nodes, entities) = self.size();
         let scenario = if self.draws_size() { self.scenario } else { ScenarioSpec::new(self.scenario.kind) };
@@ -62,7 +62,7 @@ impl WorkloadArgs {
     }
 
     fn draws_size(&self) -> bool {
-        matches!(self.scenario.kind, ScenarioKind::Random | ScenarioKind::Any)
+        matches!(self.scenario.kind, ScenarioKind::Random | ScenarioKind::Any | ScenarioKind::AnyStorage)
     }
 
     /// Writes the settings back (all three, always).

@@ -37,6 +37,7 @@ pub enum ScenarioKind {
     CrdtText,
     CrdtUser,
     Any,
+    AnyStorage,
 }
 
 impl ScenarioKind {
@@ -109,6 +110,10 @@ impl ScenarioKind {
                 "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide), 2-5 \
                  nodes: the default sweep's, to reach the failure classes production can meet (not alike: no app makes F6's shape)"
             }
+            ScenarioKind::AnyStorage => {
+                "each seed draws a storage family (crdt-text, crdt-nested, crdt-sorted, crdt-user where the build \
+                 drives User storage, crdt-frozen), 2-5 nodes: one sweep over calimero's storage types"
+            }
         }
     }
 }
@@ -179,8 +184,50 @@ impl ScenarioSpec {
                 let size = self.entities.or(drawn_size);
                 ScenarioSpec { kind: family, nodes, entities: size }.build(seed, nodes.unwrap_or(3), entities)
             }
+            ScenarioKind::AnyStorage => {
+                let (family, drawn_nodes) = storage_family(seed);
+                let nodes = self.nodes.or(drawn_nodes);
+                ScenarioSpec { kind: family, nodes, entities: self.entities }.build(seed, nodes.unwrap_or(3), entities)
+            }
         }
     }
+}
+
+/// What `any-storage` draws for `seed`: a storage family, by weight, and a node count (2-5). The
+/// weights follow what each family reaches (docs/crdt.md): text (F18, the text model, #2950's
+/// RGA), nested (#3148, F1 through a map of maps), sorted (#3323, #3328, #3338) and user (F8 and
+/// F13 on signed slots, #3029's tiebreak, F19 with a Byzantine member) 2 each; frozen (#3039's
+/// delete path only) 1. `any` itself does not draw them yet: adding them re-draws seeds its
+/// tables and tests name (docs/crdt.md). A build that does not drive User storage (0.11.0-rc.20
+/// on) draws again among the others from the same stream, so only the seeds that drew `crdt-user`
+/// draw differently there.
+fn storage_family(seed: u64) -> (ScenarioKind, Option<usize>) {
+    use rand::Rng;
+    const FAMILIES: [(ScenarioKind, u32); 5] = [
+        (ScenarioKind::CrdtText, 2),
+        (ScenarioKind::CrdtNested, 2),
+        (ScenarioKind::CrdtSorted, 2),
+        (ScenarioKind::CrdtUser, 2),
+        (ScenarioKind::CrdtFrozen, 1),
+    ];
+    let mut rng = crate::seed::rng(seed, crate::seed::Stream::Family);
+    let pick = |rng: &mut rand_chacha::ChaCha8Rng, families: &[(ScenarioKind, u32)]| {
+        let total: u32 = families.iter().map(|(_, w)| w).sum();
+        let mut at = rng.gen_range(0..total);
+        for (kind, weight) in families {
+            if at < *weight {
+                return *kind;
+            }
+            at -= weight;
+        }
+        families[0].0
+    };
+    let mut family = pick(&mut rng, &FAMILIES);
+    if family == ScenarioKind::CrdtUser && crate::crdt::CollectionKind::User.unavailable().is_some() {
+        let drivable: Vec<_> = FAMILIES.into_iter().filter(|(k, _)| *k != ScenarioKind::CrdtUser).collect();
+        family = pick(&mut rng, &drivable);
+    }
+    (family, Some(rng.gen_range(2..=5)))
 }
 
 /// What `any` draws for `seed`: a family, by weight, a node count and a size (operations per
@@ -282,6 +329,27 @@ mod tests {
                 _ => assert_eq!(*size, None, "{kind}"),
             }
         }
+    }
+
+    /// `any-storage` replays its draw, reaches every storage family this build drives, and never
+    /// another.
+    #[test]
+    fn any_storage_draws_only_storage_families_and_reaches_each() {
+        let draws: Vec<(ScenarioKind, Option<usize>)> = (0..60).map(storage_family).collect();
+        assert_eq!(draws, (0..60).map(storage_family).collect::<Vec<_>>());
+        let user = crate::crdt::CollectionKind::User.unavailable().is_none();
+        let families = [
+            (ScenarioKind::CrdtText, true),
+            (ScenarioKind::CrdtNested, true),
+            (ScenarioKind::CrdtSorted, true),
+            (ScenarioKind::CrdtFrozen, true),
+            (ScenarioKind::CrdtUser, user),
+        ];
+        for (family, drivable) in families {
+            assert_eq!(draws.iter().any(|(k, _)| *k == family), drivable, "{family} in 60 seeds: {draws:?}");
+        }
+        assert!(draws.iter().all(|(k, n)| families.iter().any(|(f, _)| f == k) && (2..=5).contains(&n.unwrap())));
+        assert_eq!("any-storage-4x10".parse::<ScenarioSpec>().unwrap().to_string(), "any-storage-4x10");
     }
 
     #[test]
