@@ -64,6 +64,8 @@ const PROBES: &[(&str, &str, &str)] = &[
     ),
     // A receiver recomputes a delta's id from its content (#3547, 0.11.0-rc.24).
     ("calimero_content_addressed", "crates/storage/src/delta.rs", "pub fn content_address_matches("),
+    // `SharedKey::encrypt` draws its own nonce; a caller-chosen one goes through `encrypt_with_nonce`.
+    ("calimero_encrypt_with_nonce", "crates/crypto/src/lib.rs", "pub fn encrypt_with_nonce("),
     ("calimero_runtime_account", "crates/node/primitives/src/sync/storage_bridge.rs", "account_id: AccountId"),
     // The constructors src/protocols/manager.rs calls lost an argument each.
     ("calimero_node_state_bare", "crates/node/src/state.rs", "fn new() -> Self {"),

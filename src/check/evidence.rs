@@ -217,6 +217,7 @@ fn state(run: &Run, status: &ConvergenceStatus, wedged: &[String], items: &mut V
                     (unlinked && run.under_interior(id, lacking), M::InteriorWithoutBytes),
                     (run.damaged_frame(id), M::DamagedFrameApplied),
                     (run.delete_never_travelled(id), M::DeleteNeverTravelled),
+                    (run.squatted_slot(id), M::SquattedSlot),
                     (hung, M::WedgedDeltaStore),
                     (run.never_carried(&d.node, majority), M::NeverCarried),
                 ],

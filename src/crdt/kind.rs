@@ -155,7 +155,8 @@ pub const NOT_DRIVEN: [NotDriven; 2] = [
         name: "authored",
         calimero_type: "AuthoredMap / AuthoredVector",
         reason: "not driven yet: their writes are signed as UserStorage's are (the `user` kind drives that \
-                 path), with an owner gate on updates and removes that no workload exercises",
+                 path), with an owner gate on updates and removes that no workload exercises; two members \
+                 inserting one new key split the nodes for good (F20, pinned by a unit test)",
     },
     NotDriven {
         name: "shared",

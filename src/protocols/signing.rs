@@ -141,3 +141,65 @@ mod tests {
         });
     }
 }
+
+/// F20 (docs/findings.md), on calimero's `AuthoredMap` through its own API, signed by
+/// production's signer: no workload drives the collection yet (`merosim list`), so the finding is
+/// pinned here, on two stores exchanging their actions as peers apply a delta.
+#[cfg(test)]
+mod authored {
+    use calimero_storage::collections::AuthoredMap;
+    use calimero_storage::delta;
+
+    use super::*;
+    use crate::store::NodeKeys;
+
+    fn node(n: u32) -> SimStorage {
+        let keys = NodeKeys::new(n);
+        SimStorage::new(crate::crdt::context_id(), keys.identity()).expect("a store").with_keys(keys)
+    }
+
+    /// Runs `f` on the node's `posts` map as its app would, and returns the delta's actions,
+    /// signed as production's execute signs them.
+    fn write(store: &SimStorage, f: impl FnOnce(&mut AuthoredMap<String, String>)) -> Vec<Action> {
+        store.with_env_as_signer(|| {
+            delta::clear_pending_delta();
+            f(&mut AuthoredMap::new_with_field_name("posts"));
+        });
+        let root = store.root_hash().expect("a root");
+        let recorded = store.with_env(|| delta::commit_causal_delta(&root)).expect("the delta");
+        let mut actions = recorded.map(|d| d.actions).unwrap_or_default();
+        #[cfg(not(calimero_no_compare))]
+        actions.retain(|a| !matches!(a, Action::Compare { .. }));
+        sign_user_writes(store, &mut actions).expect("signed");
+        actions
+    }
+
+    fn read(store: &SimStorage) -> std::collections::BTreeMap<String, String> {
+        store.with_env(|| AuthoredMap::<String, String>::new_with_field_name("posts").entries().unwrap().collect())
+    }
+
+    fn refusals(actions: Vec<Action>, on: &SimStorage) -> Vec<String> {
+        actions.into_iter().filter_map(|a| on.apply_remote(a).err()).map(|e| e.to_string()).collect()
+    }
+
+    /// alice and bob insert the same new key at once (each holds the map, neither the key): each
+    /// keeps its own entry and refuses the other's as an owner change, so the two read different
+    /// values for good. An entry one of them inserted alone reaches the other.
+    #[test]
+    fn f20_two_members_inserting_one_key_of_an_authored_map_split_for_good() {
+        crate::protocols::seeded_runtime(8).block_on(async {
+            let (alice, bob) = (node(1), node(2));
+            let map = write(&alice, |_| {});
+            assert_eq!(refusals(map, &bob), Vec::<String>::new(), "bob takes the map");
+            let alone = write(&alice, |m| m.insert("a".into(), "alice's".into()).expect("inserted"));
+            assert_eq!(refusals(alone, &bob), Vec::<String>::new(), "an entry inserted alone travels");
+            let mine = write(&alice, |m| m.insert("k".into(), "alice's".into()).expect("inserted"));
+            let theirs = write(&bob, |m| m.insert("k".into(), "bob's".into()).expect("inserted"));
+            for refused in [refusals(mine, &bob), refusals(theirs, &alice)] {
+                assert!(refused.iter().any(|e| e.contains("Cannot change owner")), "{refused:?}");
+            }
+            let both = |value: &str| [("a", "alice's"), ("k", value)].map(|(k, v)| (k.to_owned(), v.to_owned())).into();
+            assert_eq!((read(&alice), read(&bob)), (both("alice's"), both("bob's")));
+        });
+    }
+}

@@ -52,7 +52,13 @@ pub fn seal(storage: &SimStorage, delta: &Delta, events: Option<Vec<u8>>) -> Opt
     let mut nonce = [0; NONCE_LEN];
     nonce.copy_from_slice(&delta.id[..NONCE_LEN]);
     let key = SharedKey::from_sk(&PrivateKey::from(keys.sender_secret()));
-    Some((key.encrypt(plaintext, nonce)?, nonce))
+    // The nonce is the delta's own (deterministic); from the tree that draws its own for
+    // `encrypt`, the caller-chosen one is `encrypt_with_nonce`'s.
+    #[cfg(calimero_encrypt_with_nonce)]
+    let sealed = key.encrypt_with_nonce(plaintext, nonce)?;
+    #[cfg(not(calimero_encrypt_with_nonce))]
+    let sealed = key.encrypt(plaintext, nonce)?;
+    Some((sealed, nonce))
 }
 
 /// A peer's delta as its broadcast arrived: who wrote it, whence it came, and what rode with it.
