@@ -204,12 +204,12 @@ impl<'w> Run<'w> {
     pub fn squatted_slot(&self, entity: &EntityId) -> bool {
         #[cfg(calimero_user_storage)]
         {
-            let byzantine = |owner| {
-                self.world.nodes().iter().any(|n| {
-                    self.world.is_byzantine(n.id()) && crate::store::NodeKeys::new(n.id().get()).signing_key() == owner
-                })
-            };
-            self.live.iter().any(|n| n.storage().user_owner(*entity).is_some_and(byzantine))
+            let byzantine: Vec<_> = (self.world.nodes().iter())
+                .filter(|n| self.world.is_byzantine(n.id()))
+                .map(|n| crate::store::NodeKeys::new(n.id().get()).signing_key())
+                .collect();
+            !byzantine.is_empty()
+                && self.live.iter().any(|n| n.storage().user_owner(*entity).is_some_and(|o| byzantine.contains(&o)))
         }
         #[cfg(not(calimero_user_storage))]
         {

@@ -211,23 +211,26 @@ fn storage_family(seed: u64) -> (ScenarioKind, Option<usize>) {
         (ScenarioKind::CrdtFrozen, 1),
     ];
     let mut rng = crate::seed::rng(seed, crate::seed::Stream::Family);
-    let pick = |rng: &mut rand_chacha::ChaCha8Rng, families: &[(ScenarioKind, u32)]| {
-        let total: u32 = families.iter().map(|(_, w)| w).sum();
-        let mut at = rng.gen_range(0..total);
-        for (kind, weight) in families {
-            if at < *weight {
-                return *kind;
-            }
-            at -= weight;
-        }
-        families[0].0
-    };
-    let mut family = pick(&mut rng, &FAMILIES);
+    let mut family = by_weight(&mut rng, &FAMILIES);
     if family == ScenarioKind::CrdtUser && crate::crdt::CollectionKind::User.unavailable().is_some() {
         let drivable: Vec<_> = FAMILIES.into_iter().filter(|(k, _)| *k != ScenarioKind::CrdtUser).collect();
-        family = pick(&mut rng, &drivable);
+        family = by_weight(&mut rng, &drivable);
     }
     (family, Some(rng.gen_range(2..=5)))
+}
+
+/// One of `families`, drawn from `rng` by weight (one draw).
+fn by_weight(rng: &mut rand_chacha::ChaCha8Rng, families: &[(ScenarioKind, u32)]) -> ScenarioKind {
+    use rand::Rng;
+    let total: u32 = families.iter().map(|(_, w)| w).sum();
+    let mut at = rng.gen_range(0..total);
+    for (kind, weight) in families {
+        if at < *weight {
+            return *kind;
+        }
+        at -= weight;
+    }
+    unreachable!("a draw below the total weight lands on a family")
 }
 
 /// What `any` draws for `seed`: a family, by weight, a node count and a size (operations per
@@ -253,16 +256,7 @@ fn any_family(seed: u64) -> (ScenarioKind, Option<usize>, Option<usize>) {
         (ScenarioKind::CrdtWide, 2),
     ];
     let mut rng = crate::seed::rng(seed, crate::seed::Stream::Family);
-    let total: u32 = FAMILIES.iter().map(|(_, w)| w).sum();
-    let mut pick = rng.gen_range(0..total);
-    let family = FAMILIES
-        .iter()
-        .find(|(_, w)| {
-            let hit = pick < *w;
-            pick = pick.saturating_sub(*w);
-            hit
-        })
-        .map_or(ScenarioKind::Random, |(kind, _)| *kind);
+    let family = by_weight(&mut rng, &FAMILIES);
     match family {
         ScenarioKind::Random | ScenarioKind::Mixed => (family, None, None),
         ScenarioKind::CrdtWide => (family, Some(rng.gen_range(2..=3)), Some(rng.gen_range(1..=4))),
