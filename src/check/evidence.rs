@@ -310,9 +310,13 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
         }
     }
     if fired(Oracle::TypeTag) {
-        // No finding explains one yet: each is its own piece, NEW until one does.
-        for line in super::type_tag::tags_apart(world) {
-            items.push(Piece::new(format!("type-tag: {line}"), []));
+        // F1: a nested collection whose own bytes never arrived is made, untagged, as the parent
+        // of the first entry a node writes into it (or sync brings under it). Any other is NEW.
+        for (entity, line) in super::type_tag::tags_apart(world) {
+            items.push(Piece::new(
+                format!("type-tag: {line}"),
+                [(run.made_as_parent(&entity), M::InteriorWithoutBytes)],
+            ));
         }
     }
     if fired(Oracle::RootMismatch) {

@@ -389,6 +389,18 @@ impl<'w> Run<'w> {
         self.live.iter().any(|n| meta(n.storage(), *entity).is_some_and(had_children))
     }
 
+    /// F1 as the type-tag oracle shows it: a nested collection whose own bytes never reached a
+    /// node is made there, untagged, as the parent of the first entry written or synced under it:
+    /// an untagged copy with a `created_at` of its own, where the tagged copies keep their maker's.
+    pub fn made_as_parent(&self, entity: &EntityId) -> bool {
+        let copies: Vec<EntityMeta> = self.live.iter().filter_map(|n| meta(n.storage(), *entity)).collect();
+        let made = |m: &&EntityMeta| m.crdt_type.is_some();
+        let tagged: Vec<u64> = copies.iter().filter(made).map(|m| m.created_at).collect();
+        self.interior(entity)
+            && !tagged.is_empty()
+            && copies.iter().any(|m| m.crdt_type.is_none() && !tagged.contains(&m.created_at))
+    }
+
     /// F1 as an unlinked entity shows it: on `node` (a live node's name) the entity, or its
     /// parent, is an interior entity held without its own bytes — an index entry sync made as
     /// an ancestor, which no parent lists, and under which the elements sync brought hang

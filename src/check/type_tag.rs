@@ -24,8 +24,9 @@ use crate::oracle::{Oracle, Violation};
 /// The inner type HashComparison names an untagged leaf by on the wire.
 const OPAQUE: &str = "Opaque";
 
-/// One line per entity whose holders disagree on its type: the first holder's tag and another.
-pub(super) fn tags_apart(world: &World) -> Vec<String> {
+/// Each entity whose holders disagree on its type, with a line naming the first holder's tag and
+/// another.
+pub(super) fn tags_apart(world: &World) -> Vec<(EntityId, String)> {
     let live = world.live_nodes();
     // Every live entity, with each holder's tag (in node order).
     let mut tags: BTreeMap<EntityId, Vec<(String, String)>> = BTreeMap::new();
@@ -46,12 +47,13 @@ pub(super) fn tags_apart(world: &World) -> Vec<String> {
             let first = &held.first()?.1;
             let other = held.iter().find(|(_, tag)| tag != first)?;
             let (a, b) = (&held[0], other);
-            Some(format!("{}: {} on {}, {} on {}", hex::encode(&entity[..8]), a.1, a.0, b.1, b.0))
+            Some((entity, format!("{}: {} on {}, {} on {}", hex::encode(&entity[..8]), a.1, a.0, b.1, b.0)))
         })
         .collect()
 }
 
 /// Entities whose CRDT type differs between the live nodes that hold them, if any.
 pub fn type_tag(world: &World) -> Option<Violation> {
-    report(world, Oracle::TypeTag, tags_apart(world), "entities whose CRDT type differs between nodes")
+    let lines = tags_apart(world).into_iter().map(|(_, line)| line).collect();
+    report(world, Oracle::TypeTag, lines, "entities whose CRDT type differs between nodes")
 }

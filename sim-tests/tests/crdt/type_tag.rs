@@ -41,6 +41,10 @@ fn a_lost_type_tag_fires_type_tag_and_names_the_node() {
         assert_eq!(judgement.verdict, Verdict::TypeTag, "{judgement}");
         let culprit = judgement.culprit().expect("the oracle behind the verdict").detail.clone();
         assert!(culprit.contains(&hex::encode(&tagged.id[..8])) && culprit.contains("untagged on bob"), "{culprit}");
+        // A tag lost from a copy sync brought is no finding's: F1's untagged copies are made on
+        // their node, with a `created_at` of their own.
+        let triage = merosim::triage(&merosim::evidence(&world, &judgement), "");
+        assert!(matches!(triage, merosim::Triage::New { .. }), "{triage:?}");
     });
 }
 
