@@ -480,7 +480,7 @@ fn clear<T>(
 
 /// A delta's actions worth replaying elsewhere: all but `Compare` (a sync-time query, removed
 /// from calimero-storage in 0.11.0-rc.14).
-fn keeps(action: &Action) -> bool {
+pub(crate) fn keeps(action: &Action) -> bool {
     #[cfg(not(calimero_no_compare))]
     if matches!(action, Action::Compare { .. }) {
         return false;

@@ -16,6 +16,9 @@ mod warm;
 
 use calimero_primitives::context::ContextId;
 
+// The actions of an operation a peer is sent: for the F20 test's hand-driven `AuthoredMap`.
+#[cfg(all(test, calimero_user_storage))]
+pub(crate) use driver::keeps;
 pub use driver::{composite_key, logical_key, Layout};
 #[cfg(calimero_user_storage)]
 pub use forge::{signed_slot, SlotForgery};

@@ -34,6 +34,8 @@ pub fn sign_only(storage: &SimStorage, actions: &mut [Action]) -> Result<Private
 
 #[cfg(test)]
 mod tests {
+    use calimero_storage::collections::AuthoredMap;
+    use calimero_storage::delta;
     use calimero_storage::entities::StorageType;
 
     use super::*;
@@ -140,23 +142,10 @@ mod tests {
             assert!(refused.iter().any(|e| e.contains("Cannot change owner")), "alice's own write: {refused:?}");
         });
     }
-}
 
-/// F20 (docs/findings.md), on calimero's `AuthoredMap` through its own API, signed by
-/// production's signer: no workload drives the collection yet (`merosim list`), so the finding is
-/// pinned here, on two stores exchanging their actions as peers apply a delta.
-#[cfg(test)]
-mod authored {
-    use calimero_storage::collections::AuthoredMap;
-    use calimero_storage::delta;
-
-    use super::*;
-    use crate::store::NodeKeys;
-
-    fn node(n: u32) -> SimStorage {
-        let keys = NodeKeys::new(n);
-        SimStorage::new(crate::crdt::context_id(), keys.identity()).expect("a store").with_keys(keys)
-    }
+    // F20 (docs/findings.md), on calimero's `AuthoredMap` through its own API, signed by
+    // production's signer: no workload drives the collection yet (`merosim list`), so the finding
+    // is pinned here, on two stores exchanging their actions as peers apply a delta.
 
     /// Runs `f` on the node's `posts` map as its app would, and returns the delta's actions,
     /// signed as production's execute signs them.
@@ -168,8 +157,7 @@ mod authored {
         let root = store.root_hash().expect("a root");
         let recorded = store.with_env(|| delta::commit_causal_delta(&root)).expect("the delta");
         let mut actions = recorded.map(|d| d.actions).unwrap_or_default();
-        #[cfg(not(calimero_no_compare))]
-        actions.retain(|a| !matches!(a, Action::Compare { .. }));
+        actions.retain(crate::crdt::keeps);
         sign_user_writes(store, &mut actions).expect("signed");
         actions
     }

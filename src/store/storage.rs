@@ -205,8 +205,7 @@ impl SimStorage {
     /// Runs `f` with this store installed as calimero-storage's current environment.
     #[cfg(not(calimero_runtime_account))]
     pub fn with_env<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.install_ordered_index();
-        with_runtime_env(create_runtime_env(&self.store, self.context_id, self.identity), f)
+        self.with_env_executing_as(self.identity, f)
     }
 
     /// Runs `f` as [`SimStorage::with_env`] does, executing as the public half of the node's
