@@ -161,6 +161,30 @@ fn a_sweep_names_known_findings_and_fails_only_on_new_ones() {
     assert!(stdout.contains("      unexplained: "), "a NEW group names what nothing explains:\n{stdout}");
 }
 
+/// stdout is the report alone: what calimero-storage prints there natively (on 0.11.0-rc.4 a line
+/// for every write a member makes to its own User slot, which production's node log holds) is left
+/// out, and `repro --log` puts it on stderr beside calimero's other logs.
+#[test]
+fn calimero_s_own_prints_stay_off_the_report() {
+    if !merosim::USER_STORAGE {
+        return;
+    }
+    let world = ["--seed", "0", "--scenario", "crdt-user-2x6", "--faults", "lan"];
+    let run = merosim(&[&["run"][..], &world].concat());
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("  verdict   ") && stdout.contains("repro: merosim repro 0"), "{stdout}");
+    assert!(!stdout.contains("owner-driven convert"), "{stdout}");
+    let repro = merosim(&["repro", "0", "--scenario", "crdt-user-2x6", "--faults", "lan", "--log", "error"]);
+    let trace = |out: &str| out.lines().find(|l| l.starts_with("  trace ")).map(str::to_owned);
+    let repro_stdout = text(&repro.stdout);
+    assert_eq!(trace(&repro_stdout), trace(&stdout), "{repro_stdout}");
+    assert!(trace(&stdout).is_some() && !repro_stdout.contains("owner-driven convert"), "{repro_stdout}");
+    if merosim::calimero_since("0.11.0-rc.4") && !merosim::calimero_since("0.11.0-rc.5") {
+        let stderr = text(&repro.stderr);
+        assert!(stderr.contains("owner-driven convert: re-stamped identity-gated entry"), "{stderr}");
+    }
+}
+
 /// The triage issue's acceptance command: a lost write on default seed 23 exits 1 with a NEW
 /// group, and `repro` shows the evidence piece by piece, the unexplained one marked.
 #[test]

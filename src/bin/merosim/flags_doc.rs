@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Arg, CommandFactory};
 
 use crate::bench::doc::replace_marked;
+use crate::out::outln;
 
 /// The tables: `world` (the flags every verb that runs something takes, as `run` has them, with
 /// the sweep's own defaults where they differ) and `sweep` (the sweep's other flags).
@@ -70,7 +71,7 @@ pub fn run(write: Option<&Path>, check: Option<&Path>) -> ExitCode {
     let tables = tables();
     let Some(path) = write.or(check) else {
         for (key, body) in &tables {
-            println!("<!-- flags:{key} -->\n{body}<!-- /flags:{key} -->");
+            outln!("<!-- flags:{key} -->\n{body}<!-- /flags:{key} -->");
         }
         return ExitCode::SUCCESS;
     };

@@ -32,11 +32,13 @@ mod flags_doc;
 mod journal;
 mod logs;
 mod merge;
+mod out;
 mod plants;
 mod record;
 mod sweep;
 
 use logs::init_virtual_time_logs;
+use out::outln;
 use sweep::{parse_seeds, parse_shard, sweep};
 
 #[derive(Parser)]
@@ -196,6 +198,13 @@ fn main() -> ExitCode {
     }
     let Cli { command, sweep } = Cli::parse();
     let command = command.unwrap_or(Command::Sweep(sweep));
+    out::fence(matches!(command, Command::Repro { log: Some(_), .. }));
+    let code = dispatch(command);
+    out::flush();
+    code
+}
+
+fn dispatch(command: Command) -> ExitCode {
     let spec = match &command {
         Command::Run { spec, .. } | Command::Repro { spec, .. } | Command::Shrink { spec, .. } => Some(spec),
         Command::Trace { spec, .. } => Some(spec),
@@ -226,36 +235,36 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::FlagsDoc { write, check } => flags_doc::run(write.as_deref(), check.as_deref()),
         Command::BenchChild { nodes, entities, max_time } => {
-            println!("{}", bench::child(nodes, entities, Duration::from_secs(max_time)));
+            outln!("{}", bench::child(nodes, entities, Duration::from_secs(max_time)));
             ExitCode::SUCCESS
         }
     }
 }
 
 fn list() -> ExitCode {
-    println!("built against calimero-node {}", merosim::CALIMERO_VERSION);
-    println!(
+    outln!("built against calimero-node {}", merosim::CALIMERO_VERSION);
+    outln!(
         "calimero-node's own timers and spawns: {}",
         match merosim::calimero_node_virtual_time() {
             true => "madsim's (virtual time; its tokio is madsim-tokio)",
             false => "real tokio's (they cannot run inside a simulation; scripts/run's build has madsim's)",
         }
     );
-    println!(
+    outln!(
         "HashComparison answered by default by {}",
         match merosim::HcResponder::default() {
             hc @ merosim::HcResponder::Manager => format!("{} (--hc-responder {hc})", hc.code()),
             hc => format!("{} (this build has no manager: scripts/run builds one)", hc.code()),
         }
     );
-    println!(
+    outln!(
         "deltas taken in by default by {}",
         match merosim::NodePath::default() {
             path @ merosim::NodePath::Production => format!("{} (--node-path {path})", path.code()),
             path => format!("{} (this build has no production node path: scripts/run builds one)", path.code()),
         }
     );
-    println!(
+    outln!(
         "when and with whom a node syncs: by default {}",
         match merosim::Tick::Production.available() {
             true =>
@@ -264,42 +273,41 @@ fn list() -> ExitCode {
             false => "merosim's tick (production's needs production's node path: scripts/run builds one)",
         }
     );
-    println!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
+    outln!("scenarios (--scenario NAME or NAME-NODESxENTITIES):");
     for kind in ScenarioKind::ALL {
-        println!("  {:<13} {}", kind.name(), kind.about());
+        outln!("  {:<13} {}", kind.name(), kind.about());
     }
-    println!("calimero collections the crdt-* scenarios drive (through calimero-storage's own API):");
+    outln!("calimero collections the crdt-* scenarios drive (through calimero-storage's own API):");
     for kind in merosim::CollectionKind::ALL {
         match kind.unavailable() {
-            None => println!("  {:<14} {}", kind.name(), kind.calimero_type()),
-            Some(why) => println!("  {:<14} {} (not driven by this build: {why})", kind.name(), kind.calimero_type()),
+            None => outln!("  {:<14} {}", kind.name(), kind.calimero_type()),
+            Some(why) => outln!("  {:<14} {} (not driven by this build: {why})", kind.name(), kind.calimero_type()),
         }
     }
-    println!("calimero collections not driven, and why:");
+    outln!("calimero collections not driven, and why:");
     for left in merosim::NOT_DRIVEN {
-        println!("  {:<14} {}: {}", left.name, left.calimero_type, left.reason);
+        outln!("  {:<14} {}: {}", left.name, left.calimero_type, left.reason);
     }
-    println!("fault presets (--faults NAME):");
+    outln!("fault presets (--faults NAME):");
     for preset in FaultPreset::ALL {
-        println!("  {:<10} {}", preset.name(), preset.about());
+        outln!("  {:<10} {}", preset.name(), preset.about());
     }
     let kinds: Vec<&str> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-    println!("fault kinds (--without KIND,…): {}", kinds.join(", "));
+    outln!("fault kinds (--without KIND,…): {}", kinds.join(", "));
     ExitCode::SUCCESS
 }
 
 /// `merosim shrink`: the failing seed, then every reduction tried, then the smallest options and
 /// the command that reproduces them.
 fn run_shrink(options: &RunSpec) -> ExitCode {
-    println!("merosim shrink seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
-    println!("{options}");
-    let shrunk = shrink(options, |what, kept| {
-        println!("  try       {what}: {}", if kept { "kept" } else { "passes or changes" })
-    });
+    outln!("merosim shrink seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
+    outln!("{options}");
+    let shrunk =
+        shrink(options, |what, kept| outln!("  try       {what}: {}", if kept { "kept" } else { "passes or changes" }));
     match shrunk {
         Ok(shrunk) => {
-            println!("{shrunk}");
-            println!("{}", shrunk.smallest.repro());
+            outln!("{shrunk}");
+            outln!("{}", shrunk.smallest.repro());
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -315,21 +323,21 @@ fn run_shrink(options: &RunSpec) -> ExitCode {
 /// last, where they do not bury it.
 fn single(options: &RunSpec, repro: bool, events: bool) -> ExitCode {
     let verb = if repro { "repro" } else { "run" };
-    println!("merosim {verb} seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
+    outln!("merosim {verb} seed {} (calimero-node {})", options.seed, merosim::CALIMERO_VERSION);
     let Run { outcome, trace, .. } = run_one(options, events);
     if repro {
-        println!("{outcome}\n{options}");
+        outln!("{outcome}\n{options}");
     } else {
-        println!("{options}\n{outcome}");
+        outln!("{options}\n{outcome}");
     }
     print_attribution(&outcome, &options.flags());
     if !trace.is_empty() {
-        println!("  events");
+        outln!("  events");
         for event in &trace {
-            println!("    {event}");
+            outln!("    {event}");
         }
     }
-    println!("{}", options.repro());
+    outln!("{}", options.repro());
     if outcome.passed() {
         ExitCode::SUCCESS
     } else {
@@ -343,28 +351,28 @@ fn print_attribution(outcome: &merosim::Outcome, flags: &str) {
     const SHOW: usize = 20;
     let Some(triage) = outcome.triage(flags) else { return };
     match &triage {
-        merosim::Triage::Known(findings) => println!("  triage    known {}", findings.join("+")),
-        merosim::Triage::New { count, .. } => println!(
+        merosim::Triage::Known(findings) => outln!("  triage    known {}", findings.join("+")),
+        merosim::Triage::New { count, .. } => outln!(
             "  triage    NEW: {count} piece{} of evidence nothing known on calimero-node {} explains",
             if *count == 1 { "" } else { "s" },
             merosim::CALIMERO_VERSION
         ),
     }
     let Some(evidence) = &outcome.evidence else { return };
-    println!("  evidence  {} piece{}", evidence.pieces.len(), if evidence.pieces.len() == 1 { "" } else { "s" });
+    outln!("  evidence  {} piece{}", evidence.pieces.len(), if evidence.pieces.len() == 1 { "" } else { "s" });
     if let Some(at) = evidence.at_rest {
         let stop = outcome.virtual_time.since_start().as_secs_f64();
-        println!(
+        outln!(
             "    (read where the run came to rest, {:.3}s: the stop at {stop:.3}s came mid-sync, and what differed \
              there and nothing explained was still on its way; --run-on shows it)",
             at.as_secs_f64()
         );
     }
     for piece in evidence.pieces.iter().take(SHOW) {
-        println!("    {}{piece}", if piece.by.is_empty() { "unexplained: " } else { "" });
+        outln!("    {}{piece}", if piece.by.is_empty() { "unexplained: " } else { "" });
     }
     if evidence.pieces.len() > SHOW {
-        println!("    …(+{} more)", evidence.pieces.len() - SHOW);
+        outln!("    …(+{} more)", evidence.pieces.len() - SHOW);
     }
 }
 
@@ -393,9 +401,9 @@ fn run_sweep(args: SweepArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!("{}", sweep::heading(&header, !args.no_wall_clock));
+    outln!("{}", sweep::heading(&header, !args.no_wall_clock));
     if let Some(journal) = journal.as_ref().filter(|j| !j.done.is_empty()) {
-        println!("  resumed    {} seeds already in the file", journal.done.len());
+        outln!("  resumed    {} seeds already in the file", journal.done.len());
     }
     let done = journal.as_mut().map(|j| std::mem::take(&mut j.done)).unwrap_or_default();
     let unwritten = std::sync::Mutex::new(None);
@@ -412,10 +420,10 @@ fn run_sweep(args: SweepArgs) -> ExitCode {
     header.wall_ns = report.wall.as_nanos() as u64 + journal.as_ref().map_or(0, |j| j.earlier_wall_ns);
     if args.hashes {
         for r in &report.records {
-            println!("seed {} {} {}", r.seed, r.verdict, r.trace_hash);
+            outln!("seed {} {} {}", r.seed, r.verdict, r.trace_hash);
         }
     }
-    println!("{report}");
+    outln!("{report}");
     if let Some(journal) = journal {
         let failed = unwritten.into_inner().unwrap_or_else(|p| p.into_inner());
         if let Err(e) = failed.map_or_else(|| journal.finish(&header, &report.records), Err) {
@@ -431,10 +439,10 @@ fn export(options: &RunSpec, perfetto: Option<std::path::PathBuf>, mermaid: Opti
         eprintln!("error: nothing to export: give --perfetto FILE.json and/or --mermaid FILE.md");
         return ExitCode::from(2);
     }
-    println!("merosim trace seed {}", options.seed);
-    println!("{options}");
+    outln!("merosim trace seed {}", options.seed);
+    outln!("{options}");
     let Run { outcome, trace, node_names } = run_one(options, true);
-    println!("{outcome}");
+    outln!("{outcome}");
     let mut written = Vec::new();
     if let Some(path) = perfetto {
         let json = to_perfetto(&trace, &node_names).to_string();
@@ -455,8 +463,8 @@ fn export(options: &RunSpec, perfetto: Option<std::path::PathBuf>, mermaid: Opti
         written.push(path);
     }
     for path in written {
-        println!("  wrote     {}", path.display());
+        outln!("  wrote     {}", path.display());
     }
-    println!("{}", options.repro());
+    outln!("{}", options.repro());
     ExitCode::SUCCESS
 }

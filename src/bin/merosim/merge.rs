@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::out::outln;
 use crate::record::{self, Header, SeedRecord};
 use crate::sweep::{exit_code, heading, SweepReport};
 
@@ -85,8 +86,8 @@ pub fn merge(files: &[PathBuf], wall_clock: bool) -> Result<(Header, SweepReport
 pub fn run(files: &[PathBuf], strict: bool, wall_clock: bool) -> ExitCode {
     match merge(files, wall_clock) {
         Ok((header, report)) => {
-            println!("{}", heading(&header, wall_clock));
-            println!("{report}");
+            outln!("{}", heading(&header, wall_clock));
+            outln!("{report}");
             exit_code(&report, strict || header.strict)
         }
         Err(e) => {

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::Args;
 use merosim::{measure_plants, par_map, Injected, PlantFate, RunSpec, Triage};
 
+use crate::out::outln;
 use crate::sweep::{bar, parse_seeds};
 
 #[derive(Args)]
@@ -50,14 +51,14 @@ pub fn run(args: &PlantsArgs) -> ExitCode {
     };
     let specs = merosim::seeded(&args.spec.clone().canonical(), args.seeds.clone());
     let first = &specs[0];
-    println!(
+    outln!(
         "merosim plants seeds {}..{} (calimero-node {}): {}",
         args.seeds.start,
         args.seeds.end,
         merosim::CALIMERO_VERSION,
         plants.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     );
-    println!("{first}");
+    outln!("{first}");
     let bar = bar(specs.len(), !args.quiet);
     let rows = par_map(&specs, args.jobs as usize, |options| {
         let (clean, fates) = measure_plants(options, &plants);
@@ -80,7 +81,7 @@ pub fn run(args: &PlantsArgs) -> ExitCode {
             .map(|(plant, fate)| format!("{plant} {fate}"))
             .collect();
         let fired = if fired.is_empty() { "no plant fired".to_owned() } else { fired.join(" · ") };
-        println!("  seed {seed:>4} ({clean}): {fired}");
+        outln!("  seed {seed:>4} ({clean}): {fired}");
         for (plant, fate) in fates {
             let kind = plant.kind();
             let column = match fate {
@@ -98,15 +99,15 @@ pub fn run(args: &PlantsArgs) -> ExitCode {
             }
         }
     }
-    println!("  plant        fired    NEW  missed  no effect  NEW without it");
+    outln!("  plant        fired    NEW  missed  no effect  NEW without it");
     for (kind, [new, miss, none, without, fired]) in &tally {
-        println!("  {kind:<12} {fired:>5} {new:>6} {miss:>7} {none:>10} {without:>15}");
+        outln!("  {kind:<12} {fired:>5} {new:>6} {miss:>7} {none:>10} {without:>15}");
     }
     let (new, counted): (usize, usize) = tally.values().fold((0, 0), |(n, c), r| (n + r[0], c + r[0] + r[1]));
     let share = if counted == 0 { 100.0 } else { 100.0 * new as f64 / counted as f64 };
-    println!("  score        {new} of {counted} plants that changed the final state came out NEW ({share:.0}%)");
+    outln!("  score        {new} of {counted} plants that changed the final state came out NEW ({share:.0}%)");
     for line in &missed {
-        println!("    missed: {line}");
+        outln!("    missed: {line}");
     }
     ExitCode::from(u8::from(!missed.is_empty()))
 }

@@ -13,6 +13,7 @@ mod overhead;
 mod scaling;
 mod table;
 
+use crate::out::outln;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -112,7 +113,7 @@ impl Section {
 pub fn run(args: &BenchArgs) -> ExitCode {
     let skip = |section: Section| args.skip.contains(&section);
     let stamp = doc::stamp();
-    println!("merosim bench {} — {stamp}", env!("CARGO_PKG_VERSION"));
+    outln!("merosim bench {} — {stamp}", env!("CARGO_PKG_VERSION"));
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => {
@@ -167,7 +168,7 @@ pub fn run(args: &BenchArgs) -> ExitCode {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-        println!("\nwrote {} table(s) into {}", tables.len(), path.display());
+        outln!("\nwrote {} table(s) into {}", tables.len(), path.display());
     }
     ExitCode::SUCCESS
 }

@@ -2,6 +2,8 @@
 //! terminal and a markdown table for docs/performance.md, so the doc can only ever show what a
 //! bench run printed.
 
+use crate::out::outln;
+
 /// A section's result: its key (the marker name in the doc), a one-line description, the cells
 /// and any derived lines (fitted exponents, caveats) that belong under the table.
 pub struct Table {
@@ -27,7 +29,7 @@ impl Table {
 
     /// Aligned text; the first column is left-aligned, the rest right-aligned (numbers).
     pub fn print(&self) {
-        println!("\n{}", self.title);
+        outln!("\n{}", self.title);
         let width = |col: usize| {
             self.rows
                 .iter()
@@ -45,14 +47,14 @@ impl Table {
                     |(i, c)| if i == 0 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) },
                 )
                 .collect();
-            println!("   {}", parts.join("  ").trim_end());
+            outln!("   {}", parts.join("  ").trim_end());
         };
         line(&self.headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
         for row in &self.rows {
             line(row);
         }
         for note in &self.notes {
-            println!("   {note}");
+            outln!("   {note}");
         }
     }
 
