@@ -33,6 +33,9 @@ pub(crate) enum Stream {
     Buggify { node: u32 },
     /// The workload family `any` draws.
     Family,
+    /// Whether `any` gives a seed to a storage family: a stream of its own, so the seeds it does
+    /// not give keep the family `Family` draws for them.
+    StorageShare,
     /// The fault preset `any` draws.
     Preset,
     /// What one Byzantine member lies about, and how.
@@ -53,6 +56,7 @@ impl Stream {
             Stream::MidMerge { node, incarnation } => (u64::from(node) << 32) ^ incarnation ^ 0x6d69_646d_6572_6765,
             Stream::Buggify { node } => (u64::from(node) << 32) ^ 0x0062_7567_6769_6679,
             Stream::Family => 0x6661_6d69_6c79_2121,
+            Stream::StorageShare => 0x7374_6f72_6167_6521,
             Stream::Preset => 0x7072_6573_6574_2121,
             Stream::Byzantine { node } => (u64::from(node) << 32) ^ 0x6279_7a61_6e74_696e,
         }

@@ -22,13 +22,21 @@ pub(super) fn app_losses(run: &Run, items: &mut Vec<Piece>) {
         if let Some(stamp) = run.lost_everywhere(entity) {
             let what = format!("app entry {} written at stamp {stamp} is held by no live node", short_id(entity));
             let f8 = run.write_after_remove(entity, stamp) || run.own_write_hidden(entity, stamp);
-            items.push(Piece::new(what, [(f8, M::WriteAfterRemove), (run.squatted_slot(entity), M::SquattedSlot)]));
+            let by = [
+                (f8, M::WriteAfterRemove),
+                (run.squatted_slot(entity), M::SquattedSlot),
+                (run.owner_split(entity), M::OwnerSplit),
+            ];
+            items.push(Piece::new(what, by));
         }
         if let Some(stamp) = run.removal_undone_everywhere(entity) {
             let what = format!("app entry {} removed at stamp {stamp} is live on every live node", short_id(entity));
-            // A member's write or remove of a slot another member squatted is refused as an owner
-            // change.
-            items.push(Piece::new(what, [(run.squatted_slot(entity), M::SquattedSlot)]));
+            // A member's write or remove of a slot another member squatted (or of an authored
+            // entry another member's insert took first) is refused as an owner change.
+            items.push(Piece::new(
+                what,
+                [(run.squatted_slot(entity), M::SquattedSlot), (run.owner_split(entity), M::OwnerSplit)],
+            ));
         }
     }
     counter_slots(run, items);

@@ -22,7 +22,8 @@ pub(crate) struct Carried {
     faulted: BTreeSet<(String, String)>,
 }
 
-fn pair(a: String, b: String) -> (String, String) {
+/// `a` and `b` in name order: a pair of nodes either way round.
+pub(super) fn pair(a: String, b: String) -> (String, String) {
     if a <= b {
         (a, b)
     } else {

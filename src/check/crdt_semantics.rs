@@ -135,7 +135,7 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
         match (kind, state.collections.get(collection)) {
             (K::Counter | K::PnCounter, Some(CollectionValue::Count(value))) => judge.counter(&mine, *value),
             (
-                K::Map | K::Registers | K::SortedMap | K::Nested | K::MapOfMaps | K::User,
+                K::Map | K::Registers | K::SortedMap | K::Nested | K::MapOfMaps | K::User | K::Authored,
                 Some(CollectionValue::Entries(entries)),
             ) => judge.keyed(&mine, entries, kind),
             (K::Set | K::SortedSet, Some(CollectionValue::Members(members))) => {

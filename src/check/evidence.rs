@@ -218,6 +218,8 @@ fn state(run: &Run, status: &ConvergenceStatus, wedged: &[String], items: &mut V
                     (run.damaged_frame(id), M::DamagedFrameApplied),
                     (run.delete_never_travelled(id), M::DeleteNeverTravelled),
                     (run.squatted_slot(id), M::SquattedSlot),
+                    (run.owner_split(id) || run.owner_split_between(&d.node, majority), M::OwnerSplit),
+                    (run.failed_claim_kept(id), M::FailedClaimKept),
                     (hung, M::WedgedDeltaStore),
                     (run.never_carried(&d.node, majority), M::NeverCarried),
                 ],
@@ -236,6 +238,8 @@ fn state(run: &Run, status: &ConvergenceStatus, wedged: &[String], items: &mut V
                         (crowded, M::CrowdedParent),
                         (run.damaged_frame(id), M::DamagedFrameApplied),
                         (run.squatted_slot(id), M::SquattedSlot),
+                        (run.owner_split(id) || run.owner_split_between(&d.node, majority), M::OwnerSplit),
+                        (run.failed_claim_kept(id), M::FailedClaimKept),
                     ],
                 ),
                 EntityDifference::Parent { .. } => (
@@ -268,6 +272,7 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
                         (run.lifted_unlinked(&loss.entity), M::LiftedTombstoneUnlinked),
                         (wedged.iter().any(|w| w == node.name()), M::WedgedDeltaStore),
                         (run.never_carried(&loss.writer, node.name()), M::NeverCarried),
+                        (run.owner_split_between(&loss.writer, node.name()), M::OwnerSplit),
                     ],
                 ));
             }
@@ -282,6 +287,7 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
                         (empty && run.interior(&loss.entity), M::InteriorWithoutBytes),
                         (run.damaged_value(&loss.entity, node), M::DamagedFrameApplied),
                         (run.never_carried(&loss.writer, node.name()), M::NeverCarried),
+                        (run.owner_split_between(&loss.writer, node.name()), M::OwnerSplit),
                     ],
                 ));
             }
@@ -290,10 +296,12 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
     if fired(Oracle::LostDelete) {
         for r in revived(world) {
             let apart = r.holders.iter().all(|h| run.never_carried(&r.by, h));
+            let split = !r.holders.is_empty() && r.holders.iter().all(|h| run.owner_split_between(&r.by, h));
             let by = [
                 (run.crowded(&r.entity), M::CrowdedParent),
                 (run.delete_never_travelled(&r.entity), M::DeleteNeverTravelled),
                 (apart, M::NeverCarried),
+                (split, M::OwnerSplit),
             ];
             items.push(Piece::new(format!("lost-delete: {}", r.line), by));
         }
@@ -327,6 +335,7 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
                     vec![
                         (all(&|c| run.reinsert_over_tombstone(c, between)), M::ReinsertOverTombstone),
                         (all(&|c| run.reapplied_over_tombstone(c, parent, between)), M::ReappliedOverTombstone),
+                        (all(&|c| run.failed_claim_kept(c)), M::FailedClaimKept),
                     ]
                 }
                 Mismatch::Order { .. } => vec![(true, M::ChildOrder)],
@@ -335,7 +344,11 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
                     // landed there on each node, so the entity's own hash may differ.
                     let stamp = run.last_write(entity).map(|(s, _)| s);
                     let f8 = stamp.is_some_and(|s| run.write_after_remove(entity, s));
-                    vec![(run.interior(entity), M::InteriorWithoutBytes), (f8, M::WriteAfterRemove)]
+                    vec![
+                        (run.interior(entity), M::InteriorWithoutBytes),
+                        (f8, M::WriteAfterRemove),
+                        (run.failed_claim_kept(entity), M::FailedClaimKept),
+                    ]
                 }
                 Mismatch::Other => Vec::new(),
             };
@@ -373,7 +386,9 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
             let refused = refusal.error.contains("Record not found") && taken_away;
             let what =
                 format!("app-error: {} by {} refused: {}", refusal.op, world.at(refusal.node).name(), refusal.error);
-            items.push(Piece::new(what, [(refused, M::PushToRemovedKey)]));
+            let owner_change = run.owner_change_refused(&refusal);
+            let by = [(refused, M::PushToRemovedKey)].into_iter().chain(owner_change.map(|m| (true, m)));
+            items.push(Piece::new(what, by));
         }
     }
     app_losses(run, items);

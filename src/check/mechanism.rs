@@ -106,6 +106,15 @@ pub enum Mechanism {
     /// F19: a live node holds the entity as a User slot owned by a Byzantine member, which
     /// wrote a member's slot as its own (`crdt::forge`) and calimero took it.
     SquattedSlot,
+    /// F20: live nodes hold the entity as User-owned by different members: an `AuthoredMap` entry
+    /// two members inserted before either saw the other's, each node keeping the one it met first
+    /// and refusing the other as an owner change.
+    OwnerSplit,
+    /// F21: an app call that wrote the entity failed at production's signer as an owner change
+    /// (`owner mismatch`): a member claiming an `AuthoredMap` key another member gave up, which
+    /// calimero stores under the old owner's stamp. execute commits the store before it signs,
+    /// so the failed call's write stays on that node, in no delta.
+    FailedClaimKept,
     /// #2971 and upstream's forged-author cases: an honest node keeps a delta under another
     /// author than the one who committed it (a Byzantine member's claim, taken).
     ForgedAuthorAdopted,
@@ -154,6 +163,9 @@ pub(crate) struct Run<'w> {
     /// Which nodes completed syncs could join, in a run whose streams the robustness faults
     /// touched (`None` in any other; read on first use).
     carried: OnceCell<Option<Carried>>,
+    /// The node pairs whose sessions calimero ended refusing an owner change (read on first use;
+    /// `check/owners.rs`).
+    pub(super) refused_owner_change: OnceCell<std::collections::BTreeSet<(String, String)>>,
 }
 
 type Shapes = BTreeMap<(EntityId, [u8; 32]), Vec<EntityId>>;
@@ -183,6 +195,7 @@ impl<'w> Run<'w> {
             shapes: OnceCell::new(),
             damaged_delivered: OnceCell::new(),
             carried: OnceCell::new(),
+            refused_owner_change: OnceCell::new(),
         }
     }
 
@@ -198,24 +211,6 @@ impl<'w> Run<'w> {
             self.live.iter().map(shapes_of).collect()
         });
         &all[node]
-    }
-
-    /// `SquattedSlot` on `entity`.
-    pub fn squatted_slot(&self, entity: &EntityId) -> bool {
-        #[cfg(calimero_user_storage)]
-        {
-            let byzantine: Vec<_> = (self.world.nodes().iter())
-                .filter(|n| self.world.is_byzantine(n.id()))
-                .map(|n| crate::store::NodeKeys::new(n.id().get()).signing_key())
-                .collect();
-            !byzantine.is_empty()
-                && self.live.iter().any(|n| n.storage().user_owner(*entity).is_some_and(|o| byzantine.contains(&o)))
-        }
-        #[cfg(not(calimero_user_storage))]
-        {
-            let _ = entity;
-            false
-        }
     }
 
     /// `NeverCarried` between the nodes named `a` and `b`.

@@ -18,6 +18,7 @@ mod listing;
 mod mechanism;
 mod oracles;
 mod ordered_read;
+mod owners;
 mod piece;
 mod text_model;
 mod type_tag;

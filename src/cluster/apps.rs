@@ -117,7 +117,10 @@ impl NodeCtx<'_> {
         let applied = match self.app_op_local(op, false) {
             Ok(applied) => applied,
             Err(err) => {
-                if matches!(err, CrdtError::Calimero { .. }) {
+                // Refused by calimero's collection API, or by production's signer after the
+                // store took the write (execute commits before it signs): the app is told either
+                // way, and in the second the write stays behind (F21).
+                if matches!(err, CrdtError::Calimero { .. } | CrdtError::Sign { .. }) {
                     let at = self.world.router().now();
                     self.world.book().refuse(Refusal { node: id, at, op: op.clone(), error: err.to_string() });
                 }
@@ -158,10 +161,10 @@ impl NodeCtx<'_> {
         };
         #[allow(unused_mut, reason = "signed in place where this build drives UserStorage")]
         let mut applied = layout.apply(node.storage(), op)?;
-        // A User-owned write is signed as production's execute signs it before it becomes the
-        // delta (`protocols::signing`).
+        // A User-owned write (a slot, an authored entry) is signed as production's execute signs
+        // it before it becomes the delta (`protocols::signing`).
         #[cfg(calimero_user_storage)]
-        if op.kind == crate::crdt::CollectionKind::User {
+        if op.kind.signed() {
             crate::protocols::sign_user_writes(node.storage(), &mut applied.actions)
                 .map_err(|reason| CrdtError::Sign { collection: op.collection.clone(), reason })?;
         }

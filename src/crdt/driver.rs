@@ -21,7 +21,7 @@ use calimero_storage::address::Id;
 #[cfg(calimero_collection_rekey)]
 use calimero_storage::collections::rekey;
 #[cfg(calimero_user_storage)]
-use calimero_storage::collections::UserStorage;
+use calimero_storage::collections::{AuthoredMap, UserStorage};
 use calimero_storage::collections::{
     CompositeKey, FrozenStorage, GCounter, LwwRegister, PNCounter, ReplicatedGrowableArray, StoreError, UnorderedMap,
     UnorderedSet, Vector,
@@ -209,11 +209,11 @@ impl Layout {
     }
 }
 
-/// Runs `f` in `storage`'s environment: a User-owned write as the node's signing key (its owner),
-/// or as `executor` when one is given.
+/// Runs `f` in `storage`'s environment: a User-owned write (a slot, an authored entry) as the
+/// node's signing key (its owner), or as `executor` when one is given.
 fn in_env<R>(storage: &SimStorage, kind: CollectionKind, executor: Option<PublicKey>, f: impl FnOnce() -> R) -> R {
     #[cfg(calimero_user_storage)]
-    if kind == CollectionKind::User {
+    if kind.signed() {
         return match executor {
             Some(executor) => storage.with_env_executing_as(executor, f),
             None => storage.with_env_as_signer(f),
@@ -256,8 +256,12 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         CollectionKind::Text => borsh::to_vec(&ReplicatedGrowableArray::new_with_field_name(name)),
         #[cfg(calimero_user_storage)]
         CollectionKind::User => borsh::to_vec(&UserStorage::<String>::new_with_field_name(name)),
+        #[cfg(calimero_user_storage)]
+        CollectionKind::Authored => borsh::to_vec(&AuthoredMap::<String, String>::new_with_field_name(name)),
         #[cfg(not(calimero_user_storage))]
-        CollectionKind::User => unreachable!("Layout::new refuses UserStorage where this build does not drive it"),
+        CollectionKind::User | CollectionKind::Authored => {
+            unreachable!("Layout::new refuses User-owned storage where this build does not drive it")
+        }
         #[cfg(not(calimero_sorted_index))]
         CollectionKind::SortedMap | CollectionKind::SortedSet => {
             unreachable!("CollectionKind::in_this_release refuses the sorted collections before 0.11.0-rc.1")
@@ -438,6 +442,35 @@ fn run(declared: &Declared, op: &CrdtOp) -> Result<(Option<String>, bool), Store
         #[cfg(calimero_user_storage)]
         (K::User, Verb::Remove { .. }) => {
             let removed = open::<UserStorage<String>>(declared).remove()?;
+            let changed = removed.is_some();
+            (removed, changed)
+        }
+        // A claim, as an app makes one: a free key is inserted (the executor its owner), the
+        // member's own is rewritten, another member's is left alone (calimero would refuse it).
+        #[cfg(calimero_user_storage)]
+        (K::Authored, Verb::Insert { key, value }) => {
+            let mut map = open::<AuthoredMap<String, String>>(declared);
+            let key = owned(key);
+            if !map.contains(&key)? {
+                map.insert(key, owned(value))?;
+                (None, true)
+            } else if map.owned_by_me(&key)? {
+                let previous = map.get(&key)?;
+                let changed = previous.as_deref() != Some(value);
+                map.update(&key, owned(value))?;
+                (previous, changed)
+            } else {
+                (None, false)
+            }
+        }
+        #[cfg(calimero_user_storage)]
+        (K::Authored, Verb::Remove { key }) => {
+            let mut map = open::<AuthoredMap<String, String>>(declared);
+            let key = owned(key);
+            let removed = match map.owned_by_me(&key)? {
+                true => map.remove(&key)?,
+                false => None,
+            };
             let changed = removed.is_some();
             (removed, changed)
         }

@@ -54,6 +54,11 @@ pub enum CollectionKind {
     /// every write signed by production's signer with the node's identity key, verified by
     /// calimero on every peer. Releases 0.11.0-rc.4 to rc.19, with the visibility patch.
     User,
+    /// `AuthoredMap<String, String>`: each entry owned by the member that inserted it, as an app
+    /// keeps claims (names, seats): a member claims a free key, rewrites or gives up only its own
+    /// (insert, remove; another member's key is left alone). Stamped and signed as User writes
+    /// are, so the same releases as `User`.
+    Authored,
 }
 
 /// Whether this build drives `UserStorage`: it needs production's signer (calimero-context, made
@@ -96,6 +101,7 @@ impl CollectionKind {
             CollectionKind::MapOfMaps => "UnorderedMap<String, UnorderedMap<String, String>>",
             CollectionKind::Text => "ReplicatedGrowableArray (text)",
             CollectionKind::User => "UserStorage<String>",
+            CollectionKind::Authored => "AuthoredMap<String, String>",
         }
     }
 
@@ -113,7 +119,7 @@ impl CollectionKind {
     /// The release this build runs has the collection (the sorted ones arrived in 0.11.0-rc.1).
     pub fn in_this_release(self) -> bool {
         match self {
-            CollectionKind::User => USER_STORAGE,
+            CollectionKind::User | CollectionKind::Authored => USER_STORAGE,
             _ => cfg!(calimero_sorted_index) || !self.sorted(),
         }
     }
@@ -122,9 +128,15 @@ impl CollectionKind {
     pub fn unavailable(self) -> Option<&'static str> {
         match (self.in_this_release(), self) {
             (true, _) => None,
-            (false, CollectionKind::User) => Some(USER_STORAGE_WHY),
+            (false, CollectionKind::User | CollectionKind::Authored) => Some(USER_STORAGE_WHY),
             (false, _) => Some("not in this release: it arrived in 0.11.0-rc.1"),
         }
+    }
+
+    /// Whether its writes are owned by a member and signed by production's signer (User storage
+    /// and the owner-stamped entries of an `AuthoredMap`).
+    pub fn signed(self) -> bool {
+        matches!(self, CollectionKind::User | CollectionKind::Authored)
     }
 
     /// Whether the collection is addressed by key (maps, sets, registers, map of vectors).
@@ -152,11 +164,10 @@ pub struct NotDriven {
 /// for one by name is an error carrying the same reason).
 pub const NOT_DRIVEN: [NotDriven; 2] = [
     NotDriven {
-        name: "authored",
-        calimero_type: "AuthoredMap / AuthoredVector",
-        reason: "not driven yet: their writes are signed as UserStorage's are (the `user` kind drives that \
-                 path), with an owner gate on updates and removes that no workload exercises; two members \
-                 inserting one new key split the nodes for good (F20, pinned by a unit test)",
+        name: "authored-vector",
+        calimero_type: "AuthoredVector",
+        reason: "not driven yet: its elements are owner-stamped and signed as an AuthoredMap's entries are \
+                 (the `authored` kind drives that path); no workload of its own is built",
     },
     NotDriven {
         name: "shared",
@@ -183,7 +194,7 @@ impl FromStr for CollectionKind {
 
     fn from_str(s: &str) -> Result<Self, KindError> {
         if let Some(kind) = CollectionKind::ALL.into_iter().find(|k| k.name() == s) {
-            if kind == CollectionKind::User && !USER_STORAGE {
+            if kind.signed() && !USER_STORAGE {
                 return Err(KindError::NotDriven { calimero_type: kind.calimero_type(), reason: USER_STORAGE_WHY });
             }
             if !kind.in_this_release() {

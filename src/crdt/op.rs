@@ -76,7 +76,15 @@ impl CrdtOp {
             (&self.verb, self.kind),
             (
                 Verb::Insert { .. } | Verb::Remove { .. },
-                K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested | K::MapOfMaps | K::User
+                K::Map
+                    | K::Set
+                    | K::Registers
+                    | K::SortedMap
+                    | K::SortedSet
+                    | K::Nested
+                    | K::MapOfMaps
+                    | K::User
+                    | K::Authored
             ) | (Verb::Clear, K::Map | K::Set | K::Vector | K::MapOfVectors | K::SortedMap | K::SortedSet | K::Nested)
                 | (Verb::Push { key: None, .. } | Verb::Pop { key: None }, K::Vector)
                 | (Verb::Push { key: Some(_), .. } | Verb::Pop { key: Some(_) }, K::MapOfVectors)

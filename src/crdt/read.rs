@@ -245,8 +245,15 @@ impl Layout {
                     None => BTreeMap::new(),
                 })
             }
+            #[cfg(calimero_user_storage)]
+            K::Authored => CollectionValue::Entries(
+                match self.open::<calimero_storage::collections::AuthoredMap<String, String>>(name) {
+                    Some(map) => map.entries()?.collect(),
+                    None => BTreeMap::new(),
+                },
+            ),
             #[cfg(not(calimero_user_storage))]
-            K::User => CollectionValue::Entries(BTreeMap::new()),
+            K::User | K::Authored => CollectionValue::Entries(BTreeMap::new()),
             K::Text => CollectionValue::Text(match self.open::<ReplicatedGrowableArray>(name) {
                 Some(rga) => rga.get_text()?,
                 None => String::new(),

@@ -56,8 +56,8 @@ fn touch() {
             CollectionKind::MapOfVectors => vec![Verb::Push { key: Some(key), value }],
             CollectionKind::Frozen => vec![Verb::Freeze { value }],
             CollectionKind::Text => vec![Verb::Type { at: 0, text: value }, Verb::Erase { at: 0, len: 1 }],
-            // Its writes verify only once signed, which takes a node's keys (cluster/apps.rs).
-            CollectionKind::User => vec![],
+            // Their writes verify only once signed, which takes a node's keys (cluster/apps.rs).
+            CollectionKind::User | CollectionKind::Authored => vec![],
         }
     };
     for (from, to) in [(&a, &b), (&b, &a)] {

@@ -143,9 +143,9 @@ mod tests {
         });
     }
 
-    // F20 (docs/findings.md), on calimero's `AuthoredMap` through its own API, signed by
-    // production's signer: no workload drives the collection yet (`merosim list`), so the finding
-    // is pinned here, on two stores exchanging their actions as peers apply a delta.
+    // F20 and F21 (docs/findings.md), on calimero's `AuthoredMap` through its own API, signed by
+    // production's signer, on two stores exchanging their actions as peers apply a delta: the
+    // findings alone, without the run (`crdt-authored`) that met them in sweeps.
 
     /// Runs `f` on the node's `posts` map as its app would, and returns the delta's actions,
     /// signed as production's execute signs them.
@@ -160,6 +160,20 @@ mod tests {
         actions.retain(crate::crdt::keeps);
         sign_user_writes(store, &mut actions).expect("signed");
         actions
+    }
+
+    /// [`write`], where production's signer may refuse: its error, or the signed actions.
+    fn try_write(store: &SimStorage, f: impl FnOnce(&mut AuthoredMap<String, String>)) -> Result<Vec<Action>, String> {
+        store.with_env_as_signer(|| {
+            delta::clear_pending_delta();
+            f(&mut AuthoredMap::new_with_field_name("posts"));
+        });
+        let root = store.root_hash().expect("a root");
+        let recorded = store.with_env(|| delta::commit_causal_delta(&root)).expect("the delta");
+        let mut actions = recorded.map(|d| d.actions).unwrap_or_default();
+        actions.retain(crate::crdt::keeps);
+        sign_user_writes(store, &mut actions)?;
+        Ok(actions)
     }
 
     fn read(store: &SimStorage) -> std::collections::BTreeMap<String, String> {
@@ -188,6 +202,43 @@ mod tests {
             }
             let both = |value: &str| [("a", "alice's"), ("k", value)].map(|(k, v)| (k.to_owned(), v.to_owned())).into();
             assert_eq!((read(&alice), read(&bob)), (both("alice's"), both("bob's")));
+        });
+    }
+
+    /// alice claims a key and gives it up; bob, who met both, claims it the way calimero's docs
+    /// say a new owner does (remove, then insert from the new owner). calimero stores bob's
+    /// insert under alice's owner stamp, so production's signer refuses it after the store took
+    /// it (`owner mismatch`, execute commits before it signs): bob's call fails, no delta leaves,
+    /// and what the store kept puts bob's root apart from alice's for good. Nobody but alice can
+    /// claim the key again (F21).
+    #[test]
+    fn f21_a_key_given_up_cannot_be_claimed_and_the_failed_claim_stays_behind() {
+        crate::protocols::seeded_runtime(9).block_on(async {
+            let pause = || tokio::time::sleep(std::time::Duration::from_millis(10));
+            let (alice, bob) = (node(1), node(2));
+            assert_eq!(refusals(write(&alice, |_| {}), &bob), Vec::<String>::new());
+            let claim = write(&alice, |m| m.insert("k".into(), "alice's".into()).expect("inserted"));
+            assert_eq!(refusals(claim, &bob), Vec::<String>::new(), "alice's claim travels");
+            pause().await;
+            let give_up = write(&alice, |m| drop(m.remove(&"k".to_owned()).expect("removed")));
+            assert_eq!(refusals(give_up, &bob), Vec::<String>::new(), "giving it up travels");
+            pause().await;
+            assert_eq!((read(&bob), alice.root_hash().unwrap()), (Default::default(), bob.root_hash().unwrap()));
+            let refused = try_write(&bob, |m| m.insert("k".into(), "bob's".into()).expect("calimero takes it"));
+            assert!(refused.as_ref().is_err_and(|e| e.contains("owner mismatch")), "{refused:?}");
+            let owner = |store: &SimStorage| {
+                store.with_env(|| AuthoredMap::<String, String>::new_with_field_name("posts").owner_of(&"k".into()))
+            };
+            assert_eq!(owner(&bob).unwrap(), Some(NodeKeys::new(1).signing_key()), "the key stays alice's");
+            // Up to rc.9 the write stays under the tombstone; from rc.10 (a newer write lifts a
+            // tombstone, #3123) bob's app reads the claim its call was told failed, unsigned and
+            // under alice's stamp, which no peer verifies.
+            let kept = match crate::protocols::calimero_since("0.11.0-rc.10") {
+                true => [("k".to_owned(), "bob's".to_owned())].into(),
+                false => Default::default(),
+            };
+            assert_eq!(read(&bob), kept, "what bob's app reads after its failed call");
+            assert_ne!(alice.root_hash().unwrap(), bob.root_hash().unwrap(), "the failed call's write stays behind");
         });
     }
 }

@@ -32,6 +32,10 @@
 //! - [`user`](AppMix::User): calimero's `UserStorage` beside a map: each node sets and takes away
 //!   its own slot, every write signed by production's signer and verified by calimero on every
 //!   peer (releases 0.11.0-rc.4 to rc.19, with the visibility patch).
+//! - [`authored`](AppMix::Authored): calimero's `AuthoredMap` beside a map, kept as an app keeps
+//!   claims: a node claims a key no one holds, rewrites or gives up its own, and leaves another
+//!   member's alone. Two of the hot keys are claimed by the first node at the start, two are
+//!   free, so nodes race to claim them (signed as `user`'s writes are; the same releases).
 //!
 //! Values are unique per operation (`<node>.<seq>`), so a value in a final state names the
 //! operation that wrote it.
@@ -61,6 +65,7 @@ pub enum AppMix {
     Nested,
     Text,
     User,
+    Authored,
 }
 
 /// The collections each mix declares.
@@ -73,6 +78,7 @@ fn collections(mix: AppMix) -> Vec<(String, K)> {
         AppMix::Nested => &[("docs", K::Nested), ("folders", K::MapOfMaps), ("users", K::Map)],
         AppMix::Text => &[("doc", K::Text), ("users", K::Map)],
         AppMix::User => &[("profiles", K::User), ("users", K::Map)],
+        AppMix::Authored => &[("names", K::Authored), ("users", K::Map)],
         AppMix::Mixed | AppMix::Conflict | AppMix::Fresh => &[
             ("users", K::Map),
             ("tags", K::Set),
@@ -165,6 +171,14 @@ impl Draw {
             // A member's own slot: set it, or take it away (the key names nothing).
             K::User if roll < 0.3 => Verb::Remove { key: "own".into() },
             K::User => Verb::Insert { key: "own".into(), value },
+            // A claim on a key (the app leaves another member's alone), or giving one up.
+            K::Authored => {
+                let key = self.key(node, seq);
+                match roll < remove_rate {
+                    true => Verb::Remove { key },
+                    false => Verb::Insert { key, value },
+                }
+            }
             K::Map | K::Set | K::Registers | K::SortedMap | K::SortedSet | K::Nested | K::MapOfMaps => {
                 let key = match kind {
                     K::Nested | K::MapOfMaps => self.nested_key(node, seq),
@@ -235,6 +249,9 @@ fn shared_start(collections: &[(String, K)], hot: usize) -> Vec<SetupOp> {
                 K::Frozen => Verb::Freeze { value },
                 K::Nested | K::MapOfMaps => Verb::Insert { key: format!("{key}/start"), value },
                 K::User => Verb::Insert { key: "own".into(), value },
+                // Half the hot keys claimed by the first node; the rest free to race for.
+                K::Authored if i >= hot / 2 => continue,
+                K::Authored => Verb::Insert { key, value },
                 K::Text => Verb::Type {
                     at: i,
                     text: char::from_u32(START_TEXT + i as u32).expect("CJK ideographs are chars").into(),
@@ -264,7 +281,8 @@ impl AppMix {
             | AppMix::Frozen
             | AppMix::Nested
             | AppMix::Text
-            | AppMix::User => (4, 0.25),
+            | AppMix::User
+            | AppMix::Authored => (4, 0.25),
             AppMix::Conflict => (2, 0.9),
             // Drawn below, from the seed's own stream: the map's width.
             AppMix::Wide => (0, 0.6),

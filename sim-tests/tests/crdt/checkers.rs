@@ -120,7 +120,7 @@ fn an_app_run_replays_byte_for_byte() {
 
 #[test]
 fn collections_merosim_does_not_drive_are_refused_with_the_reason() {
-    for name in ["authored", "shared"] {
+    for name in ["authored-vector", "shared"] {
         match name.parse::<K>() {
             Err(KindError::NotDriven { reason, .. }) => assert!(reason.len() > 40, "{name}: {reason}"),
             other => panic!("{name}: {other:?}"),
