@@ -163,9 +163,9 @@ pub(crate) struct Run<'w> {
     /// Which nodes completed syncs could join, in a run whose streams the robustness faults
     /// touched (`None` in any other; read on first use).
     carried: OnceCell<Option<Carried>>,
-    /// The node pairs whose sessions calimero ended refusing an owner change (read on first use;
-    /// `check/owners.rs`).
-    pub(super) refused_owner_change: OnceCell<std::collections::BTreeSet<(String, String)>>,
+    /// The node pairs an authored entry's two owners keep apart, their sessions ended by
+    /// calimero's owner-change refusal (read on first use; `check/owners.rs`).
+    pub(super) owner_split_pairs: OnceCell<std::collections::BTreeSet<(String, String)>>,
 }
 
 type Shapes = BTreeMap<(EntityId, [u8; 32]), Vec<EntityId>>;
@@ -195,7 +195,7 @@ impl<'w> Run<'w> {
             shapes: OnceCell::new(),
             damaged_delivered: OnceCell::new(),
             carried: OnceCell::new(),
-            refused_owner_change: OnceCell::new(),
+            owner_split_pairs: OnceCell::new(),
         }
     }
 

@@ -55,33 +55,33 @@ impl Run<'_> {
     }
 
     /// `OwnerSplit` between the live nodes named `a` and `b`: a session between them ended with
-    /// calimero refusing an owner change, and some entity has one owner on `a` and another on `b`.
+    /// calimero refusing an owner change, and some authored entry has one owner on `a` and
+    /// another on `b`.
     pub fn owner_split_between(&self, a: &str, b: &str) -> bool {
-        let refused = self.refused_owner_change.get_or_init(|| {
+        let split = self.owner_split_pairs.get_or_init(|| {
             let world = self.world;
             let name = |id| world.at(id).name().to_owned();
-            let events = world.trace().events();
-            events
-                .iter()
+            let refused: BTreeSet<(String, String)> = (world.trace().events().iter())
                 .filter_map(|e| match &e.kind {
                     TraceKind::SessionEnd { initiator, responder, outcome, .. } if outcome.contains(OWNER_CHANGE) => {
                         Some(ordered(name(*initiator), name(*responder)))
                     }
                     _ => None,
                 })
-                .collect()
+                .collect();
+            refused.into_iter().filter(|(a, b)| self.split_between(a, b)).collect()
         });
-        if !refused.contains(&ordered(a.to_owned(), b.to_owned())) {
-            return false;
-        }
+        split.contains(&ordered(a.to_owned(), b.to_owned()))
+    }
+
+    /// Whether an authored entry both `a` and `b` hold has a different owner on each.
+    fn split_between(&self, a: &str, b: &str) -> bool {
         let held = |name: &str| {
-            let node = self.live.iter().find(|n| n.name() == name);
-            node.map(|n| n.storage().entities().unwrap_or_default().into_iter().map(|e| e.id).collect::<Vec<_>>())
+            let node = self.live.iter().find(|n| n.name() == name)?;
+            Some(node.storage().entities().unwrap_or_default().into_iter().map(|e| e.id).collect::<BTreeSet<_>>())
         };
         let (Some(on_a), Some(on_b)) = (held(a), held(b)) else { return false };
-        let both: BTreeSet<EntityId> =
-            on_a.into_iter().collect::<BTreeSet<_>>().intersection(&on_b.into_iter().collect()).copied().collect();
-        both.iter().filter(|e| self.authored_entry(e)).any(|entity| {
+        on_a.intersection(&on_b).filter(|e| self.authored_entry(e)).any(|entity| {
             let owners = self.owners_of(entity);
             let of = |name: &str| owners.iter().find(|(n, _)| n == name).map(|(_, o)| *o);
             matches!((of(a), of(b)), (Some(x), Some(y)) if x != y)
@@ -91,7 +91,8 @@ impl Run<'_> {
     /// `FailedClaimKept` on `entity`: an app call claiming an authored entry wrote it and was
     /// refused by production's signer as an owner change after the store took the write.
     pub fn failed_claim_kept(&self, entity: &EntityId) -> bool {
-        self.world.app_errors().iter().any(|r| refused_claim(r) && signer_refused(&r.error) == Some(*entity))
+        let claim = |r: &Refusal| r.op.kind == CollectionKind::Authored;
+        self.world.app_errors().iter().any(|r| claim(r) && signer_refused(&r.error) == Some(*entity))
     }
 
     /// What production's signer refusing `refusal` as an owner change is: a claim of a key
@@ -120,11 +121,6 @@ impl Run<'_> {
             Vec::new()
         }
     }
-}
-
-/// Whether `refusal` is of a claim on an authored entry.
-fn refused_claim(refusal: &Refusal) -> bool {
-    refusal.op.kind == CollectionKind::Authored
 }
 
 /// The entity production's signer refused to sign as an owner change, where `error` says so

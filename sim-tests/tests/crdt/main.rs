@@ -3,6 +3,7 @@
 //! checkers fire on what they exist for and stay quiet on correct runs; calimero's own
 //! collection behaviours found this way are pinned (docs/findings.md F5).
 
+mod authored;
 mod checkers;
 mod collections;
 mod conflicts;
