@@ -150,16 +150,7 @@ mod tests {
     /// Runs `f` on the node's `posts` map as its app would, and returns the delta's actions,
     /// signed as production's execute signs them.
     fn write(store: &SimStorage, f: impl FnOnce(&mut AuthoredMap<String, String>)) -> Vec<Action> {
-        store.with_env_as_signer(|| {
-            delta::clear_pending_delta();
-            f(&mut AuthoredMap::new_with_field_name("posts"));
-        });
-        let root = store.root_hash().expect("a root");
-        let recorded = store.with_env(|| delta::commit_causal_delta(&root)).expect("the delta");
-        let mut actions = recorded.map(|d| d.actions).unwrap_or_default();
-        actions.retain(crate::crdt::keeps);
-        sign_user_writes(store, &mut actions).expect("signed");
-        actions
+        try_write(store, f).expect("signed")
     }
 
     /// [`write`], where production's signer may refuse: its error, or the signed actions.
