@@ -33,6 +33,11 @@ const FEATURES: &[(&str, &str, &str)] = &[
         "0.11.0-rc.2",
         "rekey::register_rekey_cascade (0.11.0-rc.1 names it register_rekey_pub)",
     ),
+    (
+        "calimero_root_merge_dispatch",
+        "0.11.0-rc.4",
+        "sync::protocol_selector::dispatch_deferred_root_merges, public with scripts/visibility-patch",
+    ),
     ("calimero_scope_root", "0.11.0-rc.7", "scope_root in DagHeadsResponse"),
     ("calimero_init_pop", "0.11.0-rc.10", "init_pop (proof of possession) in the sync configs"),
     (

@@ -96,6 +96,7 @@ fn scenarios() {
         "crdt-text",
         "crdt-user",
         "crdt-authored",
+        "crdt-rooted",
         "any",
         "any-storage",
     ];
@@ -126,6 +127,7 @@ fn scenarios() {
     assert_eq!(AppMix::Text.name(), "text");
     assert_eq!(AppMix::User.name(), "user");
     assert_eq!(AppMix::Authored.name(), "authored");
+    assert_eq!(AppMix::Rooted.name(), "rooted");
 }
 
 #[test]
@@ -147,6 +149,7 @@ fn collection_kinds() {
         "text",
         "user",
         "authored",
+        "rooted",
     ];
     assert_eq!(names, expected);
     round_trip(&CollectionKind::ALL, CollectionKind::name);

@@ -98,6 +98,13 @@ impl Layout {
     /// is fixed process-wide by the first context that made a collection, so every CRDT run in
     /// one process must use one context id ([`super::CONTEXT`]).
     pub fn new(context_id: ContextId, collections: &[(String, CollectionKind)]) -> Result<Layout, CrdtError> {
+        // An app's `Root<T>` is its whole state: the context root holds it, and its other
+        // collections are its fields, never siblings made beside it.
+        if let Some((name, _)) = collections.iter().find(|(_, k)| *k == CollectionKind::Rooted) {
+            if collections.len() > 1 {
+                return Err(CrdtError::RootedNotAlone { collection: name.clone() });
+            }
+        }
         let scratch = SimStorage::new(context_id, PublicKey::from([0x5c; 32]))?;
         let mut declared = BTreeMap::new();
         for (name, kind) in collections {
@@ -162,26 +169,39 @@ impl Layout {
         if !op.fits() {
             return Err(CrdtError::Unfit { op: op.to_string(), kind: op.kind });
         }
+        // What an app call committed itself (the `Root<T>` app's; every other op leaves its
+        // actions pending, taken below).
+        let mut committed = Vec::new();
         // A refused call leaves nothing behind, as calimero-node discards a failed execution.
         let result = storage.atomically(|| {
             in_env(storage, declared.kind, executor, || {
                 delta::clear_pending_delta();
                 if !exists(declared.anchor) {
-                    create(declared.kind, &op.collection);
+                    match declared.kind {
+                        // Its init commits itself: its actions open the call's delta.
+                        CollectionKind::Rooted => committed = super::rooted::installed(),
+                        kind => drop(create(kind, &op.collection)),
+                    }
                 }
-                let result = run(declared, op);
+                let result = match declared.kind {
+                    CollectionKind::Rooted => run_rooted(op).map(|(returned, changed, actions)| {
+                        committed.extend(actions);
+                        (returned, changed)
+                    }),
+                    _ => run(declared, op).map_err(|source| CrdtError::Calimero { op: op.to_string(), source }),
+                };
                 if result.is_err() {
                     delta::clear_pending_delta();
                 }
                 result
             })
         });
-        let (returned, changed) = result.map_err(|source| CrdtError::Calimero { op: op.to_string(), source })?;
+        let (returned, changed) = result?;
         let root = storage.root_hash()?;
         let recorded = storage
             .with_env(|| delta::commit_causal_delta(&root))
             .map_err(|e| CrdtError::Delta { op: op.to_string(), reason: e.to_string() })?;
-        let actions = recorded.map(|d| d.actions).unwrap_or_default().into_iter().filter(keeps).collect();
+        let actions = recorded.map(|d| d.actions).unwrap_or(committed).into_iter().filter(keeps).collect();
         Ok(Applied { actions, returned, changed })
     }
 
@@ -254,6 +274,12 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
             borsh::to_vec(&MapOfMaps::new_with_field_name(name))
         }
         CollectionKind::Text => borsh::to_vec(&ReplicatedGrowableArray::new_with_field_name(name)),
+        // The app's state, installed as its init runs (one `Root<T>` per context, whatever the
+        // name); its handle is the root entry's id, what exists once the state does.
+        CollectionKind::Rooted => {
+            let _ = (name, super::rooted::install());
+            Ok(super::rooted::entry().expect("an installed app has its root entry").to_vec())
+        }
         #[cfg(calimero_user_storage)]
         CollectionKind::User => borsh::to_vec(&UserStorage::<String>::new_with_field_name(name)),
         #[cfg(calimero_user_storage)]
@@ -287,6 +313,26 @@ fn register_nested<T>() {}
 
 fn open<T: BorshDeserialize>(declared: &Declared) -> T {
     borsh::from_slice(&declared.handle).expect("handles are made by the same calimero build")
+}
+
+/// A call of the `Root<T>` app (`set` for an insert, `unset` for a remove): `(returned, changed,
+/// the actions its commit handed the runtime)`.
+fn run_rooted(op: &CrdtOp) -> Result<(Option<String>, bool, Vec<Action>), CrdtError> {
+    let refused = |reason| CrdtError::App { op: op.to_string(), reason };
+    let (returned, changed) = match &op.verb {
+        Verb::Insert { key, value } => {
+            let previous = super::rooted::write(key, Some(value)).map_err(refused)?;
+            let changed = previous.as_deref() != Some(value);
+            (previous, changed)
+        }
+        Verb::Remove { key } => {
+            let removed = super::rooted::write(key, None).map_err(refused)?;
+            let changed = removed.is_some();
+            (removed, changed)
+        }
+        _ => return Err(CrdtError::Unfit { op: op.to_string(), kind: op.kind }),
+    };
+    Ok((returned, changed, super::rooted::committed_actions()))
 }
 
 /// The call itself: `(returned value, changed)`.

@@ -59,6 +59,10 @@ pub enum CollectionKind {
     /// (insert, remove; another member's key is left alone). Stamped and signed as User writes
     /// are, so the same releases as `User`.
     Authored,
+    /// An `#[app::state]` app's `Root<T>` (a map of registers, a set and a register, declared
+    /// with calimero's SDK macros): set a key (its register, its tag, the title) or unset it;
+    /// every call commits the root entry, which sync merges with the app's typed merge.
+    Rooted,
 }
 
 /// Whether this build drives `UserStorage`: it needs production's signer (calimero-context, made
@@ -102,6 +106,7 @@ impl CollectionKind {
             CollectionKind::Text => "ReplicatedGrowableArray (text)",
             CollectionKind::User => "UserStorage<String>",
             CollectionKind::Authored => "AuthoredMap<String, String>",
+            CollectionKind::Rooted => "Root<#[app::state] struct>",
         }
     }
 

@@ -12,6 +12,7 @@ mod forge;
 mod kind;
 mod op;
 mod read;
+mod rooted;
 mod warm;
 
 use calimero_primitives::context::ContextId;
@@ -25,6 +26,9 @@ pub use forge::{signed_slot, SlotForgery};
 pub use kind::{CollectionKind, KindError, NotDriven, NOT_DRIVEN, USER_STORAGE};
 pub use op::{CrdtOp, Verb};
 pub use read::{user_slot, CollectionValue, LogicalState, OrderedRead};
+#[cfg_attr(not(calimero_node_path), allow(unused_imports, reason = "the context manager stand-in runs it"))]
+pub use rooted::merge_export as merge_root_state_export;
+pub use rooted::registers_in as rooted_registers;
 pub use warm::warm_up;
 
 /// The context every CRDT run uses. calimero-storage attaches collections to a `ROOT_ID` that
@@ -61,6 +65,13 @@ pub enum CrdtError {
     Calimero { op: String, source: calimero_storage::collections::StoreError },
     #[error("could not serialize collection '{collection}' as an app's view would: {reason}")]
     View { collection: String, reason: String },
+    #[error(
+        "collection '{collection}' is an app's Root<T> state, which the context root holds: it must be the only \
+         collection declared (an app's other collections are its fields)"
+    )]
+    RootedNotAlone { collection: String },
+    #[error("the app refused {op}: {reason}")]
+    App { op: String, reason: String },
     #[error("could not take the delta of {op}: {reason}")]
     Delta { op: String, reason: String },
     #[error("the run already has nodes in another context; declare collections before adding nodes")]

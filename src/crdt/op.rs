@@ -85,6 +85,7 @@ impl CrdtOp {
                     | K::MapOfMaps
                     | K::User
                     | K::Authored
+                    | K::Rooted
             ) | (Verb::Clear, K::Map | K::Set | K::Vector | K::MapOfVectors | K::SortedMap | K::SortedSet | K::Nested)
                 | (Verb::Push { key: None, .. } | Verb::Pop { key: None }, K::Vector)
                 | (Verb::Push { key: Some(_), .. } | Verb::Pop { key: Some(_) }, K::MapOfVectors)

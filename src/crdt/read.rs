@@ -254,6 +254,8 @@ impl Layout {
             ),
             #[cfg(not(calimero_user_storage))]
             K::User | K::Authored => CollectionValue::Entries(BTreeMap::new()),
+            // As the app reads its state back (`item/<key>`, `tag/<key>`, `title`).
+            K::Rooted => CollectionValue::Entries(super::rooted::read()?),
             K::Text => CollectionValue::Text(match self.open::<ReplicatedGrowableArray>(name) {
                 Some(rga) => rga.get_text()?,
                 None => String::new(),

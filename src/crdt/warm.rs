@@ -30,14 +30,18 @@ pub fn warm_up() {
 
 /// Every driven collection made, written, merged into a second store and written back.
 fn touch() {
+    // What the WASM runtime does as it loads an app: the app's root-state merge registered, here
+    // once for the process, so every run sees the same registry (`rooted::register`).
+    super::rooted::register();
     let context = context_id();
     let (Ok(a), Ok(b)) =
         (SimStorage::new(context, PublicKey::from([1; 32])), SimStorage::new(context, PublicKey::from([2; 32])))
     else {
         return;
     };
+    let others = |k: &&CollectionKind| k.in_this_release() && **k != CollectionKind::Rooted;
     let declared: Vec<(String, CollectionKind)> =
-        CollectionKind::ALL.iter().filter(|k| k.in_this_release()).map(|k| (k.name().to_owned(), *k)).collect();
+        CollectionKind::ALL.iter().filter(others).map(|k| (k.name().to_owned(), *k)).collect();
     let Ok(layout) = Layout::new(context, &declared) else { return };
     let ops = |kind: CollectionKind| -> Vec<Verb> {
         let (key, value) = ("k".to_owned(), "v".to_owned());
@@ -48,7 +52,8 @@ fn touch() {
             | CollectionKind::SortedMap
             | CollectionKind::SortedSet
             | CollectionKind::Nested
-            | CollectionKind::MapOfMaps => {
+            | CollectionKind::MapOfMaps
+            | CollectionKind::Rooted => {
                 vec![Verb::Insert { key, value }]
             }
             CollectionKind::Vector => vec![Verb::Push { key: None, value }],
@@ -61,7 +66,7 @@ fn touch() {
         }
     };
     for (from, to) in [(&a, &b), (&b, &a)] {
-        for kind in CollectionKind::ALL.into_iter().filter(|k| k.in_this_release()) {
+        for kind in CollectionKind::ALL.iter().filter(others).copied() {
             for verb in ops(kind) {
                 if let Ok(applied) = layout.apply(from, &CrdtOp::new(kind.name(), kind, verb)) {
                     for action in applied.actions {

@@ -13,9 +13,11 @@
 //!   WASM call commits nothing); the context's metadata then carries the new root, and the guard
 //!   goes back to the caller when it asked to hold it (`ContextAtomic::Lock`/`Held`). This is the
 //!   one step of the delta path that is merosim's: production runs the app's compiled export.
-//! - Any other `Execute` (the responder's deferred root-entity merge asks the app to merge two
-//!   root states) is answered `ApplicationNotInstalled`: merosim has no app WASM, so calimero
-//!   skips that merge and warns, as the protocol's own responder drops it.
+//! - `Execute` of `__calimero_merge_root_state` (a root-state merge a session deferred to the app,
+//!   dispatched by production's selector, its responder after a push, or merosim's tick): what the
+//!   export of merosim's one `Root<T>` app (`crdt::rooted`) runs, the SDK's typed merge of its
+//!   state, under the same lock.
+//! - Any other `Execute` is answered `ApplicationNotInstalled`: merosim has no app WASM.
 //!
 //! Every other `ContextMessage` is dropped unanswered: no sync path merosim runs sends one.
 
@@ -34,6 +36,17 @@ use crate::store::SimStorage;
 
 /// The app export calimero-node's delta store applies a delta through.
 const SYNC_NEXT: &str = "__calimero_sync_next";
+
+/// The app export production's sync hands a deferred root-state merge to.
+const MERGE_ROOT_STATE: &str = "__calimero_merge_root_state";
+
+/// Which of the app's exports a call runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Export {
+    SyncNext,
+    MergeRootState,
+    None,
+}
 
 /// The application every node's context names (merosim installs none): the context metadata
 /// production's responder reads carries it, and `Execute` is refused as not installed for it.
@@ -68,13 +81,22 @@ impl Handler<ContextMessage> for ContextManager {
                 });
             }
             ContextMessage::Execute { request, outcome } => {
-                if request.method != SYNC_NEXT || request.context != self.storage.context_id() {
+                let export = match request.method.as_str() {
+                    SYNC_NEXT => Export::SyncNext,
+                    MERGE_ROOT_STATE => Export::MergeRootState,
+                    _ => Export::None,
+                };
+                if export == Export::None || request.context != self.storage.context_id() {
                     let _ = outcome.send(Err(ExecuteError::ApplicationNotInstalled { application_id: application() }));
                     return;
                 }
                 let (storage, lock) = (self.storage.clone(), Arc::clone(&self.lock));
                 madsim::task::spawn_local(async move {
-                    let _ = outcome.send(Ok(sync_next(&storage, lock, request).await));
+                    let response = match export {
+                        Export::SyncNext => sync_next(&storage, lock, request).await,
+                        _ => merge_root_state(&storage, lock, request).await,
+                    };
+                    let _ = outcome.send(Ok(response));
                 });
             }
             _ => {}
@@ -116,6 +138,35 @@ async fn sync_next(storage: &SimStorage, lock: Arc<RwLock<ContextId>>, request: 
         root_hash: root.into(),
         artifact: Vec::new(),
         atomic: hold.then_some(key),
+    }
+}
+
+/// `__calimero_merge_root_state` on the node: merosim's `Root<T>` app's export (`crdt::rooted`),
+/// under the context lock, inside the node's storage environment — the typed merge reads both
+/// sides' collections from the node's store and writes what it merges there, kept only if the
+/// export answers. The export's own writes are the node's; no delta leaves for them, as none
+/// leaves an export production's host calls outside a transaction.
+async fn merge_root_state(
+    storage: &SimStorage,
+    lock: Arc<RwLock<ContextId>>,
+    request: ExecuteRequest,
+) -> ExecuteResponse {
+    let _guard = lock.write_owned().await;
+    let merged = storage.atomically(|| {
+        storage.with_env(|| {
+            calimero_storage::delta::clear_pending_delta();
+            let merged = crate::crdt::merge_root_state_export(&request.payload);
+            calimero_storage::delta::clear_pending_delta();
+            merged.ok_or(())
+        })
+    });
+    ExecuteResponse {
+        returns: merged.map(Some).map_err(|()| eyre::eyre!("__calimero_merge_root_state: not a MergeRootStateRequest")),
+        logs: Vec::new(),
+        events: Vec::new(),
+        root_hash: storage.root_hash().unwrap_or_default().into(),
+        artifact: Vec::new(),
+        atomic: None,
     }
 }
 

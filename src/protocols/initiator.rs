@@ -33,10 +33,12 @@ pub async fn initiate<T: SyncTransport>(
                 #[cfg(calimero_init_pop)]
                 init_pop: super::proof::init_proof(storage),
             };
-            HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
+            let stats = HashComparisonProtocol::run_initiator(stream, store, context, identity, config)
                 .await
-                .map(SessionStats::from)
-                .map_err(|e| SessionError::classify(&e))
+                .map_err(|e| SessionError::classify(&e))?;
+            #[cfg(calimero_root_merge_dispatch)]
+            merge_deferred_roots(storage, &stats.deferred_root_merges).await;
+            Ok(SessionStats::from(stats))
         }
         Protocol::LevelWise { max_depth } => {
             let config = LevelWiseConfig {
@@ -49,12 +51,40 @@ pub async fn initiate<T: SyncTransport>(
                 #[cfg(calimero_init_pop)]
                 init_pop: super::proof::init_proof(storage),
             };
-            LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
+            let stats = LevelWiseProtocol::run_initiator(stream, store, context, identity, config)
                 .await
-                .map(SessionStats::from)
-                .map_err(|e| SessionError::classify(&e))
+                .map_err(|e| SessionError::classify(&e))?;
+            #[cfg(calimero_root_merge_dispatch)]
+            merge_deferred_roots(storage, &stats.deferred_root_merges).await;
+            Ok(SessionStats::from(stats))
         }
     }
+}
+
+/// The root-state merges the session left to the app (calimero merges an app's root entry in
+/// its WASM, never on the host), handed to it as production's protocol selector hands them after
+/// a successful session: `dispatch_deferred_root_merges`, through the node's context client, whose
+/// stand-in runs the app's `__calimero_merge_root_state` (`context_actor`). Builds without
+/// production's node path leave them unmerged (and releases without the dispatch have no such
+/// merges).
+#[cfg(calimero_root_merge_dispatch)]
+async fn merge_deferred_roots(storage: &SimStorage, deferred: &[([u8; 32], Vec<u8>, u64)]) {
+    if deferred.is_empty() {
+        return;
+    }
+    #[cfg(calimero_node_path)]
+    if let Ok(client) = super::manager::context_client(storage) {
+        calimero_node::sync::protocol_selector::dispatch_deferred_root_merges(
+            &client,
+            storage.store(),
+            storage.context_id(),
+            storage.identity(),
+            deferred,
+        )
+        .await;
+    }
+    #[cfg(not(calimero_node_path))]
+    let _ = storage;
 }
 
 impl From<HashComparisonStats> for SessionStats {

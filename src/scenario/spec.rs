@@ -37,6 +37,7 @@ pub enum ScenarioKind {
     CrdtText,
     CrdtUser,
     CrdtAuthored,
+    CrdtRooted,
     Any,
     AnyStorage,
 }
@@ -111,6 +112,10 @@ impl ScenarioKind {
                 "calimero's AuthoredMap beside a map, kept as an app keeps claims: nodes claim free keys, rewrite \
                  and give up their own, leave others' alone; every write signed by production's signer \
                  (0.11.0-rc.4 to rc.19)"
+            }
+            ScenarioKind::CrdtRooted => {
+                "an #[app::state] app's Root<T> (a map of registers, a set, a title register), its whole state: every \
+                 call commits the root entry, so sync merges root states with the app's typed merge (#3084, #2969)"
             }
             ScenarioKind::Any => {
                 "each seed draws a family (random, mixed, crdt-kv, crdt-mixed, crdt-conflict, crdt-fresh, crdt-wide; one \
@@ -187,6 +192,7 @@ impl ScenarioSpec {
             ScenarioKind::CrdtText => AppMix::Text.build(seed, nodes, entities),
             ScenarioKind::CrdtUser => AppMix::User.build(seed, nodes, entities),
             ScenarioKind::CrdtAuthored => AppMix::Authored.build(seed, nodes, entities),
+            ScenarioKind::CrdtRooted => AppMix::Rooted.build(seed, nodes, entities),
             ScenarioKind::Any => {
                 let (family, drawn_nodes, drawn_size) = any_family(seed);
                 let nodes = self.nodes.or(drawn_nodes);
