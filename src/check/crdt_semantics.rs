@@ -39,6 +39,10 @@ struct Event<'r> {
 /// reads as that finding's mechanism: the check that writes them is the mechanism's test.
 pub(crate) const CLEARED_BACK: &str = "again after a clear removed it";
 
+/// The words of an app root state's register holding an older write of it that the newest root
+/// entry any call wrote carried (F22's shape), which triage reads as that finding's mechanism.
+pub(crate) const ROOT_TAKEN_WHOLE: &str = "an older write, held in the newest root entry, taken whole";
+
 /// A write invisible on every node because its key was removed before it (`lost-after-remove`).
 pub(crate) struct AfterRemove {
     pub line: String,
@@ -145,6 +149,7 @@ pub(crate) fn promises(world: &World) -> Option<(Vec<String>, Vec<AfterRemove>)>
             (K::Vector, Some(CollectionValue::List(list))) => judge.vector(&mine, list),
             (K::MapOfVectors, Some(CollectionValue::Lists(lists))) => judge.lists(&mine, lists),
             (K::Frozen, Some(CollectionValue::Members(values))) => judge.frozen(&mine, values),
+            (K::Rooted, Some(CollectionValue::Entries(view))) => judge.rooted(&mine, view, layout.anchor(collection)),
             (K::Text, Some(CollectionValue::Text(text))) => {
                 problems.extend(super::text_model::text_problems(collection, &mine, text, &who))
             }
@@ -272,6 +277,64 @@ impl Judge<'_> {
                     let event = Event { stamp: t.stamp, value: None, by: r, entity: t.entity };
                     events.entry(owner.clone()).or_default().push(event);
                 }
+            }
+        }
+    }
+
+    /// The `Root<T>` app's state, field by field as its view names them: its map of registers
+    /// held to what registers promise, its set to a set's, each under its field's name, and each
+    /// of its two registers to the value of the call (a `set` for the title, an `unset` for the
+    /// other) whose root-state write (`anchor`, the root entry) came last — the register a
+    /// root-state merge keeps by its stamp.
+    fn rooted(&mut self, ops: &[&OpRecord], view: &BTreeMap<String, String>, anchor: Option<EntityId>) {
+        let field = |prefix: &str| -> BTreeMap<String, String> {
+            view.iter().filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_owned(), v.clone()))).collect()
+        };
+        for (name, prefix, kind) in [("items", "item/", K::Registers), ("tags", "tag/", K::Set)] {
+            let collection = format!("{}.{name}", self.collection);
+            let mut judge = Judge {
+                collection: &collection,
+                problems: &mut *self.problems,
+                after_remove: &mut *self.after_remove,
+                ..*self
+            };
+            judge.keyed(ops, &field(prefix), kind);
+        }
+        // Each register: what the call that last wrote the root entry among those writing it set.
+        for register in ["title", "unset"] {
+            let writes = ops.iter().filter_map(|r| {
+                let value = match (&r.op.verb, register) {
+                    (Verb::Insert { value, .. }, "title") => value,
+                    (Verb::Remove { key }, "unset") => key,
+                    _ => return None,
+                };
+                let written = r.effects.iter().find(|e| Some(e.entity) == anchor && e.data.is_some())?;
+                Some((written.stamp, value.clone(), *r))
+            });
+            let Some(top) = writes.clone().map(|(stamp, ..)| stamp).max() else { continue };
+            let values: BTreeSet<String> = writes.clone().filter(|(s, ..)| *s == top).map(|(_, v, _)| v).collect();
+            let held = view.get(register).cloned().unwrap_or_default();
+            if values.contains(&held) {
+                continue;
+            }
+            let last = writes.clone().filter(|(s, ..)| *s == top).map(|(.., r)| r).next();
+            let line = format!("{}.{register} = {held:?}, not the last write", self.collection);
+            let line = format!("{line} {}", last.map(|r| (self.who)(r)).unwrap_or_default());
+            // The cause on the record: the value is one an earlier call (or the init) wrote, and
+            // it is what the newest root entry any call wrote holds — that entry, taken whole.
+            let older = held.is_empty() || writes.clone().any(|(s, v, _)| s < top && v == held);
+            let newest = ops
+                .iter()
+                .flat_map(|r| r.effects.iter())
+                .filter(|e| Some(e.entity) == anchor)
+                .filter_map(|e| Some((e.stamp, e.data.as_deref()?)))
+                .max_by_key(|(stamp, _)| *stamp);
+            let whole = newest.is_some_and(|(stamp, bytes)| {
+                stamp > top && crate::crdt::rooted_registers(bytes).is_some_and(|r| r.get(register) == Some(&held))
+            });
+            match older && whole {
+                true => self.problems.push(format!("{line}: {ROOT_TAKEN_WHOLE}")),
+                false => self.problems.push(line),
             }
         }
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use super::app_losses::app_losses;
 use super::convergence::{check_world, ConvergenceStatus};
-use super::crdt_semantics::{promises, CLEARED_BACK};
+use super::crdt_semantics::{promises, CLEARED_BACK, ROOT_TAKEN_WHOLE};
 use super::data_loss::{losses, phantom_entities};
 use super::mechanism::{Mechanism as M, Run};
 use super::oracles::{mismatch, revived, Mismatch};
@@ -361,11 +361,17 @@ fn oracles(run: &Run, fired: &dyn Fn(Oracle) -> bool, wedged: &[String], items: 
             let displaced = displaced_order_lines(world);
             for line in problems {
                 let back = line.contains(CLEARED_BACK);
+                let whole = line.contains(ROOT_TAKEN_WHOLE);
                 let ambiguous = misread.iter().any(|place| line.starts_with(place.as_str()));
                 let reordered = displaced.contains(&line);
                 items.push(Piece::new(
                     format!("crdt-semantics: {line}"),
-                    [(back, M::ClearedEntryBack), (ambiguous, M::AmbiguousCompositeKey), (reordered, M::OriginNotHeld)],
+                    [
+                        (back, M::ClearedEntryBack),
+                        (whole, M::RootTakenWhole),
+                        (ambiguous, M::AmbiguousCompositeKey),
+                        (reordered, M::OriginNotHeld),
+                    ],
                 ));
             }
             for lost in after_remove {

@@ -115,6 +115,12 @@ pub enum Mechanism {
     /// calimero stores under the old owner's stamp. execute commits the store before it signs,
     /// so the failed call's write stays on that node, in no delta.
     FailedClaimKept,
+    /// F22: a register of an app's `Root<T>` state holds an older write of it, the one the newest
+    /// root entry any call wrote carries: calimero stores the root entry as the state followed by
+    /// its id, which the app's typed merge cannot read, so every root-entry merge takes one side
+    /// whole, last writer by its stamp (a delta's merge by the registry's fallback, an older
+    /// delta dropped by the stale-write guard, HashComparison by its opaque-leaf write).
+    RootTakenWhole,
     /// #2971 and upstream's forged-author cases: an honest node keeps a delta under another
     /// author than the one who committed it (a Byzantine member's claim, taken).
     ForgedAuthorAdopted,

@@ -10,6 +10,7 @@ mod conflicts;
 mod findings;
 mod frozen;
 mod nested;
+mod rooted;
 mod sorted;
 mod text;
 mod type_tag;
