@@ -207,8 +207,8 @@ mod tests {
     }
 
     /// The context manager's `__calimero_sync_next` keeps nothing of an artifact it cannot
-    /// apply (a trapped WASM call commits nothing) and answers every other method "not
-    /// installed".
+    /// apply (a trapped WASM call commits nothing), its `__calimero_merge_root_state` fails a
+    /// payload that is not a merge request, and it answers every other method "not installed".
     #[test]
     fn sync_next_applies_all_or_nothing_and_other_methods_are_refused() {
         crate::protocols::seeded_runtime(2).block_on(async {
@@ -226,7 +226,22 @@ mod tests {
             let outcome = garbage.expect("answered");
             assert!(outcome.returns.is_err(), "an undecodable artifact is an error");
             assert_eq!(node.root_hash().ok(), before);
-            let other = execute("__calimero_merge_root_state", vec![]).await;
+            let merge = execute("__calimero_merge_root_state", vec![]).await.expect("answered");
+            assert!(merge.returns.is_err(), "the app's merge export panics on a payload that is not a request");
+            // A joiner's never-written root (created == updated) takes the incoming state as is.
+            use calimero_storage::merge::{MergeRootStateRequest, MergeRootStateResponse};
+            let request = MergeRootStateRequest {
+                existing: vec![],
+                incoming: vec![1, 2, 3],
+                existing_created_at: 5,
+                existing_ts: 5,
+                incoming_ts: 6,
+            };
+            let merge = execute("__calimero_merge_root_state", borsh::to_vec(&request).unwrap()).await;
+            let returned = merge.expect("answered").returns.expect("merged").expect("bytes");
+            let response: MergeRootStateResponse = borsh::from_slice(&returned).unwrap();
+            assert!(matches!(response, MergeRootStateResponse::Ok(b) if b == [1, 2, 3]), "the incoming state");
+            let other = execute("set", vec![]).await;
             assert!(other.is_err(), "the stand-in runs no other export");
         });
     }
