@@ -36,6 +36,9 @@ pub(crate) enum Stream {
     /// Whether `any` gives a seed to a storage family: a stream of its own, so the seeds it does
     /// not give keep the family `Family` draws for them.
     StorageShare,
+    /// Whether a storage seed goes to an app's root state (`crdt-rooted`): a stream of its own,
+    /// so the storage seeds it does not take keep the family `Family` draws for them.
+    RootShare,
     /// The fault preset `any` draws.
     Preset,
     /// What one Byzantine member lies about, and how.
@@ -57,6 +60,7 @@ impl Stream {
             Stream::Buggify { node } => (u64::from(node) << 32) ^ 0x0062_7567_6769_6679,
             Stream::Family => 0x6661_6d69_6c79_2121,
             Stream::StorageShare => 0x7374_6f72_6167_6521,
+            Stream::RootShare => 0x726f_6f74_7368_6172,
             Stream::Preset => 0x7072_6573_6574_2121,
             Stream::Byzantine { node } => (u64::from(node) << 32) ^ 0x6279_7a61_6e74_696e,
         }

@@ -124,8 +124,8 @@ impl ScenarioKind {
             }
             ScenarioKind::AnyStorage => {
                 "each seed draws a storage family (crdt-text, crdt-nested, crdt-sorted, crdt-user or crdt-authored \
-                 where the build drives User storage, crdt-frozen), 2-5 nodes: one sweep over calimero's storage \
-                 types"
+                 where the build drives User storage, crdt-frozen, crdt-rooted), 2-5 nodes: one sweep over \
+                 calimero's storage types"
             }
         }
     }
@@ -213,11 +213,15 @@ impl ScenarioSpec {
 /// RGA), nested (#3148, F1 through a map of maps), sorted (#3323, #3328, #3338) and User-owned
 /// storage (F8 and F13 on signed slots, #3029's tiebreak, F19 with a Byzantine member; F20 on
 /// authored entries: slots and authored entries one each) 2 each; frozen (#3039's delete path
-/// only) 1. `any` runs this draw for the seeds it gives to storage. A build that does
+/// only) 1; and, before any of them, one seed in ten to an app's root state
+/// ([`gives_to_root_state`]). `any` runs this draw for the seeds it gives to storage. A build that does
 /// not drive User storage (0.11.0-rc.20 on) draws again among the others from the same stream, so
 /// only the seeds that drew `crdt-user` draw differently there.
 fn storage_family(seed: u64) -> (ScenarioKind, Option<usize>) {
     use rand::Rng;
+    if let Some(nodes) = gives_to_root_state(seed) {
+        return (ScenarioKind::CrdtRooted, Some(nodes));
+    }
     const FAMILIES: [(ScenarioKind, u32); 5] = [
         (ScenarioKind::CrdtText, 2),
         (ScenarioKind::CrdtNested, 2),
@@ -235,6 +239,17 @@ fn storage_family(seed: u64) -> (ScenarioKind, Option<usize>) {
         family = ScenarioKind::CrdtAuthored;
     }
     (family, Some(rng.gen_range(2..=5)))
+}
+
+/// Whether a storage seed runs an app's root state (`crdt-rooted`), and on how many nodes (2-5):
+/// one storage seed in ten, from a stream of its own, so every other storage seed keeps what it
+/// drew before. A tenth puts it beside frozen storage (one of nine before it): every SDK app keeps
+/// its state in a `Root<T>`, F22 shows in about one `crdt-rooted` seed in six, and it is the
+/// only family whose calls commit an app root entry, the route of #3084's and #2969's merges.
+fn gives_to_root_state(seed: u64) -> Option<usize> {
+    use rand::Rng;
+    let mut rng = crate::seed::rng(seed, crate::seed::Stream::RootShare);
+    rng.gen_ratio(1, 10).then(|| rng.gen_range(2..=5))
 }
 
 /// One of `families`, drawn from `rng` by weight (one draw).
@@ -353,6 +368,8 @@ mod tests {
         ] {
             assert!(draws.iter().any(|(k, ..)| *k == family), "{family} never drawn in 200 seeds");
         }
+        let rooted = (0..2000).filter(|&s| any_family(s).0 == ScenarioKind::CrdtRooted).count();
+        assert!((10..40).contains(&rooted), "an app's root state in {rooted} of 2000 seeds (one in eighty)");
         let user = crate::crdt::CollectionKind::User.unavailable().is_none();
         for family in [ScenarioKind::CrdtUser, ScenarioKind::CrdtAuthored] {
             assert_eq!(draws.iter().any(|(k, ..)| *k == family), user, "{family} where User storage is driven");
@@ -418,12 +435,26 @@ mod tests {
             (ScenarioKind::CrdtFrozen, true),
             (ScenarioKind::CrdtUser, user),
             (ScenarioKind::CrdtAuthored, user),
+            (ScenarioKind::CrdtRooted, true),
         ];
         for (family, drivable) in families {
             assert_eq!(draws.iter().any(|(k, _)| *k == family), drivable, "{family} in 60 seeds: {draws:?}");
         }
         assert!(draws.iter().all(|(k, n)| families.iter().any(|(f, _)| f == k) && (2..=5).contains(&n.unwrap())));
         assert_eq!("any-storage-4x10".parse::<ScenarioSpec>().unwrap().to_string(), "any-storage-4x10");
+    }
+
+    /// One storage seed in ten runs an app's root state, from its own stream: the others keep
+    /// the family they drew before it joined (the first storage seeds of `any` as the
+    /// 10,000-seed tables ran them).
+    #[test]
+    fn storage_gives_one_seed_in_ten_to_an_apps_root_state() {
+        use ScenarioKind as K;
+        let rooted: Vec<u64> = (0..2000).filter(|&s| gives_to_root_state(s).is_some()).collect();
+        assert!((150..250).contains(&rooted.len()), "{} of 2000 storage draws", rooted.len());
+        assert!(rooted.iter().all(|&s| storage_family(s).0 == K::CrdtRooted));
+        let kept = (0..2000).filter(|s| !rooted.contains(s)).all(|s| storage_family(s).0 != K::CrdtRooted);
+        assert!(kept, "only the root-state stream draws crdt-rooted");
     }
 
     #[test]
