@@ -290,7 +290,21 @@ impl Judge<'_> {
         let field = |prefix: &str| -> BTreeMap<String, String> {
             view.iter().filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_owned(), v.clone()))).collect()
         };
-        for (name, prefix, kind) in [("items", "item/", K::Registers), ("tags", "tag/", K::Set)] {
+        // A set's entry is its member and its id, nothing more: a call's tag is the write of
+        // exactly that length (its register entry starts with the same key), and a `set` of a
+        // key already tagged writes no tag.
+        let tag_of = |r: &&OpRecord| -> OpRecord {
+            let mut r = (*r).clone();
+            if let Verb::Insert { key, .. } = &r.op.verb {
+                let len = borsh_str(key).len() + 32;
+                r.effects.retain(|e| e.data.as_ref().is_none_or(|d| d.len() == len));
+                r.changed = r.effects.iter().any(|e| e.data.is_some());
+            }
+            r
+        };
+        let tags: Vec<OpRecord> = ops.iter().map(tag_of).collect();
+        let tags: Vec<&OpRecord> = tags.iter().collect();
+        for (name, prefix, kind, ops) in [("items", "item/", K::Registers, ops), ("tags", "tag/", K::Set, &tags[..])] {
             let collection = format!("{}.{name}", self.collection);
             let mut judge = Judge {
                 collection: &collection,

@@ -83,3 +83,23 @@ fn f22_a_register_written_apart_is_lost_when_the_root_entries_meet() {
     }
     assert_eq!(filed_as(&mut rt, stop), known(&["F22"]), "triage files it under F22 and nothing else");
 }
+
+/// The default sweep meets F22 unaimed: seed 1954 of `any` draws `crdt-rooted` on two nodes, bob
+/// unsets a key and alice sets it again a millisecond later, and bob's newer root entry takes
+/// the title's last write away. It is filed under F22 (with F8 on releases whose tombstones are
+/// final), never NEW — at first the `crdt-semantics` check took alice's register entry, which
+/// starts with the key as a tag does, for the tag of a key already tagged — and replays byte
+/// for byte.
+#[test]
+fn the_default_sweep_files_its_root_state_seeds_under_f22() {
+    use merosim::{NodePath, RunSpec, Triage};
+    if !NodePath::Production.available() {
+        return;
+    }
+    let spec = RunSpec::new(1954, "any".parse().unwrap(), FaultPreset::Any);
+    let outcome = sim_tests::assert_replays(&spec);
+    match outcome.triage(&spec.flags()) {
+        Some(Triage::Known(known)) => assert!(known.contains(&"F22"), "filed {known:?}\n{outcome}"),
+        other => panic!("{other:?}\n{outcome}\n{}", spec.repro()),
+    }
+}
