@@ -314,6 +314,13 @@ impl Judge<'_> {
             };
             judge.keyed(ops, &field(prefix), kind);
         }
+        // The newest root entry any call wrote: what taking one side whole leaves every node.
+        let newest = ops
+            .iter()
+            .flat_map(|r| r.effects.iter())
+            .filter(|e| Some(e.entity) == anchor)
+            .filter_map(|e| Some((e.stamp, crate::crdt::rooted_registers(e.data.as_deref()?)?)))
+            .max_by_key(|(stamp, _)| *stamp);
         // Each register: what the call that last wrote the root entry among those writing it set.
         for register in ["title", "unset"] {
             let writes = ops.iter().filter_map(|r| {
@@ -337,15 +344,7 @@ impl Judge<'_> {
             // The cause on the record: the value is one an earlier call (or the init) wrote, and
             // it is what the newest root entry any call wrote holds — that entry, taken whole.
             let older = held.is_empty() || writes.clone().any(|(s, v, _)| s < top && v == held);
-            let newest = ops
-                .iter()
-                .flat_map(|r| r.effects.iter())
-                .filter(|e| Some(e.entity) == anchor)
-                .filter_map(|e| Some((e.stamp, e.data.as_deref()?)))
-                .max_by_key(|(stamp, _)| *stamp);
-            let whole = newest.is_some_and(|(stamp, bytes)| {
-                stamp > top && crate::crdt::rooted_registers(bytes).is_some_and(|r| r.get(register) == Some(&held))
-            });
+            let whole = newest.as_ref().is_some_and(|(stamp, r)| *stamp > top && r.get(register) == Some(&held));
             match older && whole {
                 true => self.problems.push(format!("{line}: {ROOT_TAKEN_WHOLE}")),
                 false => self.problems.push(line),

@@ -277,7 +277,8 @@ fn create(kind: CollectionKind, name: &str) -> Vec<u8> {
         // The app's state, installed as its init runs (one `Root<T>` per context, whatever the
         // name); its handle is the root entry's id, what exists once the state does.
         CollectionKind::Rooted => {
-            let _ = (name, super::rooted::install());
+            let _ = name;
+            super::rooted::install().expect("a store without the app's state installs it");
             Ok(super::rooted::entry().expect("an installed app has its root entry").to_vec())
         }
         #[cfg(calimero_user_storage)]

@@ -59,9 +59,10 @@ pub enum CollectionKind {
     /// (insert, remove; another member's key is left alone). Stamped and signed as User writes
     /// are, so the same releases as `User`.
     Authored,
-    /// An `#[app::state]` app's `Root<T>` (a map of registers, a set and a register, declared
-    /// with calimero's SDK macros): set a key (its register, its tag, the title) or unset it;
-    /// every call commits the root entry, which sync merges with the app's typed merge.
+    /// An `#[app::state]` app's `Root<T>` (a map of registers, a set and two registers, declared
+    /// with calimero's SDK macros): set a key (its register, its tag, the title) or unset it (and
+    /// name it in the second register); every call commits the root entry, which sync then
+    /// merges as calimero does (F22: whole, never field by field).
     Rooted,
 }
 

@@ -3,9 +3,11 @@
 //! is the one production's app compiles. merosim's other apps hang their collections off the
 //! context root, where no root entry is ever written twice; here every call commits the root
 //! entry (the SDK's method wrapper does), so two nodes' concurrent calls leave it differing and
-//! sync merges it: through calimero-storage's merge registry when a delta carries it (inside
+//! sync must merge it: through calimero-storage's merge registry when a delta carries it (inside
 //! `__calimero_sync_next`, as in the app's WASM), through `__calimero_merge_root_state` when
-//! HashComparison or a push defers it to the app.
+//! HashComparison or a push defers it to the app. On every release so far neither merges a
+//! field: the typed merge cannot read a stored root entry, and HashComparison never defers one
+//! (F22, docs/findings.md).
 //!
 //! The SDK generates the app's entry points for WASM only; [`install`], [`call`] and
 //! [`merge_export`] do natively what those generated exports do, and nothing else.
