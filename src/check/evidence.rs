@@ -152,6 +152,7 @@ pub fn evidence(world: &World, judgement: &Judgement) -> Evidence {
         let by = [
             (settled && run.in_stream_faults(), M::SettledInFlight),
             (settled && run.unserved_delta(), M::UnservedDelta),
+            (settled && run.lifted_unlinked_on_a_byzantine_member(), M::LiftedTombstoneUnlinked),
         ];
         items.push(Piece::new(what, by));
     }

@@ -65,7 +65,9 @@ pub enum Mechanism {
     UnservedDelta,
     /// F12: the entity's parent lists more children than one HashComparison answer may carry.
     CrowdedParent,
-    /// F13: a write stamped after the entity's tombstone lifted it, and no parent lists it.
+    /// F13: a write stamped after the entity's tombstone lifted it, and no parent lists it (on a
+    /// live node; or, for a run that settled but for its sessions with a Byzantine member, on
+    /// the member's own store, which the honest nodes then sync with for ever).
     LiftedTombstoneUnlinked,
     /// F14: an element a clear removed is read again (the crdt-semantics check that says so).
     ClearedEntryBack,
@@ -429,6 +431,18 @@ impl<'w> Run<'w> {
     /// live while its parent does not list it.
     pub fn lifted_unlinked(&self, entity: &EntityId) -> bool {
         self.written_after_a_remove(entity) && self.live.iter().any(|n| self.unlinked_on(n, entity))
+    }
+
+    /// F13 on a Byzantine member's own store: some entity written after one of its tombstones is
+    /// live there and unlisted by its parent. The member runs calimero's code for its own state,
+    /// so it meets F13 as any node does; HashComparison never repairs the shape, so the honest
+    /// nodes' sessions with the member never end, long after they agree among themselves.
+    pub fn lifted_unlinked_on_a_byzantine_member(&self) -> bool {
+        let members: Vec<SimNode> =
+            self.world.nodes().into_iter().filter(|n| self.world.is_byzantine(n.id())).collect();
+        self.history
+            .keys()
+            .any(|entity| self.written_after_a_remove(entity) && members.iter().any(|n| self.unlinked_on(n, entity)))
     }
 
     fn unlinked_on(&self, node: &SimNode, entity: &EntityId) -> bool {
