@@ -104,16 +104,18 @@ fn the_default_sweep_files_its_root_state_seeds_under_f22() {
     }
 }
 
-/// Under `byzantine`, `crdt-rooted` seed 3 on rc.10 and later: the honest nodes agree within
+/// Under `byzantine`, `crdt-rooted` seed 3 once calimero refuses a replay on rewritten parents
+/// (#3547, after 0.11.0-rc.23; before, the member's replays are taken and the seed is that
+/// finding's): the honest nodes agree within
 /// seconds of the heal, but mallory, which runs calimero's code for its own state, meets F13 in
 /// its own store (a key carol set again after unsetting it is live there and unlisted by its
 /// parent), and HashComparison never repairs that, so the honest nodes' sessions with mallory
 /// never end and the run stops at its liveness bound. Triage files it under F13, the member's
-/// own, not NEW; before rc.10 tombstones are final and the seed runs otherwise.
+/// own, not NEW.
 #[test]
 fn a_byzantine_member_stuck_in_f13_keeps_the_honest_nodes_syncing() {
     use merosim::{NodePath, RunSpec, Triage};
-    if !NodePath::Production.available() || !merosim::calimero_since("0.11.0-rc.10") {
+    if !NodePath::Production.available() || !merosim::calimero_since("0.11.0-rc.24") {
         return;
     }
     let spec = RunSpec::new(3, "crdt-rooted".parse().unwrap(), FaultPreset::Byzantine);
