@@ -438,8 +438,7 @@ impl<'w> Run<'w> {
     /// so it meets F13 as any node does; HashComparison never repairs the shape, so the honest
     /// nodes' sessions with the member never end, long after they agree among themselves.
     pub fn lifted_unlinked_on_a_byzantine_member(&self) -> bool {
-        let members: Vec<SimNode> =
-            self.world.nodes().into_iter().filter(|n| self.world.is_byzantine(n.id())).collect();
+        let members = self.world.byzantine_nodes();
         self.history
             .keys()
             .any(|entity| self.written_after_a_remove(entity) && members.iter().any(|n| self.unlinked_on(n, entity)))

@@ -25,8 +25,7 @@ impl Run<'_> {
     pub fn squatted_slot(&self, entity: &EntityId) -> bool {
         #[cfg(calimero_user_storage)]
         {
-            let byzantine: Vec<[u8; 32]> = (self.world.nodes().iter())
-                .filter(|n| self.world.is_byzantine(n.id()))
+            let byzantine: Vec<[u8; 32]> = (self.world.byzantine_nodes().iter())
                 .map(|n| *crate::store::NodeKeys::new(n.id().get()).signing_key().as_ref())
                 .collect();
             !byzantine.is_empty() && self.owners_of(entity).iter().any(|(_, o)| byzantine.contains(o))

@@ -273,6 +273,12 @@ impl World {
             .collect()
     }
 
+    /// The run's Byzantine members (`NodeFaults::byzantine`), up or not, in id order.
+    pub fn byzantine_nodes(&self) -> Vec<SimNode> {
+        let nodes = self.registry();
+        nodes.iter().filter(|n| self.is_byzantine_among(&nodes, n.id())).map(|n| n.sim().clone()).collect()
+    }
+
     /// Whether node `id` is one of the run's Byzantine members (`NodeFaults::byzantine`).
     pub fn is_byzantine(&self, id: NodeId) -> bool {
         // Every delta received asks: an honest run takes no lock for it.

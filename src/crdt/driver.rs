@@ -322,12 +322,12 @@ fn run_rooted(op: &CrdtOp) -> Result<(Option<String>, bool, Vec<Action>), CrdtEr
     let refused = |reason| CrdtError::App { op: op.to_string(), reason };
     let (returned, changed) = match &op.verb {
         Verb::Insert { key, value } => {
-            let previous = super::rooted::write(key, Some(value)).map_err(refused)?;
+            let previous = super::rooted::call(|app| app.set(key.clone(), value.clone())).map_err(refused)?;
             let changed = previous.as_deref() != Some(value);
             (previous, changed)
         }
         Verb::Remove { key } => {
-            let removed = super::rooted::write(key, None).map_err(refused)?;
+            let removed = super::rooted::call(|app| app.unset(key.clone())).map_err(refused)?;
             let changed = removed.is_some();
             (removed, changed)
         }

@@ -97,7 +97,7 @@ pub(super) fn installed() -> Vec<calimero_storage::interface::Action> {
 pub(super) fn call(f: impl FnOnce(&mut RootedApp) -> app::Result<Option<String>>) -> Result<Option<String>, String> {
     // An artifact an earlier commit on this thread left is not this call's.
     let _ = calimero_storage::env::take_last_artifact();
-    let Some(mut state) = entry().and_then(|_| Root::<RootedApp>::fetch()) else {
+    let Some(mut state) = state() else {
         return Err("Failed to find or read app state".into());
     };
     // The error as the app's caller reads it: its JSON.
@@ -116,19 +116,17 @@ pub(super) fn committed_actions() -> Vec<calimero_storage::interface::Action> {
     }
 }
 
-/// `set` or `unset` (an absent value), as a call.
-pub(super) fn write(key: &str, value: Option<&str>) -> Result<Option<String>, String> {
-    match value {
-        Some(value) => call(|app| app.set(key.to_owned(), value.to_owned())),
-        None => call(|app| app.unset(key.to_owned())),
-    }
+/// The app's state on the current store, if it holds one. `Root::fetch` finds the context root
+/// and would read the entry from it, which panics where the entry is missing: the entry first.
+fn state() -> Option<Root<RootedApp>> {
+    entry().and_then(|_| Root::<RootedApp>::fetch())
 }
 
 /// What the app reads back: `item/<key>` → value, `tag/<key>`, `title` and `unset`; empty on a node
 /// without the state.
 pub(super) fn read() -> Result<BTreeMap<String, String>, calimero_storage::collections::StoreError> {
     let mut view = BTreeMap::new();
-    let Some(state) = entry().and_then(|_| Root::<RootedApp>::fetch()) else { return Ok(view) };
+    let Some(state) = state() else { return Ok(view) };
     for (key, value) in state.items.entries()? {
         let _ = view.insert(format!("item/{key}"), value.get().clone());
     }
